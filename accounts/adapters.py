@@ -1,0 +1,41 @@
+"""allauth customisation. Every change goes through accounts.services."""
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.http import HttpRequest
+from django.urls import reverse
+
+from accounts import services
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        user = request.user
+        if user.is_authenticated and not (user.onboarding_complete or user.is_staff):
+            return reverse("onboarding")
+        return super().get_login_redirect_url(request)
+
+    def logout(self, request: HttpRequest) -> None:
+        session_key = request.session.session_key
+        if session_key:
+            services.session_end(session_key=session_key)
+        super().logout(request)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict) -> Any:
+        user = super().populate_user(request, sociallogin, data)
+        name = data.get("name") or " ".join(
+            part for part in (data.get("first_name"), data.get("last_name")) if part
+        )
+        user.display_name = (name or "")[:80]
+        return user
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Any) -> None:
+        for session in sessions:
+            services.session_end(session_key=session.session_key)

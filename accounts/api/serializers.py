@@ -1,0 +1,50 @@
+from allauth.usersessions.models import UserSession
+from rest_framework import serializers
+
+from accounts.models import Role, User
+
+
+class MeOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "display_name",
+            "role",
+            "onboarding_complete",
+            "timezone",
+            "is_staff",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class MeUpdateInputSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=80, required=False, allow_blank=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+
+
+class RoleInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    display_name = serializers.CharField(max_length=80)
+
+
+class DeviceSessionOutputSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UserSession
+        fields = ["id", "ip", "user_agent", "created_at", "last_seen_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, obj: UserSession) -> bool:
+        return obj.session_key == self.context.get("current_session_key")
+
+
+class AuthSessionOutputSerializer(serializers.Serializer):
+    authenticated = serializers.BooleanField()
+    method = serializers.ChoiceField(choices=["access_token", "session"])
+    user = MeOutputSerializer()
+    expires_at = serializers.DateTimeField(allow_null=True)

@@ -1,0 +1,35 @@
+"""Onboarding gate for pages: signed-in users who have not finished onboarding go there."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+# Paths that stay reachable before onboarding is done.
+OPEN_PREFIXES = (
+    "/onboarding/",
+    "/accounts/",
+    "/api/",
+    "/_allauth/",
+    "/admin/",
+    "/static/",
+    "/media/",
+)
+OPEN_PATHS = ("/",)
+
+
+class OnboardingGateMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.onboarding_complete
+            and not user.is_staff
+            and request.path not in OPEN_PATHS
+            and not request.path.startswith(OPEN_PREFIXES)
+        ):
+            return redirect("onboarding")
+        return self.get_response(request)

@@ -1,0 +1,33 @@
+"""Reads of accounts data."""
+
+from typing import Any
+
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.models import User, user_cache_key
+
+
+def user_cache_put(user: Any) -> None:
+    if isinstance(user, User) and user.pk:
+        cache.set(user_cache_key(user.pk), user, timeout=settings.USER_CACHE_SECONDS)
+
+
+def user_get_cached(*, user_id: Any) -> User | None:
+    """The user for a token-authenticated request: from the cache, else the database.
+
+    ``User.save`` drops the cached copy, so role or onboarding changes show at once.
+    """
+    user = cache.get(user_cache_key(user_id))
+    if user is None:
+        user = User.objects.filter(pk=user_id).first()
+        if user is not None:
+            user_cache_put(user)
+    return user
+
+
+def device_sessions_for(*, user: User) -> list[UserSession]:
+    """The user's signed-in devices, newest activity first (expired ones are purged)."""
+    sessions = UserSession.objects.purge_and_list(user)
+    return sorted(sessions, key=lambda s: s.last_seen_at, reverse=True)

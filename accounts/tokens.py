@@ -1,0 +1,105 @@
+"""App-client tokens: allauth's JWT strategy plus rotation locking, theft detection and revocation.
+
+* Access tokens are checked by signature and a cache lookup (revocation list), never the database.
+* Refresh tokens rotate on every use. The device session's row is locked while rotating, so
+  concurrent refreshes of one token produce exactly one new pair.
+* Presenting a refresh token that was already rotated ends the whole device session.
+* Ending a session (logout, "end session", theft) revokes its access tokens at once: the cache
+  holds a revocation entry per session until the longest-lived access token of it has expired.
+"""
+
+import hashlib
+import time
+from typing import Any
+
+from allauth.headless import app_settings as headless_settings
+from allauth.headless.internal.sessionkit import lookup_session
+from allauth.headless.tokens.strategies.jwt import JWTTokenStrategy
+from allauth.headless.tokens.strategies.jwt import internal as jwt_internal
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest
+
+USED_REFRESH_TOKENS = "umbrella_used_refresh_tokens"
+
+
+def _session_digest(session_key: str) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def revoke_session_tokens(*, session_key: str) -> None:
+    """Make every access token issued for this session unusable from now on."""
+    cache.set(
+        f"revoked:session:{_session_digest(session_key)}",
+        1,
+        timeout=headless_settings.JWT_ACCESS_TOKEN_EXPIRES_IN + 5,
+    )
+
+
+def is_revoked(*, session_key: str) -> bool:
+    return cache.get(f"revoked:session:{_session_digest(session_key)}") is not None
+
+
+def decode_access_token(token: str) -> tuple[dict[str, Any], str] | None:
+    """Return ``(payload, session_key)`` for a valid, unrevoked access token, else ``None``.
+
+    Signature, expiry and token type are checked by allauth; revocation by one cache read.
+    """
+    payload = jwt_internal.decode_token(token, "access")
+    if payload is None:
+        return None
+    session_key = jwt_internal.session_key_from_sid(payload["sid"])
+    if not session_key or is_revoked(session_key=session_key):
+        return None
+    return payload, session_key
+
+
+class UmbrellaTokenStrategy(JWTTokenStrategy):
+    def create_access_token(self, request: HttpRequest) -> str | None:
+        from accounts.selectors import user_cache_put
+
+        token = super().create_access_token(request)
+        user_cache_put(request.user)  # the first API call with this token needs no query
+        return token
+
+    def refresh_token(self, refresh_token: str) -> tuple[str, str] | None:
+        from accounts.services import session_end
+
+        payload = jwt_internal.decode_token(refresh_token, "refresh")
+        if payload is None:
+            return None
+        session_key = jwt_internal.session_key_from_sid(payload["sid"])
+        if not session_key:
+            return None
+        with transaction.atomic():
+            # One rotation at a time per device session: the row lock serialises them.
+            locked = Session.objects.select_for_update().filter(session_key=session_key)
+            if not locked.exists():
+                return None
+            session = lookup_session(session_key)
+            if session is None:
+                return None
+            now = time.time()
+            used: dict[str, int] = {
+                jti: exp for jti, exp in session.get(USED_REFRESH_TOKENS, {}).items() if exp > now
+            }
+            jti = payload["jti"]
+            if jti in used:
+                # A rotated token came back: someone holds a copy. End the device session.
+                session_end(session_key=session_key)
+                return None
+            issued = jwt_internal.get_refresh_token_state(session)
+            expires = issued.get(jti)
+            if expires is None or expires <= now:
+                return None
+            user = jwt_internal.validate_token_user(payload, session)
+            if user is None:
+                return None
+            access_token = jwt_internal.create_access_token(user, session, self.get_claims(user))
+            jwt_internal.invalidate_refresh_token(session, payload)
+            used[jti] = payload["exp"]
+            session[USED_REFRESH_TOKENS] = used
+            next_refresh_token = jwt_internal.create_refresh_token(user, session)
+            session.save()
+        return access_token, next_refresh_token

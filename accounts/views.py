@@ -1,0 +1,59 @@
+"""Account pages: onboarding (role choice), dashboard and profile settings."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts import services
+from accounts.forms import OnboardingRoleForm, ProfileForm
+from umbrella.errors import ApplicationError
+
+
+def _apply_error(form: object, error: ApplicationError) -> None:
+    fields = error.details or {"__all__": [error.message]}
+    for field, problems in fields.items():
+        for problem in problems:
+            form.add_error(None if field not in form.fields else field, problem)  # type: ignore[attr-defined]
+
+
+@login_required
+def onboarding(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.onboarding_complete:
+        return redirect("dashboard")
+    initial = {"role": user.role or None, "display_name": user.display_name}
+    form = OnboardingRoleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.onboarding_choose_role(user=user, **form.cleaned_data)
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            if user.onboarding_complete:
+                messages.success(request, f"Welcome to Umbrella, {user.display_name}!")
+                return redirect("dashboard")
+            messages.info(request, "Role saved. The rest of your onboarding is on its way.")
+            return redirect("onboarding")
+    return render(request, "accounts/onboarding.html", {"form": form})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/dashboard.html")
+
+
+@login_required
+def profile_settings(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"display_name": user.display_name, "timezone": user.timezone}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(user=user, data=form.cleaned_data)
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, "Your settings are saved.")
+            return redirect("settings")
+    return render(request, "accounts/settings.html", {"form": form})

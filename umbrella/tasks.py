@@ -1,0 +1,15 @@
+"""Task plumbing shared by every app."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+
+def enqueue_on_commit(task: Any, /, **kwargs: Any) -> None:
+    """Send ``task`` with keyword arguments once the current transaction commits.
+
+    Outside a transaction it is sent at once. Tasks take ids, never model instances.
+    """
+    send: Callable[[], Any] = lambda: task.apply_async(kwargs=kwargs)  # noqa: E731
+    transaction.on_commit(send)

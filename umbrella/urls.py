@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from umbrella import views
+from umbrella.health import HealthApi
+
+api_v1 = [
+    path("health", HealthApi.as_view(), name="api-health"),
+    path("", include("accounts.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("api/v1/", include(api_v1)),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "umbrella.views.handler400"
+handler403 = "umbrella.views.handler403"
+handler404 = "umbrella.views.handler404"
+handler500 = "umbrella.views.handler500"
