@@ -1,0 +1,76 @@
+"""Shared test harness.
+
+* PostgreSQL when ``DATABASE_URL`` is set, SQLite otherwise; tests marked ``postgres`` are
+  skipped on SQLite with a visible reason.
+* The cache (Redis when ``REDIS_URL`` is set) is emptied before every test.
+* Celery runs eagerly unless a test starts a real worker (see tests/umbrella/test_worker.py).
+* API rate limits are lifted except in the tests that check them (``low_throttle_rates``).
+"""
+
+import os
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework import throttling
+from rest_framework.test import APIClient
+
+from umbrella.celery import app as celery_app
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (row locks, concurrency)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.ACCOUNT_RATE_LIMITS = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _eager_celery():
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+HIGH_RATES = {"anon": "100000/min", "user": "100000/min", "app": "100000/min"}
+
+
+@pytest.fixture(autouse=True)
+def _lift_throttles(monkeypatch):
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", dict(HIGH_RATES))
+
+
+@pytest.fixture
+def low_throttle_rates(monkeypatch):
+    """The shipped defaults, for tests of rate limiting."""
+    rates = dict(django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", rates)
+    return rates
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
