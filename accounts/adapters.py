@@ -28,8 +28,11 @@ class AccountAdapter(DefaultAccountAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict) -> Any:
         user = super().populate_user(request, sociallogin, data)
-        name = data.get("name") or " ".join(
-            part for part in (data.get("first_name"), data.get("last_name")) if part
+        extra = sociallogin.account.extra_data or {}
+        name = (
+            data.get("name")
+            or extra.get("name")
+            or " ".join(part for part in (data.get("first_name"), data.get("last_name")) if part)
         )
         user.display_name = (name or "")[:80]
         return user

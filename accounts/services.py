@@ -110,3 +110,11 @@ def user_soft_delete(*, user: User) -> None:
     user.deleted_at = timezone.now()
     user.set_unusable_password()
     user.save()
+
+
+def sessions_purge_expired() -> int:
+    """Delete expired sessions and the device records that pointed at them. Safe to repeat."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    live_keys = Session.objects.values("session_key")
+    UserSession.objects.exclude(session_key__in=live_keys).delete()
+    return deleted

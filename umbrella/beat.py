@@ -1,8 +1,13 @@
 """Celery beat schedule: periodic tasks of every app, in one place.
 
-Run with ``celery -A umbrella beat``. Later issues add their rollups here.
+Run with ``celery -A umbrella beat``. Entries name tasks by their registered name.
 """
 
-from celery.schedules import crontab  # noqa: F401  (used by entries as they arrive)
+from celery.schedules import crontab
 
-BEAT_SCHEDULE: dict[str, dict] = {}
+BEAT_SCHEDULE: dict[str, dict] = {
+    "accounts-purge-expired-sessions": {
+        "task": "accounts.purge_expired_sessions",
+        "schedule": crontab(minute=17, hour=3),
+    },
+}

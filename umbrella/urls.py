@@ -16,6 +16,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("api/v1/", include(api_v1)),
+    path("_allauth/", include("accounts.headless")),
     path("_allauth/", include("allauth.headless.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -5,6 +5,10 @@ from accounts.models import Role, User
 
 
 class MeOutputSerializer(serializers.ModelSerializer):
+    # Declared, not generated: a generated read-only field drops ``allow_blank``, and the schema
+    # would then deny the empty role of a user who has not picked one yet.
+    role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = User
         fields = [
