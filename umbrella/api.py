@@ -144,4 +144,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -
                     status_code,
                     {"description": description, "content": {"application/json": {"schema": ref}}},
                 )
+            # Domain errors a view documents itself (e.g. 409 role_locked) have the same shape.
+            for status_code, response in responses.items():
+                if str(status_code).startswith(("4", "5")) and not response.get("content"):
+                    response["content"] = {"application/json": {"schema": ref}}
     return result

@@ -48,7 +48,10 @@ class OnboardingRoleApi(APIView):
     @extend_schema(
         operation_id="onboarding_role",
         request=RoleInputSerializer,
-        responses=MeOutputSerializer,
+        responses={
+            200: MeOutputSerializer,
+            409: OpenApiResponse(description="role_locked: onboarding is complete with a role."),
+        },
         description="Choose a role and display name. Fans are onboarded by this step alone.",
     )
     def post(self, request: Request) -> Response:

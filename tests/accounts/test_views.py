@@ -1,0 +1,137 @@
+"""Account pages through Django's test client (the browser journey is in tests/e2e)."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_verification_and_sign_in(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "new.person@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+
+    # not signed in until the address is verified
+    assert client.get(reverse("dashboard")).status_code == 302
+    login = client.post(
+        reverse("account_login"), {"login": "new.person@example.com", "password": PASSWORD}
+    )
+    assert login.url == reverse("account_email_verification_sent")
+
+    assert len(mail.outbox) == 2  # one email at sign-up, a reminder at the refused sign-in
+    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    path = link.group(0).split("testserver", 1)[-1]
+    confirm = client.post(path)
+    assert confirm.status_code == 302
+
+    client.logout()
+    response = client.post(
+        reverse("account_login"), {"login": "new.person@example.com", "password": PASSWORD}
+    )
+    assert response.url == reverse("onboarding")
+
+
+def test_sign_in_with_wrong_password_says_so(client):
+    user = UserFactory()
+
+    response = client.post(reverse("account_login"), {"login": user.email, "password": "wrong-1"})
+
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+
+
+def test_pages_redirect_to_onboarding_until_it_is_done(client):
+    user = NewUserFactory()
+    client.force_login(user)
+
+    assert client.get(reverse("dashboard")).url == reverse("onboarding")
+    assert client.get(reverse("settings")).url == reverse("onboarding")
+    assert client.get(reverse("landing")).status_code == 200  # the landing page stays open
+
+
+def test_fan_onboarding_page(client):
+    user = NewUserFactory()
+    client.force_login(user)
+
+    response = client.post(reverse("onboarding"), {"role": "fan", "display_name": "Fern"})
+
+    assert response.url == reverse("dashboard")
+    user.refresh_from_db()
+    assert user.onboarding_complete and user.display_name == "Fern"
+    assert "Fern" in client.get(reverse("dashboard")).content.decode()
+
+
+def test_onboarding_form_errors_are_shown_next_to_the_field(client):
+    client.force_login(NewUserFactory())
+
+    response = client.post(reverse("onboarding"), {"role": "wizard", "display_name": ""})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="field-error" id="id_role_error"' in html
+    assert 'class="field-error" id="id_display_name_error"' in html
+    assert User.objects.get().role == ""
+
+
+def test_artist_choosing_role_sees_next_step(client):
+    user = NewUserFactory()
+    client.force_login(user)
+
+    response = client.post(
+        reverse("onboarding"), {"role": "artist", "display_name": "Nova"}, follow=True
+    )
+
+    assert 'data-testid="next-step"' in response.content.decode()
+    user.refresh_from_db()
+    assert user.role == "artist" and not user.onboarding_complete
+
+
+def test_login_page_shows_provider_buttons_disabled_without_keys(client, settings):
+    settings.GOOGLE_CLIENT_ID = ""
+    settings.APPLE_CLIENT_ID = ""
+
+    html = client.get(reverse("account_login")).content.decode()
+
+    assert re.search(r'<button[^>]*disabled[^>]*data-provider="google"', html)
+    assert re.search(r'<button[^>]*disabled[^>]*data-provider="apple"', html)
+    assert "not set up on this server" in html
+
+
+def test_settings_page_rejects_unknown_timezone(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(reverse("settings"), {"display_name": "Ok", "timezone": "Nowhere/Land"})
+
+    assert response.status_code == 200
+    assert "not a known time zone" in response.content.decode()
+    user.refresh_from_db()
+    assert user.timezone == "UTC"
+
+
+def test_device_sessions_page_lists_and_ends_sessions(client):
+    user = UserFactory()
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+
+    html = client.get(reverse("usersessions_list")).content.decode()
+
+    assert "127.0.0.1" in html
+
+
+def test_security_headers(client):
+    response = client.get(reverse("landing"))
+
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
