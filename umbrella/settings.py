@@ -212,7 +212,12 @@ HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_ONLY = False
 HEADLESS_TOKEN_STRATEGY = "accounts.tokens.UmbrellaTokenStrategy"  # noqa: S105
 HEADLESS_JWT_ALGORITHM = env.str("JWT_ALGORITHM", default="HS256")
-HEADLESS_JWT_PRIVATE_KEY = env.str("JWT_SIGNING_KEY", default="", multiline=True)
+# HS256 with a dedicated secret, or RS256 with a PEM private key. Required in production.
+HEADLESS_JWT_PRIVATE_KEY = (
+    env.str("JWT_SIGNING_KEY", multiline=True)
+    if PRODUCTION
+    else env.str("JWT_SIGNING_KEY", default="", multiline=True)
+)
 HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = env.int("JWT_ACCESS_TOKEN_SECONDS", default=600)
 HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = env.int("JWT_REFRESH_TOKEN_SECONDS", default=30 * 86400)
 HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
