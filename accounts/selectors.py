@@ -1,12 +1,17 @@
 """Reads of accounts data."""
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User, user_cache_key
+
+
+def request_user(request: Any) -> User:
+    """The signed-in user of a request that authentication already required."""
+    return cast(User, request.user)
 
 
 def user_cache_put(user: Any) -> None:

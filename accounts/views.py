@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from accounts import services
 from accounts.forms import OnboardingRoleForm, ProfileForm
+from accounts.selectors import request_user
 from umbrella.errors import ApplicationError
 
 
@@ -19,7 +20,7 @@ def _apply_error(form: object, error: ApplicationError) -> None:
 
 @login_required
 def onboarding(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = request_user(request)
     if user.onboarding_complete:
         return redirect("dashboard")
     initial = {"role": user.role or None, "display_name": user.display_name}
@@ -45,7 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile_settings(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = request_user(request)
     initial = {"display_name": user.display_name, "timezone": user.timezone}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -88,10 +88,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     detail = exc.detail
     code = detail.code if isinstance(detail, exceptions.ErrorDetail) else exc.default_code
     message = str(detail) if isinstance(detail, str) else MESSAGES.get(response.status_code, "")
-    details: dict[str, Any] = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        details["retry_after_seconds"] = int(exc.wait + 0.999)
-    response.data = error_body(str(code), message, details)
+    extra: dict[str, Any] = {}
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        extra["retry_after_seconds"] = int(wait + 0.999)
+    response.data = error_body(str(code), message, extra)
     return response
 
 

@@ -7,6 +7,7 @@ listed in ``.env.example``.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -231,7 +232,7 @@ HEADLESS_FRONTEND_URLS = {
 USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 
 # --- API ------------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.AccessTokenAuthentication",
         "accounts.authentication.SessionAuthentication",

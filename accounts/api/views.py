@@ -38,7 +38,9 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         serializer = MeUpdateInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, data=serializer.validated_data)
+        user = services.user_update(
+            user=selectors.request_user(request), data=serializer.validated_data
+        )
         return Response(MeOutputSerializer(user).data)
 
 
@@ -57,7 +59,9 @@ class OnboardingRoleApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = RoleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.onboarding_choose_role(user=request.user, **serializer.validated_data)
+        user = services.onboarding_choose_role(
+            user=selectors.request_user(request), **serializer.validated_data
+        )
         return Response(MeOutputSerializer(user).data)
 
 
@@ -102,7 +106,7 @@ class DeviceSessionListApi(APIView):
         operation_id="auth_sessions_list", responses=DeviceSessionOutputSerializer(many=True)
     )
     def get(self, request: Request) -> Response:
-        sessions = selectors.device_sessions_for(user=request.user)
+        sessions = selectors.device_sessions_for(user=selectors.request_user(request))
         context = {"current_session_key": _current_session_key(request)}
         return Response(DeviceSessionOutputSerializer(sessions, many=True, context=context).data)
 
@@ -116,5 +120,5 @@ class DeviceSessionEndApi(APIView):
         responses={204: OpenApiResponse(description="The session has ended.")},
     )
     def delete(self, request: Request, session_id: int) -> Response:
-        services.device_session_end(user=request.user, session_id=session_id)
+        services.device_session_end(user=selectors.request_user(request), session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
