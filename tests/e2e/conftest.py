@@ -1,0 +1,108 @@
+"""Browser journeys: a real Chromium (the system's, /usr/bin/chromium) driven by Playwright's
+sync API against pytest-django's ``live_server``.
+
+* The e2e tests are skipped with a visible reason when Chromium or Playwright is missing.
+* Playwright's sync API keeps an asyncio event loop running in this thread for as long as it is
+  started, and Django refuses ORM calls while a loop runs (``SynchronousOnlyOperation``). The
+  test code only touches the database between browser calls, never concurrently with them, so
+  ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set while the browser is up.
+* Every test gets a fresh browser context (own cookies, so its own sign-in) and page.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Generous for a cold start on a loaded CI machine, yet a broken page fails within seconds.
+TIMEOUT_MS = 15_000
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - the venv has it; a bare checkout may not
+    sync_playwright = None
+
+
+def _skip_reason() -> str | None:
+    if sync_playwright is None:
+        return "e2e: the Python package 'playwright' is not installed"
+    if not CHROMIUM.exists():
+        return f"e2e: no Chromium at {CHROMIUM} (install Debian's 'chromium' package)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = _skip_reason()
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator["Browser"]:
+    reason = _skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    expect.set_options(timeout=TIMEOUT_MS)
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def context(browser: "Browser", live_server) -> Iterator["BrowserContext"]:
+    ctx = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: "BrowserContext") -> "Page":
+    return context.new_page()
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest):
+    """``screenshot(page, "dashboard")`` saves ``$E2E_SCREENSHOT_DIR/e2e-dashboard.png`` (full
+    page) when that variable is set, e.g. ``E2E_SCREENSHOT_DIR=/tmp``; otherwise does nothing."""
+    folder = os.environ.get("E2E_SCREENSHOT_DIR")
+
+    def take(page: "Page", name: str) -> Path | None:
+        if not folder:
+            return None
+        path = Path(folder) / f"e2e-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
