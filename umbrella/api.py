@@ -104,7 +104,7 @@ def json_error_response(request: Any, status_code: int, code: str) -> JsonRespon
 
 _DEFAULT_ERRORS = {
     "400": "Bad request: validation_error, parse_error or a domain error code.",
-    "401": "not_authenticated or authentication_failed.",
+    "401": "not_authenticated or invalid_token (see the WWW-Authenticate header).",
     "403": "permission_denied, onboarding_required or a domain error code.",
     "404": "not_found.",
     "405": "method_not_allowed.",
