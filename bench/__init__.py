@@ -1,0 +1,1 @@
+"""Throughput of the API against a bare DRF endpoint (SPEC §14). Run ``python -m bench``."""

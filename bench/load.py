@@ -1,0 +1,110 @@
+"""The load generator: a fixed number of GETs from a few threads, bounded in time.
+
+gunicorn's sync workers close the connection after every response, so each request opens a new
+TCP connection (``http.client`` reconnects by itself); the baseline pays the same. Only the bench
+server on 127.0.0.1 is ever called.
+"""
+
+import http.client
+import itertools
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+REQUEST_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    host: str
+    port: int
+    path: str
+    headers: Mapping[str, str]
+    expected_status: int
+    requests: int
+    concurrency: int
+    deadline: float  # time.monotonic() after which no new request starts
+
+
+@dataclass
+class LoadResult:
+    latencies: list[float] = field(default_factory=list)  # seconds, successful requests only
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)  # unexpected status -> count
+    elapsed: float = 0.0
+    timed_out: bool = False
+
+    @property
+    def completed(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def throughput(self) -> float:
+        return self.completed / self.elapsed if self.elapsed else 0.0
+
+
+def run_load(spec: LoadSpec) -> LoadResult:
+    """Send ``spec.requests`` GETs from ``spec.concurrency`` threads; stop early at the deadline."""
+    result = LoadResult()
+    lock = threading.Lock()
+    tickets = itertools.count()  # next() on a count is atomic under the GIL
+    worker = _worker(spec, result, lock, tickets)
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(spec.concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        # A thread can outlive the deadline by one in-flight request at most.
+        thread.join(timeout=max(0.0, spec.deadline - time.monotonic()) + REQUEST_TIMEOUT + 1)
+    result.elapsed = time.perf_counter() - started
+    result.timed_out = result.completed + result.errors < spec.requests
+    return result
+
+
+def _worker(
+    spec: LoadSpec, result: LoadResult, lock: threading.Lock, tickets: Iterator[int]
+) -> Callable[[], None]:
+    def work() -> None:
+        conn = http.client.HTTPConnection(spec.host, spec.port, timeout=REQUEST_TIMEOUT)
+        try:
+            while next(tickets) < spec.requests and time.monotonic() < spec.deadline:
+                latency, status = _one_request(conn, spec)
+                with lock:
+                    _record(result, spec, latency, status)
+        finally:
+            conn.close()
+
+    return work
+
+
+def _one_request(conn: http.client.HTTPConnection, spec: LoadSpec) -> tuple[float, int]:
+    """One GET; status 0 stands for a network error (the connection is reset for the next)."""
+    started = time.perf_counter()
+    try:
+        conn.request("GET", spec.path, headers=dict(spec.headers))
+        response = conn.getresponse()
+        response.read()
+        status = response.status
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        status = 0
+    return time.perf_counter() - started, status
+
+
+def _record(result: LoadResult, spec: LoadSpec, latency: float, status: int) -> None:
+    if status == spec.expected_status:
+        result.latencies.append(latency)
+    else:
+        result.errors += 1
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))
+    return ordered[index]

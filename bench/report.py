@@ -1,0 +1,127 @@
+"""The results table and the SPEC §14 verdicts."""
+
+import statistics
+from dataclasses import dataclass, field
+
+from bench.endpoints import Endpoint
+from bench.load import LoadResult, percentile
+
+# More failed requests than this and the figures describe errors, not the endpoint.
+MAX_ERROR_RATE = 0.01
+
+
+@dataclass
+class Measurement:
+    endpoint: Endpoint
+    rounds: list[LoadResult] = field(default_factory=list)
+
+    @property
+    def throughput(self) -> float:
+        # The median round, so one disturbed round does not decide the verdict.
+        return statistics.median(r.throughput for r in self.rounds) if self.rounds else 0.0
+
+    @property
+    def latencies(self) -> list[float]:
+        return [latency for r in self.rounds for latency in r.latencies]
+
+    @property
+    def completed(self) -> int:
+        return sum(r.completed for r in self.rounds)
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.rounds)
+
+    @property
+    def statuses(self) -> dict[int, int]:
+        merged: dict[int, int] = {}
+        for r in self.rounds:
+            for status, count in r.statuses.items():
+                merged[status] = merged.get(status, 0) + count
+        return merged
+
+    @property
+    def capped(self) -> bool:
+        return any(r.timed_out for r in self.rounds)
+
+    @property
+    def healthy(self) -> bool:
+        total = self.completed + self.errors
+        return total > 0 and self.errors / total <= MAX_ERROR_RATE
+
+
+def verdict(measurement: Measurement, baseline: Measurement) -> str:
+    target = measurement.endpoint.target_ratio
+    if target is None:
+        return ""
+    if not measurement.healthy or not baseline.healthy:
+        return "FAIL (errors)"
+    return "PASS" if ratio(measurement, baseline) >= target else "FAIL"
+
+
+def ratio(measurement: Measurement, baseline: Measurement) -> float:
+    """The median of the per-round ratios.
+
+    Each round measures the baseline just before the endpoints, so a round's ratio compares
+    figures taken under the same background load; the median then drops a disturbed round.
+    """
+    ratios = [
+        ours.throughput / theirs.throughput
+        for ours, theirs in zip(measurement.rounds, baseline.rounds, strict=False)
+        if theirs.throughput
+    ]
+    return statistics.median(ratios) if ratios else 0.0
+
+
+HEADER = (
+    "endpoint",
+    "path",
+    "ok",
+    "errors",
+    "req/s",
+    "p50 ms",
+    "p95 ms",
+    "vs bare",
+    "target",
+    "result",
+)
+
+
+def table(measurements: list[Measurement], baseline: Measurement) -> str:
+    rows = [HEADER, *(_row(m, baseline) for m in [baseline, *measurements])]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _row(m: Measurement, baseline: Measurement) -> tuple[str, ...]:
+    target = m.endpoint.target_ratio
+    return (
+        m.endpoint.name,
+        m.endpoint.path,
+        str(m.completed),
+        _errors(m),
+        f"{m.throughput:.0f}",
+        f"{percentile(m.latencies, 0.50) * 1000:.1f}",
+        f"{percentile(m.latencies, 0.95) * 1000:.1f}",
+        f"{ratio(m, baseline):.0%}",
+        f">= {target:.0%}" if target is not None else "-",
+        verdict(m, baseline),
+    )
+
+
+def _errors(m: Measurement) -> str:
+    if not m.errors:
+        return "0"
+    detail = ", ".join(
+        f"{status or 'net'}: {count}" for status, count in sorted(m.statuses.items())
+    )
+    return f"{m.errors} ({detail})"
+
+
+def failed(measurements: list[Measurement], baseline: Measurement) -> list[str]:
+    return [m.endpoint.name for m in measurements if verdict(m, baseline).startswith("FAIL")]

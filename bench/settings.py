@@ -1,0 +1,25 @@
+"""Production-like settings for the benchmark server: the app's own, minus the limits.
+
+Rate limits would turn a load test into a test of 429s, so they are raised; everything else
+(middleware, authentication, throttle classes and their cache round-trips) stays as shipped.
+"""
+
+from umbrella.settings import *  # noqa: F403
+from umbrella.settings import REST_FRAMEWORK
+
+ROOT_URLCONF = "bench.urls"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+# Per second, not per minute: DRF's throttles keep one timestamp per request in the window, in
+# one cached list that every request reads and writes back. Shipped limits (100/min) cap that
+# list at ~100 entries; a huge per-minute rate would let it grow to every request of the last
+# minute (tens of kB pickled both ways per request) and measure the benchmark, not the app.
+_HIGH_RATE = "1000000/s"
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], _HIGH_RATE),
+    # The browsable renderer is only added when DEBUG was on at import; production has JSON only.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+ACCOUNT_RATE_LIMITS = False
