@@ -8,7 +8,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from accounts.selectors import user_get_cached
-from accounts.tokens import decode_access_token
+from accounts.tokens import decode_access_token, revocation_key
 
 
 class AccessToken:
@@ -40,7 +40,12 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
                 "The access token is invalid, expired or revoked.", code="invalid_token"
             )
         payload, session_key = decoded
-        user = user_get_cached(user_id=str_to_user_id(payload["sub"]))
+        revoked = revocation_key(session_key)
+        user, found = user_get_cached(user_id=str_to_user_id(payload["sub"]), also=(revoked,))
+        if revoked in found:
+            raise AuthenticationFailed(
+                "The access token is invalid, expired or revoked.", code="invalid_token"
+            )
         if user is None or not user.is_active:
             raise AuthenticationFailed("This account is not active.", code="invalid_token")
         return user, AccessToken(payload, session_key)

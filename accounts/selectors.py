@@ -19,17 +19,20 @@ def user_cache_put(user: Any) -> None:
         cache.set(user_cache_key(user.pk), user, timeout=settings.USER_CACHE_SECONDS)
 
 
-def user_get_cached(*, user_id: Any) -> User | None:
+def user_get_cached(*, user_id: Any, also: tuple[str, ...] = ()) -> tuple[User | None, dict]:
     """The user for a token-authenticated request: from the cache, else the database.
 
+    ``also`` names more cache keys to read in the same round trip; their values are returned.
     ``User.save`` drops the cached copy, so role or onboarding changes show at once.
     """
-    user = cache.get(user_cache_key(user_id))
+    key = user_cache_key(user_id)
+    found = cache.get_many([key, *also])
+    user = found.pop(key, None)
     if user is None:
         user = User.objects.filter(pk=user_id).first()
         if user is not None:
             user_cache_put(user)
-    return user
+    return user, found
 
 
 def device_sessions_for(*, user: User) -> list[UserSession]:

@@ -28,29 +28,28 @@ def _session_digest(session_key: str) -> str:
     return hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
+def revocation_key(session_key: str) -> str:
+    return f"revoked:session:{_session_digest(session_key)}"
+
+
 def revoke_session_tokens(*, session_key: str) -> None:
     """Make every access token issued for this session unusable from now on."""
     cache.set(
-        f"revoked:session:{_session_digest(session_key)}",
-        1,
-        timeout=headless_settings.JWT_ACCESS_TOKEN_EXPIRES_IN + 5,
+        revocation_key(session_key), 1, timeout=headless_settings.JWT_ACCESS_TOKEN_EXPIRES_IN + 5
     )
 
 
-def is_revoked(*, session_key: str) -> bool:
-    return cache.get(f"revoked:session:{_session_digest(session_key)}") is not None
-
-
 def decode_access_token(token: str) -> tuple[dict[str, Any], str] | None:
-    """Return ``(payload, session_key)`` for a valid, unrevoked access token, else ``None``.
+    """Return ``(payload, session_key)`` for a well-signed, unexpired access token, else ``None``.
 
-    Signature, expiry and token type are checked by allauth; revocation by one cache read.
+    Signature, expiry and token type are checked by allauth. The caller checks revocation
+    (``revocation_key``) in the same cache round trip as it loads the user.
     """
     payload = jwt_internal.decode_token(token, "access")
     if payload is None:
         return None
     session_key = jwt_internal.session_key_from_sid(payload["sid"])
-    if not session_key or is_revoked(session_key=session_key):
+    if not session_key:
         return None
     return payload, session_key
 

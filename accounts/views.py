@@ -9,13 +9,7 @@ from accounts import services
 from accounts.forms import OnboardingRoleForm, ProfileForm
 from accounts.selectors import request_user
 from umbrella.errors import ApplicationError
-
-
-def _apply_error(form: object, error: ApplicationError) -> None:
-    fields = error.details or {"__all__": [error.message]}
-    for field, problems in fields.items():
-        for problem in problems:
-            form.add_error(None if field not in form.fields else field, problem)  # type: ignore[attr-defined]
+from umbrella.forms import add_application_error
 
 
 @login_required
@@ -29,7 +23,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         try:
             user = services.onboarding_choose_role(user=user, **form.cleaned_data)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_application_error(form, error)
         else:
             if user.onboarding_complete:
                 messages.success(request, f"Welcome to Umbrella, {user.display_name}!")
@@ -53,7 +47,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         try:
             services.user_update(user=user, data=form.cleaned_data)
         except ApplicationError as error:
-            _apply_error(form, error)
+            add_application_error(form, error)
         else:
             messages.success(request, "Your settings are saved.")
             return redirect("settings")

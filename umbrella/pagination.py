@@ -1,6 +1,11 @@
 """The two pagination styles of the API (SPEC §13): page numbers, and cursors for feeds."""
 
+from typing import Any
+
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -16,3 +21,78 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-created_at"
+
+
+class OffsetNoCountPagination(pagination.BasePagination):
+    """Page numbers without ``COUNT(*)``: one extra row tells whether a next page exists.
+
+    For big tables whose ordering is not a single column (search ranked by relevance), where
+    cursor pagination does not apply and counting would cost more than the page itself.
+    """
+
+    page_size = 20
+    max_page_size = 100
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
+        self.request = request
+        params = request.query_params
+        self.page = _positive_int(params, "page", default=1, cap=10_000)
+        self.size = _positive_int(
+            params, "page_size", default=self.page_size, cap=self.max_page_size
+        )
+        start = (self.page - 1) * self.size
+        rows = list(queryset[start : start + self.size + 1])
+        self.has_next = len(rows) > self.size
+        return rows[: self.size]
+
+    def _link(self, page: int) -> str:
+        return replace_query_param(self.request.build_absolute_uri(), "page", page)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "next": self._link(self.page + 1) if self.has_next else None,
+                "previous": self._link(self.page - 1) if self.page > 1 else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1},
+                "description": "Page number (from 1).",
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+                "description": f"Results per page (at most {self.max_page_size}).",
+            },
+        ]
+
+
+def _positive_int(params: Any, name: str, *, default: int, cap: int) -> int:
+    raw = params.get(name)
+    try:
+        value = int(raw) if raw not in (None, "") else default
+    except ValueError as error:
+        raise ValidationError({name: ["Must be a whole number."]}) from error
+    if value < 1:
+        raise ValidationError({name: ["Must be 1 or more."]})
+    return min(value, cap)

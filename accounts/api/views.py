@@ -15,6 +15,7 @@ from accounts.api.serializers import (
     MeOutputSerializer,
     MeUpdateInputSerializer,
     RoleInputSerializer,
+    me_data,
 )
 from accounts.authentication import AccessToken
 
@@ -30,7 +31,7 @@ class MeApi(APIView):
 
     @extend_schema(operation_id="me_retrieve", responses=MeOutputSerializer)
     def get(self, request: Request) -> Response:
-        return Response(MeOutputSerializer(request.user).data)
+        return Response(me_data(selectors.request_user(request)))
 
     @extend_schema(
         operation_id="me_update", request=MeUpdateInputSerializer, responses=MeOutputSerializer

@@ -192,3 +192,9 @@ def test_browser_logout_through_the_api(user):
 
     assert client.post("/api/v1/auth/logout").status_code == 204
     assert client.get("/api/v1/me").status_code in (401, 403)
+
+
+def test_fast_me_payload_matches_the_documented_serializer(user):
+    from accounts.api.serializers import MeOutputSerializer, me_data
+
+    assert me_data(user) == MeOutputSerializer(user).data
