@@ -34,6 +34,8 @@ def _increment(key: str, ttl: int) -> int:
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
     wait_seconds: float = 0.0
+    num_requests: int
+    duration: int
 
     def allow_request(self, request: Any, view: Any) -> bool:
         if self.rate is None:
