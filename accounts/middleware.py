@@ -14,6 +14,7 @@ OPEN_PREFIXES = (
     "/admin/",
     "/static/",
     "/media/",
+    "/artists/",  # public artist pages and search (read-only)
 )
 OPEN_PATHS = ("/",)
 

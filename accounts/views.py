@@ -1,5 +1,6 @@
 """Account pages: onboarding (role choice), dashboard and profile settings."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +18,8 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if user.onboarding_complete:
         return redirect("dashboard")
+    if user.role in settings.ROLE_ONBOARDING_URLS and request.method == "GET":
+        return redirect(settings.ROLE_ONBOARDING_URLS[user.role])
     initial = {"role": user.role or None, "display_name": user.display_name}
     form = OnboardingRoleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -28,6 +31,9 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             if user.onboarding_complete:
                 messages.success(request, f"Welcome to Umbrella, {user.display_name}!")
                 return redirect("dashboard")
+            next_url = settings.ROLE_ONBOARDING_URLS.get(user.role)
+            if next_url:
+                return redirect(next_url)
             messages.info(request, "Role saved. The rest of your onboarding is on its way.")
             return redirect("onboarding")
     return render(request, "accounts/onboarding.html", {"form": form})

@@ -6,6 +6,7 @@ Every 4xx/5xx answered under ``/api/`` has the shape::
 """
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,11 @@ MESSAGES = {
     429: "Too many requests.",
     500: "Something went wrong on our side. It has been logged.",
 }
+
+
+def iso_timestamp(value: datetime) -> str:
+    """A datetime as the API writes it everywhere: ISO 8601, UTC, seconds, ``Z``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -108,6 +114,8 @@ _DEFAULT_ERRORS = {
     "403": "permission_denied, onboarding_required or a domain error code.",
     "404": "not_found.",
     "405": "method_not_allowed.",
+    "409": "A conflict with the current state (e.g. role_locked, step_out_of_order).",
+    "413": "file_too_large or quota_exceeded.",
     "406": "not_acceptable.",
     "415": "unsupported_media_type.",
     "429": "throttled; see the Retry-After header.",

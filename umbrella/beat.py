@@ -10,4 +10,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "accounts.purge_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    "artists-reconcile-quotas": {
+        "task": "artists.reconcile_all_quotas",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }

@@ -11,6 +11,7 @@ from umbrella.health import HealthApi
 api_v1: list[URLPattern | URLResolver] = [
     path("health", HealthApi.as_view(), name="api-health"),
     path("", include("accounts.api.urls")),
+    path("", include("artists.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -29,6 +30,7 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("artists.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,10 +1,10 @@
-from datetime import UTC
 from typing import Any
 
 from allauth.usersessions.models import UserSession
 from rest_framework import serializers
 
 from accounts.models import Role, User
+from umbrella.api import iso_timestamp
 
 
 class MeOutputSerializer(serializers.ModelSerializer):
@@ -28,10 +28,6 @@ class MeOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _timestamp(value: Any) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def me_data(user: User) -> dict[str, Any]:
     """``MeOutputSerializer``'s output, built directly: ``GET /me`` is the hottest endpoint."""
     return {
@@ -42,8 +38,8 @@ def me_data(user: User) -> dict[str, Any]:
         "onboarding_complete": user.onboarding_complete,
         "timezone": user.timezone,
         "is_staff": user.is_staff,
-        "created_at": _timestamp(user.created_at),
-        "updated_at": _timestamp(user.updated_at),
+        "created_at": iso_timestamp(user.created_at),
+        "updated_at": iso_timestamp(user.updated_at),
     }
 
 

@@ -4,8 +4,9 @@ The schema is the one the app serves at ``/api/v1/schema/``, and every request g
 through the project's WSGI application, so the test database, the cache and the autouse fixtures
 of ``tests/conftest.py`` (throttles lifted, cache emptied) all apply.
 
-Every operation is fuzzed three times: anonymously, as an onboarded user, and as a user who has
-not finished onboarding (both signed in with a real app-client access token). Schemathesis runs
+Every operation is fuzzed four times: anonymously, as an onboarded fan, as an onboarded artist
+(with a profile), and as a user who has not finished onboarding (all signed in with a real
+app-client access token). Schemathesis runs
 its examples, coverage (including unsupported methods, missing or malformed credentials and
 bodies) and fuzzing phases, positive and negative data. Every response must:
 
@@ -40,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
+from tests.artists.factories import ArtistProfileFactory
 from umbrella.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +54,11 @@ CHECKS = [
     response_headers_conformance,
 ]
 
-USERS = {"onboarded": UserFactory, "onboarding": NewUserFactory}
+USERS = {
+    "onboarded": UserFactory,
+    "onboarding": NewUserFactory,
+    "artist": lambda: ArtistProfileFactory().user,  # reaches the artist's own endpoints
+}
 
 
 def in_process_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -95,7 +101,7 @@ def sign_in(user: Any) -> str:
 @pytest.mark.parametrize("who", ["anonymous", *USERS])
 @schema.parametrize()
 @settings(
-    max_examples=40,
+    max_examples=30,
     derandomize=True,
     database=None,
     deadline=None,

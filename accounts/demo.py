@@ -1,0 +1,44 @@
+"""Demo accounts: one per role plus staff, with a known password. Safe to run again."""
+
+from collections.abc import Callable
+
+from allauth.account.models import EmailAddress
+
+from accounts import services
+from accounts.models import Role, User
+
+DEMO_PASSWORD = "umbrella-demo-2026"  # noqa: S105 (printed for newcomers on purpose)
+DEMO_USERS = [
+    ("artist@demo.umbrella.test", "Nova Reyes", Role.ARTIST),
+    ("venue@demo.umbrella.test", "The Blue Lantern", Role.VENUE),
+    ("fan@demo.umbrella.test", "Sam Fan", Role.FAN),
+]
+DEMO_STAFF = ("staff@demo.umbrella.test", "Umbrella Staff")
+
+
+def ensure_user(
+    email: str, display_name: str, *, role: str = "", staff: bool = False
+) -> tuple[User, bool]:
+    """The demo user with this email, created (verified, role chosen) if missing."""
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    if user is None:
+        make = User.objects.create_superuser if staff else User.objects.create_user
+        user = make(email=email, password=DEMO_PASSWORD, display_name=display_name)
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    if role and not user.role:
+        user = services.onboarding_choose_role(user=user, role=role, display_name=display_name)
+    return user, created
+
+
+def seed(say: Callable[[str], None]) -> None:
+    for email, name, role in DEMO_USERS:
+        user, created = ensure_user(email, name, role=role)
+        if role == Role.VENUE and not user.onboarding_complete:
+            # The venue wizard arrives with the marketplace; until then the demo venue is ready.
+            services.onboarding_complete(user=user)
+        say(f"{'created' if created else 'exists '}  {role:<7} {email}")
+    staff, created = ensure_user(*DEMO_STAFF, staff=True)
+    say(f"{'created' if created else 'exists '}  staff   {staff.email}")

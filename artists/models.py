@@ -1,0 +1,239 @@
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from umbrella.models import TimeStampedModel
+
+GB = 1024**3
+DEFAULT_QUOTA_BYTES = 50 * GB
+
+
+class PerformanceType(models.TextChoices):
+    SOLO = "solo", "Solo"
+    DUO = "duo", "Duo"
+    BAND = "band", "Band"
+    DJ = "dj", "DJ"
+    ORCHESTRA = "orchestra", "Orchestra / ensemble"
+    ACOUSTIC = "acoustic", "Acoustic set"
+    OTHER = "other", "Other"
+
+
+GENRES = [
+    "acoustic", "alternative", "ambient", "blues", "classical", "country", "dance", "drum and bass",
+    "electronic", "folk", "funk", "gospel", "hip hop", "house", "indie", "jazz", "latin", "metal",
+    "pop", "punk", "r&b", "reggae", "rock", "singer-songwriter", "soul", "techno", "world",
+]  # fmt: skip
+
+country_code = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter country code such as US or GB.")
+
+
+class ArtistProfileQuerySet(models.QuerySet["ArtistProfile"]):
+    def public(self) -> "ArtistProfileQuerySet":
+        """Profiles anyone may see: onboarding finished, account active."""
+        return self.filter(user__onboarding_complete=True, user__is_active=True)
+
+
+class ArtistProfile(TimeStampedModel):
+    """One per artist user. Filled by the five onboarding steps, then edited freely."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artist_profile"
+    )
+    slug = models.SlugField(max_length=80, unique=True)
+    onboarding_step = models.PositiveSmallIntegerField(
+        default=0, help_text="Highest onboarding step completed (0 to 5)."
+    )
+
+    # step 1: identity
+    stage_name = models.CharField(max_length=100)
+    legal_name = models.CharField(max_length=150, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    location_city = models.CharField(max_length=100, blank=True)
+    location_state = models.CharField(max_length=100, blank=True)
+    location_country = models.CharField(max_length=2, blank=True, validators=[country_code])
+    # step 2: bio & story
+    tagline = models.CharField(max_length=160, blank=True)
+    bio = models.TextField(max_length=5000, blank=True)
+    story = models.TextField(max_length=10000, blank=True)
+    # step 3: creative profile
+    primary_genre = models.CharField(max_length=50, blank=True)
+    secondary_genres = models.JSONField(default=list, blank=True)
+    influences = models.JSONField(default=list, blank=True)
+    performance_types = models.JSONField(default=list, blank=True)
+    equipment = models.TextField(max_length=2000, blank=True)
+    # step 4: rates & availability (money in integer cents)
+    base_rate_flat = models.PositiveIntegerField(null=True, blank=True)
+    base_rate_hourly = models.PositiveIntegerField(null=True, blank=True)
+    rates_negotiable = models.BooleanField(default=False)
+    travel_radius_miles = models.PositiveSmallIntegerField(null=True, blank=True)
+    available_weekdays = models.BooleanField(default=False)
+    available_weekends = models.BooleanField(default=False)
+    advance_booking_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    # step 5: quick questions
+    years_performing = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    biggest_gig = models.CharField(max_length=300, blank=True)
+    dream_collaboration = models.CharField(max_length=300, blank=True)
+    # social & portfolio
+    website_url = models.URLField(blank=True)
+    instagram_handle = models.CharField(max_length=30, blank=True)
+    tiktok_handle = models.CharField(max_length=24, blank=True)
+    youtube_url = models.URLField(blank=True)
+    spotify_url = models.URLField(blank=True)
+    apple_music_url = models.URLField(blank=True)
+    soundcloud_url = models.URLField(blank=True)
+    # verification & metadata
+    verified = models.BooleanField(default=False)
+    avatar = models.ImageField(upload_to="artists/avatars/", blank=True)
+    banner = models.ImageField(upload_to="artists/banners/", blank=True)
+    avg_rating = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(5)],
+    )
+    total_reviews = models.PositiveIntegerField(default=0)
+    total_gigs = models.PositiveIntegerField(default=0)
+    total_earnings = models.PositiveBigIntegerField(default=0)
+    profile_views = models.PositiveIntegerField(default=0)
+
+    objects: ClassVar[ArtistProfileQuerySet] = ArtistProfileQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["location_country", "location_state", "location_city"]),
+            models.Index(fields=["primary_genre"]),
+            models.Index(fields=["-avg_rating"]),
+            models.Index(fields=["-total_gigs"]),
+            models.Index(fields=["base_rate_flat"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(onboarding_step__lte=5), name="artist_onboarding_step_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(avg_rating__gte=0) & Q(avg_rating__lte=5), name="artist_rating_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_name} ({self.slug})"
+
+
+class VerificationNote(TimeStampedModel):
+    """Audit trail of staff verifying or un-verifying an artist."""
+
+    artist = models.ForeignKey(
+        ArtistProfile, on_delete=models.CASCADE, related_name="verification_notes"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    verified = models.BooleanField()
+    note = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        action = "verified" if self.verified else "unverified"
+        return f"{self.artist.stage_name} {action} by {self.by}"
+
+
+class Track(TimeStampedModel):
+    artist = models.ForeignKey(ArtistProfile, on_delete=models.CASCADE, related_name="tracks")
+    title = models.CharField(max_length=200)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    audio = models.FileField(upload_to="artists/tracks/")
+    audio_size_bytes = models.PositiveBigIntegerField(default=0)
+    cover_art = models.ImageField(upload_to="artists/covers/", blank=True)
+    genre = models.CharField(max_length=50, blank=True)
+    release_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    spotify_url = models.URLField(blank=True)
+    apple_music_url = models.URLField(blank=True)
+    display_order = models.PositiveIntegerField(default=0)
+    plays = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["display_order", "id"]
+        indexes = [models.Index(fields=["artist", "display_order"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.artist.stage_name}"
+
+
+class MediaCategory(models.TextChoices):
+    PRESS_PHOTO = "press_photo", "Press photo"
+    MUSIC = "music", "Music"
+    VIDEO = "video", "Video"
+    DOCUMENT = "document", "Document"
+    OTHER = "other", "Other"
+
+
+class MediaStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for upload"
+    READY = "ready", "Ready"
+
+
+class MediaQuota(TimeStampedModel):
+    """Bytes an artist stores (locker files and track audio); never more than the limit."""
+
+    artist = models.OneToOneField(ArtistProfile, on_delete=models.CASCADE, related_name="quota")
+    used_bytes = models.PositiveBigIntegerField(default=0)
+    limit_bytes = models.PositiveBigIntegerField(default=DEFAULT_QUOTA_BYTES)
+
+    class Meta:
+        ordering = ["-used_bytes"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used_bytes__lte=models.F("limit_bytes")), name="quota_used_within_limit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artist.stage_name}: {self.used_bytes} / {self.limit_bytes} bytes"
+
+    @property
+    def percent_used(self) -> float:
+        return round(100 * self.used_bytes / self.limit_bytes, 2) if self.limit_bytes else 100.0
+
+
+class MediaFile(TimeStampedModel):
+    artist = models.ForeignKey(ArtistProfile, on_delete=models.CASCADE, related_name="media_files")
+    category = models.CharField(max_length=20, choices=MediaCategory.choices)
+    filename = models.CharField(max_length=255)
+    size_bytes = models.PositiveBigIntegerField()
+    mime_type = models.CharField(max_length=100)
+    file = models.FileField(upload_to="artists/media/", max_length=500)
+    status = models.CharField(max_length=10, choices=MediaStatus.choices, default=MediaStatus.READY)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["artist", "category", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.category}, {self.size_bytes} bytes)"
+
+
+class ProfileView(models.Model):
+    """One row per viewer per artist per UTC day: the raw material of the daily rollup."""
+
+    artist = models.ForeignKey(ArtistProfile, on_delete=models.CASCADE, related_name="views")
+    viewer_key = models.CharField(max_length=80)
+    day = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["artist", "viewer_key", "day"], name="one_view_per_day")
+        ]
+        indexes = [models.Index(fields=["artist", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.artist_id} viewed by {self.viewer_key} on {self.day}"

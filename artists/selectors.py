@@ -1,0 +1,128 @@
+"""Reads of the artists app: discovery, public pages, the artist's own dashboard."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import User
+from artists import steps
+from artists.filters import ArtistFilter
+from artists.models import ArtistProfile, MediaFile, MediaQuota, MediaStatus, ProfileView, Track
+from umbrella.api import iso_timestamp
+
+CARD_FIELDS = (
+    "id",
+    "slug",
+    "stage_name",
+    "tagline",
+    "primary_genre",
+    "location_city",
+    "location_state",
+    "location_country",
+    "avatar",
+    "verified",
+    "avg_rating",
+    "total_reviews",
+    "total_gigs",
+    "base_rate_flat",
+    "base_rate_hourly",
+    "rates_negotiable",
+    "available_weekdays",
+    "available_weekends",
+    "performance_types",
+    "created_at",
+)
+
+
+def artist_search(*, params: Any) -> tuple[ArtistFilter, QuerySet]:
+    """Public artists matching the discovery filters, ordered; rows are plain dicts (cards)."""
+    base = ArtistProfile.objects.public()
+    filterset = ArtistFilter(params, queryset=base)
+    return filterset, filterset.qs.values(*CARD_FIELDS)
+
+
+def card(row: dict[str, Any]) -> dict[str, Any]:
+    """A search result as the API and the search page show it (no extra queries)."""
+    avatar = row.pop("avatar", "")
+    row["avatar_url"] = default_storage.url(avatar) if avatar else None
+    row["avg_rating"] = float(row["avg_rating"])
+    row["created_at"] = iso_timestamp(row["created_at"])
+    return row
+
+
+def artist_public(*, slug: str) -> ArtistProfile | None:
+    return ArtistProfile.objects.public().select_related("user").filter(slug=slug).first()
+
+
+def artist_of(*, user: User) -> ArtistProfile | None:
+    return ArtistProfile.objects.filter(user=user).first()
+
+
+def tracks_of(*, artist: ArtistProfile) -> QuerySet[Track]:
+    return Track.objects.filter(artist=artist).order_by("display_order", "id")
+
+
+def media_of(*, artist: ArtistProfile, category: str | None = None) -> QuerySet[MediaFile]:
+    files = MediaFile.objects.filter(artist=artist)
+    if category:
+        files = files.filter(category=category)
+    return files.order_by("-created_at", "-id")
+
+
+def public_media_of(*, artist: ArtistProfile) -> QuerySet[MediaFile]:
+    """What visitors see on the Media tab: press photos and videos that finished uploading."""
+    return media_of(artist=artist).filter(
+        status=MediaStatus.READY, category__in=["press_photo", "video"]
+    )
+
+
+def quota_of(*, artist: ArtistProfile) -> MediaQuota:
+    quota, _ = MediaQuota.objects.get_or_create(artist=artist)
+    return quota
+
+
+def completeness_of(*, artist: ArtistProfile) -> dict[str, Any]:
+    counts = {"tracks": Track.objects.filter(artist=artist).count()}
+    return steps.completeness(artist, counts)
+
+
+def onboarding_state(*, user: User) -> dict[str, Any]:
+    """Where an artist is in the five steps, and what each step holds so far."""
+    profile = artist_of(user=user)
+    done = profile.onboarding_step if profile else 0
+    return {
+        "completed_steps": done,
+        "next_step": None if done >= steps.LAST_STEP else done + 1,
+        "onboarding_complete": user.onboarding_complete,
+        "steps": [
+            {
+                "number": step.number,
+                "slug": step.slug,
+                "title": step.title,
+                "field_names": list(step.fields),
+                "required_fields": list(step.required),
+                "complete": step.number <= done,
+                "values": {f: getattr(profile, f) for f in step.fields} if profile else {},
+            }
+            for step in steps.STEPS
+        ],
+    }
+
+
+def stats_of(*, artist: ArtistProfile) -> dict[str, Any]:
+    """The public Stats tab: totals plus views over the last 30 days."""
+    since = timezone.now().date() - timedelta(days=29)
+    views_30d = ProfileView.objects.filter(artist=artist, day__gte=since).count()
+    plays = Track.objects.filter(artist=artist).aggregate(total=Sum("plays"), n=Count("id"))
+    return {
+        "profile_views": artist.profile_views,
+        "profile_views_30d": views_30d,
+        "track_plays": plays["total"] or 0,
+        "tracks": plays["n"],
+        "total_gigs": artist.total_gigs,
+        "avg_rating": float(artist.avg_rating),
+        "total_reviews": artist.total_reviews,
+    }

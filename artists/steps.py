@@ -1,0 +1,109 @@
+"""The five onboarding steps and the profile-completeness checklist: one definition for the page
+wizard, the API and the services."""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    slug: str
+    title: str
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        1,
+        "identity",
+        "Who you are",
+        (
+            "stage_name",
+            "legal_name",
+            "pronouns",
+            "location_city",
+            "location_state",
+            "location_country",
+        ),
+        ("stage_name", "location_city", "location_country"),
+    ),
+    Step(2, "story", "Bio & story", ("tagline", "bio", "story"), ("tagline", "bio")),
+    Step(
+        3,
+        "creative",
+        "Your sound",
+        ("primary_genre", "secondary_genres", "influences", "performance_types", "equipment"),
+        ("primary_genre", "performance_types"),
+    ),
+    Step(
+        4,
+        "rates",
+        "Rates & availability",
+        (
+            "base_rate_flat",
+            "base_rate_hourly",
+            "rates_negotiable",
+            "travel_radius_miles",
+            "available_weekdays",
+            "available_weekends",
+            "advance_booking_weeks",
+        ),
+        (),
+    ),
+    Step(
+        5,
+        "questions",
+        "Quick questions",
+        ("years_performing", "biggest_gig", "dream_collaboration"),
+        ("years_performing",),
+    ),
+)
+LAST_STEP = len(STEPS)
+
+SOCIAL_FIELDS = (
+    "website_url",
+    "instagram_handle",
+    "tiktok_handle",
+    "youtube_url",
+    "spotify_url",
+    "apple_music_url",
+    "soundcloud_url",
+)
+EDITABLE_FIELDS = tuple(f for step in STEPS for f in step.fields) + SOCIAL_FIELDS
+
+
+def step(number: int) -> Step:
+    if not 1 <= number <= LAST_STEP:
+        raise KeyError(number)
+    return STEPS[number - 1]
+
+
+# (label, weight, test) — what a complete profile has.
+CHECKLIST: tuple[tuple[str, int, Any], ...] = (
+    ("Stage name and location", 10, lambda p, c: bool(p.stage_name and p.location_city)),
+    ("Tagline", 5, lambda p, c: bool(p.tagline)),
+    ("Bio", 15, lambda p, c: len(p.bio) >= 80),
+    ("Your story", 5, lambda p, c: bool(p.story)),
+    ("Genre and performance types", 10, lambda p, c: bool(p.primary_genre and p.performance_types)),
+    ("Influences", 5, lambda p, c: bool(p.influences)),
+    (
+        "Rates",
+        10,
+        lambda p, c: bool(p.base_rate_flat or p.base_rate_hourly or p.rates_negotiable),
+    ),
+    ("Availability", 5, lambda p, c: p.available_weekdays or p.available_weekends),
+    ("Profile photo", 10, lambda p, c: bool(p.avatar)),
+    ("Banner image", 5, lambda p, c: bool(p.banner)),
+    ("At least one track", 15, lambda p, c: c.get("tracks", 0) > 0),
+    ("A social or streaming link", 5, lambda p, c: any(getattr(p, f) for f in SOCIAL_FIELDS)),
+)
+
+
+def completeness(profile: Any, counts: dict[str, int]) -> dict[str, Any]:
+    """Score 0 to 100 and what is missing, for the dashboard and ``GET /artists/me``."""
+    missing = [label for label, _, done in CHECKLIST if not done(profile, counts)]
+    total = sum(weight for _, weight, _ in CHECKLIST)
+    earned = sum(weight for label, weight, _ in CHECKLIST if label not in missing)
+    return {"score": round(100 * earned / total), "missing": missing}
