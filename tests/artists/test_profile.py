@@ -1,0 +1,195 @@
+"""Profile editing: normalisation, images, verification, object permissions, views counting."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from accounts.models import User
+from artists import services
+from artists.models import ArtistProfile, ProfileView, VerificationNote
+from tests.artists.factories import ArtistProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("field", "given", "stored"),
+    [
+        ("instagram_handle", "@nova.reyes", "nova.reyes"),
+        ("instagram_handle", "https://www.instagram.com/nova.reyes/?hl=en", "nova.reyes"),
+        ("instagram_handle", "instagram.com/nova_reyes", "nova_reyes"),
+        ("tiktok_handle", "https://www.tiktok.com/@novareyes", "novareyes"),
+        ("tiktok_handle", "@novareyes", "novareyes"),
+        ("website_url", "NovaReyes.com/tour", "https://novareyes.com/tour"),
+        (
+            "spotify_url",
+            "https://open.spotify.com/artist/123",
+            "https://open.spotify.com/artist/123",
+        ),
+        ("secondary_genres", ["Folk", "folk", " Pop "], ["folk", "pop"]),
+        ("influences", ["Bon  Iver", "bon iver", "Joni Mitchell"], ["Bon Iver", "Joni Mitchell"]),
+    ],
+)
+def test_links_handles_and_lists_are_normalised(artist_client, artist, field, given, stored):
+    response = artist_client.patch("/api/v1/artists/me", {field: given}, format="json")
+
+    assert response.status_code == 200, response.content
+    artist.refresh_from_db()
+    assert getattr(artist, field) == stored
+
+
+@pytest.mark.parametrize(
+    ("field", "given"),
+    [
+        ("instagram_handle", "not a handle!"),
+        ("spotify_url", "https://evil.example.com/artist/1"),
+        ("website_url", "javascript:alert(1)"),
+        ("location_country", "USA"),
+        ("performance_types", ["juggling"]),
+    ],
+)
+def test_bad_values_are_refused_and_nothing_changes(artist_client, artist, field, given):
+    before = ArtistProfile.objects.values().get(pk=artist.pk)
+
+    response = artist_client.patch(
+        "/api/v1/artists/me", {field: given, "tagline": "changed?"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["details"]
+    assert ArtistProfile.objects.values().get(pk=artist.pk) == before
+
+
+def test_read_only_fields_cannot_be_written(artist_client, artist):
+    artist_client.patch(
+        "/api/v1/artists/me",
+        {"verified": True, "avg_rating": 5, "profile_views": 999, "slug": "x"},
+        format="json",
+    )
+
+    artist.refresh_from_db()
+    assert not artist.verified and artist.profile_views == 0 and artist.slug.startswith("artist-")
+
+
+def test_me_shows_completeness_and_quota(artist_client):
+    body = artist_client.get("/api/v1/artists/me").json()
+
+    assert 0 <= body["completeness"]["score"] < 100
+    assert "Profile photo" in body["completeness"]["missing"]
+    assert body["quota"] == {"used_bytes": 0, "limit_bytes": 50 * 1024**3, "percent_used": 0.0}
+
+
+def _png(width: int, height: int) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, format="PNG")
+    return SimpleUploadedFile("me.png", out.getvalue(), content_type="image/png")
+
+
+def test_avatar_is_cropped_and_resized(artist_client, artist):
+    response = artist_client.put(
+        "/api/v1/artists/me/avatar", {"image": _png(1200, 800)}, format="multipart"
+    )
+
+    assert response.status_code == 200, response.content
+    artist.refresh_from_db()
+    with Image.open(artist.avatar.path) as image:
+        assert image.size == (512, 512) and image.format == "JPEG"
+    assert response.json()["avatar_url"].endswith(".jpg")
+
+
+def test_banner_is_cropped_to_its_shape(artist_client, artist):
+    artist_client.put("/api/v1/artists/me/banner", {"image": _png(3000, 3000)}, format="multipart")
+
+    artist.refresh_from_db()
+    with Image.open(artist.banner.path) as image:
+        assert image.size == (1600, 480)
+
+
+def test_a_file_that_is_not_an_image_is_refused(artist_client, artist):
+    fake = SimpleUploadedFile("me.png", b"GIF89a but not really", content_type="image/png")
+
+    response = artist_client.put("/api/v1/artists/me/avatar", {"image": fake}, format="multipart")
+
+    assert response.status_code == 400
+    artist.refresh_from_db()
+    assert not artist.avatar
+
+
+def test_only_staff_verify_and_every_change_is_noted(artist):
+    staff = User.objects.create_superuser(email="staff@example.com", password="x" * 12)
+
+    services.artist_set_verified(artist_id=artist.pk, by=staff, verified=True, note="ID checked")
+
+    artist.refresh_from_db()
+    assert artist.verified
+    note = VerificationNote.objects.get()
+    assert (note.by, note.verified, note.note) == (staff, True, "ID checked")
+    with pytest.raises(Exception, match="Only staff"):
+        services.artist_set_verified(
+            artist_id=artist.pk, by=artist.user, verified=False, note="nope"
+        )
+
+
+def test_admin_verify_action_asks_for_a_note(client, artist):
+    staff = User.objects.create_superuser(email="staff@example.com", password="x" * 12)
+    client.force_login(staff)
+    url = "/admin/artists/artistprofile/"
+
+    ask = client.post(url, {"action": "verify", "_selected_action": [artist.pk]})
+    assert ask.status_code == 200 and b"Audit note" in ask.content
+    client.post(
+        url,
+        {"action": "verify", "_selected_action": [artist.pk], "apply": "1", "note": "Checked"},
+    )
+
+    artist.refresh_from_db()
+    assert artist.verified and VerificationNote.objects.filter(note="Checked").exists()
+
+
+def test_nobody_edits_another_artists_profile(artist):
+    other = ArtistProfileFactory()
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(other.user)
+    client.patch("/api/v1/artists/me", {"tagline": "mine now"}, format="json")
+
+    artist.refresh_from_db()
+    assert artist.tagline != "mine now"  # /me only ever reaches the caller's own profile
+
+
+def test_profile_views_count_once_per_viewer_per_day_and_not_the_owner(client, artist):
+    url = f"/artists/{artist.slug}/"
+    client.get(url, HTTP_USER_AGENT="A")
+    client.get(url, HTTP_USER_AGENT="A")  # same anonymous viewer, same day
+    client.get(url, HTTP_USER_AGENT="B")  # another browser counts
+    client.force_login(artist.user)
+    client.get(url)  # the owner does not count
+    viewer = ArtistProfileFactory().user
+    client.force_login(viewer)
+    client.get(url)
+    client.get(f"/api/v1/artists/{artist.slug}")  # the API counts the same viewer once too
+
+    artist.refresh_from_db()
+    assert artist.profile_views == 3
+    assert ProfileView.objects.filter(artist=artist).count() == 3
+
+
+def test_public_page_has_open_graph_tags_and_tabs(client, artist):
+    html = client.get(f"/artists/{artist.slug}/").content.decode()
+
+    assert f'<meta property="og:title" content="{artist.stage_name} on Umbrella">' in html
+    assert 'property="og:url"' in html
+    for tab in ("About", "Music", "Media", "Stats"):
+        assert f">{tab}</a>" in html
+    fragment = client.get(f"/artists/{artist.slug}/stats/", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and b"<html" not in fragment.content
+
+
+def test_profiles_still_onboarding_are_not_public(client):
+    unfinished = ArtistProfileFactory(onboarding_step=2, user__onboarding_complete=False)
+
+    assert client.get(f"/artists/{unfinished.slug}/").status_code == 404
+    assert client.get(f"/api/v1/artists/{unfinished.slug}").status_code == 404
