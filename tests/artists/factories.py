@@ -16,6 +16,7 @@ class ArtistProfileFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ArtistProfile
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(ArtistUserFactory)
     slug = factory.Sequence(lambda n: f"artist-{n}")
