@@ -16,10 +16,12 @@ from allauth.headless import app_settings as headless_settings
 from allauth.headless.internal.sessionkit import lookup_session
 from allauth.headless.tokens.strategies.jwt import JWTTokenStrategy
 from allauth.headless.tokens.strategies.jwt import internal as jwt_internal
+from allauth.usersessions.models import UserSession
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 USED_REFRESH_TOKENS = "umbrella_used_refresh_tokens"
 
@@ -101,4 +103,6 @@ class UmbrellaTokenStrategy(JWTTokenStrategy):
             session[USED_REFRESH_TOKENS] = used
             next_refresh_token = jwt_internal.create_refresh_token(user, session)
             session.save()
+            # A refresh is the app's sign of life: the device list shows it as last seen.
+            UserSession.objects.filter(session_key=session_key).update(last_seen_at=timezone.now())
         return access_token, next_refresh_token

@@ -67,6 +67,14 @@ def test_refresh_rotates_the_refresh_token(api_client, tokens):
     assert refresh(api_client, data["refresh_token"]).status_code == 200
 
 
+def test_refresh_marks_the_device_as_seen(api_client, user, tokens):
+    UserSession.objects.filter(user=user).update(last_seen_at="2020-01-01T00:00:00Z")
+
+    refresh(api_client, tokens["refresh_token"])
+
+    assert UserSession.objects.get(user=user).last_seen_at.year > 2020
+
+
 def test_reusing_a_rotated_refresh_token_ends_the_device_session(api_client, user, tokens):
     rotated = refresh(api_client, tokens["refresh_token"]).json()["data"]
 
