@@ -135,3 +135,25 @@ def test_security_headers(client):
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_password_reset_by_email(client):
+    user = UserFactory()
+
+    client.post(reverse("account_reset_password"), {"email": user.email})
+
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+/", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    path = "/accounts/" + link.group(0).split("/accounts/", 1)[1]
+    form_page = client.get(path, follow=True)  # allauth moves the key into the session
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
+        {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"},
+    )
+    assert response.status_code == 302
+    client.logout()
+    signed_in = client.post(
+        reverse("account_login"), {"login": user.email, "password": "a-brand-new-passphrase"}
+    )
+    assert signed_in.status_code == 302 and signed_in.url != reverse("account_login")
