@@ -313,28 +313,41 @@ def media_upload_start(
             status=413,
         )
     claimed, _ = mimetypes.guess_type(filename)
-    if mime_type not in allowed or (claimed and not _same_type(claimed, mime_type)):
+    # browsers name some types differently (audio/wav, audio/flac): use the app's own name
+    announced = mime_type.split(";")[0].strip().lower()
+    mime = (
+        announced
+        if announced in allowed
+        else next((a for a in sorted(allowed) if announced in EQUIVALENT.get(a, set())), None)
+    )
+    if mime is None or (claimed and not _same_type(claimed, mime)):
         raise ApplicationError(
             "unsupported_type", "This kind of file is not accepted here.", status=415
         )
+    from django.core.exceptions import SuspiciousFileOperation
+
+    name = os.path.basename(filename.replace("\\", "/"))
+    try:
+        key_name = get_valid_filename(name)[:100]
+    except SuspiciousFileOperation:  # nothing usable left of the name ("..", "???")
+        key_name = "file"
     quota_reserve(artist_id=artist.pk, size=size_bytes)
     try:
         media = MediaFile.objects.create(
             artist=artist,
             category=category,
-            filename=os.path.basename(filename)[:255],
+            filename=(name or "file")[:255],
             size_bytes=size_bytes,
-            mime_type=mime_type,
+            mime_type=mime,
             status=MediaStatus.PENDING,
-            file=f"artists/media/{artist.pk}/{uuid.uuid4().hex}/"
-            f"{get_valid_filename(os.path.basename(filename))[:100]}",
+            file=f"artists/media/{artist.pk}/{uuid.uuid4().hex}/{key_name}",
         )
         client = _s3().connection.meta.client
         post = client.generate_presigned_post(
             Bucket=_s3().bucket_name,
             Key=_key(str(media.file.name)),
-            Fields={"Content-Type": mime_type},
-            Conditions=[["content-length-range", 1, size_bytes], {"Content-Type": mime_type}],
+            Fields={"Content-Type": mime},
+            Conditions=[["content-length-range", 1, size_bytes], {"Content-Type": mime}],
             ExpiresIn=PRESIGN_SECONDS,
         )
     except BaseException:
@@ -343,42 +356,53 @@ def media_upload_start(
     return media, post
 
 
-@transaction.atomic
 def media_upload_confirm(*, user: User, media_id: int) -> MediaFile:
-    """Check what really arrived in the bucket: its size and, from its first bytes, its type."""
-    media = _own_media(user, media_id, lock=True)
-    if media.status == MediaStatus.READY:
-        return media  # confirming twice is harmless
-    client = _s3().connection.meta.client
-    bucket = _s3().bucket_name
-    try:
-        head = client.head_object(Bucket=bucket, Key=_key(str(media.file.name)))
-    except client.exceptions.ClientError as error:
-        raise ApplicationError(
-            "upload_missing", "The file has not arrived in storage yet.", status=409
-        ) from error
-    real_size = int(head["ContentLength"])
-    first = client.get_object(Bucket=bucket, Key=_key(str(media.file.name)), Range="bytes=0-8191")[
-        "Body"
-    ].read()
-    try:
-        if real_size > media.size_bytes:
-            raise ApplicationError("size_mismatch", "The file is larger than announced.")
-        checked = check_type(
-            head=first, filename=media.filename, category=media.category, size=real_size
+    """Check what really arrived in the bucket: its size and, from its first bytes, its type.
+
+    A refused file is removed (object, reservation, row) and that is committed *before* the
+    error is raised: raising inside the transaction would roll the clean-up back.
+    """
+    with transaction.atomic():
+        media = _own_media(user, media_id, lock=True)
+        if media.status == MediaStatus.READY:
+            return media  # confirming twice is harmless
+        client = _s3().connection.meta.client
+        bucket = _s3().bucket_name
+        key = _key(str(media.file.name))
+        try:
+            head = client.head_object(Bucket=bucket, Key=key)
+        except client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchKey", "NotFound"}:
+                raise  # the bucket is unreachable or refuses us: not the client's fault
+            raise ApplicationError(
+                "upload_missing", "The file has not arrived in storage yet.", status=409
+            ) from error
+        real_size = int(head["ContentLength"])
+        first = (  # a range on an empty object is "not satisfiable"
+            client.get_object(Bucket=bucket, Key=key, Range="bytes=0-8191")["Body"].read()
+            if real_size
+            else b""
         )
-    except ApplicationError:
-        client.delete_object(Bucket=bucket, Key=_key(str(media.file.name)))
-        quota_release(artist_id=media.artist_id, size=media.size_bytes)
-        media.delete()
-        raise
-    if real_size < media.size_bytes:
-        quota_release(artist_id=media.artist_id, size=media.size_bytes - real_size)
-    media.size_bytes = real_size
-    media.mime_type = checked.mime_type
-    media.status = MediaStatus.READY
-    media.save(update_fields=["size_bytes", "mime_type", "status", "updated_at"])
-    return media
+        try:
+            if real_size > media.size_bytes:
+                raise ApplicationError("size_mismatch", "The file is larger than announced.")
+            checked = check_type(
+                head=first, filename=media.filename, category=media.category, size=real_size
+            )
+        except ApplicationError as error:
+            refused = error
+            client.delete_object(Bucket=bucket, Key=key)
+            quota_release(artist_id=media.artist_id, size=media.size_bytes)
+            media.delete()
+        else:
+            if real_size < media.size_bytes:
+                quota_release(artist_id=media.artist_id, size=media.size_bytes - real_size)
+            media.size_bytes = real_size
+            media.mime_type = checked.mime_type
+            media.status = MediaStatus.READY
+            media.save(update_fields=["size_bytes", "mime_type", "status", "updated_at"])
+            return media
+    raise refused
 
 
 # --- reconcile ------------------------------------------------------------------------------
