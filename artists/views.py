@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -22,6 +23,26 @@ from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
 
 TABS = ("about", "music", "media", "stats")
+
+# A file's own problems (type, size, room left): shown next to that file's field.
+FILE_ERRORS = frozenset(
+    {
+        "empty_file",
+        "file_too_large",
+        "unsupported_type",
+        "type_mismatch",
+        "quota_exceeded",
+        "invalid_image",
+        "image_too_large",
+    }
+)
+
+
+def _add_upload_error(form: Any, error: ApplicationError, *, field: str) -> None:
+    if error.code in FILE_ERRORS and not any(name in form.fields for name in error.details):
+        form.add_error(field, error.message)
+    else:
+        add_application_error(form, error)
 
 
 def _artist_only(request: HttpRequest) -> HttpResponse | None:
@@ -167,12 +188,17 @@ def tracks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         audio, cover = data.pop("audio"), data.pop("cover_art")
+        checking = "audio"
         try:
+            # The audio first, so that a refused file is named next to the right field.
+            storage.check_upload(audio, category=MediaCategory.MUSIC)
+            checking = "cover_art" if cover is not None else "audio"
             services.track_create(
                 user=request_user(request), audio=audio, cover_art=cover, data=data
             )
         except ApplicationError as error:
-            add_application_error(form, error)
+            field = "audio" if error.code == "quota_exceeded" else checking
+            _add_upload_error(form, error, field=field)
         else:
             messages.success(request, f"“{data['title']}” added.")
             return redirect("artist-tracks")
@@ -227,7 +253,7 @@ def media(request: HttpRequest) -> HttpResponse:
                 upload=form.cleaned_data["file"],
             )
         except ApplicationError as error:
-            add_application_error(form, error)
+            _add_upload_error(form, error, field="file")
         else:
             messages.success(request, f"“{uploaded.filename}” uploaded.")
             return redirect("artist-media")
@@ -280,7 +306,12 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
     artist = selectors.artist_public(slug=slug)
     if artist is None or tab not in TABS:
         raise Http404
-    partial = request.headers.get("HX-Request") == "true"
+    # A tab click fetches only the tab block. htmx restoring a page it has no snapshot of also
+    # sends HX-Request, and needs the whole page.
+    partial = (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
     if not partial:
         services.profile_view_record(
             artist=artist,
@@ -295,11 +326,14 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
         context["files"] = list(selectors.public_media_of(artist=artist)[:48])
     elif tab == "stats":
         context["stats"] = selectors.stats_of(artist=artist)
-    template = f"artists/tabs/{tab}.html" if partial else "artists/public_profile.html"
+    template = "artists/includes/tabs.html" if partial else "artists/public_profile.html"
     context["canonical_url"] = request.build_absolute_uri(
         reverse("artist-public", kwargs={"slug": artist.slug})
     )
-    return render(request, template, context)
+    response = render(request, template, context)
+    # The same URL answers a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    return response
 
 
 def search(request: HttpRequest) -> HttpResponse:
