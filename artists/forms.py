@@ -12,9 +12,40 @@ LIST_FIELDS = ("secondary_genres", "influences")
 MONEY_FIELDS = ("base_rate_flat", "base_rate_hourly")
 
 
+LABELS = {
+    "location_city": "City",
+    "location_state": "State or region",
+    "location_country": "Country",
+    "base_rate_flat": "Flat rate per show",
+    "base_rate_hourly": "Hourly rate",
+    "rates_negotiable": "My rates are negotiable",
+    "travel_radius_miles": "How far you travel (miles)",
+    "available_weekdays": "Available on weekdays",
+    "available_weekends": "Available on weekends",
+    "advance_booking_weeks": "Weeks of notice you need",
+    "years_performing": "Years performing",
+    "biggest_gig": "Your biggest gig so far",
+    "dream_collaboration": "Dream collaboration",
+    "secondary_genres": "Other genres",
+    "website_url": "Website",
+    "instagram_handle": "Instagram",
+    "tiktok_handle": "TikTok",
+    "youtube_url": "YouTube link",
+    "spotify_url": "Spotify link",
+    "apple_music_url": "Apple Music link",
+    "soundcloud_url": "SoundCloud link",
+}
+HELP = {
+    "location_country": "Two-letter code, e.g. US, GB, DE.",
+    "instagram_handle": "@name or your profile link.",
+    "tiktok_handle": "@name or your profile link.",
+    "tagline": "One line that sums you up (160 characters).",
+}
+
+
 def _field_for(name: str) -> forms.Field:
     model_field = cast(models.Field, ArtistProfile._meta.get_field(name))
-    label = str(model_field.verbose_name).capitalize()
+    label = LABELS.get(name) or str(model_field.verbose_name).capitalize()
     if name in LIST_FIELDS:
         return forms.CharField(
             label=label, required=False, help_text="Separate them with commas.", max_length=600
@@ -41,8 +72,10 @@ def _field_for(name: str) -> forms.Field:
             max_length=50,
             widget=forms.TextInput(attrs={"list": "genre-list"}),
         )
-    field = model_field.formfield(required=False)
+    field = model_field.formfield(required=False, label=label)
     assert field is not None  # noqa: S101 (every editable model field has a form field)
+    if name in HELP:
+        field.help_text = HELP[name]
     return field
 
 
@@ -67,7 +100,7 @@ class ProfileFieldsForm(forms.Form):
                 if name in LIST_FIELDS:
                     value = ", ".join(value)
                 elif name in MONEY_FIELDS and value is not None:
-                    value = Decimal(value) / 100
+                    value = (Decimal(value) / 100).quantize(Decimal("0.01"))
                 initial[name] = value
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)

@@ -12,9 +12,12 @@ import os
 import uuid
 from dataclasses import dataclass
 from typing import IO, Any
+from urllib.parse import quote
 
 import filetype
 import mutagen
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -291,8 +294,11 @@ def media_upload_start(
 ) -> tuple[MediaFile, dict[str, Any]]:
     """Reserve the quota for a file the client will send straight to the bucket.
 
-    Returns the pending file and a presigned POST (``url`` and form ``fields``) that accepts at
-    most ``size_bytes`` bytes. :func:`media_upload_confirm` finishes it.
+    Returns the pending file and how to upload it: ``{"method", "url", "fields", "headers"}``.
+    With ``DIRECT_UPLOAD_METHOD = "post"`` (AWS S3, MinIO) a presigned POST form accepting at
+    most ``size_bytes``; with ``"put"`` (Cloudflare R2, which has no POST uploads) a presigned PUT
+    URL whose signature covers the content type and exact length.
+    :func:`media_upload_confirm` finishes either.
     """
     if not direct_uploads_enabled():
         raise ApplicationError(
@@ -324,8 +330,6 @@ def media_upload_start(
         raise ApplicationError(
             "unsupported_type", "This kind of file is not accepted here.", status=415
         )
-    from django.core.exceptions import SuspiciousFileOperation
-
     name = os.path.basename(filename.replace("\\", "/"))
     try:
         key_name = get_valid_filename(name)[:100]
@@ -342,18 +346,44 @@ def media_upload_start(
             status=MediaStatus.PENDING,
             file=f"artists/media/{artist.pk}/{uuid.uuid4().hex}/{key_name}",
         )
-        client = _s3().connection.meta.client
-        post = client.generate_presigned_post(
-            Bucket=_s3().bucket_name,
-            Key=_key(str(media.file.name)),
-            Fields={"Content-Type": mime},
-            Conditions=[["content-length-range", 1, size_bytes], {"Content-Type": mime}],
-            ExpiresIn=PRESIGN_SECONDS,
-        )
+        upload = _presign_upload(key=_key(str(media.file.name)), mime=mime, size=size_bytes)
     except BaseException:
         quota_release(artist_id=artist.pk, size=size_bytes)
         raise
-    return media, post
+    return media, upload
+
+
+def _presign_upload(*, key: str, mime: str, size: int) -> dict[str, Any]:
+    client = _s3().connection.meta.client
+    bucket = _s3().bucket_name
+    if settings.DIRECT_UPLOAD_METHOD == "put":
+        url = client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": bucket, "Key": key, "ContentType": mime, "ContentLength": size},
+            ExpiresIn=PRESIGN_SECONDS,
+        )
+        headers = {"Content-Type": mime, "Content-Length": str(size)}
+        return {"method": "PUT", "url": url, "fields": {}, "headers": headers}
+    post = client.generate_presigned_post(
+        Bucket=bucket,
+        Key=key,
+        Fields={"Content-Type": mime},
+        Conditions=[["content-length-range", 1, size], {"Content-Type": mime}],
+        ExpiresIn=PRESIGN_SECONDS,
+    )
+    return {"method": "POST", "url": post["url"], "fields": post["fields"], "headers": {}}
+
+
+def download_url(media: MediaFile) -> str:
+    """A short-lived bucket URL that downloads the file under its original name."""
+    disposition = f"attachment; filename*=UTF-8''{quote(media.filename)}"
+    return _s3().url(
+        str(media.file.name),
+        parameters={
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": media.mime_type,
+        },
+    )
 
 
 def media_upload_confirm(*, user: User, media_id: int) -> MediaFile:

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.selectors import request_user
 from artists import selectors, services, steps, storage
-from artists.filters import ArtistFilter
 from artists.forms import ImageForm, MediaUploadForm, ProfileFieldsForm, TrackForm
 from artists.models import GENRES, ArtistProfile, MediaCategory
 from umbrella.errors import ApplicationError
@@ -336,27 +335,25 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
     return response
 
 
+SEARCH_PAGE_SIZE = 24
+
+
 def search(request: HttpRequest) -> HttpResponse:
-    filterset = ArtistFilter(request.GET or None, queryset=selectors.ArtistProfile.objects.public())
-    _, rows = selectors.artist_search(params=request.GET)
-    page_number = max(
-        1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1
-    )
-    size = 24
-    start = (page_number - 1) * size
-    results = (
-        [selectors.card(row) for row in rows[start : start + size + 1]]
-        if filterset.is_valid() or not request.GET
-        else []
-    )
-    has_next = len(results) > size
+    """The search page: the same filters and ranking as ``GET /api/v1/artists/``."""
+    filterset, rows = selectors.artist_search(params=request.GET)
+    raw_page = request.GET.get("page", "1")
+    page_number = min(int(raw_page), 10_000) if raw_page.isdigit() and int(raw_page) > 0 else 1
+    start = (page_number - 1) * SEARCH_PAGE_SIZE
+    results = []
+    if filterset.is_valid():
+        results = [selectors.card(row) for row in rows[start : start + SEARCH_PAGE_SIZE + 1]]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filter": filterset,
-        "results": results[:size],
+        "results": results[:SEARCH_PAGE_SIZE],
         "page_number": page_number,
-        "has_next": has_next,
+        "has_next": len(results) > SEARCH_PAGE_SIZE,
         "query": query.urlencode(),
         "genres": GENRES,
     }

@@ -112,9 +112,9 @@ def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, 
     expect(page.get_by_role("heading", name="Who you are")).to_be_visible()
     expect(page.get_by_test_id("step-indicator")).to_contain_text("Step 1 of 5")
     page.get_by_label(_label("Stage name")).fill(f"  {STAGE_NAME} ")
-    page.get_by_label(_label("Location city")).fill("Portland")
-    page.get_by_label(_label("Location state")).fill("OR")
-    page.get_by_label(_label("Location country")).fill("us")
+    page.get_by_label(_label("City")).fill("Portland")
+    page.get_by_label(_label("State or region")).fill("OR")
+    page.get_by_label(_label("Country")).fill("us")
     page.get_by_role("button", name="Save and continue").click()
 
     # Step 2: bio and story.
@@ -160,7 +160,7 @@ def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, 
     items.nth(0).get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"/onboarding/artist/1/$"))
     expect(page.get_by_label(_label("Stage name"))).to_have_value(STAGE_NAME)
-    expect(page.get_by_label(_label("Location country"))).to_have_value("US")
+    expect(page.get_by_label(_label("Country"))).to_have_value("US")
     page.goto("/onboarding/artist/3/")
 
     # Step 3 without the required genre and performance type: errors next to the fields.
@@ -184,7 +184,7 @@ def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, 
 
     # Step 3, done right.
     page.get_by_label(_label("Primary genre")).fill("  Synth   Pop ")
-    page.get_by_label(_label("Secondary genres")).fill("Electronic, Indie")
+    page.get_by_label(_label("Other genres")).fill("Electronic, Indie")
     page.get_by_role("checkbox", name="Band").check()
     page.get_by_role("checkbox", name="Acoustic set").check()
     page.get_by_role("button", name="Save and continue").click()
@@ -192,18 +192,18 @@ def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, 
     # Step 4: rates are typed in dollars and stored in cents.
     expect(page).to_have_url(re.compile(r"/onboarding/artist/4/$"))
     expect(page.get_by_role("heading", name="Rates & availability")).to_be_visible()
-    page.get_by_label(_label("Base rate flat ($)")).fill("450.50")
-    page.get_by_label(_label("Base rate hourly ($)")).fill("120")
-    page.get_by_label("Available weekends").check()
-    page.get_by_label(_label("Travel radius miles")).fill("80")
+    page.get_by_label(_label("Flat rate per show ($)")).fill("450.50")
+    page.get_by_label(_label("Hourly rate ($)")).fill("120")
+    page.get_by_label("Available on weekends").check()
+    page.get_by_label(_label("How far you travel (miles)")).fill("80")
     page.get_by_role("button", name="Save and continue").click()
     expect(page).to_have_url(re.compile(r"/onboarding/artist/5/$"))
     profile.refresh_from_db()
     assert (profile.base_rate_flat, profile.base_rate_hourly) == (45050, 12000)
     # Back on step 4 the rates read in dollars again.
     page.goto("/onboarding/artist/4/")
-    expect(page.get_by_label(_label("Base rate flat ($)"))).to_have_value(re.compile(r"^450\.50?$"))
-    expect(page.get_by_label(_label("Base rate hourly ($)"))).to_have_value(
+    expect(page.get_by_label(_label("Flat rate per show ($)"))).to_have_value(re.compile(r"^450\.50?$"))
+    expect(page.get_by_label(_label("Hourly rate ($)"))).to_have_value(
         re.compile(r"^120(\.00?)?$")
     )
     page.goto("/onboarding/artist/5/")
@@ -211,7 +211,7 @@ def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, 
     # Step 5: finish, land in the studio.
     expect(page.get_by_role("heading", name="Quick questions")).to_be_visible()
     page.get_by_label(_label("Years performing")).fill("6")
-    page.get_by_label(_label("Biggest gig")).fill("Opening for Chvrches at the Crystal Ballroom")
+    page.get_by_label(_label("Your biggest gig so far")).fill("Opening for Chvrches at the Crystal Ballroom")
     page.get_by_role("button", name="Finish").click()
 
     expect(page).to_have_url(re.compile(r"/studio/$"))
