@@ -147,6 +147,12 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default=None)
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = True
+    # SigV4: buckets created since 2020 refuse the older SigV2 that boto3 may pick by default.
+    AWS_S3_SIGNATURE_VERSION = env.str("AWS_S3_SIGNATURE_VERSION", default="s3v4")
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default=None)
+# Direct uploads: "post" (a presigned POST form, AWS S3 / MinIO) or "put" (a presigned PUT URL,
+# needed for Cloudflare R2, which does not support POST uploads).
+DIRECT_UPLOAD_METHOD = env.str("DIRECT_UPLOAD_METHOD", default="post")
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
