@@ -289,7 +289,7 @@ def media_download(request: HttpRequest, media_id: int) -> HttpResponseBase:
     except ApplicationError as error:
         raise Http404 from error
     if storage.direct_uploads_enabled():
-        return HttpResponseRedirect(item.file.url)
+        return HttpResponseRedirect(storage.download_url(item))
     return FileResponse(
         item.file.open("rb"),
         as_attachment=True,

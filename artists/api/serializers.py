@@ -290,8 +290,10 @@ class DirectUploadStartSerializer(serializers.Serializer):
 
 class DirectUploadSerializer(serializers.Serializer):
     file = MediaFileSerializer()
+    method = serializers.ChoiceField(choices=["POST", "PUT"])
     url = serializers.URLField()
     form_fields = serializers.DictField(child=serializers.CharField())
+    headers = serializers.DictField(child=serializers.CharField())
 
 
 class StatsSerializer(serializers.Serializer):

@@ -355,7 +355,7 @@ class MyMediaDownloadApi(ArtistOwnApiMixin, APIView):
     def get(self, request: Request, media_id: int) -> Any:  # a file or a redirect
         media = storage.media_get_for_download(user=request_user(request), media_id=media_id)
         if storage.direct_uploads_enabled():
-            return HttpResponseRedirect(media.file.url)
+            return HttpResponseRedirect(storage.download_url(media))
         return FileResponse(
             media.file.open("rb"),
             as_attachment=True,
@@ -369,18 +369,21 @@ class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
         operation_id="artists_me_media_direct_start",
         request=DirectUploadStartSerializer,
         responses={201: DirectUploadSerializer},
-        description="S3/R2 only: reserve quota and get a presigned POST for the bucket.",
+        description="S3/R2 only: reserve quota and get a presigned upload for the bucket: "
+        "a POST form (`form_fields`, S3/MinIO) or a PUT URL with the `headers` to send (R2).",
     )
     def post(self, request: Request) -> Response:
         serializer = DirectUploadStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        media, post = storage.media_upload_start(
+        media, upload = storage.media_upload_start(
             user=request_user(request), **serializer.validated_data
         )
         body = {
             "file": MediaFileSerializer(media).data,
-            "url": post["url"],
-            "form_fields": post["fields"],
+            "method": upload["method"],
+            "url": upload["url"],
+            "form_fields": upload["fields"],
+            "headers": upload["headers"],
         }
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -504,3 +504,41 @@ def test_the_owner_deleting_a_file_frees_its_bytes_and_the_object(
     assert response.status_code == 204
     assert _used(artist) == 0
     assert not _exists(s3_client, bucket, key)
+
+
+# --- presigned PUT (Cloudflare R2 has no POST uploads) ----------------------------------------
+
+
+def test_put_mode_signs_a_put_url_that_the_bucket_accepts(
+    s3_storage, settings, s3_client, bucket, artist, api
+):
+    settings.DIRECT_UPLOAD_METHOD = "put"
+
+    started = _start(api, size_bytes=len(PNG_1PX))
+
+    assert started.status_code == 201, started.content
+    body = started.json()
+    assert body["method"] == "PUT" and body["form_fields"] == {}
+    assert body["headers"] == {"Content-Type": "image/png", "Content-Length": str(len(PNG_1PX))}
+    sent = httpx.put(body["url"], content=PNG_1PX, headers=body["headers"], timeout=10)
+    assert sent.status_code == 200, sent.text
+    confirmed = _confirm(api, body["file"]["id"])
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "ready"
+    assert _used(artist) == len(PNG_1PX)
+
+
+def test_post_mode_says_so(s3_storage, api):
+    body = _start(api).json()
+
+    assert body["method"] == "POST" and body["headers"] == {}
+
+
+def test_bucket_downloads_keep_the_original_filename(s3_storage, api):
+    media = _uploaded(api, PNG_1PX, filename="Press Shot 2026.png")
+
+    location = api.get(f"/api/v1/artists/me/media/{media['id']}/download")["Location"]
+    fetched = httpx.get(location, timeout=10)
+
+    assert fetched.status_code == 200
+    assert "Press%20Shot%202026.png" in fetched.headers["content-disposition"]
+    assert fetched.headers["content-type"] == "image/png"
