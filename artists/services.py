@@ -5,9 +5,11 @@ Files and the storage quota live in :mod:`artists.storage`.
 
 import hashlib
 import io
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -239,7 +241,8 @@ def profile_view_record(
 ) -> bool:
     """Count a view once per viewer per artist per UTC day; the owner's own views don't count.
 
-    Anonymous viewers are told apart by a salted hash of IP address and user agent.
+    Anonymous viewers are told apart by a salted hash of IP address and user agent. The unique
+    (artist, viewer, day) row is the rule; a cache marker only spares repeat views the insert.
     """
     if getattr(viewer, "is_authenticated", False):
         if viewer.pk == artist.user_id:
@@ -248,12 +251,18 @@ def profile_view_record(
     else:
         raw = f"{settings.SECRET_KEY}|{ip or ''}|{user_agent[:300]}".encode()
         key = f"a:{hashlib.sha256(raw).hexdigest()[:40]}"
+    now = timezone.now()
+    day = now.date()
+    midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    marker = f"artists:viewed:{artist.pk}:{key}:{day.isoformat()}"
+    if not cache.add(marker, 1, timeout=int((midnight - now).total_seconds()) + 60):
+        return False  # seen today (the database would refuse it too)
     try:
         with transaction.atomic():
-            ProfileView.objects.create(artist=artist, viewer_key=key, day=timezone.now().date())
+            ProfileView.objects.create(artist=artist, viewer_key=key, day=day)
+            ArtistProfile.objects.filter(pk=artist.pk).update(profile_views=F("profile_views") + 1)
     except IntegrityError:
         return False  # already counted today
-    ArtistProfile.objects.filter(pk=artist.pk).update(profile_views=F("profile_views") + 1)
     return True
 
 

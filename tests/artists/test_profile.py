@@ -193,3 +193,15 @@ def test_profiles_still_onboarding_are_not_public(client):
 
     assert client.get(f"/artists/{unfinished.slug}/").status_code == 404
     assert client.get(f"/api/v1/artists/{unfinished.slug}").status_code == 404
+
+
+def test_a_view_already_in_the_database_is_not_counted_again_when_the_cache_is_cold(client, artist):
+    url = f"/artists/{artist.slug}/"
+    client.get(url, HTTP_USER_AGENT="A")
+    from django.core.cache import cache
+
+    cache.clear()  # e.g. a Redis restart: the unique row still decides
+    client.get(url, HTTP_USER_AGENT="A")
+
+    artist.refresh_from_db()
+    assert artist.profile_views == 1
