@@ -202,16 +202,18 @@ def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, 
     assert (profile.base_rate_flat, profile.base_rate_hourly) == (45050, 12000)
     # Back on step 4 the rates read in dollars again.
     page.goto("/onboarding/artist/4/")
-    expect(page.get_by_label(_label("Flat rate per show ($)"))).to_have_value(re.compile(r"^450\.50?$"))
-    expect(page.get_by_label(_label("Hourly rate ($)"))).to_have_value(
-        re.compile(r"^120(\.00?)?$")
+    expect(page.get_by_label(_label("Flat rate per show ($)"))).to_have_value(
+        re.compile(r"^450\.50?$")
     )
+    expect(page.get_by_label(_label("Hourly rate ($)"))).to_have_value(re.compile(r"^120(\.00?)?$"))
     page.goto("/onboarding/artist/5/")
 
     # Step 5: finish, land in the studio.
     expect(page.get_by_role("heading", name="Quick questions")).to_be_visible()
     page.get_by_label(_label("Years performing")).fill("6")
-    page.get_by_label(_label("Your biggest gig so far")).fill("Opening for Chvrches at the Crystal Ballroom")
+    page.get_by_label(_label("Your biggest gig so far")).fill(
+        "Opening for Chvrches at the Crystal Ballroom"
+    )
     page.get_by_role("button", name="Finish").click()
 
     expect(page).to_have_url(re.compile(r"/studio/$"))
