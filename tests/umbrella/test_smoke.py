@@ -12,3 +12,17 @@ def test_health_reports_each_part(api_client):
     assert body["status"] == "ok"
     assert set(body["checks"]) == {"database", "cache", "broker", "storage"}
     assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_html_pages_carry_a_csp_and_json_answers_do_not(client):
+    assert "Content-Security-Policy" in client.get("/api/v1/docs/").headers
+    assert "Content-Security-Policy" in client.get("/").headers
+    assert "Content-Security-Policy" not in client.get("/api/v1/health").headers
+
+
+def test_cache_round_trip_through_the_configured_backend():
+    from django.core.cache import cache
+
+    cache.set("smoke", {"a": 1}, 30)
+    assert cache.get_many(["smoke", "missing"]) == {"smoke": {"a": 1}}
+    assert cache.add("smoke", 2) is False
