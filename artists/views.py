@@ -17,7 +17,7 @@ from accounts.models import Role
 from accounts.selectors import request_user
 from artists import selectors, services, steps, storage
 from artists.forms import ImageForm, MediaUploadForm, ProfileFieldsForm, TrackForm
-from artists.models import GENRES, ArtistProfile, MediaCategory
+from artists.models import GENRES, ArtistProfile, MediaCategory, MediaFile
 from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
 
@@ -288,13 +288,18 @@ def media_download(request: HttpRequest, media_id: int) -> HttpResponseBase:
         item = storage.media_get_for_download(user=request_user(request), media_id=media_id)
     except ApplicationError as error:
         raise Http404 from error
+    return download_response(item)
+
+
+def download_response(media: MediaFile) -> HttpResponseBase:
+    """The file as an attachment: streamed from local storage, or a redirect to the bucket."""
     if storage.direct_uploads_enabled():
-        return HttpResponseRedirect(storage.download_url(item))
+        return HttpResponseRedirect(storage.download_url(media))
     return FileResponse(
-        item.file.open("rb"),
+        media.file.open("rb"),
         as_attachment=True,
-        filename=item.filename,
-        content_type=item.mime_type,
+        filename=media.filename,
+        content_type=media.mime_type,
     )
 
 

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponseRedirect
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -36,6 +35,7 @@ from artists.api.serializers import (
 )
 from artists.filters import ArtistFilter
 from artists.models import ArtistProfile, MediaCategory
+from artists.views import download_response
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
@@ -354,14 +354,7 @@ class MyMediaDownloadApi(ArtistOwnApiMixin, APIView):
     )
     def get(self, request: Request, media_id: int) -> Any:  # a file or a redirect
         media = storage.media_get_for_download(user=request_user(request), media_id=media_id)
-        if storage.direct_uploads_enabled():
-            return HttpResponseRedirect(storage.download_url(media))
-        return FileResponse(
-            media.file.open("rb"),
-            as_attachment=True,
-            filename=media.filename,
-            content_type=media.mime_type,
-        )
+        return download_response(media)
 
 
 class DirectUploadStartApi(ArtistOwnApiMixin, APIView):

@@ -1,6 +1,5 @@
 """App-client tokens: sign-in, access checks without the database, rotation, reuse, revocation."""
 
-import threading
 import time
 
 import jwt
@@ -14,6 +13,7 @@ from rest_framework.test import APIClient
 
 from tests.accounts.conftest import REFRESH_URL, app_login, bearer
 from tests.accounts.factories import UserFactory
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -196,25 +196,8 @@ def test_deactivated_user_token_is_refused(api_client, user, tokens):
 def test_twenty_concurrent_refreshes_of_one_token_yield_exactly_one_success():
     user = UserFactory()
     meta = app_login(APIClient(), user.email)
-    start = threading.Barrier(20)
-    statuses: list[int] = []
-    lock = threading.Lock()
 
-    def worker():
-        client = APIClient()
-        start.wait()
-        try:
-            status = refresh(client, meta["refresh_token"]).status_code
-        finally:
-            connection.close()
-        with lock:
-            statuses.append(status)
-
-    threads = [threading.Thread(target=worker) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together(lambda: refresh(APIClient(), meta["refresh_token"]).status_code, 20)
 
     assert statuses.count(200) == 1, statuses
     assert len(statuses) == 20

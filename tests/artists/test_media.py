@@ -1,15 +1,13 @@
 """The media locker: type checks from the bytes, size limits, the quota (also under races)."""
 
-import threading
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from rest_framework.test import APIClient
 
 from artists import storage
 from artists.models import MediaFile, MediaQuota
 from tests.artists.factories import PNG_1PX, ArtistProfileFactory, png_upload
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -160,27 +158,12 @@ def test_concurrent_uploads_never_pass_the_50_gb_quota():
     room_for = 3
     quota.used_bytes = quota.limit_bytes - room_for * len(PNG_1PX) - 1  # 50 GB minus 3 files
     quota.save()
-    start = threading.Barrier(10)
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def upload():
-        start.wait()
-        try:
-            storage.media_upload(user=artist.user, category="press_photo", upload=png_upload())
-            outcome = "stored"
-        except storage.ApplicationError as error:
-            outcome = error.code
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
+    def upload() -> str:
+        storage.media_upload(user=artist.user, category="press_photo", upload=png_upload())
+        return "stored"
 
-    threads = [threading.Thread(target=upload) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = [getattr(r, "code", r) for r in run_together(upload, 10)]
 
     quota.refresh_from_db()
     assert results.count("stored") == room_for

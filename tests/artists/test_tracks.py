@@ -1,16 +1,15 @@
 """Tracks: upload with duration, reorder, delete, plays, and nobody touching another's tracks."""
 
 import os
-import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from rest_framework.test import APIClient
 
 from artists import services
 from artists.models import MediaQuota, Track
 from tests.artists.factories import PNG_1PX, ArtistProfileFactory, wav_upload
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -119,20 +118,12 @@ def test_play_counts_only_public_tracks(artist_client, artist):
 def test_concurrent_plays_are_all_counted():
     artist = ArtistProfileFactory()
     track = services.track_create(user=artist.user, audio=wav_upload(), data={"title": "Hit"})
-    start = threading.Barrier(20)
 
-    def play():
-        start.wait()
-        try:
-            services.track_play(track_id=track.pk, artist_slug=artist.slug)
-        finally:
-            connection.close()
+    results = run_together(
+        lambda: services.track_play(track_id=track.pk, artist_slug=artist.slug), 20
+    )
 
-    threads = [threading.Thread(target=play) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert results == [None] * 20
 
     track.refresh_from_db()
     assert track.plays == 20
