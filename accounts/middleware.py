@@ -24,13 +24,10 @@ class OnboardingGateMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path first: open paths (the API among them) never load the session's user.
+        if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES):
+            return self.get_response(request)
         user = request.user
-        if (
-            user.is_authenticated
-            and not user.onboarding_complete
-            and not user.is_staff
-            and request.path not in OPEN_PATHS
-            and not request.path.startswith(OPEN_PREFIXES)
-        ):
+        if user.is_authenticated and not user.onboarding_complete and not user.is_staff:
             return redirect("onboarding")
         return self.get_response(request)
