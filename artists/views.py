@@ -17,7 +17,7 @@ from accounts.models import Role
 from accounts.selectors import request_user
 from artists import selectors, services, steps, storage
 from artists.forms import ImageForm, MediaUploadForm, ProfileFieldsForm, TrackForm
-from artists.models import GENRES, ArtistProfile, MediaCategory, MediaFile
+from artists.models import GENRES, ArtistProfile, MediaCategory, MediaFile, PerformanceType
 from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
 
@@ -323,7 +323,16 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
             ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
-    context: dict[str, Any] = {"artist": artist, "tab": tab, "tabs": TABS}
+    context: dict[str, Any] = {
+        "artist": artist,
+        "tab": tab,
+        "tabs": TABS,
+        "performance_labels": [
+            PerformanceType(value).label
+            for value in artist.performance_types
+            if value in PerformanceType.values
+        ],
+    }
     if tab == "music":
         context["tracks"] = list(selectors.tracks_of(artist=artist))
     elif tab == "media":
