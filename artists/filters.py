@@ -24,7 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 
-from artists.models import GENRES, ArtistProfile, PerformanceType
+from artists.models import ArtistProfile, PerformanceType
 
 # Trigram word similarity from which a stage name counts as a (typo'd) match. Written into
 # the SQL function artist_typo_ids (migration 0003): change both together.
@@ -253,6 +253,3 @@ class ArtistFilter(django_filters.FilterSet):
             searching = "relevance" in queryset.query.annotations
             order = ("-relevance", "-id") if searching else ("-created_at", "-id")
         return queryset.order_by(*order)
-
-
-GENRE_CHOICES: list[tuple[str, Any]] = [(g, g.title()) for g in GENRES]

@@ -21,7 +21,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Sum, Value
+from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils.text import get_valid_filename
 
@@ -462,12 +462,3 @@ def quota_reconcile(*, artist_id: int) -> MediaQuota:
     quota.used_bytes = min(total, quota.limit_bytes)
     quota.save(update_fields=["used_bytes", "updated_at"])
     return quota
-
-
-def used_bytes_recorded(*, artist_id: int) -> int:
-    """What the rows say is stored (for admin and tests): locker files plus track audio."""
-    files = MediaFile.objects.filter(artist_id=artist_id).aggregate(s=Sum("size_bytes"))["s"] or 0
-    tracks = (
-        Track.objects.filter(artist_id=artist_id).aggregate(s=Sum("audio_size_bytes"))["s"] or 0
-    )
-    return files + tracks

@@ -28,7 +28,3 @@ class ApplicationError(Exception):
 
 class NotFoundError(ApplicationError):
     status_code = 404
-
-
-class ForbiddenError(ApplicationError):
-    status_code = 403
