@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.tokens import revoke_session_tokens
+from umbrella import text
 from umbrella.errors import ApplicationError, NotFoundError
 
 PROFILE_FIELDS = ("display_name", "timezone")
@@ -27,12 +28,22 @@ def _clean_and_save(user: User, fields: list[str]) -> None:
     user.save(update_fields=[*fields, "updated_at"])
 
 
+def _required(field: str, message: str) -> ApplicationError:
+    return ApplicationError(
+        "validation_error", message, details={field: ["This field is required."]}
+    )
+
+
 @transaction.atomic
 def user_update(*, user: User, data: dict[str, Any]) -> User:
     """Change the user's own profile fields (display name, time zone)."""
     fields = [name for name in PROFILE_FIELDS if name in data]
     for name in fields:
         value = data[name]
+        if name == "display_name" and isinstance(value, str):
+            value = text.single_line(value)
+            if not value:
+                raise _required("display_name", "A display name is required.")
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     if fields:
         _clean_and_save(user, fields)
@@ -56,13 +67,9 @@ def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
             "role_locked", "Your role is set once onboarding is complete.", status=409
         )
     user.role = role
-    user.display_name = display_name.strip()
+    user.display_name = text.single_line(display_name)
     if not user.display_name:
-        raise ApplicationError(
-            "validation_error",
-            "A display name is required.",
-            details={"display_name": ["This field is required."]},
-        )
+        raise _required("display_name", "A display name is required.")
     fields = ["role", "display_name"]
     if role == Role.FAN:
         user.onboarding_complete = True

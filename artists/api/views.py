@@ -35,6 +35,7 @@ from artists.api.serializers import (
 )
 from artists.downloads import download_response
 from artists.filters import ArtistFilter
+from artists.forms import MediaFilterForm
 from artists.models import ArtistProfile, MediaCategory
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
@@ -311,10 +312,12 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         responses=MediaFileSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        category = request.query_params.get("category") or None
-        if category and category not in MediaCategory.values:
-            raise ValidationError({"category": ["Invalid choice."]})
-        files = selectors.media_of(artist=_own_profile(request), category=category)
+        filter_form = MediaFilterForm(request.query_params)
+        if not filter_form.is_valid():  # the page refuses it too
+            raise ValidationError({f: [str(m) for m in e] for f, e in filter_form.errors.items()})
+        files = selectors.media_of(
+            artist=_own_profile(request), category=filter_form.category_or_none()
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(files, request, view=self)
         return paginator.get_paginated_response(MediaFileSerializer(page, many=True).data)

@@ -20,19 +20,12 @@ from artists.images import IMAGE_SPECS, process_image
 from artists.models import (
     ArtistProfile,
     MediaQuota,
-    PerformanceType,
     ProfileView,
     VerificationNote,
 )
 from umbrella.errors import ApplicationError, NotFoundError
 
-LIST_FIELDS = {"secondary_genres": True, "influences": False}  # field -> lower-case items
-HANDLE_FIELDS = {
-    "instagram_handle": normalize.instagram_handle,
-    "tiktok_handle": normalize.tiktok_handle,
-}
 RESERVED_SLUGS = {"me", "search", "onboarding", "new"}
-URL_FIELDS = ("website_url", "youtube_url", "spotify_url", "apple_music_url", "soundcloud_url")
 
 
 # --- profile and onboarding -----------------------------------------------------------------
@@ -50,28 +43,6 @@ def validation_error(details: dict[str, list[str]]) -> ApplicationError:
     return ApplicationError("validation_error", message, details=details)
 
 
-def _clean_value(field: str, value: Any) -> Any:
-    if field in LIST_FIELDS:
-        return normalize.text_list(value, lower=LIST_FIELDS[field])
-    if field == "performance_types":
-        items = normalize.text_list(value, lower=True)
-        unknown = [item for item in items if item not in PerformanceType.values]
-        if unknown:
-            raise ValueError(f"Unknown performance type: {', '.join(unknown)}.")
-        return items
-    if field in HANDLE_FIELDS:
-        return HANDLE_FIELDS[field](value or "")
-    if field in URL_FIELDS:
-        return normalize.url(value or "", field=field)
-    if field == "location_country":
-        return (value or "").strip().upper()
-    if field == "primary_genre":
-        return " ".join((value or "").split()).lower()
-    if isinstance(value, str):
-        return value.strip()
-    return value
-
-
 def _apply(
     profile: ArtistProfile,
     data: dict[str, Any],
@@ -85,7 +56,7 @@ def _apply(
         if field not in data:
             continue
         try:
-            setattr(profile, field, _clean_value(field, data[field]))
+            setattr(profile, field, normalize.profile_value(field, data[field]))
         except ValueError as error:
             errors[field] = [str(error)]
     for field in required:
