@@ -8,11 +8,12 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from artists import steps
 from artists.filters import ArtistFilter
 from artists.models import ArtistProfile, MediaFile, MediaQuota, MediaStatus, ProfileView, Track
 from umbrella.api import iso_timestamp
+from umbrella.errors import NotFoundError
 
 CARD_FIELDS = (
     "id",
@@ -86,6 +87,15 @@ def artist_public(*, slug: str) -> ArtistProfile | None:
 
 def artist_of(*, user: User) -> ArtistProfile | None:
     return ArtistProfile.objects.filter(user=user).first()
+
+
+def artist_own(*, user: User) -> ArtistProfile:
+    """The user's own artist profile, for acting on it: ``NotFoundError`` (404) if the user is
+    not an artist or has not started onboarding."""
+    profile = artist_of(user=user) if user.role == Role.ARTIST else None
+    if profile is None:
+        raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
+    return profile
 
 
 def tracks_of(*, artist: ArtistProfile) -> QuerySet[Track]:

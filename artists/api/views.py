@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import request_user
-from artists import selectors, services, storage
+from artists import selectors, services
 from artists.api.serializers import (
     PUBLIC_FIELDS,
     ArtistCardSerializer,
@@ -33,9 +33,9 @@ from artists.api.serializers import (
     TrackMoveSerializer,
     TrackSerializer,
 )
+from artists.downloads import download_response
 from artists.filters import ArtistFilter
 from artists.models import ArtistProfile, MediaCategory
-from artists.views import download_response
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
@@ -328,7 +328,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         serializer = MediaUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        media = storage.media_upload(
+        media = services.media_upload(
             user=request_user(request), category=data["category"], upload=data["file"]
         )
         return Response(MediaFileSerializer(media).data, status=status.HTTP_201_CREATED)
@@ -340,7 +340,7 @@ class MyMediaFileApi(ArtistOwnApiMixin, APIView):
         responses={204: OpenApiResponse(description="Deleted; its bytes are freed.")},
     )
     def delete(self, request: Request, media_id: int) -> Response:
-        storage.media_delete(user=request_user(request), media_id=media_id)
+        services.media_delete(user=request_user(request), media_id=media_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -353,7 +353,7 @@ class MyMediaDownloadApi(ArtistOwnApiMixin, APIView):
         },
     )
     def get(self, request: Request, media_id: int) -> Any:  # a file or a redirect
-        media = storage.media_get_for_download(user=request_user(request), media_id=media_id)
+        media = services.media_get_for_download(user=request_user(request), media_id=media_id)
         return download_response(media)
 
 
@@ -368,7 +368,7 @@ class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
     def post(self, request: Request) -> Response:
         serializer = DirectUploadStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        media, upload = storage.media_upload_start(
+        media, upload = services.media_upload_start(
             user=request_user(request), **serializer.validated_data
         )
         body = {
@@ -389,5 +389,5 @@ class DirectUploadConfirmApi(ArtistOwnApiMixin, APIView):
         description="Check the object in the bucket (real size, type from its bytes).",
     )
     def post(self, request: Request, media_id: int) -> Response:
-        media = storage.media_upload_confirm(user=request_user(request), media_id=media_id)
+        media = services.media_upload_confirm(user=request_user(request), media_id=media_id)
         return Response(MediaFileSerializer(media).data)
