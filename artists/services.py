@@ -45,7 +45,8 @@ URL_FIELDS = ("website_url", "youtube_url", "spotify_url", "apple_music_url", "s
 # --- profile and onboarding -----------------------------------------------------------------
 
 
-def _require_artist(user: User) -> None:
+def artist_require(*, user: User) -> None:
+    """Only artist accounts have an artist profile: anyone else gets 403 ``not_an_artist``."""
     if user.role != Role.ARTIST:
         raise ApplicationError(
             "not_an_artist", "Only artist accounts have an artist profile.", status=403
@@ -126,7 +127,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     Steps are taken in order (earlier ones may be revisited). Saving the last step completes
     the user's onboarding, which lifts the onboarding gate.
     """
-    _require_artist(user)
+    artist_require(user=user)
     try:
         current = steps.step(number)
     except KeyError as error:
@@ -156,7 +157,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
 @transaction.atomic
 def profile_update(*, user: User, data: dict[str, Any]) -> ArtistProfile:
     """Edit any editable profile field after (or during) onboarding."""
-    _require_artist(user)
+    artist_require(user=user)
     profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
     if profile is None:
         raise NotFoundError("not_found", "Start your artist onboarding first.")
@@ -183,7 +184,9 @@ def process_image(upload: UploadedFile, *, width: int, height: int, max_bytes: i
         upload.seek(0)
         with Image.open(upload) as probe:
             if probe.format not in ("JPEG", "PNG", "WEBP", "GIF"):
-                raise ApplicationError("unsupported_type", "Use a JPEG, PNG, WebP or GIF image.")
+                raise ApplicationError(
+                    "unsupported_type", "Use a JPEG, PNG, WebP or GIF image.", status=415
+                )
             if probe.width * probe.height > MAX_IMAGE_PIXELS:
                 raise ApplicationError("image_too_large", "That image has too many pixels.")
             probe.verify()
@@ -201,7 +204,7 @@ def process_image(upload: UploadedFile, *, width: int, height: int, max_bytes: i
 @transaction.atomic
 def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> ArtistProfile:
     """Replace (or with ``upload=None`` remove) the avatar or banner."""
-    _require_artist(user)
+    artist_require(user=user)
     if kind not in IMAGE_SPECS:
         raise NotFoundError("not_found", "Unknown image kind.")
     profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
@@ -270,8 +273,9 @@ def profile_view_record(
 
 
 def _own_profile(user: User) -> ArtistProfile:
+    artist_require(user=user)
     profile = ArtistProfile.objects.filter(user=user).first()
-    if profile is None or user.role != Role.ARTIST:
+    if profile is None:
         raise NotFoundError("not_found", "You have no artist profile yet.")
     return profile
 
