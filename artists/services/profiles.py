@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import services as account_services
-from accounts.models import Role, User
-from artists import normalize, steps
+from accounts.models import User
+from artists import normalize, selectors, steps
 from artists.images import IMAGE_SPECS, process_image
 from artists.models import (
     ArtistProfile,
@@ -29,13 +29,6 @@ RESERVED_SLUGS = {"me", "search", "onboarding", "new"}
 
 
 # --- profile and onboarding -----------------------------------------------------------------
-
-
-def _require_artist(user: User) -> None:
-    if user.role != Role.ARTIST:
-        raise ApplicationError(
-            "not_an_artist", "Only artist accounts have an artist profile.", status=403
-        )
 
 
 def validation_error(details: dict[str, list[str]]) -> ApplicationError:
@@ -90,7 +83,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     Steps are taken in order (earlier ones may be revisited). Saving the last step completes
     the user's onboarding, which lifts the onboarding gate.
     """
-    _require_artist(user)
+    selectors.artist_require(user=user)
     try:
         current = steps.step(number)
     except KeyError as error:
@@ -120,7 +113,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
 @transaction.atomic
 def profile_update(*, user: User, data: dict[str, Any]) -> ArtistProfile:
     """Edit any editable profile field after (or during) onboarding."""
-    _require_artist(user)
+    selectors.artist_require(user=user)
     profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
     if profile is None:
         raise NotFoundError("not_found", "Start your artist onboarding first.")
@@ -136,7 +129,7 @@ def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> 
     transaction then swaps the name on the row. The old file is deleted after commit, the new
     one if the swap fails.
     """
-    _require_artist(user)
+    selectors.artist_require(user=user)
     if kind not in IMAGE_SPECS:
         raise NotFoundError("not_found", "Unknown image kind.")
     profile = ArtistProfile.objects.filter(user=user).first()
