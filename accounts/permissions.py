@@ -17,6 +17,6 @@ class OnboardingComplete(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS or getattr(view, "onboarding_exempt", False):
             return True
         user = request.user
-        if not user or not user.is_authenticated or user.onboarding_complete or user.is_staff:
+        if not user or not user.is_authenticated or not user.needs_onboarding:
             return True
         raise OnboardingRequired()

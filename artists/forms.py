@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.db import models
 
+from artists import filetypes
 from artists.models import GENRES, ArtistProfile, MediaCategory, PerformanceType
 
 LIST_FIELDS = ("secondary_genres", "influences")
@@ -126,7 +127,9 @@ class ImageForm(forms.Form):
 class TrackForm(forms.Form):
     title = forms.CharField(max_length=200)
     audio = forms.FileField(
-        label="Audio file", help_text="MP3, WAV, FLAC, OGG or M4A, up to 500 MB."
+        label="Audio file",
+        help_text="MP3, WAV, FLAC, OGG or M4A, up to "
+        f"{filetypes.human_size(filetypes.max_bytes(MediaCategory.MUSIC))}.",
     )
     cover_art = forms.ImageField(label="Cover art", required=False)
     genre = forms.CharField(max_length=50, required=False)

@@ -46,6 +46,17 @@ def tiktok_handle(value: str) -> str:
     return _handle(value, site="tiktok.com", pattern=_TIKTOK, label="TikTok")
 
 
+def genre(value: str | None) -> str:
+    """Genres are stored in lower case with single spaces (``"Hip  Hop"`` -> ``"hip hop"``);
+    the profile services and the search filter both clean them here."""
+    return " ".join((value or "").split()).lower()
+
+
+def country(value: str | None) -> str:
+    """Countries are stored as upper-case two-letter codes (``" gb"`` -> ``"GB"``)."""
+    return (value or "").strip().upper()
+
+
 def url(value: str, *, field: str | None = None) -> str:
     """Add a missing ``https://``, lower-case the host and check it belongs to the right site."""
     value = value.strip()

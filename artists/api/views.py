@@ -44,10 +44,7 @@ UPLOAD_PARSERS = [MultiPartParser, FormParser]
 
 
 def _own_profile(request: Request) -> ArtistProfile:
-    profile = selectors.artist_of(user=request_user(request))
-    if profile is None:
-        raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
-    return profile
+    return selectors.artist_own(user=request_user(request))
 
 
 def _client_ip(request: Request) -> str | None:

@@ -15,7 +15,7 @@ from django.utils.text import slugify
 
 from accounts import services as account_services
 from accounts.models import Role, User
-from artists import normalize, steps
+from artists import normalize, selectors, steps
 from artists.images import IMAGE_SPECS, process_image
 from artists.models import (
     ArtistProfile,
@@ -64,9 +64,9 @@ def _clean_value(field: str, value: Any) -> Any:
     if field in URL_FIELDS:
         return normalize.url(value or "", field=field)
     if field == "location_country":
-        return (value or "").strip().upper()
+        return normalize.country(value)
     if field == "primary_genre":
-        return " ".join((value or "").split()).lower()
+        return normalize.genre(value)
     if isinstance(value, str):
         return value.strip()
     return value
@@ -120,19 +120,9 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     the user's onboarding, which lifts the onboarding gate.
     """
     _require_artist(user)
-    try:
-        current = steps.step(number)
-    except KeyError as error:
-        raise NotFoundError("not_found", f"There is no step {number}.") from error
-    profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
+    profile = selectors.artist_of(user=user, lock=True)
     done = profile.onboarding_step if profile else 0
-    if number > done + 1:
-        raise ApplicationError(
-            "step_out_of_order",
-            f"Finish step {done + 1} first.",
-            details={"next_step": done + 1},
-            status=409,
-        )
+    current = steps.open_step(number, done=done)
     if profile is None:
         profile = ArtistProfile(user=user)
     _apply(profile, data, fields=current.fields, required=current.required)
@@ -150,9 +140,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
 def profile_update(*, user: User, data: dict[str, Any]) -> ArtistProfile:
     """Edit any editable profile field after (or during) onboarding."""
     _require_artist(user)
-    profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
-    if profile is None:
-        raise NotFoundError("not_found", "Start your artist onboarding first.")
+    profile = selectors.artist_own(user=user, lock=True)
     _apply(profile, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
     profile.save()
     return profile
@@ -168,9 +156,7 @@ def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> 
     _require_artist(user)
     if kind not in IMAGE_SPECS:
         raise NotFoundError("not_found", "Unknown image kind.")
-    profile = ArtistProfile.objects.filter(user=user).first()
-    if profile is None:
-        raise NotFoundError("not_found", "Start your artist onboarding first.")
+    profile = selectors.artist_own(user=user)
     field = getattr(profile, kind)
     new_name = ""
     if upload is not None:
