@@ -16,7 +16,7 @@ from umbrella import text
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user
-        if user.is_authenticated and not (user.onboarding_complete or user.is_staff):
+        if user.is_authenticated and user.needs_onboarding:
             return reverse("onboarding")
         return super().get_login_redirect_url(request)
 

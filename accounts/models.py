@@ -98,6 +98,11 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         return f"{self.display_name or self.email} <{self.email}>"
 
     @property
+    def needs_onboarding(self) -> bool:
+        """The one rule for the onboarding gates (pages, API, sign-in redirect): staff skip it."""
+        return not self.onboarding_complete and not self.is_staff
+
+    @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 

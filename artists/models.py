@@ -64,10 +64,21 @@ def _link(field: str) -> "models.URLField":
     )
 
 
+# The one rule for "a public artist": onboarding finished, account active. Used by
+# ``ArtistProfileQuerySet.public``, ``ArtistProfile.is_public``, the search selector's sub-select
+# and the play counter.
+PUBLIC_OWNER = {"onboarding_complete": True, "is_active": True}
+
+
+def public_owner(prefix: str = "user__") -> Q:
+    """:data:`PUBLIC_OWNER` as a filter on the user reached through ``prefix``."""
+    return Q(**{f"{prefix}{field}": value for field, value in PUBLIC_OWNER.items()})
+
+
 class ArtistProfileQuerySet(models.QuerySet["ArtistProfile"]):
     def public(self) -> "ArtistProfileQuerySet":
         """Profiles anyone may see: onboarding finished, account active."""
-        return self.filter(user__onboarding_complete=True, user__is_active=True)
+        return self.filter(public_owner())
 
 
 class ArtistProfile(TimeStampedModel):
@@ -185,6 +196,11 @@ class ArtistProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.stage_name} ({self.slug})"
+
+    @property
+    def is_public(self) -> bool:
+        """Whether anyone may see this profile (the same rule as ``objects.public()``)."""
+        return all(getattr(self.user, field) == value for field, value in PUBLIC_OWNER.items())
 
 
 class VerificationNote(TimeStampedModel):

@@ -25,7 +25,7 @@ from artists import filetypes, selectors
 from artists.integrations import s3
 from artists.models import ArtistProfile, MediaFile, MediaStatus
 from artists.services.quota import quota_release, quota_reserve
-from umbrella.errors import ApplicationError, NotFoundError
+from umbrella.errors import ApplicationError, NotFoundError, about_field
 
 MEDIA_DIR = "artists/media"
 
@@ -67,15 +67,16 @@ def _abandon(media_id: int) -> None:
 def media_upload(*, user: User, category: str, upload: UploadedFile) -> MediaFile:
     """Store a file that came through the app (local storage, or small files on S3)."""
     artist = selectors.artist_own(user=user)
-    checked = filetypes.check_upload(upload, category=category)
-    media = _reserve(
-        artist=artist,
-        category=category,
-        filename=filetypes.display_name(upload.name or "file"),
-        size=checked.size,
-        mime=checked.mime_type,
-        name=_storage_name(artist, filetypes.safe_name(upload.name, checked.extension)),
-    )
+    with about_field("file"):
+        checked = filetypes.check_upload(upload, category=category)
+        media = _reserve(
+            artist=artist,
+            category=category,
+            filename=filetypes.display_name(upload.name or "file"),
+            size=checked.size,
+            mime=checked.mime_type,
+            name=_storage_name(artist, filetypes.safe_name(upload.name, checked.extension)),
+        )
     try:
         upload.seek(0)
         stored = media.file.storage.save(str(media.file.name), upload, max_length=500)

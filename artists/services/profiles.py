@@ -84,19 +84,9 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     the user's onboarding, which lifts the onboarding gate.
     """
     selectors.artist_require(user=user)
-    try:
-        current = steps.step(number)
-    except KeyError as error:
-        raise NotFoundError("not_found", f"There is no step {number}.") from error
-    profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
+    profile = selectors.artist_of(user=user, lock=True)
     done = profile.onboarding_step if profile else 0
-    if number > done + 1:
-        raise ApplicationError(
-            "step_out_of_order",
-            f"Finish step {done + 1} first.",
-            details={"next_step": done + 1},
-            status=409,
-        )
+    current = steps.open_step(number, done=done)
     if profile is None:
         profile = ArtistProfile(user=user)
     _apply(profile, data, fields=current.fields, required=current.required)
@@ -113,10 +103,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
 @transaction.atomic
 def profile_update(*, user: User, data: dict[str, Any]) -> ArtistProfile:
     """Edit any editable profile field after (or during) onboarding."""
-    selectors.artist_require(user=user)
-    profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
-    if profile is None:
-        raise NotFoundError("not_found", "Start your artist onboarding first.")
+    profile = selectors.artist_own(user=user, lock=True)
     _apply(profile, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
     profile.save()
     return profile
@@ -132,9 +119,7 @@ def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> 
     selectors.artist_require(user=user)
     if kind not in IMAGE_SPECS:
         raise NotFoundError("not_found", "Unknown image kind.")
-    profile = ArtistProfile.objects.filter(user=user).first()
-    if profile is None:
-        raise NotFoundError("not_found", "Start your artist onboarding first.")
+    profile = selectors.artist_own(user=user)
     field = getattr(profile, kind)
     new_name = ""
     if upload is not None:

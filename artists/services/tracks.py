@@ -11,10 +11,10 @@ from django.db.models import F, Max
 from accounts.models import User
 from artists import filetypes, normalize, selectors
 from artists.images import COVER_SPEC, process_image
-from artists.models import MediaCategory, Track
+from artists.models import MediaCategory, Track, public_owner
 from artists.services.profiles import validation_error
 from artists.services.quota import quota_release, quota_reserve
-from umbrella.errors import NotFoundError
+from umbrella.errors import NotFoundError, about_field
 
 
 def _own_track(user: User, track_id: int, *, lock: bool = False) -> Track:
@@ -68,13 +68,15 @@ def track_create(
     profile = selectors.artist_own(user=user)
     track = Track(artist=profile)
     _clean_track(track, data)
-    checked = filetypes.check_upload(audio, category=MediaCategory.MUSIC)
-    cover = (
-        process_image(cover_art, width=COVER_SPEC[0], height=COVER_SPEC[1], max_bytes=COVER_SPEC[2])
-        if cover_art
-        else None
-    )
-    quota_reserve(artist_id=profile.pk, size=checked.size)
+    with about_field("audio"):
+        checked = filetypes.check_upload(audio, category=MediaCategory.MUSIC)
+    cover = None
+    if cover_art is not None:
+        width, height, max_bytes = COVER_SPEC
+        with about_field("cover_art"):
+            cover = process_image(cover_art, width=width, height=height, max_bytes=max_bytes)
+    with about_field("audio"):
+        quota_reserve(artist_id=profile.pk, size=checked.size)
     try:
         track.duration_seconds = filetypes.audio_duration(audio)
         track.audio_size_bytes = checked.size
@@ -143,10 +145,7 @@ def track_move(*, user: User, track_id: int, position: int) -> list[Track]:
 def track_play(*, track_id: int, artist_slug: str) -> None:
     """Count one play of a public track, atomically (no lost updates under concurrent plays)."""
     updated = Track.objects.filter(
-        pk=track_id,
-        artist__slug=artist_slug,
-        artist__user__onboarding_complete=True,
-        artist__user__is_active=True,
+        public_owner(prefix="artist__user__"), pk=track_id, artist__slug=artist_slug
     ).update(plays=F("plays") + 1)
     if not updated:
         raise NotFoundError("not_found", "No such track.")
