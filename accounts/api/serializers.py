@@ -3,7 +3,7 @@ from typing import Any
 from allauth.usersessions.models import UserSession
 from rest_framework import serializers
 
-from accounts.models import DISPLAY_NAME_MAX_LENGTH, Role, User
+from accounts.models import DISPLAY_NAME_MAX_LENGTH, EndedSession, Role, User
 from umbrella.api import iso_timestamp
 
 
@@ -72,3 +72,13 @@ class AuthSessionOutputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=["access_token", "session"])
     user = MeOutputSerializer()
     expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class EndedSessionOutputSerializer(serializers.ModelSerializer):
+    ended_at = serializers.DateTimeField(source="created_at", read_only=True)
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+
+    class Meta:
+        model = EndedSession
+        fields = ["id", "ip", "user_agent", "started_at", "ended_at", "reason", "reason_display"]
+        read_only_fields = fields

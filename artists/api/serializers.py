@@ -14,6 +14,7 @@ from artists.models import (
     MediaCategory,
     MediaFile,
     MediaQuota,
+    PerformanceType,
     Track,
 )
 from umbrella.limits import value_bounds, word_list_limits
@@ -149,6 +150,12 @@ class ArtistPublicSerializer(serializers.ModelSerializer):
     avatar_url = serializers.SerializerMethodField()
     banner_url = serializers.SerializerMethodField()
     avg_rating = serializers.FloatField()
+    # Declared so that the schema types the JSON list columns (a model JSONField is "any").
+    secondary_genres = serializers.ListField(child=serializers.CharField(), read_only=True)
+    influences = serializers.ListField(child=serializers.CharField(), read_only=True)
+    performance_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=PerformanceType.choices), read_only=True
+    )
     # Links may be empty: plain strings in the schema, not "uri".
     website_url = serializers.CharField()
     youtube_url = serializers.CharField()
@@ -225,7 +232,9 @@ class ArtistCardSerializer(serializers.Serializer):
     rates_negotiable = serializers.BooleanField()
     available_weekdays = serializers.BooleanField()
     available_weekends = serializers.BooleanField()
-    performance_types = serializers.ListField(child=serializers.CharField())
+    performance_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=PerformanceType.choices)
+    )
     created_at = serializers.DateTimeField()
 
 
