@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -58,8 +58,16 @@ NAME = [validate_single_line]  # names, titles and other one-line text
 FREE_TEXT = [validate_free_text]  # bio, story: newlines allowed
 
 
-def _link(field: str) -> "models.URLField":
-    return models.URLField(
+class LinkField(models.URLField):
+    """A link checked by :class:`umbrella.links.LinkValidator`; its form field (admin) assumes
+    https for a link typed without a scheme, as the services do."""
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+def _link(field: str) -> LinkField:
+    return LinkField(
         max_length=LINK_MAX_LENGTH, blank=True, validators=[LinkValidator(LINK_HOSTS[field])]
     )
 
