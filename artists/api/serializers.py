@@ -13,13 +13,14 @@ from artists.models import (
     PerformanceType,
     Track,
 )
+from umbrella.api import InputSerializer
 
 
 def _file_url(field: Any) -> str | None:
     return default_storage.url(field.name) if field else None
 
 
-class ProfileInputSerializer(serializers.Serializer):
+class ProfileInputSerializer(InputSerializer):
     """Every editable field, all optional: a step or a PATCH sends the ones it changes."""
 
     stage_name = serializers.CharField(max_length=100, required=False)
@@ -214,7 +215,7 @@ class OnboardingStateSerializer(serializers.Serializer):
     steps = OnboardingStepSerializer(many=True)
 
 
-class ImageInputSerializer(serializers.Serializer):
+class ImageInputSerializer(InputSerializer):
     image = serializers.ImageField()
 
 
@@ -249,7 +250,7 @@ class TrackSerializer(serializers.ModelSerializer):
         return _file_url(obj.cover_art)
 
 
-class TrackFieldsSerializer(serializers.Serializer):
+class TrackFieldsSerializer(InputSerializer):
     title = serializers.CharField(max_length=200, required=False)
     genre = serializers.CharField(max_length=50, required=False, allow_blank=True)
     release_year = serializers.IntegerField(
@@ -265,7 +266,7 @@ class TrackCreateSerializer(TrackFieldsSerializer):
     cover_art = serializers.ImageField(required=False)
 
 
-class TrackMoveSerializer(serializers.Serializer):
+class TrackMoveSerializer(InputSerializer):
     position = serializers.IntegerField(min_value=0, max_value=10_000)
 
 
@@ -276,12 +277,12 @@ class MediaFileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MediaUploadSerializer(serializers.Serializer):
+class MediaUploadSerializer(InputSerializer):
     category = serializers.ChoiceField(choices=MediaCategory.choices)
     file = serializers.FileField()
 
 
-class DirectUploadStartSerializer(serializers.Serializer):
+class DirectUploadStartSerializer(InputSerializer):
     category = serializers.ChoiceField(choices=MediaCategory.choices)
     filename = serializers.CharField(max_length=255)
     size_bytes = serializers.IntegerField(min_value=1)
