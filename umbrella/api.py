@@ -1,5 +1,5 @@
 """API conventions in one place: the error shape, the exception handler, the input serializer
-base, the JSON parser and schema helpers.
+base and schema helpers.
 
 Every 4xx/5xx answered under ``/api/`` has the shape::
 
@@ -11,16 +11,16 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
-from rest_framework import exceptions, parsers, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from umbrella.errors import ApplicationError
+from umbrella.parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +50,6 @@ CODES = {
     429: "throttled",
     500: "server_error",
 }
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = MESSAGES[413]
-    default_code = "request_too_large"
 
 
 def iso_timestamp(value: datetime) -> str:
@@ -169,26 +163,6 @@ class JsonErrorsMiddleware:
                     replacement[header] = response[header]
             return replacement
         return response
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with Django's body limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``).
-
-    DRF reads a JSON body from the stream, which skips the check Django makes for form bodies,
-    so any size would be read into memory. Over the limit answers ``413 request_too_large``.
-    """
-
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        request = (parser_context or {}).get("request")
-        if limit is not None and request is not None:
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            if length > limit:
-                raise RequestTooLarge()
-        return super().parse(stream, media_type, parser_context)
 
 
 # --- input ------------------------------------------------------------------------------------
