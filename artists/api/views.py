@@ -7,7 +7,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +39,7 @@ from artists.models import ArtistProfile, MediaCategory
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
+from umbrella.parsers import JSONParser
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser]
 
