@@ -15,6 +15,7 @@ handler; allauth's headless endpoints under ``/_allauth/`` through
 """
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -108,7 +109,7 @@ class JSONParser(parsers.JSONParser):
         self,
         stream: Any,
         media_type: str | None = None,
-        parser_context: dict[str, Any] | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         # DRF hands over the request itself as the stream; reading it does not apply Django's

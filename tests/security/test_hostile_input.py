@@ -113,9 +113,7 @@ def test_body_over_the_size_limit_on_me_is_a_413(signed_in, settings):
 def test_body_over_the_size_limit_on_allauth_is_refused(settings):
     body = json.dumps({"email": "a@example.com", "password": "p" * 3_000_000})
 
-    response = client().post(
-        "/_allauth/app/v1/auth/signup", body, content_type="application/json"
-    )
+    response = client().post("/_allauth/app/v1/auth/signup", body, content_type="application/json")
 
     assert response.status_code in (400, 413)
     assert not User.objects.exists()
@@ -166,7 +164,7 @@ def test_multipart_with_too_many_files_on_media_upload_is_a_400(artist_auth, set
 def test_lone_surrogates_on_allauth_are_a_400(path, field):
     values = {"email": "someone@example.com", "password": "a-long-enough-passphrase"}
     values[field] = values[field][:4] + "\\ud800" + values[field][4:]
-    body = '{"email": "%s", "password": "%s"}' % (values["email"], values["password"])
+    body = f'{{"email": "{values["email"]}", "password": "{values["password"]}"}}'
 
     response = client().post(path, body, content_type="application/json")
 
