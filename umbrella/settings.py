@@ -177,6 +177,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "landing"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 USERSESSIONS_ADAPTER = "accounts.adapters.UserSessionsAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
