@@ -10,8 +10,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import services
-from accounts.models import SessionEndReason, User
+from accounts.models import DISPLAY_NAME_MAX_LENGTH, SessionEndReason, User
 from accounts.tasks import send_email_task
+from umbrella import text
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -70,7 +71,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             or extra.get("name")
             or " ".join(part for part in (data.get("first_name"), data.get("last_name")) if part)
         )
-        user.display_name = (name or "")[:80]
+        user.display_name = text.single_line(name or "")[:DISPLAY_NAME_MAX_LENGTH]
         return user
 
 

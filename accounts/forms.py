@@ -4,7 +4,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth.hashers import make_password
 
-from accounts.models import Role
+from accounts.models import DISPLAY_NAME_MAX_LENGTH, Role
 
 
 class SameWorkSignupMixin:
@@ -36,11 +36,11 @@ class OnboardingRoleForm(forms.Form):
         label="I am…",
         help_text="Artists build a profile and apply to gigs; venues post gigs; fans join events.",
     )
-    display_name = forms.CharField(max_length=80, label="Display name")
+    display_name = forms.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, label="Display name")
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(max_length=80, label="Display name")
+    display_name = forms.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, label="Display name")
     timezone = forms.CharField(
         max_length=64, label="Time zone", help_text="For example Europe/London."
     )

@@ -9,6 +9,9 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 
 from umbrella.models import TimeStampedModel
+from umbrella.text import validate_single_line
+
+DISPLAY_NAME_MAX_LENGTH = 80
 
 
 class Role(models.TextChoices):
@@ -60,7 +63,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     """
 
     email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
+    display_name = models.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, blank=True, validators=[validate_single_line]
+    )
     role = models.CharField(max_length=10, choices=Role.choices, blank=True, default="")
     onboarding_complete = models.BooleanField(default=False)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import EndedSession, Role, SessionEndReason, User
 from accounts.revocation import session_end, user_sessions_end, user_token_generation_bump
 from accounts.role_locks import role_lock_reason
+from umbrella import text
 from umbrella.errors import ApplicationError, NotFoundError
 
 __all__ = ["session_end"]  # the primitive lives in accounts.revocation; doors call it from here
@@ -32,12 +33,22 @@ def _clean_and_save(user: User, fields: list[str]) -> None:
     user.save(update_fields=[*fields, "updated_at"])
 
 
+def _required(field: str, message: str) -> ApplicationError:
+    return ApplicationError(
+        "validation_error", message, details={field: ["This field is required."]}
+    )
+
+
 @transaction.atomic
 def user_update(*, user: User, data: dict[str, Any]) -> User:
     """Change the user's own profile fields (display name, time zone)."""
     fields = [name for name in PROFILE_FIELDS if name in data]
     for name in fields:
         value = data[name]
+        if name == "display_name" and isinstance(value, str):
+            value = text.single_line(value)
+            if not value:
+                raise _required("display_name", "A display name is required.")
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     if fields:
         _clean_and_save(user, fields)
@@ -63,13 +74,9 @@ def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
         if reason:
             raise ApplicationError("role_locked", reason, details={"role": [reason]}, status=409)
     user.role = role
-    user.display_name = display_name.strip()
+    user.display_name = text.single_line(display_name)
     if not user.display_name:
-        raise ApplicationError(
-            "validation_error",
-            "A display name is required.",
-            details={"display_name": ["This field is required."]},
-        )
+        raise _required("display_name", "A display name is required.")
     fields = ["role", "display_name"]
     if role == Role.FAN:
         user.onboarding_complete = True

@@ -13,7 +13,7 @@ from artists import steps
 from artists.filters import ArtistFilter
 from artists.models import ArtistProfile, MediaFile, MediaQuota, MediaStatus, ProfileView, Track
 from umbrella.api import iso_timestamp
-from umbrella.errors import NotFoundError
+from umbrella.errors import ApplicationError, NotFoundError
 
 CARD_FIELDS = (
     "id",
@@ -89,10 +89,19 @@ def artist_of(*, user: User) -> ArtistProfile | None:
     return ArtistProfile.objects.filter(user=user).first()
 
 
+def artist_require(*, user: User) -> None:
+    """Only artist accounts have an artist profile: anyone else gets 403 ``not_an_artist``."""
+    if user.role != Role.ARTIST:
+        raise ApplicationError(
+            "not_an_artist", "Only artist accounts have an artist profile.", status=403
+        )
+
+
 def artist_own(*, user: User) -> ArtistProfile:
-    """The user's own artist profile, for acting on it: ``NotFoundError`` (404) if the user is
-    not an artist or has not started onboarding."""
-    profile = artist_of(user=user) if user.role == Role.ARTIST else None
+    """The user's own artist profile, for acting on it: 403 ``not_an_artist`` for other roles,
+    404 if the artist has not started onboarding."""
+    artist_require(user=user)
+    profile = artist_of(user=user)
     if profile is None:
         raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
     return profile

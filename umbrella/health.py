@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from umbrella.api import error_body, iso_timestamp
 from umbrella.celery import app as celery_app
+from umbrella.schema import raises
 
 
 def check_database() -> None:
@@ -147,6 +148,12 @@ class HealthApi(APIView):
 
     @extend_schema(
         operation_id="health",
+        summary="Service health",
+        description="Database, cache, broker and storage, each checked on its own. Public, "
+        "not throttled. The checks run at most once per `HEALTH_CHECK_INTERVAL` seconds "
+        "(`checked_at` says when); an `X-Health-Token` header with the `HEALTH_TOKEN` setting "
+        "forces a fresh run. `503 service_unavailable` names what is down in `details.checks`.",
+        extensions=raises("service_unavailable"),
         responses={
             (200, "application/json"): inline_serializer(
                 name="Health",
@@ -157,8 +164,6 @@ class HealthApi(APIView):
                 },
             ),
         },
-        description="Deep checks, run at most once per HEALTH_CHECK_INTERVAL seconds; "
-        "X-Health-Token forces a fresh run.",
     )
     def get(self, request: Request) -> Response:
         result = checks_at_most_once_per_interval(force=_has_health_token(request))
@@ -183,6 +188,9 @@ class LivenessApi(APIView):
 
     @extend_schema(
         operation_id="health_live",
+        summary="Liveness",
+        description="The process answers. Touches no database, cache, broker or storage: "
+        "for load balancers that probe often.",
         responses={
             (200, "application/json"): inline_serializer(
                 name="Liveness", fields={"status": serializers.ChoiceField(choices=["ok"])}
