@@ -45,9 +45,7 @@ def page_signup(client, email):
 
 
 def headless_signup(email):
-    return APIClient().post(
-        HEADLESS_SIGNUP, {"email": email, "password": PASSWORD}, format="json"
-    )
+    return APIClient().post(HEADLESS_SIGNUP, {"email": email, "password": PASSWORD}, format="json")
 
 
 @pytest.mark.parametrize("door", ["page", "headless"])
