@@ -7,6 +7,7 @@ Pure functions with no database or storage access: the media and track services,
 
 import mimetypes
 import os
+import uuid
 from dataclasses import dataclass
 from typing import IO
 
@@ -207,9 +208,16 @@ def check_upload(upload: UploadedFile, *, category: str) -> Checked:
 
 
 def safe_name(filename: str | None, extension: str) -> str:
-    """A storage name for an upload: its own stem, cleaned, and the extension its bytes have."""
-    stem = get_valid_filename(os.path.splitext(filename or "file")[0])[:80] or "file"
-    return f"{stem}.{extension}"
+    """A storage name for an upload: its own stem, cleaned, and the extension its bytes have.
+
+    A name with nothing usable left ("???", "...", emoji only) gets a generated stem; the
+    original name is kept separately for listing and download.
+    """
+    try:
+        stem = get_valid_filename(os.path.splitext(filename or "file")[0])[:80]
+    except SuspiciousFileOperation:
+        stem = ""
+    return f"{stem or 'upload-' + uuid.uuid4().hex[:12]}.{extension}"
 
 
 def display_name(filename: str) -> str:

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from umbrella.errors import ApplicationError
-from umbrella.parsers import RequestTooLarge
+from umbrella.parsers import RequestTooLarge, api_exception_for
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """Turn every exception raised in an API view into the one error shape."""
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+    exc = api_exception_for(exc)  # Django's body size and field-count limits
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -6,10 +6,11 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from umbrella import views
-from umbrella.health import HealthApi
+from umbrella.health import HealthApi, LivenessApi
 
 api_v1: list[URLPattern | URLResolver] = [
     path("health", HealthApi.as_view(), name="api-health"),
+    path("health/live", LivenessApi.as_view(), name="api-health-live"),
     path("", include("accounts.api.urls")),
     path("", include("artists.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
