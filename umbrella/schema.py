@@ -10,8 +10,9 @@ so the schema must be exact, not merely valid:
   the view's authenticators, permissions and throttles, its request body and its parameters,
   plus the domain codes the view declares with :func:`raises`. 401 carries ``WWW-Authenticate``,
   429 carries ``Retry-After``. Operations anyone may call get ``security: []``.
-- :func:`postprocess` adds the ``Error`` and ``ErrorCode`` components and gives a choice that
-  may be blank (``""``: a role not chosen yet) one named enum instead of ``BlankEnum``.
+- :func:`postprocess` adds the ``ErrorResponse``, ``ApiError`` and ``ErrorCode`` components and
+  gives a choice that may be blank (``""``: a role not chosen yet) one named enum instead of
+  ``BlankEnum``.
 """
 
 from collections import defaultdict
@@ -87,7 +88,7 @@ STATUS_TITLES = {
     503: "Service unavailable",
 }
 
-ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 
 HEADERS = {
     401: {
@@ -210,33 +211,32 @@ def _error_components() -> dict[str, Any]:
                 f"* `{code}` ({status}) - {when}" for code, (status, when) in ERROR_CODES.items()
             ),
         },
-        "Error": {
+        "ApiError": {
             "type": "object",
-            "description": "The one error shape of every 4xx and 5xx answer.",
+            "description": "What went wrong.",
             "properties": {
-                "error": {
+                "code": {
+                    # A known code, or one a later v1 adds (additive changes): a client
+                    # generated today must still read it.
+                    "anyOf": [{"$ref": "#/components/schemas/ErrorCode"}, {"type": "string"}],
+                    "description": "Stable and meant for programs; see `ErrorCode`.",
+                },
+                "message": {"type": "string", "description": "English, for people."},
+                "details": {
                     "type": "object",
-                    "properties": {
-                        "code": {
-                            # A known code, or one a later v1 adds (additive changes): a client
-                            # generated today must still read it.
-                            "anyOf": [
-                                {"$ref": "#/components/schemas/ErrorCode"},
-                                {"type": "string"},
-                            ],
-                            "description": "Stable and meant for programs; see `ErrorCode`.",
-                        },
-                        "message": {"type": "string", "description": "English, for people."},
-                        "details": {
-                            "type": "object",
-                            "additionalProperties": {},
-                            "description": "Errors per field for `validation_error`; "
-                            "`retry_after_seconds` for `throttled`; otherwise per code, or `{}`.",
-                        },
-                    },
-                    "required": ["code", "message", "details"],
-                }
+                    "additionalProperties": {},
+                    "description": "Errors per field for `validation_error`; "
+                    "`retry_after_seconds` for `throttled`; otherwise per code, or `{}`.",
+                },
             },
+            "required": ["code", "message", "details"],
+        },
+        # Not "Error": openapi-python-client 0.29 names a model's local variable after it, and
+        # a model "Error" with a field "error" generates code that does not type-check.
+        "ErrorResponse": {
+            "type": "object",
+            "description": "The one shape of every 4xx and 5xx answer.",
+            "properties": {"error": {"$ref": "#/components/schemas/ApiError"}},
             "required": ["error"],
         },
     }

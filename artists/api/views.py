@@ -131,6 +131,11 @@ class ArtistListApi(APIView):
                 "verified", bool, description="`true`: verified artists only; `false`: others."
             ),
             OpenApiParameter(
+                "performance_type",
+                {"$ref": "#/components/schemas/PerformanceType"},
+                description="Only artists who offer this kind of performance.",
+            ),
+            OpenApiParameter(
                 "min_rating",
                 {"type": "number", "minimum": 0, "maximum": 5},
                 description="Lowest average rating (0-5).",
@@ -451,8 +456,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         parameters=[
             OpenApiParameter(
                 "category",
-                str,
-                enum=MediaCategory.values,
+                {"$ref": "#/components/schemas/MediaCategory"},
                 required=False,
                 description="Only files of this category.",
             ),
