@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
 from rest_framework import exceptions, serializers, status
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from umbrella.errors import ApplicationError
-from umbrella.parsers import RequestTooLarge, api_exception_for
+from umbrella.parsers import api_exception_for
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +98,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):  # a form body over DATA_UPLOAD_MAX_MEMORY_SIZE
-        exc = RequestTooLarge()
     elif isinstance(exc, SuspiciousOperation):  # e.g. too many form fields or files
         exc = exceptions.ParseError(str(exc) or MESSAGES[400], code="bad_request")
 

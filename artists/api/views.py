@@ -41,7 +41,7 @@ from artists.api.serializers import (
 from artists.downloads import download_response
 from artists.filters import ArtistFilter
 from artists.forms import MediaFilterForm
-from artists.models import ArtistProfile, MediaCategory
+from artists.models import ArtistProfile
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
