@@ -39,6 +39,33 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
+def role_check(*, user: User, role: str) -> None:
+    """Whether ``user`` may take ``role`` now: one of the roles, and fixed once onboarding is
+    complete (an onboarded artist's public profile must not end up belonging to a fan). Used by
+    the onboarding page and API (:func:`onboarding_choose_role`) and by the admin."""
+    if role not in Role.values:
+        raise ApplicationError(
+            "invalid_role", "Choose artist, venue or fan.", details={"role": ["Invalid choice."]}
+        )
+    if user.onboarding_complete and user.role != role:
+        raise ApplicationError(
+            "role_locked", "Your role is set once onboarding is complete.", status=409, field="role"
+        )
+
+
+def user_check_staff_edit(*, user: User, role: str, is_staff: bool) -> None:
+    """What staff may change on an account in admin: the role only as :func:`role_check` allows,
+    and an account that finished onboarding keeps a role unless it is staff."""
+    if role != user.role:
+        role_check(user=user, role=role)
+    if user.onboarding_complete and not role and not is_staff:
+        raise ApplicationError(
+            "validation_error",
+            "An account that finished onboarding needs a role unless it is staff.",
+            details={"is_staff": ["Give the account a role before removing staff status."]},
+        )
+
+
 @transaction.atomic
 def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
     """First onboarding step for everyone: pick a role and a display name.
@@ -47,14 +74,7 @@ def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
     step calls :func:`onboarding_complete`. The role cannot change once onboarding is complete.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
-    if role not in Role.values:
-        raise ApplicationError(
-            "invalid_role", "Choose artist, venue or fan.", details={"role": ["Invalid choice."]}
-        )
-    if user.onboarding_complete and user.role != role:
-        raise ApplicationError(
-            "role_locked", "Your role is set once onboarding is complete.", status=409
-        )
+    role_check(user=user, role=role)
     user.role = role
     user.display_name = display_name.strip()
     if not user.display_name:

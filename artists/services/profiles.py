@@ -1,5 +1,6 @@
 """Profile writes: onboarding steps, edits, avatar and banner, verification, profile views."""
 
+import copy
 import hashlib
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -43,6 +44,12 @@ def _require_artist(user: User) -> None:
         raise ApplicationError(
             "not_an_artist", "Only artist accounts have an artist profile.", status=403
         )
+
+
+def require_staff(by: User) -> None:
+    """Writes that only staff make (admin): the permission check lives in the service."""
+    if not by.is_staff:
+        raise ApplicationError("permission_denied", "Only staff can do this.", status=403)
 
 
 def validation_error(details: dict[str, list[str]]) -> ApplicationError:
@@ -182,11 +189,49 @@ def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> 
     return profile
 
 
+def _check_slug(slug: str, *, artist_id: int) -> str:
+    slug = (slug or "").strip().lower()
+    problem = None
+    if not slug or slugify(slug) != slug:
+        problem = "Use lower-case letters, digits and hyphens."
+    elif slug in RESERVED_SLUGS:
+        problem = f"“{slug}” is reserved for the site's own pages."
+    elif ArtistProfile.objects.filter(slug=slug).exclude(pk=artist_id).exists():
+        problem = "Another artist has this address."
+    if problem:
+        raise validation_error({"slug": [problem]})
+    return slug
+
+
+def profile_check(*, profile: ArtistProfile, data: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`profile_update_by_staff` would store for ``data``, normalised, without
+    saving anything (``ApplicationError`` when it would refuse): for forms that show errors
+    before they save, such as the admin's."""
+    draft = copy.copy(profile)
+    _apply(draft, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
+    clean = {field: getattr(draft, field) for field in steps.EDITABLE_FIELDS if field in data}
+    if "slug" in data:
+        clean["slug"] = _check_slug(data["slug"], artist_id=profile.pk)
+    return clean
+
+
+@transaction.atomic
+def profile_update_by_staff(*, artist_id: int, by: User, data: dict[str, Any]) -> ArtistProfile:
+    """Staff edit an artist's profile (admin): the same normalisation and validation as the
+    artist's own edits, plus the address (``slug``), which must not be reserved or taken."""
+    require_staff(by)
+    profile = ArtistProfile.objects.select_for_update().get(pk=artist_id)
+    _apply(profile, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
+    if "slug" in data:
+        profile.slug = _check_slug(data["slug"], artist_id=profile.pk)
+    profile.save()
+    return profile
+
+
 @transaction.atomic
 def artist_set_verified(*, artist_id: int, by: User, verified: bool, note: str) -> ArtistProfile:
     """Staff mark an artist verified (or not), with a note for the audit trail."""
-    if not by.is_staff:
-        raise ApplicationError("permission_denied", "Only staff can verify artists.", status=403)
+    require_staff(by)
     if not note.strip():
         raise validation_error({"note": ["Say why (this note is kept in the audit trail)."]})
     profile = ArtistProfile.objects.select_for_update().get(pk=artist_id)
