@@ -2,6 +2,9 @@
 
 import copy
 import hashlib
+import itertools
+import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -108,15 +111,47 @@ def _apply(
         raise validation_error(errors)
 
 
-def _unique_slug(stage_name: str) -> str:
+SLUG_ATTEMPTS = 20  # numbered tries before a random suffix (only under heavy contention)
+
+
+def _slug_base(stage_name: str) -> str:
     base = slugify(stage_name)[:70] or "artist"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-artist"
-    slug, n = base, 1
-    while ArtistProfile.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return f"{base}-artist" if base in RESERVED_SLUGS else base
+
+
+def _slug_candidates(base: str) -> Iterator[str]:
+    """``base``, then ``base-2``, ``base-3`` … from the lowest number not seen taken, then
+    random suffixes. Only a guess: the unique constraint decides (see :func:`_insert_profile`)."""
+    taken = set(ArtistProfile.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    numbers = itertools.count(2)
+    yield from itertools.islice(
+        itertools.chain(
+            [base] if base not in taken else [],
+            (s for s in (f"{base}-{n}" for n in numbers) if s not in taken),
+        ),
+        SLUG_ATTEMPTS,
+    )
+    while True:
+        yield f"{base}-{secrets.token_hex(3)}"
+
+
+def _insert_profile(profile: ArtistProfile) -> None:
+    """Insert a new profile under a free slug derived from its stage name.
+
+    No check-then-insert: each candidate is inserted in a savepoint and the unique constraint
+    on ``slug`` refuses a taken one, so concurrent sign-ups with the same stage name each end
+    up with their own slug and none of them fails.
+    """
+    for candidate in _slug_candidates(_slug_base(profile.stage_name)):
+        profile.slug = candidate
+        try:
+            with transaction.atomic():  # a savepoint: a refused insert keeps the outer work
+                profile.save(force_insert=True)
+        except IntegrityError:
+            if not ArtistProfile.objects.filter(slug=candidate).exists():
+                raise  # another constraint refused the row: not ours to retry
+            continue
+        return
 
 
 @transaction.atomic
@@ -127,16 +162,20 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     the user's onboarding, which lifts the onboarding gate.
     """
     _require_artist(user)
+    # The user's row is locked first: one step of one artist at a time, even before the
+    # profile row exists to be locked.
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
     profile = selectors.artist_of(user=user, lock=True)
     done = profile.onboarding_step if profile else 0
     current = steps.open_step(number, done=done)
     if profile is None:
         profile = ArtistProfile(user=user)
     _apply(profile, data, fields=current.fields, required=current.required)
-    if not profile.slug:
-        profile.slug = _unique_slug(profile.stage_name)
     profile.onboarding_step = max(done, number)
-    profile.save()
+    if profile.pk is None:
+        _insert_profile(profile)
+    else:
+        profile.save()
     MediaQuota.objects.get_or_create(artist=profile)
     if number == steps.LAST_STEP and not user.onboarding_complete:
         account_services.onboarding_complete(user=user)
