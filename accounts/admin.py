@@ -7,11 +7,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.models import User
+from accounts.models import User, UserQuerySet
 from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
 
@@ -81,7 +80,7 @@ class UserAdmin(BaseUserAdmin):
         return False
 
     @admin.action(description="Delete (anonymise) the selected accounts")
-    def soft_delete(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def soft_delete(self, request: HttpRequest, queryset: UserQuerySet) -> None:
         count = 0
         for user in queryset.live():
             services.user_soft_delete(user=user)
