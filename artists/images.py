@@ -28,7 +28,9 @@ def process_image(upload: UploadedFile, *, width: int, height: int, max_bytes: i
         upload.seek(0)
         with Image.open(upload) as probe:
             if probe.format not in ("JPEG", "PNG", "WEBP", "GIF"):
-                raise ApplicationError("unsupported_type", "Use a JPEG, PNG, WebP or GIF image.")
+                raise ApplicationError(
+                    "unsupported_type", "Use a JPEG, PNG, WebP or GIF image.", status=415
+                )
             if probe.width * probe.height > MAX_IMAGE_PIXELS:
                 raise ApplicationError("image_too_large", "That image has too many pixels.")
             probe.verify()

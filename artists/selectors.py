@@ -21,7 +21,7 @@ from artists.models import (
     public_owner,
 )
 from umbrella.api import iso_timestamp
-from umbrella.errors import NotFoundError
+from umbrella.errors import ApplicationError, NotFoundError
 
 CARD_FIELDS = (
     "id",
@@ -103,8 +103,18 @@ def artist_of(*, user: User, lock: bool = False) -> ArtistProfile | None:
     return profiles.filter(user=user).first()
 
 
+def artist_require(*, user: User) -> None:
+    """Only artist accounts have an artist profile: anyone else gets 403 ``not_an_artist``."""
+    if user.role != Role.ARTIST:
+        raise ApplicationError(
+            "not_an_artist", "Only artist accounts have an artist profile.", status=403
+        )
+
+
 def artist_own(*, user: User, lock: bool = False) -> ArtistProfile:
-    """:func:`artist_of` for acting on the profile: ``NotFoundError`` (404) when there is none."""
+    """The user's own artist profile, for acting on it: 403 ``not_an_artist`` for other roles,
+    404 if the artist has not started onboarding. ``lock=True`` locks the row."""
+    artist_require(user=user)
     profile = artist_of(user=user, lock=lock)
     if profile is None:
         raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")

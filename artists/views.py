@@ -19,7 +19,13 @@ from accounts.models import Role
 from accounts.selectors import request_user
 from artists import filetypes, selectors, services, steps
 from artists.downloads import download_response
-from artists.forms import ImageForm, MediaUploadForm, ProfileFieldsForm, TrackForm
+from artists.forms import (
+    ImageForm,
+    MediaFilterForm,
+    MediaUploadForm,
+    ProfileFieldsForm,
+    TrackForm,
+)
 from artists.models import GENRES, ArtistProfile, MediaCategory, PerformanceType
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
@@ -219,9 +225,12 @@ def media(request: HttpRequest, profile: ArtistProfile) -> HttpResponse:
         else:
             messages.success(request, f"“{uploaded.filename}” uploaded.")
             return redirect("artist-media")
-    category = request.GET.get("category") or None
-    if category not in MediaCategory.values:
-        category = None
+    status = 200
+    filter_form = MediaFilterForm(request.GET)
+    if not filter_form.is_valid():  # the same answer as the API: refused, not ignored
+        messages.error(request, f"Unknown category: {request.GET.get('category')}.")
+        status = 400
+    category = filter_form.category_or_none() if status == 200 else None
     files = Paginator(selectors.media_of(artist=profile, category=category), 25)
     context = {
         "form": form,
@@ -231,7 +240,7 @@ def media(request: HttpRequest, profile: ArtistProfile) -> HttpResponse:
         "quota": selectors.quota_of(artist=profile),
         "limits": filetypes.limits_text(),
     }
-    return render(request, "artists/media.html", context)
+    return render(request, "artists/media.html", context, status=status)
 
 
 @login_required

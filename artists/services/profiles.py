@@ -18,35 +18,21 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import services as account_services
-from accounts.models import Role, User
+from accounts.models import User
 from artists import normalize, selectors, steps
 from artists.images import IMAGE_SPECS, process_image
 from artists.models import (
     ArtistProfile,
     MediaQuota,
-    PerformanceType,
     ProfileView,
     VerificationNote,
 )
 from umbrella.errors import ApplicationError, NotFoundError
 
-LIST_FIELDS = {"secondary_genres": True, "influences": False}  # field -> lower-case items
-HANDLE_FIELDS = {
-    "instagram_handle": normalize.instagram_handle,
-    "tiktok_handle": normalize.tiktok_handle,
-}
 RESERVED_SLUGS = {"me", "search", "onboarding", "new"}
-URL_FIELDS = ("website_url", "youtube_url", "spotify_url", "apple_music_url", "soundcloud_url")
 
 
 # --- profile and onboarding -----------------------------------------------------------------
-
-
-def _require_artist(user: User) -> None:
-    if user.role != Role.ARTIST:
-        raise ApplicationError(
-            "not_an_artist", "Only artist accounts have an artist profile.", status=403
-        )
 
 
 def require_staff(by: User) -> None:
@@ -58,28 +44,6 @@ def require_staff(by: User) -> None:
 def validation_error(details: dict[str, list[str]]) -> ApplicationError:
     message = next(iter(details.values()))[0]
     return ApplicationError("validation_error", message, details=details)
-
-
-def _clean_value(field: str, value: Any) -> Any:
-    if field in LIST_FIELDS:
-        return normalize.text_list(value, lower=LIST_FIELDS[field])
-    if field == "performance_types":
-        items = normalize.text_list(value, lower=True)
-        unknown = [item for item in items if item not in PerformanceType.values]
-        if unknown:
-            raise ValueError(f"Unknown performance type: {', '.join(unknown)}.")
-        return items
-    if field in HANDLE_FIELDS:
-        return HANDLE_FIELDS[field](value or "")
-    if field in URL_FIELDS:
-        return normalize.url(value or "", field=field)
-    if field == "location_country":
-        return normalize.country(value)
-    if field == "primary_genre":
-        return normalize.genre(value)
-    if isinstance(value, str):
-        return value.strip()
-    return value
 
 
 def _apply(
@@ -95,7 +59,7 @@ def _apply(
         if field not in data:
             continue
         try:
-            setattr(profile, field, _clean_value(field, data[field]))
+            setattr(profile, field, normalize.profile_value(field, data[field]))
         except ValueError as error:
             errors[field] = [str(error)]
     for field in required:
@@ -161,7 +125,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     Steps are taken in order (earlier ones may be revisited). Saving the last step completes
     the user's onboarding, which lifts the onboarding gate.
     """
-    _require_artist(user)
+    selectors.artist_require(user=user)
     # The user's row is locked first: one step of one artist at a time, even before the
     # profile row exists to be locked.
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
@@ -185,7 +149,6 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
 @transaction.atomic
 def profile_update(*, user: User, data: dict[str, Any]) -> ArtistProfile:
     """Edit any editable profile field after (or during) onboarding."""
-    _require_artist(user)
     profile = selectors.artist_own(user=user, lock=True)
     _apply(profile, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
     profile.save()
@@ -199,7 +162,6 @@ def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> 
     transaction then swaps the name on the row. The old file is deleted after commit, the new
     one if the swap fails.
     """
-    _require_artist(user)
     if kind not in IMAGE_SPECS:
         raise NotFoundError("not_found", "Unknown image kind.")
     profile = selectors.artist_own(user=user)

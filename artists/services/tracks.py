@@ -36,12 +36,8 @@ def _clean_track(track: Track, data: dict[str, Any]) -> None:
     for field in TRACK_FIELDS:
         if field not in data:
             continue
-        value = data[field]
         try:
-            if field in ("spotify_url", "apple_music_url"):
-                value = normalize.url(value or "", field=field)
-            elif isinstance(value, str):
-                value = value.strip()
+            value = normalize.track_value(field, data[field])
         except ValueError as error:
             errors[field] = [str(error)]
             continue

@@ -45,20 +45,28 @@ def test_an_onboarded_fan_cannot_be_made_an_artist(staff):
     assert fan.role == Role.FAN
 
 
-def test_the_role_of_someone_still_onboarding_may_change_and_hides_their_profile(staff):
-    """As through the onboarding page: a half-finished artist may become a fan; the profile
-    they started never becomes public as a fan's."""
+def test_the_role_of_someone_who_has_not_started_their_wizard_may_change(staff):
     user = NewUserFactory(role=Role.ARTIST)
-    profile = ArtistProfileFactory(user=user)
 
     response = change(staff, user, role=Role.FAN)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     user.refresh_from_db()
     assert user.role == Role.FAN
-    User.objects.filter(pk=user.pk).update(onboarding_complete=True)  # they then finish as a fan
-    assert not ArtistProfile.objects.public().filter(pk=profile.pk).exists()
-    assert APIClient().get(f"/api/v1/artists/{profile.slug}").status_code == 404
+
+
+def test_once_the_artist_wizard_saved_a_step_the_role_is_locked_in_admin_too(staff):
+    """As through the onboarding page and API: a half-built profile never ends up a fan's."""
+    user = NewUserFactory(role=Role.ARTIST)
+    profile = ArtistProfileFactory(user=user, onboarding_step=1)
+
+    response = change(staff, user, role=Role.FAN)
+
+    assert response.status_code == 200
+    assert "role" in response.context["adminform"].form.errors
+    user.refresh_from_db()
+    assert user.role == Role.ARTIST
+    assert ArtistProfile.objects.filter(pk=profile.pk, user=user).exists()
 
 
 def test_onboarding_state_is_not_edited_in_admin(staff):
@@ -80,16 +88,6 @@ def test_removing_staff_from_an_account_without_a_role_is_a_form_error(staff):
     assert "is_staff" in response.context["adminform"].form.errors
     admin_only.refresh_from_db()
     assert admin_only.is_staff
-
-
-def test_accounts_are_anonymised_not_deleted(staff):
-    artist = ArtistProfileFactory()
-
-    response = staff.post(f"/admin/accounts/user/{artist.user_id}/delete/", {"post": "yes"})
-
-    assert response.status_code == 403
-    assert User.objects.filter(pk=artist.user_id).exists()
-    assert ArtistProfile.objects.filter(pk=artist.pk).exists()
 
 
 def test_deactivating_an_artist_hides_the_profile_like_the_api_would(staff):

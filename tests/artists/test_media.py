@@ -1,6 +1,9 @@
 """The media locker: type checks from the bytes, size limits, the quota (also under races)."""
 
+import re
+
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -16,6 +19,10 @@ MEDIA = "/api/v1/artists/me/media"
 
 def post(client, file, category="press_photo"):
     return client.post(MEDIA, {"category": category, "file": file}, format="multipart")
+
+
+def html(response) -> str:
+    return response.content.decode()
 
 
 def used(artist) -> int:
@@ -96,12 +103,18 @@ def test_quota_is_never_exceeded(artist_client, artist):
     assert MediaFile.objects.count() == 2 and used(artist) == len(PNG_1PX) * 2
 
 
-def test_deleting_frees_bytes(artist_client, artist):
+def test_deleting_frees_bytes_and_the_stored_file(
+    artist_client, artist, django_capture_on_commit_callbacks
+):
     media_id = post(artist_client, png_upload()).json()["id"]
+    name = MediaFile.objects.get().file.name
+    assert default_storage.exists(name)
 
-    assert artist_client.delete(f"{MEDIA}/{media_id}").status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        assert artist_client.delete(f"{MEDIA}/{media_id}").status_code == 204
 
     assert used(artist) == 0 and not MediaFile.objects.exists()
+    assert not default_storage.exists(name)
 
 
 def test_list_by_category_is_paginated(artist_client):
@@ -143,11 +156,11 @@ def test_page_upload_shows_errors_next_to_the_field(client, artist):
     )
 
     assert response.status_code == 200
-    assert (
-        'id="id_file_error"' in response.content.decode()
-        or "not accepted" in response.content.decode()
+    error = re.search(
+        r'<small class="field-error" id="id_file_error">([^<]*)</small>', html(response)
     )
-    assert not MediaFile.objects.exists()
+    assert error and "not accepted" in error.group(1)
+    assert not MediaFile.objects.exists() and used(artist) == 0
 
 
 @pytest.mark.postgres
