@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.deletion import user_deletion_prepare
 from accounts.models import EndedSession, Role, SessionEndReason, User
 from accounts.revocation import session_end, user_sessions_end, user_token_generation_bump
 from accounts.role_locks import role_lock_reason
@@ -149,8 +150,10 @@ def user_access_changed(*, user: User, reason: str) -> None:
 
 @transaction.atomic
 def user_hard_delete(*, user: User) -> None:
-    """Remove the account row (staff only, from admin): its sign-ins end first."""
+    """Remove the account row (staff only, from admin): its sign-ins end first, and the apps
+    whose rows go with it delete their stored files after commit (``accounts.deletion``)."""
     user_sessions_end(user=user, reason=SessionEndReason.DELETED)
+    user_deletion_prepare(user)
     user.delete()
 
 

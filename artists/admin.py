@@ -10,13 +10,15 @@ validation) as the pages and the API:
 
 What no service offers is not offered here: profiles, tracks, files and quotas are created by
 onboarding and uploads (which check the bytes and charge the quota), never added in admin;
-profile views and verification notes are records, read-only.
+profile views and verification notes are records, read-only; profiles, quotas and records are
+deleted only with their account (``DeletedOnlyWithTheAccount``).
 """
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -56,6 +58,21 @@ class ServiceForm(forms.ModelForm):
 
     def service_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class DeletedOnlyWithTheAccount:
+    """Rows that are never deleted on their own in admin (no delete page, no bulk action), only
+    with their account (``accounts.services.user_hard_delete``, which deletes the stored files
+    too). Django checks the delete permission of every row a deletion cascades to, so the
+    permission itself stays: only the doors are closed."""
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        raise PermissionDenied
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -137,7 +154,7 @@ STEP_FIELDSETS: list[Any] = [(step.title, {"fields": list(step.fields)}) for ste
 
 
 @admin.register(ArtistProfile)
-class ArtistProfileAdmin(ServiceAdmin):
+class ArtistProfileAdmin(DeletedOnlyWithTheAccount, ServiceAdmin):
     form = ArtistProfileForm
     list_display = [
         "stage_name",
@@ -198,11 +215,6 @@ class ArtistProfileAdmin(ServiceAdmin):
     ]
     inlines = [TrackInline, VerificationNoteInline]
     actions = ["verify", "unverify"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Deleting a profile would leave its stored files behind and its user an artist with
-        # no profile: deactivate or anonymise the account (Users) instead.
-        return False
 
     def save_via_service(self, request: HttpRequest, obj: Any, form: ServiceForm) -> None:
         services.profile_update_by_staff(
@@ -385,16 +397,13 @@ class MediaQuotaForm(ServiceForm):
 
 
 @admin.register(MediaQuota)
-class MediaQuotaAdmin(ServiceAdmin):
+class MediaQuotaAdmin(DeletedOnlyWithTheAccount, ServiceAdmin):
     form = MediaQuotaForm
     list_display = ["artist", "used_bytes", "limit_bytes", "percent_used", "updated_at"]
     search_fields = ["artist__stage_name"]
     fields = ["artist", "used_bytes", "limit_bytes", "updated_at"]
     readonly_fields = ["artist", "used_bytes", "updated_at"]
     actions = ["reconcile"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # one per profile, created with it
 
     def save_via_service(self, request: HttpRequest, obj: Any, form: ServiceForm) -> None:
         services.quota_set_limit(
@@ -414,7 +423,7 @@ class MediaQuotaAdmin(ServiceAdmin):
 # --- records (read-only) --------------------------------------------------------------------
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(DeletedOnlyWithTheAccount, admin.ModelAdmin):
     """Rows written by services as a record (views counted, verification notes): staff read
     them; changing or deleting one would make the counters and the audit trail lie."""
 
@@ -422,9 +431,6 @@ class RecordAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

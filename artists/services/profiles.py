@@ -229,6 +229,26 @@ def profile_update_by_staff(*, artist_id: int, by: User, data: dict[str, Any]) -
     return profile
 
 
+def artist_files_delete_on_commit(user: User) -> None:
+    """Before an account is deleted for good (``accounts.services.user_hard_delete``, whose
+    cascade removes the profile, its tracks, files and quota): delete every file the artist
+    stored, once the deletion commits."""
+    profile = ArtistProfile.objects.filter(user=user).first()
+    if profile is None:
+        return
+    names = [str(f.name) for f in (profile.avatar, profile.banner) if f]
+    for audio, cover in profile.tracks.values_list("audio", "cover_art"):
+        names += [name for name in (audio, cover) if name]
+    names += [name for name in profile.media_files.values_list("file", flat=True) if name]
+    file_storage = profile.avatar.storage
+
+    def delete_files() -> None:
+        for name in names:
+            file_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
 @transaction.atomic
 def artist_set_verified(*, artist_id: int, by: User, verified: bool, note: str) -> ArtistProfile:
     """Staff mark an artist verified (or not), with a note for the audit trail."""

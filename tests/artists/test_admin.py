@@ -324,11 +324,17 @@ def test_a_profile_cannot_be_handed_to_another_user(staff, artist):
     assert not ArtistProfile.objects.filter(user=fan).exists()
 
 
-def test_profiles_are_not_deleted_in_admin(staff, artist):
-    assert (
-        staff.post(f"{ADMIN}/artistprofile/{artist.pk}/delete/", {"post": "yes"}).status_code == 403
+@pytest.mark.parametrize("model", ["artistprofile", "mediaquota"])
+def test_profiles_and_quotas_are_deleted_only_with_their_account(staff, artist, model):
+    pk = artist.pk if model == "artistprofile" else MediaQuota.objects.get(artist=artist).pk
+
+    assert staff.post(f"{ADMIN}/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
+    staff.post(
+        f"{ADMIN}/{model}/", {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
     )
+
     assert ArtistProfile.objects.filter(pk=artist.pk).exists()
+    assert MediaQuota.objects.filter(artist=artist).exists()
 
 
 @pytest.mark.parametrize("model", ["profileview", "verificationnote"])
@@ -347,3 +353,21 @@ def test_records_are_read_only(staff, artist, model):
     assert staff.post(f"{ADMIN}/{model}/{row.pk}/change/", {}).status_code == 403
     assert staff.post(f"{ADMIN}/{model}/{row.pk}/delete/", {"post": "yes"}).status_code == 403
     assert staff.get(f"{ADMIN}/{model}/add/").status_code == 403
+
+
+def test_deleting_an_artists_account_in_admin_deletes_every_stored_file(
+    staff, artist, django_capture_on_commit_callbacks
+):
+    track = a_track(artist)
+    media = uploaded_file(artist)
+    services.profile_set_image(user=artist.user, kind="avatar", upload=png_upload())
+    artist.refresh_from_db()
+    names = [track.audio.name, media.file.name, artist.avatar.name]
+    assert all(default_storage.exists(name) for name in names)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(f"/admin/accounts/user/{artist.user_id}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not ArtistProfile.objects.filter(pk=artist.pk).exists()
+    assert not any(default_storage.exists(name) for name in names)
