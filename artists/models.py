@@ -72,10 +72,10 @@ def _link(field: str) -> LinkField:
     )
 
 
-# The one rule for "a public artist": onboarding finished, account active. Used by
-# ``ArtistProfileQuerySet.public``, ``ArtistProfile.is_public``, the search selector's sub-select
-# and the play counter.
-PUBLIC_OWNER = {"onboarding_complete": True, "is_active": True}
+# The one rule for "a public artist": an artist account, onboarding finished, account active.
+# Used by ``ArtistProfileQuerySet.public``, ``ArtistProfile.is_public``, the search selector's
+# sub-select and the play counter.
+PUBLIC_OWNER = {"role": "artist", "onboarding_complete": True, "is_active": True}
 
 
 def public_owner(prefix: str = "user__") -> Q:
@@ -85,7 +85,7 @@ def public_owner(prefix: str = "user__") -> Q:
 
 class ArtistProfileQuerySet(models.QuerySet["ArtistProfile"]):
     def public(self) -> "ArtistProfileQuerySet":
-        """Profiles anyone may see: onboarding finished, account active."""
+        """Profiles anyone may see: an artist account, onboarding finished, account active."""
         return self.filter(public_owner())
 
 

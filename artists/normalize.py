@@ -59,12 +59,12 @@ def tiktok_handle(value: str) -> str:
 def genre(value: str | None) -> str:
     """Genres are stored in lower case with single spaces (``"Hip  Hop"`` -> ``"hip hop"``);
     the profile services and the search filter both clean them here."""
-    return " ".join((value or "").split()).lower()
+    return text.single_line(value or "").lower()
 
 
 def country(value: str | None) -> str:
     """Countries are stored as upper-case two-letter codes (``" gb"`` -> ``"GB"``)."""
-    return (value or "").strip().upper()
+    return text.single_line(value or "").upper()
 
 
 def url(value: str, *, field: str | None = None) -> str:
@@ -156,6 +156,8 @@ def profile_value(name: str, value: Any) -> Any:
         return tiktok_handle(value or "")
     if name == "location_country":
         return country(text.single_line(value or ""))
+    if name == "primary_genre":
+        return genre(text.single_line(value or ""))
     return _field_value(ArtistProfile, name, value)
 
 

@@ -112,8 +112,8 @@ def artist_require(*, user: User) -> None:
 
 
 def artist_own(*, user: User, lock: bool = False) -> ArtistProfile:
-    """:func:`artist_of` for acting on the profile: 403 ``not_an_artist`` for other roles, 404
-    ``not_found`` when the artist has not started onboarding."""
+    """The user's own artist profile, for acting on it: 403 ``not_an_artist`` for other roles,
+    404 if the artist has not started onboarding. ``lock=True`` locks the row."""
     artist_require(user=user)
     profile = artist_of(user=user, lock=lock)
     if profile is None:

@@ -5,7 +5,7 @@ from django import forms
 from umbrella.errors import ApplicationError
 
 
-def add_application_error(form: forms.Form, error: ApplicationError) -> None:
+def add_application_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Show a service's error on the form: next to the fields its details name, else next to
     the field it is about (``error.field``), else above the form."""
     details = error.details if isinstance(error.details, dict) else {}

@@ -20,7 +20,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """Keyset pagination for big tables and feeds: no COUNT(*), stable under inserts."""
+    """Keyset pagination for big tables and feeds: no COUNT(*), stable under inserts.
+
+    No endpoint uses it yet: it is here for messaging's conversation and message lists
+    (issue 10), and tests/umbrella/test_pagination.py keeps it working until then."""
 
     page_size = 20
     page_size_query_param = "page_size"

@@ -91,6 +91,11 @@ class UserRateThrottle(FixedWindowThrottle):
 
 
 class AppRateThrottle(FixedWindowThrottle):
+    """Per app for event-app credentials. Wired in ahead of issue 11 (app platform: app
+    credentials): until those tokens exist no ``request.auth`` has an ``app_id``, so this
+    throttle never counts anything. Issue 11 issues app tokens with ``is_app = True`` and an
+    ``app_id``; ``UserRateThrottle`` then leaves them to this one."""
+
     scope = "app"
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:

@@ -173,8 +173,8 @@ def test_the_own_profile_lookup_refuses_non_artists_through_every_door(client):
     api.force_authenticate(fan)
     client.force_login(fan)
 
-    assert api.get("/api/v1/artists/me").status_code == 404
-    assert api.get("/api/v1/artists/me/tracks").status_code == 404
-    assert api.post("/api/v1/artists/me/media", {}, format="multipart").status_code in (400, 404)
+    assert api.get("/api/v1/artists/me").status_code == 403
+    assert api.get("/api/v1/artists/me/tracks").status_code == 403
+    assert api.post("/api/v1/artists/me/media", {}, format="multipart").status_code in (400, 403)
     page = client.get("/studio/")
     assert page.status_code == 302 and page["Location"] == "/dashboard/"
