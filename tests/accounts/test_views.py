@@ -143,7 +143,9 @@ def test_device_sessions_page_lists_and_ends_sessions():
     assert [s.session_key for s in remaining] == [browser_key]
     assert APIClient().get("/api/v1/me", **bearer(phone["access_token"])).status_code == 401
     html = client.get(reverse("usersessions_list")).content.decode()
-    assert "UmbrellaPhone/1.0" not in html and "DesktopBrowser/2.0" in html
+    active, _, ended = html.partition('id="ended-sessions"')
+    assert "UmbrellaPhone/1.0" not in active and "DesktopBrowser/2.0" in active
+    assert "UmbrellaPhone/1.0" in ended  # listed as recently ended
 
 
 def test_security_headers(client):
