@@ -11,7 +11,7 @@ import zlib
 
 SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 os.environ["FUZZ_SEED"] = str(SEED)
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 10)
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 3)
 
 
 def derived_seed(*parts: str) -> int:

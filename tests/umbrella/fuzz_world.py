@@ -2,7 +2,7 @@
 the statuses each operation may answer, hostile-input generators, and the hit counts.
 
 * ``FUZZ_SEED`` replays a run (the seed is printed in the pytest header and summary);
-  ``FUZZ_EXAMPLES`` sets the examples per operation and role (default 10).
+  ``FUZZ_EXAMPLES`` sets the examples per operation and role (default 3).
 * :func:`build_world` makes, inside the test's transaction, an onboarded artist with two tracks
   (real WAV audio), a media file and a profile picture; another artist with a track (whose ids
   must stay out of reach); a fan; a newcomer who has not chosen a role; an artist half-way
@@ -152,9 +152,7 @@ def build_world() -> World:
     media.file.save(f"{artist.pk}/promo.png", ContentFile(PNG_1PX), save=False)
     media.save()
     artist.avatar.save(f"{artist.slug}-avatar.jpg", ContentFile(PNG), save=True)
-    MediaQuota.objects.filter(artist=artist).update(
-        used_bytes=2 * len(WAV) + len(PNG_1PX)
-    )
+    MediaQuota.objects.filter(artist=artist).update(used_bytes=2 * len(WAV) + len(PNG_1PX))
     other = ArtistProfileFactory()
     other_track = _track(other, "Not Yours", 0)
     onboarding = ArtistProfileFactory(
@@ -194,6 +192,7 @@ def build_world() -> World:
 # (415). Reads add nothing beyond what is listed per operation.
 BODY = {400, 413, 415}
 
+
 def OWNERS(statuses: set[int]) -> dict[str, set[int]]:  # noqa: N802 - reads like a table key
     """Both artists with a profile: the own-profile endpoints work during onboarding too."""
     return {"artist": statuses, "onboarding_artist": statuses}
@@ -208,8 +207,8 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "PATCH /me": {"signed_in": {200} | BODY},
     "POST /onboarding/role": {
         "newcomer": {200} | BODY,
-        "onboarding_artist": {200} | BODY,  # choosing again before the wizard is done
-        "signed_in": {200, 409} | BODY,  # 409 role_locked once onboarded
+        # 409 role_locked: once onboarded, or once an artist saved a profile step
+        "signed_in": {200, 409} | BODY,
     },
     "GET /auth/session": {"signed_in": {200}},
     "POST /auth/logout": {"signed_in": {204}},
@@ -224,40 +223,44 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
         "signed_in": {204, 404},
         "bad_token": {204, 404},  # a counter: it reads no credentials at all
     },
-    # The artist's own endpoints: a fan or newcomer has no profile (404) or no artist role
-    # (403 not_an_artist); writes from someone still onboarding are allowed (onboarding_exempt).
-    "GET /artists/me": {"signed_in": {404}, "artist": {200}, "onboarding_artist": {200}},
-    "PATCH /artists/me": {
-        "signed_in": {403} | BODY,
-        "artist": {200} | BODY,
-        "onboarding_artist": {200} | BODY,
-    },
+    # The artist's own endpoints: other roles are refused as 403 not_an_artist (input may be
+    # refused first, 400/413/415); an artist who is still onboarding may use them all.
+    "GET /artists/me": {"signed_in": {403}, **OWNERS({200})},
+    "PATCH /artists/me": {"signed_in": {403} | BODY, **OWNERS({200} | BODY)},
     "GET /artists/me/onboarding": {"signed_in": {200, 403}},
     "PUT /artists/me/onboarding/{number}": {
+        "signed_in": {403, 404} | BODY,  # 404: no step with that number
+        "artist": {200, 404} | BODY,
+        "onboarding_artist": {200, 404, 409} | BODY,  # 409: a step not reached yet
+    },
+    "PUT /artists/me/avatar": {"signed_in": {403} | BODY, **OWNERS({200} | BODY)},
+    "DELETE /artists/me/avatar": {"signed_in": {403}, **OWNERS({204})},
+    "PUT /artists/me/banner": {"signed_in": {403} | BODY, **OWNERS({200} | BODY)},
+    "DELETE /artists/me/banner": {"signed_in": {403}, **OWNERS({204})},
+    "GET /artists/me/tracks": {"signed_in": {403}, **OWNERS({200})},
+    "POST /artists/me/tracks": {"signed_in": {403} | BODY, **OWNERS({201} | BODY)},
+    # 404: another artist's track, or none with that id
+    "PATCH /artists/me/tracks/{track_id}": {
         "signed_in": {403, 404} | BODY,
-        "artist": {200, 404} | BODY,
-        "onboarding_artist": {200, 404, 409} | BODY,
+        **OWNERS({200, 404} | BODY),
     },
-    "PUT /artists/me/avatar": {"signed_in": {403, 404} | BODY, **OWNERS({200} | BODY)},
-    "DELETE /artists/me/avatar": {"signed_in": {403, 404}, **OWNERS({204})},
-    "PUT /artists/me/banner": {"signed_in": {403, 404} | BODY, **OWNERS({200} | BODY)},
-    "DELETE /artists/me/banner": {"signed_in": {403, 404}, **OWNERS({204})},
-    "GET /artists/me/tracks": {"signed_in": {404}, "artist": {200}, "onboarding_artist": {200}},
-    "POST /artists/me/tracks": {"signed_in": {404} | BODY, **OWNERS({201} | BODY)},
-    "PATCH /artists/me/tracks/{track_id}": {"signed_in": {404} | BODY, "artist": {200, 404} | BODY},
-    "DELETE /artists/me/tracks/{track_id}": {"signed_in": {404}, "artist": {204, 404}},
+    "DELETE /artists/me/tracks/{track_id}": {"signed_in": {403, 404}, **OWNERS({204, 404})},
     "POST /artists/me/tracks/{track_id}/move": {
-        "signed_in": {404} | BODY,
-        "artist": {200, 404} | BODY,
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({200, 404} | BODY),
     },
-    "GET /artists/me/media": {"signed_in": {404, 400}, **OWNERS({200, 400, 404})},
-    "POST /artists/me/media": {"signed_in": {404} | BODY, **OWNERS({201} | BODY)},
-    "DELETE /artists/me/media/{media_id}": {"signed_in": {404}, "artist": {204, 404}},
-    "GET /artists/me/media/{media_id}/download": {"signed_in": {404}, "artist": {200, 404}},
-    # Local storage in tests: direct uploads are unavailable (409) for anyone who gets that far.
-    "POST /artists/me/media/uploads": {"signed_in": {409} | BODY},
-    # A file that is already confirmed answers 200 before storage is asked; others are 404.
-    "POST /artists/me/media/{media_id}/confirm": {"signed_in": {404}, "artist": {200, 404}},
+    "GET /artists/me/media": {"signed_in": {403, 400}, **OWNERS({200, 400, 404})},
+    "POST /artists/me/media": {"signed_in": {403} | BODY, **OWNERS({201} | BODY)},
+    "DELETE /artists/me/media/{media_id}": {"signed_in": {403, 404}, **OWNERS({204, 404})},
+    "GET /artists/me/media/{media_id}/download": {
+        "signed_in": {403, 404},
+        **OWNERS({200, 404}),
+    },
+    # Local storage in tests: direct uploads are unavailable (409) for anyone who gets that far,
+    # before any file is looked up.
+    "POST /artists/me/media/uploads": {"signed_in": {403, 409} | BODY},
+    "POST /artists/me/media/{media_id}/confirm": {"signed_in": {403, 409}},
+    "GET /auth/sessions/ended": {"signed_in": {200}},
 }
 
 
