@@ -193,7 +193,7 @@ def build_world() -> World:
 BODY = {400, 413, 415}
 
 
-def OWNERS(statuses: set[int]) -> dict[str, set[int]]:  # noqa: N802 - reads like a table key
+def OWNERS(statuses: set[int]) -> dict[str, set[int]]:
     """Both artists with a profile: the own-profile endpoints work during onboarding too."""
     return {"artist": statuses, "onboarding_artist": statuses}
 

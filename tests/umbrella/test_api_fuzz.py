@@ -40,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from artists.steps import STEPS
+from tests.artists.factories import PNG_1PX
 from tests.umbrella.fuzz_seed import EXAMPLES, derived_seed, replay_hint
 from tests.umbrella.fuzz_world import (
     HITS,
@@ -54,7 +55,6 @@ from tests.umbrella.fuzz_world import (
     operation_id,
     schema,
 )
-from tests.artists.factories import PNG_1PX
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +208,7 @@ def _strategies(operation: Any) -> list[Any]:
 
 
 def _examples(op: str, role: str) -> int:
-    if (op, role) in key_operations():  # enough examples for the share of successes to mean something
+    if (op, role) in key_operations():  # enough for the share of successes to mean something
         return 4 * EXAMPLES
     if allowed(op, role) <= {401, 403}:  # refused whatever the input: one example proves it
         return 1
