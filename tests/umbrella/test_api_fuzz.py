@@ -28,9 +28,19 @@ from typing import Any
 import hypothesis
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from rest_framework.test import APIClient
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -39,8 +49,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from artists.models import Track
 from artists.steps import STEPS
-from tests.artists.factories import PNG_1PX
+from tests.artists.factories import PNG_1PX, ArtistProfileFactory
 from tests.umbrella.fuzz_seed import EXAMPLES, derived_seed, replay_hint
 from tests.umbrella.fuzz_world import (
     HITS,
@@ -54,6 +65,7 @@ from tests.umbrella.fuzz_world import (
     key_operations,
     operation_id,
     schema,
+    sign_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -264,3 +276,163 @@ def _fuzz(op: str, role: str, world: World, strategies: list[Any]) -> None:
 
 def _ok(op: str, role: str) -> int:
     return sum(n for status, n in HITS[(op, role)].items() if 200 <= status < 300)
+
+
+# --- stateful: create -> read -> update -> move -> delete, checked after every step --------------
+
+TITLES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789", min_size=1, max_size=40)
+TITLES = TITLES.filter(lambda t: t.strip())
+
+
+class ArtistApiMachine(RuleBasedStateMachine):
+    """An artist's own API driven through random sequences of steps, against a model of what the
+    artist should see. Every call goes through HTTP with the artist's real access token."""
+
+    tracks = Bundle("tracks")
+    media = Bundle("media")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        cache.clear()
+        self.artist = ArtistProfileFactory()
+        self.client = APIClient()
+        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {sign_in(self.artist.user)}")
+        self.public = APIClient()
+        self.model: list[dict[str, Any]] = []  # the tracks, in display order
+        self.deleted: list[int] = []
+        self.files: dict[int, int] = {}  # media id -> size
+        self.profile: dict[str, Any] = {}
+        self.avatar = False
+
+    def teardown(self) -> None:
+        transaction.set_rollback(True)
+        self._atomic.__exit__(None, None, None)
+
+    def _ok(self, response: Any, status: int) -> Any:
+        assert response.status_code == status, (response.status_code, response.content[:300])
+        return response.json() if response.content else None
+
+    @rule(target=tracks, title=TITLES, year=st.one_of(st.none(), st.integers(1900, 2100)))
+    def create_track(self, title: str, year: int | None) -> int:
+        form = {"title": title, "audio": SimpleUploadedFile("s.wav", WAV)}
+        if year is not None:
+            form["release_year"] = year
+        body = self._ok(
+            self.client.post("/api/v1/artists/me/tracks", form, format="multipart"), 201
+        )
+        assert body["title"] == title.strip() and body["display_order"] == len(self.model)
+        self.model.append({"id": body["id"], "title": title.strip(), "plays": 0, "year": year})
+        return body["id"]
+
+    @rule(track=tracks, title=TITLES)
+    def rename_track(self, track: int, title: str) -> None:
+        url = f"/api/v1/artists/me/tracks/{track}"
+        response = self.client.patch(url, {"title": title}, format="json")
+        if track in self.deleted:
+            self._ok(response, 404)
+            return
+        assert self._ok(response, 200)["title"] == title.strip()
+        next(t for t in self.model if t["id"] == track)["title"] = title.strip()
+
+    @rule(track=tracks, position=st.integers(0, 12))
+    def move_track(self, track: int, position: int) -> None:
+        url = f"/api/v1/artists/me/tracks/{track}/move"
+        response = self.client.post(url, {"position": position}, format="json")
+        if track in self.deleted:
+            self._ok(response, 404)
+            return
+        moving = next(t for t in self.model if t["id"] == track)
+        self.model.remove(moving)
+        self.model.insert(min(position, len(self.model)), moving)
+        assert [t["id"] for t in self._ok(response, 200)] == [t["id"] for t in self.model]
+
+    @rule(track=consumes(tracks))
+    def delete_track(self, track: int) -> None:
+        response = self.client.delete(f"/api/v1/artists/me/tracks/{track}")
+        if track in self.deleted:
+            self._ok(response, 404)
+            return
+        self._ok(response, 204)
+        self.model = [t for t in self.model if t["id"] != track]
+        self.deleted.append(track)
+
+    @rule(track=tracks)
+    def play(self, track: int) -> None:
+        url = f"/api/v1/artists/{self.artist.slug}/tracks/{track}/play"
+        response = self.public.post(url)
+        if track in self.deleted:
+            self._ok(response, 404)
+            return
+        self._ok(response, 204)
+        next(t for t in self.model if t["id"] == track)["plays"] += 1
+
+    @rule(
+        tagline=TITLES,
+        city=st.sampled_from(["Austin", "Lagos", "Köln", "São Paulo"]),
+        rate=st.integers(0, 100_000),
+    )
+    def edit_profile(self, tagline: str, city: str, rate: int) -> None:
+        change = {"tagline": tagline, "location_city": city, "base_rate_flat": rate}
+        body = self._ok(self.client.patch("/api/v1/artists/me", change, format="json"), 200)
+        self.profile = {**change, "tagline": tagline.strip()}
+        assert {k: body[k] for k in self.profile} == self.profile
+
+    @rule(target=media, size=st.integers(1, 2000))
+    def upload_media(self, size: int) -> int:
+        content = b"Rider line.\n" * size
+        form = {"category": "document", "file": SimpleUploadedFile("rider.txt", content)}
+        body = self._ok(self.client.post("/api/v1/artists/me/media", form, format="multipart"), 201)
+        self.files[body["id"]] = len(content)
+        return body["id"]
+
+    @rule(media_id=consumes(media))
+    def delete_media(self, media_id: int) -> None:
+        self._ok(self.client.delete(f"/api/v1/artists/me/media/{media_id}"), 204)
+        del self.files[media_id]
+        self._ok(self.client.get(f"/api/v1/artists/me/media/{media_id}/download"), 404)
+
+    @rule(present=st.booleans())
+    def avatar_put_or_delete(self, present: bool) -> None:
+        if present:
+            image = SimpleUploadedFile("me.png", PNG)
+            url = "/api/v1/artists/me/avatar"
+            self._ok(self.client.put(url, {"image": image}, format="multipart"), 200)
+        else:
+            self._ok(self.client.delete("/api/v1/artists/me/avatar"), 204)
+        self.avatar = present
+
+    @invariant()
+    def what_the_api_shows_matches_what_was_done(self) -> None:
+        own = self._ok(self.client.get("/api/v1/artists/me/tracks"), 200)
+        expected = [(t["id"], t["title"], t["plays"]) for t in self.model]
+        assert [(t["id"], t["title"], t["plays"]) for t in own] == expected
+        assert [t["display_order"] for t in own] == list(range(len(own)))
+        public = self._ok(self.public.get(f"/api/v1/artists/{self.artist.slug}/tracks"), 200)
+        assert [t["id"] for t in public] == [t["id"] for t in self.model]
+        me = self._ok(self.client.get("/api/v1/artists/me"), 200)
+        audio = sum(Track.objects.get(pk=t["id"]).audio_size_bytes for t in self.model)
+        assert me["quota"]["used_bytes"] == audio + sum(self.files.values())
+        assert (me["avatar_url"] is not None) == self.avatar
+        if self.profile:
+            shown = self._ok(self.public.get(f"/api/v1/artists/{self.artist.slug}"), 200)
+            assert shown["tagline"] == self.profile["tagline"]
+            assert shown["location_city"] == self.profile["location_city"]
+        listed = self._ok(self.client.get("/api/v1/artists/me/media"), 200)
+        assert sorted(m["id"] for m in listed["results"]) == sorted(self.files)
+
+
+def test_artist_api_state_machine() -> None:
+    machine = hypothesis.seed(derived_seed("ArtistApiMachine"))(ArtistApiMachine)
+    run_state_machine_as_test(
+        machine,
+        settings=hypothesis.settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=12,
+            phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time, seed printed
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
