@@ -51,7 +51,23 @@ def _own_cache_prefix(worker: str) -> None:
     os.environ["CACHE_KEY_PREFIX"] = prefix
 
 
+# pytest-timeout: 120 s per test (pyproject.toml) fails a hung test. These are slow by design and
+# get longer (seconds); an explicit @pytest.mark.timeout on a test wins. Measured on 2 shared
+# cores under heavy load: the fuzz's slowest operation 222 s, a browser journey 20 s.
+LONGER_TIMEOUTS = {"e2e": 300, "worker": 180}
+LONGER_TIMEOUT_FILES = {"tests/umbrella/test_api_fuzz.py": 600}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("timeout"):
+            continue
+        seconds = [
+            LONGER_TIMEOUTS[m.name] for m in item.iter_markers() if m.name in LONGER_TIMEOUTS
+        ]
+        seconds.append(LONGER_TIMEOUT_FILES.get(item.nodeid.split("::")[0], 0))
+        if max(seconds) > 0:
+            item.add_marker(pytest.mark.timeout(max(seconds)))
     if ON_POSTGRES:
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (row locks, concurrency)")
