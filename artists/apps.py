@@ -1,4 +1,18 @@
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def _artist_profile_locks_role(user: "User") -> str | None:
+    """Once the artist wizard has saved a step, the account stays an artist (docs/security.md)."""
+    from artists.models import ArtistProfile
+
+    if ArtistProfile.objects.filter(user=user).exists():
+        return "You have started your artist profile, so your role stays artist."
+    return None
 
 
 class ArtistsConfig(AppConfig):
@@ -6,7 +20,10 @@ class ArtistsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import Role
+        from accounts.role_locks import role_lock_register
         from umbrella import domains
+
+        role_lock_register(_artist_profile_locks_role)
 
         domains.register(
             domains.EntryPoints(
