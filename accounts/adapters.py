@@ -1,17 +1,36 @@
 """allauth customisation. Every change goes through accounts.services."""
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import services
 
 
+@dataclass(frozen=True)
+class Site:
+    """What allauth's emails call the site: without the Sites framework allauth would use the
+    request's host ("Hello from 127.0.0.1:8000!")."""
+
+    name: str
+    domain: str
+
+
+def site() -> Site:
+    return Site(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        super().send_mail(template_prefix, email, {**context, "current_site": site()})
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user
         if user.is_authenticated and not (user.onboarding_complete or user.is_staff):

@@ -7,6 +7,7 @@ from django import forms
 from django.db import models
 
 from artists.models import GENRES, ArtistProfile, MediaCategory, PerformanceType
+from artists.steps import BIO_MIN_LENGTH
 
 LIST_FIELDS = ("secondary_genres", "influences")
 MONEY_FIELDS = ("base_rate_flat", "base_rate_hourly")
@@ -40,6 +41,7 @@ HELP = {
     "instagram_handle": "@name or your profile link.",
     "tiktok_handle": "@name or your profile link.",
     "tagline": "One line that sums you up (160 characters).",
+    "bio": f"What a venue should know about your act: at least {BIO_MIN_LENGTH} characters.",
 }
 
 
