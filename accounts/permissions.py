@@ -13,10 +13,20 @@ class OnboardingRequired(exceptions.PermissionDenied):
 class OnboardingComplete(permissions.BasePermission):
     """Writes need a finished onboarding. Views that *are* onboarding set ``onboarding_exempt``."""
 
+    @staticmethod
+    def _gated(method: str, view: Any) -> bool:
+        return method not in permissions.SAFE_METHODS and not getattr(
+            view, "onboarding_exempt", False
+        )
+
     def has_permission(self, request: Any, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS or getattr(view, "onboarding_exempt", False):
+        if not self._gated(request.method, view):
             return True
         user = request.user
         if not user or not user.is_authenticated or user.onboarding_complete or user.is_staff:
             return True
         raise OnboardingRequired()
+
+    def error_codes_for(self, *, view: Any, method: str) -> tuple[str, ...]:
+        """What this gate can answer on ``method`` (read by ``umbrella.schema.AutoSchema``)."""
+        return (OnboardingRequired.default_code,) if self._gated(method, view) else ()

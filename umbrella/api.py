@@ -1,4 +1,5 @@
-"""API conventions in one place: the error shape, the exception handler and schema helpers.
+"""API conventions in one place: the error shape and the exception handler (the OpenAPI side is
+:mod:`umbrella.schema`).
 
 Every 4xx/5xx answered under ``/api/`` has the shape::
 
@@ -104,57 +105,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 def json_error_response(request: Any, status_code: int, code: str) -> JsonResponse:
     return JsonResponse(error_body(code, MESSAGES[status_code]), status=status_code)
-
-
-# --- OpenAPI ----------------------------------------------------------------------------------
-
-_DEFAULT_ERRORS = {
-    "400": "Bad request: validation_error, parse_error or a domain error code.",
-    "401": "not_authenticated or invalid_token (see the WWW-Authenticate header).",
-    "403": "permission_denied, onboarding_required or a domain error code.",
-    "404": "not_found.",
-    "405": "method_not_allowed.",
-    "409": "A conflict with the current state (e.g. role_locked, step_out_of_order).",
-    "413": "file_too_large or quota_exceeded.",
-    "406": "not_acceptable.",
-    "415": "unsupported_media_type.",
-    "429": "throttled; see the Retry-After header.",
-    "503": "service_unavailable.",
-}
-
-
-def add_error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
-    """Postprocessing hook: document the error shape on every operation."""
-    schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault(
-        "Error",
-        {
-            "type": "object",
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                        "details": {"type": "object", "additionalProperties": {}},
-                    },
-                    "required": ["code", "message", "details"],
-                }
-            },
-            "required": ["error"],
-        },
-    )
-    ref = {"$ref": "#/components/schemas/Error"}
-    for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
-            responses = operation.setdefault("responses", {})
-            for status_code, description in _DEFAULT_ERRORS.items():
-                responses.setdefault(
-                    status_code,
-                    {"description": description, "content": {"application/json": {"schema": ref}}},
-                )
-            # Domain errors a view documents itself (e.g. 409 role_locked) have the same shape.
-            for status_code, response in responses.items():
-                if str(status_code).startswith(("4", "5")) and not response.get("content"):
-                    response["content"] = {"application/json": {"schema": ref}}
-    return result

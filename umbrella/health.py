@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from umbrella.api import error_body
 from umbrella.celery import app as celery_app
+from umbrella.schema import raises
 
 
 def check_database() -> None:
@@ -91,6 +92,10 @@ class HealthApi(APIView):
 
     @extend_schema(
         operation_id="health",
+        summary="Service health",
+        description="Database, cache, broker and storage, each checked on its own. Public, "
+        "not throttled. `503 service_unavailable` names what is down in `details.checks`.",
+        extensions=raises("service_unavailable"),
         responses={
             (200, "application/json"): inline_serializer(
                 name="Health",

@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "accounts.context_processors.providers",
+                "umbrella.context_processors.menu",
             ],
         },
     },
@@ -171,8 +172,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # Demo data, lowest app first (``manage.py seed_demo``).
 DEMO_SEEDERS = ["accounts.demo", "artists.demo"]
 
-# Where each role's own onboarding continues after choosing the role (URL names).
-ROLE_ONBOARDING_URLS = {"artist": "artist-onboarding"}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "landing"
@@ -273,7 +272,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     # Proxies in front of the app (load balancer: 1). 0 trusts no X-Forwarded-For header, so a
     # client cannot pick its own IP for the per-IP rate limit.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "umbrella.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -293,9 +292,19 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Enums get the names clients will use (``Role.ARTIST``, not ``RoleEnum``/``BlankEnum``).
+    "ENUM_NAME_OVERRIDES": {
+        "Role": "accounts.models.Role.choices",
+        "PerformanceType": "artists.models.PerformanceType.choices",
+        "MediaCategory": "artists.models.MediaCategory.choices",
+        "MediaStatus": "artists.models.MediaStatus.choices",
+        "AuthMethod": ["access_token", "session"],
+        "UploadMethod": ["POST", "PUT"],
+        "HealthStatus": ["ok"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "umbrella.api.add_error_responses",
+        "umbrella.schema.postprocess",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

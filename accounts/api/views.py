@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import logout
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,12 +12,14 @@ from accounts import selectors, services
 from accounts.api.serializers import (
     AuthSessionOutputSerializer,
     DeviceSessionOutputSerializer,
+    EndedSessionOutputSerializer,
     MeOutputSerializer,
     MeUpdateInputSerializer,
     RoleInputSerializer,
     me_data,
 )
 from accounts.authentication import AccessToken
+from umbrella.schema import raises
 
 
 def _current_session_key(request: Request) -> str | None:
@@ -29,12 +31,20 @@ def _current_session_key(request: Request) -> str | None:
 class MeApi(APIView):
     onboarding_exempt = True  # people fix their own name and time zone at any time
 
-    @extend_schema(operation_id="me_retrieve", responses=MeOutputSerializer)
+    @extend_schema(
+        operation_id="me_retrieve",
+        summary="Your account",
+        description="Who you are signed in as, your role and whether onboarding is complete.",
+        responses=MeOutputSerializer,
+    )
     def get(self, request: Request) -> Response:
         return Response(me_data(selectors.request_user(request)))
 
     @extend_schema(
-        operation_id="me_update", request=MeUpdateInputSerializer, responses=MeOutputSerializer
+        operation_id="me_update",
+        summary="Change your display name or time zone",
+        request=MeUpdateInputSerializer,
+        responses=MeOutputSerializer,
     )
     def patch(self, request: Request) -> Response:
         serializer = MeUpdateInputSerializer(data=request.data, partial=True)
@@ -50,12 +60,13 @@ class OnboardingRoleApi(APIView):
 
     @extend_schema(
         operation_id="onboarding_role",
+        summary="Choose your role",
         request=RoleInputSerializer,
-        responses={
-            200: MeOutputSerializer,
-            409: OpenApiResponse(description="role_locked: onboarding is complete with a role."),
-        },
-        description="Choose a role and display name. Fans are onboarded by this step alone.",
+        responses=MeOutputSerializer,
+        description="Choose a role and display name. Fans are onboarded by this step alone; "
+        "artists and venues go on to their own wizard. Once onboarding is complete the role is "
+        "fixed.",
+        extensions=raises("role_locked"),
     )
     def post(self, request: Request) -> Response:
         serializer = RoleInputSerializer(data=request.data)
@@ -67,7 +78,12 @@ class OnboardingRoleApi(APIView):
 
 
 class AuthSessionApi(APIView):
-    @extend_schema(operation_id="auth_session", responses=AuthSessionOutputSerializer)
+    @extend_schema(
+        operation_id="auth_session",
+        summary="How you are signed in",
+        description="The method (access token or session cookie) and when it expires.",
+        responses=AuthSessionOutputSerializer,
+    )
     def get(self, request: Request) -> Response:
         expires_at: Any = None
         method = "session"
@@ -90,6 +106,7 @@ class LogoutApi(APIView):
 
     @extend_schema(
         operation_id="auth_logout",
+        summary="Sign out this device",
         request=None,
         responses={204: OpenApiResponse(description="Signed out; the access token is revoked.")},
     )
@@ -104,7 +121,11 @@ class LogoutApi(APIView):
 
 class DeviceSessionListApi(APIView):
     @extend_schema(
-        operation_id="auth_sessions_list", responses=DeviceSessionOutputSerializer(many=True)
+        operation_id="auth_sessions_list",
+        summary="Your signed-in devices",
+        description="Every device session of yours, most recently active first; `current` "
+        "marks this one. Not paginated: the whole list (one entry per signed-in device).",
+        responses=DeviceSessionOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         sessions = selectors.device_sessions_for(user=selectors.request_user(request))
@@ -112,11 +133,34 @@ class DeviceSessionListApi(APIView):
         return Response(DeviceSessionOutputSerializer(sessions, many=True, context=context).data)
 
 
+class EndedSessionListApi(APIView):
+    @extend_schema(
+        operation_id="auth_sessions_ended",
+        responses=EndedSessionOutputSerializer(many=True),
+        description="Recently ended device sessions (30 days, newest 20) and why each ended: "
+        "signed out, ended from the list, password changed or reset, account deactivated, "
+        "role changed by staff, or a reused refresh token.",
+    )
+    def get(self, request: Request) -> Response:
+        ended = selectors.ended_sessions_for(user=selectors.request_user(request))
+        return Response(EndedSessionOutputSerializer(ended, many=True).data)
+
+
 class DeviceSessionEndApi(APIView):
     onboarding_exempt = True
 
     @extend_schema(
         operation_id="auth_sessions_end",
+        summary="End one of your device sessions",
+        description="Its access tokens are refused at once and its refresh token stops working.",
+        parameters=[
+            OpenApiParameter(
+                "session_id",
+                int,
+                OpenApiParameter.PATH,
+                description="The device session's `id` (from the list of your devices).",
+            )
+        ],
         request=None,
         responses={204: OpenApiResponse(description="The session has ended.")},
     )

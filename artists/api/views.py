@@ -4,17 +4,22 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import request_user
-from artists import selectors, services, storage
+from artists import selectors, services
 from artists.api.serializers import (
     PUBLIC_FIELDS,
     ArtistCardSerializer,
@@ -33,21 +38,45 @@ from artists.api.serializers import (
     TrackMoveSerializer,
     TrackSerializer,
 )
+from artists.downloads import download_response
 from artists.filters import ArtistFilter
+from artists.forms import MediaFilterForm
 from artists.models import ArtistProfile, MediaCategory
-from artists.views import download_response
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
+from umbrella.schema import raises
 
-UPLOAD_PARSERS = [MultiPartParser, FormParser]
+# Files come as multipart only: a urlencoded form cannot carry one (and the schema would offer it).
+UPLOAD_PARSERS = [MultiPartParser]
+
+# --- schema: path parameters and the codes of the artist's own endpoints --------------------
+SLUG = OpenApiParameter(
+    "slug", str, OpenApiParameter.PATH, description="The artist's slug, as in their profile URL."
+)
+TRACK_ID = OpenApiParameter("track_id", int, OpenApiParameter.PATH, description="The track's `id`.")
+MEDIA_ID = OpenApiParameter(
+    "media_id", int, OpenApiParameter.PATH, description="The file's `id` in your media locker."
+)
+STEP_NUMBER = OpenApiParameter(
+    "number",
+    {"type": "integer", "minimum": 1, "maximum": 5},
+    OpenApiParameter.PATH,
+    description="The onboarding step, 1 to 5.",
+)
+OWN = ("not_an_artist", "not_found")  # not an artist account; no artist profile started yet
+IMAGE_ERRORS = ("file_too_large", "unsupported_type", "invalid_image", "image_too_large")
+FILE_ERRORS = (
+    "empty_file",
+    "file_too_large",
+    "unsupported_type",
+    "type_mismatch",
+    "quota_exceeded",
+)
 
 
 def _own_profile(request: Request) -> ArtistProfile:
-    profile = selectors.artist_of(user=request_user(request))
-    if profile is None:
-        raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
-    return profile
+    return selectors.artist_own(user=request_user(request))
 
 
 def _client_ip(request: Request) -> str | None:
@@ -72,7 +101,43 @@ class ArtistListApi(APIView):
     filter_backends = [DjangoFilterBackend]
     queryset = ArtistProfile.objects.none()
 
-    @extend_schema(operation_id="artists_list", responses=ArtistCardSerializer(many=True))
+    @extend_schema(
+        operation_id="artists_list",
+        summary="Search and filter artists",
+        description="Public. Paginated by page number without a count: follow `next` until "
+        "it is null. Filters combine (AND); an invalid value is `400 validation_error`.",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="Words to look for in stage names, taglines, genres, influences "
+                "and bios; a near-miss stage name is found when nothing matches exactly.",
+            ),
+            OpenApiParameter(
+                "genre", str, description="A genre: the primary or any secondary genre."
+            ),
+            OpenApiParameter("city", str, description="City (exact, any case)."),
+            OpenApiParameter("state", str, description="State or region (exact, any case)."),
+            OpenApiParameter(
+                "country", str, description="Country as an ISO 3166-1 alpha-2 code, e.g. `GB`."
+            ),
+            OpenApiParameter(
+                "weekdays", bool, description="`true`: available on weekdays; `false`: not."
+            ),
+            OpenApiParameter(
+                "weekends", bool, description="`true`: available on weekends; `false`: not."
+            ),
+            OpenApiParameter(
+                "verified", bool, description="`true`: verified artists only; `false`: others."
+            ),
+            OpenApiParameter(
+                "min_rating",
+                {"type": "number", "minimum": 0, "maximum": 5},
+                description="Lowest average rating (0-5).",
+            ),
+        ],
+        responses=ArtistCardSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         filterset, rows = selectors.artist_search(params=request.query_params)
         if not filterset.is_valid():
@@ -109,7 +174,13 @@ def public_profile_data(artist: ArtistProfile) -> dict[str, Any]:
 class ArtistDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="artists_retrieve", responses=ArtistPublicSerializer)
+    @extend_schema(
+        operation_id="artists_retrieve",
+        summary="An artist's public profile",
+        description="Public. Counts one profile view per viewer per UTC day.",
+        parameters=[SLUG],
+        responses=ArtistPublicSerializer,
+    )
     def get(self, request: Request, slug: str) -> Response:
         artist = _public_artist(slug)
         services.profile_view_record(
@@ -124,7 +195,13 @@ class ArtistDetailApi(APIView):
 class ArtistTracksApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="artists_tracks_list", responses=TrackSerializer(many=True))
+    @extend_schema(
+        operation_id="artists_tracks_list",
+        summary="An artist's tracks",
+        description="Public. Not paginated: the artist's whole track list, in their order.",
+        parameters=[SLUG],
+        responses=TrackSerializer(many=True),
+    )
     def get(self, request: Request, slug: str) -> Response:
         artist = _public_artist(slug)
         return Response(TrackSerializer(selectors.tracks_of(artist=artist), many=True).data)
@@ -133,7 +210,13 @@ class ArtistTracksApi(APIView):
 class ArtistStatsApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="artists_stats", responses=StatsSerializer)
+    @extend_schema(
+        operation_id="artists_stats",
+        summary="An artist's statistics",
+        description="Public. Totals, and profile views over the last 30 days.",
+        parameters=[SLUG],
+        responses=StatsSerializer,
+    )
     def get(self, request: Request, slug: str) -> Response:
         return Response(StatsSerializer(selectors.stats_of(artist=_public_artist(slug))).data)
 
@@ -144,6 +227,9 @@ class TrackPlayApi(APIView):
 
     @extend_schema(
         operation_id="artists_tracks_play",
+        summary="Count one play of a track",
+        description="Public, without credentials.",
+        parameters=[SLUG, TRACK_ID],
         request=None,
         responses={204: OpenApiResponse(description="Counted.")},
     )
@@ -156,14 +242,23 @@ class TrackPlayApi(APIView):
 
 
 class ArtistMeApi(ArtistOwnApiMixin, APIView):
-    @extend_schema(operation_id="artists_me_retrieve", responses=ArtistOwnSerializer)
+    @extend_schema(
+        operation_id="artists_me_retrieve",
+        summary="Your artist profile",
+        description="Everything public plus private fields, `completeness` and `quota`.",
+        responses=ArtistOwnSerializer,
+        extensions=raises(*OWN),
+    )
     def get(self, request: Request) -> Response:
         return Response(ArtistOwnSerializer(_own_profile(request)).data)
 
     @extend_schema(
         operation_id="artists_me_update",
+        summary="Edit your artist profile",
+        description="Send only the fields you change.",
         request=ProfileInputSerializer,
         responses=ArtistOwnSerializer,
+        extensions=raises(*OWN),
     )
     def patch(self, request: Request) -> Response:
         serializer = ProfileInputSerializer(data=request.data, partial=True)
@@ -175,7 +270,12 @@ class ArtistMeApi(ArtistOwnApiMixin, APIView):
 
 
 class OnboardingStateApi(ArtistOwnApiMixin, APIView):
-    @extend_schema(operation_id="artists_onboarding_state", responses=OnboardingStateSerializer)
+    @extend_schema(
+        operation_id="artists_onboarding_state",
+        summary="Your artist onboarding",
+        description="The five steps: which are done, their fields and values, `next_step`.",
+        responses=OnboardingStateSerializer,
+    )
     def get(self, request: Request) -> Response:
         state = selectors.onboarding_state(user=request_user(request))
         return Response(OnboardingStateSerializer(state).data)
@@ -184,10 +284,13 @@ class OnboardingStateApi(ArtistOwnApiMixin, APIView):
 class OnboardingStepApi(ArtistOwnApiMixin, APIView):
     @extend_schema(
         operation_id="artists_onboarding_step",
+        summary="Save one onboarding step",
         request=ProfileInputSerializer,
         responses=OnboardingStateSerializer,
         description="Save one step (1-5). Only that step's fields are read and validated; "
-        "saving step 5 completes onboarding.",
+        "steps go in order; saving step 5 completes onboarding.",
+        parameters=[STEP_NUMBER],
+        extensions=raises("not_an_artist", "step_out_of_order"),
     )
     def put(self, request: Request, number: int) -> Response:
         serializer = ProfileInputSerializer(data=request.data, partial=True)
@@ -202,7 +305,11 @@ class ArtistImageApi(ArtistOwnApiMixin, APIView):
     parser_classes = UPLOAD_PARSERS
     kind = "avatar"
 
-    @extend_schema(request=ImageInputSerializer, responses=ArtistOwnSerializer)
+    @extend_schema(
+        request={"multipart/form-data": ImageInputSerializer},
+        responses=ArtistOwnSerializer,
+        extensions=raises(*OWN, *IMAGE_ERRORS),
+    )
     def put(self, request: Request) -> Response:
         serializer = ImageInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -211,16 +318,36 @@ class ArtistImageApi(ArtistOwnApiMixin, APIView):
         )
         return Response(ArtistOwnSerializer(profile).data)
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="Removed.")})
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="Removed.")},
+        extensions=raises(*OWN),
+    )
     def delete(self, request: Request) -> Response:
         services.profile_set_image(user=request_user(request), kind=self.kind, upload=None)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="artists_me_avatar_update",
+        summary="Upload your avatar",
+        description="A JPEG, PNG, WebP or GIF of at most 10 MB, cropped to a 512x512 JPEG.",
+    ),
+    delete=extend_schema(operation_id="artists_me_avatar_destroy", summary="Remove your avatar"),
+)
 class ArtistAvatarApi(ArtistImageApi):
     kind = "avatar"
 
 
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="artists_me_banner_update",
+        summary="Upload your banner",
+        description="A JPEG, PNG, WebP or GIF of at most 15 MB, cropped to a 1600x480 JPEG.",
+    ),
+    delete=extend_schema(operation_id="artists_me_banner_destroy", summary="Remove your banner"),
+)
 class ArtistBannerApi(ArtistImageApi):
     kind = "banner"
 
@@ -229,17 +356,27 @@ class ArtistBannerApi(ArtistImageApi):
 
 
 class MyTracksApi(ArtistOwnApiMixin, APIView):
-    parser_classes = [*UPLOAD_PARSERS, JSONParser]
+    parser_classes = UPLOAD_PARSERS
 
-    @extend_schema(operation_id="artists_me_tracks_list", responses=TrackSerializer(many=True))
+    @extend_schema(
+        operation_id="artists_me_tracks_list",
+        summary="Your tracks",
+        description="Not paginated: your whole track list, in display order.",
+        responses=TrackSerializer(many=True),
+        extensions=raises(*OWN),
+    )
     def get(self, request: Request) -> Response:
         tracks = selectors.tracks_of(artist=_own_profile(request))
         return Response(TrackSerializer(tracks, many=True).data)
 
     @extend_schema(
         operation_id="artists_me_tracks_create",
+        summary="Upload a track",
+        description="Added at the end of your list; the duration is read from the file. The "
+        "audio counts against your storage quota.",
         request={"multipart/form-data": TrackCreateSerializer},
         responses={201: TrackSerializer},
+        extensions=raises(*OWN, *FILE_ERRORS, "invalid_image", "image_too_large"),
     )
     def post(self, request: Request) -> Response:
         serializer = TrackCreateSerializer(data=request.data)
@@ -256,6 +393,8 @@ class MyTracksApi(ArtistOwnApiMixin, APIView):
 class MyTrackApi(ArtistOwnApiMixin, APIView):
     @extend_schema(
         operation_id="artists_me_tracks_update",
+        summary="Edit a track",
+        parameters=[TRACK_ID],
         request=TrackFieldsSerializer,
         responses=TrackSerializer,
     )
@@ -269,6 +408,8 @@ class MyTrackApi(ArtistOwnApiMixin, APIView):
 
     @extend_schema(
         operation_id="artists_me_tracks_delete",
+        summary="Delete a track",
+        parameters=[TRACK_ID],
         responses={204: OpenApiResponse(description="Deleted; its bytes are freed.")},
     )
     def delete(self, request: Request, track_id: int) -> Response:
@@ -279,6 +420,8 @@ class MyTrackApi(ArtistOwnApiMixin, APIView):
 class MyTrackMoveApi(ArtistOwnApiMixin, APIView):
     @extend_schema(
         operation_id="artists_me_tracks_move",
+        summary="Move a track",
+        parameters=[TRACK_ID],
         request=TrackMoveSerializer,
         responses=TrackSerializer(many=True),
         description="Move a track to a 0-based position; returns the whole list in its new order.",
@@ -303,32 +446,57 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
 
     @extend_schema(
         operation_id="artists_me_media_list",
+        summary="Your media locker",
+        description="Newest first, paginated by page number with a `count`.",
         parameters=[
-            OpenApiParameter("category", str, enum=MediaCategory.values, required=False),
-            OpenApiParameter("page", int, required=False),
-            OpenApiParameter("page_size", int, required=False),
+            OpenApiParameter(
+                "category",
+                str,
+                enum=MediaCategory.values,
+                required=False,
+                description="Only files of this category.",
+            ),
+            OpenApiParameter(
+                "page",
+                {"type": "integer", "minimum": 1},
+                required=False,
+                description="Page number (from 1); a page past the end is `404 not_found`.",
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": PageNumberPagination.max_page_size},
+                required=False,
+                description="Results per page (default 20, at most 100).",
+            ),
         ],
         responses=MediaFileSerializer(many=True),
+        extensions=raises(*OWN),
     )
     def get(self, request: Request) -> Response:
-        category = request.query_params.get("category") or None
-        if category and category not in MediaCategory.values:
-            raise ValidationError({"category": ["Invalid choice."]})
-        files = selectors.media_of(artist=_own_profile(request), category=category)
+        filter_form = MediaFilterForm(request.query_params)
+        if not filter_form.is_valid():  # the page refuses it too
+            raise ValidationError({f: [str(m) for m in e] for f, e in filter_form.errors.items()})
+        files = selectors.media_of(
+            artist=_own_profile(request), category=filter_form.category_or_none()
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(files, request, view=self)
         return paginator.get_paginated_response(MediaFileSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="artists_me_media_upload",
+        summary="Upload a file to your locker",
+        description="Through the app (local storage, or small files on S3/R2). The type comes "
+        "from the file's bytes; the file counts against your storage quota.",
         request={"multipart/form-data": MediaUploadSerializer},
         responses={201: MediaFileSerializer},
+        extensions=raises("not_found", *FILE_ERRORS),
     )
     def post(self, request: Request) -> Response:
         serializer = MediaUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        media = storage.media_upload(
+        media = services.media_upload(
             user=request_user(request), category=data["category"], upload=data["file"]
         )
         return Response(MediaFileSerializer(media).data, status=status.HTTP_201_CREATED)
@@ -337,38 +505,51 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
 class MyMediaFileApi(ArtistOwnApiMixin, APIView):
     @extend_schema(
         operation_id="artists_me_media_delete",
+        summary="Delete a file from your locker",
+        parameters=[MEDIA_ID],
         responses={204: OpenApiResponse(description="Deleted; its bytes are freed.")},
     )
     def delete(self, request: Request, media_id: int) -> Response:
-        storage.media_delete(user=request_user(request), media_id=media_id)
+        services.media_delete(user=request_user(request), media_id=media_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MyMediaDownloadApi(ArtistOwnApiMixin, APIView):
     @extend_schema(
         operation_id="artists_me_media_download",
+        summary="Download a file from your locker",
+        parameters=[MEDIA_ID],
+        extensions=raises("not_ready"),
         responses={
             (200, "application/octet-stream"): OpenApiResponse(description="The file."),
             302: OpenApiResponse(description="Redirect to a short-lived bucket URL."),
         },
     )
     def get(self, request: Request, media_id: int) -> Any:  # a file or a redirect
-        media = storage.media_get_for_download(user=request_user(request), media_id=media_id)
+        media = services.media_get_for_download(user=request_user(request), media_id=media_id)
         return download_response(media)
 
 
 class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
     @extend_schema(
         operation_id="artists_me_media_direct_start",
+        summary="Start a direct upload to the bucket",
         request=DirectUploadStartSerializer,
         responses={201: DirectUploadSerializer},
+        extensions=raises(
+            "direct_upload_unavailable",
+            "not_found",
+            "file_too_large",
+            "unsupported_type",
+            "quota_exceeded",
+        ),
         description="S3/R2 only: reserve quota and get a presigned upload for the bucket: "
         "a POST form (`form_fields`, S3/MinIO) or a PUT URL with the `headers` to send (R2).",
     )
     def post(self, request: Request) -> Response:
         serializer = DirectUploadStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        media, upload = storage.media_upload_start(
+        media, upload = services.media_upload_start(
             user=request_user(request), **serializer.validated_data
         )
         body = {
@@ -384,10 +565,15 @@ class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
 class DirectUploadConfirmApi(ArtistOwnApiMixin, APIView):
     @extend_schema(
         operation_id="artists_me_media_direct_confirm",
+        summary="Confirm a direct upload",
+        parameters=[MEDIA_ID],
+        extensions=raises(
+            "upload_missing", "size_mismatch", "empty_file", "unsupported_type", "type_mismatch"
+        ),
         request=None,
         responses=MediaFileSerializer,
         description="Check the object in the bucket (real size, type from its bytes).",
     )
     def post(self, request: Request, media_id: int) -> Response:
-        media = storage.media_upload_confirm(user=request_user(request), media_id=media_id)
+        media = services.media_upload_confirm(user=request_user(request), media_id=media_id)
         return Response(MediaFileSerializer(media).data)

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Role
+from accounts.models import EndedSession, Role, SessionEndReason
 from artists import services
 from artists.demo import avatar_png, banner_png
 from artists.models import ArtistProfile, Track
@@ -161,6 +161,14 @@ def test_anonymous_pages_are_accessible(open_page, artist):
 
 def test_fan_pages_are_accessible(open_page, artist):
     fan = UserFactory(role=Role.FAN)
+    # The device list's "recently ended" table, with a long browser name.
+    EndedSession.objects.create(
+        user=fan,
+        ip="203.0.113.7",
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+        reason=SessionEndReason.PASSWORD_CHANGED,
+    )
     _check_all(open_page(fan.email), SIGNED_IN_PAGES, "fan")
 
 

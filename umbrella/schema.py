@@ -1,0 +1,288 @@
+"""The OpenAPI document: what each operation accepts and what it can answer.
+
+Client generators (openapi-python-client, openapi-typescript) build from ``/api/v1/schema/``,
+so the schema must be exact, not merely valid:
+
+- :data:`ERROR_CODES` is every ``error.code`` the API answers with, its status and when. It is
+  the schema's ``ErrorCode`` enum; ``tests/umbrella/test_schema.py`` scans the code base and fails
+  when a code is raised that is not listed here (or with another status).
+- :class:`AutoSchema` works out, per operation, the error statuses it can really answer: from
+  the view's authenticators, permissions and throttles, its request body and its parameters,
+  plus the domain codes the view declares with :func:`raises`. 401 carries ``WWW-Authenticate``,
+  429 carries ``Retry-After``. Operations anyone may call get ``security: []``.
+- :func:`postprocess` adds the ``Error`` and ``ErrorCode`` components and gives a choice that
+  may be blank (``""``: a role not chosen yet) one named enum instead of ``BlankEnum``.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from drf_spectacular import openapi
+from rest_framework import authentication, pagination, permissions
+
+# code: (status, when). Kept in status order; docs/api.md has the same table for people.
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    "validation_error": (
+        400,
+        "The input failed validation; `details` maps each field to its messages "
+        "(`non_field_errors` for the whole body).",
+    ),
+    "parse_error": (400, "The body could not be parsed (malformed JSON or multipart)."),
+    "bad_request": (400, "Django refused the request before any view ran (e.g. a bad Host)."),
+    "invalid_role": (400, "A role other than artist, venue or fan (service guard)."),
+    "role_required": (400, "The step needs a role: choose one first."),
+    "invalid_category": (400, "An unknown media category."),
+    "empty_file": (400, "The uploaded file is empty."),
+    "size_mismatch": (400, "The uploaded file is larger than announced."),
+    "invalid_image": (400, "The file is not a readable image."),
+    "image_too_large": (400, "The image has too many pixels."),
+    "not_authenticated": (401, "No credentials on an operation that needs them."),
+    "invalid_token": (
+        401,
+        "The Bearer token is malformed, expired or revoked, or its user is inactive: "
+        "refresh, or sign in again.",
+    ),
+    "authentication_failed": (401, "DRF's generic 401 code; not raised by our authenticators."),
+    "permission_denied": (
+        403,
+        "Not allowed; also a session-cookie write without a CSRF token.",
+    ),
+    "onboarding_required": (403, "A write before the user finished onboarding."),
+    "not_an_artist": (403, "Only artist accounts have an artist profile."),
+    "not_found": (404, "No such object (or not yours), or no such page."),
+    "method_not_allowed": (405, "The method is not supported on this path."),
+    "not_acceptable": (406, "The Accept header does not allow JSON."),
+    "role_locked": (409, "Onboarding is complete: the role can no longer change."),
+    "step_out_of_order": (409, "An earlier onboarding step comes first; `details.next_step`."),
+    "direct_upload_unavailable": (409, "This server stores files itself: upload through the app."),
+    "upload_missing": (409, "The file has not arrived in the bucket yet."),
+    "not_ready": (409, "The upload has not been confirmed yet."),
+    "file_too_large": (413, "The file is over its category's limit; `details.max_bytes`."),
+    "quota_exceeded": (
+        413,
+        "Not enough storage left; `details` has `used_bytes`, `limit_bytes`, `needed_bytes`.",
+    ),
+    "unsupported_media_type": (415, "The request's Content-Type is not the one documented."),
+    "unsupported_type": (415, "This kind of file (judged by its bytes) is not accepted here."),
+    "type_mismatch": (415, "The file's bytes and its name's extension disagree."),
+    "throttled": (429, "Over a rate limit; see `Retry-After` and `details.retry_after_seconds`."),
+    "server_error": (500, "A bug on our side; it is logged."),
+    "service_unavailable": (503, "A dependency is down (health check)."),
+}
+
+STATUS_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict with the current state",
+    413: "Too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+HEADERS = {
+    401: {
+        "WWW-Authenticate": {
+            "description": 'The scheme to authenticate with: `Bearer realm="api"`.',
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+}
+
+DEFAULT_RESPONSE = {
+    "description": "Any other error, in the same shape: `not_acceptable` (406) when the Accept "
+    "header rules out JSON, `server_error` (500).",
+    "content": {"application/json": {"schema": ERROR_REF}},
+}
+
+
+def raises(*codes: str) -> dict[str, list[str]]:
+    """Domain error codes an operation answers, for ``extend_schema(extensions=raises(...))``.
+
+    Only what the view itself cannot show: codes of the services it calls. Authentication,
+    permissions, throttling, validation and "no such object" are worked out by
+    :class:`AutoSchema`.
+    """
+    unknown = [code for code in codes if code not in ERROR_CODES]
+    if unknown:
+        raise ValueError(f"Unknown error codes {unknown}: add them to umbrella.schema.ERROR_CODES.")
+    return {"x-raises": list(codes)}
+
+
+def error_response(status: int, codes: Iterable[str]) -> dict[str, Any]:
+    listed = sorted(set(codes), key=list(ERROR_CODES).index)
+    lines = [f"- `{code}`: {ERROR_CODES[code][1]}" for code in listed]
+    response: dict[str, Any] = {
+        "description": f"{STATUS_TITLES.get(status, 'Error')}. `error.code` is one of:\n\n"
+        + "\n".join(lines),
+        "content": {"application/json": {"schema": ERROR_REF}},
+        "x-error-codes": listed,
+    }
+    if status in HEADERS:
+        response["headers"] = HEADERS[status]
+    return response
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _is_public(self) -> bool:
+        return all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        requirements = super().get_auth()  # also registers the security schemes
+        if self._is_public():
+            return []  # anyone may call it; credentials, when sent, are still checked
+        return [r for r in requirements if r]  # no "{}": a token or a session is required
+
+    def error_codes(self, operation: dict[str, Any], declared: Iterable[str]) -> set[str]:
+        """Every error code this operation can answer, besides the catch-all ``default``."""
+        codes = set(declared)
+        view, unsafe = self.view, self.method not in permissions.SAFE_METHODS
+        authenticators = view.get_authenticators()
+        if authenticators:
+            codes.add("invalid_token")  # credentials that are sent are checked, even if optional
+        if not self._is_public():
+            codes.add("not_authenticated")
+        if unsafe and any(
+            isinstance(a, authentication.SessionAuthentication) for a in authenticators
+        ):
+            codes.add("permission_denied")  # a session-cookie write without a CSRF token
+        for permission in view.get_permissions():
+            codes_for = getattr(permission, "error_codes_for", None)
+            if codes_for is not None:
+                codes.update(codes_for(view=view, method=self.method))
+        if view.get_throttles():
+            codes.add("throttled")
+        parameters = operation.get("parameters", [])
+        if any(p["in"] == "path" for p in parameters):
+            codes.add("not_found")
+        if any(p["in"] == "query" for p in parameters):
+            codes.add("validation_error")
+        paginator = getattr(view, "pagination_class", None)
+        if paginator and issubclass(paginator, pagination.PageNumberPagination):
+            codes.add("not_found")  # a page past the end
+        if "requestBody" in operation:
+            codes.update({"validation_error", "parse_error", "unsupported_media_type"})
+        return codes
+
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: Any
+    ) -> dict[str, Any] | None:
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        declared = operation.pop("x-raises", [])
+        by_status: dict[int, set[str]] = defaultdict(set)
+        for code in self.error_codes(operation, declared):
+            by_status[ERROR_CODES[code][0]].add(code)
+        responses = operation["responses"]
+        for status, codes in sorted(by_status.items()):
+            responses[str(status)] = error_response(status, codes)
+        responses["default"] = DEFAULT_RESPONSE
+        if self._is_public():
+            operation["security"] = []
+        return operation
+
+
+def _error_components() -> dict[str, Any]:
+    return {
+        "ErrorCode": {
+            "type": "string",
+            "enum": list(ERROR_CODES),
+            "description": "Every error code this version of the API answers with:\n\n"
+            + "\n".join(
+                f"* `{code}` ({status}) - {when}" for code, (status, when) in ERROR_CODES.items()
+            ),
+        },
+        "Error": {
+            "type": "object",
+            "description": "The one error shape of every 4xx and 5xx answer.",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "code": {
+                            # A known code, or one a later v1 adds (additive changes): a client
+                            # generated today must still read it.
+                            "anyOf": [
+                                {"$ref": "#/components/schemas/ErrorCode"},
+                                {"type": "string"},
+                            ],
+                            "description": "Stable and meant for programs; see `ErrorCode`.",
+                        },
+                        "message": {"type": "string", "description": "English, for people."},
+                        "details": {
+                            "type": "object",
+                            "additionalProperties": {},
+                            "description": "Errors per field for `validation_error`; "
+                            "`retry_after_seconds` for `throttled`; otherwise per code, or `{}`.",
+                        },
+                    },
+                    "required": ["code", "message", "details"],
+                }
+            },
+            "required": ["error"],
+        },
+    }
+
+
+# The name of the blank value of a choice that may be empty, per enum ("BLANK" otherwise).
+BLANK_VALUE_NAMES = {"Role": "NOT_CHOSEN"}
+
+
+def _merge_blank_choices(schemas: dict[str, Any]) -> None:
+    """``oneOf: [Role, BlankEnum]`` becomes one enum ``RoleOrBlank`` whose ``""`` has a name."""
+    blank_ref = "#/components/schemas/BlankEnum"
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            options = node.get("oneOf")
+            refs = [o.get("$ref") for o in options] if isinstance(options, list) else []
+            if blank_ref in refs and len(refs) == 2 and all(refs):
+                name = next(r for r in refs if r != blank_ref).rsplit("/", 1)[1]
+                merged = f"{name}OrBlank"
+                if merged not in schemas:
+                    values = ["", *schemas[name]["enum"]]
+                    schemas[merged] = {
+                        "type": "string",
+                        "enum": values,
+                        "x-enum-varnames": [
+                            BLANK_VALUE_NAMES.get(name, "BLANK"),
+                            *(str(v).upper() for v in values[1:]),
+                        ],
+                        "description": "\n".join(
+                            [schemas[name].get("description", ""), '* `""` - not set yet']
+                        ).strip(),
+                    }
+                del node["oneOf"]
+                if node:  # other keywords (readOnly, description) sit beside a $ref in allOf
+                    node["allOf"] = [{"$ref": f"#/components/schemas/{merged}"}]
+                else:
+                    node["$ref"] = f"#/components/schemas/{merged}"
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit({k: v for k, v in schemas.items() if k != "BlankEnum"})
+    schemas.pop("BlankEnum", None)
+
+
+def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook (after drf-spectacular's enum hook)."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(_error_components())
+    _merge_blank_choices(schemas)
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
+    return result
