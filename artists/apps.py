@@ -43,5 +43,11 @@ class ArtistsConfig(AppConfig):
                         roles=frozenset({Role.ARTIST}),
                     ),
                 ),
+                menu=(
+                    domains.MenuLink(label="Find artists", url_name="artist-search"),
+                    domains.MenuLink(
+                        label="Studio", url_name="artist-studio", roles=frozenset({Role.ARTIST})
+                    ),
+                ),
             )
         )

@@ -21,6 +21,7 @@ from artists.models import (
     PerformanceType,
     Track,
 )
+from artists.steps import BIO_MIN_LENGTH
 from umbrella.limits import value_bounds, word_list_limits
 
 LIST_FIELDS = ("secondary_genres", "influences")  # typed as comma-separated text
@@ -55,6 +56,7 @@ HELP = {
     "instagram_handle": "@name or your profile link.",
     "tiktok_handle": "@name or your profile link.",
     "tagline": "One line that sums you up (160 characters).",
+    "bio": f"What a venue should know about your act: at least {BIO_MIN_LENGTH} characters.",
 }
 
 

@@ -311,25 +311,48 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
 
 
 SEARCH_PAGE_SIZE = 24
+# The filters the search page has a control for, by their labels there. Other API filters in the
+# query string (``rate_min`` …) are dropped: the page can neither show nor fix them.
+SEARCH_PAGE_FIELDS = {
+    "q": "Search",
+    "genre": "Genre",
+    "city": "City",
+    "country": "Country",
+    "ordering": "Sort by",
+    "weekends": "Weekends",
+    "weekdays": "Weekdays",
+    "verified": "Verified only",
+}
 
 
 def search(request: HttpRequest) -> HttpResponse:
     """The search page: the same filters and ranking as ``GET /api/v1/artists/``."""
-    filterset, rows = selectors.artist_search(params=request.GET)
-    raw_page = request.GET.get("page", "1")
+    params = request.GET.copy()
+    for name in set(params) - set(SEARCH_PAGE_FIELDS) - {"page"}:
+        del params[name]
+    filterset, rows = selectors.artist_search(params=params)
+    raw_page = params.get("page", "1")
     page_number = min(int(raw_page), 10_000) if raw_page.isdigit() and int(raw_page) > 0 else 1
     results: list[dict[str, Any]] = []
     has_next = False
+    errors: list[dict[str, str]] = []
     if filterset.is_valid():
         results, has_next = page_without_count(rows, page=page_number, size=SEARCH_PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
+    else:
+        errors = [
+            {"field": name, "label": label, "message": " ".join(filterset.errors[name])}
+            for name, label in SEARCH_PAGE_FIELDS.items()
+            if name in filterset.errors
+        ]
+    params.pop("page", None)
     context = {
         "filter": filterset,
+        "errors": errors,
+        "invalid": {error["field"] for error in errors},
         "results": [selectors.card(row) for row in results],
         "page_number": page_number,
         "has_next": has_next,
-        "query": query.urlencode(),
+        "query": params.urlencode(),
         "genres": GENRES,
     }
     return render(request, "artists/search.html", context)

@@ -30,6 +30,8 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# What emails and pages call the site ("Hello from Umbrella!"), whatever host serves it.
+SITE_NAME = env.str("SITE_NAME", default="Umbrella")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "accounts.context_processors.providers",
+                "umbrella.context_processors.menu",
             ],
         },
     },
@@ -375,6 +378,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Umbrella's wording of allauth's texts (sentence case, "Devices"): see the .po file there.
+LOCALE_PATHS = [BASE_DIR / "umbrella" / "locale"]
 USE_TZ = True
 
 # --- security -------------------------------------------------------------------------------

@@ -63,8 +63,11 @@ def _apply(
         except ValueError as error:
             errors[field] = [str(error)]
     for field in required:
-        if field not in errors and getattr(profile, field) in ("", None, []):
-            errors[field] = ["This field is required."]
+        problem = (
+            None if field in errors else steps.required_problem(field, getattr(profile, field))
+        )
+        if problem:
+            errors[field] = [problem]
     if not errors:
         excluded = [f.name for f in ArtistProfile._meta.fields if f.name not in fields]
         try:

@@ -11,7 +11,11 @@ pytestmark = pytest.mark.django_db
 STEP = "/api/v1/artists/me/onboarding/{}"
 STEPS = [
     {"stage_name": "Nova Reyes", "location_city": "Austin", "location_country": "us"},
-    {"tagline": "Late-night folk.", "bio": "Songs about long drives and short summers."},
+    {
+        "tagline": "Late-night folk.",
+        "bio": "Songs about long drives and short summers, played on a battered guitar "
+        "in small rooms.",
+    },
     {"primary_genre": "Indie", "performance_types": ["solo", "band"], "influences": ["Bon Iver"]},
     {"base_rate_flat": 45000, "available_weekends": True},
     {"years_performing": 6},
