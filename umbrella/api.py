@@ -7,7 +7,7 @@ Every 4xx/5xx answered under ``/api/`` has the shape::
 """
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -183,10 +183,17 @@ class InputSerializer(serializers.Serializer):
         "unknown_field": "“{name}” is not a field this endpoint accepts.",
     }
 
+    def __init__(self, *args: Any, only: Iterable[str] | None = None, **kwargs: Any) -> None:
+        """``only``: accept just these of the declared fields (one wizard step of a profile)."""
+        super().__init__(*args, **kwargs)
+        self.only = frozenset(only) if only is not None else None
+
     def to_internal_value(self, data: Any) -> Any:
         unknown: dict[str, list[str]] = {}
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
+            if self.only is not None:
+                writable &= self.only
             unknown = {
                 str(key): [self.error_messages["unknown_field"].format(name=key)]
                 for key in data

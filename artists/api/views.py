@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import request_user
-from artists import selectors, services
+from artists import selectors, services, steps
 from artists.api.serializers import (
     PUBLIC_FIELDS,
     ArtistCardSerializer,
@@ -292,13 +292,17 @@ class OnboardingStepApi(ArtistOwnApiMixin, APIView):
         summary="Save one onboarding step",
         request=ProfileInputSerializer,
         responses=OnboardingStateSerializer,
-        description="Save one step (1-5). Only that step's fields are read and validated; "
-        "steps go in order; saving step 5 completes onboarding.",
+        description="Save one step (1-5). Only that step's fields are accepted (another "
+        "field is a validation_error); steps go in order; saving step 5 completes onboarding.",
         parameters=[STEP_NUMBER],
         extensions=raises("not_an_artist", "step_out_of_order"),
     )
     def put(self, request: Request, number: int) -> Response:
-        serializer = ProfileInputSerializer(data=request.data, partial=True)
+        try:  # another step's field is refused, not ignored (an unknown step is the service's 404)
+            only: tuple[str, ...] | None = steps.step(number).fields
+        except KeyError:
+            only = None
+        serializer = ProfileInputSerializer(data=request.data, partial=True, only=only)
         serializer.is_valid(raise_exception=True)
         user = request_user(request)
         services.onboarding_save_step(user=user, number=number, data=serializer.validated_data)

@@ -63,6 +63,18 @@ def test_partial_updates_refuse_unknown_keys_too():
     assert set(serializer.errors) == {"nmae"}
 
 
+def test_only_narrows_the_accepted_fields():
+    class TwoFields(InputSerializer):
+        name = serializers.CharField()
+        city = serializers.CharField(required=False)
+
+    serializer = TwoFields(data={"name": "Ann", "city": "Austin"}, only=["name"])
+
+    assert not serializer.is_valid()
+    assert set(serializer.errors) == {"city"}
+    assert TwoFields(data={"name": "Ann"}, only=["name"]).is_valid()
+
+
 # --- through the API -------------------------------------------------------------------------
 
 
