@@ -1,13 +1,15 @@
 """Writes of the artists app, one module per subject:
 
-- :mod:`.profiles`: onboarding steps, profile edits, avatar/banner, verification, profile views;
+- :mod:`.profiles`: onboarding steps, profile edits, avatar/banner, verification;
 - :mod:`.tracks`: tracks and their audio;
 - :mod:`.media`: the media locker (uploads through the app or straight to the bucket);
-- :mod:`.quota`: the storage quota (reserve, release, reconcile).
+- :mod:`.quota`: the storage quota (reserve, release, reconcile);
+- :mod:`.counters`: profile views and track plays.
 
 Doors call them as ``from artists import services; services.track_create(...)``.
 """
 
+from artists.services.counters import profile_view_record, track_play
 from artists.services.media import (
     media_delete,
     media_get_for_download,
@@ -20,7 +22,6 @@ from artists.services.profiles import (
     onboarding_save_step,
     profile_set_image,
     profile_update,
-    profile_view_record,
 )
 from artists.services.quota import (
     quota_expire_pending,
@@ -33,7 +34,6 @@ from artists.services.tracks import (
     track_create,
     track_delete,
     track_move,
-    track_play,
     track_update,
 )
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 
 from accounts.models import User
 from artists import filetypes, normalize, selectors
@@ -138,15 +138,3 @@ def track_move(*, user: User, track_id: int, position: int) -> list[Track]:
             changed.append(item)
     Track.objects.bulk_update(changed, ["display_order"])
     return tracks
-
-
-def track_play(*, track_id: int, artist_slug: str) -> None:
-    """Count one play of a public track, atomically (no lost updates under concurrent plays)."""
-    updated = Track.objects.filter(
-        pk=track_id,
-        artist__slug=artist_slug,
-        artist__user__onboarding_complete=True,
-        artist__user__is_active=True,
-    ).update(plays=F("plays") + 1)
-    if not updated:
-        raise NotFoundError("not_found", "No such track.")
