@@ -76,7 +76,9 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     Steps are taken in order (earlier ones may be revisited). Saving the last step completes
     the user's onboarding, which lifts the onboarding gate.
     """
-    selectors.artist_require(user=user)
+    # The user row is locked as ``onboarding_choose_role`` locks it: a role switch and the first
+    # step cannot interleave (the role is re-read here, and the switch sees this profile).
+    selectors.artist_require(user=User.objects.select_for_update().get(pk=user.pk))
     try:
         current = steps.step(number)
     except KeyError as error:
