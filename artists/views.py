@@ -279,10 +279,7 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
     )
     if not partial:
         services.profile_view_record(
-            artist=artist,
-            viewer=request.user,
-            ip=request.META.get("REMOTE_ADDR"),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            artist=artist, viewer=request.user, ip=request.META.get("REMOTE_ADDR")
         )
     context: dict[str, Any] = {
         "artist": artist,

@@ -335,6 +335,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Public counters (artists/services/counters.py): a play counts once per listener per track per
+# window; each network address may add this many views and plays an hour; plays per IP.
+PLAY_REPEAT_SECONDS = env.int("PLAY_REPEAT_SECONDS", default=30 * 60)
+COUNTER_BUDGET_PER_HOUR = env.int("COUNTER_BUDGET_PER_HOUR", default=300)
+THROTTLE_PLAY = env.str("THROTTLE_PLAY", default="60/min")
+
 # Health: deep checks run at most once per interval; the token forces a fresh run.
 HEALTH_CHECK_INTERVAL = env.int("HEALTH_CHECK_INTERVAL", default=30)
 HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")

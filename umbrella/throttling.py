@@ -12,6 +12,7 @@ timestamps on every request. The price is that a client may spend up to twice it
 a window boundary.
 """
 
+import time
 from typing import Any
 
 from django.core.cache import cache
@@ -33,6 +34,12 @@ def _increment(key: str, ttl: int) -> int:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=ttl)
         return 1
+
+
+def window_count(key: str, seconds: int) -> int:
+    """Count one more hit in the current fixed ``seconds`` window of ``key``; return the count."""
+    window = int(time.time() // seconds)
+    return _increment(f"{key}:{window}", ttl=seconds + 1)
 
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):

@@ -1,13 +1,15 @@
 """Writes of the artists app, one module per subject:
 
-- :mod:`.profiles`: onboarding steps, profile edits, avatar/banner, verification, profile views;
+- :mod:`.profiles`: onboarding steps, profile edits, avatar/banner, verification;
 - :mod:`.tracks`: tracks and their audio;
 - :mod:`.media`: the media locker (uploads through the app or straight to the bucket);
-- :mod:`.quota`: the storage quota (reserve, release, reconcile).
+- :mod:`.quota`: the storage quota (reserve, release, reconcile);
+- :mod:`.counters`: profile views and track plays.
 
 Doors call them as ``from artists import services; services.track_create(...)``.
 """
 
+from artists.services.counters import profile_view_record, track_play
 from artists.services.media import (
     media_check_category,
     media_delete,
@@ -25,7 +27,6 @@ from artists.services.profiles import (
     profile_set_image,
     profile_update,
     profile_update_by_staff,
-    profile_view_record,
     require_staff,
 )
 from artists.services.quota import (
@@ -43,7 +44,6 @@ from artists.services.tracks import (
     track_delete,
     track_delete_by_staff,
     track_move,
-    track_play,
     track_update,
     track_update_by_staff,
 )

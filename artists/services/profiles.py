@@ -1,20 +1,14 @@
 """Profile writes: onboarding steps, edits, avatar and banner, verification, profile views."""
 
 import copy
-import hashlib
 import itertools
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import services as account_services
@@ -24,7 +18,6 @@ from artists.images import IMAGE_SPECS, process_image
 from artists.models import (
     ArtistProfile,
     MediaQuota,
-    ProfileView,
     VerificationNote,
 )
 from umbrella.errors import ApplicationError, NotFoundError
@@ -128,10 +121,10 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     Steps are taken in order (earlier ones may be revisited). Saving the last step completes
     the user's onboarding, which lifts the onboarding gate.
     """
-    selectors.artist_require(user=user)
-    # The user's row is locked first: one step of one artist at a time, even before the
-    # profile row exists to be locked.
-    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    # The user row is locked as ``onboarding_choose_role`` locks it: a role switch and the first
+    # step cannot interleave (the role is re-read here, and the switch sees this profile), and
+    # one step of one artist runs at a time, even before the profile row exists to be locked.
+    selectors.artist_require(user=User.objects.select_for_update().get(pk=user.pk))
     profile = selectors.artist_of(user=user, lock=True)
     done = profile.onboarding_step if profile else 0
     current = steps.open_step(number, done=done)
@@ -263,33 +256,3 @@ def artist_set_verified(*, artist_id: int, by: User, verified: bool, note: str) 
     profile.save(update_fields=["verified", "updated_at"])
     VerificationNote.objects.create(artist=profile, by=by, verified=verified, note=note.strip())
     return profile
-
-
-def profile_view_record(
-    *, artist: ArtistProfile, viewer: Any, ip: str | None, user_agent: str
-) -> bool:
-    """Count a view once per viewer per artist per UTC day; the owner's own views don't count.
-
-    Anonymous viewers are told apart by a salted hash of IP address and user agent. The unique
-    (artist, viewer, day) row is the rule; a cache marker only spares repeat views the insert.
-    """
-    if getattr(viewer, "is_authenticated", False):
-        if viewer.pk == artist.user_id:
-            return False
-        key = f"u:{viewer.pk}"
-    else:
-        raw = f"{settings.SECRET_KEY}|{ip or ''}|{user_agent[:300]}".encode()
-        key = f"a:{hashlib.sha256(raw).hexdigest()[:40]}"
-    now = timezone.now()
-    day = now.date()
-    midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
-    marker = f"artists:viewed:{artist.pk}:{key}:{day.isoformat()}"
-    if not cache.add(marker, 1, timeout=int((midnight - now).total_seconds()) + 60):
-        return False  # seen today (the database would refuse it too)
-    try:
-        with transaction.atomic():
-            ProfileView.objects.create(artist=artist, viewer_key=key, day=day)
-            ArtistProfile.objects.filter(pk=artist.pk).update(profile_views=F("profile_views") + 1)
-    except IntegrityError:
-        return False  # already counted today
-    return True

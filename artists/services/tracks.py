@@ -7,12 +7,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 
 from accounts.models import User
 from artists import filetypes, normalize, selectors
 from artists.images import COVER_SPEC, process_image
-from artists.models import MediaCategory, Track, public_owner
+from artists.models import MediaCategory, Track
 from artists.services.profiles import require_staff, validation_error
 from artists.services.quota import quota_release, quota_reserve
 from umbrella.errors import NotFoundError, about_field
@@ -175,12 +175,3 @@ def track_move(*, user: User, track_id: int, position: int) -> list[Track]:
             changed.append(item)
     Track.objects.bulk_update(changed, ["display_order"])
     return tracks
-
-
-def track_play(*, track_id: int, artist_slug: str) -> None:
-    """Count one play of a public track, atomically (no lost updates under concurrent plays)."""
-    updated = Track.objects.filter(
-        public_owner(prefix="artist__user__"), pk=track_id, artist__slug=artist_slug
-    ).update(plays=F("plays") + 1)
-    if not updated:
-        raise NotFoundError("not_found", "No such track.")
