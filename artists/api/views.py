@@ -433,7 +433,8 @@ class MyTrackMoveApi(ArtistOwnApiMixin, APIView):
         parameters=[TRACK_ID],
         request=TrackMoveSerializer,
         responses=TrackSerializer(many=True),
-        description="Move a track to a 0-based position; returns the whole list in its new order.",
+        description="Move a track to a 0-based position. Not paginated: answers your whole "
+        "track list in its new order.",
     )
     def post(self, request: Request, track_id: int) -> Response:
         serializer = TrackMoveSerializer(data=request.data)
