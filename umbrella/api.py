@@ -105,4 +105,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 def json_error_response(request: Any, status_code: int, code: str) -> JsonResponse:
     return JsonResponse(error_body(code, MESSAGES[status_code]), status=status_code)
-
