@@ -175,7 +175,7 @@ def test_statuses_follow_what_each_operation_can_do(schema):
     paths = schema["paths"]
     # a read without parameters or domain errors: no 400, 403, 404, 409
     me = paths["/api/v1/me"]["get"]["responses"]
-    assert sorted(me) == ["200", "401", "429", "default"]
+    assert sorted(me) == ["200", "401", "406", "429"]
     # a session-cookie write can miss its CSRF token; onboarding itself is not gated
     role = error_codes(paths["/api/v1/onboarding/role"]["post"])
     assert role["403"] == ["permission_denied"]
@@ -196,7 +196,7 @@ def test_statuses_follow_what_each_operation_can_do(schema):
 def test_error_responses_share_the_error_shape_and_list_their_codes(schema):
     for path, method, operation in operations(schema):
         for status, response in operation["responses"].items():
-            if status == "default" or status[0] in "45":
+            if status[0] in "45":
                 body = response["content"]["application/json"]["schema"]
                 assert body == {"$ref": ERROR_REF}, f"{method} {path} {status}"
             if status[0] in "45":
@@ -204,7 +204,7 @@ def test_error_responses_share_the_error_shape_and_list_their_codes(schema):
                 assert codes, f"{method} {path} {status}"
                 assert {ERROR_CODES[code][0] for code in codes} == {int(status)}
                 assert all(f"`{code}`" in response["description"] for code in codes)
-        assert "default" in operation["responses"]
+        assert error_codes(operation)["406"] == ["not_acceptable"]  # Accept without JSON
 
 
 def test_error_code_is_the_enum_of_every_known_code(schema):
