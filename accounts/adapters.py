@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import services
+from accounts.models import DISPLAY_NAME_MAX_LENGTH, SessionEndReason, User
+from umbrella import text
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,6 +19,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_authenticated and not (user.onboarding_complete or user.is_staff):
             return reverse("onboarding")
         return super().get_login_redirect_url(request)
+
+    def set_password(self, user: Any, password: str) -> None:
+        """Password change (signed in) or reset (by emailed key): other devices are signed out."""
+        super().set_password(user, password)
+        request = self.request
+        keep = None
+        signed_in = getattr(request, "user", None)
+        if signed_in is not None and signed_in.is_authenticated and signed_in.pk == user.pk:
+            keep = request.session.session_key
+        if isinstance(user, User):
+            services.user_password_changed(user=user, reset=keep is None, keep_session_key=keep)
 
     def logout(self, request: HttpRequest) -> None:
         session_key = request.session.session_key
@@ -34,11 +47,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             or extra.get("name")
             or " ".join(part for part in (data.get("first_name"), data.get("last_name")) if part)
         )
-        user.display_name = (name or "")[:80]
+        user.display_name = text.single_line(name or "")[:DISPLAY_NAME_MAX_LENGTH]
         return user
 
 
 class UserSessionsAdapter(DefaultUserSessionsAdapter):
     def end_sessions(self, sessions: Any) -> None:
         for session in sessions:
-            services.session_end(session_key=session.session_key)
+            services.session_end(session_key=session.session_key, reason=SessionEndReason.ENDED)

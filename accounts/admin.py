@@ -1,10 +1,48 @@
+from typing import Any
+
+from allauth.account.adapter import get_adapter
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from accounts import services
-from accounts.models import User
+from accounts.models import SessionEndReason, User
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """Staff sign in through allauth's authentication, so its lockout covers this door too.
+
+    ``adapter.authenticate`` counts failed attempts per IP and per address (allauth's
+    ``login_failed`` rate limit) in the same cache entries as the ``/accounts/login/`` page and
+    ``/_allauth/`` login; once locked out, the right password is refused here as well.
+    """
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            self.user_cache = get_adapter(self.request).authenticate(
+                self.request, email=email.strip().lower(), password=password
+            )
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+admin.site.login_form = AdminLoginForm
+
+# Staff changes to these fields end every sign-in of the account (see services).
+_ACCESS_FIELDS = {
+    "is_active": SessionEndReason.DEACTIVATED,
+    "role": SessionEndReason.ROLE_CHANGED,
+    "is_staff": SessionEndReason.STAFF_CHANGED,
+    "is_superuser": SessionEndReason.STAFF_CHANGED,
+    "groups": SessionEndReason.STAFF_CHANGED,
+    "user_permissions": SessionEndReason.STAFF_CHANGED,
+}
 
 
 @admin.register(User)
@@ -39,6 +77,35 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     actions = ["soft_delete"]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            return
+        changed = [name for name in form.changed_data if name in _ACCESS_FIELDS]
+        if not changed:
+            return
+        if "is_active" in changed and obj.is_active:
+            changed.remove("is_active")  # reactivation: nothing to end
+        if changed:
+            services.user_access_changed(user=obj, reason=_ACCESS_FIELDS[changed[0]])
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            keep = request.session.session_key if request.user.pk == user.pk else None
+            services.user_password_changed(user=user, reset=True, keep_session_key=keep)
+        return response
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.user_hard_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            self.delete_model(request, user)
 
     @admin.action(description="Delete (anonymise) the selected accounts")
     def soft_delete(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -7,8 +7,9 @@ from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from accounts.revocation import revocation_key
 from accounts.selectors import user_get_cached
-from accounts.tokens import decode_access_token, revocation_key
+from accounts.tokens import access_token_current, decode_access_token
 
 
 class AccessToken:
@@ -48,6 +49,11 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
             )
         if user is None or not user.is_active:
             raise AuthenticationFailed("This account is not active.", code="invalid_token")
+        if not access_token_current(payload, user):
+            # Issued before a password change, deactivation, deletion or role change by staff.
+            raise AuthenticationFailed(
+                "The access token is invalid, expired or revoked.", code="invalid_token"
+            )
         return user, AccessToken(payload, session_key)
 
     def authenticate_header(self, request: Request) -> str:

@@ -5,18 +5,13 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-# Paths that stay reachable before onboarding is done.
-OPEN_PREFIXES = (
-    "/onboarding/",
-    "/accounts/",
-    "/api/",
-    "/_allauth/",
-    "/admin/",
-    "/static/",
-    "/media/",
-    "/artists/",  # public artist pages and search (read-only)
-)
-OPEN_PATHS = ("/",)
+from umbrella import domains
+
+# Paths that stay reachable before onboarding is done: the onboarding page, sign-in and
+# account pages, and what is not a page of any domain (the API has its own gate, admin is for
+# staff). Domain apps add their own open prefixes to the registry in umbrella/domains.py.
+OPEN_PREFIXES = ("/accounts/", "/_allauth/", "/api/", "/admin/", "/static/", "/media/")
+OPEN_PATHS = ("/", "/onboarding/")
 
 
 class OnboardingGateMiddleware:
@@ -25,7 +20,12 @@ class OnboardingGateMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # The path first: open paths (the API among them) never load the session's user.
-        if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES):
+        path = request.path
+        if (
+            path in OPEN_PATHS
+            or path.startswith(OPEN_PREFIXES)
+            or path.startswith(domains.open_prefixes())
+        ):
             return self.get_response(request)
         user = request.user
         if user.is_authenticated and not user.onboarding_complete and not user.is_staff:

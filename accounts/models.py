@@ -6,8 +6,12 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from umbrella.models import TimeStampedModel
+from umbrella.text import validate_single_line
+
+DISPLAY_NAME_MAX_LENGTH = 80
 
 
 class Role(models.TextChoices):
@@ -59,13 +63,18 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     """
 
     email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
+    display_name = models.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, blank=True, validators=[validate_single_line]
+    )
     role = models.CharField(max_length=10, choices=Role.choices, blank=True, default="")
     onboarding_complete = models.BooleanField(default=False)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Bumped when staff change the role, on deactivation and on deletion: part of the session auth
+    # hash and of every access token, so each sign-in issued before the bump stops working.
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -98,10 +107,64 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
 
+    def get_session_auth_hash(self) -> str:
+        """Django's check that a browser session (and an app's refresh) is still good.
+
+        Django hashes the password only; the token generation joins it, so a bump ends every
+        browser session and every refresh token of the user as a password change would.
+        """
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.token_generation}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def access_token_version(self) -> str:
+        """The ``ver`` claim of this user's access tokens (password and token generation)."""
+        return salted_hmac(
+            "accounts.User.access_token_version",
+            f"{self.password}:{self.token_generation}",
+            algorithm="sha256",
+        ).hexdigest()[:24]
+
     def save(self, *args: object, **kwargs: object) -> None:
         super().save(*args, **kwargs)  # type: ignore[arg-type]
         # Token-authenticated requests read users from the cache; drop the stale copy.
         cache.delete(user_cache_key(self.pk))
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        pk = self.pk
+        result = super().delete(*args, **kwargs)  # type: ignore[arg-type]
+        cache.delete(user_cache_key(pk))
+        return result
+
+
+class SessionEndReason(models.TextChoices):
+    SIGNED_OUT = "signed_out", "Signed out"
+    ENDED = "ended", "Ended from the device list"
+    TOKEN_REUSE = "token_reuse", "Ended: a used refresh token came back (possible theft)"
+    PASSWORD_CHANGED = "password_changed", "Ended: the password was changed"
+    PASSWORD_RESET = "password_reset", "Ended: the password was reset"
+    DEACTIVATED = "deactivated", "Ended: the account was deactivated"
+    DELETED = "deleted", "Ended: the account was deleted"
+    ROLE_CHANGED = "role_changed", "Ended: staff changed the account's role"
+    STAFF_CHANGED = "staff_changed", "Ended: staff changed the account's permissions"
+
+
+class EndedSession(TimeStampedModel):
+    """A device session that has ended, and why: the device list shows the recent ones."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ended_sessions")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=20, choices=SessionEndReason.choices)
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.get_reason_display()} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 def user_cache_key(pk: object) -> str:

@@ -6,7 +6,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.models import User, user_cache_key
+from accounts.models import EndedSession, User, user_cache_key
 
 
 def request_user(request: Any) -> User:
@@ -39,3 +39,8 @@ def device_sessions_for(*, user: User) -> list[UserSession]:
     """The user's signed-in devices, newest activity first (expired ones are purged)."""
     sessions = UserSession.objects.purge_and_list(user)
     return sorted(sessions, key=lambda s: s.last_seen_at, reverse=True)
+
+
+def ended_sessions_for(*, user: User, limit: int = 20) -> list[EndedSession]:
+    """The user's recently ended device sessions and why each ended, newest first."""
+    return list(EndedSession.objects.filter(user=user)[:limit])

@@ -1,5 +1,6 @@
 """Writes of the accounts app. Pages, API, admin and allauth adapters all call these."""
 
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -10,11 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.tokens import revoke_session_tokens
+from accounts.models import EndedSession, Role, SessionEndReason, User
+from accounts.revocation import session_end, user_sessions_end, user_token_generation_bump
+from accounts.role_locks import role_lock_reason
+from umbrella import text
 from umbrella.errors import ApplicationError, NotFoundError
 
+__all__ = ["session_end"]  # the primitive lives in accounts.revocation; doors call it from here
+
 PROFILE_FIELDS = ("display_name", "timezone")
+ENDED_SESSIONS_KEPT = timedelta(days=30)
 
 
 def _clean_and_save(user: User, fields: list[str]) -> None:
@@ -27,12 +33,22 @@ def _clean_and_save(user: User, fields: list[str]) -> None:
     user.save(update_fields=[*fields, "updated_at"])
 
 
+def _required(field: str, message: str) -> ApplicationError:
+    return ApplicationError(
+        "validation_error", message, details={field: ["This field is required."]}
+    )
+
+
 @transaction.atomic
 def user_update(*, user: User, data: dict[str, Any]) -> User:
     """Change the user's own profile fields (display name, time zone)."""
     fields = [name for name in PROFILE_FIELDS if name in data]
     for name in fields:
         value = data[name]
+        if name == "display_name" and isinstance(value, str):
+            value = text.single_line(value)
+            if not value:
+                raise _required("display_name", "A display name is required.")
         setattr(user, name, value.strip() if isinstance(value, str) else value)
     if fields:
         _clean_and_save(user, fields)
@@ -44,25 +60,23 @@ def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
     """First onboarding step for everyone: pick a role and a display name.
 
     A fan is onboarded after this step; artists and venues go on to their own wizard, whose last
-    step calls :func:`onboarding_complete`. The role cannot change once onboarding is complete.
+    step calls :func:`onboarding_complete`. The role cannot change once onboarding is complete,
+    nor once the role's own wizard has saved a step (see ``accounts.role_locks``): a half-built
+    artist profile is never left behind by a switch to another role.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     if role not in Role.values:
         raise ApplicationError(
             "invalid_role", "Choose artist, venue or fan.", details={"role": ["Invalid choice."]}
         )
-    if user.onboarding_complete and user.role != role:
-        raise ApplicationError(
-            "role_locked", "Your role is set once onboarding is complete.", status=409
-        )
+    if user.role and user.role != role:
+        reason = role_lock_reason(user)
+        if reason:
+            raise ApplicationError("role_locked", reason, details={"role": [reason]}, status=409)
     user.role = role
-    user.display_name = display_name.strip()
+    user.display_name = text.single_line(display_name)
     if not user.display_name:
-        raise ApplicationError(
-            "validation_error",
-            "A display name is required.",
-            details={"display_name": ["This field is required."]},
-        )
+        raise _required("display_name", "A display name is required.")
     fields = ["role", "display_name"]
     if role == Role.FAN:
         user.onboarding_complete = True
@@ -82,26 +96,49 @@ def onboarding_complete(*, user: User) -> User:
     return user
 
 
-def session_end(*, session_key: str) -> None:
-    """End one device session: its access tokens stop working at once, its refresh token too."""
-    revoke_session_tokens(session_key=session_key)
-    Session.objects.filter(session_key=session_key).delete()
-    UserSession.objects.filter(session_key=session_key).delete()
-
-
 def device_session_end(*, user: User, session_id: int) -> None:
     """End one of the user's own device sessions (404 for anybody else's)."""
     session = UserSession.objects.filter(pk=session_id, user=user).first()
     if session is None:
         raise NotFoundError("not_found", "No such session.")
-    session_end(session_key=session.session_key)
+    session_end(session_key=session.session_key, reason=SessionEndReason.ENDED)
+
+
+def user_password_changed(
+    *, user: User, reset: bool = False, keep_session_key: str | None = None
+) -> int:
+    """After a password change or reset: every other device session ends, with the reason.
+
+    The new password hash already fails every older access token (``ver`` claim), refresh
+    token and browser session (session auth hash); ending the sessions makes the device list
+    say so. ``keep_session_key`` is the session that made the change (kept signed in).
+    """
+    reason = SessionEndReason.PASSWORD_RESET if reset else SessionEndReason.PASSWORD_CHANGED
+    return user_sessions_end(user=user, reason=reason, keep_session_key=keep_session_key)
+
+
+@transaction.atomic
+def user_access_changed(*, user: User, reason: str) -> None:
+    """Staff deactivated the account or changed its role or permissions: sign it out everywhere.
+
+    Every access token, refresh token and browser session issued before stops working at once.
+    """
+    user_token_generation_bump(user=user)
+    user_sessions_end(user=user, reason=reason)
+
+
+@transaction.atomic
+def user_hard_delete(*, user: User) -> None:
+    """Remove the account row (staff only, from admin): its sign-ins end first."""
+    user_sessions_end(user=user, reason=SessionEndReason.DELETED)
+    user.delete()
 
 
 @transaction.atomic
 def user_soft_delete(*, user: User) -> None:
     """Anonymise the account and sign it out everywhere; content others depend on stays."""
-    for session in UserSession.objects.filter(user=user):
-        session_end(session_key=session.session_key)
+    user_token_generation_bump(user=user)
+    user_sessions_end(user=user, reason=SessionEndReason.DELETED)
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
     user.email = f"deleted-{user.pk}@deleted.invalid"
@@ -117,4 +154,5 @@ def sessions_purge_expired() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     live_keys = Session.objects.values("session_key")
     UserSession.objects.exclude(session_key__in=live_keys).delete()
+    EndedSession.objects.filter(created_at__lt=timezone.now() - ENDED_SESSIONS_KEPT).delete()
     return deleted

@@ -8,44 +8,32 @@
   holds a revocation entry per session until the longest-lived access token of it has expired.
 """
 
-import hashlib
 import time
 from typing import Any
 
-from allauth.headless import app_settings as headless_settings
 from allauth.headless.internal.sessionkit import lookup_session
 from allauth.headless.tokens.strategies.jwt import JWTTokenStrategy
 from allauth.headless.tokens.strategies.jwt import internal as jwt_internal
 from allauth.usersessions.models import UserSession
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import SessionEndReason, User
+from accounts.revocation import session_end
+from accounts.selectors import user_cache_put
+
 USED_REFRESH_TOKENS = "umbrella_used_refresh_tokens"
-
-
-def _session_digest(session_key: str) -> str:
-    return hashlib.sha256(session_key.encode()).hexdigest()[:40]
-
-
-def revocation_key(session_key: str) -> str:
-    return f"revoked:session:{_session_digest(session_key)}"
-
-
-def revoke_session_tokens(*, session_key: str) -> None:
-    """Make every access token issued for this session unusable from now on."""
-    cache.set(
-        revocation_key(session_key), 1, timeout=headless_settings.JWT_ACCESS_TOKEN_EXPIRES_IN + 5
-    )
 
 
 def decode_access_token(token: str) -> tuple[dict[str, Any], str] | None:
     """Return ``(payload, session_key)`` for a well-signed, unexpired access token, else ``None``.
 
     Signature, expiry and token type are checked by allauth. The caller checks revocation
-    (``revocation_key``) in the same cache round trip as it loads the user.
+    (``revocation.revocation_key``) in the same cache round trip as it loads the user, and the
+    ``ver`` claim against the user's current ``access_token_version``.
     """
     payload = jwt_internal.decode_token(token, "access")
     if payload is None:
@@ -56,17 +44,22 @@ def decode_access_token(token: str) -> tuple[dict[str, Any], str] | None:
     return payload, session_key
 
 
-class UmbrellaTokenStrategy(JWTTokenStrategy):
-    def create_access_token(self, request: HttpRequest) -> str | None:
-        from accounts.selectors import user_cache_put
+def access_token_current(payload: dict[str, Any], user: User) -> bool:
+    """Whether the token was issued since the user's last password change or generation bump."""
+    return payload.get("ver") == user.access_token_version()
 
+
+class UmbrellaTokenStrategy(JWTTokenStrategy):
+    def get_claims(self, user: AbstractBaseUser) -> dict[str, Any]:
+        assert isinstance(user, User)  # noqa: S101 (AUTH_USER_MODEL)
+        return {"ver": user.access_token_version()}
+
+    def create_access_token(self, request: HttpRequest) -> str | None:
         token = super().create_access_token(request)
         user_cache_put(request.user)  # the first API call with this token needs no query
         return token
 
     def refresh_token(self, refresh_token: str) -> tuple[str, str] | None:
-        from accounts.services import session_end
-
         payload = jwt_internal.decode_token(refresh_token, "refresh")
         if payload is None:
             return None
@@ -88,12 +81,13 @@ class UmbrellaTokenStrategy(JWTTokenStrategy):
             jti = payload["jti"]
             if jti in used:
                 # A rotated token came back: someone holds a copy. End the device session.
-                session_end(session_key=session_key)
+                session_end(session_key=session_key, reason=SessionEndReason.TOKEN_REUSE)
                 return None
             issued = jwt_internal.get_refresh_token_state(session)
             expires = issued.get(jti)
             if expires is None or expires <= now:
                 return None
+            # Checks the session auth hash: a password change or generation bump fails it here.
             user = jwt_internal.validate_token_user(payload, session)
             if user is None:
                 return None

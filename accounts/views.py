@@ -1,6 +1,5 @@
 """Account pages: onboarding (role choice), dashboard and profile settings."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +8,7 @@ from django.shortcuts import redirect, render
 from accounts import services
 from accounts.forms import OnboardingRoleForm, ProfileForm
 from accounts.selectors import request_user
+from umbrella import domains
 from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
 
@@ -18,8 +18,10 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if user.onboarding_complete:
         return redirect("dashboard")
-    if user.role in settings.ROLE_ONBOARDING_URLS and request.method == "GET":
-        return redirect(settings.ROLE_ONBOARDING_URLS[user.role])
+    # Artists and venues finish onboarding in their own domain's wizard (umbrella/domains.py).
+    role_onboarding = domains.onboarding_url_name(user.role)
+    if role_onboarding and request.method == "GET":
+        return redirect(role_onboarding)
     initial = {"role": user.role or None, "display_name": user.display_name}
     form = OnboardingRoleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -31,7 +33,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             if user.onboarding_complete:
                 messages.success(request, f"Welcome to Umbrella, {user.display_name}!")
                 return redirect("dashboard")
-            next_url = settings.ROLE_ONBOARDING_URLS.get(user.role)
+            next_url = domains.onboarding_url_name(user.role)
             if next_url:
                 return redirect(next_url)
             messages.info(request, "Role saved. The rest of your onboarding is on its way.")
@@ -41,7 +43,9 @@ def onboarding(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/dashboard.html")
+    # The domains' cards for this role come first; the account's own cards are in the template.
+    cards = domains.dashboard_cards(request_user(request).role)
+    return render(request, "accounts/dashboard.html", {"domain_cards": cards})
 
 
 @login_required

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.selectors import request_user
-from artists import services, storage
+from artists import services
 from artists.models import (
     ArtistProfile,
     MediaFile,
@@ -166,7 +166,7 @@ class MediaQuotaAdmin(admin.ModelAdmin):
     @admin.action(description="Recompute used bytes from storage")
     def reconcile(self, request: HttpRequest, queryset: QuerySet) -> None:
         for quota in queryset:
-            storage.quota_reconcile(artist_id=quota.artist_id)
+            services.quota_reconcile(artist_id=quota.artist_id)
         self.message_user(request, f"{queryset.count()} quota(s) recomputed.", messages.SUCCESS)
 
 

@@ -1,4 +1,8 @@
-"""Page forms. They collect typed input; the services validate and normalise it."""
+"""Page forms. They collect typed input; the services validate and normalise it.
+
+Limits are read from the model fields, so a page refuses what the API refuses (same numbers).
+``MediaFilterForm`` is also used by the API: one filter rule for both doors.
+"""
 
 from decimal import Decimal
 from typing import Any, cast
@@ -6,9 +10,19 @@ from typing import Any, cast
 from django import forms
 from django.db import models
 
-from artists.models import GENRES, ArtistProfile, MediaCategory, PerformanceType
+from artists.models import (
+    GENRES,
+    HANDLE_FIELDS,
+    LINK_HOSTS,
+    LINK_MAX_LENGTH,
+    ArtistProfile,
+    MediaCategory,
+    PerformanceType,
+    Track,
+)
+from umbrella.limits import value_bounds, word_list_limits
 
-LIST_FIELDS = ("secondary_genres", "influences")
+LIST_FIELDS = ("secondary_genres", "influences")  # typed as comma-separated text
 MONEY_FIELDS = ("base_rate_flat", "base_rate_hourly")
 
 
@@ -43,12 +57,22 @@ HELP = {
 }
 
 
-def _field_for(name: str) -> forms.Field:
-    model_field = cast(models.Field, ArtistProfile._meta.get_field(name))
+def _model_field(model: type[models.Model], name: str) -> models.Field:
+    return cast(models.Field, model._meta.get_field(name))
+
+
+def _field_for(name: str, model: type[models.Model] = ArtistProfile) -> forms.Field:
+    """A page field with the limits of the model field (the service enforces the same rule)."""
+    model_field = _model_field(model, name)
     label = LABELS.get(name) or str(model_field.verbose_name).capitalize()
-    if name in LIST_FIELDS:
+    if isinstance(model_field, models.JSONField) and name != "performance_types":
+        limits = word_list_limits(model_field)
         return forms.CharField(
-            label=label, required=False, help_text="Separate them with commas.", max_length=600
+            label=label,
+            required=False,
+            help_text=f"Separate them with commas (up to {limits.max_items}).",
+            # room for every entry at full length, with ", " between them
+            max_length=limits.max_items * (limits.max_length + 2),
         )
     if name == "performance_types":
         return forms.MultipleChoiceField(
@@ -58,18 +82,28 @@ def _field_for(name: str) -> forms.Field:
             required=False,
         )
     if name in MONEY_FIELDS:
+        low, high = value_bounds(model_field)
         return forms.DecimalField(
             label=f"{label} ($)",
             required=False,
-            min_value=Decimal(0),
-            max_digits=10,
+            min_value=Decimal(low or 0) / 100,
+            max_value=Decimal(high) / 100 if high is not None else None,
             decimal_places=2,
+        )
+    if isinstance(model_field, models.IntegerField):
+        low, high = value_bounds(model_field)
+        return forms.IntegerField(label=label, required=False, min_value=low, max_value=high)
+    if name in LINK_HOSTS or name in HANDLE_FIELDS:
+        # Typed as a link (or a handle's profile link): the service normalises it. Not a
+        # forms.URLField, which would add "http://" where the service adds "https://".
+        return forms.CharField(
+            label=label, required=False, max_length=LINK_MAX_LENGTH, help_text=HELP.get(name, "")
         )
     if name == "primary_genre":
         return forms.CharField(
             label="Primary genre",
             required=False,
-            max_length=50,
+            max_length=model_field.max_length,
             widget=forms.TextInput(attrs={"list": "genre-list"}),
         )
     field = model_field.formfield(required=False, label=label)
@@ -124,15 +158,29 @@ class ImageForm(forms.Form):
 
 
 class TrackForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = _field_for("title", Track)
     audio = forms.FileField(
         label="Audio file", help_text="MP3, WAV, FLAC, OGG or M4A, up to 500 MB."
     )
     cover_art = forms.ImageField(label="Cover art", required=False)
-    genre = forms.CharField(max_length=50, required=False)
-    release_year = forms.IntegerField(min_value=1900, max_value=2100, required=False)
-    spotify_url = forms.CharField(label="Spotify link", max_length=200, required=False)
-    apple_music_url = forms.CharField(label="Apple Music link", max_length=200, required=False)
+    genre = _field_for("genre", Track)
+    release_year = _field_for("release_year", Track)
+    spotify_url = _field_for("spotify_url", Track)
+    apple_music_url = _field_for("apple_music_url", Track)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = True
+
+
+class MediaFilterForm(forms.Form):
+    """The media list's filter, for the page and the API alike: an unknown category is refused
+    at both doors (400), never silently ignored."""
+
+    category = forms.ChoiceField(choices=MediaCategory.choices, required=False)
+
+    def category_or_none(self) -> str | None:
+        return self.cleaned_data.get("category") or None
 
 
 class MediaUploadForm(forms.Form):

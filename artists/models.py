@@ -5,10 +5,34 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
+from umbrella.limits import WordListValidator
+from umbrella.links import LinkValidator
 from umbrella.models import TimeStampedModel
+from umbrella.text import validate_free_text, validate_single_line
 
 GB = 1024**3
 DEFAULT_QUOTA_BYTES = 50 * GB
+
+# Value limits: each lives once, on the model field below, and every door reads it from there
+# (API serializers and page forms up front, the services' full_clean for everything).
+MAX_RATE_FLAT_CENTS = 100_000_000  # $1,000,000 a show
+MAX_RATE_HOURLY_CENTS = 10_000_000  # $100,000 an hour
+MAX_TRAVEL_RADIUS_MILES = 25_000
+MAX_ADVANCE_BOOKING_WEEKS = 104
+MAX_YEARS_PERFORMING = 100
+LIST_MAX_ITEMS = 10  # genres, influences
+LIST_ITEM_MAX_LENGTH = 50
+LINK_MAX_LENGTH = 200  # stored (normalised) links; what people type may be a handle's link too
+
+HANDLE_FIELDS = ("instagram_handle", "tiktok_handle")  # also typed as a profile link
+# Which hosts each link field accepts (a sub-domain of one of them is fine too).
+LINK_HOSTS: dict[str, tuple[str, ...]] = {
+    "website_url": (),
+    "youtube_url": ("youtube.com", "youtu.be"),
+    "spotify_url": ("spotify.com",),
+    "apple_music_url": ("music.apple.com", "itunes.apple.com"),
+    "soundcloud_url": ("soundcloud.com",),
+}
 
 
 class PerformanceType(models.TextChoices):
@@ -28,6 +52,16 @@ GENRES = [
 ]  # fmt: skip
 
 country_code = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter country code such as US or GB.")
+instagram_handle_format = RegexValidator(r"^[A-Za-z0-9._]{1,30}\Z", "Not a valid Instagram handle.")
+tiktok_handle_format = RegexValidator(r"^[A-Za-z0-9._]{2,24}\Z", "Not a valid TikTok handle.")
+NAME = [validate_single_line]  # names, titles and other one-line text
+FREE_TEXT = [validate_free_text]  # bio, story: newlines allowed
+
+
+def _link(field: str) -> "models.URLField":
+    return models.URLField(
+        max_length=LINK_MAX_LENGTH, blank=True, validators=[LinkValidator(LINK_HOSTS[field])]
+    )
 
 
 class ArtistProfileQuerySet(models.QuerySet["ArtistProfile"]):
@@ -48,44 +82,72 @@ class ArtistProfile(TimeStampedModel):
     )
 
     # step 1: identity
-    stage_name = models.CharField(max_length=100)
-    legal_name = models.CharField(max_length=150, blank=True)
-    pronouns = models.CharField(max_length=40, blank=True)
-    location_city = models.CharField(max_length=100, blank=True)
-    location_state = models.CharField(max_length=100, blank=True)
+    stage_name = models.CharField(max_length=100, validators=NAME)
+    legal_name = models.CharField(max_length=150, blank=True, validators=NAME)
+    pronouns = models.CharField(max_length=40, blank=True, validators=NAME)
+    location_city = models.CharField(max_length=100, blank=True, validators=NAME)
+    location_state = models.CharField(max_length=100, blank=True, validators=NAME)
     location_country = models.CharField(max_length=2, blank=True, validators=[country_code])
     # step 2: bio & story
-    tagline = models.CharField(max_length=160, blank=True)
-    bio = models.TextField(max_length=5000, blank=True)
-    story = models.TextField(max_length=10000, blank=True)
+    tagline = models.CharField(max_length=160, blank=True, validators=NAME)
+    bio = models.TextField(max_length=5000, blank=True, validators=FREE_TEXT)
+    story = models.TextField(max_length=10000, blank=True, validators=FREE_TEXT)
     # step 3: creative profile
-    primary_genre = models.CharField(max_length=50, blank=True)
-    secondary_genres = models.JSONField(default=list, blank=True)
-    influences = models.JSONField(default=list, blank=True)
-    performance_types = models.JSONField(default=list, blank=True)
-    equipment = models.TextField(max_length=2000, blank=True)
+    primary_genre = models.CharField(max_length=LIST_ITEM_MAX_LENGTH, blank=True, validators=NAME)
+    secondary_genres = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[WordListValidator(max_items=LIST_MAX_ITEMS, max_length=LIST_ITEM_MAX_LENGTH)],
+    )
+    influences = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[WordListValidator(max_items=LIST_MAX_ITEMS, max_length=LIST_ITEM_MAX_LENGTH)],
+    )
+    performance_types = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[
+            WordListValidator(
+                max_items=len(PerformanceType),
+                max_length=max(len(v) for v in PerformanceType.values),
+                choices=tuple(PerformanceType.values),
+            )
+        ],
+    )
+    equipment = models.TextField(max_length=2000, blank=True, validators=FREE_TEXT)
     # step 4: rates & availability (money in integer cents)
-    base_rate_flat = models.PositiveIntegerField(null=True, blank=True)
-    base_rate_hourly = models.PositiveIntegerField(null=True, blank=True)
+    base_rate_flat = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_RATE_FLAT_CENTS)]
+    )
+    base_rate_hourly = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_RATE_HOURLY_CENTS)]
+    )
     rates_negotiable = models.BooleanField(default=False)
-    travel_radius_miles = models.PositiveSmallIntegerField(null=True, blank=True)
+    travel_radius_miles = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_TRAVEL_RADIUS_MILES)]
+    )
     available_weekdays = models.BooleanField(default=False)
     available_weekends = models.BooleanField(default=False)
-    advance_booking_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    advance_booking_weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_ADVANCE_BOOKING_WEEKS)]
+    )
     # step 5: quick questions
     years_performing = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(100)]
+        null=True, blank=True, validators=[MaxValueValidator(MAX_YEARS_PERFORMING)]
     )
-    biggest_gig = models.CharField(max_length=300, blank=True)
-    dream_collaboration = models.CharField(max_length=300, blank=True)
+    biggest_gig = models.CharField(max_length=300, blank=True, validators=NAME)
+    dream_collaboration = models.CharField(max_length=300, blank=True, validators=NAME)
     # social & portfolio
-    website_url = models.URLField(blank=True)
-    instagram_handle = models.CharField(max_length=30, blank=True)
-    tiktok_handle = models.CharField(max_length=24, blank=True)
-    youtube_url = models.URLField(blank=True)
-    spotify_url = models.URLField(blank=True)
-    apple_music_url = models.URLField(blank=True)
-    soundcloud_url = models.URLField(blank=True)
+    website_url = _link("website_url")
+    instagram_handle = models.CharField(
+        max_length=30, blank=True, validators=[instagram_handle_format]
+    )
+    tiktok_handle = models.CharField(max_length=24, blank=True, validators=[tiktok_handle_format])
+    youtube_url = _link("youtube_url")
+    spotify_url = _link("spotify_url")
+    apple_music_url = _link("apple_music_url")
+    soundcloud_url = _link("soundcloud_url")
     # verification & metadata
     verified = models.BooleanField(default=False)
     avatar = models.ImageField(upload_to="artists/avatars/", blank=True)
@@ -145,17 +207,17 @@ class VerificationNote(TimeStampedModel):
 
 class Track(TimeStampedModel):
     artist = models.ForeignKey(ArtistProfile, on_delete=models.CASCADE, related_name="tracks")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=NAME)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     audio = models.FileField(upload_to="artists/tracks/")
     audio_size_bytes = models.PositiveBigIntegerField(default=0)
     cover_art = models.ImageField(upload_to="artists/covers/", blank=True)
-    genre = models.CharField(max_length=50, blank=True)
+    genre = models.CharField(max_length=LIST_ITEM_MAX_LENGTH, blank=True, validators=NAME)
     release_year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
-    spotify_url = models.URLField(blank=True)
-    apple_music_url = models.URLField(blank=True)
+    spotify_url = _link("spotify_url")
+    apple_music_url = _link("apple_music_url")
     display_order = models.PositiveIntegerField(default=0)
     plays = models.PositiveBigIntegerField(default=0)
 

@@ -1,75 +1,76 @@
-"""Turning what people type into clean values: handles, links and lists.
+"""Turning what people type into clean values: names, free text, handles, links and lists.
 
 Each function returns the clean value or raises ``ValueError`` with a message for the person.
+The services call :func:`profile_value` and :func:`track_value` for every field they set, so the
+API, the pages and admin (through the services) store the same value for the same input. Which
+fields are names, free text, links or lists is read from the model fields' validators: the model
+is the one place a field's rule is written.
 """
 
-import re
 from collections.abc import Iterable
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator
+from django.db import models
 
-_INSTAGRAM = re.compile(r"^[A-Za-z0-9._]{1,30}$")
-_TIKTOK = re.compile(r"^[A-Za-z0-9._]{2,24}$")
+from artists.models import (
+    FREE_TEXT,
+    LINK_HOSTS,
+    NAME,
+    ArtistProfile,
+    PerformanceType,
+    Track,
+    instagram_handle_format,
+    tiktok_handle_format,
+)
+from umbrella import links, text
+from umbrella.limits import WordListValidator, word_list_limits
 
-# Which hosts each link field accepts (a sub-domain of one of them is fine too).
-LINK_HOSTS: dict[str, tuple[str, ...]] = {
-    "youtube_url": ("youtube.com", "youtu.be"),
-    "spotify_url": ("spotify.com",),
-    "apple_music_url": ("music.apple.com", "itunes.apple.com"),
-    "soundcloud_url": ("soundcloud.com",),
-}
+LOWER_CASE_FIELDS = frozenset({"primary_genre", "secondary_genres", "performance_types"})
 
 
-def _handle(value: str, *, site: str, pattern: re.Pattern[str], label: str) -> str:
-    value = value.strip()
+def _handle(value: str, *, site: str, pattern: RegexValidator, label: str) -> str:
+    value = text.single_line(value)
     if not value:
         return ""
     if site in value.lower():
         path = urlsplit(value if "://" in value else f"https://{value}").path
         value = next((part for part in path.split("/") if part), "")
     value = value.lstrip("@")
-    if not pattern.match(value):
-        raise ValueError(f"“{value}” is not a valid {label} handle.")
+    try:
+        pattern(value)
+    except ValidationError as error:
+        raise ValueError(f"“{value}” is not a valid {label} handle.") from error
     return value
 
 
 def instagram_handle(value: str) -> str:
     """``@name``, ``name`` and ``https://instagram.com/name/`` all become ``name``."""
-    return _handle(value, site="instagram.com", pattern=_INSTAGRAM, label="Instagram")
+    return _handle(value, site="instagram.com", pattern=instagram_handle_format, label="Instagram")
 
 
 def tiktok_handle(value: str) -> str:
     """``@name`` and ``https://www.tiktok.com/@name`` become ``name``."""
-    return _handle(value, site="tiktok.com", pattern=_TIKTOK, label="TikTok")
+    return _handle(value, site="tiktok.com", pattern=tiktok_handle_format, label="TikTok")
 
 
 def url(value: str, *, field: str | None = None) -> str:
-    """Add a missing ``https://``, lower-case the host and check it belongs to the right site."""
-    value = value.strip()
-    if not value:
-        return ""
-    if "://" not in value:
-        value = f"https://{value}"
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https"):
-        raise ValueError("Only http and https links are allowed.")
-    host = (parts.hostname or "").lower()
-    normalised = urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, parts.query, ""))
-    try:
-        URLValidator(schemes=["http", "https"])(normalised)
-    except ValidationError as error:
-        raise ValueError("Enter a valid link.") from error
-    allowed = LINK_HOSTS.get(field or "")
-    if allowed and not any(host == h or host.endswith(f".{h}") for h in allowed):
-        raise ValueError(f"This should be a link to {' or '.join(allowed)}.")
-    return normalised
+    """A link as a browser reads it (WHATWG), on one of the field's allowed hosts if it has some.
+
+    ``novareyes.com/tour`` becomes ``https://novareyes.com/tour``; see :mod:`umbrella.links` for
+    what is refused.
+    """
+    return links.normalise(value, hosts=LINK_HOSTS.get(field or "", ()))
 
 
 def text_list(
-    value: Any, *, max_items: int = 10, max_length: int = 50, lower: bool = False
+    value: Any,
+    *,
+    max_items: int,
+    max_length: int,
+    lower: bool = False,
 ) -> list[str]:
     """A list from a list or a comma-separated string: trimmed, without blanks or repeats."""
     if value is None or value == "":
@@ -82,15 +83,71 @@ def text_list(
     for item in items:
         if not isinstance(item, str):
             raise ValueError("Each entry must be text.")
-        text = " ".join(item.split())
+        clean = text.single_line(item)
         if lower:
-            text = text.lower()
-        if not text or text.lower() in seen:
+            clean = clean.lower()
+        if not clean or clean.lower() in seen:
             continue
-        if len(text) > max_length:
-            raise ValueError(f"“{text[:20]}…” is longer than {max_length} characters.")
-        seen.add(text.lower())
-        result.append(text)
+        if len(clean) > max_length:
+            raise ValueError(f"“{clean[:20]}…” is longer than {max_length} characters.")
+        seen.add(clean.lower())
+        result.append(clean)
     if len(result) > max_items:
         raise ValueError(f"At most {max_items} entries.")
     return result
+
+
+def _kind(field: models.Field) -> str:
+    if field.name in LINK_HOSTS and isinstance(field, models.URLField):
+        return "link"
+    if any(isinstance(v, WordListValidator) for v in field.validators):
+        return "list"
+    if any(v in field.validators for v in NAME):
+        return "name"
+    if any(v in field.validators for v in FREE_TEXT):
+        return "free_text"
+    return "other"
+
+
+def _field_value(model: type[models.Model], name: str, value: Any) -> Any:
+    field = cast(models.Field, model._meta.get_field(name))
+    kind = _kind(field)
+    if kind == "link":
+        return url(value or "", field=name)
+    if kind == "list":
+        limits = word_list_limits(field)
+        items = text_list(
+            value,
+            max_items=limits.max_items,
+            max_length=limits.max_length,
+            lower=name in LOWER_CASE_FIELDS,
+        )
+        if name == "performance_types" and (
+            unknown := [i for i in items if i not in PerformanceType.values]
+        ):
+            raise ValueError(f"Unknown performance type: {', '.join(unknown)}.")
+        return items
+    if not isinstance(value, str):
+        return value
+    if kind == "name":
+        clean = text.single_line(value)
+        return clean.lower() if name in LOWER_CASE_FIELDS else clean
+    if kind == "free_text":
+        return text.free_text(value)
+    return value.strip()
+
+
+def profile_value(name: str, value: Any) -> Any:
+    """One artist-profile field's clean value (``ValueError`` with a message if it has none)."""
+    if name == "instagram_handle":
+        return instagram_handle(value or "")
+    if name == "tiktok_handle":
+        return tiktok_handle(value or "")
+    if name == "location_country":
+        return text.single_line(value or "").upper()
+    return _field_value(ArtistProfile, name, value)
+
+
+def track_value(name: str, value: Any) -> Any:
+    """One track field's clean value (``ValueError`` with a message if it has none)."""
+    return _field_value(Track, name, value)

@@ -8,11 +8,12 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from artists import steps
 from artists.filters import ArtistFilter
 from artists.models import ArtistProfile, MediaFile, MediaQuota, MediaStatus, ProfileView, Track
 from umbrella.api import iso_timestamp
+from umbrella.errors import ApplicationError, NotFoundError
 
 CARD_FIELDS = (
     "id",
@@ -86,6 +87,24 @@ def artist_public(*, slug: str) -> ArtistProfile | None:
 
 def artist_of(*, user: User) -> ArtistProfile | None:
     return ArtistProfile.objects.filter(user=user).first()
+
+
+def artist_require(*, user: User) -> None:
+    """Only artist accounts have an artist profile: anyone else gets 403 ``not_an_artist``."""
+    if user.role != Role.ARTIST:
+        raise ApplicationError(
+            "not_an_artist", "Only artist accounts have an artist profile.", status=403
+        )
+
+
+def artist_own(*, user: User) -> ArtistProfile:
+    """The user's own artist profile, for acting on it: 403 ``not_an_artist`` for other roles,
+    404 if the artist has not started onboarding."""
+    artist_require(user=user)
+    profile = artist_of(user=user)
+    if profile is None:
+        raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
+    return profile
 
 
 def tracks_of(*, artist: ArtistProfile) -> QuerySet[Track]:

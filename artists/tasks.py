@@ -1,13 +1,13 @@
 from celery import shared_task
 
-from artists import storage
+from artists import services
 from artists.models import MediaQuota
 
 
 @shared_task(name="artists.reconcile_quota")
 def reconcile_quota_task(*, artist_id: int) -> None:
     if MediaQuota.objects.filter(artist_id=artist_id).exists():
-        storage.quota_reconcile(artist_id=artist_id)
+        services.quota_reconcile(artist_id=artist_id)
 
 
 @shared_task(name="artists.reconcile_all_quotas")

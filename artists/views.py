@@ -1,12 +1,12 @@
 """Artist pages: onboarding wizard, studio (dashboard, profile, tracks, media), public profile
-and search. Every change goes through artists.services / artists.storage."""
+and search. Every change goes through artists.services."""
 
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +15,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import request_user
-from artists import selectors, services, steps, storage
-from artists.forms import ImageForm, MediaUploadForm, ProfileFieldsForm, TrackForm
-from artists.models import GENRES, ArtistProfile, MediaCategory, MediaFile, PerformanceType
+from artists import filetypes, selectors, services, steps
+from artists.downloads import download_response
+from artists.forms import (
+    ImageForm,
+    MediaFilterForm,
+    MediaUploadForm,
+    ProfileFieldsForm,
+    TrackForm,
+)
+from artists.models import GENRES, ArtistProfile, MediaCategory, PerformanceType
 from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
 
@@ -190,7 +197,7 @@ def tracks(request: HttpRequest) -> HttpResponse:
         checking = "audio"
         try:
             # The audio first, so that a refused file is named next to the right field.
-            storage.check_upload(audio, category=MediaCategory.MUSIC)
+            filetypes.check_upload(audio, category=MediaCategory.MUSIC)
             checking = "cover_art" if cover is not None else "audio"
             services.track_create(
                 user=request_user(request), audio=audio, cover_art=cover, data=data
@@ -246,7 +253,7 @@ def media(request: HttpRequest) -> HttpResponse:
     form = MediaUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            uploaded = storage.media_upload(
+            uploaded = services.media_upload(
                 user=request_user(request),
                 category=form.cleaned_data["category"],
                 upload=form.cleaned_data["file"],
@@ -256,9 +263,12 @@ def media(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"“{uploaded.filename}” uploaded.")
             return redirect("artist-media")
-    category = request.GET.get("category") or None
-    if category not in MediaCategory.values:
-        category = None
+    status = 200
+    filter_form = MediaFilterForm(request.GET)
+    if not filter_form.is_valid():  # the same answer as the API: refused, not ignored
+        messages.error(request, f"Unknown category: {request.GET.get('category')}.")
+        status = 400
+    category = filter_form.category_or_none() if status == 200 else None
     files = Paginator(selectors.media_of(artist=profile, category=category), 25)
     context = {
         "form": form,
@@ -267,14 +277,14 @@ def media(request: HttpRequest) -> HttpResponse:
         "categories": MediaCategory.choices,
         "quota": selectors.quota_of(artist=profile),
     }
-    return render(request, "artists/media.html", context)
+    return render(request, "artists/media.html", context, status=status)
 
 
 @login_required
 @require_POST
 def media_delete(request: HttpRequest, media_id: int) -> HttpResponse:
     try:
-        storage.media_delete(user=request_user(request), media_id=media_id)
+        services.media_delete(user=request_user(request), media_id=media_id)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -285,22 +295,10 @@ def media_delete(request: HttpRequest, media_id: int) -> HttpResponse:
 @login_required
 def media_download(request: HttpRequest, media_id: int) -> HttpResponseBase:
     try:
-        item = storage.media_get_for_download(user=request_user(request), media_id=media_id)
+        item = services.media_get_for_download(user=request_user(request), media_id=media_id)
     except ApplicationError as error:
         raise Http404 from error
     return download_response(item)
-
-
-def download_response(media: MediaFile) -> HttpResponseBase:
-    """The file as an attachment: streamed from local storage, or a redirect to the bucket."""
-    if storage.direct_uploads_enabled():
-        return HttpResponseRedirect(storage.download_url(media))
-    return FileResponse(
-        media.file.open("rb"),
-        as_attachment=True,
-        filename=media.filename,
-        content_type=media.mime_type,
-    )
 
 
 # --- public ---------------------------------------------------------------------------------

@@ -169,8 +169,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # Demo data, lowest app first (``manage.py seed_demo``).
 DEMO_SEEDERS = ["accounts.demo", "artists.demo"]
 
-# Where each role's own onboarding continues after choosing the role (URL names).
-ROLE_ONBOARDING_URLS = {"artist": "artist-onboarding"}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "landing"

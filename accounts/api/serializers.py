@@ -3,7 +3,7 @@ from typing import Any
 from allauth.usersessions.models import UserSession
 from rest_framework import serializers
 
-from accounts.models import Role, User
+from accounts.models import DISPLAY_NAME_MAX_LENGTH, EndedSession, Role, User
 from umbrella.api import iso_timestamp
 
 
@@ -44,13 +44,15 @@ def me_data(user: User) -> dict[str, Any]:
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
-    display_name = serializers.CharField(max_length=80, required=False, allow_blank=False)
+    display_name = serializers.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=False
+    )
     timezone = serializers.CharField(max_length=64, required=False)
 
 
 class RoleInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
-    display_name = serializers.CharField(max_length=80)
+    display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX_LENGTH)
 
 
 class DeviceSessionOutputSerializer(serializers.ModelSerializer):
@@ -70,3 +72,13 @@ class AuthSessionOutputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=["access_token", "session"])
     user = MeOutputSerializer()
     expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class EndedSessionOutputSerializer(serializers.ModelSerializer):
+    ended_at = serializers.DateTimeField(source="created_at", read_only=True)
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+
+    class Meta:
+        model = EndedSession
+        fields = ["id", "ip", "user_agent", "started_at", "ended_at", "reason", "reason_display"]
+        read_only_fields = fields

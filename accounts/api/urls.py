@@ -9,6 +9,11 @@ urlpatterns = [
     path("auth/logout", views.LogoutApi.as_view(), name="api-auth-logout"),
     path("auth/sessions", views.DeviceSessionListApi.as_view(), name="api-auth-sessions"),
     path(
+        "auth/sessions/ended",
+        views.EndedSessionListApi.as_view(),
+        name="api-auth-sessions-ended",
+    ),
+    path(
         "auth/sessions/<int:session_id>",
         views.DeviceSessionEndApi.as_view(),
         name="api-auth-session-end",

@@ -12,6 +12,7 @@ from accounts import selectors, services
 from accounts.api.serializers import (
     AuthSessionOutputSerializer,
     DeviceSessionOutputSerializer,
+    EndedSessionOutputSerializer,
     MeOutputSerializer,
     MeUpdateInputSerializer,
     RoleInputSerializer,
@@ -130,6 +131,19 @@ class DeviceSessionListApi(APIView):
         sessions = selectors.device_sessions_for(user=selectors.request_user(request))
         context = {"current_session_key": _current_session_key(request)}
         return Response(DeviceSessionOutputSerializer(sessions, many=True, context=context).data)
+
+
+class EndedSessionListApi(APIView):
+    @extend_schema(
+        operation_id="auth_sessions_ended",
+        responses=EndedSessionOutputSerializer(many=True),
+        description="Recently ended device sessions (30 days, newest 20) and why each ended: "
+        "signed out, ended from the list, password changed or reset, account deactivated, "
+        "role changed by staff, or a reused refresh token.",
+    )
+    def get(self, request: Request) -> Response:
+        ended = selectors.ended_sessions_for(user=selectors.request_user(request))
+        return Response(EndedSessionOutputSerializer(ended, many=True).data)
 
 
 class DeviceSessionEndApi(APIView):

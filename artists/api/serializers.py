@@ -1,11 +1,15 @@
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.storage import default_storage
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from artists import selectors
 from artists.models import (
+    HANDLE_FIELDS,
+    LINK_HOSTS,
+    LINK_MAX_LENGTH,
     ArtistProfile,
     MediaCategory,
     MediaFile,
@@ -13,62 +17,91 @@ from artists.models import (
     PerformanceType,
     Track,
 )
+from umbrella.limits import value_bounds, word_list_limits
 
 
 def _file_url(field: Any) -> str | None:
     return default_storage.url(field.name) if field else None
 
 
-class ProfileInputSerializer(serializers.Serializer):
-    """Every editable field, all optional: a step or a PATCH sends the ones it changes."""
+def _model_field(model: type[models.Model], name: str) -> models.Field:
+    return cast(models.Field, model._meta.get_field(name))
 
-    stage_name = serializers.CharField(max_length=100, required=False)
-    legal_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    pronouns = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    location_city = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    location_state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    location_country = serializers.CharField(max_length=2, required=False, allow_blank=True)
-    tagline = serializers.CharField(max_length=160, required=False, allow_blank=True)
-    bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    story = serializers.CharField(max_length=10000, required=False, allow_blank=True)
-    primary_genre = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    secondary_genres = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=10, required=False
-    )
-    influences = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=10, required=False
-    )
-    performance_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=PerformanceType.choices), max_length=7, required=False
-    )
-    equipment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    base_rate_flat = serializers.IntegerField(
-        min_value=0, max_value=100_000_000, required=False, allow_null=True
-    )
-    base_rate_hourly = serializers.IntegerField(
-        min_value=0, max_value=10_000_000, required=False, allow_null=True
-    )
-    rates_negotiable = serializers.BooleanField(required=False)
-    travel_radius_miles = serializers.IntegerField(
-        min_value=0, max_value=25_000, required=False, allow_null=True
-    )
-    available_weekdays = serializers.BooleanField(required=False)
-    available_weekends = serializers.BooleanField(required=False)
-    advance_booking_weeks = serializers.IntegerField(
-        min_value=0, max_value=104, required=False, allow_null=True
-    )
-    years_performing = serializers.IntegerField(
-        min_value=0, max_value=100, required=False, allow_null=True
-    )
-    biggest_gig = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    dream_collaboration = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    website_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    instagram_handle = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    tiktok_handle = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    youtube_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    spotify_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    apple_music_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    soundcloud_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+def _input_field(model: type[models.Model], name: str) -> serializers.Field:
+    """An optional input field with the limits the model field's validators set.
+
+    The model field is the rule (the service's ``full_clean`` enforces it); this only refuses
+    the same values up front and documents the limits in the schema.
+    """
+    field = _model_field(model, name)
+    if isinstance(field, models.BooleanField):
+        return serializers.BooleanField(required=False)
+    if isinstance(field, models.IntegerField):
+        low, high = value_bounds(field)
+        return serializers.IntegerField(
+            min_value=low, max_value=high, required=False, allow_null=field.null
+        )
+    if isinstance(field, models.JSONField):
+        limits = word_list_limits(field)
+        child: serializers.Field = (
+            serializers.ChoiceField(choices=list(limits.choices))
+            if limits.choices is not None
+            else serializers.CharField(max_length=limits.max_length)
+        )
+        return serializers.ListField(child=child, max_length=limits.max_items, required=False)
+    # Links and handles may be typed as a profile link: the service turns them into the stored
+    # form (a normalised link, a bare handle), so the input limit is a link's length.
+    typed_as_link = name in LINK_HOSTS or name in HANDLE_FIELDS
+    max_length = LINK_MAX_LENGTH if typed_as_link else field.max_length
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=field.blank)
+
+
+def _profile(name: str) -> Any:
+    return _input_field(ArtistProfile, name)
+
+
+def _track(name: str) -> Any:
+    return _input_field(Track, name)
+
+
+class ProfileInputSerializer(serializers.Serializer):
+    """Every editable field, all optional: a step or a PATCH sends the ones it changes.
+
+    Limits come from the model fields (see ``_input_field``).
+    """
+
+    stage_name = _profile("stage_name")
+    legal_name = _profile("legal_name")
+    pronouns = _profile("pronouns")
+    location_city = _profile("location_city")
+    location_state = _profile("location_state")
+    location_country = _profile("location_country")
+    tagline = _profile("tagline")
+    bio = _profile("bio")
+    story = _profile("story")
+    primary_genre = _profile("primary_genre")
+    secondary_genres = _profile("secondary_genres")
+    influences = _profile("influences")
+    performance_types = _profile("performance_types")
+    equipment = _profile("equipment")
+    base_rate_flat = _profile("base_rate_flat")
+    base_rate_hourly = _profile("base_rate_hourly")
+    rates_negotiable = _profile("rates_negotiable")
+    travel_radius_miles = _profile("travel_radius_miles")
+    available_weekdays = _profile("available_weekdays")
+    available_weekends = _profile("available_weekends")
+    advance_booking_weeks = _profile("advance_booking_weeks")
+    years_performing = _profile("years_performing")
+    biggest_gig = _profile("biggest_gig")
+    dream_collaboration = _profile("dream_collaboration")
+    website_url = _profile("website_url")
+    instagram_handle = _profile("instagram_handle")
+    tiktok_handle = _profile("tiktok_handle")
+    youtube_url = _profile("youtube_url")
+    spotify_url = _profile("spotify_url")
+    apple_music_url = _profile("apple_music_url")
+    soundcloud_url = _profile("soundcloud_url")
 
 
 PUBLIC_FIELDS = [
@@ -258,17 +291,15 @@ class TrackSerializer(serializers.ModelSerializer):
 
 
 class TrackFieldsSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    genre = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    release_year = serializers.IntegerField(
-        min_value=1900, max_value=2100, required=False, allow_null=True
-    )
-    spotify_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    apple_music_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title = _track("title")
+    genre = _track("genre")
+    release_year = _track("release_year")
+    spotify_url = _track("spotify_url")
+    apple_music_url = _track("apple_music_url")
 
 
 class TrackCreateSerializer(TrackFieldsSerializer):
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=_model_field(Track, "title").max_length)
     audio = serializers.FileField()
     cover_art = serializers.ImageField(required=False)
 

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import request_user
-from artists import selectors, services, storage
+from artists import selectors, services
 from artists.api.serializers import (
     PUBLIC_FIELDS,
     ArtistCardSerializer,
@@ -38,9 +38,10 @@ from artists.api.serializers import (
     TrackMoveSerializer,
     TrackSerializer,
 )
+from artists.downloads import download_response
 from artists.filters import ArtistFilter
+from artists.forms import MediaFilterForm
 from artists.models import ArtistProfile, MediaCategory
-from artists.views import download_response
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
@@ -75,12 +76,7 @@ FILE_ERRORS = (
 
 
 def _own_profile(request: Request) -> ArtistProfile:
-    user = request_user(request)
-    services.artist_require(user=user)  # 403 not_an_artist, as the writes answer
-    profile = selectors.artist_of(user=user)
-    if profile is None:
-        raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
-    return profile
+    return selectors.artist_own(user=request_user(request))
 
 
 def _client_ip(request: Request) -> str | None:
@@ -482,10 +478,12 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         extensions=raises(*OWN),
     )
     def get(self, request: Request) -> Response:
-        category = request.query_params.get("category") or None
-        if category and category not in MediaCategory.values:
-            raise ValidationError({"category": ["Invalid choice."]})
-        files = selectors.media_of(artist=_own_profile(request), category=category)
+        filter_form = MediaFilterForm(request.query_params)
+        if not filter_form.is_valid():  # the page refuses it too
+            raise ValidationError({f: [str(m) for m in e] for f, e in filter_form.errors.items()})
+        files = selectors.media_of(
+            artist=_own_profile(request), category=filter_form.category_or_none()
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(files, request, view=self)
         return paginator.get_paginated_response(MediaFileSerializer(page, many=True).data)
@@ -503,7 +501,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         serializer = MediaUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        media = storage.media_upload(
+        media = services.media_upload(
             user=request_user(request), category=data["category"], upload=data["file"]
         )
         return Response(MediaFileSerializer(media).data, status=status.HTTP_201_CREATED)
@@ -517,7 +515,7 @@ class MyMediaFileApi(ArtistOwnApiMixin, APIView):
         responses={204: OpenApiResponse(description="Deleted; its bytes are freed.")},
     )
     def delete(self, request: Request, media_id: int) -> Response:
-        storage.media_delete(user=request_user(request), media_id=media_id)
+        services.media_delete(user=request_user(request), media_id=media_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -533,7 +531,7 @@ class MyMediaDownloadApi(ArtistOwnApiMixin, APIView):
         },
     )
     def get(self, request: Request, media_id: int) -> Any:  # a file or a redirect
-        media = storage.media_get_for_download(user=request_user(request), media_id=media_id)
+        media = services.media_get_for_download(user=request_user(request), media_id=media_id)
         return download_response(media)
 
 
@@ -556,7 +554,7 @@ class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
     def post(self, request: Request) -> Response:
         serializer = DirectUploadStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        media, upload = storage.media_upload_start(
+        media, upload = services.media_upload_start(
             user=request_user(request), **serializer.validated_data
         )
         body = {
@@ -582,5 +580,5 @@ class DirectUploadConfirmApi(ArtistOwnApiMixin, APIView):
         description="Check the object in the bucket (real size, type from its bytes).",
     )
     def post(self, request: Request, media_id: int) -> Response:
-        media = storage.media_upload_confirm(user=request_user(request), media_id=media_id)
+        media = services.media_upload_confirm(user=request_user(request), media_id=media_id)
         return Response(MediaFileSerializer(media).data)

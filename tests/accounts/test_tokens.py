@@ -91,12 +91,19 @@ def test_reusing_a_rotated_refresh_token_ends_the_device_session(api_client, use
 def test_reuse_ends_only_that_device(api_client, user):
     phone = app_login(api_client, user.email)
     laptop = app_login(APIClient(), user.email)
-    refresh(api_client, phone["refresh_token"])
+    rotated = refresh(api_client, phone["refresh_token"]).json()["data"]
 
-    refresh(api_client, phone["refresh_token"])  # replay on the phone's session
+    replay = refresh(api_client, phone["refresh_token"])  # replay on the phone's session
 
+    assert replay.status_code in (400, 401)
+    assert "access_token" not in replay.content.decode()
+    # the phone's session is over: its newest tokens are refused too
+    assert api_client.get(ME, **bearer(rotated["access_token"])).status_code == 401
+    assert refresh(api_client, rotated["refresh_token"]).status_code in (400, 401)
+    # the laptop's session is untouched
     assert api_client.get(ME, **bearer(laptop["access_token"])).status_code == 200
     assert refresh(api_client, laptop["refresh_token"]).status_code == 200
+    assert UserSession.objects.filter(user=user).count() == 1
 
 
 def test_access_token_refused_immediately_after_logout(api_client, tokens):

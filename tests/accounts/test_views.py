@@ -3,10 +3,14 @@
 import re
 
 import pytest
+from allauth.usersessions.models import UserSession
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from accounts.models import User
+from tests.accounts.conftest import app_login, bearer
 from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,13 +123,27 @@ def test_settings_page_rejects_unknown_timezone(client):
     assert user.timezone == "UTC"
 
 
-def test_device_sessions_page_lists_and_ends_sessions(client):
+def test_device_sessions_page_lists_and_ends_sessions():
     user = UserFactory()
+    phone = app_login(APIClient(HTTP_USER_AGENT="UmbrellaPhone/1.0"), user.email)
+    client = Client(HTTP_USER_AGENT="DesktopBrowser/2.0")
     client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    browser_key = client.session.session_key
 
     html = client.get(reverse("usersessions_list")).content.decode()
 
     assert "127.0.0.1" in html
+    assert "UmbrellaPhone/1.0" in html and "DesktopBrowser/2.0" in html
+
+    # "sign out other sessions": the phone's session ends, this browser stays signed in
+    response = client.post(reverse("usersessions_list"))
+
+    assert response.status_code == 302
+    remaining = UserSession.objects.filter(user=user)
+    assert [s.session_key for s in remaining] == [browser_key]
+    assert APIClient().get("/api/v1/me", **bearer(phone["access_token"])).status_code == 401
+    html = client.get(reverse("usersessions_list")).content.decode()
+    assert "UmbrellaPhone/1.0" not in html and "DesktopBrowser/2.0" in html
 
 
 def test_security_headers(client):

@@ -25,8 +25,9 @@ from django.core.files.storage import default_storage
 from moto.server import ThreadedMotoServer
 from rest_framework.test import APIClient
 
-from artists import storage
+from artists import services
 from artists.demo import tone_wav
+from artists.integrations import s3
 from artists.models import ArtistProfile, MediaFile, MediaQuota, MediaStatus
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.artists.factories import PNG_1PX, ArtistProfileFactory
@@ -94,7 +95,7 @@ def s3_storage(settings: Any, moto_endpoint: str, bucket: str) -> Any:
         },
     }
     assert getattr(default_storage, "bucket_name", None) == bucket
-    assert storage.direct_uploads_enabled()
+    assert s3.direct_uploads_enabled()
     return default_storage
 
 
@@ -420,7 +421,7 @@ def test_only_artists_start_direct_uploads(s3_storage):
 
 def test_without_s3_storage_direct_uploads_are_unavailable(settings, artist, api):
     assert settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
-    assert not storage.direct_uploads_enabled()
+    assert not s3.direct_uploads_enabled()
 
     refused = _start(api)
 
@@ -460,7 +461,7 @@ def test_reconcile_recomputes_from_the_sizes_in_the_bucket(
     s3_client.delete_object(Bucket=bucket, Key=_key_of(vanished["id"]))
     MediaQuota.objects.filter(artist=artist).update(used_bytes=123)  # drifted
 
-    quota = storage.quota_reconcile(artist_id=artist.pk)
+    quota = services.quota_reconcile(artist_id=artist.pk)
 
     expected = len(PNG_1PX) + len(PNG_1PX) * 10 + 0 + 7_000
     assert quota.used_bytes == expected

@@ -10,6 +10,7 @@ from accounts.models import User
 from artists import services
 from artists.models import ArtistProfile, ProfileView, VerificationNote
 from tests.artists.factories import ArtistProfileFactory
+from umbrella.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 
@@ -126,10 +127,19 @@ def test_only_staff_verify_and_every_change_is_noted(artist):
     assert artist.verified
     note = VerificationNote.objects.get()
     assert (note.by, note.verified, note.note) == (staff, True, "ID checked")
-    with pytest.raises(Exception, match="Only staff"):
+    with pytest.raises(ApplicationError, match="Only staff") as refused:
         services.artist_set_verified(
             artist_id=artist.pk, by=artist.user, verified=False, note="nope"
         )
+    assert refused.value.status_code == 403
+    artist.refresh_from_db()
+    assert artist.verified  # the refused change changed nothing and left no note
+    assert VerificationNote.objects.count() == 1
+    with pytest.raises(ApplicationError) as no_note:
+        services.artist_set_verified(artist_id=artist.pk, by=staff, verified=False, note="  ")
+    assert no_note.value.code == "validation_error"
+    artist.refresh_from_db()
+    assert artist.verified and VerificationNote.objects.count() == 1
 
 
 def test_admin_verify_action_asks_for_a_note(client, artist):

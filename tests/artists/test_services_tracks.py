@@ -1,0 +1,153 @@
+"""Track services whose one-line breaks once went unnoticed: an edit that ignores its input,
+plays counted for hidden artists, and quota kept when storing the audio fails."""
+
+import pytest
+from django.core.files.storage import FileSystemStorage
+from rest_framework.test import APIClient
+
+from artists import services
+from artists.models import MediaQuota, Track
+from tests.artists.factories import ArtistProfileFactory, wav_upload
+
+pytestmark = pytest.mark.django_db
+
+TRACKS = "/api/v1/artists/me/tracks"
+
+
+@pytest.fixture
+def track(artist):
+    return services.track_create(user=artist.user, audio=wav_upload(), data={"title": "Old"})
+
+
+def used(artist) -> int:
+    return MediaQuota.objects.get(artist=artist).used_bytes
+
+
+# --- edit -----------------------------------------------------------------------------------
+
+
+def test_track_edit_stores_every_field_and_the_public_list_shows_it(artist_client, artist, track):
+    change = {
+        "title": "  New Title ",
+        "genre": "folk",
+        "release_year": 2021,
+        "spotify_url": "https://open.spotify.com/track/abc",
+        "apple_music_url": "https://music.apple.com/us/album/x/1",
+    }
+
+    response = artist_client.patch(f"{TRACKS}/{track.pk}", change, format="json")
+
+    assert response.status_code == 200, response.content
+    expected = {**change, "title": "New Title"}
+    for field, value in expected.items():
+        assert response.json()[field] == value, field
+    stored = Track.objects.values(*expected).get(pk=track.pk)
+    assert stored == expected
+    public = APIClient().get(f"/api/v1/artists/{artist.slug}/tracks").json()
+    assert [t["title"] for t in public] == ["New Title"]
+
+
+def test_track_edit_leaves_fields_it_was_not_given(artist, track):
+    services.track_update(user=artist.user, track_id=track.pk, data={"genre": "jazz"})
+
+    track.refresh_from_db()
+    assert (track.title, track.genre) == ("Old", "jazz")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("title", "   "), ("release_year", 1800), ("spotify_url", "https://evil.example/x")],
+)
+def test_a_refused_track_edit_changes_nothing(artist_client, track, field, value):
+    before = Track.objects.values().get(pk=track.pk)
+
+    response = artist_client.patch(f"{TRACKS}/{track.pk}", {field: value}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["details"]
+    assert Track.objects.values().get(pk=track.pk) == before
+
+
+# --- plays ----------------------------------------------------------------------------------
+
+
+def play(artist, track_id):
+    return APIClient().post(f"/api/v1/artists/{artist.slug}/tracks/{track_id}/play")
+
+
+def test_a_play_of_a_public_track_counts_once_per_call(artist, track):
+    assert play(artist, track.pk).status_code == 204
+    assert play(artist, track.pk).status_code == 204
+
+    track.refresh_from_db()
+    assert track.plays == 2
+
+
+@pytest.mark.parametrize(
+    "hide",
+    [
+        pytest.param({"onboarding_complete": False}, id="unfinished"),
+        pytest.param({"is_active": False}, id="deactivated"),
+    ],
+)
+def test_plays_of_a_hidden_artists_track_are_not_counted(artist, track, hide):
+    type(artist.user).objects.filter(pk=artist.user_id).update(**hide)
+
+    response = play(artist, track.pk)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    track.refresh_from_db()
+    assert track.plays == 0
+
+
+def test_a_play_under_another_artists_slug_is_not_counted(artist, track):
+    other = ArtistProfileFactory()
+
+    assert play(other, track.pk).status_code == 404
+    track.refresh_from_db()
+    assert track.plays == 0
+
+
+# --- quota when storing fails ---------------------------------------------------------------
+
+
+class StorageDown(OSError):
+    pass
+
+
+def _broken_save(self, name, content):
+    raise StorageDown("disk full")
+
+
+def test_quota_is_released_when_storing_the_audio_fails(artist, monkeypatch):
+    monkeypatch.setattr(FileSystemStorage, "_save", _broken_save)
+
+    with pytest.raises(StorageDown):
+        services.track_create(user=artist.user, audio=wav_upload(), data={"title": "Lost"})
+
+    assert used(artist) == 0
+    assert not Track.objects.exists()
+
+
+def test_a_failed_track_creation_releases_only_its_own_bytes(artist, track, monkeypatch):
+    before = used(artist)
+    assert before == track.audio_size_bytes > 0
+    monkeypatch.setattr(FileSystemStorage, "_save", _broken_save)
+
+    with pytest.raises(StorageDown):
+        services.track_create(user=artist.user, audio=wav_upload(seconds=3), data={"title": "X"})
+
+    assert used(artist) == before
+    assert list(Track.objects.values_list("title", flat=True)) == ["Old"]
+
+
+def test_deleting_a_track_frees_exactly_its_bytes(artist, track):
+    second = services.track_create(
+        user=artist.user, audio=wav_upload(seconds=3), data={"title": "B"}
+    )
+    assert used(artist) == track.audio_size_bytes + second.audio_size_bytes
+
+    services.track_delete(user=artist.user, track_id=track.pk)
+
+    assert used(artist) == second.audio_size_bytes

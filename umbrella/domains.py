@@ -1,0 +1,112 @@
+"""Domain entry points: what each domain app offers the shared pages, without being imported.
+
+The apps form layers (docs/architecture.md) and a lower app never names a higher one, not even
+by URL. Yet the onboarding gate and the dashboard, both in ``accounts``, must know about pages
+of the apps above it: which public pages stay open before onboarding, where a role's own
+onboarding continues, and which cards a role sees on the dashboard. So each domain app
+registers its entry points here in its ``AppConfig.ready()``, and ``accounts`` asks this
+registry. Adding a domain adds a ``register`` call in that domain, and changes nothing below it.
+
+Roles are plain strings (``accounts.models.Role`` values) because this module sits below
+``accounts``. URL names are resolved only when a page asks, so registering needs no URLconf.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card on the dashboard: a title, one sentence and one link (a URL name)."""
+
+    title: str
+    text: str
+    url_name: str
+    link_text: str
+    # Roles that see the card; empty means every signed-in user.
+    roles: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", frozenset(str(role) for role in self.roles))
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
+class EntryPoints:
+    """One domain app's entry points."""
+
+    app: str
+    # Path prefixes (``/artists/``) of pages a signed-in user may open before onboarding.
+    open_prefixes: tuple[str, ...] = ()
+    # role -> URL name of the page where that role's own onboarding continues.
+    onboarding: Mapping[str, str] = field(default_factory=dict)
+    dashboard: tuple[Card, ...] = ()
+
+    def __post_init__(self) -> None:
+        for prefix in self.open_prefixes:
+            if not (prefix.startswith("/") and prefix.endswith("/")) or prefix == "/":
+                # "/artists" would also open "/artistsxyz"; "/" would open everything.
+                raise ValueError(f"{self.app}: open prefix {prefix!r} must be '/<path>/'")
+        onboarding = {str(role): url_name for role, url_name in self.onboarding.items()}
+        object.__setattr__(self, "onboarding", MappingProxyType(onboarding))
+
+
+_registry: dict[str, EntryPoints] = {}
+_open_prefixes: tuple[str, ...] = ()
+
+
+def register(entry_points: EntryPoints) -> None:
+    """Record an app's entry points (again: replaces them). Call from ``AppConfig.ready()``."""
+    for other in _registry.values():
+        if other.app == entry_points.app:
+            continue
+        clash = set(other.onboarding) & set(entry_points.onboarding)
+        if clash:
+            raise ValueError(
+                f"{entry_points.app} and {other.app} both continue the onboarding of {clash}"
+            )
+    _registry[entry_points.app] = entry_points
+    _refresh()
+
+
+def unregister(app: str) -> None:
+    _registry.pop(app, None)
+    _refresh()
+
+
+def registered() -> tuple[EntryPoints, ...]:
+    return tuple(_registry.values())
+
+
+def _refresh() -> None:
+    global _open_prefixes
+    _open_prefixes = tuple(p for entry in _registry.values() for p in entry.open_prefixes)
+
+
+def open_prefixes() -> tuple[str, ...]:
+    """Every registered open prefix, ready for ``str.startswith`` (called on every request)."""
+    return _open_prefixes
+
+
+def onboarding_url_name(role: str) -> str | None:
+    """The URL name where ``role``'s own onboarding continues, if a domain registered one."""
+    for entry in _registry.values():
+        if role in entry.onboarding:
+            return entry.onboarding[role]
+    return None
+
+
+def dashboard_cards(role: str) -> list[Card]:
+    """The cards ``role`` sees, in the order the apps were registered (lowest layer first)."""
+    return [card for card in _cards() if not card.roles or role in card.roles]
+
+
+def _cards() -> Iterable[Card]:
+    for entry in _registry.values():
+        yield from entry.dashboard
