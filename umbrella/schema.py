@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.settings import spectacular_settings
 from rest_framework import authentication, pagination, permissions
 
 # code: (status, when). Kept in status order; docs/api.md has the same table for people.
@@ -273,10 +274,36 @@ def _merge_blank_choices(schemas: dict[str, Any]) -> None:
     schemas.pop("BlankEnum", None)
 
 
+def _replace_refs(node: Any, old: str, new: str) -> None:
+    if isinstance(node, dict):
+        if node.get("$ref") == old:
+            node["$ref"] = new
+        for value in node.values():
+            _replace_refs(value, old, new)
+    elif isinstance(node, list):
+        for value in node:
+            _replace_refs(value, old, new)
+
+
+def _merge_same_enums(result: dict[str, Any], named: Iterable[str]) -> None:
+    """One component per set of values: an enum that only differs from a named one (one of
+    ``ENUM_NAME_OVERRIDES``) by its labels, e.g. choices built from the values alone, uses it."""
+    schemas = result["components"]["schemas"]
+    by_values = {
+        frozenset(schemas[name]["enum"]): name for name in named if "enum" in schemas.get(name, {})
+    }
+    for name, component in list(schemas.items()):
+        target = by_values.get(frozenset(component.get("enum", ())))
+        if target and target != name:
+            del schemas[name]
+            _replace_refs(result, f"#/components/schemas/{name}", f"#/components/schemas/{target}")
+
+
 def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook (after drf-spectacular's enum hook)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(_error_components())
+    _merge_same_enums(result, spectacular_settings.ENUM_NAME_OVERRIDES)
     _merge_blank_choices(schemas)
     result["components"]["schemas"] = dict(sorted(schemas.items()))
     return result

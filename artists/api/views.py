@@ -41,7 +41,7 @@ from artists.api.serializers import (
 from artists.downloads import download_response
 from artists.filters import ArtistFilter
 from artists.forms import MediaFilterForm
-from artists.models import ArtistProfile, MediaCategory
+from artists.models import ArtistProfile
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
@@ -495,7 +495,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         "from the file's bytes; the file counts against your storage quota.",
         request={"multipart/form-data": MediaUploadSerializer},
         responses={201: MediaFileSerializer},
-        extensions=raises("not_found", *FILE_ERRORS),
+        extensions=raises(*OWN, *FILE_ERRORS),
     )
     def post(self, request: Request) -> Response:
         serializer = MediaUploadSerializer(data=request.data)
@@ -542,8 +542,8 @@ class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
         request=DirectUploadStartSerializer,
         responses={201: DirectUploadSerializer},
         extensions=raises(
+            *OWN,
             "direct_upload_unavailable",
-            "not_found",
             "file_too_large",
             "unsupported_type",
             "quota_exceeded",
