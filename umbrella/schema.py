@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.settings import spectacular_settings
 from rest_framework import authentication, pagination, permissions
 
 # code: (status, when). Kept in status order; docs/api.md has the same table for people.
@@ -81,6 +82,7 @@ STATUS_TITLES = {
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found",
+    406: "Not acceptable",
     409: "Conflict with the current state",
     413: "Too large",
     415: "Unsupported media type",
@@ -103,12 +105,6 @@ HEADERS = {
             "schema": {"type": "integer", "minimum": 0},
         }
     },
-}
-
-DEFAULT_RESPONSE = {
-    "description": "Any other error, in the same shape: `not_acceptable` (406) when the Accept "
-    "header rules out JSON, `server_error` (500).",
-    "content": {"application/json": {"schema": ERROR_REF}},
 }
 
 
@@ -150,8 +146,8 @@ class AutoSchema(openapi.AutoSchema):
         return [r for r in requirements if r]  # no "{}": a token or a session is required
 
     def error_codes(self, operation: dict[str, Any], declared: Iterable[str]) -> set[str]:
-        """Every error code this operation can answer, besides the catch-all ``default``."""
-        codes = set(declared)
+        """Every error code this operation can answer (a 500 is a bug: not documented)."""
+        codes = set(declared) | {"not_acceptable"}  # an Accept header that rules out JSON
         view, unsafe = self.view, self.method not in permissions.SAFE_METHODS
         authenticators = view.get_authenticators()
         if authenticators:
@@ -195,7 +191,6 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation["responses"]
         for status, codes in sorted(by_status.items()):
             responses[str(status)] = error_response(status, codes)
-        responses["default"] = DEFAULT_RESPONSE
         if self._is_public():
             operation["security"] = []
         return operation
@@ -285,10 +280,36 @@ def _merge_blank_choices(schemas: dict[str, Any]) -> None:
     schemas.pop("BlankEnum", None)
 
 
+def _replace_refs(node: Any, old: str, new: str) -> None:
+    if isinstance(node, dict):
+        if node.get("$ref") == old:
+            node["$ref"] = new
+        for value in node.values():
+            _replace_refs(value, old, new)
+    elif isinstance(node, list):
+        for value in node:
+            _replace_refs(value, old, new)
+
+
+def _merge_same_enums(result: dict[str, Any], named: Iterable[str]) -> None:
+    """One component per set of values: an enum that only differs from a named one (one of
+    ``ENUM_NAME_OVERRIDES``) by its labels, e.g. choices built from the values alone, uses it."""
+    schemas = result["components"]["schemas"]
+    by_values = {
+        frozenset(schemas[name]["enum"]): name for name in named if "enum" in schemas.get(name, {})
+    }
+    for name, component in list(schemas.items()):
+        target = by_values.get(frozenset(component.get("enum", ())))
+        if target and target != name:
+            del schemas[name]
+            _replace_refs(result, f"#/components/schemas/{name}", f"#/components/schemas/{target}")
+
+
 def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook (after drf-spectacular's enum hook)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(_error_components())
+    _merge_same_enums(result, spectacular_settings.ENUM_NAME_OVERRIDES)
     _merge_blank_choices(schemas)
     result["components"]["schemas"] = dict(sorted(schemas.items()))
     return result

@@ -325,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "AuthMethod": ["access_token", "session"],
         "UploadMethod": ["POST", "PUT"],
         "HealthStatus": ["ok"],
+        "SessionEndReason": "accounts.models.SessionEndReason.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -439,7 +439,8 @@ class MyTrackMoveApi(ArtistOwnApiMixin, APIView):
         parameters=[TRACK_ID],
         request=TrackMoveSerializer,
         responses=TrackSerializer(many=True),
-        description="Move a track to a 0-based position; returns the whole list in its new order.",
+        description="Move a track to a 0-based position. Not paginated: answers your whole "
+        "track list in its new order.",
     )
     def post(self, request: Request, track_id: int) -> Response:
         serializer = TrackMoveSerializer(data=request.data)
@@ -504,7 +505,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         "from the file's bytes; the file counts against your storage quota.",
         request={"multipart/form-data": MediaUploadSerializer},
         responses={201: MediaFileSerializer},
-        extensions=raises("not_found", *FILE_ERRORS),
+        extensions=raises(*OWN, *FILE_ERRORS),
     )
     def post(self, request: Request) -> Response:
         serializer = MediaUploadSerializer(data=request.data)
@@ -551,8 +552,8 @@ class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
         request=DirectUploadStartSerializer,
         responses={201: DirectUploadSerializer},
         extensions=raises(
+            *OWN,
             "direct_upload_unavailable",
-            "not_found",
             "file_too_large",
             "unsupported_type",
             "quota_exceeded",

@@ -12,6 +12,7 @@ app does. It also runs::
 import os
 import sys
 from pathlib import Path
+from typing import assert_type
 
 from umbrella_client import AuthenticatedClient, Client
 from umbrella_client.api.artists import (
@@ -43,7 +44,7 @@ class UmbrellaError(Exception):
 
 def explain(error: ErrorResponse) -> str:
     """What to tell a person, by ``error.code`` (the ``ErrorCode`` enum, or a newer code)."""
-    code = error.error.code
+    code = assert_type(error.error.code, ErrorCode | str)
     if code == ErrorCode.THROTTLED:
         seconds = error.error.details.additional_properties.get("retry_after_seconds")
         return f"Too many requests; try again in {seconds} s."
@@ -77,8 +78,9 @@ def artist_summary(client: Client | AuthenticatedClient, slug: str) -> str:
     if isinstance(artist, ErrorResponse):
         raise UmbrellaError(artist)
     assert isinstance(artist, ArtistPublic)  # noqa: S101
-    kinds: list[PerformanceType] = artist.performance_types
-    genres = ", ".join([artist.primary_genre, *artist.secondary_genres])
+    # assert_type: mypy fails here if a list field loses its item type (becomes Any)
+    kinds = assert_type(artist.performance_types, list[PerformanceType])
+    genres = ", ".join([artist.primary_genre, *assert_type(artist.secondary_genres, list[str])])
     return f"{artist.stage_name} ({genres}; {', '.join(k.value for k in kinds)})"
 
 
@@ -102,7 +104,7 @@ def move_to(client: AuthenticatedClient, timezone: str) -> MeOutput:
     if isinstance(me, ErrorResponse):
         raise UmbrellaError(me)
     assert isinstance(me, MeOutput)  # noqa: S101
-    if me.role == RoleOrBlank.NOT_CHOSEN:
+    if assert_type(me.role, RoleOrBlank) == RoleOrBlank.NOT_CHOSEN:
         print("Next: choose a role (POST /api/v1/onboarding/role).")
     return me
 
