@@ -221,7 +221,7 @@ def _strategies(operation: Any) -> list[Any]:
 
 def _examples(op: str, role: str) -> int:
     if (op, role) in key_operations():  # enough for the share of successes to mean something
-        return 4 * EXAMPLES
+        return 3 * EXAMPLES
     if allowed(op, role) <= {401, 403}:  # refused whatever the input: one example proves it
         return 1
     return EXAMPLES
@@ -322,8 +322,9 @@ class ArtistApiMachine(RuleBasedStateMachine):
         body = self._ok(
             self.client.post("/api/v1/artists/me/tracks", form, format="multipart"), 201
         )
-        assert body["title"] == title.strip() and body["display_order"] == len(self.model)
+        assert body["title"] == title.strip()
         self.model.append({"id": body["id"], "title": title.strip(), "plays": 0, "year": year})
+        self._check_order()  # the new track comes last
         return body["id"]
 
     @rule(track=tracks, title=TITLES)
@@ -403,12 +404,17 @@ class ArtistApiMachine(RuleBasedStateMachine):
             self._ok(self.client.delete("/api/v1/artists/me/avatar"), 204)
         self.avatar = present
 
+    def _check_order(self) -> None:
+        own = self._ok(self.client.get("/api/v1/artists/me/tracks"), 200)
+        assert own[-1]["id"] == self.model[-1]["id"]
+
     @invariant()
     def what_the_api_shows_matches_what_was_done(self) -> None:
         own = self._ok(self.client.get("/api/v1/artists/me/tracks"), 200)
         expected = [(t["id"], t["title"], t["plays"]) for t in self.model]
         assert [(t["id"], t["title"], t["plays"]) for t in own] == expected
-        assert [t["display_order"] for t in own] == list(range(len(own)))
+        orders = [t["display_order"] for t in own]
+        assert orders == sorted(set(orders)), orders  # deleting leaves gaps; never ties
         public = self._ok(self.public.get(f"/api/v1/artists/{self.artist.slug}/tracks"), 200)
         assert [t["id"] for t in public] == [t["id"] for t in self.model]
         me = self._ok(self.client.get("/api/v1/artists/me"), 200)
@@ -428,8 +434,8 @@ def test_artist_api_state_machine() -> None:
     run_state_machine_as_test(
         machine,
         settings=hypothesis.settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=12,
+            max_examples=max(1, EXAMPLES - 1),
+            stateful_step_count=10,
             phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time, seed printed
             deadline=None,
             database=None,

@@ -155,9 +155,9 @@ def snapshot() -> list[Any]:
 
 
 def sample(items: list[Any], *parts: str) -> list[Any]:
-    """At most ``8 * FUZZ_EXAMPLES`` of a generator's requests, chosen by the run's seed (all of
+    """At most ``5 * FUZZ_EXAMPLES`` of a generator's requests, chosen by the run's seed (all of
     them with a large ``FUZZ_EXAMPLES``): bounded time, and another subset every run."""
-    limit = 8 * EXAMPLES
+    limit = 5 * EXAMPLES
     if len(items) <= limit:
         return items
     return random.Random(derived_seed("hostile", *parts)).sample(items, limit)
