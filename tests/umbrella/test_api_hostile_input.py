@@ -160,7 +160,13 @@ def sample(items: list[Any], *parts: str) -> list[Any]:
     limit = 5 * EXAMPLES
     if len(items) <= limit:
         return items
-    return random.Random(derived_seed("hostile", *parts)).sample(items, limit)
+    # the lone surrogates always go: the strict xfails above depend on them
+    always = [item for item in items if "surrogate" in item[0]]
+    rest = [item for item in items if "surrogate" not in item[0]]
+    chosen = random.Random(derived_seed("hostile", *parts)).sample(
+        rest, max(0, limit - len(always))
+    )
+    return always + chosen
 
 
 def attack(send: Any, what: str) -> int:
