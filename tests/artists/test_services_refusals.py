@@ -28,10 +28,10 @@ def test_a_play_counts_only_the_track_played(artist):
         for t in ("A", "B")
     )
 
-    services.track_play(track_id=first.pk, artist_slug=artist.slug)
+    assert services.track_play(track_id=first.pk, artist_slug=artist.slug, ip="203.0.113.1")
 
     assert dict(Track.objects.values_list("title", "plays")) == {"A": 1, "B": 0}
-    error = refused(services.track_play, track_id=second.pk, artist_slug="nobody")
+    error = refused(services.track_play, track_id=second.pk, artist_slug="nobody", ip=None)
     assert (error.code, error.message, error.status_code) == ("not_found", "No such track.", 404)
 
 

@@ -302,6 +302,7 @@ class ArtistApiMachine(RuleBasedStateMachine):
         self.public = APIClient()
         self.model: list[dict[str, Any]] = []  # the tracks, in display order
         self.deleted: list[int] = []
+        self.played: set[int] = set()
         self.files: dict[int, int] = {}  # media id -> size
         self.profile: dict[str, Any] = {}
         self.avatar = False
@@ -367,7 +368,9 @@ class ArtistApiMachine(RuleBasedStateMachine):
             self._ok(response, 404)
             return
         self._ok(response, 204)
-        next(t for t in self.model if t["id"] == track)["plays"] += 1
+        if track not in self.played:  # once per listener per track per window
+            self.played.add(track)
+            next(t for t in self.model if t["id"] == track)["plays"] += 1
 
     @rule(
         tagline=TITLES,
