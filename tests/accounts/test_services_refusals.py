@@ -82,3 +82,35 @@ def test_onboarding_cannot_complete_without_a_role():
 
     assert (error.code, error.message) == ("role_required", "Choose a role first.")
     assert not User.objects.get(pk=user.pk).onboarding_complete
+
+
+def test_a_locked_role_names_the_reason_on_the_role_field():
+    user = UserFactory()  # an onboarded fan
+
+    error = refused(services.onboarding_choose_role, user=user, role="artist", display_name="X")
+
+    assert (error.code, error.status_code) == ("role_locked", 409)
+    assert error.message and error.details == {"role": [error.message]}
+    assert User.objects.get(pk=user.pk).role == "fan"
+
+
+def test_ending_someone_elses_or_no_session_is_not_found_and_ending_ones_own_is_recorded():
+    from allauth.usersessions.models import UserSession
+    from rest_framework.test import APIClient
+
+    from accounts.models import EndedSession
+    from tests.accounts.conftest import app_login
+
+    user, other = UserFactory(), UserFactory()
+    app_login(APIClient(), user.email)
+    app_login(APIClient(), other.email)
+    theirs = UserSession.objects.get(user=other)
+
+    error = refused(services.device_session_end, user=user, session_id=theirs.pk)
+
+    assert (error.code, error.message, error.status_code) == ("not_found", "No such session.", 404)
+    assert UserSession.objects.filter(pk=theirs.pk).exists()
+    services.device_session_end(user=user, session_id=UserSession.objects.get(user=user).pk)
+    assert list(EndedSession.objects.filter(user=user).values_list("reason", flat=True)) == [
+        "ended"
+    ]

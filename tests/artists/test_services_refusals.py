@@ -105,3 +105,26 @@ def test_only_staff_verify_and_a_note_is_required(artist):
 
     assert ArtistProfile.objects.get(pk=artist.pk).verified
     assert list(VerificationNote.objects.values_list("note", flat=True)) == ["Checked"]
+
+
+def test_profile_edits_before_onboarding_started_are_not_found():
+    error = refused(services.profile_update, user=_new_artist(), data={"tagline": "x"})
+
+    assert (error.code, error.status_code) == ("not_found", 404)
+    assert "onboarding" in error.message
+
+
+def test_an_upload_is_stored_under_the_artists_folder_with_a_safe_name(artist):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.artists.factories import PNG_1PX
+
+    upload = SimpleUploadedFile("promo shot.png", PNG_1PX)
+
+    media = services.media_upload(user=artist.user, category="press_photo", upload=upload)
+
+    name = media.file.name
+    assert name.startswith(f"artists/media/{artist.pk}/") and name.endswith("/promo_shot.png")
+    assert media.filename == "promo shot.png"
+    with media.file.open("rb") as stored:
+        assert stored.read() == PNG_1PX
