@@ -88,6 +88,9 @@ def sync(patterns: list[str]) -> None:
         if is_target(name, patterns):
             data = cst.parse_module(data.decode()).visit(MoveDecorators()).code.encode()
         write_if_changed(WORK / name, data)
+        if not name.endswith(".py") and (WORK / "mutants" / name).exists():
+            # mutmut copies templates and other data files once; keep its copy current
+            write_if_changed(WORK / "mutants" / name, data)
     wanted = set(files)
     for path in WORK.rglob("*"):
         relative = path.relative_to(WORK).as_posix()
