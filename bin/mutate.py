@@ -21,20 +21,24 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import libcst as cst
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = Path(os.environ.get("MUTATE_DIR") or f"/tmp/umbrella-mutate-{os.environ.get('USER', 'me')}")
+WORK = Path(
+    os.environ.get("MUTATE_DIR")
+    or Path(tempfile.gettempdir()) / f"umbrella-mutate-{os.environ.get('USER', 'me')}"
+)
 JOBS = os.environ.get("MUTATE_JOBS", "1")
 MUTMUT_COMMANDS = {"results", "show", "run", "browse", "apply", "export-cicd-stats"}
 KEEP_IN_WORK = {"mutants", ".venv", "pyproject.toml"}
 
 
 def repo_files() -> list[str]:
-    out = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+    out = subprocess.run(  # noqa: S603 - fixed arguments
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],  # noqa: S607 - git from PATH
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -132,7 +136,7 @@ def as_patterns(args: list[str]) -> list[str]:
 def mutmut(*args: str) -> int:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     command = [sys.executable, "-m", "mutmut", *args]
-    return subprocess.run(command, cwd=WORK, env=env, check=False).returncode
+    return subprocess.run(command, cwd=WORK, env=env, check=False).returncode  # noqa: S603
 
 
 def summary() -> None:
