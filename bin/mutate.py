@@ -37,7 +37,7 @@ KEEP_IN_WORK = {"mutants", ".venv", "pyproject.toml"}
 
 
 def repo_files() -> list[str]:
-    out = subprocess.run(  # noqa: S603 - fixed arguments
+    out = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],  # noqa: S607 - git from PATH
         cwd=ROOT,
         check=True,
