@@ -86,6 +86,8 @@ def is_target(name: str, patterns: list[str]) -> bool:
 
 def sync(patterns: list[str]) -> None:
     files = repo_files()
+    if os.environ.get("MUTATE_FRESH"):
+        shutil.rmtree(WORK, ignore_errors=True)  # after a large merge: start over
     WORK.mkdir(parents=True, exist_ok=True)
     for name in files:
         data = (ROOT / name).read_bytes()
