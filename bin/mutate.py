@@ -21,12 +21,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import libcst as cst
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = Path(os.environ.get("MUTATE_DIR") or f"/tmp/umbrella-mutate-{os.environ.get('USER', 'me')}")
+WORK = Path(
+    os.environ.get("MUTATE_DIR")
+    or Path(tempfile.gettempdir()) / f"umbrella-mutate-{os.environ.get('USER', 'me')}"
+)
 JOBS = os.environ.get("MUTATE_JOBS", "1")
 MUTMUT_COMMANDS = {"results", "show", "run", "browse", "apply", "export-cicd-stats"}
 KEEP_IN_WORK = {"mutants", ".venv", "pyproject.toml"}
@@ -34,7 +38,7 @@ KEEP_IN_WORK = {"mutants", ".venv", "pyproject.toml"}
 
 def repo_files() -> list[str]:
     out = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],  # noqa: S607 - git from PATH
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -82,12 +86,17 @@ def is_target(name: str, patterns: list[str]) -> bool:
 
 def sync(patterns: list[str]) -> None:
     files = repo_files()
+    if os.environ.get("MUTATE_FRESH"):
+        shutil.rmtree(WORK, ignore_errors=True)  # after a large merge: start over
     WORK.mkdir(parents=True, exist_ok=True)
     for name in files:
         data = (ROOT / name).read_bytes()
         if is_target(name, patterns):
             data = cst.parse_module(data.decode()).visit(MoveDecorators()).code.encode()
         write_if_changed(WORK / name, data)
+        if not name.endswith(".py") and (WORK / "mutants" / name).exists():
+            # mutmut copies templates and other data files once; keep its copy current
+            write_if_changed(WORK / "mutants" / name, data)
     wanted = set(files)
     for path in WORK.rglob("*"):
         relative = path.relative_to(WORK).as_posix()
@@ -129,7 +138,7 @@ def as_patterns(args: list[str]) -> list[str]:
 def mutmut(*args: str) -> int:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     command = [sys.executable, "-m", "mutmut", *args]
-    return subprocess.run(command, cwd=WORK, env=env, check=False).returncode
+    return subprocess.run(command, cwd=WORK, env=env, check=False).returncode  # noqa: S603
 
 
 def summary() -> None:

@@ -203,6 +203,7 @@ def OWNERS(statuses: set[int]) -> dict[str, set[int]]:
 _ALLOWED: dict[str, dict[str, set[int]]] = {
     # No authentication classes: a bad token is not even read.
     "GET /health": {"public": {200, 503}, "signed_in": {200, 503}, "bad_token": {200, 503}},
+    "GET /health/live": {"public": {200}, "signed_in": {200}, "bad_token": {200}},
     "GET /me": {"signed_in": {200}},
     "PATCH /me": {"signed_in": {200} | BODY},
     "POST /onboarding/role": {
@@ -361,3 +362,19 @@ def schema_types(prop: dict[str, Any]) -> set[str]:
 def json_dumps_raw(body: Any) -> bytes:
     """JSON text as a client may send it: lone surrogates stay ``\\ud800`` escapes."""
     return json.dumps(body).encode()
+
+
+def body_fields(method: str, path: str) -> set[str]:
+    """The property names an operation's request body documents (any media type)."""
+    spec = schema.raw_schema
+    content = spec["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+    names: set[str] = set()
+    for media in content.values():
+        node = media.get("schema", {})
+        while "$ref" in node:
+            target: Any = spec
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            node = target
+        names.update(node.get("properties", {}))
+    return names

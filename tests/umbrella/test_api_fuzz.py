@@ -61,6 +61,7 @@ from tests.umbrella.fuzz_world import (
     WAV,
     World,
     allowed,
+    body_fields,
     build_world,
     key_operations,
     operation_id,
@@ -79,7 +80,11 @@ CHECKS = [
 
 VALID_STEP = {
     1: {"stage_name": "Nova Reyes", "location_city": "Austin", "location_country": "US"},
-    2: {"tagline": "Songs for late nights.", "bio": "A touring act with a tight live show."},
+    2: {
+        "tagline": "Songs for late nights.",
+        "bio": "A touring act with a tight live show, a loyal following and songs for late "
+        "nights in small rooms.",
+    },
     3: {"primary_genre": "indie", "performance_types": ["solo", "band"]},
     4: {"base_rate_flat": 500, "rates_negotiable": True},
     5: {"years_performing": 4},
@@ -126,9 +131,15 @@ def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObjec
 
 def _repair_body(op: str, case: Any, world: World, data: st.DataObject) -> None:
     """Turn a generated body into one that can pass, keeping the generated values that may."""
+    if op == "PUT /artists/me/onboarding/{number}" and not isinstance(case.body, dict):
+        case.body = {}
     body = case.body if isinstance(case.body, dict) else None
     if body is None:
         return
+    method, path = op.split(" ", 1)
+    documented = body_fields(method, f"/api/v1{path}")
+    for name in set(body) - documented:  # undocumented fields are refused (400)
+        body.pop(name)
     if op == "POST /artists/me/tracks":
         body["audio"] = WAV
         body.pop("cover_art", None)
@@ -143,6 +154,7 @@ def _repair_body(op: str, case: Any, world: World, data: st.DataObject) -> None:
         kept = {k: v for k, v in body.items() if k in own}
         body.clear()
         body.update({**kept, **VALID_STEP[number]})
+    valid_step = VALID_STEP.get(case.path_parameters.get("number"), {})
     if op in (
         "PATCH /artists/me",
         "PATCH /me",
@@ -151,11 +163,11 @@ def _repair_body(op: str, case: Any, world: World, data: st.DataObject) -> None:
         "PUT /artists/me/onboarding/{number}",
     ):
         for name in STRICT_FIELDS & set(body):
-            if op != "PUT /artists/me/onboarding/{number}" or name not in VALID_STEP[1]:
+            if op != "PUT /artists/me/onboarding/{number}" or name not in valid_step:
                 body.pop(name)
         for name, value in list(body.items()):
-            if isinstance(value, str):  # NUL is refused in every text field
-                body[name] = value.replace("\x00", "")
+            if isinstance(value, str):  # control characters are refused in names and titles
+                body[name] = "".join(c for c in value if c.isprintable() or c in "\n\t")
         for name in ("title", "display_name"):
             if name in body and not str(body[name]).strip():
                 body[name] = "A name"
@@ -221,7 +233,7 @@ def _strategies(operation: Any) -> list[Any]:
 
 def _examples(op: str, role: str) -> int:
     if (op, role) in key_operations():  # enough for the share of successes to mean something
-        return 4 * EXAMPLES
+        return 3 * EXAMPLES
     if allowed(op, role) <= {401, 403}:  # refused whatever the input: one example proves it
         return 1
     return EXAMPLES
@@ -302,6 +314,7 @@ class ArtistApiMachine(RuleBasedStateMachine):
         self.public = APIClient()
         self.model: list[dict[str, Any]] = []  # the tracks, in display order
         self.deleted: list[int] = []
+        self.played: set[int] = set()
         self.files: dict[int, int] = {}  # media id -> size
         self.profile: dict[str, Any] = {}
         self.avatar = False
@@ -322,8 +335,9 @@ class ArtistApiMachine(RuleBasedStateMachine):
         body = self._ok(
             self.client.post("/api/v1/artists/me/tracks", form, format="multipart"), 201
         )
-        assert body["title"] == title.strip() and body["display_order"] == len(self.model)
+        assert body["title"] == title.strip()
         self.model.append({"id": body["id"], "title": title.strip(), "plays": 0, "year": year})
+        self._check_order()  # the new track comes last
         return body["id"]
 
     @rule(track=tracks, title=TITLES)
@@ -366,7 +380,9 @@ class ArtistApiMachine(RuleBasedStateMachine):
             self._ok(response, 404)
             return
         self._ok(response, 204)
-        next(t for t in self.model if t["id"] == track)["plays"] += 1
+        if track not in self.played:  # once per listener per track per window
+            self.played.add(track)
+            next(t for t in self.model if t["id"] == track)["plays"] += 1
 
     @rule(
         tagline=TITLES,
@@ -403,12 +419,17 @@ class ArtistApiMachine(RuleBasedStateMachine):
             self._ok(self.client.delete("/api/v1/artists/me/avatar"), 204)
         self.avatar = present
 
+    def _check_order(self) -> None:
+        own = self._ok(self.client.get("/api/v1/artists/me/tracks"), 200)
+        assert own[-1]["id"] == self.model[-1]["id"]
+
     @invariant()
     def what_the_api_shows_matches_what_was_done(self) -> None:
         own = self._ok(self.client.get("/api/v1/artists/me/tracks"), 200)
         expected = [(t["id"], t["title"], t["plays"]) for t in self.model]
         assert [(t["id"], t["title"], t["plays"]) for t in own] == expected
-        assert [t["display_order"] for t in own] == list(range(len(own)))
+        orders = [t["display_order"] for t in own]
+        assert orders == sorted(set(orders)), orders  # deleting leaves gaps; never ties
         public = self._ok(self.public.get(f"/api/v1/artists/{self.artist.slug}/tracks"), 200)
         assert [t["id"] for t in public] == [t["id"] for t in self.model]
         me = self._ok(self.client.get("/api/v1/artists/me"), 200)
@@ -428,8 +449,8 @@ def test_artist_api_state_machine() -> None:
     run_state_machine_as_test(
         machine,
         settings=hypothesis.settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=12,
+            max_examples=max(1, EXAMPLES - 1),
+            stateful_step_count=10,
             phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time, seed printed
             deadline=None,
             database=None,

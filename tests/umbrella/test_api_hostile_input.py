@@ -155,12 +155,18 @@ def snapshot() -> list[Any]:
 
 
 def sample(items: list[Any], *parts: str) -> list[Any]:
-    """At most ``8 * FUZZ_EXAMPLES`` of a generator's requests, chosen by the run's seed (all of
+    """At most ``5 * FUZZ_EXAMPLES`` of a generator's requests, chosen by the run's seed (all of
     them with a large ``FUZZ_EXAMPLES``): bounded time, and another subset every run."""
-    limit = 8 * EXAMPLES
+    limit = 5 * EXAMPLES
     if len(items) <= limit:
         return items
-    return random.Random(derived_seed("hostile", *parts)).sample(items, limit)
+    # the lone surrogates always go: the strict xfails above depend on them
+    always = [item for item in items if "surrogate" in item[0]]
+    rest = [item for item in items if "surrogate" not in item[0]]
+    chosen = random.Random(derived_seed("hostile", *parts)).sample(
+        rest, max(0, limit - len(always))
+    )
+    return always + chosen
 
 
 def attack(send: Any, what: str) -> int:
@@ -220,15 +226,11 @@ HUGE = "issue 8: a JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE raises RequestData
 SURROGATE = "issue 8: a lone UTF-16 surrogate cannot be encoded when echoed or stored (500)"
 FIELDS = "issue 8: over 1,000 multipart fields / 100 files raise TooManyFields/FilesSent (500)"
 KNOWN_500: dict[tuple[str, str], str] = {
-    **{(op, "deep"): DEEP for op in JSON_OPS},
-    **{(op, "huge"): HUGE for op in JSON_OPS},
-    ("POST /artists/me/media/uploads", "strings"): SURROGATE,
-    ("POST /onboarding/role", "strings"): SURROGATE,
-    ("POST /artists/me/media", "strings"): SURROGATE,
-    ("POST /artists/me/tracks", "strings"): SURROGATE,
-    **{(op, "fields"): FIELDS for op in MULTIPART_OPS},
-    **{(f"allauth {e}", "deep"): DEEP for e in ("login", "signup", "browser login")},
-    **{(f"allauth {e}", "strings"): SURROGATE for e in ("login", "browser login")},
+    # Found by these generators on 2 December 2026 and fixed by issue 8 the same evening:
+    # JSON nesting (every JSON operation, allauth login and sign-up), bodies over the size limit
+    # (every JSON operation), lone surrogates (media direct upload, role choice, allauth login),
+    # over 1,000 multipart fields / 100 files (every upload). None is open now; add new ones as
+    # (operation, kind): reason, with DEEP, HUGE, SURROGATE or FIELDS as the reason.
 }
 
 
@@ -293,6 +295,8 @@ def test_multipart_operations_survive_hostile_forms(caller: Caller, op: str, kin
     if kind == "strings":
         for field in string_fields(properties):
             for name, value in NASTY_STRINGS.items():
+                if "surrogate" in name:
+                    continue  # a UTF-8 form cannot carry one (the JSON bodies do)
                 forms.append(
                     (f"{field}={name}", lambda f=field, v=value: {**_valid_form(op), f: v})
                 )
@@ -303,7 +307,12 @@ def test_multipart_operations_survive_hostile_forms(caller: Caller, op: str, kin
                         f"{field} named {filename!r}",
                         lambda f=field, n=filename: {
                             **_valid_form(op),
-                            f: SimpleUploadedFile(n, _valid_form(op)[f].read()),
+                            f: SimpleUploadedFile(
+                                n,
+                                (
+                                    _valid_form(op).get(f) or SimpleUploadedFile("a.png", PNG_1PX)
+                                ).read(),
+                            ),
                         },
                     )
                 )
