@@ -95,7 +95,7 @@ def _eager_celery():
     celery_app.conf.task_always_eager = previous
 
 
-HIGH_RATES = {"anon": "100000/min", "user": "100000/min", "app": "100000/min"}
+HIGH_RATES = dict.fromkeys(django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/min")
 
 
 @pytest.fixture(autouse=True)
