@@ -8,11 +8,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import services
 from accounts.models import DISPLAY_NAME_MAX_LENGTH, SessionEndReason, User
+from accounts.tasks import send_email_task
 from umbrella import text
 
 
@@ -30,12 +32,32 @@ def site() -> Site:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        super().send_mail(template_prefix, email, {**context, "current_site": site()})
+    """allauth's hooks, each calling account services.
+
+    Mail: rendered in the request, sent by a Celery task after the commit, so no answer waits
+    for the mail server (sign-up answers for known and new addresses then cost the same; the
+    password hashing half of that is ``accounts.forms.SameWorkSignupMixin``).
+    """
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        context = {**context, "current_site": site()}  # not the request's host
+        message = self.render_mail(template_prefix, email, context)
+        payload = {
+            "subject": message.subject,
+            "body": message.body,
+            "from_email": message.from_email,
+            "to": list(message.to),
+            "alternatives": [
+                (alternative[0], alternative[1])
+                for alternative in getattr(message, "alternatives", [])
+            ],
+            "headers": dict(message.extra_headers),
+        }
+        transaction.on_commit(lambda: send_email_task.apply_async(kwargs=payload))
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user
-        if user.is_authenticated and not (user.onboarding_complete or user.is_staff):
+        if user.is_authenticated and user.needs_onboarding:
             return reverse("onboarding")
         return super().get_login_redirect_url(request)
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.db import models
 
+from artists import filetypes
 from artists.models import (
     GENRES,
     HANDLE_FIELDS,
@@ -162,7 +163,9 @@ class ImageForm(forms.Form):
 class TrackForm(forms.Form):
     title = _field_for("title", Track)
     audio = forms.FileField(
-        label="Audio file", help_text="MP3, WAV, FLAC, OGG or M4A, up to 500 MB."
+        label="Audio file",
+        help_text="MP3, WAV, FLAC, OGG or M4A, up to "
+        f"{filetypes.human_size(filetypes.max_bytes(MediaCategory.MUSIC))}.",
     )
     cover_art = forms.ImageField(label="Cover art", required=False)
     genre = _field_for("genre", Track)

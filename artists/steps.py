@@ -1,9 +1,11 @@
-"""The five onboarding steps and the profile-completeness checklist: one definition for the page
-wizard, the API and the services."""
+"""The five onboarding steps, their order, and the profile-completeness checklist: one
+definition for the page wizard, the API and the services."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from umbrella.errors import ApplicationError, NotFoundError
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,24 @@ def step(number: int) -> Step:
     if not 1 <= number <= LAST_STEP:
         raise KeyError(number)
     return STEPS[number - 1]
+
+
+def open_step(number: int, *, done: int) -> Step:
+    """Step ``number``, if an artist who has completed ``done`` steps may open it: steps go in
+    order, earlier ones may be revisited. ``NotFoundError`` for a step that does not exist,
+    ``step_out_of_order`` (409, ``details["next_step"]``) for one that is not open yet."""
+    try:
+        current = step(number)
+    except KeyError as error:
+        raise NotFoundError("not_found", f"There is no step {number}.") from error
+    if number > done + 1:
+        raise ApplicationError(
+            "step_out_of_order",
+            f"Finish step {done + 1} first.",
+            details={"next_step": done + 1},
+            status=409,
+        )
+    return current
 
 
 # (label, weight, test) — what a complete profile has.
