@@ -79,7 +79,10 @@ CHECKS = [
 
 VALID_STEP = {
     1: {"stage_name": "Nova Reyes", "location_city": "Austin", "location_country": "US"},
-    2: {"tagline": "Songs for late nights.", "bio": "A touring act with a tight live show."},
+    2: {
+        "tagline": "Songs for late nights.",
+        "bio": "A touring act with a tight live show, a loyal following and songs for late nights.",
+    },
     3: {"primary_genre": "indie", "performance_types": ["solo", "band"]},
     4: {"base_rate_flat": 500, "rates_negotiable": True},
     5: {"years_performing": 4},
