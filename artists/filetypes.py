@@ -81,6 +81,22 @@ def human_size(size: int) -> str:
     return f"{size // (1024 * MB)} GB" if size >= 1024 * MB else f"{size // MB} MB"
 
 
+CATEGORY_NAMES: dict[str, str] = {  # how the limits are listed on the upload page
+    MediaCategory.PRESS_PHOTO: "press photos",
+    MediaCategory.MUSIC: "music",
+    MediaCategory.VIDEO: "video",
+    MediaCategory.DOCUMENT: "documents",
+    MediaCategory.OTHER: "other files",
+}
+
+
+def limits_text() -> str:
+    """``Press photos up to 25 MB, music up to 500 MB, …``: the limits, from CATEGORY_RULES."""
+    parts = [f"{CATEGORY_NAMES[c]} up to {human_size(max_bytes(c))}" for c in CATEGORY_RULES]
+    text = ", ".join(parts)
+    return f"{text[0].upper()}{text[1:]}."
+
+
 @dataclass(frozen=True)
 class Checked:
     mime_type: str

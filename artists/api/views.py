@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import request_user
-from artists import selectors, services
+from artists import selectors, services, steps
 from artists.api.serializers import (
     PUBLIC_FIELDS,
     ArtistCardSerializer,
@@ -42,7 +42,7 @@ from artists.api.serializers import (
 from artists.downloads import download_response
 from artists.filters import ArtistFilter
 from artists.forms import MediaFilterForm
-from artists.models import ArtistProfile, MediaCategory
+from artists.models import ArtistProfile
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
@@ -131,6 +131,11 @@ class ArtistListApi(APIView):
             ),
             OpenApiParameter(
                 "verified", bool, description="`true`: verified artists only; `false`: others."
+            ),
+            OpenApiParameter(
+                "performance_type",
+                {"$ref": "#/components/schemas/PerformanceType"},
+                description="Only artists who offer this kind of performance.",
             ),
             OpenApiParameter(
                 "min_rating",
@@ -293,13 +298,17 @@ class OnboardingStepApi(ArtistOwnApiMixin, APIView):
         summary="Save one onboarding step",
         request=ProfileInputSerializer,
         responses=OnboardingStateSerializer,
-        description="Save one step (1-5). Only that step's fields are read and validated; "
-        "steps go in order; saving step 5 completes onboarding.",
+        description="Save one step (1-5). Only that step's fields are accepted (another "
+        "field is a validation_error); steps go in order; saving step 5 completes onboarding.",
         parameters=[STEP_NUMBER],
         extensions=raises("not_an_artist", "step_out_of_order"),
     )
     def put(self, request: Request, number: int) -> Response:
-        serializer = ProfileInputSerializer(data=request.data, partial=True)
+        try:  # another step's field is refused, not ignored (an unknown step is the service's 404)
+            only: tuple[str, ...] | None = steps.step(number).fields
+        except KeyError:
+            only = None
+        serializer = ProfileInputSerializer(data=request.data, partial=True, only=only)
         serializer.is_valid(raise_exception=True)
         user = request_user(request)
         services.onboarding_save_step(user=user, number=number, data=serializer.validated_data)
@@ -430,7 +439,8 @@ class MyTrackMoveApi(ArtistOwnApiMixin, APIView):
         parameters=[TRACK_ID],
         request=TrackMoveSerializer,
         responses=TrackSerializer(many=True),
-        description="Move a track to a 0-based position; returns the whole list in its new order.",
+        description="Move a track to a 0-based position. Not paginated: answers your whole "
+        "track list in its new order.",
     )
     def post(self, request: Request, track_id: int) -> Response:
         serializer = TrackMoveSerializer(data=request.data)
@@ -457,8 +467,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         parameters=[
             OpenApiParameter(
                 "category",
-                str,
-                enum=MediaCategory.values,
+                {"$ref": "#/components/schemas/MediaCategory"},
                 required=False,
                 description="Only files of this category.",
             ),
@@ -496,7 +505,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         "from the file's bytes; the file counts against your storage quota.",
         request={"multipart/form-data": MediaUploadSerializer},
         responses={201: MediaFileSerializer},
-        extensions=raises("not_found", *FILE_ERRORS),
+        extensions=raises(*OWN, *FILE_ERRORS),
     )
     def post(self, request: Request) -> Response:
         serializer = MediaUploadSerializer(data=request.data)
@@ -543,8 +552,8 @@ class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
         request=DirectUploadStartSerializer,
         responses={201: DirectUploadSerializer},
         extensions=raises(
+            *OWN,
             "direct_upload_unavailable",
-            "not_found",
             "file_too_large",
             "unsupported_type",
             "quota_exceeded",

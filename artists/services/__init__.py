@@ -11,8 +11,11 @@ Doors call them as ``from artists import services; services.track_create(...)``.
 
 from artists.services.counters import profile_view_record, track_play
 from artists.services.media import (
+    media_check_category,
     media_delete,
+    media_delete_by_staff,
     media_get_for_download,
+    media_set_category,
     media_upload,
     media_upload_confirm,
     media_upload_start,
@@ -20,42 +23,61 @@ from artists.services.media import (
 from artists.services.profiles import (
     artist_set_verified,
     onboarding_save_step,
+    profile_check,
     profile_set_image,
     profile_update,
+    profile_update_by_staff,
+    require_staff,
 )
 from artists.services.quota import (
+    quota_check_limit,
     quota_expire_pending,
     quota_for,
     quota_reconcile,
     quota_release,
     quota_reserve,
+    quota_set_limit,
 )
 from artists.services.tracks import (
+    track_check,
     track_create,
     track_delete,
+    track_delete_by_staff,
     track_move,
     track_update,
+    track_update_by_staff,
 )
 
 __all__ = [
     "artist_set_verified",
+    "media_check_category",
     "media_delete",
+    "media_delete_by_staff",
     "media_get_for_download",
+    "media_set_category",
     "media_upload",
     "media_upload_confirm",
     "media_upload_start",
     "onboarding_save_step",
+    "profile_check",
     "profile_set_image",
     "profile_update",
+    "profile_update_by_staff",
     "profile_view_record",
+    "quota_check_limit",
     "quota_expire_pending",
     "quota_for",
     "quota_reconcile",
     "quota_release",
     "quota_reserve",
+    "quota_set_limit",
+    "require_staff",
+    "track_check",
     "track_create",
     "track_delete",
+    "track_delete_by_staff",
     "track_move",
     "track_play",
     "track_update",
+    "track_update_by_staff",
 ]

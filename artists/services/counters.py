@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from artists.models import ArtistProfile, ProfileView, Track
+from artists.models import ArtistProfile, ProfileView, Track, public_owner
 from umbrella.errors import NotFoundError
 from umbrella.throttling import window_count
 
@@ -89,10 +89,7 @@ def track_play(*, track_id: int, artist_slug: str, ip: str | None) -> bool:
     the increment is atomic (no lost updates under concurrent plays).
     """
     public = Track.objects.filter(
-        pk=track_id,
-        artist__slug=artist_slug,
-        artist__user__onboarding_complete=True,
-        artist__user__is_active=True,
+        public_owner(prefix="artist__user__"), pk=track_id, artist__slug=artist_slug
     )
     if not public.exists():
         raise NotFoundError("not_found", "No such track.")

@@ -89,6 +89,10 @@ def delete(user: User, client: Client) -> None:
 
 
 def change_role(user: User, client: Client) -> None:
+    # Staff change a role only while it is not locked (accounts.services.role_check, the same
+    # rule as the onboarding API): so the account is one that has not finished onboarding.
+    User.objects.filter(pk=user.pk).update(onboarding_complete=False)
+    user.refresh_from_db()
     admin_change(user, role=Role.VENUE)
 
 
