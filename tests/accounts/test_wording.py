@@ -9,18 +9,21 @@ from tests.accounts.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_emails_greet_from_the_site_name_not_the_host(client, settings):
+def test_emails_greet_from_the_site_name_not_the_host(
+    client, settings, django_capture_on_commit_callbacks
+):
     settings.SITE_NAME = "Umbrella"
 
-    client.post(
-        "/accounts/signup/",
-        {
-            "email": "new@example.com",
-            "password1": "umbrella-rain-42!",
-            "password2": "umbrella-rain-42!",
-        },
-        HTTP_HOST="127.0.0.1:8000",
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # mail leaves after the commit
+        client.post(
+            "/accounts/signup/",
+            {
+                "email": "new@example.com",
+                "password1": "umbrella-rain-42!",
+                "password2": "umbrella-rain-42!",
+            },
+            HTTP_HOST="127.0.0.1:8000",
+        )
 
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
