@@ -115,6 +115,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         Django hashes the password only; the token generation joins it, so a bump ends every
         browser session and every refresh token of the user as a password change would.
         """
+        if self.token_generation == 0:
+            # Django's own hash: sessions made before generations existed stay valid.
+            return super().get_session_auth_hash()
         return salted_hmac(
             "accounts.User.get_session_auth_hash",
             f"{self.password}:{self.token_generation}",

@@ -1,4 +1,8 @@
-"""Writes of the accounts app. Pages, API, admin and allauth adapters all call these."""
+"""Writes of the accounts app. Pages, API, admin and allauth adapters all call these.
+
+``session_end`` is defined in :mod:`accounts.revocation` (``tokens`` uses it too, without
+importing this module) and re-exported here for the doors.
+"""
 
 from datetime import timedelta
 from typing import Any
@@ -17,8 +21,6 @@ from accounts.revocation import session_end, user_sessions_end, user_token_gener
 from accounts.role_locks import role_lock_reason
 from umbrella import text
 from umbrella.errors import ApplicationError, NotFoundError
-
-__all__ = ["session_end"]  # the primitive lives in accounts.revocation; doors call it from here
 
 PROFILE_FIELDS = ("display_name", "timezone")
 ENDED_SESSIONS_KEPT = timedelta(days=30)

@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, parsers
 
 MAX_JSON_DEPTH = 64
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class HostileJSON(ValueError):
@@ -149,18 +150,15 @@ class AllauthBodyCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/_allauth/") and request.method in ("POST", "PUT", "PATCH"):
-            content_type = request.content_type or ""
-            if content_type == "application/json" or content_type.endswith("+json"):
+        # allauth json.loads() every non-GET body, whatever its Content-Type says.
+        if request.path.startswith("/_allauth/") and request.method not in SAFE_METHODS:
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                return _allauth_error(413, "request_too_large", "The request body is too large.")
+            if body:
                 try:
-                    body = request.body
-                except RequestDataTooBig:
-                    return _allauth_error(
-                        413, "request_too_large", "The request body is too large."
-                    )
-                if body:
-                    try:
-                        json_loads_checked(body)
-                    except HostileJSON as error:
-                        return _allauth_error(400, error.code, error.message)
+                    json_loads_checked(body)
+                except HostileJSON as error:
+                    return _allauth_error(400, error.code, error.message)
         return self.get_response(request)

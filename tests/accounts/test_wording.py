@@ -14,7 +14,7 @@ def test_emails_greet_from_the_site_name_not_the_host(
 ):
     settings.SITE_NAME = "Umbrella"
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):  # mail leaves after the commit
         client.post(
             "/accounts/signup/",
             {
