@@ -132,6 +132,13 @@ def error_response(status: int, codes: Iterable[str]) -> dict[str, Any]:
 
 
 class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, plus each operation's error statuses and its security.
+
+    A permission class that refuses with its own code says so with a method
+    ``error_codes_for(*, view, method) -> Iterable[str]`` (see
+    ``accounts.permissions.OnboardingComplete``), so that umbrella needs no import of it.
+    """
+
     def _is_public(self) -> bool:
         return all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
 
