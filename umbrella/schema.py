@@ -60,6 +60,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "direct_upload_unavailable": (409, "This server stores files itself: upload through the app."),
     "upload_missing": (409, "The file has not arrived in the bucket yet."),
     "not_ready": (409, "The upload has not been confirmed yet."),
+    "request_too_large": (
+        413,
+        "The JSON body, or a form's non-file fields, exceed DATA_UPLOAD_MAX_MEMORY_SIZE.",
+    ),
     "file_too_large": (413, "The file is over its category's limit; `details.max_bytes`."),
     "quota_exceeded": (
         413,
@@ -176,7 +180,9 @@ class AutoSchema(openapi.AutoSchema):
         if paginator and issubclass(paginator, pagination.PageNumberPagination):
             codes.add("not_found")  # a page past the end
         if "requestBody" in operation:
-            codes.update({"validation_error", "parse_error", "unsupported_media_type"})
+            codes.update(
+                {"validation_error", "parse_error", "unsupported_media_type", "request_too_large"}
+            )
         return codes
 
     def get_operation(

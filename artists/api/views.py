@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import request_user
-from artists import selectors, services
+from artists import selectors, services, steps
 from artists.api.serializers import (
     PUBLIC_FIELDS,
     ArtistCardSerializer,
@@ -46,6 +47,7 @@ from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
 from umbrella.schema import raises
+from umbrella.throttling import AnonRateThrottle
 
 # Files come as multipart only: a urlencoded form cannot carry one (and the schema would offer it).
 UPLOAD_PARSERS = [MultiPartParser]
@@ -182,18 +184,13 @@ class ArtistDetailApi(APIView):
     @extend_schema(
         operation_id="artists_retrieve",
         summary="An artist's public profile",
-        description="Public. Counts one profile view per viewer per UTC day.",
+        description="Public. Counts one profile view per viewer (user, or IP address) per UTC day.",
         parameters=[SLUG],
         responses=ArtistPublicSerializer,
     )
     def get(self, request: Request, slug: str) -> Response:
         artist = _public_artist(slug)
-        services.profile_view_record(
-            artist=artist,
-            viewer=request.user,
-            ip=_client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
+        services.profile_view_record(artist=artist, viewer=request.user, ip=_client_ip(request))
         return Response(public_profile_data(artist))
 
 
@@ -226,20 +223,29 @@ class ArtistStatsApi(APIView):
         return Response(StatsSerializer(selectors.stats_of(artist=_public_artist(slug))).data)
 
 
+class PlayRateThrottle(AnonRateThrottle):
+    """Plays per IP (``THROTTLE_PLAY``), on top of counting each listener once per window."""
+
+    scope = "play"
+    rate = settings.THROTTLE_PLAY
+
+
 class TrackPlayApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []  # a counter: no session, no CSRF
+    throttle_classes = [PlayRateThrottle]
 
     @extend_schema(
         operation_id="artists_tracks_play",
         summary="Count one play of a track",
-        description="Public, without credentials.",
+        description="Public, without credentials. Counts once per listener per track per 30 "
+        "minutes (a repeat answers 204 too); rate limited per IP (`THROTTLE_PLAY`).",
         parameters=[SLUG, TRACK_ID],
         request=None,
         responses={204: OpenApiResponse(description="Counted.")},
     )
     def post(self, request: Request, slug: str, track_id: int) -> Response:
-        services.track_play(track_id=track_id, artist_slug=slug)
+        services.track_play(track_id=track_id, artist_slug=slug, ip=_client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -292,13 +298,17 @@ class OnboardingStepApi(ArtistOwnApiMixin, APIView):
         summary="Save one onboarding step",
         request=ProfileInputSerializer,
         responses=OnboardingStateSerializer,
-        description="Save one step (1-5). Only that step's fields are read and validated; "
-        "steps go in order; saving step 5 completes onboarding.",
+        description="Save one step (1-5). Only that step's fields are accepted (another "
+        "field is a validation_error); steps go in order; saving step 5 completes onboarding.",
         parameters=[STEP_NUMBER],
         extensions=raises("not_an_artist", "step_out_of_order"),
     )
     def put(self, request: Request, number: int) -> Response:
-        serializer = ProfileInputSerializer(data=request.data, partial=True)
+        try:  # another step's field is refused, not ignored (an unknown step is the service's 404)
+            only: tuple[str, ...] | None = steps.step(number).fields
+        except KeyError:
+            only = None
+        serializer = ProfileInputSerializer(data=request.data, partial=True, only=only)
         serializer.is_valid(raise_exception=True)
         user = request_user(request)
         services.onboarding_save_step(user=user, number=number, data=serializer.validated_data)
