@@ -33,8 +33,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "parse_error": (400, "The body could not be parsed (malformed JSON or multipart)."),
     "too_deep": (400, "The JSON body nests deeper than 64 levels."),
     "invalid_unicode": (400, "A JSON string holds an unpaired UTF-16 surrogate."),
-    "too_many_fields": (400, "A form body with more than 1,000 fields."),
-    "too_many_files": (400, "A form body with more than 100 files."),
+    "too_many_fields": (400, "A form body with more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS."),
+    "too_many_files": (400, "A form body with more files than DATA_UPLOAD_MAX_NUMBER_FILES."),
     "bad_request": (400, "Django refused the request before any view ran (e.g. a bad Host)."),
     "invalid_role": (400, "A role other than artist, venue or fan (service guard)."),
     "role_required": (400, "The step needs a role: choose one first."),
@@ -42,7 +42,6 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "empty_file": (400, "The uploaded file is empty."),
     "size_mismatch": (400, "The uploaded file is larger than announced."),
     "invalid_image": (400, "The file is not a readable image."),
-    "image_too_large": (413, "The image has too many pixels (36 MP, 12,000 a side)."),
     "not_authenticated": (401, "No credentials on an operation that needs them."),
     "invalid_token": (
         401,
@@ -68,6 +67,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         413,
         "The JSON body, or a form's non-file fields, exceed DATA_UPLOAD_MAX_MEMORY_SIZE.",
     ),
+    "image_too_large": (413, "The image has too many pixels (or too many on a side)."),
     "file_too_large": (413, "The file is over its category's limit; `details.max_bytes`."),
     "quota_exceeded": (
         413,
@@ -140,6 +140,13 @@ def error_response(status: int, codes: Iterable[str]) -> dict[str, Any]:
 
 
 class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, plus each operation's error statuses and its security.
+
+    A permission class that refuses with its own code says so with a method
+    ``error_codes_for(*, view, method) -> Iterable[str]`` (see
+    ``accounts.permissions.OnboardingComplete``), so that umbrella needs no import of it.
+    """
+
     def _is_public(self) -> bool:
         return all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
 
@@ -176,10 +183,15 @@ class AutoSchema(openapi.AutoSchema):
         paginator = getattr(view, "pagination_class", None)
         if paginator and issubclass(paginator, pagination.PageNumberPagination):
             codes.add("not_found")  # a page past the end
-        if "requestBody" in operation:
+        body = operation.get("requestBody", {}).get("content", {})
+        if body:
             codes.update(
                 {"validation_error", "parse_error", "unsupported_media_type", "request_too_large"}
             )
+        if any("json" in media_type for media_type in body):
+            codes.update({"too_deep", "invalid_unicode"})  # umbrella.parsers.JSONParser
+        if any("form" in media_type for media_type in body):
+            codes.update({"too_many_fields", "too_many_files"})  # Django's form limits
         return codes
 
     def get_operation(
