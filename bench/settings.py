@@ -23,3 +23,22 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 ACCOUNT_RATE_LIMITS = False
+
+# Production sits behind one proxy (the load generator sends X-Forwarded-For, a client address
+# per simulated viewer), so throttles see many clients, as they would in production.
+REST_FRAMEWORK["NUM_PROXIES"] = 1
+
+# Files on S3, as in production, so avatars and banners get presigned URLs. Signing is local
+# (boto3 computes the signature from these fake keys); the endpoint is a closed local port, so
+# a code path that did call S3 would fail loudly (a refused connection, an error in the table)
+# instead of reaching the network.
+STORAGES = {**STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}  # noqa: F405
+AWS_STORAGE_BUCKET_NAME = "umbrella-bench"
+AWS_S3_ENDPOINT_URL = "http://127.0.0.1:9"
+AWS_S3_REGION_NAME = "us-east-1"
+AWS_ACCESS_KEY_ID = "BENCHFAKEACCESSKEY00"
+AWS_SECRET_ACCESS_KEY = "bench-fake-secret-key-never-valid-anywhere"  # noqa: S105
+AWS_DEFAULT_ACL = None
+AWS_QUERYSTRING_AUTH = True
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_S3_ADDRESSING_STYLE = "path"
