@@ -79,7 +79,7 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
         # Both as one array built once per query (an InitPlan), so the rows come by primary
         # key: ORed as separate conditions, the planner misjudged them and scanned the table.
         matched = RawSQL(  # noqa: S611 (fixed SQL; the query is a parameter)
-            f"{table}.id = ANY(ARRAY(SELECT id FROM {table} WHERE search_vector @@ "
+            f"{table}.id = ANY(ARRAY(SELECT id FROM {table} WHERE search_vector @@ "  # noqa: S608
             "websearch_to_tsquery('english'::regconfig, %s) LIMIT %s) "
             "|| (SELECT artist_typo_ids(%s))::bigint[])",
             [q, RANK_CANDIDATES, q],

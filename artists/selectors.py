@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from artists import steps
 from artists.filters import ArtistFilter
+from artists.integrations.s3_urls import QuerySigner, signer_for
 from artists.models import ArtistProfile, MediaFile, MediaQuota, MediaStatus, ProfileView, Track
 from umbrella.api import iso_timestamp
 from umbrella.errors import ApplicationError, NotFoundError
@@ -70,8 +71,9 @@ def artist_search(*, params: Any) -> tuple[ArtistFilter, QuerySet]:
 
 
 # Public image URLs (avatars, banners) by file name, with the time.monotonic() until which each
-# may be handed out. Presigning an S3 URL costs ~0.3 ms of CPU (botocore builds a request and
-# signs it); a page of 20 cards has several avatars, and every visitor sees the same ones. A
+# may be handed out. Presigning an S3 URL through botocore costs ~0.3 ms of CPU (it builds a
+# whole request, then signs it); artists.integrations.s3_urls signs the same URL in ~0.03 ms,
+# and a page of 20 cards has several avatars, often the same ones for every visitor. A
 # signed URL is reused for half its validity, so one handed out is always good for at least
 # half of AWS_QUERYSTRING_EXPIRE (30 of 60 minutes by default); unsigned URLs for a day. Only
 # for images anyone may see: a URL reused across visitors must not be one person's secret.
@@ -88,7 +90,8 @@ def public_file_url(name: str | None) -> str | None:
     hit = _PUBLIC_URLS.get(name)
     if hit is not None and hit[1] > now:
         return hit[0]
-    url = default_storage.url(name)
+    signer = _signer()
+    url = signer.url(name) if signer is not None else default_storage.url(name)
     if getattr(default_storage, "querystring_auth", False):
         reuse = float(getattr(default_storage, "querystring_expire", 3600)) / 2
     else:
@@ -99,10 +102,20 @@ def public_file_url(name: str | None) -> str | None:
     return url
 
 
+_SIGNER: list[QuerySigner | None] = []  # built on first use: [] not yet, [None] not possible
+
+
+def _signer() -> QuerySigner | None:
+    if not _SIGNER:
+        _SIGNER.append(signer_for(default_storage))
+    return _SIGNER[0]
+
+
 def _forget_public_urls(*, setting: str, **kwargs: Any) -> None:
     # Tests swap storages and URL settings: never hand out a URL of the storage before.
     if setting.startswith(("STORAGES", "AWS_", "MEDIA_")):
         _PUBLIC_URLS.clear()
+        _SIGNER.clear()
 
 
 setting_changed.connect(_forget_public_urls)

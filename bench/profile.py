@@ -56,7 +56,9 @@ def main() -> None:
             sql["queries"] += 1
 
     def send(call: Any) -> None:
-        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in {**headers, **call.headers}.items()}
+        extra = {
+            f"HTTP_{k.upper().replace('-', '_')}": v for k, v in {**headers, **call.headers}.items()
+        }
         response = client.get(call.path, **extra)
         problem = call.check(response.content) if response.status_code == 200 else "status"
         if problem:

@@ -114,3 +114,36 @@ def test_s3_avatars_are_presigned_locally_in_the_list_and_the_profile(
     assert listed["avatar_url"].startswith("http://127.0.0.1:9/test-bucket/artists/avatars/p.jpg")
     assert profile["avatar_url"] == listed["avatar_url"]  # the same signed URL, reused
     assert "artists/banners/p.jpg" in profile["banner_url"]
+
+
+NAMES = ["artists/avatars/a.jpg", "a b+c/ü é(1)~x.jpg", "x&y=z?.png", "/lead/slash.jpg"]
+
+
+@pytest.mark.parametrize("addressing", ["path", "virtual"])
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:9", None])
+def test_the_query_signer_gives_botocores_url_byte_for_byte(addressing, endpoint):
+    import time_machine
+    from django.core.files.storage import default_storage
+
+    from artists.integrations.s3_urls import signer_for
+
+    settings = {**S3, "AWS_S3_ADDRESSING_STYLE": addressing, "AWS_S3_ENDPOINT_URL": endpoint}
+    with override_settings(**settings), time_machine.travel("2026-12-02 23:59:59Z", tick=False):
+        signer = signer_for(default_storage)
+        assert signer is not None
+        for name in NAMES:
+            assert signer.url(name) == default_storage.url(name)
+
+
+def test_the_query_signer_stays_out_of_what_it_does_not_reproduce():
+    from django.core.files.storage import default_storage
+
+    from artists.integrations.s3_urls import signer_for
+
+    assert signer_for(default_storage) is None  # the file system (tests' default)
+    with override_settings(**{**S3, "AWS_SESSION_TOKEN": "temporary"}):
+        assert signer_for(default_storage) is None
+    with override_settings(**{**S3, "AWS_S3_CUSTOM_DOMAIN": "cdn.example"}):
+        assert signer_for(default_storage) is None
+    with override_settings(**{**S3, "AWS_S3_SIGNATURE_VERSION": "s3"}):
+        assert signer_for(default_storage) is None
