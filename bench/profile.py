@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("endpoint", help="bare, me, search, filter or profile")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--artists", type=int, default=20_000)
-    parser.add_argument("--seed", default="profile")
+    parser.add_argument("--seed", default=f"profile-{time.time_ns()}", help="new viewers each run")
     parser.add_argument("--cprofile", type=int, default=0, help="show the top N functions")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")

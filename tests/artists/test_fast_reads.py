@@ -147,3 +147,17 @@ def test_the_query_signer_stays_out_of_what_it_does_not_reproduce():
         assert signer_for(default_storage) is None
     with override_settings(**{**S3, "AWS_S3_SIGNATURE_VERSION": "s3"}):
         assert signer_for(default_storage) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_stage_name_matches_are_ranked_even_past_the_cap(api_client, monkeypatch):
+    for i in range(4):  # created first: first in table order, all matching in their bios only
+        ArtistProfileFactory(slug=f"bio-{i}", stage_name=f"Plain {i}", bio="We love marimba.")
+    ArtistProfileFactory(slug="the-name", stage_name="Marimba Kings", bio="A trio.")
+    monkeypatch.setattr(filters, "RANK_CANDIDATES", 2)
+
+    ranked = _slugs(api_client.get(LIST_URL, {"q": "marimba"}))
+
+    assert ranked[0] == "the-name"
+    assert len(ranked) == 3  # the name match plus two of the bio-only matches
