@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import auth, database
+from bench import auth, cpu, database
 from bench.endpoints import BASELINE, ENDPOINTS, Endpoint
 from bench.environment import (
     BENCH_EMAIL,
@@ -163,6 +163,7 @@ def run(
                     password=password,
                     artists=artists,
                     round_number=round_number,
+                    database_url=database_url,
                 )
                 measurement.rounds.append(result)
                 against = None if measurement is baseline else baseline.rounds[-1]
@@ -178,6 +179,7 @@ def measure(
     password: str,
     artists: int,
     round_number: int,
+    database_url: str,
 ) -> LoadResult:
     headers = {"Accept": "application/json"}
     if endpoint.auth:
@@ -202,13 +204,19 @@ def measure(
 
     # Fills caches, connection pools and lazy imports in both workers.
     run_load(spec(args.warmup, args.requests))
-    return run_load(spec(args.requests, 0))
+    pids = cpu.server_pids(server.pid, database_url)
+    before = cpu.cpu_seconds(pids)
+    result = run_load(spec(args.requests, 0))
+    result.server_cpu = cpu.cpu_seconds(pids) - before
+    return result
 
 
 def describe_round(result: LoadResult, baseline: LoadResult | None) -> str:
-    text = f"{result.throughput:.0f} req/s"
+    text = f"{result.throughput:.0f} req/s, server CPU {result.cpu_per_request * 1000:.2f} ms/req"
     if baseline is not None and baseline.throughput:
         text += f", {result.throughput / baseline.throughput:.0%} of bare"
+    if baseline is not None and result.cpu_per_request:
+        text += f" ({baseline.cpu_per_request / result.cpu_per_request:.0%} by CPU)"
     if result.errors:
         text += f", {result.errors} errors"
         if result.wrong:

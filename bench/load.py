@@ -37,6 +37,7 @@ class LoadResult:
     wrong: dict[str, int] = field(default_factory=dict)  # expected status, wrong body -> count
     elapsed: float = 0.0
     timed_out: bool = False
+    server_cpu: float = 0.0  # seconds of CPU the server's processes used (bench.cpu)
 
     @property
     def completed(self) -> int:
@@ -45,6 +46,11 @@ class LoadResult:
     @property
     def throughput(self) -> float:
         return self.completed / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def cpu_per_request(self) -> float:
+        done = self.completed + self.errors
+        return self.server_cpu / done if done else 0.0
 
 
 def run_load(spec: LoadSpec) -> LoadResult:

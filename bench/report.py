@@ -92,7 +92,25 @@ HEADER = (
     "vs bare",
     "target",
     "result",
+    "cpu ms/req",
+    "vs bare (CPU)",
 )
+
+
+def cpu_per_request(m: Measurement) -> float:
+    """Median over rounds of the server's CPU seconds per request (bench.cpu)."""
+    values = [r.cpu_per_request for r in m.rounds if r.cpu_per_request]
+    return statistics.median(values) if values else 0.0
+
+
+def cpu_ratio(m: Measurement, baseline: Measurement) -> float:
+    """Median over rounds of bare's CPU per request over the endpoint's, same round."""
+    ratios = [
+        theirs.cpu_per_request / ours.cpu_per_request
+        for ours, theirs in zip(m.rounds, baseline.rounds, strict=False)
+        if ours.cpu_per_request and theirs.cpu_per_request
+    ]
+    return statistics.median(ratios) if ratios else 0.0
 
 
 def table(measurements: list[Measurement], baseline: Measurement) -> str:
@@ -119,6 +137,8 @@ def _row(m: Measurement, baseline: Measurement) -> tuple[str, ...]:
         f"{ratio(m, baseline):.0%}",
         f">= {target:.0%}" if target is not None else "-",
         verdict(m, baseline),
+        f"{cpu_per_request(m) * 1000:.2f}",
+        f"{cpu_ratio(m, baseline):.0%}",
     )
 
 
@@ -143,7 +163,7 @@ def scale_table(runs: list[tuple[int, list[Measurement], Measurement]]) -> str:
     """Search, filter and profile side by side per data size: req/s, share of bare, p95."""
     header = ["endpoint"]
     for artists, _, _ in runs:
-        header += [f"{artists} req/s", "vs bare", "p95 ms"]
+        header += [f"{artists}: req/s", "vs bare", "p95 ms", "cpu ms/req", "vs bare (CPU)"]
     rows = [header]
     names = [n for n in SCALE_ENDPOINTS if any(m.endpoint.name == n for m in runs[0][1])]
     for name in ["bare", *names]:
@@ -155,7 +175,14 @@ def scale_table(runs: list[tuple[int, list[Measurement], Measurement]]) -> str:
                 else next(x for x in measurements if x.endpoint.name == name)
             )
             share = "-" if m is baseline else f"{ratio(m, baseline):.0%}"
-            row += [f"{m.throughput:.0f}", share, f"{percentile(m.latencies, 0.95) * 1000:.1f}"]
+            by_cpu = "-" if m is baseline else f"{cpu_ratio(m, baseline):.0%}"
+            row += [
+                f"{m.throughput:.0f}",
+                share,
+                f"{percentile(m.latencies, 0.95) * 1000:.1f}",
+                f"{cpu_per_request(m) * 1000:.2f}",
+                by_cpu,
+            ]
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
