@@ -27,7 +27,7 @@ from drf_spectacular.utils import extend_schema_field
 from artists.models import ArtistProfile, PerformanceType
 
 # Trigram word similarity from which a stage name counts as a (typo'd) match. Written into
-# the SQL function artist_typo_ids (migration 0003): change both together.
+# the SQL function artist_typo_nearest (migration 0006): change both together.
 TYPO_THRESHOLD = 0.35
 # At most this many full-text matches are ranked (see text_search): a broad word (a genre, a
 # city) matches thousands of artists, and ranking each one was most of the search's cost.
@@ -47,8 +47,8 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
     """Ranked full-text search plus typo tolerance on PostgreSQL; a plain match elsewhere.
 
     The ``search_vector`` column (weighted: stage name A; tagline, genres, influences B; bio C),
-    its GIN index, the trigram index on ``stage_name`` and ``artist_typo_ids`` are created by
-    PostgreSQL-only migrations (0002, 0003).
+    its GIN index, the trigram index on ``stage_name`` and ``artist_typo_nearest`` are created by
+    PostgreSQL-only migrations (0002, 0003, 0005, 0006; at most 50 typo matches, nearest first).
 
     On PostgreSQL the words are matched with full-text search, ranked by ``ts_rank`` (a
     stage-name match above a tagline or genre match above a bio match). Only when they match no
@@ -77,18 +77,19 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
         query = SearchQuery(q, search_type="websearch", config="english")
         # Which rows: up to RANK_CANDIDATES stage-name matches (their own GIN index, migration
         # 0005: the best-ranked rows always make it), up to RANK_CANDIDATES matches of the
-        # whole text (the GIN index on search_vector, table order, no sort), and the typo
-        # matches (none when the words match: artist_typo_ids, migration 0003). One array,
-        # built once per query (an InitPlan), so the rows come by primary key: ORed as separate
-        # conditions, the planner misjudged them and scanned the table.
+        # whole text (the GIN index on search_vector, table order, no sort) and, only when the
+        # text matches nothing, the nearest stage names (artist_typo_nearest, migration 0006).
+        # One array, built once per query (InitPlans), so the rows come by primary key: ORed as
+        # separate conditions, the planner misjudged them and scanned the table.
         matched = RawSQL(  # noqa: S611 (fixed SQL; the query is a parameter)
             f"{table}.id = ANY("  # noqa: S608 (a fixed table name; the query is a parameter)
             f"ARRAY(SELECT id FROM {table} WHERE to_tsvector('english'::regconfig, stage_name) "
             "@@ websearch_to_tsquery('english'::regconfig, %s) LIMIT %s) "
-            f"|| ARRAY(SELECT id FROM {table} WHERE search_vector "
-            "@@ websearch_to_tsquery('english'::regconfig, %s) LIMIT %s) "
-            "|| (SELECT artist_typo_ids(%s))::bigint[])",
-            [q, RANK_CANDIDATES, q, RANK_CANDIDATES, q],
+            "|| (SELECT CASE WHEN cardinality(m.ids) = 0 THEN artist_typo_nearest(%s) "
+            "ELSE m.ids END FROM (SELECT ARRAY("
+            f"SELECT id FROM {table} WHERE search_vector "
+            "@@ websearch_to_tsquery('english'::regconfig, %s) LIMIT %s) AS ids) AS m))",
+            [q, RANK_CANDIDATES, q, q, RANK_CANDIDATES],
             output_field=BooleanField(),
         )
         return queryset.annotate(

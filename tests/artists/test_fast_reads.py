@@ -140,7 +140,9 @@ def test_the_query_signer_stays_out_of_what_it_does_not_reproduce():
 
     from artists.integrations.s3_urls import signer_for
 
-    assert signer_for(default_storage) is None  # the file system (tests' default)
+    file_system = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    with override_settings(STORAGES={**S3["STORAGES"], **file_system}):
+        assert signer_for(default_storage) is None
     with override_settings(**{**S3, "AWS_SESSION_TOKEN": "temporary"}):
         assert signer_for(default_storage) is None
     with override_settings(**{**S3, "AWS_S3_CUSTOM_DOMAIN": "cdn.example"}):
