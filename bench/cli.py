@@ -204,10 +204,10 @@ def measure(
 
     # Fills caches, connection pools and lazy imports in both workers.
     run_load(spec(args.warmup, args.requests))
-    pids = cpu.server_pids(server.pid, database_url)
-    before = cpu.cpu_seconds(pids)
+    before = cpu.cpu_by_pid(cpu.server_pids(server.pid, database_url))
     result = run_load(spec(args.requests, 0))
-    result.server_cpu = cpu.cpu_seconds(pids) - before
+    after = cpu.cpu_by_pid(cpu.server_pids(server.pid, database_url))
+    result.server_cpu = cpu.used_between(before, after)
     return result
 
 

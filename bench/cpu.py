@@ -31,15 +31,27 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) of each process still running."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue  # gone: its time is lost, which only flatters nothing (both sides)
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
+            continue  # gone
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_by_pid(pids).values())
+
+
+def used_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used by the processes between two samples: a process that started in between counts
+    whole; one that ended in between is lost (the bench keeps connections open, so neither
+    should happen)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def backends(database_url: str) -> list[int]:
