@@ -1,22 +1,63 @@
 """allauth customisation. Every change goes through accounts.services."""
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts import services
 from accounts.models import DISPLAY_NAME_MAX_LENGTH, SessionEndReason, User
+from accounts.tasks import send_email_task
 from umbrella import text
 
 
+@dataclass(frozen=True)
+class Site:
+    """What allauth's emails call the site: without the Sites framework allauth would use the
+    request's host ("Hello from 127.0.0.1:8000!")."""
+
+    name: str
+    domain: str
+
+
+def site() -> Site:
+    return Site(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    """allauth's hooks, each calling account services.
+
+    Mail: rendered in the request, sent by a Celery task after the commit, so no answer waits
+    for the mail server (sign-up answers for known and new addresses then cost the same; the
+    password hashing half of that is ``accounts.forms.SameWorkSignupMixin``).
+    """
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        context = {**context, "current_site": site()}  # not the request's host
+        message = self.render_mail(template_prefix, email, context)
+        payload = {
+            "subject": message.subject,
+            "body": message.body,
+            "from_email": message.from_email,
+            "to": list(message.to),
+            "alternatives": [
+                (alternative[0], alternative[1])
+                for alternative in getattr(message, "alternatives", [])
+            ],
+            "headers": dict(message.extra_headers),
+        }
+        transaction.on_commit(lambda: send_email_task.apply_async(kwargs=payload))
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user
-        if user.is_authenticated and not (user.onboarding_complete or user.is_staff):
+        if user.is_authenticated and user.needs_onboarding:
             return reverse("onboarding")
         return super().get_login_redirect_url(request)
 

@@ -1,14 +1,22 @@
+"""Staff's door to accounts. Changes go through the account services' rules: the role only as
+``role_check`` allows (never once it is locked), onboarding state only through the onboarding
+services, access changes end sign-ins (``user_access_changed``), deletes through
+``user_hard_delete`` or anonymisation (``user_soft_delete``)."""
+
 from typing import Any
 
 from allauth.account.adapter import get_adapter
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts import services
-from accounts.models import SessionEndReason, User
+from accounts.models import SessionEndReason, User, UserQuerySet
+from umbrella.errors import ApplicationError
+from umbrella.forms import add_application_error
 
 
 class AdminLoginForm(AdminAuthenticationForm):
@@ -45,8 +53,27 @@ _ACCESS_FIELDS = {
 }
 
 
+class UserChangeForm(BaseUserChangeForm):
+    class Meta(BaseUserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        try:
+            services.user_check_staff_edit(
+                user=self.instance,  # not changed yet: the form writes to it after clean()
+                role=cleaned.get("role", self.instance.role),
+                is_staff=cleaned.get("is_staff", self.instance.is_staff),
+            )
+        except ApplicationError as error:
+            add_application_error(self, error)
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
     ordering = ["-created_at"]
     list_display = [
         "email",
@@ -65,7 +92,14 @@ class UserAdmin(BaseUserAdmin):
         ("deleted_at", admin.EmptyFieldListFilter),
     ]
     search_fields = ["email", "display_name"]
-    readonly_fields = ["created_at", "updated_at", "last_login", "deleted_at"]
+    # Onboarding is finished by the onboarding services (a role, an artist's five steps).
+    readonly_fields = [
+        "onboarding_complete",
+        "created_at",
+        "updated_at",
+        "last_login",
+        "deleted_at",
+    ]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["display_name", "role", "onboarding_complete", "timezone"]}),
@@ -108,9 +142,9 @@ class UserAdmin(BaseUserAdmin):
             self.delete_model(request, user)
 
     @admin.action(description="Delete (anonymise) the selected accounts")
-    def soft_delete(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def soft_delete(self, request: HttpRequest, queryset: UserQuerySet) -> None:
         count = 0
-        for user in queryset.filter(deleted_at__isnull=True):
+        for user in queryset.live():
             services.user_soft_delete(user=user)
             count += 1
         self.message_user(request, f"{count} account(s) anonymised.", messages.SUCCESS)

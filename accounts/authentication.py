@@ -48,7 +48,7 @@ setting_changed.connect(_forget_verified)
 class AccessToken:
     """What ``request.auth`` holds for a token-authenticated request."""
 
-    is_app = False
+    is_app = False  # people's tokens; issue 11's app credentials set True (see AppRateThrottle)
 
     def __init__(self, payload: dict[str, Any], session_key: str) -> None:
         self.payload = payload

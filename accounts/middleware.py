@@ -28,6 +28,6 @@ class OnboardingGateMiddleware:
         ):
             return self.get_response(request)
         user = request.user
-        if user.is_authenticated and not user.onboarding_complete and not user.is_staff:
+        if user.is_authenticated and user.needs_onboarding:
             return redirect("onboarding")
         return self.get_response(request)

@@ -30,6 +30,7 @@ _TIMEZONES = frozenset(available_timezones())
 
 class UserQuerySet(models.QuerySet["User"]):
     def live(self) -> "UserQuerySet":
+        """Accounts that have not been anonymised (``user_soft_delete``)."""
         return self.filter(deleted_at__isnull=True)
 
 
@@ -98,8 +99,9 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         return f"{self.display_name or self.email} <{self.email}>"
 
     @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
+    def needs_onboarding(self) -> bool:
+        """The one rule for the onboarding gates (pages, API, sign-in redirect): staff skip it."""
+        return not self.onboarding_complete and not self.is_staff
 
     def get_full_name(self) -> str:
         return self.display_name or self.email

@@ -23,7 +23,7 @@ class OnboardingComplete(permissions.BasePermission):
         if not self._gated(request.method, view):
             return True
         user = request.user
-        if not user or not user.is_authenticated or user.onboarding_complete or user.is_staff:
+        if not user or not user.is_authenticated or not user.needs_onboarding:
             return True
         raise OnboardingRequired()
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.deletion import user_deletion_prepare
 from accounts.models import EndedSession, Role, SessionEndReason, User
 from accounts.revocation import session_end, user_sessions_end, user_token_generation_bump
 from accounts.role_locks import role_lock_reason
@@ -55,6 +56,33 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
+def role_check(*, user: User, role: str) -> None:
+    """Whether ``user`` may take ``role`` now: one of the roles, and not a change once the role
+    is locked (``accounts.role_locks``: onboarding complete, or the role's own wizard has saved
+    a step). Used by the onboarding page and API (:func:`onboarding_choose_role`) and the admin."""
+    if role not in Role.values:
+        raise ApplicationError(
+            "invalid_role", "Choose artist, venue or fan.", details={"role": ["Invalid choice."]}
+        )
+    if user.role and user.role != role:
+        reason = role_lock_reason(user)
+        if reason:
+            raise ApplicationError("role_locked", reason, details={"role": [reason]}, status=409)
+
+
+def user_check_staff_edit(*, user: User, role: str, is_staff: bool) -> None:
+    """What staff may change on an account in admin: the role only as :func:`role_check` allows,
+    and an account that finished onboarding keeps a role unless it is staff."""
+    if role != user.role:
+        role_check(user=user, role=role)
+    if user.onboarding_complete and not role and not is_staff:
+        raise ApplicationError(
+            "validation_error",
+            "An account that finished onboarding needs a role unless it is staff.",
+            details={"is_staff": ["Give the account a role before removing staff status."]},
+        )
+
+
 @transaction.atomic
 def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
     """First onboarding step for everyone: pick a role and a display name.
@@ -65,14 +93,7 @@ def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
     artist profile is never left behind by a switch to another role.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
-    if role not in Role.values:
-        raise ApplicationError(
-            "invalid_role", "Choose artist, venue or fan.", details={"role": ["Invalid choice."]}
-        )
-    if user.role and user.role != role:
-        reason = role_lock_reason(user)
-        if reason:
-            raise ApplicationError("role_locked", reason, details={"role": [reason]}, status=409)
+    role_check(user=user, role=role)
     user.role = role
     user.display_name = text.single_line(display_name)
     if not user.display_name:
@@ -129,8 +150,10 @@ def user_access_changed(*, user: User, reason: str) -> None:
 
 @transaction.atomic
 def user_hard_delete(*, user: User) -> None:
-    """Remove the account row (staff only, from admin): its sign-ins end first."""
+    """Remove the account row (staff only, from admin): its sign-ins end first, and the apps
+    whose rows go with it delete their stored files after commit (``accounts.deletion``)."""
     user_sessions_end(user=user, reason=SessionEndReason.DELETED)
+    user_deletion_prepare(user)
     user.delete()
 
 

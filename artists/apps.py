@@ -19,11 +19,14 @@ class ArtistsConfig(AppConfig):
     name = "artists"
 
     def ready(self) -> None:
+        from accounts.deletion import user_deletion_register
         from accounts.models import Role
         from accounts.role_locks import role_lock_register
+        from artists.services.profiles import artist_files_delete_on_commit
         from umbrella import domains
 
         role_lock_register(_artist_profile_locks_role)
+        user_deletion_register(artist_files_delete_on_commit)
 
         domains.register(
             domains.EntryPoints(
@@ -38,6 +41,12 @@ class ArtistsConfig(AppConfig):
                         url_name="artist-studio",
                         link_text="Open the studio",
                         roles=frozenset({Role.ARTIST}),
+                    ),
+                ),
+                menu=(
+                    domains.MenuLink(label="Find artists", url_name="artist-search"),
+                    domains.MenuLink(
+                        label="Studio", url_name="artist-studio", roles=frozenset({Role.ARTIST})
                     ),
                 ),
             )

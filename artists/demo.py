@@ -1,4 +1,5 @@
-"""Demo artists: a dozen varied, onboarded profiles with short generated tracks. Idempotent."""
+"""Demo artists: a dozen varied, onboarded profiles with short generated tracks, and an avatar and
+a banner drawn at seed time (genre colours and initials; nothing downloaded). Idempotent."""
 
 import io
 import math
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw, ImageFont
 
 from accounts.demo import ensure_user
 from accounts.models import Role
@@ -45,6 +47,98 @@ def tone_wav(*, seconds: float = 2.0, frequency: float = 440.0, rate: int = 8000
         )
         out.writeframes(frames)
     return buffer.getvalue()
+
+
+# Two colours per genre (a gradient from the first to the second); others get the fallback.
+GENRE_COLOURS: dict[str, tuple[str, str]] = {
+    "indie": ("#3d5a80", "#ee6c4d"),
+    "jazz": ("#1b263b", "#c9a227"),
+    "house": ("#5a189a", "#ff5d8f"),
+    "country": ("#7f4f24", "#e9c46a"),
+    "classical": ("#2b2d42", "#8d99ae"),
+    "electronic": ("#03045e", "#00b4d8"),
+    "blues": ("#0b2545", "#5fa8d3"),
+    "latin": ("#9d0208", "#ffba08"),
+    "rock": ("#212529", "#d00000"),
+    "r&b": ("#3c096c", "#f48c06"),
+    "folk": ("#344e41", "#a3b18a"),
+    "techno": ("#10002b", "#7b2cbf"),
+}
+FALLBACK_COLOURS = ("#264653", "#2a9d8f")
+
+
+def initials(name: str) -> str:
+    """ "Nova Reyes" → "NR", "The Midnight Brass" → "MB", "DJ Kettle" → "DK"."""
+    words = [w for w in name.replace("&", " ").split() if w[:1].isalnum()]
+    meaningful = [w for w in words if w.lower() not in {"the", "and", "y"}] or words
+    return "".join(w[0].upper() for w in meaningful[:2]) or "?"
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    return (int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16))
+
+
+def _gradient(size: tuple[int, int], start: str, end: str) -> Image.Image:
+    """A diagonal gradient from ``start`` (top left) to ``end`` (bottom right)."""
+    width, height = size
+    span = width + height - 1
+    ramp = bytes(255 * i // span for i in range(span + 1))
+    # Pixel (x, y) blends by ramp[x + y]: each row is the ramp shifted by one.
+    mask = Image.frombytes("L", size, b"".join(ramp[y : y + width] for y in range(height)))
+    image = Image.new("RGB", size, _hex(start))
+    image.paste(Image.new("RGB", size, _hex(end)), mask=mask)
+    return image
+
+
+def _waves(image: Image.Image, *, seed: int, colour: str = "#ffffff") -> None:
+    """A few soft sound-wave bars along the bottom, so a banner reads as music at a glance."""
+    width, height = image.size
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    bar, gap = max(width // 80, 4), max(width // 160, 2)
+    red, green, blue = _hex(colour)
+    for n, x in enumerate(range(0, width, bar + gap)):
+        level = (math.sin((n + seed) * 0.35) + math.sin((n * 7 + seed) * 0.11) + 2) / 4
+        top = height - int(level * height * 0.45) - height // 12
+        draw.rounded_rectangle(
+            (x, top, x + bar, height), radius=bar // 2, fill=(red, green, blue, 46)
+        )
+    image.paste(overlay, mask=overlay)
+
+
+def _text_centre(draw: ImageDraw.ImageDraw, box: tuple[int, int], text: str, size: int) -> None:
+    font = ImageFont.load_default(size=size)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    x = (box[0] - (right - left)) / 2 - left
+    y = (box[1] - (bottom - top)) / 2 - top
+    draw.text((x + size // 40, y + size // 40), text, font=font, fill=(0, 0, 0, 90))  # shadow
+    draw.text((x, y), text, font=font, fill=(255, 255, 255, 255))
+
+
+def avatar_png(*, name: str, genre: str, seed: int = 0) -> bytes:
+    """A square avatar: the genre's gradient, sound-wave bars and the artist's initials."""
+    start, end = GENRE_COLOURS.get(genre, FALLBACK_COLOURS)
+    image = _gradient((512, 512), start, end)
+    _waves(image, seed=seed)
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    _text_centre(ImageDraw.Draw(overlay), image.size, initials(name), 210)
+    image.paste(overlay, mask=overlay)
+    return _png(image)
+
+
+def banner_png(*, name: str, genre: str, seed: int = 0) -> bytes:
+    """A 1600x480 banner in the genre's colours with sound-wave bars (no text: the page has the
+    name right below it)."""
+    start, end = GENRE_COLOURS.get(genre, FALLBACK_COLOURS)
+    image = _gradient((1600, 480), end, start)
+    _waves(image, seed=seed + 3)
+    return _png(image)
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _steps(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -100,6 +194,20 @@ def seed(say: Callable[[str], None]) -> None:
         ArtistProfile.objects.filter(pk=profile.pk).update(
             avg_rating=spec["rating"], total_gigs=spec["gigs"], total_reviews=spec["gigs"] // 3
         )
+        if not profile.avatar:
+            picture = avatar_png(name=spec["stage_name"], genre=spec["genre"], seed=index)
+            services.profile_set_image(
+                user=user,
+                kind="avatar",
+                upload=SimpleUploadedFile("avatar.png", picture, "image/png"),
+            )
+        if not profile.banner:
+            picture = banner_png(name=spec["stage_name"], genre=spec["genre"], seed=index)
+            services.profile_set_image(
+                user=user,
+                kind="banner",
+                upload=SimpleUploadedFile("banner.png", picture, "image/png"),
+            )
         if not Track.objects.filter(artist=profile).exists():
             for n, title in enumerate(TRACK_TITLES[: 2 + index % 3]):
                 audio = SimpleUploadedFile(

@@ -7,6 +7,7 @@ Pure functions with no database or storage access: the media and track services,
 
 import mimetypes
 import os
+import uuid
 from dataclasses import dataclass
 from typing import IO
 
@@ -78,6 +79,22 @@ def max_bytes(category: str) -> int:
 def human_size(size: int) -> str:
     """``500 MB``, ``5 GB``: how the limits are written on pages and in errors."""
     return f"{size // (1024 * MB)} GB" if size >= 1024 * MB else f"{size // MB} MB"
+
+
+CATEGORY_NAMES: dict[str, str] = {  # how the limits are listed on the upload page
+    MediaCategory.PRESS_PHOTO: "press photos",
+    MediaCategory.MUSIC: "music",
+    MediaCategory.VIDEO: "video",
+    MediaCategory.DOCUMENT: "documents",
+    MediaCategory.OTHER: "other files",
+}
+
+
+def limits_text() -> str:
+    """``Press photos up to 25 MB, music up to 500 MB, …``: the limits, from CATEGORY_RULES."""
+    parts = [f"{CATEGORY_NAMES[c]} up to {human_size(max_bytes(c))}" for c in CATEGORY_RULES]
+    text = ", ".join(parts)
+    return f"{text[0].upper()}{text[1:]}."
 
 
 @dataclass(frozen=True)
@@ -191,9 +208,16 @@ def check_upload(upload: UploadedFile, *, category: str) -> Checked:
 
 
 def safe_name(filename: str | None, extension: str) -> str:
-    """A storage name for an upload: its own stem, cleaned, and the extension its bytes have."""
-    stem = get_valid_filename(os.path.splitext(filename or "file")[0])[:80] or "file"
-    return f"{stem}.{extension}"
+    """A storage name for an upload: its own stem, cleaned, and the extension its bytes have.
+
+    A name with nothing usable left ("???", "...", emoji only) gets a generated stem; the
+    original name is kept separately for listing and download.
+    """
+    try:
+        stem = get_valid_filename(os.path.splitext(filename or "file")[0])[:80]
+    except SuspiciousFileOperation:
+        stem = ""
+    return f"{stem or 'upload-' + uuid.uuid4().hex[:12]}.{extension}"
 
 
 def display_name(filename: str) -> str:

@@ -24,6 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 
+from artists import normalize
 from artists.models import ArtistProfile, PerformanceType
 
 # Trigram word similarity from which a stage name counts as a (typo'd) match. Written into
@@ -180,7 +181,7 @@ class GenreFilter(django_filters.CharFilter):
     """The primary genre or one of the secondary genres (genres are stored in lower case)."""
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
-        genre = " ".join((value or "").split()).lower()
+        genre = normalize.genre(value)
         if not genre:
             return qs
         if connection.vendor == "postgresql":
@@ -195,7 +196,7 @@ class CountryFilter(django_filters.CharFilter):
     (``iexact`` compares ``UPPER(location_country)`` and reads the whole table for a rare one)."""
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
-        code = (value or "").strip().upper()
+        code = normalize.country(value)
         return qs.filter(location_country=code) if code else qs
 
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.db import models
 
+from artists import filetypes
 from artists.models import (
     GENRES,
     HANDLE_FIELDS,
@@ -20,6 +21,7 @@ from artists.models import (
     PerformanceType,
     Track,
 )
+from artists.steps import BIO_MIN_LENGTH
 from umbrella.limits import value_bounds, word_list_limits
 
 LIST_FIELDS = ("secondary_genres", "influences")  # typed as comma-separated text
@@ -54,6 +56,7 @@ HELP = {
     "instagram_handle": "@name or your profile link.",
     "tiktok_handle": "@name or your profile link.",
     "tagline": "One line that sums you up (160 characters).",
+    "bio": f"What a venue should know about your act: at least {BIO_MIN_LENGTH} characters.",
 }
 
 
@@ -160,7 +163,9 @@ class ImageForm(forms.Form):
 class TrackForm(forms.Form):
     title = _field_for("title", Track)
     audio = forms.FileField(
-        label="Audio file", help_text="MP3, WAV, FLAC, OGG or M4A, up to 500 MB."
+        label="Audio file",
+        help_text="MP3, WAV, FLAC, OGG or M4A, up to "
+        f"{filetypes.human_size(filetypes.max_bytes(MediaCategory.MUSIC))}.",
     )
     cover_art = forms.ImageField(label="Cover art", required=False)
     genre = _field_for("genre", Track)

@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -58,16 +58,35 @@ NAME = [validate_single_line]  # names, titles and other one-line text
 FREE_TEXT = [validate_free_text]  # bio, story: newlines allowed
 
 
-def _link(field: str) -> "models.URLField":
-    return models.URLField(
+class LinkField(models.URLField):
+    """A link checked by :class:`umbrella.links.LinkValidator`; its form field (admin) assumes
+    https for a link typed without a scheme, as the services do."""
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
+def _link(field: str) -> LinkField:
+    return LinkField(
         max_length=LINK_MAX_LENGTH, blank=True, validators=[LinkValidator(LINK_HOSTS[field])]
     )
 
 
+# The one rule for "a public artist": an artist account, onboarding finished, account active.
+# Used by ``ArtistProfileQuerySet.public``, ``ArtistProfile.is_public``, the search selector's
+# sub-select and the play counter.
+PUBLIC_OWNER = {"role": "artist", "onboarding_complete": True, "is_active": True}
+
+
+def public_owner(prefix: str = "user__") -> Q:
+    """:data:`PUBLIC_OWNER` as a filter on the user reached through ``prefix``."""
+    return Q(**{f"{prefix}{field}": value for field, value in PUBLIC_OWNER.items()})
+
+
 class ArtistProfileQuerySet(models.QuerySet["ArtistProfile"]):
     def public(self) -> "ArtistProfileQuerySet":
-        """Profiles anyone may see: onboarding finished, account active."""
-        return self.filter(user__onboarding_complete=True, user__is_active=True)
+        """Profiles anyone may see: an artist account, onboarding finished, account active."""
+        return self.filter(public_owner())
 
 
 class ArtistProfile(TimeStampedModel):
@@ -185,6 +204,11 @@ class ArtistProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.stage_name} ({self.slug})"
+
+    @property
+    def is_public(self) -> bool:
+        """Whether anyone may see this profile (the same rule as ``objects.public()``)."""
+        return all(getattr(self.user, field) == value for field, value in PUBLIC_OWNER.items())
 
 
 class VerificationNote(TimeStampedModel):

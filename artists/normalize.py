@@ -56,6 +56,17 @@ def tiktok_handle(value: str) -> str:
     return _handle(value, site="tiktok.com", pattern=tiktok_handle_format, label="TikTok")
 
 
+def genre(value: str | None) -> str:
+    """Genres are stored in lower case with single spaces (``"Hip  Hop"`` -> ``"hip hop"``);
+    the profile services and the search filter both clean them here."""
+    return text.single_line(value or "").lower()
+
+
+def country(value: str | None) -> str:
+    """Countries are stored as upper-case two-letter codes (``" gb"`` -> ``"GB"``)."""
+    return text.single_line(value or "").upper()
+
+
 def url(value: str, *, field: str | None = None) -> str:
     """A link as a browser reads it (WHATWG), on one of the field's allowed hosts if it has some.
 
@@ -144,7 +155,9 @@ def profile_value(name: str, value: Any) -> Any:
     if name == "tiktok_handle":
         return tiktok_handle(value or "")
     if name == "location_country":
-        return text.single_line(value or "").upper()
+        return country(text.single_line(value or ""))
+    if name == "primary_genre":
+        return genre(text.single_line(value or ""))
     return _field_value(ArtistProfile, name, value)
 
 

@@ -14,7 +14,15 @@ from accounts.models import Role, User
 from artists import steps
 from artists.filters import ArtistFilter
 from artists.integrations.s3_urls import QuerySigner, signer_for
-from artists.models import ArtistProfile, MediaFile, MediaQuota, MediaStatus, ProfileView, Track
+from artists.models import (
+    ArtistProfile,
+    MediaFile,
+    MediaQuota,
+    MediaStatus,
+    ProfileView,
+    Track,
+    public_owner,
+)
 from umbrella.api import iso_timestamp
 from umbrella.errors import ApplicationError, NotFoundError
 
@@ -45,7 +53,7 @@ CARD_FIELDS = (
 @cache
 def _public_artists_query() -> QuerySet[ArtistProfile]:
     visible = (
-        User.objects.filter(pk=OuterRef("user_id"), onboarding_complete=True, is_active=True)
+        User.objects.filter(public_owner(prefix=""), pk=OuterRef("user_id"))
         .order_by()  # one row by primary key: no sort by User's default ordering
         .values("pk")[:1]
     )
@@ -138,8 +146,14 @@ def artist_public(*, slug: str) -> ArtistProfile | None:
         return None
 
 
-def artist_of(*, user: User) -> ArtistProfile | None:
-    return ArtistProfile.objects.filter(user=user).first()
+def artist_of(*, user: User, lock: bool = False) -> ArtistProfile | None:
+    """The user's own artist profile, or ``None`` if they are not an artist or have not started
+    onboarding: the one home of "the artist's own profile" for services, API and pages.
+    ``lock=True`` locks the row (inside a transaction)."""
+    if user.role != Role.ARTIST:
+        return None
+    profiles = ArtistProfile.objects.select_for_update() if lock else ArtistProfile.objects
+    return profiles.filter(user=user).first()
 
 
 def artist_require(*, user: User) -> None:
@@ -150,11 +164,11 @@ def artist_require(*, user: User) -> None:
         )
 
 
-def artist_own(*, user: User) -> ArtistProfile:
+def artist_own(*, user: User, lock: bool = False) -> ArtistProfile:
     """The user's own artist profile, for acting on it: 403 ``not_an_artist`` for other roles,
-    404 if the artist has not started onboarding."""
+    404 if the artist has not started onboarding. ``lock=True`` locks the row."""
     artist_require(user=user)
-    profile = artist_of(user=user)
+    profile = artist_of(user=user, lock=lock)
     if profile is None:
         raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
     return profile

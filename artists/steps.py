@@ -1,8 +1,11 @@
-"""The five onboarding steps and the profile-completeness checklist: one definition for the page
-wizard, the API and the services."""
+"""The five onboarding steps, their order, and the profile-completeness checklist: one
+definition for the page wizard, the API and the services."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from umbrella.errors import ApplicationError, NotFoundError
 
 
 @dataclass(frozen=True)
@@ -74,17 +77,64 @@ SOCIAL_FIELDS = (
 EDITABLE_FIELDS = tuple(f for step in STEPS for f in step.fields) + SOCIAL_FIELDS
 
 
+# A bio counts as written from this many characters (spaces collapsed): the wizard refuses a
+# shorter one, the profile editor says so next to the field, and the completeness checklist
+# counts the same. One rule, so the studio never calls missing what the wizard accepted.
+BIO_MIN_LENGTH = 80
+
+
+def bio_complete(bio: str) -> bool:
+    return len(" ".join((bio or "").split())) >= BIO_MIN_LENGTH
+
+
+# What a required field must hold beyond "not empty", and what to say when it falls short.
+COMPLETE_WHEN: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "bio": (
+        bio_complete,
+        f"Write at least {BIO_MIN_LENGTH} characters, so venues get a feel for your act.",
+    ),
+}
+
+
+def required_problem(field: str, value: Any) -> str | None:
+    """Why ``value`` does not fill in the required ``field`` (``None`` when it does)."""
+    if value in ("", None, []):
+        return "This field is required."
+    rule = COMPLETE_WHEN.get(field)
+    if rule is not None and not rule[0](value):
+        return rule[1]
+    return None
+
+
 def step(number: int) -> Step:
     if not 1 <= number <= LAST_STEP:
         raise KeyError(number)
     return STEPS[number - 1]
 
 
+def open_step(number: int, *, done: int) -> Step:
+    """Step ``number``, if an artist who has completed ``done`` steps may open it: steps go in
+    order, earlier ones may be revisited. ``NotFoundError`` for a step that does not exist,
+    ``step_out_of_order`` (409, ``details["next_step"]``) for one that is not open yet."""
+    try:
+        current = step(number)
+    except KeyError as error:
+        raise NotFoundError("not_found", f"There is no step {number}.") from error
+    if number > done + 1:
+        raise ApplicationError(
+            "step_out_of_order",
+            f"Finish step {done + 1} first.",
+            details={"next_step": done + 1},
+            status=409,
+        )
+    return current
+
+
 # (label, weight, test) — what a complete profile has.
 CHECKLIST: tuple[tuple[str, int, Any], ...] = (
     ("Stage name and location", 10, lambda p, c: bool(p.stage_name and p.location_city)),
     ("Tagline", 5, lambda p, c: bool(p.tagline)),
-    ("Bio", 15, lambda p, c: len(p.bio) >= 80),
+    ("Bio", 15, lambda p, c: bio_complete(p.bio)),
     ("Your story", 5, lambda p, c: bool(p.story)),
     ("Genre and performance types", 10, lambda p, c: bool(p.primary_genre and p.performance_types)),
     ("Influences", 5, lambda p, c: bool(p.influences)),

@@ -1,6 +1,8 @@
 """Artist pages: onboarding wizard, studio (dashboard, profile, tracks, media), public profile
 and search. Every change goes through artists.services."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -25,30 +27,11 @@ from artists.forms import (
     TrackForm,
 )
 from artists.models import GENRES, ArtistProfile, MediaCategory, PerformanceType
-from umbrella.errors import ApplicationError
+from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
+from umbrella.pagination import page_without_count
 
 TABS = ("about", "music", "media", "stats")
-
-# A file's own problems (type, size, room left): shown next to that file's field.
-FILE_ERRORS = frozenset(
-    {
-        "empty_file",
-        "file_too_large",
-        "unsupported_type",
-        "type_mismatch",
-        "quota_exceeded",
-        "invalid_image",
-        "image_too_large",
-    }
-)
-
-
-def _add_upload_error(form: Any, error: ApplicationError, *, field: str) -> None:
-    if error.code in FILE_ERRORS and not any(name in form.fields for name in error.details):
-        form.add_error(field, error.message)
-    else:
-        add_application_error(form, error)
 
 
 def _artist_only(request: HttpRequest) -> HttpResponse | None:
@@ -58,11 +41,21 @@ def _artist_only(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _profile_or_onboarding(request: HttpRequest) -> ArtistProfile | HttpResponse:
-    profile = selectors.artist_of(user=request_user(request))
-    if profile is None:
-        return redirect("artist-onboarding")
-    return profile
+def studio_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of the artist's own studio: signed-in artists only, and it gets their profile
+    (``selectors.artist_of``); an artist who has not started onboarding is sent there."""
+
+    @login_required
+    @wraps(view)
+    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if refused := _artist_only(request):
+            return refused
+        profile = selectors.artist_of(user=request_user(request))
+        if profile is None:
+            return redirect("artist-onboarding")
+        return view(request, profile, *args, **kwargs)
+
+    return page
 
 
 # --- onboarding -----------------------------------------------------------------------------
@@ -84,13 +77,13 @@ def onboarding_step(request: HttpRequest, number: int) -> HttpResponse:
     if refused := _artist_only(request):
         return refused
     user = request_user(request)
-    try:
-        step = steps.step(number)
-    except KeyError as error:
-        raise Http404 from error
     state = selectors.onboarding_state(user=user)
-    if number > state["completed_steps"] + 1:
-        return redirect("artist-onboarding-step", number=state["completed_steps"] + 1)
+    try:
+        step = steps.open_step(number, done=state["completed_steps"])
+    except NotFoundError as error:
+        raise Http404 from error
+    except ApplicationError as error:  # not open yet: go to the step that is
+        return redirect("artist-onboarding-step", number=error.details["next_step"])
     profile = selectors.artist_of(user=user)
     form = ProfileFieldsForm(
         request.POST or None, field_names=step.fields, required=step.required, profile=profile
@@ -115,13 +108,8 @@ def onboarding_step(request: HttpRequest, number: int) -> HttpResponse:
 # --- studio (the artist's own pages) --------------------------------------------------------
 
 
-@login_required
-def studio(request: HttpRequest) -> HttpResponse:
-    if refused := _artist_only(request):
-        return refused
-    profile = _profile_or_onboarding(request)
-    if isinstance(profile, HttpResponse):
-        return profile
+@studio_page
+def studio(request: HttpRequest, profile: ArtistProfile) -> HttpResponse:
     context = {
         "profile": profile,
         "completeness": selectors.completeness_of(artist=profile),
@@ -131,13 +119,8 @@ def studio(request: HttpRequest) -> HttpResponse:
     return render(request, "artists/studio.html", context)
 
 
-@login_required
-def profile_edit(request: HttpRequest) -> HttpResponse:
-    if refused := _artist_only(request):
-        return refused
-    profile = _profile_or_onboarding(request)
-    if isinstance(profile, HttpResponse):
-        return profile
+@studio_page
+def profile_edit(request: HttpRequest, profile: ArtistProfile) -> HttpResponse:
     form = ProfileFieldsForm(
         request.POST or None,
         field_names=steps.EDITABLE_FIELDS,
@@ -183,28 +166,18 @@ def profile_image(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect("artist-profile-edit")
 
 
-@login_required
-def tracks(request: HttpRequest) -> HttpResponse:
-    if refused := _artist_only(request):
-        return refused
-    profile = _profile_or_onboarding(request)
-    if isinstance(profile, HttpResponse):
-        return profile
+@studio_page
+def tracks(request: HttpRequest, profile: ArtistProfile) -> HttpResponse:
     form = TrackForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         audio, cover = data.pop("audio"), data.pop("cover_art")
-        checking = "audio"
         try:
-            # The audio first, so that a refused file is named next to the right field.
-            filetypes.check_upload(audio, category=MediaCategory.MUSIC)
-            checking = "cover_art" if cover is not None else "audio"
             services.track_create(
                 user=request_user(request), audio=audio, cover_art=cover, data=data
             )
         except ApplicationError as error:
-            field = "audio" if error.code == "quota_exceeded" else checking
-            _add_upload_error(form, error, field=field)
+            add_application_error(form, error)
         else:
             messages.success(request, f"“{data['title']}” added.")
             return redirect("artist-tracks")
@@ -225,7 +198,8 @@ def track_action(request: HttpRequest, track_id: int, action: str) -> HttpRespon
             services.track_delete(user=user, track_id=track_id)
             messages.success(request, "Track deleted.")
         elif action in ("up", "down"):
-            track_ids = [t.pk for t in selectors.tracks_of(artist=_own(user))]
+            own = selectors.artist_own(user=user)
+            track_ids = [t.pk for t in selectors.tracks_of(artist=own)]
             index = track_ids.index(track_id) if track_id in track_ids else 0
             position = index - 1 if action == "up" else index + 1
             services.track_move(user=user, track_id=track_id, position=max(position, 0))
@@ -236,20 +210,8 @@ def track_action(request: HttpRequest, track_id: int, action: str) -> HttpRespon
     return redirect("artist-tracks")
 
 
-def _own(user: Any) -> ArtistProfile:
-    profile = selectors.artist_of(user=user)
-    if profile is None:
-        raise Http404
-    return profile
-
-
-@login_required
-def media(request: HttpRequest) -> HttpResponse:
-    if refused := _artist_only(request):
-        return refused
-    profile = _profile_or_onboarding(request)
-    if isinstance(profile, HttpResponse):
-        return profile
+@studio_page
+def media(request: HttpRequest, profile: ArtistProfile) -> HttpResponse:
     form = MediaUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -259,7 +221,7 @@ def media(request: HttpRequest) -> HttpResponse:
                 upload=form.cleaned_data["file"],
             )
         except ApplicationError as error:
-            _add_upload_error(form, error, field="file")
+            add_application_error(form, error)
         else:
             messages.success(request, f"“{uploaded.filename}” uploaded.")
             return redirect("artist-media")
@@ -276,6 +238,7 @@ def media(request: HttpRequest) -> HttpResponse:
         "category": category,
         "categories": MediaCategory.choices,
         "quota": selectors.quota_of(artist=profile),
+        "limits": filetypes.limits_text(),
     }
     return render(request, "artists/media.html", context, status=status)
 
@@ -316,10 +279,7 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
     )
     if not partial:
         services.profile_view_record(
-            artist=artist,
-            viewer=request.user,
-            ip=request.META.get("REMOTE_ADDR"),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            artist=artist, viewer=request.user, ip=request.META.get("REMOTE_ADDR")
         )
     context: dict[str, Any] = {
         "artist": artist,
@@ -348,25 +308,48 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
 
 
 SEARCH_PAGE_SIZE = 24
+# The filters the search page has a control for, by their labels there. Other API filters in the
+# query string (``rate_min`` …) are dropped: the page can neither show nor fix them.
+SEARCH_PAGE_FIELDS = {
+    "q": "Search",
+    "genre": "Genre",
+    "city": "City",
+    "country": "Country",
+    "ordering": "Sort by",
+    "weekends": "Weekends",
+    "weekdays": "Weekdays",
+    "verified": "Verified only",
+}
 
 
 def search(request: HttpRequest) -> HttpResponse:
     """The search page: the same filters and ranking as ``GET /api/v1/artists/``."""
-    filterset, rows = selectors.artist_search(params=request.GET)
-    raw_page = request.GET.get("page", "1")
+    params = request.GET.copy()
+    for name in set(params) - set(SEARCH_PAGE_FIELDS) - {"page"}:
+        del params[name]
+    filterset, rows = selectors.artist_search(params=params)
+    raw_page = params.get("page", "1")
     page_number = min(int(raw_page), 10_000) if raw_page.isdigit() and int(raw_page) > 0 else 1
-    start = (page_number - 1) * SEARCH_PAGE_SIZE
-    results = []
+    results: list[dict[str, Any]] = []
+    has_next = False
+    errors: list[dict[str, str]] = []
     if filterset.is_valid():
-        results = [selectors.card(row) for row in rows[start : start + SEARCH_PAGE_SIZE + 1]]
-    query = request.GET.copy()
-    query.pop("page", None)
+        results, has_next = page_without_count(rows, page=page_number, size=SEARCH_PAGE_SIZE)
+    else:
+        errors = [
+            {"field": name, "label": label, "message": " ".join(filterset.errors[name])}
+            for name, label in SEARCH_PAGE_FIELDS.items()
+            if name in filterset.errors
+        ]
+    params.pop("page", None)
     context = {
         "filter": filterset,
-        "results": results[:SEARCH_PAGE_SIZE],
+        "errors": errors,
+        "invalid": {error["field"] for error in errors},
+        "results": [selectors.card(row) for row in results],
         "page_number": page_number,
-        "has_next": len(results) > SEARCH_PAGE_SIZE,
-        "query": query.urlencode(),
+        "has_next": has_next,
+        "query": params.urlencode(),
         "genres": GENRES,
     }
     return render(request, "artists/search.html", context)

@@ -2,7 +2,12 @@
 
 * PostgreSQL when ``DATABASE_URL`` is set, SQLite otherwise; tests marked ``postgres`` are
   skipped on SQLite with a visible reason.
-* The cache (Redis when ``REDIS_URL`` is set) is emptied before every test.
+* The cache (Redis when ``REDIS_URL`` is set) is emptied before every test. On Redis that
+  deletes only this process's keys (its ``KEY_PREFIX``), so other workers and the Celery
+  broker's queue are left alone.
+* Parallel runs (pytest-xdist, ``bin/test`` uses ``-n``): pytest-django gives each worker its own
+  test database (``test_<name>_gw0`` ...); ``pytest_configure`` below gives each its own cache key
+  prefix in the one Redis database; live servers, moto and Chromium use free ports per worker.
 * Celery runs eagerly unless a test starts a real worker (see tests/umbrella/test_worker.py).
 * API rate limits are lifted except in the tests that check them (``low_throttle_rates``).
 """
@@ -13,6 +18,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from rest_framework import throttling
 from rest_framework.test import APIClient
 
@@ -21,7 +27,47 @@ from umbrella.celery import app as celery_app
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1" ... under pytest-xdist
+    if worker:
+        _own_cache_prefix(worker)
+
+
+def _own_cache_prefix(worker: str) -> None:
+    """Give this xdist worker its own cache key prefix for the whole session.
+
+    Every worker shares the Redis database of ``REDIS_URL``; ``umbrella.cache.RedisCache.clear``
+    deletes only the keys under its own prefix, so one worker's ``cache.clear()`` cannot wipe
+    another's revocation entries, throttle counters or cached users. (One Redis database per
+    worker would need as many free database numbers as workers.) Overriding ``CACHES`` makes
+    Django drop any cache connection made so far; the environment variable carries the prefix
+    to the processes a test starts (the real Celery worker of tests/umbrella/test_worker.py).
+    """
+    default = django_settings.CACHES["default"]
+    prefix = f"{default.get('KEY_PREFIX', '')}-{worker}"
+    override_settings(
+        CACHES={**django_settings.CACHES, "default": {**default, "KEY_PREFIX": prefix}}
+    ).enable()
+    os.environ["CACHE_KEY_PREFIX"] = prefix
+
+
+# pytest-timeout: 120 s per test (pyproject.toml) fails a hung test. These are slow by design and
+# get longer (seconds); an explicit @pytest.mark.timeout on a test wins. Measured on 2 shared
+# cores under heavy load: the fuzz's slowest operation 222 s, a browser journey 20 s.
+LONGER_TIMEOUTS = {"e2e": 300, "worker": 180}
+LONGER_TIMEOUT_FILES = {"tests/umbrella/test_api_fuzz.py": 600}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("timeout"):
+            continue
+        seconds = [
+            LONGER_TIMEOUTS[m.name] for m in item.iter_markers() if m.name in LONGER_TIMEOUTS
+        ]
+        seconds.append(LONGER_TIMEOUT_FILES.get(item.nodeid.split("::")[0], 0))
+        if max(seconds) > 0:
+            item.add_marker(pytest.mark.timeout(max(seconds)))
     if ON_POSTGRES:
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (row locks, concurrency)")
@@ -49,7 +95,7 @@ def _eager_celery():
     celery_app.conf.task_always_eager = previous
 
 
-HIGH_RATES = {"anon": "100000/min", "user": "100000/min", "app": "100000/min"}
+HIGH_RATES = dict.fromkeys(django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/min")
 
 
 @pytest.fixture(autouse=True)

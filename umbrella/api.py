@@ -1,5 +1,5 @@
-"""API conventions in one place: the error shape and the exception handler (the OpenAPI side is
-:mod:`umbrella.schema`).
+"""API conventions in one place: the error shape, the exception handler and the input serializer
+base (the OpenAPI side is :mod:`umbrella.schema`).
 
 Every 4xx/5xx answered under ``/api/`` has the shape::
 
@@ -7,17 +7,20 @@ Every 4xx/5xx answered under ``/api/`` has the shape::
 """
 
 import logging
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from umbrella.errors import ApplicationError
+from umbrella.parsers import api_exception_for
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +30,25 @@ MESSAGES = {
     403: "You do not have permission to perform this action.",
     404: "Not found.",
     405: "Method not allowed.",
+    406: "Could not satisfy the request's Accept header: the API answers JSON.",
+    413: "The request body is too large.",
+    415: "Unsupported media type: send JSON.",
     429: "Too many requests.",
     500: "Something went wrong on our side. It has been logged.",
+}
+
+# The code for an error answered outside DRF (Django's own 4xx/5xx), by status.
+CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+    500: "server_error",
 }
 
 
@@ -69,6 +89,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """Turn every exception raised in an API view into the one error shape."""
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+    exc = api_exception_for(exc)  # Django's body size and field-count limits
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -77,6 +98,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):  # e.g. too many form fields or files
+        exc = exceptions.ParseError(str(exc) or MESSAGES[400], code="bad_request")
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -103,5 +126,85 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
-def json_error_response(request: Any, status_code: int, code: str) -> JsonResponse:
-    return JsonResponse(error_body(code, MESSAGES[status_code]), status=status_code)
+def json_error_response(request: Any, status_code: int, code: str | None = None) -> JsonResponse:
+    if code is None:
+        code = CODES.get(status_code, "server_error" if status_code >= 500 else "bad_request")
+    message = MESSAGES.get(status_code) or MESSAGES[500 if status_code >= 500 else 400]
+    if status_code == 405 and getattr(request, "method", None):
+        message = f'Method "{request.method}" not allowed.'  # as DRF words it
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+class JsonErrorsMiddleware:
+    """Any error under ``/api/`` that is not already JSON is answered in the error shape.
+
+    DRF views and the URL fallback (``umbrella.views.api_fallback``) answer JSON themselves.
+    This catches the rest, whatever ``DEBUG`` says: Django's debug pages for a crash in a
+    middleware or a non-DRF view, its HTML 400/403/413 pages, and so on. The debug page is
+    lost, but Django has logged the exception with its traceback already. Only the browsable
+    API (development only, for a browser that asks for HTML) keeps its HTML error pages.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and (request.path == "/api" or request.path.startswith("/api/"))
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not isinstance(getattr(response, "accepted_renderer", None), BrowsableAPIRenderer)
+        ):
+            replacement = json_error_response(request, response.status_code)
+            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if header in response:
+                    replacement[header] = response[header]
+            return replacement
+        return response
+
+
+# --- input ------------------------------------------------------------------------------------
+
+# Sent by HTML forms (the browsable API's among them) and consumed by the CSRF check.
+_FORM_ONLY_KEYS = frozenset({"csrfmiddlewaretoken"})
+
+
+class InputSerializer(serializers.Serializer):
+    """Base of every input serializer: a key it does not declare is refused, never ignored.
+
+    A client that misspells a field (``base_rate_flat_cents`` for ``base_rate_flat``) would
+    otherwise get ``200`` and believe it changed something. Unknown keys, in JSON and in form
+    bodies alike, answer ``400 validation_error`` with an entry per key in ``details``, next to
+    any other field errors. Read-only fields count as unknown: they cannot be written.
+    """
+
+    default_error_messages = {
+        "unknown_field": "“{name}” is not a field this endpoint accepts.",
+    }
+
+    def __init__(self, *args: Any, only: Iterable[str] | None = None, **kwargs: Any) -> None:
+        """``only``: accept just these of the declared fields (one wizard step of a profile)."""
+        super().__init__(*args, **kwargs)
+        self.only = frozenset(only) if only is not None else None
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[str]] = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            if self.only is not None:
+                writable &= self.only
+            unknown = {
+                str(key): [self.error_messages["unknown_field"].format(name=key)]
+                for key in data
+                if key not in writable and key not in _FORM_ONLY_KEYS
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **unknown}) from error
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value

@@ -6,6 +6,7 @@ local Redis. A client object is thread-safe and only wraps the connection pool, 
 is enough. Measured on ``GET /api/v1/me``: two cache calls per request, 0.35 ms saved.
 """
 
+import re
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -32,3 +33,22 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+    def clear(self) -> None:
+        """Delete this cache's keys only: those under its ``KEY_PREFIX``.
+
+        Django's ``clear()`` runs ``FLUSHDB``, which would also empty whatever else lives in the
+        Redis database: the Celery broker's queues (``CELERY_BROKER_URL`` defaults to
+        ``REDIS_URL``), and under pytest-xdist the other test workers' keys (each worker has its
+        own prefix, see tests/xdist_isolation.py).
+        """
+        client = self._cache.get_client(write=True)
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.unlink(*batch)
+                batch.clear()
+        if batch:
+            client.unlink(*batch)

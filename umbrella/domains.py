@@ -6,6 +6,7 @@ of the apps above it: which public pages stay open before onboarding, where a ro
 onboarding continues, and which cards a role sees on the dashboard. So each domain app
 registers its entry points here in its ``AppConfig.ready()``, and ``accounts`` asks this
 registry. Adding a domain adds a ``register`` call in that domain, and changes nothing below it.
+The site's main menu (base.html) lists the domains' menu links the same way.
 
 Roles are plain strings (``accounts.models.Role`` values) because this module sits below
 ``accounts``. URL names are resolved only when a page asks, so registering needs no URLconf.
@@ -38,6 +39,23 @@ class Card:
 
 
 @dataclass(frozen=True)
+class MenuLink:
+    """A link in the site's main menu (a URL name)."""
+
+    label: str
+    url_name: str
+    # Roles of the signed-in users who see it; empty means everyone, signed in or not.
+    roles: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", frozenset(str(role) for role in self.roles))
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
 class EntryPoints:
     """One domain app's entry points."""
 
@@ -47,6 +65,7 @@ class EntryPoints:
     # role -> URL name of the page where that role's own onboarding continues.
     onboarding: Mapping[str, str] = field(default_factory=dict)
     dashboard: tuple[Card, ...] = ()
+    menu: tuple[MenuLink, ...] = ()
 
     def __post_init__(self) -> None:
         for prefix in self.open_prefixes:
@@ -110,3 +129,14 @@ def dashboard_cards(role: str) -> list[Card]:
 def _cards() -> Iterable[Card]:
     for entry in _registry.values():
         yield from entry.dashboard
+
+
+def menu_links(role: str | None) -> list[MenuLink]:
+    """The main-menu links for a signed-in user's ``role`` (``None``: not signed in), in the order
+    the apps were registered."""
+    return [
+        link
+        for entry in _registry.values()
+        for link in entry.menu
+        if not link.roles or (role is not None and role in link.roles)
+    ]

@@ -1,9 +1,21 @@
-"""``GET /api/v1/health``: database, cache, broker and storage, each reported on its own."""
+"""Health: a free liveness probe, and deep checks that anonymous callers cannot multiply.
 
+* ``GET /api/v1/health/live`` touches nothing: the process answers, so it is alive.
+* ``GET /api/v1/health`` reports the database, cache, broker and storage, each on its own. The
+  checks run at most once per ``HEALTH_CHECK_INTERVAL`` seconds; callers in between get the
+  stored result (``checked_at`` says when it was taken), so a flood of anonymous calls costs
+  cache reads, not database queries, broker connections and storage writes.
+* A caller with ``X-Health-Token: <HEALTH_TOKEN>`` (when that setting is set) gets a fresh run.
+"""
+
+import contextlib
+import hmac
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from umbrella.api import error_body
+from umbrella.api import error_body, iso_timestamp
 from umbrella.celery import app as celery_app
 from umbrella.schema import raises
 
@@ -75,6 +87,50 @@ def run_checks() -> dict[str, dict[str, Any]]:
     return results
 
 
+RESULT_KEY = "health:result"
+_local: dict[str, Any] = {}  # the last result in this process, for when the cache is down
+_running = threading.Lock()
+
+
+def _fresh_result() -> dict[str, Any]:
+    return {"checks": run_checks(), "checked_at": iso_timestamp(datetime.now(UTC))}
+
+
+def _store(result: dict[str, Any]) -> None:
+    _local.update(result=result, at=time.monotonic())
+    # A cache that is down has been reported by the cache check already.
+    with contextlib.suppress(Exception):
+        cache.set(RESULT_KEY, result, timeout=settings.HEALTH_CHECK_INTERVAL)
+
+
+def _stored() -> dict[str, Any] | None:
+    try:
+        return cache.get(RESULT_KEY)
+    except Exception:  # the cache is down: fall back to this process's last result
+        if _local and time.monotonic() - _local["at"] < settings.HEALTH_CHECK_INTERVAL:
+            return _local["result"]
+        return None
+
+
+def checks_at_most_once_per_interval(*, force: bool = False) -> dict[str, Any]:
+    """The stored result while it is fresh, else one new run (one at a time per process)."""
+    if not force and (stored := _stored()) is not None:
+        return stored
+    with _running:
+        # Callers that queued behind a run take its result instead of running again.
+        if not force and (stored := _stored()) is not None:
+            return stored
+        result = _fresh_result()
+        _store(result)
+        return result
+
+
+def _has_health_token(request: Request) -> bool:
+    expected = settings.HEALTH_TOKEN
+    given = request.headers.get("X-Health-Token", "")
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
 _Check = inline_serializer(
     name="HealthCheck",
     fields={
@@ -94,7 +150,9 @@ class HealthApi(APIView):
         operation_id="health",
         summary="Service health",
         description="Database, cache, broker and storage, each checked on its own. Public, "
-        "not throttled. `503 service_unavailable` names what is down in `details.checks`.",
+        "not throttled. The checks run at most once per `HEALTH_CHECK_INTERVAL` seconds "
+        "(`checked_at` says when); an `X-Health-Token` header with the `HEALTH_TOKEN` setting "
+        "forces a fresh run. `503 service_unavailable` names what is down in `details.checks`.",
         extensions=raises("service_unavailable"),
         responses={
             (200, "application/json"): inline_serializer(
@@ -102,16 +160,42 @@ class HealthApi(APIView):
                 fields={
                     "status": serializers.ChoiceField(choices=["ok"]),
                     "checks": serializers.DictField(child=_Check),
+                    "checked_at": serializers.DateTimeField(),
                 },
             ),
         },
     )
     def get(self, request: Request) -> Response:
-        checks = run_checks()
-        down = sorted(name for name, result in checks.items() if not result["ok"])
+        result = checks_at_most_once_per_interval(force=_has_health_token(request))
+        checks = result["checks"]
+        down = sorted(name for name, check in checks.items() if not check["ok"])
         if down:
             body = error_body(
-                "service_unavailable", f"Down: {', '.join(down)}.", {"checks": checks}
+                "service_unavailable",
+                f"Down: {', '.join(down)}.",
+                {"checks": checks, "checked_at": result["checked_at"]},
             )
             return Response(body, status=503)
-        return Response({"status": "ok", "checks": checks})
+        return Response({"status": "ok", **result})
+
+
+class LivenessApi(APIView):
+    """The process is up and answering: no database, cache, broker or storage call."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="health_live",
+        summary="Liveness",
+        description="The process answers. Touches no database, cache, broker or storage: "
+        "for load balancers that probe often.",
+        responses={
+            (200, "application/json"): inline_serializer(
+                name="Liveness", fields={"status": serializers.ChoiceField(choices=["ok"])}
+            )
+        },
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})

@@ -37,27 +37,27 @@ class WordListValidator:
 
     def __call__(self, value: Any) -> None:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValidationError("Give a list of words.", code="invalid")
+            raise ValidationError("Give a list of words.", code="not_a_word_list")
         if len(value) > self.max_items:
             raise ValidationError(
-                "At most %(max)d entries.", code="max_items", params={"max": self.max_items}
+                "At most %(max)d entries.", code="too_many_items", params={"max": self.max_items}
             )
         for item in value:
             if len(item) > self.max_length:
                 raise ValidationError(
                     "“%(item)s…” is longer than %(max)d characters.",
-                    code="max_length",
+                    code="item_too_long",
                     params={"item": item[:20], "max": self.max_length},
                 )
             validate_single_line(item)
         if self.choices is not None and (unknown := [i for i in value if i not in self.choices]):
             raise ValidationError(
                 "Unknown value: %(unknown)s.",
-                code="invalid_choice",
+                code="unknown_value",
                 params={"unknown": ", ".join(unknown)},
             )
         if len({item.lower() for item in value}) != len(value):
-            raise ValidationError("Each entry once, please.", code="duplicate")
+            raise ValidationError("Each entry once, please.", code="repeated_value")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WordListValidator) and (

@@ -13,9 +13,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["required"] = ["count", "next", "previous", "results"]  # always all four
+        return envelope
+
 
 class CursorPagination(pagination.CursorPagination):
-    """Keyset pagination for big tables and feeds: no COUNT(*), stable under inserts."""
+    """Keyset pagination for big tables and feeds: no COUNT(*), stable under inserts.
+
+    No endpoint uses it yet: it is here for messaging's conversation and message lists
+    (issue 10), and tests/umbrella/test_pagination.py keeps it working until then."""
 
     page_size = 20
     page_size_query_param = "page_size"
@@ -40,10 +48,8 @@ class OffsetNoCountPagination(pagination.BasePagination):
         self.size = _positive_int(
             params, "page_size", default=self.page_size, cap=self.max_page_size
         )
-        start = (self.page - 1) * self.size
-        rows = list(queryset[start : start + self.size + 1])
-        self.has_next = len(rows) > self.size
-        return rows[: self.size]
+        rows, self.has_next = page_without_count(queryset, page=self.page, size=self.size)
+        return rows
 
     def _link(self, page: int) -> str:
         return replace_query_param(self.request.build_absolute_uri(), "page", page)
@@ -60,7 +66,7 @@ class OffsetNoCountPagination(pagination.BasePagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["next", "previous", "results"],
             "properties": {
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
@@ -85,6 +91,14 @@ class OffsetNoCountPagination(pagination.BasePagination):
                 "description": f"Results per page (at most {self.max_page_size}).",
             },
         ]
+
+
+def page_without_count(queryset: Any, *, page: int, size: int) -> tuple[list[Any], bool]:
+    """Rows of page ``page`` (from 1) and whether a next page exists, with no ``COUNT(*)``: one
+    extra row is fetched. Shared by :class:`OffsetNoCountPagination` and the search page."""
+    start = (page - 1) * size
+    rows = list(queryset[start : start + size + 1])
+    return rows[:size], len(rows) > size
 
 
 def _positive_int(params: Any, name: str, *, default: int, cap: int) -> int:

@@ -10,8 +10,9 @@ so the schema must be exact, not merely valid:
   the view's authenticators, permissions and throttles, its request body and its parameters,
   plus the domain codes the view declares with :func:`raises`. 401 carries ``WWW-Authenticate``,
   429 carries ``Retry-After``. Operations anyone may call get ``security: []``.
-- :func:`postprocess` adds the ``Error`` and ``ErrorCode`` components and gives a choice that
-  may be blank (``""``: a role not chosen yet) one named enum instead of ``BlankEnum``.
+- :func:`postprocess` adds the ``ErrorResponse``, ``ApiError`` and ``ErrorCode`` components and
+  gives a choice that may be blank (``""``: a role not chosen yet) one named enum instead of
+  ``BlankEnum``.
 """
 
 from collections import defaultdict
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.settings import spectacular_settings
 from rest_framework import authentication, pagination, permissions
 
 # code: (status, when). Kept in status order; docs/api.md has the same table for people.
@@ -58,6 +60,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "direct_upload_unavailable": (409, "This server stores files itself: upload through the app."),
     "upload_missing": (409, "The file has not arrived in the bucket yet."),
     "not_ready": (409, "The upload has not been confirmed yet."),
+    "request_too_large": (
+        413,
+        "The JSON body, or a form's non-file fields, exceed DATA_UPLOAD_MAX_MEMORY_SIZE.",
+    ),
     "file_too_large": (413, "The file is over its category's limit; `details.max_bytes`."),
     "quota_exceeded": (
         413,
@@ -76,6 +82,7 @@ STATUS_TITLES = {
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found",
+    406: "Not acceptable",
     409: "Conflict with the current state",
     413: "Too large",
     415: "Unsupported media type",
@@ -83,7 +90,7 @@ STATUS_TITLES = {
     503: "Service unavailable",
 }
 
-ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 
 HEADERS = {
     401: {
@@ -98,12 +105,6 @@ HEADERS = {
             "schema": {"type": "integer", "minimum": 0},
         }
     },
-}
-
-DEFAULT_RESPONSE = {
-    "description": "Any other error, in the same shape: `not_acceptable` (406) when the Accept "
-    "header rules out JSON, `server_error` (500).",
-    "content": {"application/json": {"schema": ERROR_REF}},
 }
 
 
@@ -145,8 +146,8 @@ class AutoSchema(openapi.AutoSchema):
         return [r for r in requirements if r]  # no "{}": a token or a session is required
 
     def error_codes(self, operation: dict[str, Any], declared: Iterable[str]) -> set[str]:
-        """Every error code this operation can answer, besides the catch-all ``default``."""
-        codes = set(declared)
+        """Every error code this operation can answer (a 500 is a bug: not documented)."""
+        codes = set(declared) | {"not_acceptable"}  # an Accept header that rules out JSON
         view, unsafe = self.view, self.method not in permissions.SAFE_METHODS
         authenticators = view.get_authenticators()
         if authenticators:
@@ -172,7 +173,9 @@ class AutoSchema(openapi.AutoSchema):
         if paginator and issubclass(paginator, pagination.PageNumberPagination):
             codes.add("not_found")  # a page past the end
         if "requestBody" in operation:
-            codes.update({"validation_error", "parse_error", "unsupported_media_type"})
+            codes.update(
+                {"validation_error", "parse_error", "unsupported_media_type", "request_too_large"}
+            )
         return codes
 
     def get_operation(
@@ -188,7 +191,6 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation["responses"]
         for status, codes in sorted(by_status.items()):
             responses[str(status)] = error_response(status, codes)
-        responses["default"] = DEFAULT_RESPONSE
         if self._is_public():
             operation["security"] = []
         return operation
@@ -204,33 +206,32 @@ def _error_components() -> dict[str, Any]:
                 f"* `{code}` ({status}) - {when}" for code, (status, when) in ERROR_CODES.items()
             ),
         },
-        "Error": {
+        "ApiError": {
             "type": "object",
-            "description": "The one error shape of every 4xx and 5xx answer.",
+            "description": "What went wrong.",
             "properties": {
-                "error": {
+                "code": {
+                    # A known code, or one a later v1 adds (additive changes): a client
+                    # generated today must still read it.
+                    "anyOf": [{"$ref": "#/components/schemas/ErrorCode"}, {"type": "string"}],
+                    "description": "Stable and meant for programs; see `ErrorCode`.",
+                },
+                "message": {"type": "string", "description": "English, for people."},
+                "details": {
                     "type": "object",
-                    "properties": {
-                        "code": {
-                            # A known code, or one a later v1 adds (additive changes): a client
-                            # generated today must still read it.
-                            "anyOf": [
-                                {"$ref": "#/components/schemas/ErrorCode"},
-                                {"type": "string"},
-                            ],
-                            "description": "Stable and meant for programs; see `ErrorCode`.",
-                        },
-                        "message": {"type": "string", "description": "English, for people."},
-                        "details": {
-                            "type": "object",
-                            "additionalProperties": {},
-                            "description": "Errors per field for `validation_error`; "
-                            "`retry_after_seconds` for `throttled`; otherwise per code, or `{}`.",
-                        },
-                    },
-                    "required": ["code", "message", "details"],
-                }
+                    "additionalProperties": {},
+                    "description": "Errors per field for `validation_error`; "
+                    "`retry_after_seconds` for `throttled`; otherwise per code, or `{}`.",
+                },
             },
+            "required": ["code", "message", "details"],
+        },
+        # Not "Error": openapi-python-client 0.29 names a model's local variable after it, and
+        # a model "Error" with a field "error" generates code that does not type-check.
+        "ErrorResponse": {
+            "type": "object",
+            "description": "The one shape of every 4xx and 5xx answer.",
+            "properties": {"error": {"$ref": "#/components/schemas/ApiError"}},
             "required": ["error"],
         },
     }
@@ -279,10 +280,36 @@ def _merge_blank_choices(schemas: dict[str, Any]) -> None:
     schemas.pop("BlankEnum", None)
 
 
+def _replace_refs(node: Any, old: str, new: str) -> None:
+    if isinstance(node, dict):
+        if node.get("$ref") == old:
+            node["$ref"] = new
+        for value in node.values():
+            _replace_refs(value, old, new)
+    elif isinstance(node, list):
+        for value in node:
+            _replace_refs(value, old, new)
+
+
+def _merge_same_enums(result: dict[str, Any], named: Iterable[str]) -> None:
+    """One component per set of values: an enum that only differs from a named one (one of
+    ``ENUM_NAME_OVERRIDES``) by its labels, e.g. choices built from the values alone, uses it."""
+    schemas = result["components"]["schemas"]
+    by_values = {
+        frozenset(schemas[name]["enum"]): name for name in named if "enum" in schemas.get(name, {})
+    }
+    for name, component in list(schemas.items()):
+        target = by_values.get(frozenset(component.get("enum", ())))
+        if target and target != name:
+            del schemas[name]
+            _replace_refs(result, f"#/components/schemas/{name}", f"#/components/schemas/{target}")
+
+
 def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook (after drf-spectacular's enum hook)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(_error_components())
+    _merge_same_enums(result, spectacular_settings.ENUM_NAME_OVERRIDES)
     _merge_blank_choices(schemas)
     result["components"]["schemas"] = dict(sorted(schemas.items()))
     return result

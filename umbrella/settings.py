@@ -30,6 +30,8 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# What emails and pages call the site ("Hello from Umbrella!"), whatever host serves it.
+SITE_NAME = env.str("SITE_NAME", default="Umbrella")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -64,15 +66,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: rewrites any non-JSON error under /api/ (Django's debug pages included).
+    "umbrella.api.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "umbrella.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "umbrella.parsers.AllauthBodyCheckMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's UserSessionsMiddleware, but writing last-seen at most every few minutes.
+    "accounts.last_seen.LastSeenMiddleware",
     "accounts.middleware.OnboardingGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -94,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "accounts.context_processors.providers",
+                "umbrella.context_processors.menu",
             ],
         },
     },
@@ -105,6 +112,19 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite serves parallel requests (a page and its images) without "database is locked":
+    # WAL lets readers run while one connection writes; IMMEDIATE takes the write lock when a
+    # transaction begins, so two transactions never both read and then deadlock upgrading to
+    # write (SQLite answers that deadlock at once, ignoring the timeout); and a writer waits up
+    # to ``timeout`` seconds for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT_SECONDS", default=20),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Required in production: the token revocation list and rate limits must be shared by processes.
@@ -174,6 +194,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "landing"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 USERSESSIONS_ADAPTER = "accounts.adapters.UserSessionsAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -194,6 +215,9 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False
 USERSESSIONS_TRACK_ACTIVITY = True
+# How often a device session's last-seen time (and IP, user agent) is written: at most once per
+# this many seconds per session, so a page and its images don't each write a row.
+LAST_SEEN_INTERVAL_SECONDS = env.int("LAST_SEEN_INTERVAL_SECONDS", default=300)
 
 GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
 GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
@@ -257,11 +281,13 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "umbrella.throttling.AnonRateThrottle",
+        "umbrella.throttling.AnonReadRateThrottle",
         "umbrella.throttling.UserRateThrottle",
         "umbrella.throttling.AppRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="20/min"),
+        "anon_read": env.str("THROTTLE_ANON_READ", default="120/min"),
         "user": env.str("THROTTLE_USER", default="100/min"),
         "app": env.str("THROTTLE_APP", default="1000/min"),
     },
@@ -271,11 +297,12 @@ REST_FRAMEWORK: dict[str, Any] = {
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "umbrella.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Size, depth and lone-surrogate checks on every JSON body (umbrella/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["umbrella.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
 }
-if env.bool("API_BROWSABLE", default=DEBUG):
+if DEBUG:  # the browsable API is for development only; production answers JSON (or 406)
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
         "rest_framework.renderers.BrowsableAPIRenderer"
     )
@@ -298,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "AuthMethod": ["access_token", "session"],
         "UploadMethod": ["POST", "PUT"],
         "HealthStatus": ["ok"],
+        "SessionEndReason": "accounts.models.SessionEndReason.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -307,6 +335,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Public counters (artists/services/counters.py): a play counts once per listener per track per
+# window; each network address may add this many views and plays an hour; plays per IP.
+PLAY_REPEAT_SECONDS = env.int("PLAY_REPEAT_SECONDS", default=30 * 60)
+COUNTER_BUDGET_PER_HOUR = env.int("COUNTER_BUDGET_PER_HOUR", default=300)
+THROTTLE_PLAY = env.str("THROTTLE_PLAY", default="60/min")
+
+# Health: deep checks run at most once per interval; the token forces a fresh run.
+HEALTH_CHECK_INTERVAL = env.int("HEALTH_CHECK_INTERVAL", default=30)
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -347,6 +385,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# Umbrella's wording of allauth's texts (sentence case, "Devices"): see the .po file there.
+LOCALE_PATHS = [BASE_DIR / "umbrella" / "locale"]
 USE_TZ = True
 
 # --- security -------------------------------------------------------------------------------
@@ -359,7 +399,7 @@ CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cook
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]  # load balancers probe over plain HTTP
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health(/live)?$"]  # load balancers probe over plain HTTP
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

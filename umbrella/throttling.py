@@ -1,7 +1,10 @@
 """Rate limits: anonymous clients per IP, signed-in users per user, apps per app.
 
-Rates come from settings (``THROTTLE_ANON``, ``THROTTLE_USER``, ``THROTTLE_APP``). A refused
-request gets ``429`` with ``Retry-After``.
+Rates come from settings (``THROTTLE_ANON``, ``THROTTLE_ANON_READ``, ``THROTTLE_USER``,
+``THROTTLE_APP``). Anonymous reads (GET, HEAD, OPTIONS) and anonymous writes are counted
+separately: a search-as-you-type client sends a read per keystroke and needs a far higher
+limit than sign-up-style writes, which stay strict. A refused request gets ``429`` with
+``Retry-After``.
 
 Counting is a fixed window: one atomic increment per request (a single Redis round trip with
 ``INCR`` + ``EXPIRE NX``), instead of DRF's default sliding log that reads and rewrites a list of
@@ -9,10 +12,11 @@ timestamps on every request. The price is that a client may spend up to twice it
 a window boundary.
 """
 
+import time
 from typing import Any
 
 from django.core.cache import cache
-from rest_framework import throttling
+from rest_framework import permissions, throttling
 
 
 def _increment(key: str, ttl: int) -> int:
@@ -30,6 +34,12 @@ def _increment(key: str, ttl: int) -> int:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=ttl)
         return 1
+
+
+def window_count(key: str, seconds: int) -> int:
+    """Count one more hit in the current fixed ``seconds`` window of ``key``; return the count."""
+    window = int(time.time() // seconds)
+    return _increment(f"{key}:{window}", ttl=seconds + 1)
 
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
@@ -54,12 +64,24 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
 
 
 class AnonRateThrottle(FixedWindowThrottle):
+    """Anonymous writes (any method but GET/HEAD/OPTIONS), per IP."""
+
     scope = "anon"
+    counts_reads = False
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         if request.user and request.user.is_authenticated:
             return None
+        if (request.method in permissions.SAFE_METHODS) != self.counts_reads:
+            return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AnonReadRateThrottle(AnonRateThrottle):
+    """Anonymous reads, per IP: generous enough for search-as-you-type."""
+
+    scope = "anon_read"
+    counts_reads = True
 
 
 class UserRateThrottle(FixedWindowThrottle):
@@ -76,6 +98,11 @@ class UserRateThrottle(FixedWindowThrottle):
 
 
 class AppRateThrottle(FixedWindowThrottle):
+    """Per app for event-app credentials. Wired in ahead of issue 11 (app platform: app
+    credentials): until those tokens exist no ``request.auth`` has an ``app_id``, so this
+    throttle never counts anything. Issue 11 issues app tokens with ``is_app = True`` and an
+    ``app_id``; ``UserRateThrottle`` then leaves them to this one."""
+
     scope = "app"
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:

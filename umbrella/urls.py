@@ -2,14 +2,15 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from umbrella import views
-from umbrella.health import HealthApi
+from umbrella.health import HealthApi, LivenessApi
 
 api_v1: list[URLPattern | URLResolver] = [
     path("health", HealthApi.as_view(), name="api-health"),
+    path("health/live", LivenessApi.as_view(), name="api-health-live"),
     path("", include("accounts.api.urls")),
     path("", include("artists.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -17,7 +18,10 @@ api_v1: list[URLPattern | URLResolver] = [
         "docs/",
         # Swagger UI sets inline styles; scripts stay same-origin only.
         csp_update({"style-src": [UNSAFE_INLINE]})(
-            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+            # A page: OPTIONS would crash its HTML renderer, so only GET and HEAD.
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema", http_method_names=["get", "head"]
+            )
         ),
         name="api-docs",
     ),
@@ -26,6 +30,8 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("api/v1/", include(api_v1)),
+    # Last under /api/: the other slash form of every route, and JSON 404s (DEBUG or not).
+    re_path(r"^api(?:/.*)?$", views.api_fallback, name="api-fallback"),
     path("_allauth/", include("accounts.headless")),
     path("_allauth/", include("allauth.headless.urls")),
     path("accounts/", include("allauth.urls")),

@@ -4,7 +4,7 @@ from allauth.usersessions.models import UserSession
 from rest_framework import serializers
 
 from accounts.models import DISPLAY_NAME_MAX_LENGTH, EndedSession, Role, User
-from umbrella.api import iso_timestamp
+from umbrella.api import InputSerializer, iso_timestamp
 
 
 class MeOutputSerializer(serializers.ModelSerializer):
@@ -43,14 +43,14 @@ def me_data(user: User) -> dict[str, Any]:
     }
 
 
-class MeUpdateInputSerializer(serializers.Serializer):
+class MeUpdateInputSerializer(InputSerializer):
     display_name = serializers.CharField(
         max_length=DISPLAY_NAME_MAX_LENGTH, required=False, allow_blank=False
     )
     timezone = serializers.CharField(max_length=64, required=False)
 
 
-class RoleInputSerializer(serializers.Serializer):
+class RoleInputSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
     display_name = serializers.CharField(max_length=DISPLAY_NAME_MAX_LENGTH)
 

@@ -136,10 +136,11 @@ class DeviceSessionListApi(APIView):
 class EndedSessionListApi(APIView):
     @extend_schema(
         operation_id="auth_sessions_ended",
+        summary="Your recently ended device sessions",
         responses=EndedSessionOutputSerializer(many=True),
         description="Recently ended device sessions (30 days, newest 20) and why each ended: "
         "signed out, ended from the list, password changed or reset, account deactivated, "
-        "role changed by staff, or a reused refresh token.",
+        "role changed by staff, or a reused refresh token. Not paginated: at most 20.",
     )
     def get(self, request: Request) -> Response:
         ended = selectors.ended_sessions_for(user=selectors.request_user(request))

@@ -17,6 +17,7 @@ from artists.models import (
     PerformanceType,
     Track,
 )
+from umbrella.api import InputSerializer
 from umbrella.limits import value_bounds, word_list_limits
 
 
@@ -65,7 +66,7 @@ def _track(name: str) -> Any:
     return _input_field(Track, name)
 
 
-class ProfileInputSerializer(serializers.Serializer):
+class ProfileInputSerializer(InputSerializer):
     """Every editable field, all optional: a step or a PATCH sends the ones it changes.
 
     Limits come from the model fields (see ``_input_field``).
@@ -255,7 +256,7 @@ class OnboardingStateSerializer(serializers.Serializer):
     steps = OnboardingStepSerializer(many=True)
 
 
-class ImageInputSerializer(serializers.Serializer):
+class ImageInputSerializer(InputSerializer):
     image = serializers.ImageField()
 
 
@@ -290,7 +291,7 @@ class TrackSerializer(serializers.ModelSerializer):
         return _file_url(obj.cover_art)
 
 
-class TrackFieldsSerializer(serializers.Serializer):
+class TrackFieldsSerializer(InputSerializer):
     title = _track("title")
     genre = _track("genre")
     release_year = _track("release_year")
@@ -304,7 +305,7 @@ class TrackCreateSerializer(TrackFieldsSerializer):
     cover_art = serializers.ImageField(required=False)
 
 
-class TrackMoveSerializer(serializers.Serializer):
+class TrackMoveSerializer(InputSerializer):
     position = serializers.IntegerField(min_value=0, max_value=10_000)
 
 
@@ -315,12 +316,12 @@ class MediaFileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MediaUploadSerializer(serializers.Serializer):
+class MediaUploadSerializer(InputSerializer):
     category = serializers.ChoiceField(choices=MediaCategory.choices)
     file = serializers.FileField()
 
 
-class DirectUploadStartSerializer(serializers.Serializer):
+class DirectUploadStartSerializer(InputSerializer):
     category = serializers.ChoiceField(choices=MediaCategory.choices)
     filename = serializers.CharField(max_length=255)
     size_bytes = serializers.IntegerField(min_value=1)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import request_user
-from artists import selectors, services
+from artists import selectors, services, steps
 from artists.api.serializers import (
     PUBLIC_FIELDS,
     ArtistCardSerializer,
@@ -40,11 +41,12 @@ from artists.api.serializers import (
 from artists.downloads import download_response
 from artists.filters import ArtistFilter
 from artists.forms import MediaFilterForm
-from artists.models import ArtistProfile, MediaCategory
+from artists.models import ArtistProfile
 from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
 from umbrella.schema import raises
+from umbrella.throttling import AnonRateThrottle
 
 # Files come as multipart only: a urlencoded form cannot carry one (and the schema would offer it).
 UPLOAD_PARSERS = [MultiPartParser]
@@ -130,6 +132,11 @@ class ArtistListApi(APIView):
                 "verified", bool, description="`true`: verified artists only; `false`: others."
             ),
             OpenApiParameter(
+                "performance_type",
+                {"$ref": "#/components/schemas/PerformanceType"},
+                description="Only artists who offer this kind of performance.",
+            ),
+            OpenApiParameter(
                 "min_rating",
                 {"type": "number", "minimum": 0, "maximum": 5},
                 description="Lowest average rating (0-5).",
@@ -172,18 +179,13 @@ class ArtistDetailApi(APIView):
     @extend_schema(
         operation_id="artists_retrieve",
         summary="An artist's public profile",
-        description="Public. Counts one profile view per viewer per UTC day.",
+        description="Public. Counts one profile view per viewer (user, or IP address) per UTC day.",
         parameters=[SLUG],
         responses=ArtistPublicSerializer,
     )
     def get(self, request: Request, slug: str) -> Response:
         artist = _public_artist(slug)
-        services.profile_view_record(
-            artist=artist,
-            viewer=request.user,
-            ip=_client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
+        services.profile_view_record(artist=artist, viewer=request.user, ip=_client_ip(request))
         return Response(public_profile_data(artist))
 
 
@@ -216,20 +218,29 @@ class ArtistStatsApi(APIView):
         return Response(StatsSerializer(selectors.stats_of(artist=_public_artist(slug))).data)
 
 
+class PlayRateThrottle(AnonRateThrottle):
+    """Plays per IP (``THROTTLE_PLAY``), on top of counting each listener once per window."""
+
+    scope = "play"
+    rate = settings.THROTTLE_PLAY
+
+
 class TrackPlayApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []  # a counter: no session, no CSRF
+    throttle_classes = [PlayRateThrottle]
 
     @extend_schema(
         operation_id="artists_tracks_play",
         summary="Count one play of a track",
-        description="Public, without credentials.",
+        description="Public, without credentials. Counts once per listener per track per 30 "
+        "minutes (a repeat answers 204 too); rate limited per IP (`THROTTLE_PLAY`).",
         parameters=[SLUG, TRACK_ID],
         request=None,
         responses={204: OpenApiResponse(description="Counted.")},
     )
     def post(self, request: Request, slug: str, track_id: int) -> Response:
-        services.track_play(track_id=track_id, artist_slug=slug)
+        services.track_play(track_id=track_id, artist_slug=slug, ip=_client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -282,13 +293,17 @@ class OnboardingStepApi(ArtistOwnApiMixin, APIView):
         summary="Save one onboarding step",
         request=ProfileInputSerializer,
         responses=OnboardingStateSerializer,
-        description="Save one step (1-5). Only that step's fields are read and validated; "
-        "steps go in order; saving step 5 completes onboarding.",
+        description="Save one step (1-5). Only that step's fields are accepted (another "
+        "field is a validation_error); steps go in order; saving step 5 completes onboarding.",
         parameters=[STEP_NUMBER],
         extensions=raises("not_an_artist", "step_out_of_order"),
     )
     def put(self, request: Request, number: int) -> Response:
-        serializer = ProfileInputSerializer(data=request.data, partial=True)
+        try:  # another step's field is refused, not ignored (an unknown step is the service's 404)
+            only: tuple[str, ...] | None = steps.step(number).fields
+        except KeyError:
+            only = None
+        serializer = ProfileInputSerializer(data=request.data, partial=True, only=only)
         serializer.is_valid(raise_exception=True)
         user = request_user(request)
         services.onboarding_save_step(user=user, number=number, data=serializer.validated_data)
@@ -419,7 +434,8 @@ class MyTrackMoveApi(ArtistOwnApiMixin, APIView):
         parameters=[TRACK_ID],
         request=TrackMoveSerializer,
         responses=TrackSerializer(many=True),
-        description="Move a track to a 0-based position; returns the whole list in its new order.",
+        description="Move a track to a 0-based position. Not paginated: answers your whole "
+        "track list in its new order.",
     )
     def post(self, request: Request, track_id: int) -> Response:
         serializer = TrackMoveSerializer(data=request.data)
@@ -446,8 +462,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         parameters=[
             OpenApiParameter(
                 "category",
-                str,
-                enum=MediaCategory.values,
+                {"$ref": "#/components/schemas/MediaCategory"},
                 required=False,
                 description="Only files of this category.",
             ),
@@ -485,7 +500,7 @@ class MyMediaApi(ArtistOwnApiMixin, APIView):
         "from the file's bytes; the file counts against your storage quota.",
         request={"multipart/form-data": MediaUploadSerializer},
         responses={201: MediaFileSerializer},
-        extensions=raises("not_found", *FILE_ERRORS),
+        extensions=raises(*OWN, *FILE_ERRORS),
     )
     def post(self, request: Request) -> Response:
         serializer = MediaUploadSerializer(data=request.data)
@@ -532,8 +547,8 @@ class DirectUploadStartApi(ArtistOwnApiMixin, APIView):
         request=DirectUploadStartSerializer,
         responses={201: DirectUploadSerializer},
         extensions=raises(
+            *OWN,
             "direct_upload_unavailable",
-            "not_found",
             "file_too_large",
             "unsupported_type",
             "quota_exceeded",

@@ -24,8 +24,9 @@ from accounts.models import User
 from artists import filetypes, selectors
 from artists.integrations import s3
 from artists.models import ArtistProfile, MediaFile, MediaStatus
+from artists.services.profiles import require_staff
 from artists.services.quota import quota_release, quota_reserve
-from umbrella.errors import ApplicationError, NotFoundError
+from umbrella.errors import ApplicationError, NotFoundError, about_field
 
 MEDIA_DIR = "artists/media"
 
@@ -67,15 +68,16 @@ def _abandon(media_id: int) -> None:
 def media_upload(*, user: User, category: str, upload: UploadedFile) -> MediaFile:
     """Store a file that came through the app (local storage, or small files on S3)."""
     artist = selectors.artist_own(user=user)
-    checked = filetypes.check_upload(upload, category=category)
-    media = _reserve(
-        artist=artist,
-        category=category,
-        filename=filetypes.display_name(upload.name or "file"),
-        size=checked.size,
-        mime=checked.mime_type,
-        name=_storage_name(artist, filetypes.safe_name(upload.name, checked.extension)),
-    )
+    with about_field("file"):
+        checked = filetypes.check_upload(upload, category=category)
+        media = _reserve(
+            artist=artist,
+            category=category,
+            filename=filetypes.display_name(upload.name or "file"),
+            size=checked.size,
+            mime=checked.mime_type,
+            name=_storage_name(artist, filetypes.safe_name(upload.name, checked.extension)),
+        )
     try:
         upload.seek(0)
         stored = media.file.storage.save(str(media.file.name), upload, max_length=500)
@@ -99,7 +101,46 @@ def _own_media(user: User, media_id: int, *, lock: bool = False) -> MediaFile:
 @transaction.atomic
 def media_delete(*, user: User, media_id: int) -> None:
     """Delete a file: its bytes go back to the quota, the stored object goes after commit."""
-    media = _own_media(user, media_id, lock=True)
+    _remove(_own_media(user, media_id, lock=True))
+
+
+def _staff_media(by: User, media_id: int) -> MediaFile:
+    require_staff(by)
+    media = MediaFile.objects.select_for_update().filter(pk=media_id).first()
+    if media is None:
+        raise NotFoundError("not_found", "No such file.")
+    return media
+
+
+@transaction.atomic
+def media_delete_by_staff(*, media_id: int, by: User) -> None:
+    """Staff delete a file (admin): quota and storage exactly as when its artist deletes it."""
+    _remove(_staff_media(by, media_id))
+
+
+def media_check_category(*, media: MediaFile, category: str) -> None:
+    """Whether ``media`` may be filed under ``category``: its type and size must be allowed
+    there, as if it had been uploaded to it (a private document never becomes a press photo)."""
+    allowed, limit = filetypes.CATEGORY_RULES.get(category, (set(), 0))
+    if media.mime_type not in allowed or media.size_bytes > limit:
+        raise ApplicationError(
+            "validation_error",
+            "This file could not have been uploaded to that category.",
+            details={"category": [f"A {media.mime_type} file of this size cannot go there."]},
+        )
+
+
+@transaction.atomic
+def media_set_category(*, media_id: int, by: User, category: str) -> MediaFile:
+    """Staff move a file to another category (admin), only where it could have been uploaded."""
+    media = _staff_media(by, media_id)
+    media_check_category(media=media, category=category)
+    media.category = category
+    media.save(update_fields=["category", "updated_at"])
+    return media
+
+
+def _remove(media: MediaFile) -> None:
     name, file_storage = str(media.file.name), media.file.storage
     quota_release(artist_id=media.artist_id, size=media.size_bytes)
     media.delete()

@@ -1,16 +1,14 @@
 """Profile writes: onboarding steps, edits, avatar and banner, verification, profile views."""
 
-import hashlib
-from datetime import UTC, datetime, time, timedelta
+import copy
+import itertools
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import services as account_services
@@ -20,7 +18,6 @@ from artists.images import IMAGE_SPECS, process_image
 from artists.models import (
     ArtistProfile,
     MediaQuota,
-    ProfileView,
     VerificationNote,
 )
 from umbrella.errors import ApplicationError, NotFoundError
@@ -29,6 +26,12 @@ RESERVED_SLUGS = {"me", "search", "onboarding", "new"}
 
 
 # --- profile and onboarding -----------------------------------------------------------------
+
+
+def require_staff(by: User) -> None:
+    """Writes that only staff make (admin): the permission check lives in the service."""
+    if not by.is_staff:
+        raise ApplicationError("permission_denied", "Only staff can do this.", status=403)
 
 
 def validation_error(details: dict[str, list[str]]) -> ApplicationError:
@@ -53,8 +56,11 @@ def _apply(
         except ValueError as error:
             errors[field] = [str(error)]
     for field in required:
-        if field not in errors and getattr(profile, field) in ("", None, []):
-            errors[field] = ["This field is required."]
+        problem = (
+            None if field in errors else steps.required_problem(field, getattr(profile, field))
+        )
+        if problem:
+            errors[field] = [problem]
     if not errors:
         excluded = [f.name for f in ArtistProfile._meta.fields if f.name not in fields]
         try:
@@ -65,15 +71,47 @@ def _apply(
         raise validation_error(errors)
 
 
-def _unique_slug(stage_name: str) -> str:
+SLUG_ATTEMPTS = 20  # numbered tries before a random suffix (only under heavy contention)
+
+
+def _slug_base(stage_name: str) -> str:
     base = slugify(stage_name)[:70] or "artist"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-artist"
-    slug, n = base, 1
-    while ArtistProfile.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return f"{base}-artist" if base in RESERVED_SLUGS else base
+
+
+def _slug_candidates(base: str) -> Iterator[str]:
+    """``base``, then ``base-2``, ``base-3`` … from the lowest number not seen taken, then
+    random suffixes. Only a guess: the unique constraint decides (see :func:`_insert_profile`)."""
+    taken = set(ArtistProfile.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    numbers = itertools.count(2)
+    yield from itertools.islice(
+        itertools.chain(
+            [base] if base not in taken else [],
+            (s for s in (f"{base}-{n}" for n in numbers) if s not in taken),
+        ),
+        SLUG_ATTEMPTS,
+    )
+    while True:
+        yield f"{base}-{secrets.token_hex(3)}"
+
+
+def _insert_profile(profile: ArtistProfile) -> None:
+    """Insert a new profile under a free slug derived from its stage name.
+
+    No check-then-insert: each candidate is inserted in a savepoint and the unique constraint
+    on ``slug`` refuses a taken one, so concurrent sign-ups with the same stage name each end
+    up with their own slug and none of them fails.
+    """
+    for candidate in _slug_candidates(_slug_base(profile.stage_name)):
+        profile.slug = candidate
+        try:
+            with transaction.atomic():  # a savepoint: a refused insert keeps the outer work
+                profile.save(force_insert=True)
+        except IntegrityError:
+            if not ArtistProfile.objects.filter(slug=candidate).exists():
+                raise  # another constraint refused the row: not ours to retry
+            continue
+        return
 
 
 @transaction.atomic
@@ -83,27 +121,21 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     Steps are taken in order (earlier ones may be revisited). Saving the last step completes
     the user's onboarding, which lifts the onboarding gate.
     """
-    selectors.artist_require(user=user)
-    try:
-        current = steps.step(number)
-    except KeyError as error:
-        raise NotFoundError("not_found", f"There is no step {number}.") from error
-    profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
+    # The user row is locked as ``onboarding_choose_role`` locks it: a role switch and the first
+    # step cannot interleave (the role is re-read here, and the switch sees this profile), and
+    # one step of one artist runs at a time, even before the profile row exists to be locked.
+    selectors.artist_require(user=User.objects.select_for_update().get(pk=user.pk))
+    profile = selectors.artist_of(user=user, lock=True)
     done = profile.onboarding_step if profile else 0
-    if number > done + 1:
-        raise ApplicationError(
-            "step_out_of_order",
-            f"Finish step {done + 1} first.",
-            details={"next_step": done + 1},
-            status=409,
-        )
+    current = steps.open_step(number, done=done)
     if profile is None:
         profile = ArtistProfile(user=user)
     _apply(profile, data, fields=current.fields, required=current.required)
-    if not profile.slug:
-        profile.slug = _unique_slug(profile.stage_name)
     profile.onboarding_step = max(done, number)
-    profile.save()
+    if profile.pk is None:
+        _insert_profile(profile)
+    else:
+        profile.save()
     MediaQuota.objects.get_or_create(artist=profile)
     if number == steps.LAST_STEP and not user.onboarding_complete:
         account_services.onboarding_complete(user=user)
@@ -113,10 +145,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
 @transaction.atomic
 def profile_update(*, user: User, data: dict[str, Any]) -> ArtistProfile:
     """Edit any editable profile field after (or during) onboarding."""
-    selectors.artist_require(user=user)
-    profile = ArtistProfile.objects.select_for_update().filter(user=user).first()
-    if profile is None:
-        raise NotFoundError("not_found", "Start your artist onboarding first.")
+    profile = selectors.artist_own(user=user, lock=True)
     _apply(profile, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
     profile.save()
     return profile
@@ -129,12 +158,9 @@ def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> 
     transaction then swaps the name on the row. The old file is deleted after commit, the new
     one if the swap fails.
     """
-    selectors.artist_require(user=user)
     if kind not in IMAGE_SPECS:
         raise NotFoundError("not_found", "Unknown image kind.")
-    profile = ArtistProfile.objects.filter(user=user).first()
-    if profile is None:
-        raise NotFoundError("not_found", "Start your artist onboarding first.")
+    profile = selectors.artist_own(user=user)
     field = getattr(profile, kind)
     new_name = ""
     if upload is not None:
@@ -160,11 +186,69 @@ def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> 
     return profile
 
 
+def _check_slug(slug: str, *, artist_id: int) -> str:
+    slug = (slug or "").strip().lower()
+    problem = None
+    if not slug or slugify(slug) != slug:
+        problem = "Use lower-case letters, digits and hyphens."
+    elif slug in RESERVED_SLUGS:
+        problem = f"“{slug}” is reserved for the site's own pages."
+    elif ArtistProfile.objects.filter(slug=slug).exclude(pk=artist_id).exists():
+        problem = "Another artist has this address."
+    if problem:
+        raise validation_error({"slug": [problem]})
+    return slug
+
+
+def profile_check(*, profile: ArtistProfile, data: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`profile_update_by_staff` would store for ``data``, normalised, without
+    saving anything (``ApplicationError`` when it would refuse): for forms that show errors
+    before they save, such as the admin's."""
+    draft = copy.copy(profile)
+    _apply(draft, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
+    clean = {field: getattr(draft, field) for field in steps.EDITABLE_FIELDS if field in data}
+    if "slug" in data:
+        clean["slug"] = _check_slug(data["slug"], artist_id=profile.pk)
+    return clean
+
+
+@transaction.atomic
+def profile_update_by_staff(*, artist_id: int, by: User, data: dict[str, Any]) -> ArtistProfile:
+    """Staff edit an artist's profile (admin): the same normalisation and validation as the
+    artist's own edits, plus the address (``slug``), which must not be reserved or taken."""
+    require_staff(by)
+    profile = ArtistProfile.objects.select_for_update().get(pk=artist_id)
+    _apply(profile, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
+    if "slug" in data:
+        profile.slug = _check_slug(data["slug"], artist_id=profile.pk)
+    profile.save()
+    return profile
+
+
+def artist_files_delete_on_commit(user: User) -> None:
+    """Before an account is deleted for good (``accounts.services.user_hard_delete``, whose
+    cascade removes the profile, its tracks, files and quota): delete every file the artist
+    stored, once the deletion commits."""
+    profile = ArtistProfile.objects.filter(user=user).first()
+    if profile is None:
+        return
+    names = [str(f.name) for f in (profile.avatar, profile.banner) if f]
+    for audio, cover in profile.tracks.values_list("audio", "cover_art"):
+        names += [name for name in (audio, cover) if name]
+    names += [name for name in profile.media_files.values_list("file", flat=True) if name]
+    file_storage = profile.avatar.storage
+
+    def delete_files() -> None:
+        for name in names:
+            file_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
 @transaction.atomic
 def artist_set_verified(*, artist_id: int, by: User, verified: bool, note: str) -> ArtistProfile:
     """Staff mark an artist verified (or not), with a note for the audit trail."""
-    if not by.is_staff:
-        raise ApplicationError("permission_denied", "Only staff can verify artists.", status=403)
+    require_staff(by)
     if not note.strip():
         raise validation_error({"note": ["Say why (this note is kept in the audit trail)."]})
     profile = ArtistProfile.objects.select_for_update().get(pk=artist_id)
@@ -172,33 +256,3 @@ def artist_set_verified(*, artist_id: int, by: User, verified: bool, note: str) 
     profile.save(update_fields=["verified", "updated_at"])
     VerificationNote.objects.create(artist=profile, by=by, verified=verified, note=note.strip())
     return profile
-
-
-def profile_view_record(
-    *, artist: ArtistProfile, viewer: Any, ip: str | None, user_agent: str
-) -> bool:
-    """Count a view once per viewer per artist per UTC day; the owner's own views don't count.
-
-    Anonymous viewers are told apart by a salted hash of IP address and user agent. The unique
-    (artist, viewer, day) row is the rule; a cache marker only spares repeat views the insert.
-    """
-    if getattr(viewer, "is_authenticated", False):
-        if viewer.pk == artist.user_id:
-            return False
-        key = f"u:{viewer.pk}"
-    else:
-        raw = f"{settings.SECRET_KEY}|{ip or ''}|{user_agent[:300]}".encode()
-        key = f"a:{hashlib.sha256(raw).hexdigest()[:40]}"
-    now = timezone.now()
-    day = now.date()
-    midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
-    marker = f"artists:viewed:{artist.pk}:{key}:{day.isoformat()}"
-    if not cache.add(marker, 1, timeout=int((midnight - now).total_seconds()) + 60):
-        return False  # seen today (the database would refuse it too)
-    try:
-        with transaction.atomic():
-            ProfileView.objects.create(artist=artist, viewer_key=key, day=day)
-            ArtistProfile.objects.filter(pk=artist.pk).update(profile_views=F("profile_views") + 1)
-    except IntegrityError:
-        return False  # already counted today
-    return True

@@ -19,8 +19,10 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts.models import User
 from artists.integrations import s3
 from artists.models import MediaFile, MediaQuota, MediaStatus, Track
+from artists.services.profiles import require_staff
 from umbrella.errors import ApplicationError
 
 # A pending upload older than this is abandoned: a presigned upload expires after an hour, an
@@ -52,6 +54,27 @@ def quota_reserve(*, artist_id: int, size: int) -> None:
             },
             status=413,
         )
+
+
+def quota_check_limit(*, quota: MediaQuota, limit_bytes: int) -> None:
+    """A limit may not be set below what the artist already stores."""
+    if limit_bytes < quota.used_bytes:
+        raise ApplicationError(
+            "validation_error",
+            "The limit cannot be below what the artist already stores.",
+            details={"limit_bytes": [f"{quota.used_bytes} bytes are in use: delete files first."]},
+        )
+
+
+@transaction.atomic
+def quota_set_limit(*, artist_id: int, by: User, limit_bytes: int) -> MediaQuota:
+    """Staff change an artist's storage limit (admin); never below what is used."""
+    require_staff(by)
+    quota = MediaQuota.objects.select_for_update().get(artist_id=artist_id)
+    quota_check_limit(quota=quota, limit_bytes=limit_bytes)
+    quota.limit_bytes = limit_bytes
+    quota.save(update_fields=["limit_bytes", "updated_at"])
+    return quota
 
 
 def quota_release(*, artist_id: int, size: int) -> None:

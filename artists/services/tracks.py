@@ -1,20 +1,21 @@
 """Track writes: create (audio checked and counted against the quota), edit, delete, reorder,
 and the public play counter."""
 
+import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 
 from accounts.models import User
 from artists import filetypes, normalize, selectors
 from artists.images import COVER_SPEC, process_image
 from artists.models import MediaCategory, Track
-from artists.services.profiles import validation_error
+from artists.services.profiles import require_staff, validation_error
 from artists.services.quota import quota_release, quota_reserve
-from umbrella.errors import NotFoundError
+from umbrella.errors import NotFoundError, about_field
 
 
 def _own_track(user: User, track_id: int, *, lock: bool = False) -> Track:
@@ -68,13 +69,15 @@ def track_create(
     profile = selectors.artist_own(user=user)
     track = Track(artist=profile)
     _clean_track(track, data)
-    checked = filetypes.check_upload(audio, category=MediaCategory.MUSIC)
-    cover = (
-        process_image(cover_art, width=COVER_SPEC[0], height=COVER_SPEC[1], max_bytes=COVER_SPEC[2])
-        if cover_art
-        else None
-    )
-    quota_reserve(artist_id=profile.pk, size=checked.size)
+    with about_field("audio"):
+        checked = filetypes.check_upload(audio, category=MediaCategory.MUSIC)
+    cover = None
+    if cover_art is not None:
+        width, height, max_bytes = COVER_SPEC
+        with about_field("cover_art"):
+            cover = process_image(cover_art, width=width, height=height, max_bytes=max_bytes)
+    with about_field("audio"):
+        quota_reserve(artist_id=profile.pk, size=checked.size)
     try:
         track.duration_seconds = filetypes.audio_duration(audio)
         track.audio_size_bytes = checked.size
@@ -103,10 +106,44 @@ def track_update(*, user: User, track_id: int, data: dict[str, Any]) -> Track:
     return track
 
 
+def track_check(*, track: Track, data: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`track_update` would store for ``data``, without saving (``ApplicationError``
+    when it would refuse): for forms that show errors before they save (admin)."""
+    draft = copy.copy(track)
+    _clean_track(draft, data)
+    return {field: getattr(draft, field) for field in TRACK_FIELDS if field in data}
+
+
+def _staff_track(by: User, track_id: int) -> Track:
+    require_staff(by)
+    track = Track.objects.select_for_update().filter(pk=track_id).first()
+    if track is None:
+        raise NotFoundError("not_found", "No such track.")
+    return track
+
+
+@transaction.atomic
+def track_update_by_staff(*, track_id: int, by: User, data: dict[str, Any]) -> Track:
+    """Staff edit a track's details (admin), validated like the artist's own edits."""
+    track = _staff_track(by, track_id)
+    _clean_track(track, data)
+    track.save()
+    return track
+
+
 @transaction.atomic
 def track_delete(*, user: User, track_id: int) -> None:
     """Delete a track and its files; its bytes go back to the quota."""
-    track = _own_track(user, track_id, lock=True)
+    _remove(_own_track(user, track_id, lock=True))
+
+
+@transaction.atomic
+def track_delete_by_staff(*, track_id: int, by: User) -> None:
+    """Staff delete a track (admin): quota and files exactly as when its artist deletes it."""
+    _remove(_staff_track(by, track_id))
+
+
+def _remove(track: Track) -> None:
     names = [str(f.name) for f in (track.audio, track.cover_art) if f]
     file_storage = track.audio.storage
     quota_release(artist_id=track.artist_id, size=track.audio_size_bytes)
@@ -138,15 +175,3 @@ def track_move(*, user: User, track_id: int, position: int) -> list[Track]:
             changed.append(item)
     Track.objects.bulk_update(changed, ["display_order"])
     return tracks
-
-
-def track_play(*, track_id: int, artist_slug: str) -> None:
-    """Count one play of a public track, atomically (no lost updates under concurrent plays)."""
-    updated = Track.objects.filter(
-        pk=track_id,
-        artist__slug=artist_slug,
-        artist__user__onboarding_complete=True,
-        artist__user__is_active=True,
-    ).update(plays=F("plays") + 1)
-    if not updated:
-        raise NotFoundError("not_found", "No such track.")

@@ -47,10 +47,11 @@ def test_patch_me_updates_name_and_timezone(api_client, user, tokens):
     assert (user.display_name, user.timezone) == ("DJ Kettle", "Europe/Berlin")
 
 
-def test_patch_me_ignores_fields_that_are_not_editable(api_client, user, tokens):
+def test_patch_me_refuses_fields_that_are_not_editable(api_client, user, tokens):
     response = api_client.patch(
         "/api/v1/me",
         {
+            "display_name": "New name",
             "is_staff": True,
             "role": "venue",
             "email": "evil@example.com",
@@ -60,9 +61,13 @@ def test_patch_me_ignores_fields_that_are_not_editable(api_client, user, tokens)
         **bearer(tokens["access_token"]),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert set(error["details"]) == {"is_staff", "role", "email", "onboarding_complete"}
     user.refresh_from_db()
     assert not user.is_staff and user.role == "fan" and user.email.startswith("user")
+    assert user.display_name != "New name"  # the valid field is not written either
 
 
 def test_patch_me_with_bad_timezone_changes_nothing(api_client, user, tokens):

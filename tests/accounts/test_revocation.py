@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from allauth.usersessions.models import UserSession
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -63,7 +63,8 @@ def change_password(user: User, client: Client) -> None:
 
 def reset_password(user: User, client: Client) -> None:
     stranger = Client()  # the reset link is opened signed out, maybe on another device
-    stranger.post(reverse("account_reset_password"), {"email": user.email})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # mail goes out after the commit
+        stranger.post(reverse("account_reset_password"), {"email": user.email})
     link = re.search(r"https?://\S+/accounts/password/reset/key/\S+/", mail.outbox[-1].body)
     assert link, mail.outbox[-1].body
     path = "/accounts/" + link.group(0).split("/accounts/", 1)[1]
@@ -88,6 +89,10 @@ def delete(user: User, client: Client) -> None:
 
 
 def change_role(user: User, client: Client) -> None:
+    # Staff change a role only while it is not locked (accounts.services.role_check, the same
+    # rule as the onboarding API): so the account is one that has not finished onboarding.
+    User.objects.filter(pk=user.pk).update(onboarding_complete=False)
+    user.refresh_from_db()
     admin_change(user, role=Role.VENUE)
 
 

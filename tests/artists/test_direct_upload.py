@@ -415,7 +415,8 @@ def test_only_artists_start_direct_uploads(s3_storage):
 
     refused = _start(fan_api)
 
-    assert refused.status_code == 404, refused.content
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["error"]["code"] == "not_an_artist"
     assert not MediaFile.objects.exists()
 
 

@@ -11,7 +11,11 @@ pytestmark = pytest.mark.django_db
 STEP = "/api/v1/artists/me/onboarding/{}"
 STEPS = [
     {"stage_name": "Nova Reyes", "location_city": "Austin", "location_country": "us"},
-    {"tagline": "Late-night folk.", "bio": "Songs about long drives and short summers."},
+    {
+        "tagline": "Late-night folk.",
+        "bio": "Songs about long drives and short summers, played on a battered guitar "
+        "in small rooms.",
+    },
     {"primary_genre": "Indie", "performance_types": ["solo", "band"], "influences": ["Bon Iver"]},
     {"base_rate_flat": 45000, "available_weekends": True},
     {"years_performing": 6},
@@ -66,13 +70,24 @@ def test_a_step_cannot_be_skipped(new_artist):
     assert not ArtistProfile.objects.exists()
 
 
-def test_a_step_reads_only_its_own_fields(new_artist):
+def test_a_step_refuses_another_steps_fields(new_artist):
     _, client = new_artist
 
-    client.put(STEP.format(1), {**STEPS[0], "bio": "sneaky", "verified": True}, format="json")
+    response = client.put(STEP.format(1), {**STEPS[0], "bio": "sneaky"}, format="json")
 
-    profile = ArtistProfile.objects.get()
-    assert profile.bio == "" and profile.verified is False
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]) == {"bio"}
+    assert not ArtistProfile.objects.exists()
+
+
+def test_a_step_refuses_fields_no_step_takes(new_artist):
+    _, client = new_artist
+
+    response = client.put(STEP.format(1), {**STEPS[0], "verified": True}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]) == {"verified"}
+    assert not ArtistProfile.objects.exists()
 
 
 def test_missing_required_fields_are_named_and_nothing_is_saved(new_artist):

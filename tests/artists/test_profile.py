@@ -172,9 +172,9 @@ def test_nobody_edits_another_artists_profile(artist):
 
 def test_profile_views_count_once_per_viewer_per_day_and_not_the_owner(client, artist):
     url = f"/artists/{artist.slug}/"
-    client.get(url, HTTP_USER_AGENT="A")
-    client.get(url, HTTP_USER_AGENT="A")  # same anonymous viewer, same day
-    client.get(url, HTTP_USER_AGENT="B")  # another browser counts
+    client.get(url, REMOTE_ADDR="203.0.113.1")
+    client.get(url, REMOTE_ADDR="203.0.113.1")  # same anonymous viewer, same day
+    client.get(url, REMOTE_ADDR="203.0.113.2")  # another address counts
     client.force_login(artist.user)
     client.get(url)  # the owner does not count
     viewer = ArtistProfileFactory().user

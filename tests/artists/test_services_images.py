@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from artists import services
+from artists.images import IMAGE_SPECS, MAX_IMAGE_PIXELS
 from artists.models import ArtistProfile
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_deleting_when_there_is_no_image_is_harmless(artist_client, artist, kind
 def test_an_image_over_the_size_limit_is_a_413_and_changes_nothing(artist_client, artist, kind):
     artist_client.put(url(kind), {"image": png()}, format="multipart")
     before = stored_name(artist, kind)
-    max_bytes = services.IMAGE_SPECS[kind][2]
+    max_bytes = IMAGE_SPECS[kind][2]
     valid = png().read()
     big = SimpleUploadedFile("big.png", valid + b"\0" * (max_bytes + 1 - len(valid)))
 
@@ -107,7 +107,7 @@ def test_an_image_over_the_size_limit_is_a_413_and_changes_nothing(artist_client
 def test_an_image_exactly_at_the_size_limit_is_not_refused_for_its_size(
     artist_client, artist, kind
 ):
-    max_bytes = services.IMAGE_SPECS[kind][2]
+    max_bytes = IMAGE_SPECS[kind][2]
     valid = png().read()
     exact = SimpleUploadedFile("exact.png", valid + b"\0" * (max_bytes - len(valid)))
 
@@ -118,7 +118,7 @@ def test_an_image_exactly_at_the_size_limit_is_not_refused_for_its_size(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_image_over_the_pixel_limit_is_refused_before_decoding(artist_client, artist, kind):
-    cap = services.MAX_IMAGE_PIXELS
+    cap = MAX_IMAGE_PIXELS
     width = 10_000
     bomb = png_header_only(width, cap // width + 1)
 

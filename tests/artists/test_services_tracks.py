@@ -71,13 +71,14 @@ def test_a_refused_track_edit_changes_nothing(artist_client, track, field, value
 # --- plays ----------------------------------------------------------------------------------
 
 
-def play(artist, track_id):
-    return APIClient().post(f"/api/v1/artists/{artist.slug}/tracks/{track_id}/play")
+def play(artist, track_id, ip="203.0.113.7"):
+    return APIClient().post(f"/api/v1/artists/{artist.slug}/tracks/{track_id}/play", REMOTE_ADDR=ip)
 
 
-def test_a_play_of_a_public_track_counts_once_per_call(artist, track):
+def test_a_play_of_a_public_track_counts_once_per_listener_per_window(artist, track):
     assert play(artist, track.pk).status_code == 204
-    assert play(artist, track.pk).status_code == 204
+    assert play(artist, track.pk).status_code == 204  # the same listener again: not counted
+    assert play(artist, track.pk, ip="198.51.100.9").status_code == 204
 
     track.refresh_from_db()
     assert track.plays == 2

@@ -106,3 +106,12 @@ def screenshot(request: pytest.FixtureRequest):
         return path
 
     return take
+
+
+@pytest.fixture
+def accessible():
+    """``accessible(page, "name")``: axe (no serious or critical violations) at 1280 and 390 px
+    and no sideways scroll at 390 px, on the page as it is now. See tests/e2e/a11y.py."""
+    from tests.e2e.a11y import assert_accessible
+
+    return assert_accessible

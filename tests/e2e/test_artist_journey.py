@@ -43,7 +43,7 @@ def _sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label(_label("Email")).fill(email)
     page.get_by_label(_label("Password")).fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def _field(page: Page, name: str):
@@ -96,7 +96,9 @@ def new_context(browser: Browser, live_server, media_root: Path) -> Iterator[Cal
 # --- 1. onboarding, left halfway and resumed ------------------------------------------------
 
 
-def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, screenshot):
+def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(
+    new_context, screenshot, accessible
+):
     user = NewUserFactory(email="juniper@example.com")
 
     # Sign in: no role yet, so the onboarding page; choosing Artist opens the wizard.
@@ -181,6 +183,7 @@ def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, 
     assert profile.onboarding_step == 2
     assert profile.influences == []
     screenshot(page, "artist-wizard-step3-errors")
+    accessible(page, "wizard step 3 with errors")
 
     # Step 3, done right.
     page.get_by_label(_label("Primary genre")).fill("  Synth   Pop ")
@@ -223,6 +226,7 @@ def test_artist_onboards_leaves_after_step_2_and_resumes_at_step_3(new_context, 
     expect(page.get_by_role("heading", name=STAGE_NAME, level=1)).to_be_visible()
     expect(page.get_by_test_id("completeness")).to_have_text(re.compile(r"^\d{1,3}% complete$"))
     screenshot(page, "artist-studio-new")
+    accessible(page, "new artist's studio")
 
     user.refresh_from_db()
     profile.refresh_from_db()
@@ -372,7 +376,7 @@ def test_artist_uploads_track_and_photo_then_a_visitor_plays_the_track(
     visitor.evaluate("window.__sameDocument = true")
     for name, url, text in (
         ("Media", f"/artists/{artist.slug}/media/", "press.png"),
-        ("Stats", f"/artists/{artist.slug}/stats/", "profile views"),
+        ("Stats", f"/artists/{artist.slug}/stats/", "profile view"),
         ("About", f"/artists/{artist.slug}/about/", "A touring act"),
         ("Music", f"/artists/{artist.slug}/music/", "First Light"),
     ):
@@ -437,7 +441,7 @@ def test_artist_uploads_track_and_photo_then_a_visitor_plays_the_track(
     visitor.goto(f"/artists/{artist.slug}/stats/")
     expect(visitor.get_by_role("heading", name=STAGE_NAME, level=1)).to_be_visible()
     expect(visitor.get_by_role("tab", name="Stats")).to_have_attribute("aria-selected", "true")
-    plays = visitor.get_by_role("tabpanel").locator("article").filter(has_text="track plays")
+    plays = visitor.get_by_role("tabpanel").locator("article").filter(has_text="track play")
     expect(plays.get_by_role("heading")).to_have_text("1")
     # Back to the Music tab's URL (pushed by HTMX): a whole page again, not a bare fragment.
     visitor.go_back()
@@ -449,7 +453,9 @@ def test_artist_uploads_track_and_photo_then_a_visitor_plays_the_track(
 # --- 4. search -------------------------------------------------------------------------------
 
 
-def test_visitor_finds_the_artist_by_genre_city_and_on_postgresql_a_typo(new_context, screenshot):
+def test_visitor_finds_the_artist_by_genre_city_and_on_postgresql_a_typo(
+    new_context, screenshot, accessible
+):
     artist = ArtistProfileFactory(
         stage_name=STAGE_NAME,
         slug="juniper-wolfe",
@@ -487,6 +493,7 @@ def test_visitor_finds_the_artist_by_genre_city_and_on_postgresql_a_typo(new_con
     expect(cards.first).to_contain_text("Electronic · Portland, US")
     expect(cards.first).not_to_contain_text("★")  # no reviews yet: no rating to show
     screenshot(page, "artist-search")
+    accessible(page, "search results")
 
     # The city filter.
     page.goto("/artists/?city=portland")

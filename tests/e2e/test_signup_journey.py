@@ -47,31 +47,33 @@ def _confirmation_link(email: str) -> str:
 def _sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_label(_label("Email")).fill(email)
     page.get_by_label(_label("Password")).fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_new_fan_signs_up_verifies_onboards_and_signs_out(
-    page: Page, live_server, settings, screenshot
+    page: Page, live_server, settings, screenshot, accessible
 ):
     email = "new.fan@example.com"
 
     # Sign up.
     page.goto("/accounts/signup/")
-    expect(page.get_by_role("heading", name="Sign Up")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign up")).to_be_visible()
     page.get_by_label(_label("Email")).fill(email)
     page.get_by_label(_label("Password")).fill(NEW_PASSWORD)
     page.get_by_label(_label("Password (again)")).fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign Up", exact=True).click()
+    page.get_by_role("main").get_by_role("button", name="Sign up", exact=True).click()
 
     # "Verify your email": the email went out while the page was being answered.
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
     link = _confirmation_link(email)
+    # The email greets from the site's name, not from the host that served the request.
+    assert "Hello from Umbrella!" in mail.outbox[-1].body
     assert link.startswith(f"{settings.SITE_URL}/accounts/confirm-email/")
 
     # Confirm (a GET only shows the Confirm button: ACCOUNT_CONFIRM_EMAIL_ON_GET is False).
     page.goto(_path(link))
-    expect(page.get_by_role("heading", name="Confirm Email Address")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm email address")).to_be_visible()
     expect(page.get_by_text(email).first).to_be_visible()
     page.get_by_role("button", name="Confirm", exact=True).click()
 
@@ -99,17 +101,19 @@ def test_new_fan_signs_up_verifies_onboards_and_signs_out(
     )
     assert user.emailaddress_set.get(email=email).verified
     screenshot(page, "dashboard")
+    accessible(page, "fan dashboard")
 
     # Devices: this browser's session is listed and marked current.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Devices").click()
     expect(page).to_have_url(re.compile(r"/accounts/sessions/$"))
-    expect(page.get_by_role("heading", name="Sessions")).to_be_visible()
+    expect(page.get_by_role("heading", name="Devices")).to_be_visible()
     user_agent = page.evaluate("navigator.userAgent")
     rows = page.get_by_role("row").filter(has_text=user_agent)
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Current")
     assert UserSession.objects.filter(user=user).count() == 1
     screenshot(page, "sessions")
+    accessible(page, "devices")
 
     # Sign out from the nav; the dashboard then asks for a sign-in.
     page.get_by_test_id("sign-out").click()
@@ -121,7 +125,7 @@ def test_new_fan_signs_up_verifies_onboards_and_signs_out(
 
     page.goto("/dashboard/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/dashboard/$"))
-    expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
 def test_login_page_shows_social_buttons_disabled_with_reason(
@@ -140,7 +144,7 @@ def test_login_page_shows_social_buttons_disabled_with_reason(
             re.compile(rf"{provider} sign-in is not set up on this server")
         )
     # Email and password still work: that form is there and enabled.
-    expect(page.get_by_role("button", name="Sign In", exact=True)).to_be_enabled()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_enabled()
     screenshot(page, "login")
 
 
@@ -150,7 +154,7 @@ def test_wrong_password_shows_error_at_the_form(page: Page, live_server, screens
     page.goto("/accounts/login/")
     _sign_in(page, user.email, PASSWORD + "-wrong")
 
-    form = page.locator("form").filter(has=page.get_by_role("button", name="Sign In", exact=True))
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Sign in", exact=True))
     expect(form).to_contain_text("The email address and/or password you specified are not correct.")
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
     # What was typed stays; the password does not.

@@ -8,9 +8,12 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import Role, User
+from artists import services as artist_services
 from artists.models import ArtistProfile
 from tests.accounts.factories import NewUserFactory
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +83,24 @@ def test_resaving_the_same_role_after_step_one_is_fine(artist_after_step_one):
 
     assert response.status_code == 200
     assert User.objects.get(pk=user.pk).display_name == "Hal Renamed"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_role_switch_racing_the_first_artist_step_never_leaves_a_fan_with_a_profile():
+    for _ in range(5):
+        user = NewUserFactory(role=Role.ARTIST, display_name="Hal")
+
+        def switch(user=user):
+            return services.onboarding_choose_role(user=user, role=Role.FAN, display_name="Hal")
+
+        def first_step(user=user):
+            return artist_services.onboarding_save_step(user=user, number=1, data=dict(STEP1))
+
+        calls = iter([switch, first_step])
+        run_together(lambda calls=calls: next(calls)(), 2)
+
+        user.refresh_from_db()
+        has_profile = ArtistProfile.objects.filter(user=user).exists()
+        assert (user.role, has_profile) in {(Role.FAN, False), (Role.ARTIST, True)}
+        assert not (user.onboarding_complete and has_profile)

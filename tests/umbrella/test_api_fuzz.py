@@ -1,148 +1,438 @@
-"""Property-based fuzzing of the whole API against its own OpenAPI schema (schemathesis).
+"""Property-based fuzzing of the whole API against its own OpenAPI schema (schemathesis), with
+real objects, real credentials per role, and a per-operation list of the statuses it may answer.
 
-The schema is the one the app serves at ``/api/v1/schema/``, and every request goes in-process
-through the project's WSGI application, so the test database, the cache and the autouse fixtures
-of ``tests/conftest.py`` (throttles lifted, cache emptied) all apply.
+Every operation is fuzzed as each role of ``fuzz_world.ROLES`` (anonymous, a bad or expired
+token, a newcomer without a role, a fan, an artist half-way through onboarding, an onboarded
+artist with tracks, media and a picture). Path parameters mostly name real objects (the
+artist's tracks, another artist's track, the caller's device sessions, steps 1-5); bodies are
+mostly schemathesis' positive data, repaired where random data can never pass (a real WAV as
+audio, a real PNG as a picture, a valid onboarding step), and partly negative data. Each answer:
 
-Every operation is fuzzed four times: anonymously, as an onboarded fan, as an onboarded artist
-(with a profile), and as a user who has not finished onboarding (all signed in with a real
-app-client access token). Schemathesis runs
-its examples, coverage (including unsupported methods, missing or malformed credentials and
-bodies) and fuzzing phases, positive and negative data. Every response must:
+* is never a server error,
+* is one of the statuses listed for that operation *and role* (``fuzz_world._ALLOWED``),
+* matches the documented content type, schema and headers, and errors use the error shape.
 
-* not be a server error (5xx),
-* use a status code the operation documents,
-* use a content type the operation documents for that status,
-* match the schema documented for that status (the ``Error`` shape for errors),
-* carry the headers documented for that status.
+The key operations must succeed for a minimum share of their examples
+(``fuzz_world.key_operations``); the hit counts per operation and role are printed at the end.
 
-Isolation: every example runs in a savepoint that is rolled back afterwards, with an empty cache,
-a fresh user and a fresh access token. So ``POST /auth/logout`` and ``DELETE /auth/sessions/{id}``
-(which revoke the token they are called with), profile writes and role choices cannot change what
-the next example sees, and no operation has to be excluded.
+A state machine (``ArtistApiMachine``) then drives the artist's own API through random
+sequences of create / read / update / move / delete / play / upload, and checks after every step
+that what the API shows matches what was done. ``test_api_hostile_input.py`` sends the hostile
+inputs. Seeds: ``FUZZ_SEED`` (printed in the header), examples: ``FUZZ_EXAMPLES``.
 """
 
+import os
+import re
 from typing import Any
 
+import hypothesis
 import pytest
-import schemathesis
-from allauth.usersessions.models import UserSession
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
-from django.test import Client
-from hypothesis import HealthCheck, settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from hypothesis import HealthCheck, Phase
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from rest_framework.test import APIClient
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
-    status_code_conformance,
 )
 
-from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
-from tests.artists.factories import ArtistProfileFactory
-from umbrella.wsgi import application
+from artists.models import Track
+from artists.steps import STEPS
+from tests.artists.factories import PNG_1PX, ArtistProfileFactory
+from tests.umbrella.fuzz_seed import EXAMPLES, derived_seed, replay_hint
+from tests.umbrella.fuzz_world import (
+    HITS,
+    OPERATIONS,
+    PNG,
+    ROLES,
+    WAV,
+    World,
+    allowed,
+    build_world,
+    key_operations,
+    operation_id,
+    schema,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
 CHECKS = [
     not_a_server_error,
-    status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
     response_headers_conformance,
 ]
 
-USERS = {
-    "onboarded": UserFactory,
-    "onboarding": NewUserFactory,
-    "artist": lambda: ArtistProfileFactory().user,  # reaches the artist's own endpoints
+VALID_STEP = {
+    1: {"stage_name": "Nova Reyes", "location_city": "Austin", "location_country": "US"},
+    2: {"tagline": "Songs for late nights.", "bio": "A touring act with a tight live show."},
+    3: {"primary_genre": "indie", "performance_types": ["solo", "band"]},
+    4: {"base_rate_flat": 500, "rates_negotiable": True},
+    5: {"years_performing": 4},
+}
+# Profile fields whose random values are nearly always refused (links, handles, codes, choices).
+STRICT_FIELDS = {
+    "website_url",
+    "instagram_handle",
+    "tiktok_handle",
+    "youtube_url",
+    "spotify_url",
+    "apple_music_url",
+    "soundcloud_url",
+    "location_country",
+    "performance_types",
+    "stage_name",
+    "timezone",
 }
 
 
-def in_process_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    """The project's WSGI application, run the way ``django.test.Client`` runs it.
-
-    Django closes "old" database connections when a request starts and finishes; inside a test
-    that would close the connection that holds the test transaction. So that handler is
-    disconnected while the request runs and its response is read and closed.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        response = application(environ, start_response)
-        try:
-            return [b"".join(response)]
-        finally:
-            response.close()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", in_process_app)
+# Mostly True. Hypothesis draws the ends of a range more often than the middle, so both ends
+# are True.
+MOSTLY = st.sampled_from([True, True, True, False, True, True, False, True, True])
 
-_login_client = Client()  # one instance: building the middleware chain for each example is slow
+
+def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObject) -> None:
+    options = {
+        "slug": [world.artist.slug] * 3 + [world.other.slug, world.onboarding.slug],
+        "track_id": [*world.track_ids, *world.track_ids, world.other_track_id],
+        "media_id": [world.media_id],
+        "session_id": world.session_ids(role),
+        "number": [1, 2, 3, 4, 5],
+    }
+    for name in list(case.path_parameters or {}):
+        choices = options.get(name)
+        if data.draw(MOSTLY, label=f"real {name}") and choices:
+            case.path_parameters[name] = data.draw(st.sampled_from(choices), label=name)
 
 
-def sign_in(user: Any) -> str:
-    """A real app-client access token, from the endpoint the mobile app signs in with."""
-    _login_client.cookies.clear()
-    response = _login_client.post(
-        "/_allauth/app/v1/auth/login",
-        {"email": user.email, "password": PASSWORD},
-        content_type="application/json",
+def _repair_body(op: str, case: Any, world: World, data: st.DataObject) -> None:
+    """Turn a generated body into one that can pass, keeping the generated values that may."""
+    body = case.body if isinstance(case.body, dict) else None
+    if body is None:
+        return
+    if op == "POST /artists/me/tracks":
+        body["audio"] = WAV
+        body.pop("cover_art", None)
+    elif op == "POST /artists/me/media":
+        body["file"], body["category"] = PNG_1PX, "press_photo"
+    elif op in ("PUT /artists/me/avatar", "PUT /artists/me/banner"):
+        body["image"] = PNG
+    elif op == "PUT /artists/me/onboarding/{number}":
+        number = data.draw(st.integers(1, 3), label="step")  # the onboarding artist did 2
+        case.path_parameters["number"] = number
+        own = set(STEPS[number - 1].fields) - STRICT_FIELDS
+        kept = {k: v for k, v in body.items() if k in own}
+        body.clear()
+        body.update({**kept, **VALID_STEP[number]})
+    if op in (
+        "PATCH /artists/me",
+        "PATCH /me",
+        "PATCH /artists/me/tracks/{track_id}",
+        "POST /artists/me/tracks",
+        "PUT /artists/me/onboarding/{number}",
+    ):
+        for name in STRICT_FIELDS & set(body):
+            if op != "PUT /artists/me/onboarding/{number}" or name not in VALID_STEP[1]:
+                body.pop(name)
+        for name, value in list(body.items()):
+            if isinstance(value, str):  # NUL is refused in every text field
+                body[name] = value.replace("\x00", "")
+        for name in ("title", "display_name"):
+            if name in body and not str(body[name]).strip():
+                body[name] = "A name"
+
+
+def _call(case: Any, world: World, role: str, data: st.DataObject) -> Any:
+    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    case.cookies = {}
+    headers = {}
+    if role in world.tokens:
+        headers["Authorization"] = f"Bearer {world.tokens[role]}"
+    elif role == "bad_token":
+        token = data.draw(st.sampled_from(world.bad_tokens), label="bad token")
+        headers["Authorization"] = f"Bearer {token}"
+    return case.call(headers=headers), headers
+
+
+# What Django's URL converters accept: anything else is a 404 before any view runs.
+CONVERTERS = {"slug": r"[-a-zA-Z0-9_]+", "int": r"[0-9]+"}
+PARAM_CONVERTER = {"slug": "slug", "track_id": "int", "media_id": "int", "session_id": "int"}
+PARAM_CONVERTER["number"] = "int"
+
+
+def _routable(case: Any) -> bool:
+    return all(
+        re.fullmatch(CONVERTERS[PARAM_CONVERTER[name]], str(value))
+        for name, value in (case.path_parameters or {}).items()
     )
-    assert response.status_code == 200, response.content
-    return response.json()["meta"]["access_token"]
 
 
-@pytest.mark.parametrize("who", ["anonymous", *USERS])
-@schema.parametrize()
-@settings(
-    max_examples=30,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    # State is reset per example below, so function-scoped fixtures are fine; the rest would
-    # only flag slow or heavily filtered generation, which is not what this test is about.
-    suppress_health_check=list(HealthCheck),
-)
-def test_api_conforms_to_its_schema(case: schemathesis.Case, who: str) -> None:
-    with transaction.atomic():
-        cache.clear()
-        headers = {}
-        if who in USERS:
-            # Replaces whatever credentials schemathesis generated for the security schemes.
-            headers["Authorization"] = f"Bearer {sign_in(USERS[who]())}"
-        response = case.call(headers=headers)
-        case.validate_response(response, checks=CHECKS, headers=headers)
-        transaction.set_rollback(True)
-
-
-# Random ids almost never name one of the user's own sessions, so the success path of ending a
-# device session is exercised here, with the same checks.
-
-
-@pytest.mark.parametrize("which", ["other", "current"])
-def test_ending_own_device_session_conforms(which: str) -> None:
-    user = UserFactory()
-    other_token = sign_in(user)
-    token = sign_in(user)
-    sessions = list(UserSession.objects.filter(user=user).order_by("pk"))
-    assert len(sessions) == 2
-    session = sessions[0] if which == "other" else sessions[1]
-    operation = schema["/api/v1/auth/sessions/{session_id}"]["DELETE"]
-    case = operation.Case(path_parameters={"session_id": session.pk})
-    headers = {"Authorization": f"Bearer {token}"}
-
-    response = case.call(headers=headers)
-
+def _check(op: str, role: str, case: Any, response: Any, headers: dict[str, str]) -> None:
+    status = response.status_code
+    HITS[(op, role)][status] += 1
+    if os.environ.get("FUZZ_DEBUG") and status >= 400:
+        print(
+            "FUZZ_DEBUG",
+            op,
+            role,
+            case.path_parameters,
+            repr(case.body)[:300],
+            status,
+            response.text[:300],
+        )
+    expected = allowed(op, role) if _routable(case) else {404}
+    where = f"{op} as {role} with {case.path_parameters} {str(case.body)[:200]!r}"
+    assert status < 500, f"{where}: {status} {response.text[:300]} ({replay_hint()})"
+    assert status in expected, (
+        f"{where}: answered {status}, expected one of {sorted(expected)}: "
+        f"{response.text[:300]} ({replay_hint()})"
+    )
     case.validate_response(response, checks=CHECKS, headers=headers)
-    assert response.status_code == 204
-    me = schema["/api/v1/me"]["GET"].Case()
-    still_valid = {"other": token, "current": other_token}[which]
-    revoked = {"other": other_token, "current": token}[which]
-    assert me.call(headers={"Authorization": f"Bearer {still_valid}"}).status_code == 200
-    assert me.call(headers={"Authorization": f"Bearer {revoked}"}).status_code == 401
+    if status >= 400:
+        error = response.json()["error"]
+        assert set(error) == {"code", "message", "details"}, error
+
+
+def _strategies(operation: Any) -> list[Any]:
+    positive = operation.as_strategy(GenerationMode.POSITIVE)
+    has_input = bool(operation.path_parameters or operation.query or operation.body)
+    negative = operation.as_strategy(GenerationMode.NEGATIVE) if has_input else positive
+    return [positive, negative, positive]  # two in three positive (the ends are drawn most)
+
+
+def _examples(op: str, role: str) -> int:
+    if (op, role) in key_operations():  # enough for the share of successes to mean something
+        return 4 * EXAMPLES
+    if allowed(op, role) <= {401, 403}:  # refused whatever the input: one example proves it
+        return 1
+    return EXAMPLES
+
+
+@pytest.mark.parametrize("op", [operation_id(m, p) for m, p in OPERATIONS])
+def test_operation_answers_as_documented(op: str) -> None:
+    method, path = op.split(" ", 1)
+    operation = schema[f"/api/v1{path}"][method]
+    world = build_world()
+    strategies = _strategies(operation)
+    for role in ROLES:
+        _fuzz(op, role, world, strategies)
+
+
+def _fuzz(op: str, role: str, world: World, strategies: list[Any]) -> None:
+    before = sum(HITS[(op, role)].values()), _ok(op, role)
+
+    @hypothesis.seed(derived_seed(op, role))
+    @hypothesis.settings(
+        max_examples=_examples(op, role),
+        deadline=None,
+        database=None,
+        derandomize=False,
+        phases=[Phase.explicit, Phase.generate],  # a failure names its seed; no slow shrinking
+        suppress_health_check=list(HealthCheck),
+    )
+    @hypothesis.given(data=st.data())
+    def example(data: st.DataObject) -> None:
+        strategy = data.draw(st.sampled_from(strategies), label="mode")
+        case = data.draw(strategy, label="case")
+        with transaction.atomic():
+            cache.clear()
+            _real_path_parameters(case, world, role, data)
+            if strategy is strategies[0] and data.draw(MOSTLY, label="repair"):
+                _repair_body(op, case, world, data)
+            response, headers = _call(case, world, role, data)
+            _check(op, role, case, response, headers)
+            transaction.set_rollback(True)
+
+    example()
+
+    minimum = key_operations().get((op, role))
+    if minimum is not None:
+        total = sum(HITS[(op, role)].values()) - before[0]
+        ok = _ok(op, role) - before[1]
+        assert total and ok / total >= minimum, (
+            f"{op} as {role}: {ok} of {total} examples succeeded, less than {minimum:.0%} "
+            f"({dict(HITS[(op, role)])}; {replay_hint()})"
+        )
+
+
+def _ok(op: str, role: str) -> int:
+    return sum(n for status, n in HITS[(op, role)].items() if 200 <= status < 300)
+
+
+# --- stateful: create -> read -> update -> move -> delete, checked after every step --------------
+
+TITLES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789", min_size=1, max_size=40)
+TITLES = TITLES.filter(lambda t: t.strip())
+
+
+class ArtistApiMachine(RuleBasedStateMachine):
+    """An artist's own API driven through random sequences of steps, against a model of what the
+    artist should see. Every call goes through HTTP with the artist's real access token."""
+
+    tracks = Bundle("tracks")
+    media = Bundle("media")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        cache.clear()
+        self.artist = ArtistProfileFactory()
+        self.client = APIClient()
+        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {sign_in(self.artist.user)}")
+        self.public = APIClient()
+        self.model: list[dict[str, Any]] = []  # the tracks, in display order
+        self.deleted: list[int] = []
+        self.files: dict[int, int] = {}  # media id -> size
+        self.profile: dict[str, Any] = {}
+        self.avatar = False
+
+    def teardown(self) -> None:
+        transaction.set_rollback(True)
+        self._atomic.__exit__(None, None, None)
+
+    def _ok(self, response: Any, status: int) -> Any:
+        assert response.status_code == status, (response.status_code, response.content[:300])
+        return response.json() if response.content else None
+
+    @rule(target=tracks, title=TITLES, year=st.one_of(st.none(), st.integers(1900, 2100)))
+    def create_track(self, title: str, year: int | None) -> int:
+        form = {"title": title, "audio": SimpleUploadedFile("s.wav", WAV)}
+        if year is not None:
+            form["release_year"] = year
+        body = self._ok(
+            self.client.post("/api/v1/artists/me/tracks", form, format="multipart"), 201
+        )
+        assert body["title"] == title.strip() and body["display_order"] == len(self.model)
+        self.model.append({"id": body["id"], "title": title.strip(), "plays": 0, "year": year})
+        return body["id"]
+
+    @rule(track=tracks, title=TITLES)
+    def rename_track(self, track: int, title: str) -> None:
+        url = f"/api/v1/artists/me/tracks/{track}"
+        response = self.client.patch(url, {"title": title}, format="json")
+        if track in self.deleted:
+            self._ok(response, 404)
+            return
+        assert self._ok(response, 200)["title"] == title.strip()
+        next(t for t in self.model if t["id"] == track)["title"] = title.strip()
+
+    @rule(track=tracks, position=st.integers(0, 12))
+    def move_track(self, track: int, position: int) -> None:
+        url = f"/api/v1/artists/me/tracks/{track}/move"
+        response = self.client.post(url, {"position": position}, format="json")
+        if track in self.deleted:
+            self._ok(response, 404)
+            return
+        moving = next(t for t in self.model if t["id"] == track)
+        self.model.remove(moving)
+        self.model.insert(min(position, len(self.model)), moving)
+        assert [t["id"] for t in self._ok(response, 200)] == [t["id"] for t in self.model]
+
+    @rule(track=consumes(tracks))
+    def delete_track(self, track: int) -> None:
+        response = self.client.delete(f"/api/v1/artists/me/tracks/{track}")
+        if track in self.deleted:
+            self._ok(response, 404)
+            return
+        self._ok(response, 204)
+        self.model = [t for t in self.model if t["id"] != track]
+        self.deleted.append(track)
+
+    @rule(track=tracks)
+    def play(self, track: int) -> None:
+        url = f"/api/v1/artists/{self.artist.slug}/tracks/{track}/play"
+        response = self.public.post(url)
+        if track in self.deleted:
+            self._ok(response, 404)
+            return
+        self._ok(response, 204)
+        next(t for t in self.model if t["id"] == track)["plays"] += 1
+
+    @rule(
+        tagline=TITLES,
+        city=st.sampled_from(["Austin", "Lagos", "Köln", "São Paulo"]),
+        rate=st.integers(0, 100_000),
+    )
+    def edit_profile(self, tagline: str, city: str, rate: int) -> None:
+        change = {"tagline": tagline, "location_city": city, "base_rate_flat": rate}
+        body = self._ok(self.client.patch("/api/v1/artists/me", change, format="json"), 200)
+        self.profile = {**change, "tagline": tagline.strip()}
+        assert {k: body[k] for k in self.profile} == self.profile
+
+    @rule(target=media, size=st.integers(1, 2000))
+    def upload_media(self, size: int) -> int:
+        content = b"Rider line.\n" * size
+        form = {"category": "document", "file": SimpleUploadedFile("rider.txt", content)}
+        body = self._ok(self.client.post("/api/v1/artists/me/media", form, format="multipart"), 201)
+        self.files[body["id"]] = len(content)
+        return body["id"]
+
+    @rule(media_id=consumes(media))
+    def delete_media(self, media_id: int) -> None:
+        self._ok(self.client.delete(f"/api/v1/artists/me/media/{media_id}"), 204)
+        del self.files[media_id]
+        self._ok(self.client.get(f"/api/v1/artists/me/media/{media_id}/download"), 404)
+
+    @rule(present=st.booleans())
+    def avatar_put_or_delete(self, present: bool) -> None:
+        if present:
+            image = SimpleUploadedFile("me.png", PNG)
+            url = "/api/v1/artists/me/avatar"
+            self._ok(self.client.put(url, {"image": image}, format="multipart"), 200)
+        else:
+            self._ok(self.client.delete("/api/v1/artists/me/avatar"), 204)
+        self.avatar = present
+
+    @invariant()
+    def what_the_api_shows_matches_what_was_done(self) -> None:
+        own = self._ok(self.client.get("/api/v1/artists/me/tracks"), 200)
+        expected = [(t["id"], t["title"], t["plays"]) for t in self.model]
+        assert [(t["id"], t["title"], t["plays"]) for t in own] == expected
+        assert [t["display_order"] for t in own] == list(range(len(own)))
+        public = self._ok(self.public.get(f"/api/v1/artists/{self.artist.slug}/tracks"), 200)
+        assert [t["id"] for t in public] == [t["id"] for t in self.model]
+        me = self._ok(self.client.get("/api/v1/artists/me"), 200)
+        audio = sum(Track.objects.get(pk=t["id"]).audio_size_bytes for t in self.model)
+        assert me["quota"]["used_bytes"] == audio + sum(self.files.values())
+        assert (me["avatar_url"] is not None) == self.avatar
+        if self.profile:
+            shown = self._ok(self.public.get(f"/api/v1/artists/{self.artist.slug}"), 200)
+            assert shown["tagline"] == self.profile["tagline"]
+            assert shown["location_city"] == self.profile["location_city"]
+        listed = self._ok(self.client.get("/api/v1/artists/me/media"), 200)
+        assert sorted(m["id"] for m in listed["results"]) == sorted(self.files)
+
+
+def test_artist_api_state_machine() -> None:
+    machine = hypothesis.seed(derived_seed("ArtistApiMachine"))(ArtistApiMachine)
+    run_state_machine_as_test(
+        machine,
+        settings=hypothesis.settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=12,
+            phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time, seed printed
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

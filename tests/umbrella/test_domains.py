@@ -87,3 +87,21 @@ def test_two_domains_cannot_both_continue_one_role_s_onboarding(registry):
     with pytest.raises(ValueError, match="both continue"):
         registry.register(registry.EntryPoints(app="other", onboarding={"artist": "dashboard"}))
     assert registry.onboarding_url_name("artist") == "artist-onboarding"
+
+
+def test_the_main_menu_lists_the_domains_links_by_role(client, registry):
+    search = f'<li><a href="{reverse("artist-search")}">Find artists</a></li>'
+    studio = f'<li><a href="{reverse("artist-studio")}">Studio</a></li>'
+
+    anonymous = client.get("/").content.decode()
+    client.force_login(UserFactory(role="fan"))
+    fan = client.get(reverse("dashboard")).content.decode()
+    client.force_login(UserFactory(role="artist"))
+    artist = client.get(reverse("dashboard")).content.decode()
+
+    assert search in anonymous and studio not in anonymous
+    assert search in fan and studio not in fan
+    assert search in artist and studio in artist
+
+    registry.unregister("artists")
+    assert "Find artists" not in client.get(reverse("dashboard")).content.decode()

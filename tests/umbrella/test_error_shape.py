@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import include, path
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIClient
@@ -49,6 +51,25 @@ class OpenApi(APIView):
     def get(self, request: Request) -> Response:
         return Response({"ok": True})
 
+    def post(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class JsonOnlyApi(OpenApi):
+    """The renderers outside development (test_settings.py checks that settings give these)."""
+
+    renderer_classes = [JSONRenderer]
+
+
+class FormApi(APIView):
+    """Reads a form body, as the upload endpoints do."""
+
+    permission_classes = [AllowAny]
+    parser_classes = [FormParser, MultiPartParser]
+
+    def post(self, request: Request) -> Response:
+        return Response({"keys": sorted(request.data)})
+
 
 class BoomApi(APIView):
     permission_classes = [AllowAny]
@@ -65,6 +86,8 @@ urlpatterns = [
     path("api/v1/test/onboarding-gated", OnboardingGatedApi.as_view()),
     path("api/v1/test/staff-only", StaffOnlyApi.as_view()),
     path("api/v1/test/open", OpenApi.as_view()),
+    path("api/v1/test/form", FormApi.as_view()),
+    path("api/v1/test/json-only", JsonOnlyApi.as_view()),
     path("api/v1/test/boom", BoomApi.as_view()),
     path("api/v1/test/plain-boom", plain_boom),
     path("", include("umbrella.urls")),
@@ -244,14 +267,43 @@ def _assert_throttled(response: Any) -> None:
 
 
 @with_test_urls
-def test_429_anonymous_rate(low_throttle_rates):
+def test_429_anonymous_reads(low_throttle_rates):
     client = APIClient()
-    limit = _limit(low_throttle_rates["anon"])
+    limit = _limit(low_throttle_rates["anon_read"])
 
     statuses = [client.get("/api/v1/test/open").status_code for _ in range(limit)]
 
     assert statuses == [200] * limit
     _assert_throttled(client.get("/api/v1/test/open"))
+
+
+@with_test_urls
+def test_429_anonymous_writes_are_stricter_and_counted_apart_from_reads(low_throttle_rates):
+    client = APIClient()
+    limit = _limit(low_throttle_rates["anon"])
+    assert limit < _limit(low_throttle_rates["anon_read"])
+
+    statuses = [client.post("/api/v1/test/open", {}, format="json").status_code]
+    statuses += [
+        client.post("/api/v1/test/open", {}, format="json").status_code for _ in range(limit - 1)
+    ]
+
+    assert statuses == [200] * limit
+    _assert_throttled(client.post("/api/v1/test/open", {}, format="json"))
+    assert client.get("/api/v1/test/open").status_code == 200  # reads have their own budget
+
+
+def test_search_as_you_type_stays_under_the_anonymous_read_limit(low_throttle_rates):
+    """A client searching on every keystroke: two words typed in well under a minute."""
+    client = APIClient()
+    query = "velvet thunder jazz quartet"
+
+    statuses = {
+        client.get("/api/v1/artists/", {"q": query[:length]}).status_code
+        for length in range(1, len(query) + 1)
+    }
+
+    assert statuses == {200}
 
 
 def test_429_user_rate(low_throttle_rates):
@@ -264,12 +316,62 @@ def test_429_user_rate(low_throttle_rates):
     _assert_throttled(client.get("/api/v1/me"))
 
 
+# --- 406 -------------------------------------------------------------------------------------
+
+
+@with_test_urls
+def test_406_html_is_not_offered_outside_development():
+    response = APIClient().get("/api/v1/test/json-only", HTTP_ACCEPT="text/html")
+
+    assert_error(response, 406, "not_acceptable")
+
+
+# --- 413 -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=[False, True], ids=["debug-off", "debug-on"])
+def debug(request, settings):
+    settings.DEBUG = request.param
+    return request.param
+
+
+def test_413_json_body_over_the_limit(settings, debug):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    user = UserFactory()
+    client = bearer_client(user)
+
+    response = client.patch("/api/v1/me", {"display_name": "x" * 2000}, format="json")
+
+    assert_error(response, 413, "request_too_large")
+    user.refresh_from_db()
+    assert user.display_name != "x" * 2000
+
+
+@with_test_urls
+@pytest.mark.parametrize("body_format", ["multipart", "form"])
+def test_413_form_body_over_the_limit(settings, debug, body_format):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = APIClient(raise_request_exception=False)
+    data = {"note": "x" * 2000}
+
+    if body_format == "form":
+        response = client.post(
+            "/api/v1/test/form",
+            "note=" + "x" * 2000,
+            content_type="application/x-www-form-urlencoded",
+        )
+    else:
+        response = client.post("/api/v1/test/form", data, format="multipart")
+
+    assert_error(response, 413, "request_too_large")
+
+
 # --- 500 -------------------------------------------------------------------------------------
 
 
 @with_test_urls
 @pytest.mark.parametrize("url", ["/api/v1/test/boom", "/api/v1/test/plain-boom"])
-def test_500_unhandled_exception(url):
+def test_500_unhandled_exception(url, debug):
     client = APIClient(raise_request_exception=False)
 
     response = client.get(url)

@@ -1,0 +1,400 @@
+"""Accessibility in a real browser: every page of the site as each role (anonymous, fan, artist,
+venue, staff) passes axe with no serious or critical violation at 1280 and 390 px and does not
+scroll sideways on the phone; forms in their error state too. Then a keyboard-only pass (Tab,
+Shift+Tab, Enter, Space; typing into fields) through the artist onboarding wizard and the profile
+editor, with a visible focus indicator on every stop.
+
+The demo's own pictures (artists.demo draws them) are stored through the upload service into a
+temporary MEDIA_ROOT, and the browser context answers ``/media/…`` from there.
+"""
+
+import mimetypes
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import EndedSession, Role, SessionEndReason
+from artists import services
+from artists.demo import avatar_png, banner_png
+from artists.models import ArtistProfile, Track
+from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
+from tests.artists.factories import ArtistProfileFactory, png_upload, wav_upload
+from tests.e2e.a11y import assert_accessible
+
+pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+
+from tests.e2e.conftest import TIMEOUT_MS
+
+pytestmark = pytest.mark.e2e
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server, media_root: Path) -> Iterator[Callable[..., Page]]:
+    """``open_page(email=None)``: a page in a fresh context (signed in when ``email`` is given)
+    that answers ``/media/…`` from MEDIA_ROOT."""
+    opened: list[BrowserContext] = []
+
+    def serve_media(route: Route) -> None:
+        relative = unquote(urlsplit(route.request.url).path).removeprefix("/media/")
+        file = (media_root / relative).resolve()
+        if file.is_relative_to(media_root.resolve()) and file.is_file():
+            kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            route.fulfill(status=200, body=file.read_bytes(), content_type=kind)
+        else:
+            route.fulfill(status=404, body="not found")
+
+    def make(email: str | None = None) -> Page:
+        ctx = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+        )
+        ctx.set_default_timeout(TIMEOUT_MS)
+        ctx.set_default_navigation_timeout(TIMEOUT_MS)
+        ctx.route(re.compile(r"^https?://[^/]+/media/"), serve_media)
+        opened.append(ctx)
+        page = ctx.new_page()
+        if email:
+            page.goto("/accounts/login/")
+            page.get_by_label(re.compile(r"^Email:?$")).fill(email)
+            page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            expect(page.get_by_test_id("sign-out")).to_be_visible()
+        return page
+
+    yield make
+    for ctx in opened:
+        ctx.close()
+
+
+@pytest.fixture
+def artist(media_root: Path) -> ArtistProfile:
+    """An onboarded artist as the demo has them: avatar, banner, a track, a press photo."""
+    profile = ArtistProfileFactory(
+        stage_name="Nova Reyes",
+        slug="nova-reyes",
+        tagline="Late-night indie folk with a warm, cinematic edge.",
+        bio="Nova Reyes plays late-night indie folk with a warm, cinematic edge, from Austin to "
+        "anywhere with a good room and a quiet crowd.",
+        influences=["Phoebe Bridgers", "Bon Iver"],
+        instagram_handle="novareyes",
+        base_rate_flat=45000,
+        available_weekends=True,
+    )
+    user = profile.user
+    for kind, draw in (("avatar", avatar_png), ("banner", banner_png)):
+        picture = draw(name=profile.stage_name, genre="indie")
+        upload = SimpleUploadedFile(f"{kind}.png", picture, content_type="image/png")
+        services.profile_set_image(user=user, kind=kind, upload=upload)
+    services.track_create(
+        user=user, audio=wav_upload("first-light.wav"), data={"title": "First Light"}
+    )
+    from artists import storage
+
+    storage.media_upload(user=user, category="press_photo", upload=png_upload("press.png"))
+    profile.refresh_from_db()
+    assert profile.avatar and profile.banner and Track.objects.filter(artist=profile).exists()
+    return profile
+
+
+# --- every page, as each role ------------------------------------------------------------------
+
+ANONYMOUS_PAGES = [
+    "/",
+    "/artists/",
+    "/artists/?q=nova",
+    "/artists/?q=zzzz-nothing",
+    "/artists/?weekends=maybe&ordering=price&rate_min=cheap",  # filter errors
+    "/artists/nova-reyes/",
+    "/artists/nova-reyes/music/",
+    "/artists/nova-reyes/media/",
+    "/artists/nova-reyes/stats/",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/no-such-page/",
+]
+SIGNED_IN_PAGES = [
+    "/dashboard/",
+    "/settings/",
+    "/accounts/sessions/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+    "/artists/",
+    "/artists/nova-reyes/",
+]
+ARTIST_PAGES = ["/studio/", "/studio/profile/", "/studio/tracks/", "/studio/media/"]
+STAFF_PAGES = ["/admin/", "/admin/artists/artistprofile/", "/admin/accounts/user/"]
+
+
+def _check_all(page: Page, paths: list[str], who: str) -> None:
+    failures: list[str] = []
+    for path in paths:
+        response = page.goto(path)
+        assert response is not None
+        expected = 404 if path == "/no-such-page/" else 200
+        assert response.status == expected, f"{who} {path}: HTTP {response.status}"
+        try:
+            assert_accessible(page, f"{path} as {who}")
+        except AssertionError as error:
+            failures.append(str(error))
+    assert not failures, "\n".join(failures)
+
+
+def test_anonymous_pages_are_accessible(open_page, artist):
+    _check_all(open_page(), ANONYMOUS_PAGES, "anonymous")
+
+
+def test_fan_pages_are_accessible(open_page, artist):
+    fan = UserFactory(role=Role.FAN)
+    # The device list's "recently ended" table, with a long browser name.
+    EndedSession.objects.create(
+        user=fan,
+        ip="203.0.113.7",
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+        reason=SessionEndReason.PASSWORD_CHANGED,
+    )
+    _check_all(open_page(fan.email), SIGNED_IN_PAGES, "fan")
+
+
+def test_venue_pages_are_accessible(open_page, artist):
+    venue = UserFactory(role=Role.VENUE)
+    _check_all(open_page(venue.email), SIGNED_IN_PAGES, "venue")
+
+
+def test_artist_pages_are_accessible(open_page, artist):
+    _check_all(open_page(artist.user.email), SIGNED_IN_PAGES + ARTIST_PAGES, "artist")
+
+
+def test_staff_pages_are_accessible(open_page, artist):
+    staff = UserFactory(is_staff=True, is_superuser=True, role="")
+    _check_all(open_page(staff.email), ["/dashboard/", *STAFF_PAGES], "staff")
+
+
+def test_forms_with_errors_are_accessible(open_page, artist):
+    """The error state of the long forms: a summary at the top (role=alert) that links to each
+    field in error; axe-clean at both widths."""
+    page = open_page(artist.user.email)
+    page.goto("/studio/profile/")
+    page.get_by_label(re.compile(r"^Stage name:?$")).fill("")
+    page.get_by_label(re.compile(r"^Website:?$")).fill("not a link")
+    page.get_by_role("button", name="Save profile").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary.get_by_role("link")).to_have_count(2)
+    expect(summary.get_by_role("link").first).to_have_attribute("href", "#id_stage_name")
+    assert_accessible(page, "profile editor with errors")
+
+    page.goto("/studio/tracks/")
+    page.get_by_role("button", name="Upload track").click()
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert_accessible(page, "track upload with errors")
+
+    new = NewUserFactory()
+    fresh = open_page(new.email)
+    expect(fresh).to_have_url(re.compile(r"/onboarding/$"))
+    assert_accessible(fresh, "onboarding (role choice)")
+    fresh.get_by_role("button", name="Continue").click()
+    expect(fresh.get_by_test_id("error-summary")).to_be_visible()
+    assert_accessible(fresh, "onboarding with errors")
+
+
+def test_the_checks_catch_a_violation_and_sideways_scroll(open_page, artist):
+    """The checks can fail: an image without alt text and a too-wide element are reported."""
+    page = open_page()
+    page.goto("/")
+    page.evaluate(
+        """() => {
+        const img = document.createElement('img'); img.src = '/static/favicon.svg';
+        document.querySelector('main').append(img);
+        const wide = document.createElement('div'); wide.style.width = '900px';
+        wide.textContent = 'wide'; document.querySelector('main').append(wide);
+    }"""
+    )
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page, "broken on purpose")
+    assert "image-alt" in str(failure.value)
+    assert "horizontal scroll" in str(failure.value)
+
+
+# --- keyboard only -------------------------------------------------------------------------------
+
+FOCUS_VISIBLE_JS = """
+() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return false;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  const shadow = style.boxShadow && style.boxShadow !== 'none';
+  return outline || shadow;
+}
+"""
+
+
+def _focused(page: Page) -> str:
+    """The focused element as ``tag[name=…]`` / its text, for messages and matching."""
+    return page.evaluate(
+        "() => { const e = document.activeElement; return e.tagName.toLowerCase() + "
+        "(e.name ? '[name=' + e.name + ']' : '') + (e.id ? '#' + e.id : '') + ' ' + "
+        "(e === document.body ? '' : (e.innerText || e.value || '').trim().slice(0, 40)); }"
+    )
+
+
+def _tab_to(page: Page, selector: str, *, limit: int = 60, backwards: bool = False) -> int:
+    """Press Tab (or Shift+Tab) until the element matching ``selector`` has the focus; every
+    stop on the way must show a focus indicator. Returns the number of presses."""
+    page.wait_for_load_state()  # forms.js moves the focus once the page has loaded
+    key = "Shift+Tab" if backwards else "Tab"
+    path: list[str] = [_focused(page)]
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        path.append(_focused(page))
+        assert page.evaluate(FOCUS_VISIBLE_JS), f"no visible focus after {' → '.join(path)}"
+        if page.evaluate(f"() => document.activeElement.matches({selector!r})"):
+            return presses
+    raise AssertionError(f"{selector} never got the focus ({limit}x {key}): {' → '.join(path)}")
+
+
+def _type_into(page: Page, name: str, text: str) -> None:
+    """Tab to the field named ``name`` (the very next stop) and type."""
+    assert _tab_to(page, f"[name={name}]", limit=1) == 1, f"{name} is not the next stop"
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def test_onboarding_wizard_by_keyboard_only(open_page):
+    user = NewUserFactory()
+    page = open_page(user.email)
+    expect(page).to_have_url(re.compile(r"/onboarding/$"))
+
+    # The skip link comes first and takes the focus to the content.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/onboarding/#main$"))
+
+    # Role: Tab enters the radio group on its first choice, Artist; Space picks it.
+    _tab_to(page, "input[type=radio]")
+    assert page.evaluate("() => document.activeElement.value") == "artist"
+    page.keyboard.press("Space")
+    _tab_to(page, "[name=display_name]")
+    page.keyboard.type("Juniper")
+    _tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+
+    # Step 1.
+    expect(page).to_have_url(re.compile(r"/onboarding/artist/1/(#\w+)?$"))
+    _tab_to(page, "[name=stage_name]")
+    page.keyboard.type("Juniper Wolfe")
+    _type_into(page, "legal_name", "")
+    _type_into(page, "pronouns", "she/her")
+    _type_into(page, "location_city", "Portland")
+    _type_into(page, "location_state", "OR")
+    _type_into(page, "location_country", "US")
+    # Shift+Tab walks back through the same fields.
+    _tab_to(page, "[name=location_state]", limit=1, backwards=True)
+    _tab_to(page, "[name=location_country]", limit=1)
+    _tab_to(page, "button[type=submit]", limit=3)
+    page.keyboard.press("Enter")
+
+    # Step 2: a short bio is refused with the rule the studio uses; the summary links to it.
+    expect(page).to_have_url(re.compile(r"/onboarding/artist/2/(#\w+)?$"))
+    _tab_to(page, "[name=tagline]")
+    page.keyboard.type("Moody synth-pop for rainy evenings.")
+    _type_into(page, "bio", "Synth-pop.")
+    _tab_to(page, "button[type=submit]", limit=4)
+    page.keyboard.press("Enter")
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_contain_text("at least 80 characters")
+    _tab_to(page, ".error-summary a")
+    page.keyboard.press("Enter")
+    expect(page.locator("[name=bio]")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(
+        "Juniper Wolfe writes moody synth-pop with big choruses and a live drummer; "
+        "the shows are loud, warm and built for small rooms."
+    )
+    _tab_to(page, "button[type=submit]", limit=4)
+    page.keyboard.press("Enter")
+
+    # Step 3: genre typed, performance types ticked with Space.
+    expect(page).to_have_url(re.compile(r"/onboarding/artist/3/(#\w+)?$"))
+    _tab_to(page, "[name=primary_genre]")
+    page.keyboard.type("electronic")
+    _tab_to(page, "input[name=performance_types][value=band]")
+    page.keyboard.press("Space")
+    expect(page.get_by_role("checkbox", name="Band")).to_be_checked()
+    _tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+
+    # Step 4: nothing required; a checkbox by Space, then on.
+    expect(page).to_have_url(re.compile(r"/onboarding/artist/4/(#\w+)?$"))
+    _tab_to(page, "[name=available_weekends]")
+    page.keyboard.press("Space")
+    _tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+
+    # Step 5, and Finish with Space on the button.
+    expect(page).to_have_url(re.compile(r"/onboarding/artist/5/(#\w+)?$"))
+    _tab_to(page, "[name=years_performing]")
+    page.keyboard.type("6")
+    _tab_to(page, "button[type=submit]")
+    page.keyboard.press("Space")
+
+    expect(page).to_have_url(re.compile(r"/studio/(#\w+)?$"))
+    profile = ArtistProfile.objects.get(user=user)
+    assert (profile.stage_name, profile.primary_genre, profile.performance_types) == (
+        "Juniper Wolfe",
+        "electronic",
+        ["band"],
+    )
+    assert profile.available_weekends is True
+    assert profile.onboarding_step == 5
+    # What the wizard accepted, the studio counts as written.
+    expect(page.get_by_role("listitem").filter(has_text=re.compile(r"^Bio$"))).to_have_count(0)
+
+
+def test_profile_editor_by_keyboard_only(open_page, artist):
+    page = open_page(artist.user.email)
+    page.goto("/studio/profile/")
+
+    # Every stop from the top of the page to the Save button shows where the focus is.
+    _tab_to(page, "[name=tagline]", limit=80)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Warm indie folk for late nights.")
+    _tab_to(page, "[name=website_url]", limit=80)
+    page.keyboard.type("not a link")
+    _tab_to(page, "button[type=submit]:not([form])", limit=40)
+    assert "Save profile" in _focused(page)
+    page.keyboard.press("Enter")
+
+    # The error summary, then its link, take the keyboard to the field.
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_visible()
+    _tab_to(page, ".error-summary a", limit=80)
+    page.keyboard.press("Enter")
+    expect(page.locator("[name=website_url]")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("https://novareyes.example.com")
+    _tab_to(page, "button[type=submit]:not([form])", limit=40)
+    page.keyboard.press("Space")
+
+    expect(page.get_by_role("status")).to_contain_text("Profile saved.")
+    artist.refresh_from_db()
+    assert artist.tagline == "Warm indie folk for late nights."
+    assert artist.website_url == "https://novareyes.example.com"

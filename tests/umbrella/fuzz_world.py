@@ -1,0 +1,363 @@
+"""What the API fuzz tests stand on: the schema, real objects and credentials per role, the seed,
+the statuses each operation may answer, hostile-input generators, and the hit counts.
+
+* ``FUZZ_SEED`` replays a run (the seed is printed in the pytest header and summary);
+  ``FUZZ_EXAMPLES`` sets the examples per operation and role (default 3).
+* :func:`build_world` makes, inside the test's transaction, an onboarded artist with two tracks
+  (real WAV audio), a media file and a profile picture; another artist with a track (whose ids
+  must stay out of reach); a fan; a newcomer who has not chosen a role; an artist half-way
+  through onboarding; and signs each role in through the app-client login, as an app would.
+"""
+
+import io
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import schemathesis
+from allauth.headless.tokens.strategies.jwt import internal as jwt_internal
+from allauth.usersessions.models import UserSession
+from django.core.files.base import ContentFile
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import Client
+from PIL import Image
+
+from accounts.models import Role
+from artists.demo import tone_wav
+from artists.models import ArtistProfile, MediaCategory, MediaFile, MediaQuota, MediaStatus, Track
+from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
+from tests.artists.factories import PNG_1PX, ArtistProfileFactory
+from tests.umbrella.fuzz_seed import EXAMPLES, SEED
+from umbrella.wsgi import application
+
+# --- the app, in process ----------------------------------------------------------------------
+
+
+def in_process_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The project's WSGI application, run the way ``django.test.Client`` runs it.
+
+    Django closes "old" database connections when a request starts and finishes; inside a test
+    that would close the connection that holds the test transaction. So that handler is
+    disconnected while the request runs and its response is read and closed.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = application(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", in_process_app)
+schema.config.seed = SEED
+
+OPERATIONS = [
+    (operation.method.upper(), operation.path)
+    for result in schema.get_all_operations()
+    for operation in [result.ok()]
+]
+
+
+def operation_id(method: str, path: str) -> str:
+    return f"{method} {path.removeprefix('/api/v1')}"
+
+
+# --- media ------------------------------------------------------------------------------------
+
+WAV = tone_wav(seconds=1.0)
+
+
+def png_bytes(width: int = 64, height: int = 64) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 90, 160)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = png_bytes()
+
+
+# --- roles and the world ----------------------------------------------------------------------
+
+ROLES = ["anonymous", "bad_token", "newcomer", "fan", "onboarding_artist", "artist"]
+
+_login_client = Client()  # one instance: building the middleware chain for each sign-in is slow
+
+
+def sign_in(user: Any) -> str:
+    """A real app-client access token, from the endpoint the mobile app signs in with."""
+    _login_client.cookies.clear()
+    response = _login_client.post(
+        "/_allauth/app/v1/auth/login",
+        {"email": user.email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["meta"]["access_token"]
+
+
+def expired(token: str) -> str:
+    payload = jwt.decode(token, options={"verify_signature": False})
+    payload["exp"] = int(time.time()) - 60
+    config = jwt_internal._get_jwt_config()
+    return jwt.encode(payload, config.signing_key, algorithm=config.algorithm)
+
+
+def _track(artist: ArtistProfile, title: str, order: int) -> Track:
+    track = Track(artist=artist, title=title, display_order=order, audio_size_bytes=len(WAV))
+    track.duration_seconds = 1
+    track.audio.save(f"{artist.slug}-{order}.wav", ContentFile(WAV), save=False)
+    track.save()
+    return track
+
+
+@dataclass
+class World:
+    artist: ArtistProfile
+    other: ArtistProfile
+    onboarding: ArtistProfile
+    track_ids: list[int]
+    other_track_id: int
+    media_id: int
+    users: dict[str, Any]
+    tokens: dict[str, str] = field(default_factory=dict)
+    bad_tokens: list[str] = field(default_factory=list)
+
+    def session_ids(self, role: str) -> list[int]:
+        user = self.users.get(role)
+        if user is None:
+            return []
+        return list(UserSession.objects.filter(user=user).values_list("pk", flat=True))
+
+
+def build_world() -> World:
+    artist = ArtistProfileFactory(stage_name="Nova Reyes")
+    tracks = [_track(artist, "First Light", 0), _track(artist, "Second Wind", 1)]
+    media = MediaFile(
+        artist=artist,
+        category=MediaCategory.PRESS_PHOTO,
+        filename="promo.png",
+        size_bytes=len(PNG_1PX),
+        mime_type="image/png",
+        status=MediaStatus.READY,
+    )
+    media.file.save(f"{artist.pk}/promo.png", ContentFile(PNG_1PX), save=False)
+    media.save()
+    artist.avatar.save(f"{artist.slug}-avatar.jpg", ContentFile(PNG), save=True)
+    MediaQuota.objects.filter(artist=artist).update(used_bytes=2 * len(WAV) + len(PNG_1PX))
+    other = ArtistProfileFactory()
+    other_track = _track(other, "Not Yours", 0)
+    onboarding = ArtistProfileFactory(
+        onboarding_step=2, user__onboarding_complete=False, performance_types=[]
+    )
+    users = {
+        "artist": artist.user,
+        "fan": UserFactory(),
+        "newcomer": NewUserFactory(),
+        "onboarding_artist": onboarding.user,
+    }
+    assert onboarding.user.role == Role.ARTIST
+    world = World(
+        artist=artist,
+        other=other,
+        onboarding=onboarding,
+        track_ids=[t.pk for t in tracks],
+        other_track_id=other_track.pk,
+        media_id=media.pk,
+        users=users,
+    )
+    for role, user in users.items():
+        world.tokens[role] = sign_in(user)
+    good = sign_in(UserFactory())
+    world.bad_tokens = [
+        expired(good),
+        good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),
+        "not-a-jwt",
+    ]
+    return world
+
+
+# --- what each operation may answer -----------------------------------------------------------
+
+# Statuses any signed-in caller may get from any write with a body it chose: malformed or
+# invalid input (400), a body over the size limit (413), a media type the view does not parse
+# (415). Reads add nothing beyond what is listed per operation.
+BODY = {400, 413, 415}
+
+
+def OWNERS(statuses: set[int]) -> dict[str, set[int]]:
+    """Both artists with a profile: the own-profile endpoints work during onboarding too."""
+    return {"artist": statuses, "onboarding_artist": statuses}
+
+
+# operation -> role -> statuses. "signed_in" is the default for the four signed-in roles,
+# "public" for anonymous on operations that need no sign-in.
+_ALLOWED: dict[str, dict[str, set[int]]] = {
+    # No authentication classes: a bad token is not even read.
+    "GET /health": {"public": {200, 503}, "signed_in": {200, 503}, "bad_token": {200, 503}},
+    "GET /me": {"signed_in": {200}},
+    "PATCH /me": {"signed_in": {200} | BODY},
+    "POST /onboarding/role": {
+        "newcomer": {200} | BODY,
+        # 409 role_locked: once onboarded, or once an artist saved a profile step
+        "signed_in": {200, 409} | BODY,
+    },
+    "GET /auth/session": {"signed_in": {200}},
+    "POST /auth/logout": {"signed_in": {204}},
+    "GET /auth/sessions": {"signed_in": {200}},
+    "DELETE /auth/sessions/{session_id}": {"signed_in": {204, 404}},
+    "GET /artists/": {"public": {200, 400, 404}, "signed_in": {200, 400, 404}},
+    "GET /artists/{slug}": {"public": {200, 404}, "signed_in": {200, 404}},
+    "GET /artists/{slug}/tracks": {"public": {200, 404}, "signed_in": {200, 404}},
+    "GET /artists/{slug}/stats": {"public": {200, 404}, "signed_in": {200, 404}},
+    "POST /artists/{slug}/tracks/{track_id}/play": {
+        "public": {204, 404},
+        "signed_in": {204, 404},
+        "bad_token": {204, 404},  # a counter: it reads no credentials at all
+    },
+    # The artist's own endpoints: other roles are refused as 403 not_an_artist (input may be
+    # refused first, 400/413/415); an artist who is still onboarding may use them all.
+    "GET /artists/me": {"signed_in": {403}, **OWNERS({200})},
+    "PATCH /artists/me": {"signed_in": {403} | BODY, **OWNERS({200} | BODY)},
+    "GET /artists/me/onboarding": {"signed_in": {200, 403}},
+    "PUT /artists/me/onboarding/{number}": {
+        "signed_in": {403, 404} | BODY,  # 404: no step with that number
+        "artist": {200, 404} | BODY,
+        "onboarding_artist": {200, 404, 409} | BODY,  # 409: a step not reached yet
+    },
+    "PUT /artists/me/avatar": {"signed_in": {403} | BODY, **OWNERS({200} | BODY)},
+    "DELETE /artists/me/avatar": {"signed_in": {403}, **OWNERS({204})},
+    "PUT /artists/me/banner": {"signed_in": {403} | BODY, **OWNERS({200} | BODY)},
+    "DELETE /artists/me/banner": {"signed_in": {403}, **OWNERS({204})},
+    "GET /artists/me/tracks": {"signed_in": {403}, **OWNERS({200})},
+    "POST /artists/me/tracks": {"signed_in": {403} | BODY, **OWNERS({201} | BODY)},
+    # 404: another artist's track, or none with that id
+    "PATCH /artists/me/tracks/{track_id}": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({200, 404} | BODY),
+    },
+    "DELETE /artists/me/tracks/{track_id}": {"signed_in": {403, 404}, **OWNERS({204, 404})},
+    "POST /artists/me/tracks/{track_id}/move": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({200, 404} | BODY),
+    },
+    "GET /artists/me/media": {"signed_in": {403, 400}, **OWNERS({200, 400, 404})},
+    "POST /artists/me/media": {"signed_in": {403} | BODY, **OWNERS({201} | BODY)},
+    "DELETE /artists/me/media/{media_id}": {"signed_in": {403, 404}, **OWNERS({204, 404})},
+    "GET /artists/me/media/{media_id}/download": {
+        "signed_in": {403, 404},
+        **OWNERS({200, 404}),
+    },
+    # Local storage in tests: direct uploads are unavailable (409) for anyone who gets that far,
+    # before any file is looked up.
+    "POST /artists/me/media/uploads": {"signed_in": {403, 409} | BODY},
+    "POST /artists/me/media/{media_id}/confirm": {"signed_in": {403, 409}},
+    "GET /auth/sessions/ended": {"signed_in": {200}},
+}
+
+
+def allowed(op: str, role: str) -> set[int]:
+    table = _ALLOWED[op]
+    if role in table:
+        return table[role]
+    if role == "anonymous":
+        return table.get("public", {401})
+    if role == "bad_token":
+        return {401}
+    return table["signed_in"]
+
+
+def key_operations() -> dict[tuple[str, str], float]:
+    """(operation, role) -> the least share of 2xx answers a run must reach."""
+    return {
+        ("POST /artists/me/tracks", "artist"): 0.3,
+        ("PATCH /artists/me", "artist"): 0.3,
+        ("PUT /artists/me/onboarding/{number}", "onboarding_artist"): 0.3,
+        ("GET /artists/{slug}", "anonymous"): 0.3,
+        ("GET /artists/{slug}", "fan"): 0.3,
+        ("PATCH /artists/me/tracks/{track_id}", "artist"): 0.3,
+        ("PATCH /me", "fan"): 0.3,
+    }
+
+
+# --- hit counts -------------------------------------------------------------------------------
+
+HITS: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
+
+
+def summary_lines() -> list[str]:
+    if not HITS:
+        return []
+    lines = [f"API fuzz (FUZZ_SEED={SEED}, FUZZ_EXAMPLES={EXAMPLES}): 2xx / requests per role"]
+    by_op: dict[str, list[str]] = defaultdict(list)
+    for (op, role), counts in sorted(HITS.items()):
+        total = sum(counts.values())
+        ok = sum(n for status, n in counts.items() if 200 <= status < 300)
+        by_op[op].append(f"{role} {ok}/{total}")
+    width = max(len(op) for op in by_op)
+    for op, parts in by_op.items():
+        lines.append(f"  {op:<{width}}  " + ", ".join(parts))
+    return lines
+
+
+# --- hostile input ----------------------------------------------------------------------------
+
+DEPTH = 5000
+
+
+def deep_json(kind: str) -> bytes:
+    if kind == "array":
+        return b"[" * DEPTH + b"]" * DEPTH
+    return b'{"a":' * DEPTH + b"1" + b"}" * DEPTH
+
+
+# Strings a client can put in JSON that trip up encoders, databases and terminals.
+NASTY_STRINGS = {
+    "lone_high_surrogate": "\ud800",
+    "lone_low_surrogate": "x\udfffy",
+    "nul": "a\x00b",
+    "control_chars": "\x01\x07\x1b[31m\x7f",
+    "bidi_override": "\u202egnp.exe",
+    "line_separators": "a\u2028b\u2029c",
+}
+
+JSON_TYPE_VALUES: dict[str, Any] = {
+    "null": None,
+    "boolean": True,
+    "integer": 7,
+    "number": 1.5,
+    "string": "text",
+    "array": ["a", 1],
+    "object": {"a": 1},
+}
+
+
+def schema_types(prop: dict[str, Any]) -> set[str]:
+    """The JSON types a property accepts (``integer`` counts as a ``number`` too)."""
+    kinds: set[str] = set()
+    for option in [prop, *prop.get("oneOf", []), *prop.get("anyOf", []), *prop.get("allOf", [])]:
+        kind = option.get("type")
+        if isinstance(kind, list):
+            kinds.update(kind)
+        elif kind:
+            kinds.add(kind)
+        if option.get("nullable"):
+            kinds.add("null")
+        if "enum" in option:
+            kinds.add("string")
+    if "number" in kinds:
+        kinds.add("integer")
+    return kinds
+
+
+def json_dumps_raw(body: Any) -> bytes:
+    """JSON text as a client may send it: lone surrogates stay ``\\ud800`` escapes."""
+    return json.dumps(body).encode()
