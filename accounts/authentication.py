@@ -1,8 +1,10 @@
 """DRF authentication: app-client access tokens (no database query) and browser sessions."""
 
+import time
 from typing import Any
 
 from allauth.account.internal.userkit import str_to_user_id
+from django.core.signals import setting_changed
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -10,6 +12,37 @@ from rest_framework.request import Request
 from accounts.revocation import revocation_key
 from accounts.selectors import user_get_cached
 from accounts.tokens import access_token_current, decode_access_token
+
+# Access tokens whose signature this process has verified: token -> (payload, session key).
+# Verifying (RS256 and decrypting the session id) cost ~0.3-1 ms, more than the rest of a
+# /me request; a token is sent many times in its 10 minutes. Only the signature is remembered:
+# expiry is checked on every use, and revocation and the token generation (``ver``) are
+# checked on every request below, as for a new token. Bounded; cleared whole when full.
+_VERIFIED: dict[str, tuple[dict[str, Any], str]] = {}
+VERIFIED_TOKENS_MAX = 20_000
+
+
+def _verified(token: str) -> tuple[dict[str, Any], str] | None:
+    hit = _VERIFIED.get(token)
+    if hit is not None:
+        if hit[0]["exp"] > time.time():
+            return hit
+        _VERIFIED.pop(token, None)
+        return None  # expired since it was verified
+    decoded = decode_access_token(token)
+    if decoded is not None and isinstance(decoded[0].get("exp"), int | float):
+        if len(_VERIFIED) >= VERIFIED_TOKENS_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[token] = decoded
+    return decoded
+
+
+def _forget_verified(*, setting: str, **kwargs: Any) -> None:
+    if setting == "SECRET_KEY" or setting.startswith("HEADLESS_JWT"):
+        _VERIFIED.clear()  # another signing key: nothing verified with the old one counts
+
+
+setting_changed.connect(_forget_verified)
 
 
 class AccessToken:
@@ -35,7 +68,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
             token = parts[1].decode()
         except UnicodeDecodeError as exc:
             raise AuthenticationFailed("Malformed access token.", code="invalid_token") from exc
-        decoded = decode_access_token(token)
+        decoded = _verified(token)
         if decoded is None:
             raise AuthenticationFailed(
                 "The access token is invalid, expired or revoked.", code="invalid_token"

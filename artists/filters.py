@@ -28,8 +28,11 @@ from artists import normalize
 from artists.models import ArtistProfile, PerformanceType
 
 # Trigram word similarity from which a stage name counts as a (typo'd) match. Written into
-# the SQL function artist_typo_ids (migration 0003): change both together.
+# the SQL function artist_typo_nearest (migration 0006): change both together.
 TYPO_THRESHOLD = 0.35
+# At most this many full-text matches are ranked (see text_search): a broad word (a genre, a
+# city) matches thousands of artists, and ranking each one was most of the search's cost.
+RANK_CANDIDATES = 500
 # The largest value an integer column holds: a bigger rate filter is refused, not overflowed.
 MAX_CENTS = 2_147_483_647
 
@@ -45,8 +48,8 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
     """Ranked full-text search plus typo tolerance on PostgreSQL; a plain match elsewhere.
 
     The ``search_vector`` column (weighted: stage name A; tagline, genres, influences B; bio C),
-    its GIN index, the trigram index on ``stage_name`` and ``artist_typo_ids`` are created by
-    PostgreSQL-only migrations (0002, 0003).
+    its GIN index, the trigram index on ``stage_name`` and ``artist_typo_nearest`` are created by
+    PostgreSQL-only migrations (0002, 0003, 0005, 0006; at most 50 typo matches, nearest first).
 
     On PostgreSQL the words are matched with full-text search, ranked by ``ts_rank`` (a
     stage-name match above a tagline or genre match above a bio match). Only when they match no
@@ -54,6 +57,15 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
     query taken instead ("did you mean"), closest first: typos are found where they matter,
     without scoring every name on every search, and a name that merely looks like a real word
     (``jazz`` ~ ``Jade``: 0.4) no longer shows up among, or above, the real matches.
+
+    Ranked candidates are capped: the stage-name matches (up to ``RANK_CANDIDATES``, from their
+    own index) plus the first ``RANK_CANDIDATES`` matches of the whole text (GIN index, table
+    order) are ranked and paged. A specific query (a name, two words: the usual case, tens to
+    hundreds of matches) is unaffected; a word that matches thousands (``jazz``: ~4 000 of
+    20 000, ~20 000 of 100 000) ranks a bounded set instead of all of them, so its cost no longer
+    grows with the table (14 000 buffers -> ~6 000 at 20k), name matches still come first, and
+    pages end after the candidates. Such a word is a browse, not a lookup: the genre and city
+    filters and the orderings are the way through all of them.
     """
     q = " ".join(q.split())[:200]
     if not q:
@@ -64,12 +76,21 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
             f"{table}.search_vector", [], output_field=SearchVectorField()
         )
         query = SearchQuery(q, search_type="websearch", config="english")
-        # Typo matches (none when the words match): ids from the trigram index, through a
-        # scalar sub-select so that the function runs once per query (an InitPlan) and its ids
-        # become an index condition.
-        typo_match = RawSQL(  # noqa: S611 (fixed SQL; the query is a parameter)
-            f"{table}.id = ANY((SELECT artist_typo_ids(%s))::bigint[])",
-            [q],
+        # Which rows: up to RANK_CANDIDATES stage-name matches (their own GIN index, migration
+        # 0005: the best-ranked rows always make it), up to RANK_CANDIDATES matches of the
+        # whole text (the GIN index on search_vector, table order, no sort) and, only when the
+        # text matches nothing, the nearest stage names (artist_typo_nearest, migration 0006).
+        # One array, built once per query (InitPlans), so the rows come by primary key: ORed as
+        # separate conditions, the planner misjudged them and scanned the table.
+        matched = RawSQL(  # noqa: S611 (fixed SQL; the query is a parameter)
+            f"{table}.id = ANY("  # noqa: S608 (a fixed table name; the query is a parameter)
+            f"ARRAY(SELECT id FROM {table} WHERE to_tsvector('english'::regconfig, stage_name) "
+            "@@ websearch_to_tsquery('english'::regconfig, %s) LIMIT %s) "
+            "|| (SELECT CASE WHEN cardinality(m.ids) = 0 THEN artist_typo_nearest(%s) "
+            "ELSE m.ids END FROM (SELECT ARRAY("
+            f"SELECT id FROM {table} WHERE search_vector "
+            "@@ websearch_to_tsquery('english'::regconfig, %s) LIMIT %s) AS ids) AS m))",
+            [q, RANK_CANDIDATES, q, q, RANK_CANDIDATES],
             output_field=BooleanField(),
         )
         return queryset.annotate(
@@ -79,7 +100,7 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
                 default=TrigramWordSimilarity(q, "stage_name"),
                 output_field=FloatField(),
             ),
-        ).filter(Q(document=query) | typo_match)
+        ).filter(matched)
     match = (
         Q(stage_name__icontains=q)
         | Q(tagline__icontains=q)

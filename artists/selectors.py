@@ -1,16 +1,19 @@
 """Reads of the artists app: discovery, public pages, the artist's own dashboard."""
 
+import time as clock
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.core.signals import setting_changed
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
 from artists import steps
 from artists.filters import ArtistFilter
+from artists.integrations.s3_urls import QuerySigner, signer_for
 from artists.models import (
     ArtistProfile,
     MediaFile,
@@ -75,10 +78,60 @@ def artist_search(*, params: Any) -> tuple[ArtistFilter, QuerySet]:
     return filterset, filterset.qs.values(*CARD_FIELDS)
 
 
+# Public image URLs (avatars, banners) by file name, with the time.monotonic() until which each
+# may be handed out. Presigning an S3 URL through botocore costs ~0.3 ms of CPU (it builds a
+# whole request, then signs it); artists.integrations.s3_urls signs the same URL in ~0.03 ms,
+# and a page of 20 cards has several avatars, often the same ones for every visitor. A
+# signed URL is reused for half its validity, so one handed out is always good for at least
+# half of AWS_QUERYSTRING_EXPIRE (30 of 60 minutes by default); unsigned URLs for a day. Only
+# for images anyone may see: a URL reused across visitors must not be one person's secret.
+_PUBLIC_URLS: dict[str, tuple[str, float]] = {}
+PUBLIC_URL_CACHE_SIZE = 50_000  # ~300 bytes each; cleared whole when full
+UNSIGNED_URL_REUSE = 24 * 3600.0
+
+
+def public_file_url(name: str | None) -> str | None:
+    """``default_storage.url(name)`` for a public image, reused while it stays valid."""
+    if not name:
+        return None
+    now = clock.monotonic()
+    hit = _PUBLIC_URLS.get(name)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    signer = _signer()
+    url = signer.url(name) if signer is not None else default_storage.url(name)
+    if getattr(default_storage, "querystring_auth", False):
+        reuse = float(getattr(default_storage, "querystring_expire", 3600)) / 2
+    else:
+        reuse = UNSIGNED_URL_REUSE
+    if len(_PUBLIC_URLS) >= PUBLIC_URL_CACHE_SIZE:
+        _PUBLIC_URLS.clear()
+    _PUBLIC_URLS[name] = (url, now + reuse)
+    return url
+
+
+_SIGNER: list[QuerySigner | None] = []  # built on first use: [] not yet, [None] not possible
+
+
+def _signer() -> QuerySigner | None:
+    if not _SIGNER:
+        _SIGNER.append(signer_for(default_storage))
+    return _SIGNER[0]
+
+
+def _forget_public_urls(*, setting: str, **kwargs: Any) -> None:
+    # Tests swap storages and URL settings: never hand out a URL of the storage before.
+    if setting.startswith(("STORAGES", "AWS_", "MEDIA_")):
+        _PUBLIC_URLS.clear()
+        _SIGNER.clear()
+
+
+setting_changed.connect(_forget_public_urls)
+
+
 def card(row: dict[str, Any]) -> dict[str, Any]:
     """A search result as the API and the search page show it (no extra queries)."""
-    avatar = row.pop("avatar", "")
-    row["avatar_url"] = default_storage.url(avatar) if avatar else None
+    row["avatar_url"] = public_file_url(row.pop("avatar", ""))
     row["avg_rating"] = float(row["avg_rating"])
     row["created_at"] = iso_timestamp(row["created_at"])
     return row

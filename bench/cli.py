@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import auth, database
+from bench import auth, cpu, database
 from bench.endpoints import BASELINE, ENDPOINTS, Endpoint
 from bench.environment import (
     BENCH_EMAIL,
@@ -19,7 +19,8 @@ from bench.environment import (
     server_env,
 )
 from bench.load import LoadResult, LoadSpec, run_load
-from bench.report import Measurement, failed, table
+from bench.report import Measurement, failed, scale_table, table
+from bench.seed import ARTISTS as DEFAULT_ARTISTS
 from bench.server import Server, running_server
 
 EXIT_TARGET_MISSED = 1
@@ -48,7 +49,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="seconds per endpoint and round, warm-up included",
     )
     parser.add_argument(
-        "--rounds", type=positive_int, default=1, help="repeat all; req/s and ratios are medians"
+        "--rounds", type=positive_int, default=3, help="repeat all; req/s and ratios are medians"
+    )
+    parser.add_argument(
+        "--seed",
+        default="1",
+        help="varies the requests (queries, filters, slugs, viewers) deterministically",
+    )
+    parser.add_argument(
+        "--artists",
+        type=positive_int,
+        default=DEFAULT_ARTISTS,
+        help="artists in the database (other sizes than 20000 get their own database, "
+        "<name>_<artists>)",
+    )
+    parser.add_argument(
+        "--scales",
+        type=scales,
+        default=None,
+        metavar="N,N",
+        help="run everything once per data size, e.g. 20000,100000, and compare them",
     )
     parser.add_argument(
         "--only",
@@ -65,6 +85,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def scales(text: str) -> list[int]:
+    return [positive_int(part) for part in text.split(",") if part.strip()]
+
+
+def database_for(url: str, artists: int) -> str:
+    """The 20 000-artist database is the URL's; another size gets ``<name>_<artists>``, so each
+    size keeps its own data and figures stay reproducible."""
+    if artists == DEFAULT_ARTISTS:
+        return url
+    base, _, query = url.partition("?")
+    return f"{base}_{artists}" + (f"?{query}" if query else "")
+
+
 def selected_endpoints(only: list[str]) -> list[Endpoint]:
     if not only:
         return list(ENDPOINTS)
@@ -79,16 +112,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     endpoints = selected_endpoints(args.only)
     # A plain `kill` should stop gunicorn too: turn SIGTERM into an exception `finally` sees.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    runs = []
     try:
-        measurements, baseline = run(args, endpoints)
+        for artists in args.scales or [args.artists]:
+            measurements, baseline = run(args, endpoints, artists=artists)
+            print(summary(args, measurements, baseline, artists=artists), flush=True)
+            runs.append((artists, measurements, baseline))
     except KeyboardInterrupt:
         print("\ninterrupted; gunicorn stopped", file=sys.stderr)
         return 130
     except RuntimeError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return EXIT_SETUP_FAILED
-    print(summary(args, measurements, baseline))
-    missed = failed(measurements, baseline)
+    if len(runs) > 1:
+        print(f"\nby data size (medians of {args.rounds} round(s) each):\n")
+        print(scale_table(runs))
+    missed = [name for _, m, b in runs for name in failed(m, b)]
     return EXIT_TARGET_MISSED if missed and args.strict else 0
 
 
@@ -97,16 +136,17 @@ def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def run(
-    args: argparse.Namespace, endpoints: list[Endpoint]
+    args: argparse.Namespace, endpoints: list[Endpoint], *, artists: int
 ) -> tuple[list[Measurement], Measurement]:
     if not args.database_url.startswith(("postgres", "pgsql")):
         raise RuntimeError(f"the bench runs on PostgreSQL, not {redacted(args.database_url)}")
-    env = server_env(database_url=args.database_url, redis_url=args.redis_url)
+    database_url = database_for(args.database_url, artists)
+    env = server_env(database_url=database_url, redis_url=args.redis_url)
     password = secrets.token_urlsafe(24)
-    print(f"preparing {redacted(args.database_url)} …", flush=True)
-    database.ensure_database(args.database_url)
+    print(f"preparing {redacted(database_url)} with {artists} artists …", flush=True)
+    database.ensure_database(database_url)
     database.migrate(env)
-    database.seed_user(env, email=BENCH_EMAIL, password=password)
+    database.seed_user(env, email=BENCH_EMAIL, password=password, artists=artists)
 
     baseline = Measurement(BASELINE)
     measurements = [Measurement(endpoint) for endpoint in endpoints]
@@ -116,7 +156,15 @@ def run(
             for measurement in [baseline, *measurements]:
                 endpoint = measurement.endpoint
                 print(f"round {round_number}: {endpoint.name} {endpoint.path} …", end=" ")
-                result = measure(server, endpoint, args, password=password)
+                result = measure(
+                    server,
+                    endpoint,
+                    args,
+                    password=password,
+                    artists=artists,
+                    round_number=round_number,
+                    database_url=database_url,
+                )
                 measurement.rounds.append(result)
                 against = None if measurement is baseline else baseline.rounds[-1]
                 print(describe_round(result, against), flush=True)
@@ -124,7 +172,14 @@ def run(
 
 
 def measure(
-    server: Server, endpoint: Endpoint, args: argparse.Namespace, *, password: str
+    server: Server,
+    endpoint: Endpoint,
+    args: argparse.Namespace,
+    *,
+    password: str,
+    artists: int,
+    round_number: int,
+    database_url: str,
 ) -> LoadResult:
     headers = {"Accept": "application/json"}
     if endpoint.auth:
@@ -133,38 +188,54 @@ def measure(
         headers["Authorization"] = f"Bearer {token}"
     deadline = time.monotonic() + args.time_cap
 
-    def spec(requests: int) -> LoadSpec:
+    # Each round sends other requests (the round is part of the seed); the warm-up, others again.
+    seed_text = f"{args.seed}:{round_number}"
+
+    def spec(count: int, offset: int) -> LoadSpec:
         return LoadSpec(
             host=server.host,
             port=server.port,
-            path=endpoint.path,
+            calls=endpoint.calls(artists, seed_text, count, offset),
             headers=headers,
             expected_status=endpoint.expected_status,
-            requests=requests,
             concurrency=args.concurrency,
             deadline=deadline,
         )
 
-    run_load(spec(args.warmup))  # fills caches, connection pools and lazy imports in both workers
-    return run_load(spec(args.requests))
+    # Fills caches, connection pools and lazy imports in both workers.
+    run_load(spec(args.warmup, args.requests))
+    before = cpu.cpu_by_pid(cpu.server_pids(server.pid, database_url))
+    result = run_load(spec(args.requests, 0))
+    after = cpu.cpu_by_pid(cpu.server_pids(server.pid, database_url))
+    result.server_cpu = cpu.used_between(before, after)
+    return result
 
 
 def describe_round(result: LoadResult, baseline: LoadResult | None) -> str:
-    text = f"{result.throughput:.0f} req/s"
+    text = f"{result.throughput:.0f} req/s, server CPU {result.cpu_per_request * 1000:.2f} ms/req"
     if baseline is not None and baseline.throughput:
         text += f", {result.throughput / baseline.throughput:.0%} of bare"
+    if baseline is not None and result.cpu_per_request:
+        text += f" ({baseline.cpu_per_request / result.cpu_per_request:.0%} by CPU)"
     if result.errors:
         text += f", {result.errors} errors"
+        if result.wrong:
+            text += f" ({sum(result.wrong.values())} wrong bodies)"
     if result.timed_out:
         text += " (time cap reached)"
     return text
 
 
 def summary(
-    args: argparse.Namespace, measurements: list[Measurement], baseline: Measurement
+    args: argparse.Namespace,
+    measurements: list[Measurement],
+    baseline: Measurement,
+    *,
+    artists: int,
 ) -> str:
     settings = (
-        f"{args.requests} requests/endpoint after {args.warmup} warm-up, concurrency "
+        f"{artists} artists, seed {args.seed}, {args.requests} requests/endpoint after "
+        f"{args.warmup} warm-up, concurrency "
         f"{args.concurrency}, {args.workers} gunicorn sync workers, {args.rounds} round(s), "
         f"{os.cpu_count()} CPUs"
     )

@@ -35,11 +35,16 @@ def migrate(env: dict[str, str]) -> None:
     run_quiet([sys.executable, "manage.py", "migrate", "--noinput"], env=env)
 
 
-def seed_user(env: dict[str, str], *, email: str, password: str) -> None:
+def seed_user(env: dict[str, str], *, email: str, password: str, artists: int) -> None:
     # In a subprocess, so this process never imports Django or touches os.environ.
     run_quiet(
         [sys.executable, "-m", "bench.seed"],
-        env={**env, "BENCH_EMAIL": email, "BENCH_PASSWORD": password},
+        env={
+            **env,
+            "BENCH_EMAIL": email,
+            "BENCH_PASSWORD": password,
+            "BENCH_ARTISTS": str(artists),
+        },
     )
 
 

@@ -2,30 +2,226 @@
 
 ``target_ratio`` is the SPEC §14 floor for ``throughput / baseline throughput`` (``None``: report
 only). Authenticated endpoints are called with the bench user's ``Authorization: Bearer`` token.
+
+Requests vary: ``calls(artists, seed)`` gives the endpoint's i-th request (path, extra headers,
+and a check of the response body) from ``random.Random(f"{name}:{seed}:{i}")`` — the same seed
+and data size always give the same requests. Search words, genres, cities and slugs come from
+the seed's own vocabularies (``bench/seed.py``), so they match the data.
 """
 
-from dataclasses import dataclass
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from bench import seed
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    headers: dict[str, str]
+    check: Callable[[bytes], str | None]  # None when the body is right, else what is wrong
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def check_bare(body: bytes) -> str | None:
+    return None if _json(body) == {"ok": True} else "not {'ok': true}"
+
+
+def check_me(body: bytes) -> str | None:
+    data = _json(body)
+    ok = isinstance(data, dict) and data.get("email") == "bench@umbrella.local"
+    return None if ok else "not the bench user"
+
+
+def check_list(body: bytes) -> str | None:
+    data = _json(body)
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        return "no results list"
+    if "next" not in data or "previous" not in data:
+        return "no next/previous"
+    if any(not isinstance(r, dict) or "slug" not in r for r in data["results"]):
+        return "a result without a slug"
+    return None
+
+
+def check_profile(slug: str) -> Callable[[bytes], str | None]:
+    def check(body: bytes) -> str | None:
+        data = _json(body)
+        return None if isinstance(data, dict) and data.get("slug") == slug else "wrong slug"
+
+    return check
+
+
+# --- request makers: (artists, rng) -> Call ---------------------------------------------------
+
+GENRES = [
+    "acoustic",
+    "alternative",
+    "ambient",
+    "blues",
+    "classical",
+    "country",
+    "dance",
+    "drum and bass",
+    "electronic",
+    "folk",
+    "funk",
+    "gospel",
+    "hip hop",
+    "house",
+    "indie",
+    "jazz",
+    "latin",
+    "metal",
+    "pop",
+    "punk",
+    "r&b",
+    "reggae",
+    "rock",
+    "singer-songwriter",
+    "soul",
+    "techno",
+    "world",
+]  # fmt: skip  (artists.models.GENRES; not imported: this process never loads Django)
+PERFORMANCE_TYPES = ["solo", "duo", "band", "dj", "orchestra", "acoustic", "other"]
+ORDERINGS = ["relevance", "rating", "gigs", "newest"]
+COUNTRIES = sorted({country for _, _, country in seed.CITIES})
+
+
+def _weighted_city(rng: random.Random) -> str:
+    # The seed's own skew: big scenes come up most.
+    return seed.CITIES[min(int(rng.expovariate(1 / 9)), len(seed.CITIES) - 1)][0]
+
+
+def _search_words(rng: random.Random) -> str:
+    """One or two words a visitor would type: names, genres (common: thousands of matches),
+    cities, moods, instruments, influences; a few typos."""
+    kind = rng.random()
+    if kind < 0.25:
+        return rng.choice(seed.ADJECTIVES + seed.NOUNS)  # stage-name words: ~1 in 100 artists
+    if kind < 0.40:
+        return rng.choice(GENRES)  # common: 1 in 10 artists and more (bios name genres too)
+    if kind < 0.50:
+        return rng.choice(seed.FIRST_NAMES + seed.LAST_NAMES)
+    if kind < 0.60:
+        return _weighted_city(rng)
+    if kind < 0.70:
+        return rng.choice(seed.MOODS + seed.INSTRUMENTS)
+    if kind < 0.75:
+        return rng.choice(seed.INFLUENCES)
+    if kind < 0.80:  # a typo'd stage-name word: no full-text match, the trigram fallback runs
+        word = rng.choice(seed.ADJECTIVES)
+        cut = rng.randrange(1, len(word))
+        return word[:cut] + word[cut + 1 :] + "x"
+    if kind < 0.92:
+        return f"{rng.choice(seed.ADJECTIVES)} {rng.choice(seed.NOUNS)}"
+    return f"{rng.choice(seed.MOODS)} {rng.choice(GENRES)}"
+
+
+def search_call(artists: int, rng: random.Random) -> Call:
+    params = {"q": _search_words(rng)}
+    if rng.random() < 0.2:
+        params["city"] = _weighted_city(rng)
+    if rng.random() < 0.1:
+        params["page"] = "2"
+    return Call(f"/api/v1/artists/?{urlencode(params)}", {}, check_list)
+
+
+def filter_call(artists: int, rng: random.Random) -> Call:
+    params: dict[str, str] = {}
+    kind = rng.random()
+    if kind < 0.35:
+        params.update(genre=rng.choice(GENRES), city=_weighted_city(rng))
+    elif kind < 0.50:
+        params["country"] = rng.choice(COUNTRIES)
+    elif kind < 0.65:
+        params["genre"] = rng.choice(GENRES)
+        params["rate_max"] = str(rng.choice([50_000, 100_000, 200_000]))
+    elif kind < 0.75:
+        params["performance_type"] = rng.choice(PERFORMANCE_TYPES)
+        params["city"] = _weighted_city(rng)
+    elif kind < 0.85:
+        params["rate_min"] = str(rng.choice([20_000, 100_000]))
+        params["rate_max"] = str(rng.choice([250_000, 400_000]))
+        params["weekdays"] = rng.choice(["true", "false"])
+    else:
+        params["genre"] = rng.choice(GENRES)
+        params["weekends"] = "true"
+        params["min_rating"] = rng.choice(["3.5", "4", "4.5"])
+    if rng.random() < 0.15:
+        params["verified"] = "true"
+    if rng.random() < 0.5:
+        params["ordering"] = rng.choice(ORDERINGS)
+    if rng.random() < 0.1:
+        params["page"] = "2"
+    return Call(f"/api/v1/artists/?{urlencode(params)}", {}, check_list)
+
+
+def viewer_headers(rng: random.Random, seed_text: str) -> dict[str, str]:
+    """A visitor among ~50 000 per run: their own client address (behind the one proxy the
+    bench settings declare) and browser string. Salted by the run's seed, so each run's views
+    are new ones and really write."""
+    n = rng.randrange(50_000)
+    address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+    return {"X-Forwarded-For": address, "User-Agent": f"bench-viewer/{seed_text}-{n}"}
+
+
+def profile_call(artists: int, rng: random.Random, seed_text: str = "") -> Call:
+    slug = seed.ARTIST_SLUG.format(rng.randrange(artists))
+    return Call(f"/api/v1/artists/{slug}", viewer_headers(rng, seed_text), check_profile(slug))
+
+
+def fixed(path: str, check: Callable[[bytes], str | None]) -> "Maker":
+    return lambda artists, rng: Call(path, {}, check)
+
+
+Maker = Callable[[int, random.Random], Call]
 
 
 @dataclass(frozen=True)
 class Endpoint:
     name: str
-    path: str
+    path: str  # what the table shows: the path, or a pattern for varied requests
+    make: Maker = field(repr=False)
     auth: bool = False
     target_ratio: float | None = None
     expected_status: int = 200
+    per_viewer: bool = False  # the maker takes the run's seed too (viewer identities)
+
+    def calls(self, artists: int, seed_text: str, count: int, offset: int = 0) -> list[Call]:
+        out = []
+        for i in range(offset, offset + count):
+            rng = random.Random(f"{self.name}:{seed_text}:{i}")
+            if self.per_viewer:
+                out.append(profile_call(artists, rng, seed_text))
+            else:
+                out.append(self.make(artists, rng))
+        return out
 
 
 # Every ratio is measured against this, in the same run and on the same server.
-BASELINE = Endpoint("bare", "/bench/bare")
+BASELINE = Endpoint("bare", "/bench/bare", fixed("/bench/bare", check_bare))
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("health", "/api/v1/health"),
-    Endpoint("me", "/api/v1/me", auth=True, target_ratio=0.60),
-    # Discovery over the 20 000 artists of bench/seed.py (SPEC §14: search stays fast at 20k).
-    # "velvet" is a stage-name word (195 artists, ~1 in 100) that bios and genres never use.
-    Endpoint("search", "/api/v1/artists/?q=velvet", target_ratio=0.30),
-    Endpoint("filter", "/api/v1/artists/?genre=jazz&city=Austin", target_ratio=0.30),
-    # Records a profile view per viewer and day: the first request inserts, the rest find it.
-    Endpoint("profile", "/api/v1/artists/bench-artist-00042", target_ratio=0.30),
+    Endpoint("me", "/api/v1/me", fixed("/api/v1/me", check_me), auth=True, target_ratio=0.60),
+    # Discovery over the bench artists (SPEC §14: search stays fast at 20k).
+    Endpoint("search", "/api/v1/artists/?q=<varied>", search_call, target_ratio=0.30),
+    Endpoint("filter", "/api/v1/artists/?<varied filters>", filter_call, target_ratio=0.30),
+    # Varied artists and viewers: nearly every request records a new daily view (an INSERT).
+    Endpoint(
+        "profile",
+        "/api/v1/artists/<varied slug>",
+        profile_call,
+        target_ratio=0.30,
+        per_viewer=True,
+    ),
 ]

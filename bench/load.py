@@ -10,8 +10,10 @@ import itertools
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from bench.endpoints import Call
 
 REQUEST_TIMEOUT = 10.0
 
@@ -20,10 +22,9 @@ REQUEST_TIMEOUT = 10.0
 class LoadSpec:
     host: str
     port: int
-    path: str
-    headers: Mapping[str, str]
+    calls: Sequence[Call]  # one per request, in order
+    headers: Mapping[str, str]  # sent with every call (plus the call's own)
     expected_status: int
-    requests: int
     concurrency: int
     deadline: float  # time.monotonic() after which no new request starts
 
@@ -33,8 +34,10 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests only
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)  # unexpected status -> count
+    wrong: dict[str, int] = field(default_factory=dict)  # expected status, wrong body -> count
     elapsed: float = 0.0
     timed_out: bool = False
+    server_cpu: float = 0.0  # seconds of CPU the server's processes used (bench.cpu)
 
     @property
     def completed(self) -> int:
@@ -44,9 +47,14 @@ class LoadResult:
     def throughput(self) -> float:
         return self.completed / self.elapsed if self.elapsed else 0.0
 
+    @property
+    def cpu_per_request(self) -> float:
+        done = self.completed + self.errors
+        return self.server_cpu / done if done else 0.0
+
 
 def run_load(spec: LoadSpec) -> LoadResult:
-    """Send ``spec.requests`` GETs from ``spec.concurrency`` threads; stop early at the deadline."""
+    """Send ``spec.calls`` from ``spec.concurrency`` threads; stop early at the deadline."""
     result = LoadResult()
     lock = threading.Lock()
     tickets = itertools.count()  # next() on a count is atomic under the GIL
@@ -59,7 +67,7 @@ def run_load(spec: LoadSpec) -> LoadResult:
         # A thread can outlive the deadline by one in-flight request at most.
         thread.join(timeout=max(0.0, spec.deadline - time.monotonic()) + REQUEST_TIMEOUT + 1)
     result.elapsed = time.perf_counter() - started
-    result.timed_out = result.completed + result.errors < spec.requests
+    result.timed_out = result.completed + result.errors < len(spec.calls)
     return result
 
 
@@ -69,35 +77,46 @@ def _worker(
     def work() -> None:
         conn = http.client.HTTPConnection(spec.host, spec.port, timeout=REQUEST_TIMEOUT)
         try:
-            while next(tickets) < spec.requests and time.monotonic() < spec.deadline:
-                latency, status = _one_request(conn, spec)
+            while (ticket := next(tickets)) < len(spec.calls) and time.monotonic() < spec.deadline:
+                call = spec.calls[ticket]
+                latency, status, body = _one_request(conn, spec, call)
+                # Checked outside the lock and the timing: a wrong body is an error.
+                problem = call.check(body) if status == spec.expected_status else None
                 with lock:
-                    _record(result, spec, latency, status)
+                    _record(result, spec, latency, status, problem)
         finally:
             conn.close()
 
     return work
 
 
-def _one_request(conn: http.client.HTTPConnection, spec: LoadSpec) -> tuple[float, int]:
+def _one_request(
+    conn: http.client.HTTPConnection, spec: LoadSpec, call: Call
+) -> tuple[float, int, bytes]:
     """One GET; status 0 stands for a network error (the connection is reset for the next)."""
     started = time.perf_counter()
+    body = b""
     try:
-        conn.request("GET", spec.path, headers=dict(spec.headers))
+        conn.request("GET", call.path, headers={**spec.headers, **call.headers})
         response = conn.getresponse()
-        response.read()
+        body = response.read()
         status = response.status
     except (OSError, http.client.HTTPException):
         conn.close()
         status = 0
-    return time.perf_counter() - started, status
+    return time.perf_counter() - started, status, body
 
 
-def _record(result: LoadResult, spec: LoadSpec, latency: float, status: int) -> None:
-    if status == spec.expected_status:
+def _record(
+    result: LoadResult, spec: LoadSpec, latency: float, status: int, problem: str | None
+) -> None:
+    if status == spec.expected_status and problem is None:
         result.latencies.append(latency)
+        return
+    result.errors += 1
+    if problem is not None:
+        result.wrong[problem] = result.wrong.get(problem, 0) + 1
     else:
-        result.errors += 1
         result.statuses[status] = result.statuses.get(status, 0) + 1
 
 

@@ -41,6 +41,14 @@ class Measurement:
         return merged
 
     @property
+    def wrong(self) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for r in self.rounds:
+            for problem, count in r.wrong.items():
+                merged[problem] = merged.get(problem, 0) + count
+        return merged
+
+    @property
     def capped(self) -> bool:
         return any(r.timed_out for r in self.rounds)
 
@@ -84,7 +92,25 @@ HEADER = (
     "vs bare",
     "target",
     "result",
+    "cpu ms/req",
+    "vs bare (CPU)",
 )
+
+
+def cpu_per_request(m: Measurement) -> float:
+    """Median over rounds of the server's CPU seconds per request (bench.cpu)."""
+    values = [r.cpu_per_request for r in m.rounds if r.cpu_per_request]
+    return statistics.median(values) if values else 0.0
+
+
+def cpu_ratio(m: Measurement, baseline: Measurement) -> float:
+    """Median over rounds of bare's CPU per request over the endpoint's, same round."""
+    ratios = [
+        theirs.cpu_per_request / ours.cpu_per_request
+        for ours, theirs in zip(m.rounds, baseline.rounds, strict=False)
+        if ours.cpu_per_request and theirs.cpu_per_request
+    ]
+    return statistics.median(ratios) if ratios else 0.0
 
 
 def table(measurements: list[Measurement], baseline: Measurement) -> str:
@@ -111,6 +137,8 @@ def _row(m: Measurement, baseline: Measurement) -> tuple[str, ...]:
         f"{ratio(m, baseline):.0%}",
         f">= {target:.0%}" if target is not None else "-",
         verdict(m, baseline),
+        f"{cpu_per_request(m) * 1000:.2f}",
+        f"{cpu_ratio(m, baseline):.0%}",
     )
 
 
@@ -118,10 +146,45 @@ def _errors(m: Measurement) -> str:
     if not m.errors:
         return "0"
     detail = ", ".join(
-        f"{status or 'net'}: {count}" for status, count in sorted(m.statuses.items())
+        [f"{status or 'net'}: {count}" for status, count in sorted(m.statuses.items())]
+        + [f"body {problem}: {count}" for problem, count in sorted(m.wrong.items())]
     )
     return f"{m.errors} ({detail})"
 
 
 def failed(measurements: list[Measurement], baseline: Measurement) -> list[str]:
     return [m.endpoint.name for m in measurements if verdict(m, baseline).startswith("FAIL")]
+
+
+SCALE_ENDPOINTS = ("search", "filter", "profile")
+
+
+def scale_table(runs: list[tuple[int, list[Measurement], Measurement]]) -> str:
+    """Search, filter and profile side by side per data size: req/s, share of bare, p95."""
+    header = ["endpoint"]
+    for artists, _, _ in runs:
+        header += [f"{artists}: req/s", "vs bare", "p95 ms", "cpu ms/req", "vs bare (CPU)"]
+    rows = [header]
+    names = [n for n in SCALE_ENDPOINTS if any(m.endpoint.name == n for m in runs[0][1])]
+    for name in ["bare", *names]:
+        row = [name]
+        for _, measurements, baseline in runs:
+            m = (
+                baseline
+                if name == "bare"
+                else next(x for x in measurements if x.endpoint.name == name)
+            )
+            share = "-" if m is baseline else f"{ratio(m, baseline):.0%}"
+            by_cpu = "-" if m is baseline else f"{cpu_ratio(m, baseline):.0%}"
+            row += [
+                f"{m.throughput:.0f}",
+                share,
+                f"{percentile(m.latencies, 0.95) * 1000:.1f}",
+                f"{cpu_per_request(m) * 1000:.2f}",
+                by_cpu,
+            ]
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

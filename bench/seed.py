@@ -185,7 +185,65 @@ def artist_fields(i: int) -> dict[str, Any]:
         "total_reviews": rng.randint(1, 80) if rated else 0,
         "total_gigs": rng.randint(0, 400),
         "profile_views": rng.randint(0, 5_000),
+        "avatar": AVATAR.format(i) if has_avatar(i) else "",
+        "banner": BANNER.format(i) if has_banner(i) else "",
     }
+
+
+# Images, tracks and media files for a share of the artists, chosen by number (the same rule in
+# SQL below, for rows created before the rule existed). The image names are only names: the
+# bench server signs S3 URLs for them locally and never fetches a file.
+AVATAR = "artists/avatars/bench-{:05d}.jpg"
+BANNER = "artists/banners/bench-{:05d}.jpg"
+
+
+def has_avatar(i: int) -> bool:
+    return i % 10 < 4  # 40 %
+
+
+def has_banner(i: int) -> bool:
+    return i % 10 < 2  # 20 %
+
+
+def tracks_for(i: int) -> list[dict[str, Any]]:
+    """1-6 tracks for every third artist, none for the others."""
+    if i % 3:
+        return []
+    rng = random.Random(f"bench-tracks-{i}")
+    return [
+        {
+            "title": f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}",
+            "duration_seconds": rng.randint(90, 480),
+            "audio": f"artists/tracks/bench-{i:05d}-{n}.mp3",
+            "audio_size_bytes": rng.randint(2_000_000, 12_000_000),
+            "release_year": rng.randint(1995, 2026),
+            "display_order": n,
+            "plays": rng.randint(0, 20_000),
+        }
+        for n in range(rng.randint(1, 6))
+    ]
+
+
+def media_for(i: int) -> list[dict[str, Any]]:
+    """Two press photos and a video for every fifth artist."""
+    if i % 5:
+        return []
+    return [
+        {
+            "category": category,
+            "filename": f"bench-{i:05d}-{n}.{ext}",
+            "size_bytes": 250_000 * (n + 1),
+            "mime_type": mime,
+            "file": f"artists/media/bench-{i:05d}-{n}.{ext}",
+        }
+        for n, (category, ext, mime) in enumerate(
+            [
+                ("press_photo", "jpg", "image/jpeg"),
+                ("press_photo", "jpg", "image/jpeg"),
+                ("video", "mp4", "video/mp4"),
+            ]
+        )
+    ]
 
 
 def seed_artists(count: int) -> int:
@@ -224,12 +282,69 @@ def seed_artists(count: int) -> int:
                 ArtistProfile(user=users[email], **fields)
                 for email, fields in zip(emails, batch, strict=True)
             )
-    if missing:
+    extras = seed_extras(count)
+    if missing or extras:
         # Planner statistics for the new rows, and the GIN indexes' pending lists merged: right
         # after a bulk insert a search scanned ~300 pending-list pages (2 ms instead of 0.05).
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE accounts_user, artists_artistprofile")
+            cursor.execute(
+                "VACUUM ANALYZE accounts_user, artists_artistprofile, artists_track, "
+                "artists_mediafile"
+            )
     return len(missing)
+
+
+def seed_extras(count: int) -> int:
+    """Images, tracks and media files of bench artists ``0 … count-1`` that lack them (artists
+    created by an older seed); returns how many rows were added or changed."""
+    from django.db import connection, transaction
+
+    from artists.models import ArtistProfile, MediaFile, Track
+
+    changed = 0
+    with connection.cursor() as cursor:  # the has_avatar / has_banner rules, in SQL
+        number = "substring(slug from 14)::int"
+        cursor.execute(
+            f"UPDATE artists_artistprofile SET avatar = 'artists/avatars/bench-' || "  # noqa: S608
+            f"lpad({number}::text, 5, '0') || '.jpg' WHERE slug LIKE 'bench-artist-%%' "
+            f"AND avatar = '' AND {number} %% 10 < 4 AND {number} < %s",
+            [count],
+        )
+        changed += cursor.rowcount
+        cursor.execute(
+            f"UPDATE artists_artistprofile SET banner = 'artists/banners/bench-' || "  # noqa: S608
+            f"lpad({number}::text, 5, '0') || '.jpg' WHERE slug LIKE 'bench-artist-%%' "
+            f"AND banner = '' AND {number} %% 10 < 2 AND {number} < %s",
+            [count],
+        )
+        changed += cursor.rowcount
+    ids = dict(
+        ArtistProfile.objects.filter(slug__startswith="bench-artist-").values_list("slug", "id")
+    )
+    with_tracks = set(
+        Track.objects.filter(artist_id__in=ids.values())
+        .values_list("artist_id", flat=True)
+        .distinct()
+    )
+    with_media = set(
+        MediaFile.objects.filter(artist_id__in=ids.values())
+        .values_list("artist_id", flat=True)
+        .distinct()
+    )
+    tracks: list[Track] = []
+    media: list[MediaFile] = []
+    for i in range(count):
+        artist_id = ids.get(ARTIST_SLUG.format(i))
+        if artist_id is None:
+            continue
+        if artist_id not in with_tracks:
+            tracks += [Track(artist_id=artist_id, **t) for t in tracks_for(i)]
+        if artist_id not in with_media:
+            media += [MediaFile(artist_id=artist_id, **m) for m in media_for(i)]
+    with transaction.atomic():
+        Track.objects.bulk_create(tracks, batch_size=BATCH)
+        MediaFile.objects.bulk_create(media, batch_size=BATCH)
+    return changed + len(tracks) + len(media)
 
 
 def seed_user() -> None:

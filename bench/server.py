@@ -25,6 +25,7 @@ class Server:
     host: str
     port: int
     log_path: Path
+    pid: int = 0  # gunicorn's master
 
 
 def free_port() -> int:
@@ -66,7 +67,7 @@ def running_server(env: dict[str, str], *, workers: int, ready_path: str) -> Ite
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        server = Server(HOST, port, Path(log.name))
+        server = Server(HOST, port, Path(log.name), process.pid)
         try:
             wait_until_ready(process, server, ready_path)
             yield server

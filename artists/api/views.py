@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -161,10 +160,6 @@ def _public_artist(slug: str) -> ArtistProfile:
     return artist
 
 
-def _file_url(field: Any) -> str | None:
-    return default_storage.url(field.name) if field else None
-
-
 def public_profile_data(artist: ArtistProfile) -> dict[str, Any]:
     """What ``ArtistPublicSerializer`` gives, built directly (~0.05 ms instead of ~0.7 ms: that
     ModelSerializer introspects its ~40 model fields on every call). The serializer stays the
@@ -173,8 +168,8 @@ def public_profile_data(artist: ArtistProfile) -> dict[str, Any]:
     data["avg_rating"] = float(artist.avg_rating)
     data["created_at"] = iso_timestamp(artist.created_at)
     data["updated_at"] = iso_timestamp(artist.updated_at)
-    data["avatar_url"] = _file_url(artist.avatar)
-    data["banner_url"] = _file_url(artist.banner)
+    data["avatar_url"] = selectors.public_file_url(artist.avatar.name)
+    data["banner_url"] = selectors.public_file_url(artist.banner.name)
     return data
 
 
