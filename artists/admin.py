@@ -18,7 +18,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -36,7 +36,6 @@ from artists.models import (
 from artists.services.tracks import TRACK_FIELDS
 from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
-from umbrella.text import validate_free_text, validate_single_line
 
 
 class ServiceForm(forms.ModelForm):
@@ -46,26 +45,8 @@ class ServiceForm(forms.ModelForm):
     def check(self, data: dict[str, Any]) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def refuse_hidden_characters(self) -> None:
-        """Hidden characters are refused as typed, as the API refuses them, before the service
-        normalises what it accepts (which would quietly drop them)."""
-        for name in self.fields:
-            value = self.cleaned_data.get(name)
-            field = self._meta.model._meta.get_field(name)
-            checks = [
-                check
-                for check in getattr(field, "validators", ())
-                if check in (validate_single_line, validate_free_text)
-            ]
-            for check in checks if isinstance(value, str) else ():
-                try:
-                    check(value)
-                except ValidationError as error:
-                    self.add_error(name, error)
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data
-        self.refuse_hidden_characters()
         if self.errors:
             return cleaned
         data = {name: cleaned[name] for name in self._meta.fields or () if name in cleaned}
