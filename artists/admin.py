@@ -285,6 +285,20 @@ class TrackForm(ServiceForm):
         return services.track_check(track=self.instance, data=data)
 
 
+# What admin shows of a track but never edits: the audio and cover are checked and charged to the
+# quota by track_create only; the order changes through track_move.
+TRACK_READ_ONLY = (
+    "audio",
+    "audio_size_bytes",
+    "duration_seconds",
+    "cover_art",
+    "display_order",
+    "plays",
+    "created_at",
+    "updated_at",
+)
+
+
 @admin.register(Track)
 class TrackAdmin(ServiceAdmin):
     form = TrackForm
@@ -299,31 +313,8 @@ class TrackAdmin(ServiceAdmin):
     ]
     list_filter = ["genre", "release_year"]
     search_fields = ["title", "artist__stage_name"]
-    fields = [
-        "artist",
-        *TRACK_FIELDS,
-        "audio",
-        "audio_size_bytes",
-        "duration_seconds",
-        "cover_art",
-        "display_order",
-        "plays",
-        "created_at",
-        "updated_at",
-    ]
-    # The audio and cover are checked and charged to the quota by track_create only; the order
-    # changes through track_move.
-    readonly_fields = [
-        "artist",
-        "audio",
-        "audio_size_bytes",
-        "duration_seconds",
-        "cover_art",
-        "display_order",
-        "plays",
-        "created_at",
-        "updated_at",
-    ]
+    fields = ["artist", *TRACK_FIELDS, *TRACK_READ_ONLY]
+    readonly_fields = ["artist", *TRACK_READ_ONLY]
 
     def save_via_service(self, request: HttpRequest, obj: Any, form: ServiceForm) -> None:
         services.track_update_by_staff(
