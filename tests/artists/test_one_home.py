@@ -105,10 +105,11 @@ def test_the_wizard_page_and_the_api_open_the_same_steps(client):
 @pytest.mark.parametrize(
     ("files", "field", "fragment"),
     [
-        ({"audio": png_upload("song.wav")}, "audio", "not accepted"),
-        ({"audio": wav_upload("song.mp3")}, "audio", "says audio/mpeg"),
+        # factories, not files: an uploaded file is read once, and a test may run twice
+        (lambda: {"audio": png_upload("song.wav")}, "audio", "not accepted"),
+        (lambda: {"audio": wav_upload("song.mp3")}, "audio", "says audio/mpeg"),
         (
-            {"audio": wav_upload(), "cover_art": SimpleUploadedFile("c.bmp", _bmp())},
+            lambda: {"audio": wav_upload(), "cover_art": SimpleUploadedFile("c.bmp", _bmp())},
             "cover_art",
             "Use a JPEG, PNG, WebP or GIF image.",
         ),
@@ -120,7 +121,7 @@ def test_the_track_page_shows_the_services_file_errors_next_to_the_field(
 ):
     client.force_login(artist.user)
 
-    response = client.post("/studio/tracks/", {"title": "Song", **files})
+    response = client.post("/studio/tracks/", {"title": "Song", **files()})
 
     assert response.status_code == 200
     errors = response.context["form"].errors
