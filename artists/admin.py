@@ -155,6 +155,18 @@ class VerificationNoteInline(admin.TabularInline):
 STEP_FIELDSETS: list[Any] = [(step.title, {"fields": list(step.fields)}) for step in steps.STEPS]
 
 
+# Kept by the platform (reviews, gigs, views), shown to staff, never typed in.
+PROFILE_RECORD_FIELDS = (
+    "avg_rating",
+    "total_reviews",
+    "total_gigs",
+    "total_earnings",
+    "profile_views",
+    "created_at",
+    "updated_at",
+)
+
+
 @admin.register(ArtistProfile)
 class ArtistProfileAdmin(DeletedOnlyWithTheAccount, ServiceAdmin):
     form = ArtistProfileForm
@@ -186,17 +198,7 @@ class ArtistProfileAdmin(DeletedOnlyWithTheAccount, ServiceAdmin):
         ("Images", {"fields": ["avatar", "banner"]}),
         (
             "Record",
-            {
-                "fields": [
-                    "avg_rating",
-                    "total_reviews",
-                    "total_gigs",
-                    "total_earnings",
-                    "profile_views",
-                    "created_at",
-                    "updated_at",
-                ]
-            },
+            {"fields": list(PROFILE_RECORD_FIELDS)},
         ),
     ]
     # Who owns a profile, how far onboarding got and the pictures change only through the
@@ -207,13 +209,7 @@ class ArtistProfileAdmin(DeletedOnlyWithTheAccount, ServiceAdmin):
         "verified",
         "avatar",
         "banner",
-        "avg_rating",
-        "total_reviews",
-        "total_gigs",
-        "total_earnings",
-        "profile_views",
-        "created_at",
-        "updated_at",
+        *PROFILE_RECORD_FIELDS,
     ]
     inlines = [TrackInline, VerificationNoteInline]
     actions = ["verify", "unverify"]

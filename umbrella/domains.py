@@ -19,8 +19,22 @@ from types import MappingProxyType
 from django.urls import reverse
 
 
+class _RoleLink:
+    """What a card and a menu link share: roles stored as plain strings, a URL from its name."""
+
+    roles: frozenset[str]
+    url_name: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", frozenset(str(role) for role in self.roles))
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
 @dataclass(frozen=True)
-class Card:
+class Card(_RoleLink):
     """A card on the dashboard: a title, one sentence and one link (a URL name)."""
 
     title: str
@@ -30,29 +44,15 @@ class Card:
     # Roles that see the card; empty means every signed-in user.
     roles: frozenset[str] = frozenset()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "roles", frozenset(str(role) for role in self.roles))
-
-    @property
-    def url(self) -> str:
-        return reverse(self.url_name)
-
 
 @dataclass(frozen=True)
-class MenuLink:
+class MenuLink(_RoleLink):
     """A link in the site's main menu (a URL name)."""
 
     label: str
     url_name: str
     # Roles of the signed-in users who see it; empty means everyone, signed in or not.
     roles: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "roles", frozenset(str(role) for role in self.roles))
-
-    @property
-    def url(self) -> str:
-        return reverse(self.url_name)
 
 
 @dataclass(frozen=True)
