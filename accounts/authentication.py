@@ -4,6 +4,7 @@ import time
 from typing import Any
 
 from allauth.account.internal.userkit import str_to_user_id
+from django.core.cache import cache
 from django.core.signals import setting_changed
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -12,6 +13,8 @@ from rest_framework.request import Request
 from accounts.revocation import revocation_key
 from accounts.selectors import user_get_cached
 from accounts.tokens import access_token_current, decode_access_token
+from umbrella.cache import uncount
+from umbrella.throttling import prefetched, user_windows
 
 # Access tokens whose signature this process has verified: token -> (payload, session key).
 # Verifying (RS256 and decrypting the session id) cost ~0.3-1 ms, more than the rest of a
@@ -74,19 +77,37 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
                 "The access token is invalid, expired or revoked.", code="invalid_token"
             )
         payload, session_key = decoded
+        user_id = str_to_user_id(payload["sub"])
         revoked = revocation_key(session_key)
-        user, found = user_get_cached(user_id=str_to_user_id(payload["sub"]), also=(revoked,))
-        if revoked in found:
-            raise AuthenticationFailed(
-                "The access token is invalid, expired or revoked.", code="invalid_token"
-            )
-        if user is None or not user.is_active:
-            raise AuthenticationFailed("This account is not active.", code="invalid_token")
-        if not access_token_current(payload, user):
-            # Issued before a password change, deactivation, deletion or role change by staff.
-            raise AuthenticationFailed(
-                "The access token is invalid, expired or revoked.", code="invalid_token"
-            )
+        # One cache round trip: the cached user, the revocation entry and (unless revoked) one
+        # more count in each per-user rate window of the view, which its throttle then reads.
+        windows = user_windows(request, user_id)
+        user, found, counts = user_get_cached(
+            user_id=user_id,
+            also=(revoked,),
+            count=[(window_key, ttl) for _key, window_key, ttl, _ends in windows],
+            count_unless=revoked,
+        )
+        try:
+            if revoked in found:
+                raise AuthenticationFailed(
+                    "The access token is invalid, expired or revoked.", code="invalid_token"
+                )
+            if user is None or not user.is_active:
+                raise AuthenticationFailed("This account is not active.", code="invalid_token")
+            if not access_token_current(payload, user):
+                # Issued before a password change, deactivation, deletion or role change by staff.
+                raise AuthenticationFailed(
+                    "The access token is invalid, expired or revoked.", code="invalid_token"
+                )
+        except AuthenticationFailed:
+            # A refused token is not the user's request: it must not spend their rate limit.
+            uncount(cache, list(counts))
+            raise
+        prefetched(
+            request,
+            {key: (counts[window_key], ends) for key, window_key, _ttl, ends in windows},
+        )
         return user, AccessToken(payload, session_key)
 
     def authenticate_header(self, request: Request) -> str:

@@ -7,9 +7,10 @@ limit than sign-up-style writes, which stay strict. A refused request gets ``429
 ``Retry-After``.
 
 Counting is a fixed window: one atomic increment per request (a single Redis round trip with
-``INCR`` + ``EXPIRE NX``), instead of DRF's default sliding log that reads and rewrites a list of
-timestamps on every request. The price is that a client may spend up to twice its rate across
-a window boundary.
+``INCR`` + ``EXPIRE NX``; for a token-authenticated request, the same round trip that reads the
+cached user, see ``accounts.authentication``), instead of DRF's default sliding log that reads
+and rewrites a list of timestamps on every request. The price is that a client may spend up to
+twice its rate across a window boundary.
 """
 
 import time
@@ -18,28 +19,44 @@ from typing import Any
 from django.core.cache import cache
 from rest_framework import permissions, throttling
 
-
-def _increment(key: str, ttl: int) -> int:
-    """Add one to ``key`` (created with ``ttl`` seconds to live) and return the new count."""
-    client_for = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client_for is not None:  # django's RedisCache: one pipelined round trip
-        full_key = cache.make_and_validate_key(key)
-        pipe = client_for(full_key, write=True).pipeline()
-        pipe.incr(full_key)
-        pipe.expire(full_key, ttl, nx=True)
-        return int(pipe.execute()[0])
-    cache.add(key, 0, timeout=ttl)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=ttl)
-        return 1
+from umbrella.cache import increment
 
 
 def window_count(key: str, seconds: int) -> int:
     """Count one more hit in the current fixed ``seconds`` window of ``key``; return the count."""
     window = int(time.time() // seconds)
-    return _increment(f"{key}:{window}", ttl=seconds + 1)
+    return increment(cache, f"{key}:{window}", ttl=seconds + 1)
+
+
+# Counts already taken for this request, by throttle cache key: ``(count, window end)``. Token
+# authentication counts the user's windows in the same cache round trip as it reads the user
+# (see ``user_windows``); the throttle then only compares.
+PREFETCHED = "_throttle_counts"
+
+
+def user_windows(request: Any, user_pk: Any) -> list[tuple[str, str, int, float]]:
+    """The per-user rate windows the request's view will count: ``(throttle key, window key,
+    ttl, window end)``.
+
+    For authentication that knows the user before loading it: it can count these windows in
+    the same cache call and hand the counts over with :func:`prefetched`.
+    """
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    if view is None:
+        return []
+    windows = []
+    for throttle in view.get_throttles():
+        key = getattr(throttle, "user_key", lambda _pk: None)(user_pk)
+        if key is None or throttle.rate is None:
+            continue
+        window = int(throttle.timer() // throttle.duration)
+        ends = (window + 1) * throttle.duration
+        windows.append((key, f"{key}:{window}", int(throttle.duration) + 1, ends))
+    return windows
+
+
+def prefetched(request: Any, counts: dict[str, tuple[int, float]]) -> None:
+    setattr(request, PREFETCHED, counts)
 
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
@@ -55,8 +72,13 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
             return True
         now = self.timer()
         window = int(now // self.duration)
-        count = _increment(f"{key}:{window}", ttl=int(self.duration) + 1)
-        self.wait_seconds = (window + 1) * self.duration - now
+        counted = getattr(request, PREFETCHED, {}).pop(key, None)
+        if counted is not None:  # counted by authentication, in its cache round trip
+            count, ends = counted
+        else:
+            count = increment(cache, f"{key}:{window}", ttl=int(self.duration) + 1)
+            ends = (window + 1) * self.duration
+        self.wait_seconds = max(ends - now, 0.0)
         return count <= self.num_requests
 
     def wait(self) -> float | None:
@@ -94,7 +116,10 @@ class UserRateThrottle(FixedWindowThrottle):
             return None
         if getattr(request.auth, "is_app", False):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return self.user_key(request.user.pk)
+
+    def user_key(self, user_pk: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": user_pk}
 
 
 class AppRateThrottle(FixedWindowThrottle):
