@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from redis.connection import AbstractConnection
+from redis.exceptions import NoScriptError
 from rest_framework import throttling
 
 from accounts.revocation import revoke_session_tokens, user_token_generation_bump
@@ -131,3 +132,23 @@ def test_a_token_of_an_old_generation_does_not_spend_the_rate_limit(
 
     assert old == [401] * 8
     assert statuses == [200] * 5
+
+
+def test_the_script_is_loaded_again_after_redis_forgot_it(on_redis, monkeypatch):
+    """A restarted Redis has no scripts: EVALSHA fails with NOSCRIPT, the script is sent."""
+    client = cache._cache.get_client(None, write=True)
+    real = client.evalsha
+    forgetful = {"calls": 0}
+
+    def evalsha(*args):
+        forgetful["calls"] += 1
+        if forgetful["calls"] == 1:
+            raise NoScriptError("NOSCRIPT No matching script.")
+        return real(*args)
+
+    monkeypatch.setattr(client, "evalsha", evalsha)
+
+    found, counts = read_and_count(cache, ["a"], [("n", 60)])
+
+    assert (found, counts) == ({}, {"n": 1})
+    assert forgetful["calls"] == 2  # refused, then sent again by redis-py's Script
