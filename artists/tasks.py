@@ -10,6 +10,12 @@ def reconcile_quota_task(*, artist_id: int) -> None:
         services.quota_reconcile(artist_id=artist_id)
 
 
+@shared_task(name="artists.flush_profile_views")
+def flush_profile_views_task() -> int:
+    """Write the profile views recorded in Redis (safe to run twice, or after one that died)."""
+    return services.profile_views_flush()
+
+
 @shared_task(name="artists.reconcile_all_quotas")
 def reconcile_all_quotas_task() -> int:
     """Fan out one reconcile per artist (each safe to repeat)."""

@@ -279,7 +279,10 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
     )
     if not partial:
         services.profile_view_record(
-            artist=artist, viewer=request.user, ip=request.META.get("REMOTE_ADDR")
+            artist_id=artist.pk,
+            owner_id=artist.user_id,
+            viewer=request.user,
+            ip=request.META.get("REMOTE_ADDR"),
         )
     context: dict[str, Any] = {
         "artist": artist,

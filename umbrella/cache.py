@@ -80,7 +80,7 @@ return out
 _SCRIPT: list[Any] = []  # a redis-py ``Script`` (its SHA1), made on first use
 
 
-def _redis_client(cache: Any) -> Any | None:
+def redis_client(cache: Any) -> Any | None:
     """The ``redis.Redis`` behind a Django Redis cache (for writing), or ``None``."""
     client_for = getattr(getattr(cache, "_cache", None), "get_client", None)
     return client_for(None, write=True) if client_for is not None else None
@@ -92,7 +92,7 @@ def increment(cache: Any, key: str, ttl: int) -> int:
     On Redis one round trip (``INCR`` and ``EXPIRE NX``, pipelined without ``MULTI``: the two
     commands arrive together and nothing else needs to be atomic with them).
     """
-    client = _redis_client(cache)
+    client = redis_client(cache)
     if client is not None:
         full_key = cache.make_and_validate_key(key)
         pipe = client.pipeline(transaction=False)
@@ -124,7 +124,7 @@ def read_and_count(
     Returns the values found (as ``get_many``) and the new count of each counter ({} when
     ``unless`` was present). Other caches: the same, in several calls.
     """
-    client = _redis_client(cache)
+    client = redis_client(cache)
     if client is None:
         found = cache.get_many(reads)
         if unless is not None and unless in found:

@@ -340,6 +340,13 @@ SPECTACULAR_SETTINGS = {
 # window; each network address may add this many views and plays an hour; plays per IP.
 PLAY_REPEAT_SECONDS = env.int("PLAY_REPEAT_SECONDS", default=30 * 60)
 COUNTER_BUDGET_PER_HOUR = env.int("COUNTER_BUDGET_PER_HOUR", default=300)
+# Profile views with Redis: recorded in Redis by the request, written to the database by the
+# beat task ``artists.flush_profile_views`` every PROFILE_VIEWS_FLUSH_SECONDS, in batches (and
+# at once when that many are waiting). Without Redis they are written by the request.
+PROFILE_VIEWS_BUFFERED = env.bool("PROFILE_VIEWS_BUFFERED", default=True)
+PROFILE_VIEWS_FLUSH_SECONDS = env.int("PROFILE_VIEWS_FLUSH_SECONDS", default=30)
+PROFILE_VIEWS_FLUSH_BATCH = env.int("PROFILE_VIEWS_FLUSH_BATCH", default=1000)
+PROFILE_VIEWS_FLUSH_LOCK_SECONDS = env.int("PROFILE_VIEWS_FLUSH_LOCK_SECONDS", default=300)
 THROTTLE_PLAY = env.str("THROTTLE_PLAY", default="60/min")
 
 # Health: deep checks run at most once per interval; the token forces a fresh run.

@@ -160,16 +160,21 @@ def _public_artist(slug: str) -> ArtistProfile:
     return artist
 
 
-def public_profile_data(artist: ArtistProfile) -> dict[str, Any]:
-    """What ``ArtistPublicSerializer`` gives, built directly (~0.05 ms instead of ~0.7 ms: that
-    ModelSerializer introspects its ~40 model fields on every call). The serializer stays the
-    documented shape; tests/artists/test_search.py checks that both agree field for field."""
-    data = {name: getattr(artist, name) for name in PUBLIC_FIELDS}
-    data["avg_rating"] = float(artist.avg_rating)
-    data["created_at"] = iso_timestamp(artist.created_at)
-    data["updated_at"] = iso_timestamp(artist.updated_at)
-    data["avatar_url"] = selectors.public_file_url(artist.avatar.name)
-    data["banner_url"] = selectors.public_file_url(artist.banner.name)
+# The public profile's row: the response's fields plus what the view needs besides.
+PUBLIC_ROW = ("id", "user_id", "avatar", "banner", *PUBLIC_FIELDS)
+
+
+def public_profile_data(row: dict[str, Any]) -> dict[str, Any]:
+    """What ``ArtistPublicSerializer`` gives, built directly from the row of
+    ``selectors.artist_public_row`` (~0.01 ms instead of ~0.7 ms: that ModelSerializer
+    introspects its ~40 model fields on every call). The serializer stays the documented shape
+    (``extend_schema`` below); tests/artists/test_search.py checks both agree field for field."""
+    data = {name: row[name] for name in PUBLIC_FIELDS}
+    data["avg_rating"] = float(row["avg_rating"])
+    data["created_at"] = iso_timestamp(row["created_at"])
+    data["updated_at"] = iso_timestamp(row["updated_at"])
+    data["avatar_url"] = selectors.public_file_url(row["avatar"])
+    data["banner_url"] = selectors.public_file_url(row["banner"])
     return data
 
 
@@ -179,14 +184,22 @@ class ArtistDetailApi(APIView):
     @extend_schema(
         operation_id="artists_retrieve",
         summary="An artist's public profile",
-        description="Public. Counts one profile view per viewer (user, or IP address) per UTC day.",
+        description="Public. Counts one profile view per viewer (user, or IP address) per UTC "
+        "day; `profile_views` shows new views within about a minute.",
         parameters=[SLUG],
         responses=ArtistPublicSerializer,
     )
     def get(self, request: Request, slug: str) -> Response:
-        artist = _public_artist(slug)
-        services.profile_view_record(artist=artist, viewer=request.user, ip=_client_ip(request))
-        return Response(public_profile_data(artist))
+        row = selectors.artist_public_row(slug=slug, fields=PUBLIC_ROW)
+        if row is None:
+            raise NotFoundError("not_found", "No such artist.")
+        services.profile_view_record(
+            artist_id=row["id"],
+            owner_id=row["user_id"],
+            viewer=request.user,
+            ip=_client_ip(request),
+        )
+        return Response(public_profile_data(row))
 
 
 class ArtistTracksApi(APIView):

@@ -9,7 +9,12 @@
 Doors call them as ``from artists import services; services.track_create(...)``.
 """
 
-from artists.services.counters import profile_view_record, track_play
+from artists.services.counters import (
+    profile_view_record,
+    profile_views_flush,
+    profile_views_pending,
+    track_play,
+)
 from artists.services.media import (
     media_check_category,
     media_delete,
@@ -64,6 +69,8 @@ __all__ = [
     "profile_update",
     "profile_update_by_staff",
     "profile_view_record",
+    "profile_views_flush",
+    "profile_views_pending",
     "quota_check_limit",
     "quota_expire_pending",
     "quota_for",

@@ -14,16 +14,21 @@
 
 import hashlib
 import ipaddress
-from datetime import UTC, datetime, time, timedelta
+import time as clock
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from redis.exceptions import NoScriptError, ResponseError
 
 from artists.models import ArtistProfile, ProfileView, Track, public_owner
+from umbrella.cache import redis_client
 from umbrella.errors import NotFoundError
 from umbrella.throttling import window_count
 
@@ -44,42 +49,216 @@ def visitor_key(*, ip: str | None, day: str) -> str:
     return f"a:{hashlib.sha256(raw).hexdigest()[:40]}"
 
 
-def _within_budget(ip: str | None) -> bool:
-    """Spend one count of this address's hourly budget (shared by views and plays)."""
+def _budget_key(ip: str | None) -> str | None:
+    """This address's hourly counting budget (shared by views and plays), or ``None``."""
     network = _network(ip)
     if not network:
-        return True
+        return None
     digest = hashlib.sha256(f"{settings.SECRET_KEY}|budget|{network}".encode()).hexdigest()[:32]
-    return window_count(f"counter-budget:{digest}", 3600) <= settings.COUNTER_BUDGET_PER_HOUR
+    return f"counter-budget:{digest}"
 
 
-def profile_view_record(*, artist: ArtistProfile, viewer: Any, ip: str | None) -> bool:
+def _within_budget(ip: str | None) -> bool:
+    """Spend one count of this address's hourly budget (shared by views and plays)."""
+    key = _budget_key(ip)
+    if key is None:
+        return True
+    return window_count(key, 3600) <= settings.COUNTER_BUDGET_PER_HOUR
+
+
+# --- profile views --------------------------------------------------------------------------
+#
+# With Redis (production), a view costs the request one Redis round trip and no SQL: a script
+# sets the per-day marker, spends the address's budget and appends the view to a pending list;
+# ``profile_views_flush`` (Celery beat, every ``PROFILE_VIEWS_FLUSH_SECONDS``) writes the
+# pending views in batches. The unique (artist, viewer, day) row still decides what counts: the
+# flush inserts with ``ON CONFLICT DO NOTHING`` and adds to each counter only the rows it
+# inserted, in the same transaction, so a flush that dies halfway or runs twice counts nothing
+# twice. Without Redis (the embedded default) a view is written at once, as before.
+
+PENDING_VIEWS = "artists:views:pending"
+FLUSHING_VIEWS = "artists:views:flushing"  # a batch being written (left over if a flush died)
+FLUSH_LOCK = "artists:views:flush-lock"
+
+# KEYS: marker, pending list[, budget window]. ARGV: marker TTL, budget TTL, budget, entry.
+# -1: seen today; -2: over the address's budget; else the pending list's new length.
+_RECORD_VIEW_LUA = """
+if not redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then return -1 end
+if #KEYS > 2 then
+  local spent = redis.call('INCR', KEYS[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[2], 'NX')
+  if spent > tonumber(ARGV[3]) then return -2 end
+end
+return redis.call('RPUSH', KEYS[2], ARGV[4])
+"""
+_SCRIPT: list[Any] = []
+
+
+def _viewer_key(*, viewer: Any, owner_id: int, ip: str | None, day: str) -> str | None:
+    if getattr(viewer, "is_authenticated", False):
+        return None if viewer.pk == owner_id else f"u:{viewer.pk}"
+    return visitor_key(ip=ip, day=day)
+
+
+def profile_view_record(*, artist_id: int, owner_id: int, viewer: Any, ip: str | None) -> bool:
     """Count a view once per viewer per artist per UTC day; the owner's own views don't count.
 
     The unique (artist, viewer, day) row is the rule; a cache marker only spares repeat views
-    the insert. Returns whether this view was counted.
+    the work. Returns whether this view was counted (with Redis: taken for counting; the
+    counter shows it after the next flush, see ``profile_views_flush``).
     """
     now = timezone.now()
     day = now.date()
-    if getattr(viewer, "is_authenticated", False):
-        if viewer.pk == artist.user_id:
-            return False
-        key = f"u:{viewer.pk}"
-    else:
-        key = visitor_key(ip=ip, day=day.isoformat())
+    key = _viewer_key(viewer=viewer, owner_id=owner_id, ip=ip, day=day.isoformat())
+    if key is None:
+        return False
     midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
-    marker = f"artists:viewed:{artist.pk}:{key}:{day.isoformat()}"
-    if not cache.add(marker, 1, timeout=int((midnight - now).total_seconds()) + 60):
+    marker = f"artists:viewed:{artist_id}:{key}:{day.isoformat()}"
+    marker_ttl = int((midnight - now).total_seconds()) + 60
+    client = redis_client(cache)
+    if client is not None and settings.PROFILE_VIEWS_BUFFERED:
+        return _buffer_view(client, artist_id, key, day, marker, marker_ttl, ip)
+    if not cache.add(marker, 1, timeout=marker_ttl):
         return False  # seen today (the database would refuse it too)
     if not _within_budget(ip):
         return False
+    return bool(_write_views([(artist_id, key, day, now)]))
+
+
+def _buffer_view(
+    client: Any, artist_id: int, key: str, day: date, marker: str, marker_ttl: int, ip: str | None
+) -> bool:
+    keys = [cache.make_and_validate_key(marker), cache.make_and_validate_key(PENDING_VIEWS)]
+    budget = _budget_key(ip)
+    if budget is not None:
+        window = int(clock.time() // 3600)
+        keys.append(cache.make_and_validate_key(f"{budget}:{window}"))
+    entry = f"{artist_id}|{key}|{day.isoformat()}|{clock.time():.3f}"
+    args = [marker_ttl, 3601, settings.COUNTER_BUDGET_PER_HOUR, entry]
+    if not _SCRIPT:
+        _SCRIPT.append(client.register_script(_RECORD_VIEW_LUA))
     try:
-        with transaction.atomic():
-            ProfileView.objects.create(artist=artist, viewer_key=key, day=day)
-            ArtistProfile.objects.filter(pk=artist.pk).update(profile_views=F("profile_views") + 1)
-    except IntegrityError:
-        return False  # already counted today
+        pending = int(client.evalsha(_SCRIPT[0].sha, len(keys), *keys, *args))
+    except NoScriptError:
+        pending = int(_SCRIPT[0](keys=keys, args=args, client=client))
+    if pending < 0:
+        return False  # seen today, or this address spent its hourly budget
+    if pending % settings.PROFILE_VIEWS_FLUSH_BATCH == 0:
+        # A burst between two beats: write now rather than let the list grow.
+        from artists.tasks import flush_profile_views_task
+
+        flush_profile_views_task.delay()
     return True
+
+
+def _write_views(views: list[tuple[int, str, date, datetime]]) -> Counter[int]:
+    """Insert the views that are new (artist, viewer, day) rows and add them to the artists'
+    counters, in one transaction; returns how many were added per artist. Views of an artist
+    deleted meanwhile are dropped. Safe to repeat: a row already there counts nothing."""
+    added: Counter[int] = Counter()
+    views = list({(a, k, d): (a, k, d, t) for a, k, d, t in views}.values())
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    INSERT INTO {ProfileView._meta.db_table}
+                        (artist_id, viewer_key, day, created_at)
+                    SELECT v.artist_id, v.viewer_key, v.day, v.created_at
+                    FROM unnest(%s::bigint[], %s::varchar[], %s::date[], %s::timestamptz[])
+                        AS v(artist_id, viewer_key, day, created_at)
+                    WHERE EXISTS (
+                        SELECT 1 FROM {ArtistProfile._meta.db_table} a WHERE a.id = v.artist_id
+                    )
+                    ON CONFLICT (artist_id, viewer_key, day) DO NOTHING
+                    RETURNING artist_id
+                    """,  # noqa: S608 (table names from the models, values as parameters)
+                    [[v[i] for v in views] for i in range(4)],
+                )
+                added.update(row[0] for row in cursor.fetchall())
+        else:
+            artists = ArtistProfile.objects.filter(pk__in={v[0] for v in views})
+            existing = set(artists.values_list("pk", flat=True))
+            for artist_id, key, day, _at in views:
+                if artist_id not in existing:
+                    continue
+                try:
+                    with transaction.atomic():
+                        ProfileView.objects.create(artist_id=artist_id, viewer_key=key, day=day)
+                except IntegrityError:
+                    continue  # already counted that day
+                added[artist_id] += 1
+        by_amount: dict[int, list[int]] = {}
+        for artist_id, n in added.items():
+            by_amount.setdefault(n, []).append(artist_id)
+        for n, ids in sorted(by_amount.items()):
+            ArtistProfile.objects.filter(pk__in=sorted(ids)).update(
+                profile_views=F("profile_views") + n
+            )
+    return added
+
+
+def _parse(entry: bytes) -> tuple[int, str, date, datetime] | None:
+    try:
+        artist_id, key, day, at = entry.decode().split("|")
+        return (
+            int(artist_id),
+            key,
+            date.fromisoformat(day),
+            datetime.fromtimestamp(float(at), tz=UTC),
+        )
+    except ValueError:
+        return None  # not ours: skipped rather than blocking the queue
+
+
+def profile_views_flush(*, batch: int | None = None) -> int:
+    """Write the pending profile views (see the section comment); returns how many counted.
+
+    One flush at a time (a lock in the cache). It first finishes a batch list a crashed flush
+    left behind, then takes the pending list whole (``RENAMENX``: views recorded meanwhile start
+    a new one) and writes it ``batch`` entries per transaction, trimming each from the list only
+    after it committed. A crash between the commit and the trim repeats that batch next time,
+    which the unique rows make harmless.
+    """
+    client = redis_client(cache)
+    if client is None:
+        return 0
+    batch = batch or settings.PROFILE_VIEWS_FLUSH_BATCH
+    lock_ttl = settings.PROFILE_VIEWS_FLUSH_LOCK_SECONDS
+    token = uuid.uuid4().hex
+    if not cache.add(FLUSH_LOCK, token, timeout=lock_ttl):
+        return 0  # another flush is running
+    pending = cache.make_and_validate_key(PENDING_VIEWS)
+    flushing = cache.make_and_validate_key(FLUSHING_VIEWS)
+    counted = 0
+    try:
+        for _round in range(2):  # a batch list left by a crashed flush, then the pending views
+            if not client.exists(flushing):
+                try:
+                    client.renamenx(pending, flushing)
+                except ResponseError:
+                    return counted  # nothing pending
+            while entries := client.lrange(flushing, 0, batch - 1):
+                views = [view for view in map(_parse, entries) if view is not None]
+                counted += sum(_write_views(views).values()) if views else 0
+                client.ltrim(flushing, len(entries), -1)  # only after the commit
+                if cache.get(FLUSH_LOCK) != token:
+                    return counted  # the lock expired: leave the rest to the next flush
+                cache.touch(FLUSH_LOCK, timeout=lock_ttl)
+            client.delete(flushing)
+        return counted
+    finally:
+        if cache.get(FLUSH_LOCK) == token:
+            cache.delete(FLUSH_LOCK)
+
+
+def profile_views_pending() -> int:
+    """How many recorded views wait for the next flush (with Redis; 0 without)."""
+    client = redis_client(cache)
+    if client is None:
+        return 0
+    keys = [cache.make_and_validate_key(k) for k in (PENDING_VIEWS, FLUSHING_VIEWS)]
+    return sum(int(client.llen(key)) for key in keys)
 
 
 def track_play(*, track_id: int, artist_slug: str, ip: str | None) -> bool:

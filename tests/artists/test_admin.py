@@ -339,7 +339,10 @@ def test_profiles_and_quotas_are_deleted_only_with_their_account(staff, artist, 
 
 @pytest.mark.parametrize("model", ["profileview", "verificationnote"])
 def test_records_are_read_only(staff, artist, model):
-    services.profile_view_record(artist=artist, viewer=UserFactory(), ip=None)
+    services.profile_view_record(
+        artist_id=artist.pk, owner_id=artist.user_id, viewer=UserFactory(), ip=None
+    )
+    services.profile_views_flush()
     services.artist_set_verified(
         artist_id=artist.pk, by=User.objects.get(email="boss@example.com"), verified=True, note="ok"
     )

@@ -35,6 +35,7 @@ def track(artist):
 
 
 def views(artist) -> int:
+    services.profile_views_flush()  # with Redis, views reach the counter at the next flush
     return ArtistProfile.objects.get(pk=artist.pk).profile_views
 
 
