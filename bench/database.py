@@ -48,6 +48,21 @@ def seed_user(env: dict[str, str], *, email: str, password: str, artists: int) -
     )
 
 
+def flush_views(env: dict[str, str]) -> str:
+    """Write the profile views the run recorded in Redis; returns what it cost (bench.flush)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.flush"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        return f"profile view flush failed ({result.returncode}): {result.stderr.strip()[-500:]}"
+    return result.stdout.strip()
+
+
 def run_quiet(command: list[str], *, env: dict[str, str]) -> None:
     """Run a setup step; show its output only when it fails."""
     result = subprocess.run(

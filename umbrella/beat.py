@@ -3,8 +3,13 @@
 Run with ``celery -A umbrella beat``. Entries name tasks by their registered name.
 """
 
+import os
+
 from celery.schedules import crontab
-from django.conf import settings
+
+# Read here, not from django.conf.settings: this module is imported while settings load.
+# umbrella/settings.py takes the same value from here.
+PROFILE_VIEWS_FLUSH_SECONDS = int(os.environ.get("PROFILE_VIEWS_FLUSH_SECONDS", "30"))
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "accounts-purge-expired-sessions": {
@@ -13,7 +18,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     },
     "artists-flush-profile-views": {
         "task": "artists.flush_profile_views",
-        "schedule": float(settings.PROFILE_VIEWS_FLUSH_SECONDS),
+        "schedule": float(PROFILE_VIEWS_FLUSH_SECONDS),
     },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",

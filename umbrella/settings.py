@@ -12,6 +12,8 @@ from typing import Any
 import environ
 from csp.constants import NONCE, NONE, SELF
 
+from umbrella import beat
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -344,7 +346,7 @@ COUNTER_BUDGET_PER_HOUR = env.int("COUNTER_BUDGET_PER_HOUR", default=300)
 # beat task ``artists.flush_profile_views`` every PROFILE_VIEWS_FLUSH_SECONDS, in batches (and
 # at once when that many are waiting). Without Redis they are written by the request.
 PROFILE_VIEWS_BUFFERED = env.bool("PROFILE_VIEWS_BUFFERED", default=True)
-PROFILE_VIEWS_FLUSH_SECONDS = env.int("PROFILE_VIEWS_FLUSH_SECONDS", default=30)
+PROFILE_VIEWS_FLUSH_SECONDS = beat.PROFILE_VIEWS_FLUSH_SECONDS  # the beat entry's interval
 PROFILE_VIEWS_FLUSH_BATCH = env.int("PROFILE_VIEWS_FLUSH_BATCH", default=1000)
 PROFILE_VIEWS_FLUSH_LOCK_SECONDS = env.int("PROFILE_VIEWS_FLUSH_LOCK_SECONDS", default=300)
 THROTTLE_PLAY = env.str("THROTTLE_PLAY", default="60/min")
