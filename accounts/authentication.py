@@ -106,7 +106,10 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
             raise
         prefetched(
             request,
-            {key: (counts[window_key], ends) for key, window_key, _ttl, ends in windows},
+            {
+                key: (counts[window_key], ends, window_key)
+                for key, window_key, _ttl, ends in windows
+            },
         )
         return user, AccessToken(payload, session_key)
 

@@ -21,6 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from umbrella.errors import ApplicationError
 from umbrella.parsers import api_exception_for
+from umbrella.throttling import give_back_unused
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def _first_message(details: Any) -> str | None:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """Turn every exception raised in an API view into the one error shape."""
+    give_back_unused(context.get("request"))  # refused before its throttles ran: not counted
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
     exc = api_exception_for(exc)  # Django's body size and field-count limits

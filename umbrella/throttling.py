@@ -19,7 +19,7 @@ from typing import Any
 from django.core.cache import cache
 from rest_framework import permissions, throttling
 
-from umbrella.cache import increment
+from umbrella.cache import increment, uncount
 
 
 def window_count(key: str, seconds: int) -> int:
@@ -28,9 +28,9 @@ def window_count(key: str, seconds: int) -> int:
     return increment(cache, f"{key}:{window}", ttl=seconds + 1)
 
 
-# Counts already taken for this request, by throttle cache key: ``(count, window end)``. Token
-# authentication counts the user's windows in the same cache round trip as it reads the user
-# (see ``user_windows``); the throttle then only compares.
+# Counts already taken for this request, by throttle cache key: ``(count, window end, window
+# key)``. Token authentication counts the user's windows in the same cache round trip as it
+# reads the user (see ``user_windows``); the throttle then only compares.
 PREFETCHED = "_throttle_counts"
 
 
@@ -55,8 +55,18 @@ def user_windows(request: Any, user_pk: Any) -> list[tuple[str, str, int, float]
     return windows
 
 
-def prefetched(request: Any, counts: dict[str, tuple[int, float]]) -> None:
+def prefetched(request: Any, counts: dict[str, tuple[int, float, str]]) -> None:
     setattr(request, PREFETCHED, counts)
+
+
+def give_back_unused(request: Any) -> None:
+    """Give back counts taken for throttles that never ran: the request was refused before
+    them (a permission, a parse error). As without prefetching, only requests that reach the
+    throttles count. Called by the API's exception handler."""
+    left = getattr(request, PREFETCHED, None)
+    if left:
+        uncount(cache, [window_key for _count, _ends, window_key in left.values()])
+        left.clear()
 
 
 class FixedWindowThrottle(throttling.SimpleRateThrottle):
@@ -74,7 +84,7 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
         window = int(now // self.duration)
         counted = getattr(request, PREFETCHED, {}).pop(key, None)
         if counted is not None:  # counted by authentication, in its cache round trip
-            count, ends = counted
+            count, ends, _window_key = counted
         else:
             count = increment(cache, f"{key}:{window}", ttl=int(self.duration) + 1)
             ends = (window + 1) * self.duration

@@ -11,6 +11,10 @@ from django.core.cache.backends.locmem import LocMemCache
 from redis.connection import AbstractConnection
 from redis.exceptions import NoScriptError
 from rest_framework import throttling
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
 
 from accounts.revocation import revoke_session_tokens, user_token_generation_bump
 from tests.accounts.conftest import app_login, bearer
@@ -152,3 +156,32 @@ def test_the_script_is_loaded_again_after_redis_forgot_it(on_redis, monkeypatch)
 
     assert (found, counts) == ({}, {"n": 1})
     assert forgetful["calls"] == 2  # refused, then sent again by redis-py's Script
+
+
+class _Refuses(BasePermission):
+    def has_permission(self, request, view):
+        return False
+
+
+class _RefusedApi(APIView):
+    permission_classes = [_Refuses]
+
+    def get(self, request):  # pragma: no cover (never reached)
+        return Response({})
+
+
+def test_a_request_refused_by_a_permission_does_not_spend_the_rate_limit(
+    api_client, tokens, five_a_minute
+):
+    """DRF checks permissions before throttles: such a request was never counted. The count
+    taken with the token read is given back by the exception handler."""
+    refused = _RefusedApi.as_view()
+    factory = APIRequestFactory()
+    for _ in range(8):
+        request = factory.get("/x", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+        assert refused(request).status_code == 403
+
+    statuses = [api_client.get(ME, **bearer(tokens["access_token"])).status_code for _ in range(5)]
+
+    assert statuses == [200] * 5
+    assert api_client.get(ME, **bearer(tokens["access_token"])).status_code == 429
