@@ -14,6 +14,7 @@
 
 import hashlib
 import ipaddress
+import logging
 import time as clock
 import uuid
 from collections import Counter
@@ -31,6 +32,8 @@ from artists.models import ArtistProfile, ProfileView, Track, public_owner
 from umbrella.cache import redis_client
 from umbrella.errors import NotFoundError
 from umbrella.throttling import window_count
+
+logger = logging.getLogger(__name__)
 
 
 def _network(ip: str | None) -> str:
@@ -147,7 +150,10 @@ def _buffer_view(
         # A burst between two beats: write now rather than let the list grow.
         from artists.tasks import flush_profile_views_task
 
-        flush_profile_views_task.delay()
+        try:  # never make the visitor wait for (or fail on) the broker: the beat flushes too
+            flush_profile_views_task.apply_async(retry=False)
+        except Exception:
+            logger.warning("could not enqueue a profile view flush", exc_info=True)
     return True
 
 

@@ -250,3 +250,19 @@ def test_the_public_row_is_what_the_orm_reads(artist):
     assert selectors.artist_public_row(slug="no-such", fields=PUBLIC_ROW) is None
     with transaction.atomic():  # also inside a transaction (pages, tests)
         assert selectors.artist_public_row(slug=artist.slug, fields=PUBLIC_ROW) == expected
+
+
+def test_a_broker_that_refuses_the_burst_flush_does_not_fail_the_request(
+    artist, settings, monkeypatch
+):
+    from artists.tasks import flush_profile_views_task
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    settings.PROFILE_VIEWS_FLUSH_BATCH = 1
+    monkeypatch.setattr(flush_profile_views_task, "apply_async", broker_down)
+
+    view(artist, "198.51.100.1")  # answers 200
+
+    assert services.profile_views_flush() == 1  # the beat's flush still writes it
