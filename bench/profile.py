@@ -85,7 +85,7 @@ def main() -> None:
     if profiler:
         stats = pstats.Stats(profiler)
         print(breakdown(stats, n))
-        stats.sort_stats(os.environ.get("PSORT", "cumulative")).print_stats(args.cprofile)
+        stats.sort_stats("cumulative").print_stats(args.cprofile)
 
 
 # Where a function's own time (cProfile's tottime) is counted: first matching path fragment.
