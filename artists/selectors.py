@@ -158,7 +158,9 @@ def _public_row_query(fields: tuple[str, ...]) -> tuple[str, list, int, Any, Any
     cache_key = (connection.alias, fields)
     hit = _PUBLIC_ROW_SQL.get(cache_key)
     if hit is None:
-        query = ArtistProfile.objects.public().filter(slug=_SLUG_MARK).values(*fields).query
+        # No ORDER BY: a slug is unique (the model's default ordering would sort the one row).
+        profiles = ArtistProfile.objects.public().filter(slug=_SLUG_MARK).order_by()
+        query = profiles.values(*fields).query
         compiler = query.get_compiler(connection.alias)
         sql, params = compiler.as_sql()
         expressions = [column for column, _sql, _alias in compiler.select]
