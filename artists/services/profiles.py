@@ -19,6 +19,7 @@ from artists.models import (
     ArtistProfile,
     MediaQuota,
     VerificationNote,
+    owner_is_public,
 )
 from umbrella.errors import ApplicationError, NotFoundError
 
@@ -129,7 +130,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     done = profile.onboarding_step if profile else 0
     current = steps.open_step(number, done=done)
     if profile is None:
-        profile = ArtistProfile(user=user)
+        profile = ArtistProfile(user=user, listed=owner_is_public(user))
     _apply(profile, data, fields=current.fields, required=current.required)
     profile.onboarding_step = max(done, number)
     if profile.pk is None:
@@ -223,6 +224,15 @@ def profile_update_by_staff(*, artist_id: int, by: User, data: dict[str, Any]) -
         profile.slug = _check_slug(data["slug"], artist_id=profile.pk)
     profile.save()
     return profile
+
+
+def artist_listed_sync(user: User) -> None:
+    """Bring the profile's ``listed`` copy in step with its owner's role, onboarding and
+    activity. Registered with ``accounts.state_hooks``: the accounts services call it after
+    each change of those fields, in their transaction. One UPDATE; none without a profile."""
+    ArtistProfile.objects.filter(user_id=user.pk).exclude(listed=owner_is_public(user)).update(
+        listed=owner_is_public(user)
+    )
 
 
 def artist_files_delete_on_commit(user: User) -> None:
