@@ -9,6 +9,7 @@ import pytest
 from django.http import QueryDict
 
 from artists import selectors, services
+from artists.api.serializers import ArtistCardSerializer
 from artists.filters import ORDERINGS, ArtistFilter
 from artists.models import GENRES, ArtistProfile, PerformanceType
 from tests.artists.factories import ArtistProfileFactory
@@ -136,3 +137,11 @@ def test_without_the_cache_every_page_is_read(settings, api_client, django_asser
     for _ in range(2):
         with django_assert_num_queries(1):
             assert _names(api_client.get(LIST, {"q": "velvet"})) == ["Velvet Harbor"]
+
+
+def test_a_card_has_exactly_the_fields_the_schema_documents(api_client):
+    ArtistProfileFactory(stage_name="Velvet Harbor")
+
+    (card,) = api_client.get(LIST, {"q": "velvet"}).json()["results"]
+
+    assert set(card) == set(ArtistCardSerializer().fields)
