@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts import services
 from accounts.models import SessionEndReason, User, UserQuerySet
+from accounts.state_hooks import WATCHED_FIELDS
 from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
 
@@ -116,6 +117,8 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             return
+        if WATCHED_FIELDS & set(form.changed_data):  # e.g. deactivated, or reactivated
+            services.user_state_saved(user=obj)
         changed = [name for name in form.changed_data if name in _ACCESS_FIELDS]
         if not changed:
             return

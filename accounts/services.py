@@ -19,6 +19,7 @@ from accounts.deletion import user_deletion_prepare
 from accounts.models import EndedSession, Role, SessionEndReason, User
 from accounts.revocation import session_end, user_sessions_end, user_token_generation_bump
 from accounts.role_locks import role_lock_reason
+from accounts.state_hooks import user_state_changed
 from umbrella import text
 from umbrella.errors import ApplicationError, NotFoundError
 
@@ -105,6 +106,7 @@ def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
         user.onboarding_complete = True
         fields.append("onboarding_complete")
     _clean_and_save(user, fields)
+    user_state_changed(user)
     return user
 
 
@@ -116,6 +118,7 @@ def onboarding_complete(*, user: User) -> User:
     if not user.onboarding_complete:
         user.onboarding_complete = True
         user.save(update_fields=["onboarding_complete", "updated_at"])
+        user_state_changed(user)
     return user
 
 
@@ -172,6 +175,14 @@ def user_soft_delete(*, user: User) -> None:
     user.deleted_at = timezone.now()
     user.set_unusable_password()
     user.save()
+    user_state_changed(user)
+
+
+@transaction.atomic
+def user_state_saved(*, user: User) -> None:
+    """Staff saved a change to the account's role or activity in admin (which writes the row
+    itself): the apps that keep a copy of that state catch up (``accounts.state_hooks``)."""
+    user_state_changed(user)
 
 
 def sessions_purge_expired() -> int:

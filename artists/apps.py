@@ -22,11 +22,13 @@ class ArtistsConfig(AppConfig):
         from accounts.deletion import user_deletion_register
         from accounts.models import Role
         from accounts.role_locks import role_lock_register
-        from artists.services.profiles import artist_files_delete_on_commit
+        from accounts.state_hooks import user_state_register
+        from artists.services.profiles import artist_files_delete_on_commit, artist_listed_sync
         from umbrella import domains
 
         role_lock_register(_artist_profile_locks_role)
         user_deletion_register(artist_files_delete_on_commit)
+        user_state_register(artist_listed_sync)
 
         domains.register(
             domains.EntryPoints(

@@ -1,5 +1,6 @@
 """Discovery filters for ``GET /api/v1/artists/`` and the artist search page."""
 
+import json
 from typing import Any
 
 import django_filters
@@ -32,7 +33,9 @@ from artists.models import ArtistProfile, PerformanceType
 TYPO_THRESHOLD = 0.35
 # At most this many full-text matches are ranked (see text_search): a broad word (a genre, a
 # city) matches thousands of artists, and ranking each one was most of the search's cost.
-RANK_CANDIDATES = 500
+# 200 (was 500): ten pages of 20 for a word that matches thousands; reading and ranking each
+# candidate is ~7 buffers and most of a broad search's PostgreSQL time (bench/README.md).
+RANK_CANDIDATES = 200
 # The largest value an integer column holds: a bigger rate filter is refused, not overflowed.
 MAX_CENTS = 2_147_483_647
 
@@ -214,6 +217,13 @@ class OrderingFilter(django_filters.ChoiceFilter):
         return qs  # applied in ``ArtistFilter.qs`` once every other filter has run
 
 
+class _SharedFields(dict[str, forms.Field]):
+    """A form's ``base_fields`` that every instance shares instead of deep-copying."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "_SharedFields":
+        return self
+
+
 class ArtistFilter(django_filters.FilterSet):
     """The discovery filters. Validated by a form: a bad value is a 400 (API) or a form error.
 
@@ -263,6 +273,9 @@ class ArtistFilter(django_filters.FilterSet):
         if form_class is None:  # built once; a race only builds the same class twice
             fields = {name: f.field for name, f in self.base_filters.items()}
             form_class = type(f"{cls.__name__}Form", (self._meta.form,), fields)
+            # Every form deep-copies its fields (~0.5 ms for these 13, choices included); these
+            # are only read (validation, and .value/.choices on the search page), so shared.
+            form_class.base_fields = _SharedFields(form_class.base_fields)  # type: ignore[attr-defined]
             cls._form_class = form_class
         return form_class
 
@@ -275,3 +288,93 @@ class ArtistFilter(django_filters.FilterSet):
             searching = "relevance" in queryset.query.annotations
             order = ("-relevance", "-id") if searching else ("-created_at", "-id")
         return queryset.order_by(*order)
+
+
+# --- the list read as one hand-written statement (PostgreSQL) -------------------------------
+#
+# ``ArtistFilter.qs`` (above) is the reference: readable, and what other databases run. On
+# PostgreSQL discovery runs the same query written out once here, built from the validated
+# form's ``cleaned_data``: no queryset is built, cloned and compiled per request (~20 % of a
+# search's Python time), and rows come back as tuples. tests/artists/test_list_sql.py checks
+# both give the same rows in the same order for every filter, ordering and page.
+
+TABLE = "artists_artistprofile"
+_TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
+_ORDER_SQL = {
+    "rating": "avg_rating DESC, total_reviews DESC, id DESC",
+    "gigs": "total_gigs DESC, id DESC",
+    "newest": "created_at DESC, id DESC",
+}
+
+
+def list_sql(
+    data: dict[str, Any], *, columns: tuple[str, ...], offset: int, limit: int
+) -> tuple[str, list[Any]]:
+    """``SELECT columns`` of the listed artists matching the cleaned filters ``data``, in the
+    order ``ArtistFilter.qs`` gives, rows ``offset`` to ``offset + limit``. User input only
+    ever travels as parameters; column and table names are fixed here."""
+    where = ["listed"]
+    params: list[Any] = []
+    q = " ".join((data.get("q") or "").split())[:200]
+    relevance = ""
+    if q:
+        # As text_search: stage-name matches, the first RANK_CANDIDATES text matches, and the
+        # nearest stage names only when the text matches nothing. NULLIF/COALESCE evaluates
+        # the text matches once (a CASE naming the array twice ran its scan twice). The typo
+        # function sits in a sub-select: as a bare argument of ``= ANY`` the planner ran it
+        # while planning every search, to estimate the condition (~10 ms, ~400 buffers).
+        where.append(
+            "id = ANY(ARRAY(SELECT id FROM artists_artistprofile WHERE "  # noqa: S608
+            f"to_tsvector('english'::regconfig, stage_name) @@ {_TSQUERY} LIMIT %s) "
+            "|| COALESCE(NULLIF(ARRAY(SELECT id FROM artists_artistprofile WHERE "
+            f"search_vector @@ {_TSQUERY} LIMIT %s), '{{}}'), "
+            "(SELECT artist_typo_nearest(%s))))"
+        )
+        params += [q, RANK_CANDIDATES, q, RANK_CANDIDATES, q]
+    genre = normalize.genre(data.get("genre"))
+    if genre:
+        where.append("(primary_genre = %s OR secondary_genres @> %s::jsonb)")
+        params += [genre, json.dumps([genre])]
+    for name, column in (("city", "location_city"), ("state", "location_state")):
+        if data.get(name):
+            where.append(f"UPPER({column}::text) = UPPER(%s)")
+            params.append(data[name])
+    country = normalize.country(data.get("country"))
+    if country:
+        where.append("location_country = %s")
+        params.append(country)
+    for name, condition in (
+        ("rate_min", "base_rate_flat >= %s"),
+        ("rate_max", "base_rate_flat <= %s"),
+        ("min_rating", "avg_rating >= %s"),
+    ):
+        if data.get(name) is not None:
+            where.append(condition)
+            params.append(data[name])
+    for name, column in (
+        ("weekdays", "available_weekdays"),
+        ("weekends", "available_weekends"),
+        ("verified", "verified"),
+    ):
+        if data.get(name) is not None:
+            where.append(f"{column} = %s")
+            params.append(data[name])
+    if data.get("performance_type"):
+        where.append("performance_types @> %s::jsonb")
+        params.append(json.dumps([data["performance_type"]]))
+    order = _ORDER_SQL.get(data.get("ordering") or "relevance")
+    if order is None and q:
+        relevance_params = [q, q, q]
+        relevance = (
+            f"CASE WHEN search_vector @@ {_TSQUERY} "
+            f"THEN 1.0::float8 + ts_rank(search_vector, {_TSQUERY}) "
+            "ELSE word_similarity(%s, stage_name) END DESC, id DESC"
+        )
+        order = relevance
+        params += relevance_params
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {TABLE} "  # noqa: S608 (fixed names; values are parameters)
+        f"WHERE {' AND '.join(where)} ORDER BY {order or _ORDER_SQL['newest']} "
+        "LIMIT %s OFFSET %s"
+    )
+    return sql, [*params, limit, offset]

@@ -73,14 +73,19 @@ def _link(field: str) -> LinkField:
 
 
 # The one rule for "a public artist": an artist account, onboarding finished, account active.
-# Used by ``ArtistProfileQuerySet.public``, ``ArtistProfile.is_public``, the search selector's
-# sub-select and the play counter.
+# Used by ``ArtistProfileQuerySet.public``, ``ArtistProfile.is_public``, the play counter, and
+# kept as a stored copy in ``ArtistProfile.listed`` for discovery (services.profiles).
 PUBLIC_OWNER = {"role": "artist", "onboarding_complete": True, "is_active": True}
 
 
 def public_owner(prefix: str = "user__") -> Q:
     """:data:`PUBLIC_OWNER` as a filter on the user reached through ``prefix``."""
     return Q(**{f"{prefix}{field}": value for field, value in PUBLIC_OWNER.items()})
+
+
+def owner_is_public(user: Any) -> bool:
+    """:data:`PUBLIC_OWNER` for a user already in memory."""
+    return all(getattr(user, field) == value for field, value in PUBLIC_OWNER.items())
 
 
 class ArtistProfileQuerySet(models.QuerySet["ArtistProfile"]):
@@ -181,6 +186,12 @@ class ArtistProfile(TimeStampedModel):
     total_gigs = models.PositiveIntegerField(default=0)
     total_earnings = models.PositiveBigIntegerField(default=0)
     profile_views = models.PositiveIntegerField(default=0)
+    # A stored copy of "the owner is public" (PUBLIC_OWNER: an active, onboarded artist) for
+    # discovery, which lists artists without reading their users: set when the profile is
+    # created and kept in step by services.profiles.artist_listed_sync, which the accounts
+    # services call whenever the role, onboarding or activity changes (accounts.state_hooks).
+    # Partial indexes below serve the list orderings of listed profiles only.
+    listed = models.BooleanField(default=False, editable=False)
 
     objects: ClassVar[ArtistProfileQuerySet] = ArtistProfileQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -189,9 +200,20 @@ class ArtistProfile(TimeStampedModel):
         indexes = [
             models.Index(fields=["location_country", "location_state", "location_city"]),
             models.Index(fields=["primary_genre"]),
-            models.Index(fields=["-avg_rating"]),
-            models.Index(fields=["-total_gigs"]),
             models.Index(fields=["base_rate_flat"]),
+            # One per list ordering (artists.filters.ORDERINGS), of listed profiles only: a
+            # browse without filters reads its page straight from the index.
+            models.Index(
+                fields=["-created_at", "-id"], condition=Q(listed=True), name="artist_listed_new"
+            ),
+            models.Index(
+                fields=["-avg_rating", "-total_reviews", "-id"],
+                condition=Q(listed=True),
+                name="artist_listed_rating",
+            ),
+            models.Index(
+                fields=["-total_gigs", "-id"], condition=Q(listed=True), name="artist_listed_gigs"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -208,7 +230,7 @@ class ArtistProfile(TimeStampedModel):
     @property
     def is_public(self) -> bool:
         """Whether anyone may see this profile (the same rule as ``objects.public()``)."""
-        return all(getattr(self.user, field) == value for field, value in PUBLIC_OWNER.items())
+        return owner_is_public(self.user)
 
 
 class VerificationNote(TimeStampedModel):

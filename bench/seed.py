@@ -279,7 +279,7 @@ def seed_artists(count: int) -> int:
             for user in User.objects.bulk_create(new_users):
                 users[user.email] = user
             ArtistProfile.objects.bulk_create(
-                ArtistProfile(user=users[email], **fields)
+                ArtistProfile(user=users[email], listed=True, **fields)
                 for email, fields in zip(emails, batch, strict=True)
             )
     extras = seed_extras(count)

@@ -355,6 +355,10 @@ THROTTLE_PLAY = env.str("THROTTLE_PLAY", default="60/min")
 HEALTH_CHECK_INTERVAL = env.int("HEALTH_CHECK_INTERVAL", default=30)
 HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 
+# How long a discovery page (GET /api/v1/artists/, the search page) may be served from the
+# cache; profile changes through the services invalidate it sooner (artists.selectors). 0: off.
+ARTISTS_LIST_CACHE_SECONDS = env.int("ARTISTS_LIST_CACHE_SECONDS", default=30)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool(

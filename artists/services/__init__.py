@@ -26,6 +26,7 @@ from artists.services.media import (
     media_upload_start,
 )
 from artists.services.profiles import (
+    artist_listed_sync,
     artist_set_verified,
     onboarding_save_step,
     profile_check,
@@ -54,6 +55,7 @@ from artists.services.tracks import (
 )
 
 __all__ = [
+    "artist_listed_sync",
     "artist_set_verified",
     "media_check_category",
     "media_delete",

@@ -19,6 +19,7 @@ from artists.models import (
     ArtistProfile,
     MediaQuota,
     VerificationNote,
+    owner_is_public,
 )
 from umbrella.errors import ApplicationError, NotFoundError
 
@@ -129,7 +130,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     done = profile.onboarding_step if profile else 0
     current = steps.open_step(number, done=done)
     if profile is None:
-        profile = ArtistProfile(user=user)
+        profile = ArtistProfile(user=user, listed=owner_is_public(user))
     _apply(profile, data, fields=current.fields, required=current.required)
     profile.onboarding_step = max(done, number)
     if profile.pk is None:
@@ -139,6 +140,7 @@ def onboarding_save_step(*, user: User, number: int, data: dict[str, Any]) -> Ar
     MediaQuota.objects.get_or_create(artist=profile)
     if number == steps.LAST_STEP and not user.onboarding_complete:
         account_services.onboarding_complete(user=user)
+    _discovery_changed()
     return profile
 
 
@@ -148,6 +150,7 @@ def profile_update(*, user: User, data: dict[str, Any]) -> ArtistProfile:
     profile = selectors.artist_own(user=user, lock=True)
     _apply(profile, data, fields=steps.EDITABLE_FIELDS, required=("stage_name",))
     profile.save()
+    _discovery_changed()
     return profile
 
 
@@ -177,6 +180,7 @@ def profile_set_image(*, user: User, kind: str, upload: UploadedFile | None) -> 
             old_name = getattr(profile, kind).name
             setattr(profile, kind, new_name)
             profile.save(update_fields=[kind, "updated_at"])
+            _discovery_changed()
             if old_name and old_name != new_name:
                 transaction.on_commit(lambda: field.storage.delete(old_name))
     except BaseException:
@@ -222,7 +226,22 @@ def profile_update_by_staff(*, artist_id: int, by: User, data: dict[str, Any]) -
     if "slug" in data:
         profile.slug = _check_slug(data["slug"], artist_id=profile.pk)
     profile.save()
+    _discovery_changed()
     return profile
+
+
+def artist_listed_sync(user: User) -> None:
+    """Bring the profile's ``listed`` copy in step with its owner's role, onboarding and
+    activity. Registered with ``accounts.state_hooks``: the accounts services call it after
+    each change of those fields, in their transaction. One UPDATE; none without a profile."""
+    listed = owner_is_public(user)
+    if ArtistProfile.objects.filter(user_id=user.pk).exclude(listed=listed).update(listed=listed):
+        _discovery_changed()
+
+
+def _discovery_changed() -> None:
+    """Cached discovery pages (``selectors.ListedRows``) go stale once this transaction commits."""
+    transaction.on_commit(selectors.discovery_changed)
 
 
 def artist_files_delete_on_commit(user: User) -> None:
@@ -237,6 +256,7 @@ def artist_files_delete_on_commit(user: User) -> None:
         names += [name for name in (audio, cover) if name]
     names += [name for name in profile.media_files.values_list("file", flat=True) if name]
     file_storage = profile.avatar.storage
+    _discovery_changed()
 
     def delete_files() -> None:
         for name in names:
@@ -254,5 +274,6 @@ def artist_set_verified(*, artist_id: int, by: User, verified: bool, note: str) 
     profile = ArtistProfile.objects.select_for_update().get(pk=artist_id)
     profile.verified = verified
     profile.save(update_fields=["verified", "updated_at"])
+    _discovery_changed()
     VerificationNote.objects.create(artist=profile, by=by, verified=verified, note=note.strip())
     return profile

@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Role
 from artists.demo import tone_wav
-from artists.models import ArtistProfile, MediaQuota
+from artists.models import ArtistProfile, MediaQuota, owner_is_public
 from tests.accounts.factories import UserFactory
 
 
@@ -29,6 +29,8 @@ class ArtistProfileFactory(factory.django.DjangoModelFactory):
     primary_genre = "indie"
     performance_types = ["solo"]
     years_performing = 5
+    # As services.onboarding_save_step sets it: listed when the owner is public.
+    listed = factory.LazyAttribute(lambda profile: owner_is_public(profile.user))
 
     @factory.post_generation
     def quota(self, create, extracted, **kwargs):

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.permissions import OnboardingComplete, OnboardingRequired
+from accounts.state_hooks import user_state_changed
 from artists import filetypes, normalize
 from artists.models import ArtistProfile, MediaQuota, Track
 from tests.accounts.factories import NewUserFactory, UserFactory
@@ -33,6 +34,7 @@ def test_a_public_artist_is_the_same_rule_everywhere(client, onboarded, active, 
     artist = ArtistProfileFactory()
     User.objects.filter(pk=artist.user_id).update(onboarding_complete=onboarded, is_active=active)
     artist = ArtistProfile.objects.select_related("user").get(pk=artist.pk)
+    user_state_changed(artist.user)  # what any write of these fields must do (state_hooks)
     track = Track.objects.create(artist=artist, title="Song", audio="artists/tracks/x.wav")
 
     in_queryset = ArtistProfile.objects.public().filter(pk=artist.pk).exists()

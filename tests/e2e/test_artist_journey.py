@@ -475,8 +475,9 @@ def test_visitor_finds_the_artist_by_genre_city_and_on_postgresql_a_typo(
         total_reviews=3,
     )
     # Not onboarded yet: never listed.
-    hidden = ArtistProfileFactory(stage_name="Juniper Halfway", primary_genre="electronic")
-    User.objects.filter(pk=hidden.user_id).update(onboarding_complete=False)
+    ArtistProfileFactory(
+        stage_name="Juniper Halfway", primary_genre="electronic", user__onboarding_complete=False
+    )
 
     page = new_context()
     page.goto("/artists/")
