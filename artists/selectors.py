@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.signals import setting_changed
 from django.db import connection
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User

@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from django.template.defaultfilters import filesizeformat
 
-from accounts.models import Role, User
+from accounts.models import Role
 from artists import services
 from artists.demo import tone_wav
 from artists.models import ArtistProfile, MediaFile, MediaQuota, Track
