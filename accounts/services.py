@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from accounts.apps import WELCOME
 from accounts.deletion import user_deletion_prepare
-from accounts.models import EndedSession, Role, SessionEndReason, User
+from accounts.models import (
+    EndedSession,
+    Notification,
+    NotificationPreference,
+    Role,
+    SessionEndReason,
+    User,
+)
 from accounts.notifications import notify
 from accounts.revocation import session_end, user_sessions_end, user_token_generation_bump
 from accounts.role_locks import role_lock_reason
@@ -184,6 +191,9 @@ def user_soft_delete(*, user: User) -> None:
     user_sessions_end(user=user, reason=SessionEndReason.DELETED)
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
+    # Notifications may quote bookings and names: they go with the person.
+    Notification.objects.filter(user=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()
     user.email = f"deleted-{user.pk}@deleted.invalid"
     user.display_name = "Deleted user"
     user.is_active = False

@@ -139,7 +139,9 @@ def notification_read(request: HttpRequest) -> HttpResponse:
 def notification_preferences(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     preferences = notifications.notification_preferences(user=user)
-    form = NotificationPreferencesForm(request.POST or None, preferences=preferences)
+    # Not ``request.POST or None``: a form with every box unticked posts nothing at all.
+    data = request.POST if request.method == "POST" else None
+    form = NotificationPreferencesForm(data, preferences=preferences)
     if request.method == "POST" and form.is_valid():
         notifications.notification_preferences_set(user=user, email=form.cleaned_data)
         messages.success(request, "Your notification settings are saved.")

@@ -375,3 +375,53 @@ def test_setting_a_preference_twice_keeps_one_row():
     notifications.notification_preferences_set(user=user, email={PING: True})
 
     assert NotificationPreference.objects.get(user=user, verb=PING).email is True
+
+
+# --- admin (read-only) and account deletion ---------------------------------------------------
+
+
+@pytest.fixture
+def staff(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_staff_see_notifications_in_admin_but_cannot_change_them(staff):
+    user = UserFactory()
+    notification = ping(user, text="Seen by support")
+
+    listing = staff.get("/admin/accounts/notification/")
+    page = staff.get(f"/admin/accounts/notification/{notification.pk}/change/")
+    post = staff.post(f"/admin/accounts/notification/{notification.pk}/change/", {"text": "x"})
+
+    assert listing.status_code == 200 and "Seen by support" in listing.content.decode()
+    assert page.status_code == 200 and 'name="text"' not in page.content.decode()
+    assert post.status_code == 403
+    assert staff.get("/admin/accounts/notification/add/").status_code == 403
+    assert staff.get(f"/admin/accounts/notification/{notification.pk}/delete/").status_code == 403
+    assert "delete_selected" not in listing.content.decode()
+    notification.refresh_from_db()
+    assert notification.text == "Seen by support"
+
+
+def test_deleting_the_account_in_admin_takes_its_notifications(staff):
+    user = UserFactory()
+    ping(user)
+    notifications.notification_preferences_set(user=user, email={PING: False})
+
+    response = staff.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Notification.objects.exists()
+    assert not NotificationPreference.objects.exists()
+
+
+def test_anonymising_an_account_removes_its_notifications():
+    user = UserFactory()
+    ping(user, text="Private detail about a booking")
+    notifications.notification_preferences_set(user=user, email={PING: False})
+
+    services.user_soft_delete(user=user)
+
+    assert not Notification.objects.filter(user=user).exists()
+    assert not NotificationPreference.objects.filter(user=user).exists()
