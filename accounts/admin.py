@@ -162,7 +162,6 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "text"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-    show_full_result_count = False  # no COUNT(*) over a big table on every page
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

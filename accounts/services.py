@@ -117,7 +117,7 @@ def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
         fields.append("onboarding_complete")
     _clean_and_save(user, fields)
     if welcome:
-        _welcome(user)
+        user_welcome(user=user)
     return user
 
 
@@ -129,11 +129,11 @@ def onboarding_complete(*, user: User) -> User:
     if not user.onboarding_complete:
         user.onboarding_complete = True
         user.save(update_fields=["onboarding_complete", "updated_at"])
-        _welcome(user)
+        user_welcome(user=user)
     return user
 
 
-def _welcome(user: User) -> None:
+def user_welcome(*, user: User) -> None:
     """The first notification: onboarding is done (the ``account.welcome`` kind)."""
     name = user.display_name or user.get_short_name()
     notify(

@@ -425,3 +425,20 @@ def test_anonymising_an_account_removes_its_notifications():
 
     assert not Notification.objects.filter(user=user).exists()
     assert not NotificationPreference.objects.filter(user=user).exists()
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+
+def test_seed_demo_welcomes_every_demo_account_once(settings, tmp_path):
+    from django.core.management import call_command
+
+    from accounts.demo import DEMO_STAFF, DEMO_USERS
+
+    settings.MEDIA_ROOT = tmp_path
+    emails = [email for email, _, _ in DEMO_USERS] + [DEMO_STAFF[0]]
+    for _ in range(2):  # idempotent
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    for email in emails:
+        assert Notification.objects.filter(user__email=email, verb=WELCOME).count() == 1, email
