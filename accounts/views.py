@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from accounts import notifications, services
+from accounts.api.serializers import NotificationListQuerySerializer
 from accounts.api.views import NotificationPagination
 from accounts.forms import (
     NotificationPreferencesForm,
@@ -87,7 +88,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     """The user's notifications, newest first, a cursor page at a time (same paginator as the
     API); ``?unread=1`` shows the unread ones only."""
     user = request_user(request)
-    unread_only = request.GET.get("unread") in ("1", "true")
+    # The API's query serializer: one rule for ``?unread=`` at both doors. A bad value is a 400
+    # with the message and the whole list (as the media filter does).
+    query = NotificationListQuerySerializer(data=request.GET)
+    valid = query.is_valid()
+    unread_only = bool(valid and query.validated_data["unread"])
     rows = notifications.notifications_for(user=user, unread_only=unread_only)
     paginator = NotificationPagination()
     try:
@@ -101,8 +106,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "unread_only": unread_only,
         "next_url": _relative(paginator.get_next_link()),
         "previous_url": _relative(paginator.get_previous_link()),
+        "filter_error": None if valid else "Unread: use 1 or 0 (true or false).",
     }
-    return render(request, "accounts/notifications.html", context)
+    return render(request, "accounts/notifications.html", context, status=200 if valid else 400)
 
 
 def _relative(url: str | None) -> str | None:

@@ -150,6 +150,16 @@ def test_older_pages_by_cursor(signed_in, user):
     assert second.count('data-testid="notification"') == 5
 
 
+def test_a_bad_unread_value_is_a_400_page_with_the_whole_list(signed_in, user):
+    ping(user, text="Still listed")
+
+    response = signed_in.get("/notifications/?unread=maybe")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Unread: use 1 or 0" in html and "Still listed 0" in html
+
+
 def test_a_bad_cursor_is_a_404_page(signed_in):
     assert signed_in.get("/notifications/?cursor=garbage").status_code == 404
 
