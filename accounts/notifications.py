@@ -19,6 +19,8 @@ its ``AppConfig.ready()`` and calls :func:`notify` from its services, inside the
   sends through Django's email backend (anymail in production), at most once.
 - An unknown verb or a target that is not a path on this site is a programming error:
   ``ValueError``. Text is made one line and cut to 280 characters.
+- An anonymised (soft-deleted) account gets nothing: the notification is checked and returned
+  unsaved (``pk`` is ``None``).
 """
 
 import re
@@ -115,6 +117,8 @@ def notify(user: User, *, verb: str, target_url: str, text: str) -> Notification
         notification.full_clean(exclude=["user"])
     except ValidationError as error:
         raise ValueError(f"Bad notification for {verb}: {error.message_dict}") from error
+    if user.deleted_at is not None:
+        return notification  # an anonymised account keeps nothing: checked, never saved
     notification.save()
     if _wants_email(user, kind):
         from accounts.tasks import send_notification_email_task

@@ -228,6 +228,16 @@ def test_unverified_address_gets_no_email(django_capture_on_commit_callbacks):
     assert Notification.objects.filter(user=user).exists()
 
 
+def test_an_anonymised_account_gets_no_notification_at_all():
+    user = UserFactory()
+    services.user_soft_delete(user=user)
+
+    notification = ping(user)
+
+    assert notification.pk is None
+    assert not Notification.objects.exists()
+
+
 def test_deactivated_and_deleted_accounts_get_no_email(django_capture_on_commit_callbacks):
     inactive = UserFactory(is_active=False)
     deleted = UserFactory()
