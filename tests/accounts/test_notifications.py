@@ -452,3 +452,39 @@ def test_seed_demo_welcomes_every_demo_account_once(settings, tmp_path):
 
     for email in emails:
         assert Notification.objects.filter(user__email=email, verb=WELCOME).count() == 1, email
+
+
+# --- races (PostgreSQL) -----------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_preferences_make_one_row_and_no_error():
+    from tests.concurrency import run_together
+
+    user = UserFactory()
+
+    results = run_together(
+        lambda: notifications.notification_preferences_set(user=user, email={PING: False}), 8
+    )
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert NotificationPreference.objects.filter(user=user, verb=PING).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_mark_all_read_counts_each_notification_once():
+    from tests.concurrency import run_together
+
+    user = UserFactory()
+    for _ in range(5):
+        ping(user)
+
+    results = run_together(
+        lambda: notifications.notifications_mark_read(user=user, everything=True), 6
+    )
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert sum(results) == 5  # each became read exactly once
+    assert notifications.unread_count(user=user) == 0
