@@ -31,6 +31,11 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 100
     ordering = "-created_at"
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["required"] = ["next", "previous", "results"]  # always all three
+        return envelope
+
 
 class OffsetNoCountPagination(pagination.BasePagination):
     """Page numbers without ``COUNT(*)``: one extra row tells whether a next page exists.
