@@ -127,10 +127,14 @@ def notification_data(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class NotificationListQuerySerializer(serializers.Serializer):
+    """The list's query (also read by the notifications page)."""
+
     unread = serializers.BooleanField(required=False, default=False)
 
 
 class NotificationReadInputSerializer(InputSerializer):
+    """Which notifications to mark read: `ids`, or `all: true`."""
+
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
@@ -168,9 +172,13 @@ class NotificationPreferencesSerializer(serializers.Serializer):
 
 
 class NotificationPreferenceInputSerializer(InputSerializer):
+    """Email on or off for one kind."""
+
     verb = serializers.CharField(max_length=NOTIFICATION_VERB_MAX_LENGTH)
     email = serializers.BooleanField()
 
 
 class NotificationPreferencesInputSerializer(InputSerializer):
+    """Email choices for the kinds listed; the others keep theirs."""
+
     preferences = NotificationPreferenceInputSerializer(many=True)
