@@ -10,11 +10,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts import services
-from accounts.models import SessionEndReason, User, UserQuerySet
+from accounts.models import Notification, SessionEndReason, User, UserQuerySet
 from accounts.state_hooks import WATCHED_FIELDS
 from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
@@ -151,3 +152,32 @@ class UserAdmin(BaseUserAdmin):
             services.user_soft_delete(user=user)
             count += 1
         self.message_user(request, f"{count} account(s) anonymised.", messages.SUCCESS)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: notifications are written by ``accounts.notifications.notify`` and read by
+    their user; staff look (support questions: "did they get told?") and change nothing. They
+    go with the account."""
+
+    list_display = ["user", "verb", "text", "created_at", "read_at", "emailed_at"]
+    list_filter = ["verb", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "text"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    # Deleted only with the account. Django checks the delete permission of every row a user's
+    # deletion cascades to, so the permission stays; only this model's own doors are closed.
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        raise PermissionDenied

@@ -5,7 +5,8 @@ from collections.abc import Callable
 from allauth.account.models import EmailAddress
 
 from accounts import services
-from accounts.models import Role, User
+from accounts.apps import WELCOME
+from accounts.models import Notification, Role, User
 
 DEMO_PASSWORD = "umbrella-demo-2026"  # noqa: S105 (printed for newcomers on purpose)
 DEMO_USERS = [
@@ -42,3 +43,18 @@ def seed(say: Callable[[str], None]) -> None:
         say(f"{'created' if created else 'exists '}  {role:<7} {email}")
     staff, created = ensure_user(*DEMO_STAFF, staff=True)
     say(f"{'created' if created else 'exists '}  staff   {staff.email}")
+    welcome_everyone([email for email, _, _ in DEMO_USERS] + [DEMO_STAFF[0]], say)
+
+
+def welcome_everyone(emails: list[str], say: Callable[[str], None]) -> None:
+    """Each demo account has its welcome notification (onboarding sends it; staff, and a demo
+    database seeded before notifications existed, get it here), through the service."""
+    welcomed = set(
+        Notification.objects.filter(user__email__in=emails, verb=WELCOME).values_list(
+            "user__email", flat=True
+        )
+    )
+    onboarded = User.objects.filter(email__in=emails, onboarding_complete=True)
+    for user in onboarded.exclude(email__in=welcomed):  # an artist: when its wizard ends
+        services.user_welcome(user=user)
+        say(f"notified {user.email}: welcome")

@@ -44,3 +44,27 @@ class ProfileForm(forms.Form):
     timezone = forms.CharField(
         max_length=64, label="Time zone", help_text="For example Europe/London."
     )
+
+
+class NotificationReadForm(forms.Form):
+    """The list page's "Mark read" (one ``id``) and "Mark all read" (``all``) buttons."""
+
+    id = forms.IntegerField(required=False, min_value=1)
+    all = forms.BooleanField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("all")) == (cleaned.get("id") is not None):
+            raise forms.ValidationError("Choose one notification, or all of them.")
+        return cleaned
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One checkbox per registered kind: email on or off."""
+
+    def __init__(self, *args: Any, preferences: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for preference in preferences:
+            self.fields[preference.verb] = forms.BooleanField(
+                required=False, label=preference.label, initial=preference.email
+            )

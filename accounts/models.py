@@ -1,4 +1,5 @@
 from typing import ClassVar
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -6,6 +7,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from umbrella.models import TimeStampedModel
@@ -174,3 +176,91 @@ class EndedSession(TimeStampedModel):
 
 def user_cache_key(pk: object) -> str:
     return f"accounts:user:{pk}"
+
+
+# --- notifications (accounts/notifications.py) -------------------------------------------------
+
+NOTIFICATION_TEXT_MAX_LENGTH = 280
+NOTIFICATION_URL_MAX_LENGTH = 500
+NOTIFICATION_VERB_MAX_LENGTH = 64
+
+
+def validate_site_path(value: str) -> None:
+    """A link inside this site: a relative path (``/gigs/12/``, query and fragment allowed),
+    never another host (``//evil.example``, ``https://…``, ``/\\evil.example``), no spaces or
+    control characters."""
+    if (
+        not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(c.isspace() or not c.isprintable() for c in value)
+    ):
+        raise ValidationError(
+            "Must be a path on this site starting with one slash, e.g. /dashboard/.",
+            code="not_a_site_path",
+        )
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        raise ValidationError("Must be a path on this site, not another address.")
+
+
+class Notification(models.Model):
+    """One in-app notification: ``text`` for ``user``, linking to ``target_url`` on this site.
+
+    ``verb`` is the kind (``gig.cancelled``), registered by the domain that sends it
+    (``accounts.notifications.register_kind``). Written only by ``accounts.notifications.notify``.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    verb = models.CharField(max_length=NOTIFICATION_VERB_MAX_LENGTH)
+    text = models.CharField(
+        max_length=NOTIFICATION_TEXT_MAX_LENGTH, validators=[validate_single_line]
+    )
+    target_url = models.CharField(
+        max_length=NOTIFICATION_URL_MAX_LENGTH, validators=[validate_site_path]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the email went out (or is going out): a retried task never sends it twice.
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The list page and API: a user's notifications, newest first.
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_new"),
+            # The bell's count and the unread filter: only unread rows are in it.
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_user_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.verb}: {self.text[:40]}"
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind of notification: email or not (in-app is always on).
+
+    No row means the kind's default (``email_default`` in the registry)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    verb = models.CharField(max_length=NOTIFICATION_VERB_MAX_LENGTH)
+    email = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "verb"], name="notification_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.verb}: email {'on' if self.email else 'off'}"

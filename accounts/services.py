@@ -13,10 +13,20 @@ from allauth.usersessions.models import UserSession
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.apps import WELCOME
 from accounts.deletion import user_deletion_prepare
-from accounts.models import EndedSession, Role, SessionEndReason, User
+from accounts.models import (
+    EndedSession,
+    Notification,
+    NotificationPreference,
+    Role,
+    SessionEndReason,
+    User,
+)
+from accounts.notifications import notify
 from accounts.revocation import session_end, user_sessions_end, user_token_generation_bump
 from accounts.role_locks import role_lock_reason
 from accounts.state_hooks import user_state_changed
@@ -102,11 +112,14 @@ def onboarding_choose_role(*, user: User, role: str, display_name: str) -> User:
     if not user.display_name:
         raise _required("display_name", "A display name is required.")
     fields = ["role", "display_name"]
+    welcome = role == Role.FAN and not user.onboarding_complete
     if role == Role.FAN:
         user.onboarding_complete = True
         fields.append("onboarding_complete")
     _clean_and_save(user, fields)
     user_state_changed(user)
+    if welcome:
+        user_welcome(user=user)
     return user
 
 
@@ -119,7 +132,19 @@ def onboarding_complete(*, user: User) -> User:
         user.onboarding_complete = True
         user.save(update_fields=["onboarding_complete", "updated_at"])
         user_state_changed(user)
+        user_welcome(user=user)
     return user
+
+
+def user_welcome(*, user: User) -> None:
+    """The first notification: onboarding is done (the ``account.welcome`` kind)."""
+    name = user.display_name or user.get_short_name()
+    notify(
+        user,
+        verb=WELCOME,
+        target_url=reverse("dashboard"),
+        text=f"Welcome to Umbrella, {name}! Your dashboard is the place to start.",
+    )
 
 
 def device_session_end(*, user: User, session_id: int) -> None:
@@ -169,6 +194,9 @@ def user_soft_delete(*, user: User) -> None:
     user_sessions_end(user=user, reason=SessionEndReason.DELETED)
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
+    # Notifications may quote bookings and names: they go with the person.
+    Notification.objects.filter(user=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()
     user.email = f"deleted-{user.pk}@deleted.invalid"
     user.display_name = "Deleted user"
     user.is_active = False

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
 from accounts import services
+from accounts.notifications import notification_email_send
 
 
 @shared_task(name="accounts.purge_expired_sessions")
@@ -29,3 +30,14 @@ def send_email_task(
     for content, mimetype in alternatives:
         message.attach_alternative(content, mimetype)
     message.send()
+
+
+@shared_task(
+    name="accounts.send_notification_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_notification_email_task(*, notification_id: int) -> bool:
+    """The email of one in-app notification (enqueued by ``notify`` after commit)."""
+    return notification_email_send(notification_id=notification_id)

@@ -1,15 +1,31 @@
-"""Account pages: onboarding (role choice), dashboard and profile settings."""
+"""Account pages: onboarding (role choice), dashboard, profile settings and notifications."""
+
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 
-from accounts import services
-from accounts.forms import OnboardingRoleForm, ProfileForm
+from accounts import notifications, services
+from accounts.api.serializers import NotificationListQuerySerializer
+from accounts.api.views import NotificationPagination
+from accounts.forms import (
+    NotificationPreferencesForm,
+    NotificationReadForm,
+    OnboardingRoleForm,
+    ProfileForm,
+)
 from accounts.selectors import request_user
 from umbrella import domains
-from umbrella.errors import ApplicationError
+from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
 
 
@@ -62,3 +78,78 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your settings are saved.")
             return redirect("settings")
     return render(request, "accounts/settings.html", {"form": form})
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, newest first, a cursor page at a time (same paginator as the
+    API); ``?unread=1`` shows the unread ones only."""
+    user = request_user(request)
+    # The API's query serializer: one rule for ``?unread=`` at both doors. A bad value is a 400
+    # with the message and the whole list (as the media filter does).
+    query = NotificationListQuerySerializer(data=request.GET)
+    valid = query.is_valid()
+    unread_only = bool(valid and query.validated_data["unread"])
+    rows = notifications.notifications_for(user=user, unread_only=unread_only)
+    paginator = NotificationPagination()
+    try:
+        page = paginator.paginate_queryset(rows, Request(request))
+    except NotFound as error:
+        raise Http404("No such page of notifications.") from error
+    context = {
+        "notifications": [
+            {"row": row, "label": notifications.label_of(row.verb)} for row in page or []
+        ],
+        "unread_only": unread_only,
+        "next_url": _relative(paginator.get_next_link()),
+        "previous_url": _relative(paginator.get_previous_link()),
+        "filter_error": None if valid else "Unread: use 1 or 0 (true or false).",
+    }
+    return render(request, "accounts/notifications.html", context, status=200 if valid else 400)
+
+
+def _relative(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification (``id``) or all of them (``all``) read, then back to the list."""
+    form = NotificationReadForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest("Choose one notification, or all of them.")
+    try:
+        marked = notifications.notifications_mark_read(
+            user=request_user(request),
+            ids=[form.cleaned_data["id"]] if form.cleaned_data["id"] else None,
+            everything=form.cleaned_data["all"],
+        )
+    except NotFoundError as error:
+        raise Http404(error.message) from error
+    if form.cleaned_data["all"]:
+        messages.success(request, f"{marked} notification{pluralize(marked)} marked read.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
+        back = reverse("notifications")
+    return redirect(back)
+
+
+@login_required
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    preferences = notifications.notification_preferences(user=user)
+    # Not ``request.POST or None``: a form with every box unticked posts nothing at all.
+    data = request.POST if request.method == "POST" else None
+    form = NotificationPreferencesForm(data, preferences=preferences)
+    if request.method == "POST" and form.is_valid():
+        notifications.notification_preferences_set(user=user, email=form.cleaned_data)
+        messages.success(request, "Your notification settings are saved.")
+        return redirect("notification_preferences")
+    return render(request, "accounts/notification_preferences.html", {"form": form})

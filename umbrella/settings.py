@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "accounts.context_processors.providers",
+                "accounts.context_processors.notifications",
                 "umbrella.context_processors.menu",
             ],
         },

@@ -3,7 +3,15 @@ from typing import Any
 from allauth.usersessions.models import UserSession
 from rest_framework import serializers
 
-from accounts.models import DISPLAY_NAME_MAX_LENGTH, EndedSession, Role, User
+from accounts import notifications
+from accounts.models import (
+    DISPLAY_NAME_MAX_LENGTH,
+    NOTIFICATION_TEXT_MAX_LENGTH,
+    NOTIFICATION_VERB_MAX_LENGTH,
+    EndedSession,
+    Role,
+    User,
+)
 from umbrella.api import InputSerializer, iso_timestamp
 
 
@@ -82,3 +90,95 @@ class EndedSessionOutputSerializer(serializers.ModelSerializer):
         model = EndedSession
         fields = ["id", "ip", "user_agent", "started_at", "ended_at", "reason", "reason_display"]
         read_only_fields = fields
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.Serializer):
+    """One notification. The list is rendered by ``notification_data`` (same fields)."""
+
+    id = serializers.IntegerField()
+    verb = serializers.CharField(help_text="The kind, e.g. `gig.cancelled`.")
+    label = serializers.CharField(help_text="The kind's label, for people.")  # type: ignore[assignment]
+    text = serializers.CharField(max_length=NOTIFICATION_TEXT_MAX_LENGTH)
+    target_url = serializers.CharField(help_text="A path on this site, e.g. `/gigs/12/`.")
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+    unread = serializers.BooleanField()
+
+
+NOTIFICATION_FIELDS = ("id", "verb", "text", "target_url", "created_at", "read_at")
+
+
+def notification_data(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``values(*NOTIFICATION_FIELDS)`` row as ``NotificationSerializer`` describes it."""
+    read_at = row["read_at"]
+    return {
+        "id": row["id"],
+        "verb": row["verb"],
+        "label": notifications.label_of(row["verb"]),
+        "text": row["text"],
+        "target_url": row["target_url"],
+        "created_at": iso_timestamp(row["created_at"]),
+        "read_at": iso_timestamp(read_at) if read_at else None,
+        "unread": read_at is None,
+    }
+
+
+class NotificationListQuerySerializer(serializers.Serializer):
+    """The list's query (also read by the notifications page)."""
+
+    unread = serializers.BooleanField(required=False, default=False)
+
+
+class NotificationReadInputSerializer(InputSerializer):
+    """Which notifications to mark read: `ids`, or `all: true`."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        max_length=notifications.MARK_READ_MAX_IDS,
+        help_text="Your notifications' ids (at most 100).",
+    )
+    all = serializers.BooleanField(required=False, help_text="`true`: all of your notifications.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        everything = attrs.get("all", False)
+        if everything == ("ids" in attrs):
+            raise serializers.ValidationError("Give either `ids` or `all: true`.")
+        return attrs
+
+
+class NotificationReadOutputSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many became read just now.")
+    unread_count = serializers.IntegerField()
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+
+
+class NotificationPreferenceSerializer(serializers.Serializer):
+    verb = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    email = serializers.BooleanField(read_only=True, help_text="Emailed, besides in-app.")
+    email_default = serializers.BooleanField(read_only=True)
+
+
+class NotificationPreferencesSerializer(serializers.Serializer):
+    preferences = NotificationPreferenceSerializer(many=True, read_only=True)
+
+
+class NotificationPreferenceInputSerializer(InputSerializer):
+    """Email on or off for one kind."""
+
+    verb = serializers.CharField(max_length=NOTIFICATION_VERB_MAX_LENGTH)
+    email = serializers.BooleanField()
+
+
+class NotificationPreferencesInputSerializer(InputSerializer):
+    """Email choices for the kinds listed; the others keep theirs."""
+
+    preferences = NotificationPreferenceInputSerializer(many=True)

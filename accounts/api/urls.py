@@ -18,4 +18,16 @@ urlpatterns = [
         views.DeviceSessionEndApi.as_view(),
         name="api-auth-session-end",
     ),
+    path("notifications/", views.NotificationListApi.as_view(), name="api-notifications"),
+    path(
+        "notifications/unread-count",
+        views.NotificationUnreadCountApi.as_view(),
+        name="api-notifications-unread-count",
+    ),
+    path("notifications/read", views.NotificationReadApi.as_view(), name="api-notifications-read"),
+    path(
+        "notifications/preferences",
+        views.NotificationPreferencesApi.as_view(),
+        name="api-notifications-preferences",
+    ),
 ]

@@ -8,17 +8,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import notifications, selectors, services
 from accounts.api.serializers import (
+    NOTIFICATION_FIELDS,
     AuthSessionOutputSerializer,
     DeviceSessionOutputSerializer,
     EndedSessionOutputSerializer,
     MeOutputSerializer,
     MeUpdateInputSerializer,
+    NotificationListQuerySerializer,
+    NotificationPreferencesInputSerializer,
+    NotificationPreferencesSerializer,
+    NotificationReadInputSerializer,
+    NotificationReadOutputSerializer,
+    NotificationSerializer,
     RoleInputSerializer,
+    UnreadCountSerializer,
     me_data,
+    notification_data,
 )
 from accounts.authentication import AccessToken
+from umbrella.pagination import CursorPagination
 from umbrella.schema import raises
 
 
@@ -168,3 +178,121 @@ class DeviceSessionEndApi(APIView):
     def delete(self, request: Request, session_id: int) -> Response:
         services.device_session_end(user=selectors.request_user(request), session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+class NotificationPagination(CursorPagination):
+    ordering = ("-created_at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too
+
+
+class NotificationListApi(APIView):
+    onboarding_exempt = True  # your own notifications, whatever your onboarding
+    pagination_class = NotificationPagination
+
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="Your notifications",
+        description="Newest first, paginated by cursor: follow `next` until it is null. "
+        "Only your own notifications.",
+        parameters=[
+            OpenApiParameter("unread", bool, description="`true` (or `1`): only the unread ones.")
+        ],
+        responses=NotificationSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        query = NotificationListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = notifications.notifications_for(
+            user=selectors.request_user(request), unread_only=query.validated_data["unread"]
+        ).values(*NOTIFICATION_FIELDS)
+        paginator = self.pagination_class()
+        page: list[Any] | None = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response([notification_data(row) for row in page or []])
+
+
+class NotificationUnreadCountApi(APIView):
+    onboarding_exempt = True
+
+    @extend_schema(
+        operation_id="notifications_unread_count",
+        summary="How many of your notifications are unread",
+        description="For a bell: one cheap count.",
+        responses=UnreadCountSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        count = notifications.unread_count(user=selectors.request_user(request))
+        return Response({"unread_count": count})
+
+
+class NotificationReadApi(APIView):
+    onboarding_exempt = True
+
+    @extend_schema(
+        operation_id="notifications_read",
+        summary="Mark notifications read",
+        description="Either `ids` (at most 100 of yours) or `all: true`. Marking a read one "
+        "again changes nothing. If any id is not one of your notifications the answer is "
+        "`404 not_found` and nothing is marked.",
+        request=NotificationReadInputSerializer,
+        responses=NotificationReadOutputSerializer,
+        extensions=raises("not_found"),
+    )
+    def post(self, request: Request) -> Response:
+        serializer = NotificationReadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = selectors.request_user(request)
+        marked = notifications.notifications_mark_read(
+            user=user,
+            ids=serializer.validated_data.get("ids"),
+            everything=serializer.validated_data.get("all", False),
+        )
+        return Response({"marked": marked, "unread_count": notifications.unread_count(user=user)})
+
+
+def _preferences_data(user: Any) -> dict[str, Any]:
+    return {
+        "preferences": [
+            {
+                "verb": p.verb,
+                "label": p.label,
+                "email": p.email,
+                "email_default": p.email_default,
+            }
+            for p in notifications.notification_preferences(user=user)
+        ]
+    }
+
+
+class NotificationPreferencesApi(APIView):
+    onboarding_exempt = True
+
+    @extend_schema(
+        operation_id="notifications_preferences_retrieve",
+        summary="Your notification preferences",
+        description="Every kind of notification, and whether it is emailed to you. In-app "
+        "notifications are always on.",
+        responses=NotificationPreferencesSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(_preferences_data(selectors.request_user(request)))
+
+    @extend_schema(
+        operation_id="notifications_preferences_update",
+        summary="Turn notification emails on or off",
+        description="Sets `email` for each kind listed (kinds not listed keep their setting) "
+        "and answers every kind. An unknown `verb` is `400 validation_error` and nothing is "
+        "saved.",
+        request=NotificationPreferencesInputSerializer,
+        responses=NotificationPreferencesSerializer,
+    )
+    def put(self, request: Request) -> Response:
+        serializer = NotificationPreferencesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = selectors.request_user(request)
+        notifications.notification_preferences_set(
+            user=user,
+            email={p["verb"]: p["email"] for p in serializer.validated_data["preferences"]},
+        )
+        return Response(_preferences_data(user))

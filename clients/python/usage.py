@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 from typing import assert_type
+from urllib.parse import parse_qs, urlsplit
 
 from umbrella_client import AuthenticatedClient, Client
 from umbrella_client.api.artists import (
@@ -21,6 +22,7 @@ from umbrella_client.api.artists import (
     artists_retrieve,
 )
 from umbrella_client.api.me import me_update
+from umbrella_client.api.notifications import notifications_list, notifications_read
 from umbrella_client.models import (
     ArtistOwn,
     ArtistPublic,
@@ -28,12 +30,16 @@ from umbrella_client.models import (
     ErrorResponse,
     ImageInputRequest,
     MeOutput,
+    Notification,
+    NotificationReadInputRequest,
+    NotificationReadOutput,
     PaginatedArtistCardList,
+    PaginatedNotificationList,
     PatchedMeUpdateInputRequest,
     PerformanceType,
     RoleOrBlank,
 )
-from umbrella_client.types import File
+from umbrella_client.types import UNSET, File
 
 
 class UmbrellaError(Exception):
@@ -109,6 +115,29 @@ def move_to(client: AuthenticatedClient, timezone: str) -> MeOutput:
     return me
 
 
+def read_unread(client: AuthenticatedClient) -> list[str]:
+    """Texts of every unread notification, then all marked read: follow the cursor to the end."""
+    texts: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = notifications_list.sync(
+            client=client, unread=True, page_size=100, cursor=UNSET if cursor is None else cursor
+        )
+        if isinstance(page, ErrorResponse):
+            raise UmbrellaError(page)
+        assert isinstance(page, PaginatedNotificationList)  # noqa: S101
+        items = assert_type(page.results, list[Notification])
+        texts += [f"{item.label}: {item.text} ({item.target_url})" for item in items]
+        if page.next_ is None:
+            break
+        cursor = parse_qs(urlsplit(page.next_).query)["cursor"][0]
+    marked = notifications_read.sync(client=client, body=NotificationReadInputRequest(all_=True))
+    if isinstance(marked, ErrorResponse):
+        raise UmbrellaError(marked)
+    assert isinstance(marked, NotificationReadOutput)  # noqa: S101
+    return texts
+
+
 def main() -> None:
     base_url = os.environ.get("UMBRELLA_URL", "http://127.0.0.1:8000")
     genre, image = sys.argv[1], Path(sys.argv[2])
@@ -118,6 +147,7 @@ def main() -> None:
     signed_in = AuthenticatedClient(base_url=base_url, token=os.environ["UMBRELLA_TOKEN"])
     print(move_to(signed_in, "Europe/Berlin").timezone)
     print(upload_avatar(signed_in, image))
+    print("\n".join(read_unread(signed_in)))
 
 
 if __name__ == "__main__":

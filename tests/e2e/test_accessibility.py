@@ -17,7 +17,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import EndedSession, Role, SessionEndReason
+from accounts import services as services_of_accounts
+from accounts.models import EndedSession, Notification, Role, SessionEndReason
+from accounts.notifications import notifications_mark_read as notify_read
 from artists import services
 from artists.demo import avatar_png, banner_png
 from artists.models import ArtistProfile, Track
@@ -134,9 +136,17 @@ SIGNED_IN_PAGES = [
     "/accounts/password/change/",
     "/artists/",
     "/artists/nova-reyes/",
+    "/notifications/",
+    "/notifications/?unread=1",
+    "/notifications/preferences/",
 ]
 ARTIST_PAGES = ["/studio/", "/studio/profile/", "/studio/tracks/", "/studio/media/"]
-STAFF_PAGES = ["/admin/", "/admin/artists/artistprofile/", "/admin/accounts/user/"]
+STAFF_PAGES = [
+    "/admin/",
+    "/admin/artists/artistprofile/",
+    "/admin/accounts/user/",
+    "/admin/accounts/notification/",
+]
 
 
 def _check_all(page: Page, paths: list[str], who: str) -> None:
@@ -167,6 +177,12 @@ def test_fan_pages_are_accessible(open_page, artist):
         "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
         reason=SessionEndReason.PASSWORD_CHANGED,
     )
+    # The bell's badge and the list with read and unread items (the venue's list stays empty).
+    for _ in range(3):
+        services_of_accounts.user_welcome(user=fan)
+    first = Notification.objects.filter(user=fan).first()
+    assert first is not None
+    notify_read(user=fan, ids=[first.pk])
     _check_all(open_page(fan.email), SIGNED_IN_PAGES, "fan")
 
 

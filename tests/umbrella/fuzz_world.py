@@ -262,6 +262,13 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "POST /artists/me/media/uploads": {"signed_in": {403, 409} | BODY},
     "POST /artists/me/media/{media_id}/confirm": {"signed_in": {403, 409}},
     "GET /auth/sessions/ended": {"signed_in": {200}},
+    # 400: a bad ?unread=, 404: a cursor not made by us
+    "GET /notifications/": {"signed_in": {200, 400, 404}},
+    "GET /notifications/unread-count": {"signed_in": {200}},
+    # 404: an id that is not one of yours (the world's users have none yet)
+    "POST /notifications/read": {"signed_in": {200, 404} | BODY},
+    "GET /notifications/preferences": {"signed_in": {200}},
+    "PUT /notifications/preferences": {"signed_in": {200} | BODY},
 }
 
 
