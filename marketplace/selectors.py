@@ -1,0 +1,277 @@
+"""Reads of the marketplace: venues, the gig board, applicants, applications, bookings."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from accounts.models import Role, User
+from artists import selectors as artist_selectors
+from marketplace import steps
+from marketplace.models import (
+    URGENT_DAYS,
+    Application,
+    ApplicationStatus,
+    Booking,
+    Gig,
+    GigStatus,
+    Unavailability,
+    VenueProfile,
+)
+from umbrella.api import iso_timestamp
+from umbrella.errors import ApplicationError, NotFoundError
+
+# --- venues -----------------------------------------------------------------------------------
+
+
+def venue_require(*, user: User) -> None:
+    """Only venue accounts have a venue profile: anyone else gets 403 ``not_a_venue``."""
+    if user.role != Role.VENUE:
+        raise ApplicationError("not_a_venue", "Only venue accounts can do this.", status=403)
+
+
+def venue_of(*, user: User, lock: bool = False) -> VenueProfile | None:
+    """The user's own venue profile, or ``None`` (not a venue, or onboarding not started)."""
+    if user.role != Role.VENUE:
+        return None
+    venues = VenueProfile.objects.select_for_update() if lock else VenueProfile.objects
+    return venues.filter(user=user).first()
+
+
+def venue_own(*, user: User, lock: bool = False) -> VenueProfile:
+    """The user's own venue profile, for acting on it: 403 ``not_a_venue`` for other roles,
+    404 if the venue has not started onboarding."""
+    venue_require(user=user)
+    venue = venue_of(user=user, lock=lock)
+    if venue is None:
+        raise NotFoundError("not_found", "You have no venue profile yet: start onboarding.")
+    return venue
+
+
+def venue_public(*, slug: str) -> VenueProfile | None:
+    try:
+        return VenueProfile.objects.public().get(slug=slug)
+    except VenueProfile.DoesNotExist:
+        return None
+
+
+def venue_onboarding_state(*, user: User) -> dict[str, Any]:
+    venue = venue_of(user=user)
+    done = venue.onboarding_step if venue else 0
+    return {
+        "completed_steps": done,
+        "next_step": None if done >= steps.LAST_STEP else done + 1,
+        "onboarding_complete": user.onboarding_complete,
+        "steps": [
+            {
+                "number": step.number,
+                "slug": step.slug,
+                "title": step.title,
+                "field_names": list(step.fields),
+                "required_fields": list(step.required),
+                "complete": step.number <= done,
+                "values": {f: getattr(venue, f) for f in step.fields} if venue else {},
+            }
+            for step in steps.STEPS
+        ],
+    }
+
+
+# --- gigs -------------------------------------------------------------------------------------
+
+GIG_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "venue_id",
+    "venue__slug",
+    "venue_name",
+    "location_address",
+    "location_city",
+    "location_state",
+    "location_country",
+    "date",
+    "start_time",
+    "end_time",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "genre",
+    "payment_amount",
+    "payment_type",
+    "status",
+    "created_at",
+    "updated_at",
+)
+
+
+def is_urgent(*, starts_at: Any, status: str, now: Any = None) -> bool:
+    """Urgent: an open gig less than :data:`URGENT_DAYS` days away, computed when read."""
+    now = now or timezone.now()
+    return status == GigStatus.OPEN and now <= starts_at < now + timedelta(days=URGENT_DAYS)
+
+
+def gig_card(row: dict[str, Any], *, now: Any = None) -> dict[str, Any]:
+    """A gig as the API shows it, from a ``values(*GIG_FIELDS)`` row (no extra queries)."""
+    row["venue_slug"] = row.pop("venue__slug")
+    row["urgent"] = is_urgent(starts_at=row["starts_at"], status=row["status"], now=now)
+    row["date"] = row["date"].isoformat()
+    row["start_time"] = row["start_time"].strftime("%H:%M")
+    row["end_time"] = row["end_time"].strftime("%H:%M")
+    for name in ("starts_at", "ends_at", "created_at", "updated_at"):
+        row[name] = iso_timestamp(row[name])
+    return row
+
+
+def gig_rows(gigs: QuerySet[Gig]) -> QuerySet:
+    return gigs.values(*GIG_FIELDS)
+
+
+def gig_search(*, filters: dict[str, Any]) -> QuerySet:
+    """The gig board: open gigs from now on unless ``status`` says otherwise; filtered by
+    city and state (any case), genre, date range and minimum pay; soonest first. Rows are dicts
+    for :func:`gig_card`. Full-text search and matching are a later slice (issue 9 §6)."""
+    gigs = Gig.objects.filter(status=filters.get("status") or GigStatus.OPEN)
+    if filters.get("date_from"):
+        gigs = gigs.filter(date__gte=filters["date_from"])
+    else:
+        gigs = gigs.filter(starts_at__gte=timezone.now())
+    if filters.get("date_to"):
+        gigs = gigs.filter(date__lte=filters["date_to"])
+    if filters.get("city"):
+        gigs = gigs.alias(_upper_city=Upper("location_city")).filter(
+            _upper_city=filters["city"].upper()
+        )
+    if filters.get("state"):
+        gigs = gigs.alias(_upper_state=Upper("location_state")).filter(
+            _upper_state=filters["state"].upper()
+        )
+    if filters.get("genre"):
+        gigs = gigs.filter(genre=filters["genre"])
+    if filters.get("min_pay") is not None:
+        gigs = gigs.filter(payment_amount__gte=filters["min_pay"])
+    if filters.get("payment_type"):
+        gigs = gigs.filter(payment_type=filters["payment_type"])
+    return gig_rows(gigs.order_by("starts_at", "id"))
+
+
+def gig_public(*, gig_id: int) -> dict[str, Any]:
+    row = gig_rows(Gig.objects.filter(pk=gig_id)).first()
+    if row is None:
+        raise NotFoundError("not_found", "No such gig.")
+    return gig_card(row)
+
+
+def gig_own(*, user: User, gig_id: int) -> Gig:
+    """A gig of the user's own venue: 403 for non-venues, 404 for anyone else's gig."""
+    venue = venue_own(user=user)
+    gig = Gig.objects.filter(pk=gig_id, venue=venue).first()
+    if gig is None:
+        raise NotFoundError("not_found", "No such gig.")
+    return gig
+
+
+def gigs_of_venue(*, venue: VenueProfile) -> QuerySet:
+    """The venue's own gigs (every status), soonest first, with pending applicant counts."""
+    return (
+        Gig.objects.filter(venue=venue)
+        .annotate(
+            pending_applications=Count(
+                "applications", filter=Q(applications__status=ApplicationStatus.PENDING)
+            )
+        )
+        .order_by("starts_at", "id")
+        .values(*GIG_FIELDS, "pending_applications")
+    )
+
+
+def upcoming_gigs_of_venue(*, venue: VenueProfile, limit: int = 20) -> list[dict[str, Any]]:
+    now = timezone.now()
+    rows = gig_rows(
+        Gig.objects.filter(venue=venue, status__in=[GigStatus.OPEN, GigStatus.FILLED])
+        .filter(starts_at__gte=now)
+        .order_by("starts_at", "id")
+    )[:limit]
+    return [gig_card(row, now=now) for row in rows]
+
+
+# --- applications -----------------------------------------------------------------------------
+
+APPLICANT_FIELDS = (
+    "id",
+    "status",
+    "pitch",
+    "proposed_rate",
+    "created_at",
+    "updated_at",
+    "artist_id",
+    "artist__slug",
+    "artist__stage_name",
+    "artist__tagline",
+    "artist__primary_genre",
+    "artist__location_city",
+    "artist__location_state",
+    "artist__location_country",
+    "artist__avatar",
+    "artist__verified",
+    "artist__avg_rating",
+    "artist__total_reviews",
+    "artist__total_gigs",
+    "artist__base_rate_flat",
+    "artist__base_rate_hourly",
+)
+
+
+def applicants(*, user: User, gig_id: int) -> QuerySet:
+    """The applications to one of the venue's own gigs, oldest first, each with the artist's
+    card: one query per page (rows are dicts for :func:`applicant_row`)."""
+    gig = gig_own(user=user, gig_id=gig_id)
+    return (
+        Application.objects.filter(gig=gig).order_by("created_at", "id").values(*APPLICANT_FIELDS)
+    )
+
+
+def applicant_row(row: dict[str, Any]) -> dict[str, Any]:
+    artist = {
+        name.removeprefix("artist__"): row.pop(name)
+        for name in list(row)
+        if name.startswith("artist__")
+    }
+    artist["id"] = row.pop("artist_id")
+    artist["avatar_url"] = artist_selectors.public_file_url(artist.pop("avatar", ""))
+    artist["avg_rating"] = float(artist["avg_rating"])
+    row["artist"] = artist
+    row["created_at"] = iso_timestamp(row["created_at"])
+    row["updated_at"] = iso_timestamp(row["updated_at"])
+    return row
+
+
+def applications_of_artist(*, user: User) -> QuerySet[Application]:
+    artist = artist_selectors.artist_own(user=user)
+    return (
+        Application.objects.filter(artist=artist)
+        .select_related("gig")
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- bookings and availability ----------------------------------------------------------------
+
+
+def bookings_of(*, user: User) -> QuerySet[Booking]:
+    """The user's bookings: as the booked artist, or as the venue. Others: none."""
+    bookings = Booking.objects.select_related("gig", "artist")
+    if user.role == Role.ARTIST:
+        bookings = bookings.filter(artist__user=user)
+    elif user.role == Role.VENUE:
+        bookings = bookings.filter(gig__venue__user=user)
+    else:
+        bookings = bookings.none()
+    return bookings.order_by("starts_at", "id")
+
+
+def unavailability_of(*, user: User) -> QuerySet[Unavailability]:
+    artist = artist_selectors.artist_own(user=user)
+    return Unavailability.objects.filter(artist=artist).order_by("start_date", "id")
