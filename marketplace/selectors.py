@@ -114,7 +114,9 @@ def is_urgent(*, starts_at: Any, status: str, now: Any = None) -> bool:
 
 
 def gig_card(row: dict[str, Any], *, now: Any = None) -> dict[str, Any]:
-    """A gig as the API shows it, from a ``values(*GIG_FIELDS)`` row (no extra queries)."""
+    """A gig as the API shows it, from a ``values(*GIG_FIELDS)`` row (no extra queries). The
+    row itself is left as it was (cursor pagination reads it again)."""
+    row = dict(row)
     row["venue_slug"] = row.pop("venue__slug")
     row["urgent"] = is_urgent(starts_at=row["starts_at"], status=row["status"], now=now)
     row["date"] = row["date"].isoformat()
@@ -133,11 +135,12 @@ def gig_search(*, filters: dict[str, Any]) -> QuerySet:
     """The gig board: open gigs from now on unless ``status`` says otherwise; filtered by
     city and state (any case), genre, date range and minimum pay; soonest first. Rows are dicts
     for :func:`gig_card`. Full-text search and matching are a later slice (issue 9 §6)."""
-    gigs = Gig.objects.filter(status=filters.get("status") or GigStatus.OPEN)
+    status = filters.get("status") or GigStatus.OPEN
+    gigs = Gig.objects.filter(status=status)
     if filters.get("date_from"):
         gigs = gigs.filter(date__gte=filters["date_from"])
-    else:
-        gigs = gigs.filter(starts_at__gte=timezone.now())
+    if status == GigStatus.OPEN or not filters.get("date_from"):
+        gigs = gigs.filter(starts_at__gte=timezone.now())  # an open gig that started is gone
     if filters.get("date_to"):
         gigs = gigs.filter(date__lte=filters["date_to"])
     if filters.get("city"):
@@ -234,6 +237,8 @@ def applicants(*, user: User, gig_id: int) -> QuerySet:
 
 
 def applicant_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An applicant as the venue sees it: the application and the artist's card."""
+    row = dict(row)
     artist = {
         name.removeprefix("artist__"): row.pop(name)
         for name in list(row)

@@ -22,13 +22,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
 class CursorPagination(pagination.CursorPagination):
     """Keyset pagination for big tables and feeds: no COUNT(*), stable under inserts.
 
-    No endpoint uses it yet: it is here for messaging's conversation and message lists
-    (issue 10), and tests/umbrella/test_pagination.py keeps it working until then."""
+    Used by the marketplace's gig board and lists (ordered by start time), and meant for
+    messaging's conversation and message lists (issue 10). Rows may be model instances or
+    ``values()`` dicts; a view that turns rows into cards must not change the row dicts
+    themselves (the next cursor is read from them after the page is built)."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-created_at"
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["required"] = ["next", "previous", "results"]  # always all three
+        return envelope
 
 
 class OffsetNoCountPagination(pagination.BasePagination):

@@ -193,8 +193,10 @@ class AutoSchema(openapi.AutoSchema):
         if any(p["in"] == "query" for p in parameters):
             codes.add("validation_error")
         paginator = getattr(view, "pagination_class", None)
-        if paginator and issubclass(paginator, pagination.PageNumberPagination):
-            codes.add("not_found")  # a page past the end
+        if paginator and issubclass(
+            paginator, pagination.PageNumberPagination | pagination.CursorPagination
+        ):
+            codes.add("not_found")  # a page past the end, or a cursor that is not ours
         body = operation.get("requestBody", {}).get("content", {})
         if body:
             codes.update(
