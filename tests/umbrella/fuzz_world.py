@@ -262,6 +262,31 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "POST /artists/me/media/uploads": {"signed_in": {403, 409} | BODY},
     "POST /artists/me/media/{media_id}/confirm": {"signed_in": {403, 409}},
     "GET /auth/sessions/ended": {"signed_in": {200}},
+    # Marketplace. The world has no venue and no gig: venue endpoints answer 403 not_a_venue,
+    # gig ids 404. Writes by a newcomer or an artist still onboarding meet the onboarding
+    # gate (403); the venue's own onboarding and profile are exempt from it.
+    "GET /venues/me": {"signed_in": {403}},
+    "PATCH /venues/me": {"signed_in": {403} | BODY},
+    "GET /venues/me/onboarding": {"signed_in": {403}},
+    "PUT /venues/me/onboarding/{number}": {"signed_in": {403, 404} | BODY},
+    "GET /venues/me/gigs": {"signed_in": {403}},
+    "GET /venues/{slug}": {"public": {404}, "signed_in": {404}},
+    "GET /gigs/": {"public": {200, 400, 404}, "signed_in": {200, 400, 404}},
+    "POST /gigs/": {"signed_in": {403} | BODY},
+    "GET /gigs/{gig_id}": {"public": {404}, "signed_in": {404}},
+    "PATCH /gigs/{gig_id}": {"signed_in": {403} | BODY},
+    "POST /gigs/{gig_id}/cancel": {"signed_in": {403} | BODY},
+    "GET /gigs/{gig_id}/applications": {"signed_in": {403}},
+    "POST /gigs/{gig_id}/applications": {"signed_in": {403} | BODY, "artist": {404} | BODY},
+    "POST /applications/{application_id}/withdraw": {"signed_in": {403}, "artist": {404}},
+    "POST /applications/{application_id}/accept": {"signed_in": {403}},
+    "POST /applications/{application_id}/reject": {"signed_in": {403} | BODY},
+    "GET /me/applications": {"signed_in": {403}, **OWNERS({200, 404})},
+    "GET /bookings/": {"signed_in": {200, 404}},
+    "POST /bookings/{booking_id}/cancel": {"signed_in": {403, 404} | BODY},
+    "GET /me/availability": {"signed_in": {403}, **OWNERS({200})},
+    "POST /me/availability": {"signed_in": {403} | BODY, "artist": {201} | BODY},
+    "DELETE /me/availability/{entry_id}": {"signed_in": {403}, "artist": {204, 404}},
 }
 
 
