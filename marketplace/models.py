@@ -327,3 +327,23 @@ class Unavailability(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.artist_id} unavailable {self.start_date} to {self.end_date}"
+
+
+class VenueVerificationNote(models.Model):
+    """Audit trail of staff verifying or un-verifying a venue (as ``artists.VerificationNote``)."""
+
+    venue = models.ForeignKey(
+        VenueProfile, on_delete=models.CASCADE, related_name="verification_notes"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    verified = models.BooleanField()
+    note = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.venue.name} {'verified' if self.verified else 'unverified'} by {self.by}"

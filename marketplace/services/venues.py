@@ -12,7 +12,7 @@ from accounts import services as account_services
 from accounts.models import User
 from artists.services import require_staff
 from marketplace import selectors, steps
-from marketplace.models import VenueProfile
+from marketplace.models import VenueProfile, VenueVerificationNote
 from marketplace.services.common import apply, validation_error
 
 RESERVED_SLUGS = {"me", "search", "onboarding", "new"}
@@ -75,11 +75,12 @@ def venue_update(*, user: User, data: dict[str, Any]) -> VenueProfile:
 
 @transaction.atomic
 def venue_set_verified(*, venue_id: int, by: User, verified: bool, note: str) -> VenueProfile:
-    """Staff mark a venue verified (or not); the note is required (kept in the admin log)."""
+    """Staff mark a venue verified (or not), with a note for the audit trail."""
     require_staff(by)
     if not note.strip():
-        raise validation_error({"note": ["Say why."]})
+        raise validation_error({"note": ["Say why (this note is kept in the audit trail)."]})
     venue = VenueProfile.objects.select_for_update().get(pk=venue_id)
     venue.verified = verified
     venue.save(update_fields=["verified", "updated_at"])
+    VenueVerificationNote.objects.create(venue=venue, by=by, verified=verified, note=note.strip())
     return venue
