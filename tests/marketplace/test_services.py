@@ -529,3 +529,17 @@ def test_urgent_is_computed_when_read():
     assert not selectors.is_urgent(starts_at=now + dt.timedelta(days=7), status="open", now=now)
     assert not selectors.is_urgent(starts_at=now + dt.timedelta(days=1), status="filled", now=now)
     assert not selectors.is_urgent(starts_at=now - dt.timedelta(hours=1), status="open", now=now)
+
+
+def test_a_venue_that_saved_a_wizard_step_keeps_its_role():
+    from accounts import services as account_services
+
+    user = NewUserFactory(role=Role.VENUE)
+    services.venue_onboarding_save_step(user=user, number=1, data=STEP_1)
+    refused(
+        lambda: account_services.onboarding_choose_role(user=user, role="fan", display_name="X"),
+        "role_locked",
+        409,
+    )
+    user.refresh_from_db()
+    assert (user.role, user.onboarding_complete) == ("venue", False)
