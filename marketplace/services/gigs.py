@@ -45,28 +45,36 @@ EDITABLE_FIELDS = (
     "payment_amount",
     "payment_type",
 )
+MAX_DAYS_AHEAD = 3 * 366  # far enough for any booking; keeps date arithmetic in range
 REQUIRED = ("title", "date", "start_time", "end_time", "genre", "payment_amount", "payment_type")
 
 
 def gig_times(
     *, date: dt.date, start: dt.time, end: dt.time, tz: str
 ) -> tuple[dt.datetime, dt.datetime]:
-    """The instants of a gig given in local wall-clock times: an end before the start is on
-    the next day (a late show)."""
+    """The instants (in UTC) of a gig given in local wall-clock times: an end before the start
+    is on the next day (a late show). UTC, because Python compares two datetimes of the same
+    zone by their wall-clock times, which is wrong across a clock change."""
     zone = ZoneInfo(tz)
-    starts_at = dt.datetime.combine(date, start, tzinfo=zone)
     end_date = date if end > start else date + dt.timedelta(days=1)
-    return starts_at, dt.datetime.combine(end_date, end, tzinfo=zone)
+    starts_at = dt.datetime.combine(date, start, tzinfo=zone).astimezone(dt.UTC)
+    return starts_at, dt.datetime.combine(end_date, end, tzinfo=zone).astimezone(dt.UTC)
 
 
 def _times_check(gig: Gig) -> dict[str, list[str]]:
     if gig.end_time == gig.start_time:
         return {"end_time": ["The end time must differ from the start time."]}
+    if gig.date > timezone.localdate() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        return {"date": [f"Gigs are posted at most {MAX_DAYS_AHEAD} days ahead."]}
     gig.starts_at, gig.ends_at = gig_times(
         date=gig.date, start=gig.start_time, end=gig.end_time, tz=gig.timezone
     )
     if gig.starts_at <= timezone.now():
         return {"date": ["The gig must start in the future."]}
+    if gig.ends_at <= gig.starts_at:  # a clock change that night (a start the clocks skip)
+        return {
+            "end_time": ["On that night the clocks change: the gig would end before it starts."]
+        }
     return {}
 
 

@@ -145,6 +145,16 @@ def test_an_end_before_the_start_ends_the_next_day(venue):
         ({"genre": "polka-core"}, "genre"),
         ({"payment_type": "barter"}, "payment_type"),
         ({"title": ""}, "title"),
+        ({"date": dt.date(9999, 12, 31), "end_time": dt.time(1, 0)}, "date"),
+        # 02:30 does not exist in Chicago that night (read as 03:30), so 03:10 would end first.
+        (
+            {
+                "date": dt.date(2027, 3, 14),
+                "start_time": dt.time(2, 30),
+                "end_time": dt.time(3, 10),
+            },
+            "end_time",
+        ),
     ],
 )
 def test_gig_create_refuses_bad_input_and_writes_nothing(venue, changes_, field):
