@@ -10,6 +10,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "accounts.purge_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    "marketplace-complete-due-gigs": {
+        "task": "marketplace.complete_due_gigs",
+        "schedule": crontab(minute="*/15"),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

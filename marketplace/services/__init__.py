@@ -3,7 +3,8 @@
 - :mod:`.venues`: venue onboarding steps, edits, verification;
 - :mod:`.gigs`: post, edit while open, cancel (venue or staff);
 - :mod:`.applications`: apply, withdraw, accept (makes the booking), reject, cancel a booking;
-- :mod:`.availability`: dates an artist can't play.
+- :mod:`.availability`: dates an artist can't play;
+- :mod:`.completion`: filled gigs that have ended become completed (beat task).
 
 Doors call them as ``from marketplace import services; services.gig_create(...)``.
 """
@@ -16,6 +17,7 @@ from marketplace.services.applications import (
     booking_cancel,
 )
 from marketplace.services.availability import unavailability_add, unavailability_remove
+from marketplace.services.completion import gig_complete, gigs_complete_due
 from marketplace.services.gigs import gig_cancel, gig_cancel_by_staff, gig_create, gig_update
 from marketplace.services.venues import (
     venue_onboarding_save_step,
@@ -31,8 +33,10 @@ __all__ = [
     "booking_cancel",
     "gig_cancel",
     "gig_cancel_by_staff",
+    "gig_complete",
     "gig_create",
     "gig_update",
+    "gigs_complete_due",
     "unavailability_add",
     "unavailability_remove",
     "venue_onboarding_save_step",
