@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from marketplace.models import (
     Booking,
     Gig,
     GigStatus,
+    StatusChange,
     Unavailability,
     VenueProfile,
 )
@@ -280,3 +281,64 @@ def bookings_of(*, user: User) -> QuerySet[Booking]:
 def unavailability_of(*, user: User) -> QuerySet[Unavailability]:
     artist = artist_selectors.artist_own(user=user)
     return Unavailability.objects.filter(artist=artist).order_by("start_date", "id")
+
+
+# --- the venue's scorecard --------------------------------------------------------------------
+
+SCORECARD_MIN_APPLICATIONS = 5  # below this, "not enough data"
+ANSWER_WINDOW = timedelta(days=7)
+
+
+def venue_scorecard(*, venue: VenueProfile, now: Any = None) -> dict[str, Any]:
+    """How the venue treats artists, from real rows, so an artist can judge before pitching:
+    median time to answer an application, share answered within 7 days, acceptance rate,
+    bookings the venue cancelled. Two queries. Below :data:`SCORECARD_MIN_APPLICATIONS`
+    applications every figure is ``None`` and ``enough_data`` is false. An application
+    withdrawn before an answer is not counted; one still pending counts against the 7-day share
+    only once it is 7 days old. (The average rating from artists comes with reviews.)"""
+    now = now or timezone.now()
+    answer = StatusChange.objects.filter(
+        application_id=OuterRef("pk"),
+        from_status=ApplicationStatus.PENDING,
+        to_status__in=[ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED],
+    ).order_by("created_at")
+    rows = list(
+        Application.objects.filter(gig__venue=venue)
+        .annotate(
+            answered_at=Subquery(answer.values("created_at")[:1]),
+            answer=Subquery(answer.values("to_status")[:1]),  # later changes don't count
+        )
+        .values_list("status", "created_at", "answered_at", "answer")
+    )
+    answered = [(answer, at - created) for _, created, at, answer in rows if at is not None]
+    waiting = [
+        created
+        for status, created, at, _ in rows
+        if at is None and status == ApplicationStatus.PENDING
+    ]
+    counted = len(answered) + sum(1 for created in waiting if now - created >= ANSWER_WINDOW)
+    bookings = Booking.objects.filter(gig__venue=venue).aggregate(
+        total=Count("id"), cancelled=Count("id", filter=Q(cancelled_by="venue"))
+    )
+    card: dict[str, Any] = {
+        "applications": len(answered) + len(waiting),
+        "enough_data": len(answered) + len(waiting) >= SCORECARD_MIN_APPLICATIONS,
+        "median_answer_hours": None,
+        "answered_within_7_days": None,
+        "acceptance_rate": None,
+        "bookings": bookings["total"],
+        "bookings_cancelled_by_venue": bookings["cancelled"],
+    }
+    if not card["enough_data"]:
+        return card
+    if answered:
+        waits = sorted(wait for _, wait in answered)
+        middle = len(waits) // 2
+        median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+        card["median_answer_hours"] = round(median.total_seconds() / 3600, 1)
+        accepted = sum(1 for status, _ in answered if status == ApplicationStatus.ACCEPTED)
+        card["acceptance_rate"] = round(accepted / len(answered), 3)
+    if counted:
+        quick = sum(1 for _, wait in answered if wait <= ANSWER_WINDOW)
+        card["answered_within_7_days"] = round(quick / counted, 3)
+    return card

@@ -174,11 +174,25 @@ class VenueGigSerializer(GigSerializer):
     pending_applications = serializers.IntegerField()
 
 
+class ScorecardSerializer(serializers.Serializer):
+    """How the venue answers artists, from its real applications and bookings. Below 5
+    applications `enough_data` is false and the figures are null ("not enough data")."""
+
+    applications = serializers.IntegerField()
+    enough_data = serializers.BooleanField()
+    median_answer_hours = serializers.FloatField(allow_null=True)
+    answered_within_7_days = serializers.FloatField(allow_null=True, help_text="Share, 0 to 1.")
+    acceptance_rate = serializers.FloatField(allow_null=True, help_text="Share, 0 to 1.")
+    bookings = serializers.IntegerField()
+    bookings_cancelled_by_venue = serializers.IntegerField()
+
+
 class VenueDetailSerializer(VenuePublicSerializer):
     upcoming_gigs = GigSerializer(many=True, read_only=True)
+    scorecard = ScorecardSerializer(read_only=True)
 
     class Meta(VenuePublicSerializer.Meta):
-        fields = [*VENUE_PUBLIC_FIELDS, "upcoming_gigs"]
+        fields = [*VENUE_PUBLIC_FIELDS, "upcoming_gigs", "scorecard"]
         read_only_fields = fields
 
 

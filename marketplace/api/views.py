@@ -168,7 +168,8 @@ class VenueDetailApi(APIView):
     @extend_schema(
         operation_id="venues_retrieve",
         summary="A venue's public page",
-        description="Public. The venue and its next open or filled gigs (at most 20).",
+        description="Public. The venue, its next open or filled gigs (at most 20) and its "
+        "scorecard: how it answers applications and keeps its bookings.",
         parameters=[SLUG],
         responses=VenueDetailSerializer,
     )
@@ -178,6 +179,7 @@ class VenueDetailApi(APIView):
             raise NotFoundError("not_found", "No such venue.")
         data = dict(VenueDetailSerializer(venue).data)
         data["upcoming_gigs"] = selectors.upcoming_gigs_of_venue(venue=venue)
+        data["scorecard"] = selectors.venue_scorecard(venue=venue)
         return Response(data)
 
 
