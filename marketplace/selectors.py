@@ -3,7 +3,9 @@
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -134,8 +136,8 @@ def gig_rows(gigs: QuerySet[Gig]) -> QuerySet:
 
 def gig_search(*, filters: dict[str, Any]) -> QuerySet:
     """The gig board: open gigs from now on unless ``status`` says otherwise; filtered by
-    city and state (any case), genre, date range and minimum pay; soonest first. Rows are dicts
-    for :func:`gig_card`. Full-text search and matching are a later slice (issue 9 §6)."""
+    words (``q``), city and state (any case), genre, date range, minimum pay, payment type and
+    urgency; soonest first. Rows are dicts for :func:`gig_card`."""
     status = filters.get("status") or GigStatus.OPEN
     gigs = Gig.objects.filter(status=status)
     if filters.get("date_from"):
@@ -158,7 +160,32 @@ def gig_search(*, filters: dict[str, Any]) -> QuerySet:
         gigs = gigs.filter(payment_amount__gte=filters["min_pay"])
     if filters.get("payment_type"):
         gigs = gigs.filter(payment_type=filters["payment_type"])
+    if filters.get("urgent") is not None:
+        soon = Q(starts_at__lt=timezone.now() + timedelta(days=URGENT_DAYS))
+        gigs = gigs.filter(soon & Q(status=GigStatus.OPEN) if filters["urgent"] else ~soon)
+    if filters.get("q"):
+        gigs = _text_match(gigs, filters["q"])
     return gig_rows(gigs.order_by("starts_at", "id"))
+
+
+def _text_match(gigs: QuerySet[Gig], q: str) -> QuerySet[Gig]:
+    """Gigs whose title, genre, venue, city or description match the words (PostgreSQL:
+    ``websearch_to_tsquery`` against the stored ``search_vector``, GIN-indexed, migration 0004;
+    elsewhere a plain match on the title and description). The board stays soonest first, so
+    cursor pagination keeps working; matches are not ranked."""
+    q = " ".join(q.split())[:200]
+    if not q:
+        return gigs
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Gig._meta.db_table)
+        return gigs.filter(
+            RawSQL(  # noqa: S611 (a fixed column name; the words are a parameter)
+                f"{table}.search_vector @@ websearch_to_tsquery('english'::regconfig, %s)",
+                [q],
+                output_field=BooleanField(),
+            )
+        )
+    return gigs.filter(Q(title__icontains=q) | Q(description__icontains=q))
 
 
 def gig_public(*, gig_id: int) -> dict[str, Any]:

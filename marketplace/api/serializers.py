@@ -199,6 +199,8 @@ class VenueDetailSerializer(VenuePublicSerializer):
 class GigFilterSerializer(serializers.Serializer):
     """Query parameters of the gig board (validated: a bad value is 400)."""
 
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    urgent = serializers.BooleanField(required=False)
     city = serializers.CharField(max_length=100, required=False)
     state = serializers.CharField(max_length=100, required=False)
     genre = serializers.ChoiceField(choices=GENRES, required=False)

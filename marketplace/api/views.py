@@ -201,6 +201,18 @@ class GigListApi(APIView):
         "`date_from` say otherwise. Filters combine (AND); an invalid value is "
         "`400 validation_error`. Cursor pagination: follow `next`.",
         parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="Words to look for in titles, genres, venue names, "
+                "cities and descriptions (PostgreSQL full-text search; results stay soonest "
+                "first).",
+            ),
+            OpenApiParameter(
+                "urgent",
+                bool,
+                description="`true`: open gigs less than 7 days away; `false`: the others.",
+            ),
             OpenApiParameter("city", str, description="City (exact, any case)."),
             OpenApiParameter("state", str, description="State or region (exact, any case)."),
             OpenApiParameter(
@@ -235,7 +247,7 @@ class GigListApi(APIView):
         responses=GigSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = GigFilterSerializer(data=request.query_params)
+        filters = GigFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         rows = selectors.gig_search(filters=filters.validated_data)
         return _paginate(self, self.pagination_class(), rows, selectors.gig_card)

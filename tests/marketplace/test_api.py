@@ -444,3 +444,51 @@ def test_fifty_simultaneous_api_applications_make_one_row_and_no_5xx():
 
     assert sorted(statuses) == [201] + [409] * 49
     assert Application.objects.filter(gig=gig).count() == 1
+
+
+def test_gig_board_words_and_urgency(venue):
+    from rest_framework.test import APIClient
+
+    jazz = GigFactory(
+        venue=venue,
+        title="Jazz brunch",
+        date=in_days(3),
+        genre="jazz",
+        description="Standards and swing on the terrace.",
+    )
+    quartet = GigFactory(
+        venue=venue,
+        title="Late quartet",
+        date=in_days(9),
+        description="A jazz quartet for a birthday party.",
+    )
+    rock = GigFactory(venue=venue, title="Rock night", date=in_days(12), genre="rock")
+    client = APIClient()
+    ids = lambda **params: [g["id"] for g in client.get(f"{API}/gigs/", params).json()["results"]]  # noqa: E731
+    assert ids(q="jazz") == [jazz.pk, quartet.pk]  # title or description; soonest first
+    assert ids(q="quartet") == [quartet.pk]
+    assert ids(q="   ") == [jazz.pk, quartet.pk, rock.pk]
+    assert ids(urgent="true") == [jazz.pk]
+    assert ids(urgent="false") == [quartet.pk, rock.pk]
+    error_of(client.get(f"{API}/gigs/", {"urgent": "maybe"}), 400, "validation_error")
+
+
+@pytest.mark.postgres
+def test_gig_board_full_text_search_on_postgres(venue):
+    from rest_framework.test import APIClient
+
+    swing = GigFactory(venue=venue, title="Swinging evening", date=in_days(4))
+    GigFactory(venue=venue, title="Metal matinee", date=in_days(5), genre="metal")
+    other_city = GigFactory(
+        venue=venue,
+        title="Dinner set",
+        date=in_days(6),
+        venue_name="The Blue Door",
+        location_city="Leeds",
+    )
+    client = APIClient()
+    ids = lambda q: [g["id"] for g in client.get(f"{API}/gigs/", {"q": q}).json()["results"]]  # noqa: E731
+    assert ids("swing") == [swing.pk]  # stemmed: "Swinging"
+    assert ids("blue door leeds") == [other_city.pk]  # venue name and city
+    assert ids('"metal matinee" -metal') == []  # web search syntax
+    assert ids("metal") != []
