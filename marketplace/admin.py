@@ -3,7 +3,9 @@
 - cancelling gigs: the "Cancel selected gigs" action asks for a reason and calls
   ``gig_cancel_by_staff`` (applicants rejected, the booking cancelled, all audited);
 - verifying venues: the verify / unverify actions ask for a note and call
-  ``venue_set_verified`` (a ``VenueVerificationNote`` per change).
+  ``venue_set_verified`` (a ``VenueVerificationNote`` per change);
+- hiding reviews: the "Hide selected reviews" action asks for a reason and calls
+  ``review_hide`` (the reviewed side's rating is recomputed).
 
 What no service offers is not offered here: venues, gigs, applications, bookings and
 unavailable dates are made by their owners (onboarding, posting, applying, accepting), never
@@ -26,6 +28,7 @@ from marketplace.models import (
     Application,
     Booking,
     Gig,
+    Review,
     StatusChange,
     Unavailability,
     VenueProfile,
@@ -201,3 +204,25 @@ class VenueVerificationNoteAdmin(RecordAdmin):
     list_display = ["venue", "verified", "by", "created_at"]
     list_filter = ["verified"]
     search_fields = ["venue__name", "note"]
+
+
+@admin.register(Review)
+class ReviewAdmin(DeletedOnlyWithTheAccount, ReadOnlyAdmin):
+    list_display = ["id", "side", "artist", "venue", "rating", "published_at", "hidden"]
+    list_filter = ["side", "hidden", "rating"]
+    search_fields = ["comment", "artist__stage_name", "venue__name"]
+    actions = ["hide"]
+
+    @admin.action(description="Hide selected reviews (with a reason)")
+    def hide(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return _with_note(
+            self,
+            request,
+            queryset,
+            action="hide",
+            title="Hide reviews",
+            button="Hide these reviews",
+            call=lambda review, note: services.review_hide(
+                review_id=review.pk, by=request_user(request), reason=note
+            ),
+        )

@@ -9,7 +9,12 @@ only, and each writes a :class:`StatusChange` row.
 from typing import ClassVar
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, MaxValueValidator, RegexValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
@@ -81,6 +86,14 @@ class VenueProfile(TimeStampedModel):
     website = LinkField(max_length=LINK_MAX_LENGTH, blank=True, validators=[LinkValidator(())])
     phone = models.CharField(max_length=30, blank=True, validators=[phone_format])
     verified = models.BooleanField(default=False)
+    # From published reviews by booked artists, recomputed in the transaction that changes them.
+    avg_rating = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(5)],
+    )
+    total_reviews = models.PositiveIntegerField(default=0)
 
     objects: ClassVar[VenueProfileQuerySet] = VenueProfileQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -244,6 +257,7 @@ class Booking(TimeStampedModel):
     cancelled_by = models.CharField(max_length=10, choices=Side.choices, blank=True)
     cancel_reason = models.TextField(max_length=REASON_MAX_LENGTH, blank=True, validators=FREE_TEXT)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -347,3 +361,63 @@ class VenueVerificationNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.venue.name} {'verified' if self.verified else 'unverified'} by {self.by}"
+
+
+REVIEW_WINDOW_DAYS = (
+    14  # reviews are written, and revealed at the latest, this long after completion
+)
+RATING_MIN, RATING_MAX = 1, 5
+
+
+class Review(models.Model):
+    """One side's review of a completed booking: the venue reviews the artist, the artist the
+    venue. Blind: ``published_at`` stays empty until both are in or the window has passed, and
+    until then only its author sees it."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reviews")
+    gig = models.ForeignKey(Gig, on_delete=models.CASCADE, related_name="reviews")
+    artist = models.ForeignKey(ArtistProfile, on_delete=models.CASCADE, related_name="reviews")
+    venue = models.ForeignKey(VenueProfile, on_delete=models.CASCADE, related_name="reviews")
+    side = models.CharField(
+        max_length=10,
+        choices=[
+            (Side.VENUE, "The venue reviews the artist"),
+            (Side.ARTIST, "The artist reviews the venue"),
+        ],
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
+    )
+    comment = models.TextField(max_length=2000, blank=True, validators=FREE_TEXT)
+    reply = models.TextField(max_length=2000, blank=True, validators=FREE_TEXT)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(max_length=REASON_MAX_LENGTH, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["artist", "side", "-published_at"], name="review_artist"),
+            models.Index(fields=["venue", "side", "-published_at"], name="review_venue"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "side"], name="one_review_per_side"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=RATING_MIN) & Q(rating__lte=RATING_MAX),
+                name="review_rating_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(side__in=[Side.VENUE, Side.ARTIST]), name="review_side_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.pk} by the {self.side} ({self.rating}/5)"

@@ -19,6 +19,8 @@ from marketplace.models import (
     Booking,
     Gig,
     GigStatus,
+    Review,
+    Side,
     StatusChange,
     Unavailability,
     VenueProfile,
@@ -319,10 +321,11 @@ ANSWER_WINDOW = timedelta(days=7)
 def venue_scorecard(*, venue: VenueProfile, now: Any = None) -> dict[str, Any]:
     """How the venue treats artists, from real rows, so an artist can judge before pitching:
     median time to answer an application, share answered within 7 days, acceptance rate,
-    bookings the venue cancelled. Two queries. Below :data:`SCORECARD_MIN_APPLICATIONS`
+    bookings the venue cancelled, the average rating from artists' published reviews. Two
+    queries. Below :data:`SCORECARD_MIN_APPLICATIONS`
     applications every figure is ``None`` and ``enough_data`` is false. An application
     withdrawn before an answer is not counted; one still pending counts against the 7-day share
-    only once it is 7 days old. (The average rating from artists comes with reviews.)"""
+    only once it is 7 days old."""
     now = now or timezone.now()
     answer = StatusChange.objects.filter(
         application_id=OuterRef("pk"),
@@ -355,6 +358,8 @@ def venue_scorecard(*, venue: VenueProfile, now: Any = None) -> dict[str, Any]:
         "acceptance_rate": None,
         "bookings": bookings["total"],
         "bookings_cancelled_by_venue": bookings["cancelled"],
+        "avg_rating": float(venue.avg_rating) if venue.total_reviews else None,
+        "reviews": venue.total_reviews,
     }
     if not card["enough_data"]:
         return card
@@ -369,3 +374,37 @@ def venue_scorecard(*, venue: VenueProfile, now: Any = None) -> dict[str, Any]:
         quick = sum(1 for _, wait in answered if wait <= ANSWER_WINDOW)
         card["answered_within_7_days"] = round(quick / counted, 3)
     return card
+
+
+# --- reviews ----------------------------------------------------------------------------------
+
+
+def public_reviews(*, artist_slug: str | None = None, venue_slug: str | None = None) -> QuerySet:
+    """Published, visible reviews of a public artist (by venues) or venue (by artists)."""
+    reviews = Review.objects.filter(published_at__isnull=False, hidden=False)
+    if artist_slug is not None:
+        artist = artist_selectors.artist_public(slug=artist_slug)
+        if artist is None:
+            raise NotFoundError("not_found", "No such artist.")
+        reviews = reviews.filter(artist=artist, side=Side.VENUE)
+    else:
+        venue = venue_public(slug=venue_slug or "")
+        if venue is None:
+            raise NotFoundError("not_found", "No such venue.")
+        reviews = reviews.filter(venue=venue, side=Side.ARTIST)
+    return reviews.select_related("gig", "artist", "venue").order_by("-published_at", "-id")
+
+
+def booking_reviews(*, user: User, booking_id: int) -> list[Review]:
+    """A booking's reviews as one of its two sides sees them: their own always; the other
+    side's only once published (blind until then) and not hidden."""
+    bookings = bookings_of(user=user).filter(pk=booking_id)
+    if not bookings.exists():
+        raise NotFoundError("not_found", "No such booking.")
+    mine = Side.ARTIST if user.role == Role.ARTIST else Side.VENUE
+    return list(
+        Review.objects.filter(booking_id=booking_id)
+        .filter(Q(side=mine) | Q(published_at__isnull=False, hidden=False))
+        .select_related("gig", "artist", "venue")
+        .order_by("id")
+    )

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from marketplace.services.completion import BATCH, gigs_complete_due
+from marketplace.services.reviews import reviews_reveal_due
 
 
 @shared_task(name="marketplace.complete_due_gigs", acks_late=True)
@@ -12,3 +13,9 @@ def complete_due_gigs_task() -> int:
         if done < BATCH:
             break
     return total
+
+
+@shared_task(name="marketplace.reveal_due_reviews", acks_late=True)
+def reveal_due_reviews_task() -> int:
+    """Publish reviews whose window has passed without the other side's (idempotent)."""
+    return reviews_reveal_due()

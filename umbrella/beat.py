@@ -14,6 +14,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.complete_due_gigs",
         "schedule": crontab(minute="*/15"),
     },
+    "marketplace-reveal-due-reviews": {
+        "task": "marketplace.reveal_due_reviews",
+        "schedule": crontab(minute=5),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

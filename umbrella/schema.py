@@ -74,6 +74,9 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "artist_unavailable": (409, "The artist marked the gig's date as unavailable."),
     "artist_double_booked": (409, "The artist has an active booking overlapping the gig's times."),
     "booking_not_active": (409, "The booking is already cancelled or completed."),
+    "review_not_open": (409, "The booking is not completed, or its review window has closed."),
+    "already_reviewed": (409, "You have already reviewed this booking."),
+    "already_replied": (409, "You have already replied to this review."),
     "booking_started": (409, "The gig has started: the booking can no longer be cancelled."),
     "request_too_large": (
         413,

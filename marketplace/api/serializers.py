@@ -16,6 +16,7 @@ from marketplace.models import (
     Gig,
     GigStatus,
     PaymentType,
+    Review,
     Side,
     Unavailability,
     VenueProfile,
@@ -185,14 +186,26 @@ class ScorecardSerializer(serializers.Serializer):
     acceptance_rate = serializers.FloatField(allow_null=True, help_text="Share, 0 to 1.")
     bookings = serializers.IntegerField()
     bookings_cancelled_by_venue = serializers.IntegerField()
+    avg_rating = serializers.FloatField(
+        allow_null=True, help_text="From artists' published reviews; null without any."
+    )
+    reviews = serializers.IntegerField()
 
 
-class VenueDetailSerializer(VenuePublicSerializer):
+class VenueRatedSerializer(VenuePublicSerializer):
+    avg_rating = serializers.FloatField(read_only=True)
+
+    class Meta(VenuePublicSerializer.Meta):
+        fields = [*VENUE_PUBLIC_FIELDS, "avg_rating", "total_reviews"]
+        read_only_fields = fields
+
+
+class VenueDetailSerializer(VenueRatedSerializer):
     upcoming_gigs = GigSerializer(many=True, read_only=True)
     scorecard = ScorecardSerializer(read_only=True)
 
     class Meta(VenuePublicSerializer.Meta):
-        fields = [*VENUE_PUBLIC_FIELDS, "upcoming_gigs", "scorecard"]
+        fields = [*VENUE_PUBLIC_FIELDS, "avg_rating", "total_reviews", "upcoming_gigs", "scorecard"]
         read_only_fields = fields
 
 
@@ -344,4 +357,54 @@ class UnavailabilitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Unavailability
         fields = ["id", "start_date", "end_date", "note", "created_at"]
+        read_only_fields = fields
+
+
+# --- reviews ----------------------------------------------------------------------------------
+
+
+class ReviewInputSerializer(InputSerializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = _input(Review, "comment")
+
+
+class ReplyInputSerializer(InputSerializer):
+    reply = serializers.CharField(max_length=2000)
+
+
+class ReviewGigSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    date = serializers.DateField()
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """A review. `side` says who wrote it: `venue` (about the artist) or `artist` (about the
+    venue). `published_at` is null while it is still blind (only its author sees it then)."""
+
+    gig = ReviewGigSerializer(read_only=True)
+    side = serializers.ChoiceField(choices=Side.choices, read_only=True)
+    artist_slug = serializers.CharField(source="artist.slug", read_only=True)
+    artist_name = serializers.CharField(source="artist.stage_name", read_only=True)
+    venue_slug = serializers.CharField(source="venue.slug", read_only=True)
+    venue_name = serializers.CharField(source="venue.name", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "booking_id",
+            "side",
+            "rating",
+            "comment",
+            "reply",
+            "replied_at",
+            "published_at",
+            "created_at",
+            "gig",
+            "artist_slug",
+            "artist_name",
+            "venue_slug",
+            "venue_name",
+        ]
         read_only_fields = fields

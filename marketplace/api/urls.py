@@ -14,6 +14,18 @@ urlpatterns = [
     ),
     path("venues/me/gigs", views.VenueMyGigsApi.as_view(), name="api-venue-gigs"),
     path("venues/<slug:slug>", views.VenueDetailApi.as_view(), name="api-venue-detail"),
+    path("venues/<slug:slug>/reviews", views.VenueReviewsApi.as_view(), name="api-venue-reviews"),
+    path(
+        "artists/<slug:slug>/reviews",
+        views.ArtistReviewsApi.as_view(),
+        name="api-artist-reviews",
+    ),
+    path(
+        "bookings/<int:booking_id>/reviews",
+        views.BookingReviewsApi.as_view(),
+        name="api-booking-reviews",
+    ),
+    path("reviews/<int:review_id>/reply", views.ReviewReplyApi.as_view(), name="api-review-reply"),
     path("gigs/", views.GigListApi.as_view(), name="api-gigs"),
     path("gigs/<int:gig_id>", views.GigDetailApi.as_view(), name="api-gig"),
     path("gigs/<int:gig_id>/cancel", views.GigCancelApi.as_view(), name="api-gig-cancel"),

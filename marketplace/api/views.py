@@ -22,6 +22,9 @@ from marketplace.api.serializers import (
     OnboardingStateSerializer,
     OptionalReasonInputSerializer,
     ReasonInputSerializer,
+    ReplyInputSerializer,
+    ReviewInputSerializer,
+    ReviewSerializer,
     UnavailabilityInputSerializer,
     UnavailabilitySerializer,
     VenueDetailSerializer,
@@ -40,6 +43,10 @@ class BySoonest(CursorPagination):
 
 class ByNewest(CursorPagination):
     ordering = ("-created_at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too
+
+
+class ByNewestPublished(CursorPagination):
+    ordering = ("-published_at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too
 
 
 class ByOldest(CursorPagination):
@@ -524,3 +531,102 @@ class MyAvailabilityEntryApi(APIView):
     def delete(self, request: Request, entry_id: int) -> Response:
         services.unavailability_remove(user=request_user(request), unavailability_id=entry_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- reviews ----------------------------------------------------------------------------------
+
+REVIEW_ID = OpenApiParameter(
+    "review_id", int, OpenApiParameter.PATH, description="The review's `id`."
+)
+ARTIST_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The artist's slug.")
+
+
+class ArtistReviewsApi(APIView):
+    permission_classes = [AllowAny]
+    pagination_class = ByNewestPublished
+
+    @extend_schema(
+        operation_id="artists_reviews_list",
+        summary="Reviews of an artist",
+        description="Public. What venues that booked the artist wrote, once published (both "
+        "sides reviewed, or 14 days after the gig), newest first.",
+        parameters=[ARTIST_SLUG],
+        responses=ReviewSerializer(many=True),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        rows = selectors.public_reviews(artist_slug=slug)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(ReviewSerializer(page, many=True).data)
+
+
+class VenueReviewsApi(APIView):
+    permission_classes = [AllowAny]
+    pagination_class = ByNewestPublished
+
+    @extend_schema(
+        operation_id="venues_reviews_list",
+        summary="Reviews of a venue",
+        description="Public. What booked artists wrote about the venue, once published, "
+        "newest first.",
+        parameters=[SLUG],
+        responses=ReviewSerializer(many=True),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        rows = selectors.public_reviews(venue_slug=slug)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(ReviewSerializer(page, many=True).data)
+
+
+class BookingReviewsApi(APIView):
+    @extend_schema(
+        operation_id="bookings_reviews_list",
+        summary="The reviews of your booking",
+        description="Not paginated (at most two). Yours always; the other side's once it is "
+        "published.",
+        parameters=[BOOKING_ID],
+        responses=ReviewSerializer(many=True),
+    )
+    def get(self, request: Request, booking_id: int) -> Response:
+        reviews = selectors.booking_reviews(user=request_user(request), booking_id=booking_id)
+        return Response(ReviewSerializer(reviews, many=True).data)
+
+    @extend_schema(
+        operation_id="bookings_review",
+        summary="Review the other side of your booking",
+        description="Once the gig is completed, within 14 days, once per side. Blind: the "
+        "other side sees it when both have reviewed, or after the 14 days.",
+        parameters=[BOOKING_ID],
+        request=ReviewInputSerializer,
+        responses={201: ReviewSerializer},
+        extensions=raises("review_not_open", "already_reviewed"),
+    )
+    def post(self, request: Request, booking_id: int) -> Response:
+        serializer = ReviewInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.review_create(
+            user=request_user(request), booking_id=booking_id, data=serializer.validated_data
+        )
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewReplyApi(APIView):
+    @extend_schema(
+        operation_id="reviews_reply",
+        summary="Reply to a review of you",
+        description="Once, publicly, to a published review.",
+        parameters=[REVIEW_ID],
+        request=ReplyInputSerializer,
+        responses=ReviewSerializer,
+        extensions=raises("already_replied"),
+    )
+    def post(self, request: Request, review_id: int) -> Response:
+        serializer = ReplyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.review_reply(
+            user=request_user(request),
+            review_id=review_id,
+            reply=serializer.validated_data["reply"],
+        )
+        return Response(ReviewSerializer(review).data)

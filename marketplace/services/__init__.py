@@ -4,7 +4,8 @@
 - :mod:`.gigs`: post, edit while open, cancel (venue or staff);
 - :mod:`.applications`: apply, withdraw, accept (makes the booking), reject, cancel a booking;
 - :mod:`.availability`: dates an artist can't play;
-- :mod:`.completion`: filled gigs that have ended become completed (beat task).
+- :mod:`.completion`: filled gigs that have ended become completed (beat task);
+- :mod:`.reviews`: two-way blind reviews, replies, hiding.
 
 Doors call them as ``from marketplace import services; services.gig_create(...)``.
 """
@@ -19,6 +20,12 @@ from marketplace.services.applications import (
 from marketplace.services.availability import unavailability_add, unavailability_remove
 from marketplace.services.completion import gig_complete, gigs_complete_due
 from marketplace.services.gigs import gig_cancel, gig_cancel_by_staff, gig_create, gig_update
+from marketplace.services.reviews import (
+    review_create,
+    review_hide,
+    review_reply,
+    reviews_reveal_due,
+)
 from marketplace.services.venues import (
     venue_onboarding_save_step,
     venue_set_verified,
@@ -37,6 +44,10 @@ __all__ = [
     "gig_create",
     "gig_update",
     "gigs_complete_due",
+    "review_create",
+    "review_hide",
+    "review_reply",
+    "reviews_reveal_due",
     "unavailability_add",
     "unavailability_remove",
     "venue_onboarding_save_step",

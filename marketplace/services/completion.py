@@ -36,7 +36,8 @@ def gig_complete(*, gig_id: int, now: dt.datetime | None = None) -> bool:
         )
         if booking is not None:
             booking.status = BookingStatus.COMPLETED
-            booking.save(update_fields=["status", "updated_at"])
+            booking.completed_at = now
+            booking.save(update_fields=["status", "completed_at", "updated_at"])
             ArtistProfile.objects.filter(pk=booking.artist_id).update(
                 total_gigs=F("total_gigs") + 1, total_earnings=F("total_earnings") + booking.fee
             )

@@ -90,3 +90,28 @@ def test_admin_cannot_edit_a_gig_directly(staff, gig):
     assert response.status_code == 403
     gig.refresh_from_db()
     assert (gig.status, gig.title) != ("filled", "Hacked")
+
+
+def test_hide_reviews_action_recounts_the_rating(staff, boss, gig):
+    from decimal import Decimal
+
+    from artists.models import ArtistProfile
+    from marketplace.models import Review
+
+    artist = ArtistProfileFactory()
+    application = services.application_create(user=artist.user, gig_id=gig.pk, data={})
+    booking = services.application_accept(user=gig.venue.user, application_id=application.pk)
+    services.gig_complete(gig_id=gig.pk, now=gig.ends_at)
+    review = services.review_create(user=gig.venue.user, booking_id=booking.pk, data={"rating": 1})
+    services.review_create(user=artist.user, booking_id=booking.pk, data={"rating": 5})
+    assert ArtistProfile.objects.get(pk=artist.pk).total_reviews == 1
+
+    staff.post(
+        f"{ADMIN}/review/",
+        {"action": "hide", "_selected_action": [review.pk], "apply": "1", "note": "Slur"},
+    )
+
+    review = Review.objects.get(pk=review.pk)
+    assert (review.hidden, review.hidden_reason, review.hidden_by) == (True, "Slur", boss)
+    artist.refresh_from_db()
+    assert (artist.avg_rating, artist.total_reviews) == (Decimal("0.00"), 0)

@@ -287,6 +287,11 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "GET /me/availability": {"signed_in": {403}, **OWNERS({200})},
     "POST /me/availability": {"signed_in": {403} | BODY, "artist": {201} | BODY},
     "DELETE /me/availability/{entry_id}": {"signed_in": {403}, "artist": {204, 404}},
+    "GET /artists/{slug}/reviews": {"public": {200, 404}, "signed_in": {200, 404}},
+    "GET /venues/{slug}/reviews": {"public": {404}, "signed_in": {404}},
+    "GET /bookings/{booking_id}/reviews": {"signed_in": {404}},
+    "POST /bookings/{booking_id}/reviews": {"signed_in": {403, 404} | BODY},
+    "POST /reviews/{review_id}/reply": {"signed_in": {403, 404} | BODY},
 }
 
 

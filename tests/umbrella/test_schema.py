@@ -155,6 +155,8 @@ def test_public_operations_need_no_credentials_and_the_others_do(schema):
         "venues_retrieve",
         "gigs_list",
         "gigs_retrieve",
+        "artists_reviews_list",
+        "venues_reviews_list",
     }
 
 
