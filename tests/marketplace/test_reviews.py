@@ -209,3 +209,17 @@ def test_both_sides_reviewing_at_once_publishes_both():
     assert Review.objects.filter(booking=booking, published_at__isnull=False).count() == 2
     assert ArtistProfile.objects.get(pk=booking.artist_id).total_reviews == 1
     assert VenueProfile.objects.get(pk=booking.gig.venue_id).total_reviews == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 8])
+def test_public_review_list_takes_a_fixed_number_of_queries(count, django_assert_max_num_queries):
+    artist = ArtistProfileFactory()
+    for _ in range(count):
+        booking = completed_booking(artist=artist)
+        services.review_create(user=venue_user(booking), booking_id=booking.pk, data={"rating": 4})
+        services.review_create(user=artist.user, booking_id=booking.pk, data={"rating": 4})
+    client = APIClient()
+    with django_assert_max_num_queries(2):  # the artist, the page
+        body = client.get(f"{API}/artists/{artist.slug}/reviews").json()
+    assert len(body["results"]) == count
