@@ -4,7 +4,19 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -408,3 +420,105 @@ def booking_reviews(*, user: User, booking_id: int) -> list[Review]:
         .select_related("gig", "artist", "venue")
         .order_by("id")
     )
+
+
+# --- gigs for you -----------------------------------------------------------------------------
+
+MATCH_LIMIT = 50
+MATCH_PARTS = ("primary", "secondary", "city", "state", "day", "pay", "negotiable")
+
+
+def gigs_for_you(*, user: User, limit: int = MATCH_LIMIT) -> list[dict[str, Any]]:
+    """Open future gigs for an artist, best match first, each with the reasons shown.
+
+    Candidates are gigs in one of the artist's genres or in their city (both indexed), that
+    the artist could apply to: not applied yet, not on a date they marked unavailable, not
+    overlapping one of their bookings. Score: primary genre 4, secondary genre 3 (the genre
+    weighs most), same city 2 (else same state 1), a day of the week they play 1, pay at or
+    above their minimum for that payment type 2 (negotiable when they negotiate 1); ties
+    soonest first. Two queries."""
+    artist = artist_selectors.artist_own(user=user)
+    genres = [artist.primary_genre, *artist.secondary_genres]  # [0]: the primary, maybe ""
+    city, state = artist.location_city.upper(), artist.location_state.upper()
+    near = Q(genre__in=[g for g in genres if g])
+    if city:
+        near |= Q(_upper_city=city)
+    now = timezone.now()
+    weekend = Q(date__week_day__in=[1, 7])  # Sunday, Saturday
+    pays = Q(pk__in=[])  # matches nothing; each rate the artist set adds a way to match
+    if artist.base_rate_flat is not None:
+        pays |= Q(payment_type="flat", payment_amount__gte=artist.base_rate_flat)
+    if artist.base_rate_hourly is not None:
+        pays |= Q(payment_type="hourly", payment_amount__gte=artist.base_rate_hourly)
+    plays_that_day = Q(pk__in=[])
+    if artist.available_weekends:
+        plays_that_day |= weekend
+    if artist.available_weekdays:
+        plays_that_day |= ~weekend
+
+    def points(condition: Q, value: int) -> Case:
+        return Case(When(condition, then=Value(value)), default=Value(0))
+
+    rows = (
+        Gig.objects.alias(_upper_city=Upper("location_city"), _upper_state=Upper("location_state"))
+        .filter(near, status=GigStatus.OPEN, starts_at__gte=now)
+        .exclude(Exists(Application.objects.filter(gig=OuterRef("pk"), artist=artist)))
+        .exclude(
+            Exists(
+                Unavailability.objects.filter(
+                    artist=artist, start_date__lte=OuterRef("date"), end_date__gte=OuterRef("date")
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                Booking.objects.filter(
+                    artist=artist,
+                    status="active",
+                    starts_at__lt=OuterRef("ends_at"),
+                    ends_at__gt=OuterRef("starts_at"),
+                )
+            )
+        )
+        .annotate(
+            m_primary=points(Q(genre=artist.primary_genre or None), 4),
+            m_secondary=points(Q(genre__in=[g for g in genres[1:] if g != genres[0]]), 3),
+            m_city=points(Q(_upper_city=city) if city else Q(pk__in=[]), 2),
+            m_state=points(
+                Q(_upper_state=state) & ~Q(_upper_city=city) if state else Q(pk__in=[]), 1
+            ),
+            m_day=points(plays_that_day, 1),
+            m_pay=points(pays, 2),
+            m_negotiable=points(
+                Q(payment_type="negotiable") if artist.rates_negotiable else Q(pk__in=[]), 1
+            ),
+        )
+        .annotate(
+            score=F("m_primary") + F("m_secondary") + F("m_city") + F("m_state") + F("m_day")
+            + F("m_pay") + F("m_negotiable")
+        )
+        .order_by("-score", "starts_at", "id")
+        .values(*GIG_FIELDS, "score", "m_primary", "m_secondary", "m_city", "m_state", "m_day",
+                "m_pay", "m_negotiable")[:limit]
+    )  # fmt: skip
+    result = []
+    for row in rows:
+        m = {name: row.pop(f"m_{name}") for name in MATCH_PARTS}
+        reasons = []
+        if m["primary"] or m["secondary"]:
+            reasons.append(row["genre"].capitalize())
+        if m["city"]:
+            reasons.append("your city")
+        elif m["state"]:
+            reasons.append("your state")
+        reasons.append("free that night")  # candidates exclude unavailable and booked nights
+        if m["day"]:
+            reasons.append("a day you play")
+        if m["pay"]:
+            reasons.append("pays at or above your minimum")
+        if m["negotiable"]:
+            reasons.append("pay negotiable")
+        card = gig_card(row, now=now)
+        card["reasons"] = reasons
+        result.append(card)
+    return result

@@ -171,6 +171,13 @@ class GigSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class GigMatchSerializer(GigSerializer):
+    score = serializers.IntegerField(help_text="Higher is a better match.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text='Why it suits you, e.g. "Jazz", "your city".'
+    )
+
+
 class VenueGigSerializer(GigSerializer):
     pending_applications = serializers.IntegerField()
 

@@ -50,6 +50,7 @@ urlpatterns = [
         name="api-application-reject",
     ),
     path("me/applications", views.MyApplicationsApi.as_view(), name="api-my-applications"),
+    path("me/gigs-for-you", views.GigsForYouApi.as_view(), name="api-gigs-for-you"),
     path("bookings/", views.BookingListApi.as_view(), name="api-bookings"),
     path(
         "bookings/<int:booking_id>/cancel",

@@ -18,6 +18,7 @@ from marketplace.api.serializers import (
     BookingSerializer,
     GigFilterSerializer,
     GigInputSerializer,
+    GigMatchSerializer,
     GigSerializer,
     OnboardingStateSerializer,
     OptionalReasonInputSerializer,
@@ -432,6 +433,20 @@ class ApplicationRejectApi(APIView):
             reason=serializer.validated_data.get("reason", ""),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GigsForYouApi(APIView):
+    @extend_schema(
+        operation_id="me_gigs_for_you",
+        summary="Gigs for you",
+        description="Artists. Not paginated: at most 50 open gigs you could apply to, in your "
+        "genres or your city, best match first, each with the reasons (genre, place, free "
+        "that night, a day you play, pay against your rates).",
+        responses=GigMatchSerializer(many=True),
+        extensions=raises(*ARTIST_OWN),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.gigs_for_you(user=request_user(request)))
 
 
 class MyApplicationsApi(APIView):

@@ -282,6 +282,7 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "POST /applications/{application_id}/accept": {"signed_in": {403}},
     "POST /applications/{application_id}/reject": {"signed_in": {403} | BODY},
     "GET /me/applications": {"signed_in": {403}, **OWNERS({200, 404})},
+    "GET /me/gigs-for-you": {"signed_in": {403}, **OWNERS({200})},
     "GET /bookings/": {"signed_in": {200, 404}},
     "POST /bookings/{booking_id}/cancel": {"signed_in": {403, 404} | BODY},
     "GET /me/availability": {"signed_in": {403}, **OWNERS({200})},
