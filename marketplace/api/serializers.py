@@ -4,6 +4,7 @@ enforces them; these refuse the same values up front and show them in the schema
 from typing import Any, cast
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from artists.api.serializers import OnboardingStateSerializer
@@ -286,7 +287,21 @@ class ApplicantSerializer(serializers.Serializer):
     artist = ApplicantArtistSerializer()
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"})
+class LocalTimeField(serializers.Field):
+    """A local wall-clock time as ``HH:MM`` (as the gig cards write it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return value.strftime("%H:%M")
+
+
 class GigSummarySerializer(serializers.ModelSerializer):
+    start_time = LocalTimeField(help_text="Local start time, HH:MM.")
+    end_time = LocalTimeField(help_text="Local end time, HH:MM (before start: next day).")
+
     class Meta:
         model = Gig
         fields = [
