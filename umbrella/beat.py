@@ -20,6 +20,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "artists.flush_profile_views",
         "schedule": float(PROFILE_VIEWS_FLUSH_SECONDS),
     },
+    "marketplace-complete-due-gigs": {
+        "task": "marketplace.complete_due_gigs",
+        "schedule": crontab(minute="*/15"),
+    },
+    "marketplace-reveal-due-reviews": {
+        "task": "marketplace.reveal_due_reviews",
+        "schedule": crontab(minute=5),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

@@ -23,8 +23,11 @@ class CursorPagination(pagination.CursorPagination):
     """Keyset pagination for big tables and feeds: no COUNT(*), stable under inserts.
 
     Used by the notification list (``accounts.api.views.NotificationPagination``, ordered by
-    ``-created_at, -id``); messaging's conversation and message lists come next (issue 10).
-    A cursor that was not made here is ``404 not_found``."""
+    ``-created_at, -id``) and the marketplace's gig board and lists (ordered by start time);
+    messaging's conversation and message lists come next (issue 10). Rows may be model
+    instances or ``values()`` dicts; a view that turns rows into cards must not change the row
+    dicts themselves (the next cursor is read from them after the page is built). A cursor that
+    was not made here is ``404 not_found``."""
 
     page_size = 20
     page_size_query_param = "page_size"

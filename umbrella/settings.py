@@ -329,6 +329,12 @@ SPECTACULAR_SETTINGS = {
         "UploadMethod": ["POST", "PUT"],
         "HealthStatus": ["ok"],
         "SessionEndReason": "accounts.models.SessionEndReason.choices",
+        "Genre": "artists.models.GENRES",
+        "GigStatus": "marketplace.models.GigStatus.choices",
+        "PaymentType": "marketplace.models.PaymentType.choices",
+        "ApplicationStatus": "marketplace.models.ApplicationStatus.choices",
+        "BookingStatus": "marketplace.models.BookingStatus.choices",
+        "BookingSide": "marketplace.models.Side.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("health/live", LivenessApi.as_view(), name="api-health-live"),
     path("", include("accounts.api.urls")),
     path("", include("artists.api.urls")),
+    path("", include("marketplace.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

@@ -29,8 +29,10 @@ from PIL import Image
 from accounts.models import Role
 from artists.demo import tone_wav
 from artists.models import ArtistProfile, MediaCategory, MediaFile, MediaQuota, MediaStatus, Track
+from marketplace import services as marketplace_services
 from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
 from tests.artists.factories import PNG_1PX, ArtistProfileFactory
+from tests.marketplace.factories import GigFactory, VenueProfileFactory
 from tests.umbrella.fuzz_seed import EXAMPLES, SEED
 from umbrella.wsgi import application
 
@@ -87,7 +89,7 @@ PNG = png_bytes()
 
 # --- roles and the world ----------------------------------------------------------------------
 
-ROLES = ["anonymous", "bad_token", "newcomer", "fan", "onboarding_artist", "artist"]
+ROLES = ["anonymous", "bad_token", "newcomer", "fan", "onboarding_artist", "artist", "venue"]
 
 _login_client = Client()  # one instance: building the middleware chain for each sign-in is slow
 
@@ -128,6 +130,10 @@ class World:
     other_track_id: int
     media_id: int
     users: dict[str, Any]
+    venue_slug: str = ""
+    gig_ids: list[int] = field(default_factory=list)
+    application_ids: list[int] = field(default_factory=list)
+    booking_ids: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     bad_tokens: list[str] = field(default_factory=list)
 
@@ -158,11 +164,28 @@ def build_world() -> World:
     onboarding = ArtistProfileFactory(
         onboarding_step=2, user__onboarding_complete=False, performance_types=[]
     )
+    # The marketplace: a venue with an open gig the artist applied to, a gig of another venue,
+    # and a completed booking of the artist (reviews may be written on it).
+    venue = VenueProfileFactory(name="The Blue Door")
+    open_gig = GigFactory(venue=venue)
+    elsewhere = GigFactory()
+    applied = marketplace_services.application_create(
+        user=artist.user, gig_id=open_gig.pk, data={"pitch": "Pick us"}
+    )
+    played = GigFactory(venue=venue)
+    played_application = marketplace_services.application_create(
+        user=artist.user, gig_id=played.pk, data={}
+    )
+    booking = marketplace_services.application_accept(
+        user=venue.user, application_id=played_application.pk
+    )
+    marketplace_services.gig_complete(gig_id=played.pk, now=played.ends_at)
     users = {
         "artist": artist.user,
         "fan": UserFactory(),
         "newcomer": NewUserFactory(),
         "onboarding_artist": onboarding.user,
+        "venue": venue.user,
     }
     assert onboarding.user.role == Role.ARTIST
     world = World(
@@ -173,6 +196,10 @@ def build_world() -> World:
         other_track_id=other_track.pk,
         media_id=media.pk,
         users=users,
+        venue_slug=venue.slug,
+        gig_ids=[open_gig.pk, played.pk, elsewhere.pk],
+        application_ids=[applied.pk, played_application.pk],
+        booking_ids=[booking.pk],
     )
     for role, user in users.items():
         world.tokens[role] = sign_in(user)
@@ -269,6 +296,64 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "POST /notifications/read": {"signed_in": {200, 404} | BODY},
     "GET /notifications/preferences": {"signed_in": {200}},
     "PUT /notifications/preferences": {"signed_in": {200} | BODY},
+    # Marketplace. The world's venue has an open gig the artist applied to and a completed
+    # booking of the artist; another venue has a gig. Other roles get 403 from the venue's and
+    # the artist's own endpoints; a newcomer or an artist still onboarding meets the onboarding
+    # gate (403) on writes (the venue's own onboarding and profile are exempt). 404: not yours,
+    # or no such id; 409: a state rule (already applied, gig not open, already reviewed, ...).
+    "GET /venues/me": {"signed_in": {403}, "venue": {200}},
+    "PATCH /venues/me": {"signed_in": {403} | BODY, "venue": {200} | BODY},
+    "GET /venues/me/onboarding": {"signed_in": {403}, "venue": {200}},
+    "PUT /venues/me/onboarding/{number}": {
+        "signed_in": {403, 404} | BODY,
+        "venue": {200, 404} | BODY,
+    },
+    "GET /venues/me/gigs": {"signed_in": {403}, "venue": {200, 404}},
+    "GET /venues/{slug}": {"public": {200, 404}, "signed_in": {200, 404}},
+    "GET /gigs/": {"public": {200, 400, 404}, "signed_in": {200, 400, 404}},
+    "POST /gigs/": {"signed_in": {403} | BODY, "venue": {201} | BODY},
+    "GET /gigs/{gig_id}": {"public": {200, 404}, "signed_in": {200, 404}},
+    "PATCH /gigs/{gig_id}": {"signed_in": {403} | BODY, "venue": {200, 404, 409} | BODY},
+    "POST /gigs/{gig_id}/cancel": {"signed_in": {403} | BODY, "venue": {200, 404, 409} | BODY},
+    "GET /gigs/{gig_id}/applications": {"signed_in": {403}, "venue": {200, 404}},
+    "POST /gigs/{gig_id}/applications": {
+        "signed_in": {403} | BODY,
+        "artist": {201, 404, 409} | BODY,
+    },
+    "POST /applications/{application_id}/withdraw": {
+        "signed_in": {403},
+        "artist": {200, 404, 409},
+    },
+    "POST /applications/{application_id}/accept": {"signed_in": {403}, "venue": {201, 404, 409}},
+    "POST /applications/{application_id}/reject": {
+        "signed_in": {403} | BODY,
+        "venue": {204, 404, 409} | BODY,
+    },
+    "GET /me/applications": {"signed_in": {403}, **OWNERS({200, 404})},
+    "GET /me/gigs-for-you": {"signed_in": {403}, **OWNERS({200})},
+    "GET /bookings/": {"signed_in": {200, 404}},
+    "POST /bookings/{booking_id}/cancel": {
+        "signed_in": {403, 404} | BODY,
+        "artist": {200, 404, 409} | BODY,
+        "venue": {200, 404, 409} | BODY,
+    },
+    "GET /me/availability": {"signed_in": {403}, **OWNERS({200})},
+    "POST /me/availability": {"signed_in": {403} | BODY, "artist": {201} | BODY},
+    "DELETE /me/availability/{entry_id}": {"signed_in": {403}, "artist": {204, 404}},
+    "GET /artists/{slug}/reviews": {"public": {200, 404}, "signed_in": {200, 404}},
+    "GET /venues/{slug}/reviews": {"public": {200, 404}, "signed_in": {200, 404}},
+    "GET /bookings/{booking_id}/reviews": {
+        "signed_in": {404},
+        **{side: {200, 404} for side in ("artist", "venue")},
+    },
+    "POST /bookings/{booking_id}/reviews": {
+        "signed_in": {403, 404} | BODY,
+        **{side: {201, 404, 409} | BODY for side in ("artist", "venue")},
+    },
+    "POST /reviews/{review_id}/reply": {
+        "signed_in": {403, 404} | BODY,
+        **{side: {200, 404, 409} | BODY for side in ("artist", "venue")},
+    },
 }
 
 

@@ -117,10 +117,15 @@ MOSTLY = st.sampled_from([True, True, True, False, True, True, False, True, True
 
 def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObject) -> None:
     options = {
-        "slug": [world.artist.slug] * 3 + [world.other.slug, world.onboarding.slug],
+        "slug": [world.artist.slug] * 3
+        + [world.other.slug, world.onboarding.slug]
+        + [world.venue_slug] * 2,
         "track_id": [*world.track_ids, *world.track_ids, world.other_track_id],
         "media_id": [world.media_id],
         "session_id": world.session_ids(role),
+        "gig_id": world.gig_ids,
+        "application_id": world.application_ids,
+        "booking_id": world.booking_ids,
         "number": [1, 2, 3, 4, 5],
     }
     for name in list(case.path_parameters or {}):
@@ -189,6 +194,9 @@ def _call(case: Any, world: World, role: str, data: st.DataObject) -> Any:
 CONVERTERS = {"slug": r"[-a-zA-Z0-9_]+", "int": r"[0-9]+"}
 PARAM_CONVERTER = {"slug": "slug", "track_id": "int", "media_id": "int", "session_id": "int"}
 PARAM_CONVERTER["number"] = "int"
+PARAM_CONVERTER.update(
+    dict.fromkeys(("gig_id", "application_id", "booking_id", "entry_id", "review_id"), "int")
+)
 
 
 def _routable(case: Any) -> bool:

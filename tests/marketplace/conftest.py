@@ -1,0 +1,31 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.artists.factories import ArtistProfileFactory
+from tests.marketplace.factories import GigFactory, VenueProfileFactory
+
+
+@pytest.fixture
+def venue(db):
+    return VenueProfileFactory()
+
+
+@pytest.fixture
+def other_venue(db):
+    return VenueProfileFactory()
+
+
+@pytest.fixture
+def artist(db):
+    return ArtistProfileFactory()
+
+
+@pytest.fixture
+def gig(venue):
+    return GigFactory(venue=venue)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

@@ -1,0 +1,78 @@
+"""Gigs for you: ranked by genre, place, the artist's days and rates, with the reasons."""
+
+import datetime as dt
+
+import pytest
+
+from marketplace import services
+from tests.artists.factories import ArtistProfileFactory
+from tests.marketplace.conftest import client_for
+from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+
+
+def next_weekday(weekday: int, after: int = 2) -> dt.date:
+    day = in_days(after)
+    while day.weekday() != weekday:
+        day += dt.timedelta(days=1)
+    return day
+
+
+@pytest.fixture
+def jazz_artist():
+    return ArtistProfileFactory(
+        primary_genre="jazz",
+        secondary_genres=["soul"],
+        location_city="Austin",
+        location_state="TX",
+        base_rate_flat=40_000,
+        available_weekends=True,
+        available_weekdays=False,
+    )
+
+
+def test_gigs_for_you_rank_and_explain(jazz_artist):
+    austin = VenueProfileFactory(city="Austin", state="TX")
+    leeds = VenueProfileFactory(city="Leeds", state="West Yorkshire", country="GB")
+    saturday = next_weekday(5)
+    best = GigFactory(venue=austin, genre="jazz", date=saturday, payment_amount=50_000)
+    cheap = GigFactory(venue=austin, genre="jazz", date=saturday + dt.timedelta(days=7),
+                       payment_amount=10_000)  # fmt: skip
+    soul_far = GigFactory(venue=leeds, genre="soul", location_city="Leeds",
+                          date=next_weekday(1), payment_amount=90_000)  # fmt: skip
+    rock_here = GigFactory(venue=austin, genre="rock", date=next_weekday(2))
+    GigFactory(venue=leeds, genre="rock", location_city="Leeds")  # neither genre nor city
+    applied = GigFactory(venue=austin, genre="jazz")
+    services.application_create(user=jazz_artist.user, gig_id=applied.pk, data={})
+    busy = GigFactory(venue=austin, genre="jazz", date=in_days(40))
+    services.unavailability_add(user=jazz_artist.user, start_date=busy.date)
+
+    body = client_for(jazz_artist.user).get(f"{API}/me/gigs-for-you").json()
+
+    assert [g["id"] for g in body] == [best.pk, cheap.pk, soul_far.pk, rock_here.pk]
+    assert body[0]["reasons"] == [
+        "Jazz",
+        "your city",
+        "free that night",
+        "a day you play",
+        "pays at or above your minimum",
+    ]
+    assert body[0]["score"] == 4 + 2 + 1 + 2
+    assert body[2]["reasons"] == ["Soul", "free that night", "pays at or above your minimum"]
+    assert body[3]["reasons"] == ["your city", "free that night", "pays at or above your minimum"]
+
+
+def test_gigs_for_you_is_for_artists_and_takes_fixed_queries(
+    jazz_artist, venue, django_assert_max_num_queries
+):
+    for i in range(12):
+        GigFactory(venue=venue, genre="jazz", date=in_days(3 + i))
+    client = client_for(jazz_artist.user)
+    with django_assert_max_num_queries(2):  # the artist, the ranked gigs
+        assert len(client.get(f"{API}/me/gigs-for-you").json()) == 12
+    response = client_for(venue.user).get(f"{API}/me/gigs-for-you")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "not_an_artist"
