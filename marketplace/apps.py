@@ -22,3 +22,7 @@ class MarketplaceConfig(AppConfig):
         from accounts.role_locks import role_lock_register
 
         role_lock_register(_venue_profile_locks_role)
+
+        from marketplace.notifications import register_kinds
+
+        register_kinds()

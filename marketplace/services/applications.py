@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from accounts.permissions import OnboardingRequired
 from artists import selectors as artist_selectors
 from artists.models import ArtistProfile
+from marketplace import notifications
 from marketplace.models import (
     Application,
     ApplicationStatus,
@@ -95,6 +96,9 @@ def application_create(*, user: User, gig_id: int, data: dict[str, Any]) -> Appl
                 from_status="",
                 to_status=ApplicationStatus.PENDING,
             )
+            notifications.application_received(
+                _venue_user(gig), gig=gig, artist_name=artist.stage_name
+            )
     except IntegrityError as error:
         if Application.objects.filter(gig_id=gig_id, artist=artist).exists():
             raise ApplicationError(
@@ -102,6 +106,14 @@ def application_create(*, user: User, gig_id: int, data: dict[str, Any]) -> Appl
             ) from error
         raise
     return application
+
+
+def _venue_user(gig: Gig) -> User:
+    return User.objects.get(venue_profile__pk=gig.venue_id)
+
+
+def _artist_users(artist_ids: list[int]) -> list[User]:
+    return list(User.objects.filter(artist_profile__pk__in=artist_ids).order_by("pk"))
 
 
 def _lock_application(application_id: int, **owner: Any) -> tuple[Gig, Application]:
@@ -131,6 +143,7 @@ def application_withdraw(*, user: User, application_id: int) -> Application:
         from_status=ApplicationStatus.PENDING,
         to_status=ApplicationStatus.WITHDRAWN,
     )
+    notifications.application_withdrawn(_venue_user(gig), gig=gig, artist_name=artist.stage_name)
     return application
 
 
@@ -152,6 +165,7 @@ def application_reject(*, user: User, application_id: int, reason: str = "") -> 
         to_status=ApplicationStatus.REJECTED,
         reason=clean_reason(reason, required=False),
     )
+    notifications.applications_rejected(_artist_users([application.artist_id]), gig=gig)
     return application
 
 
@@ -168,12 +182,13 @@ def application_accept(*, user: User, application_id: int) -> Booking:
     _require_open_future(gig)
     _require_free(application.artist_id, gig, you=False)
 
-    others = list(
+    rejected = list(
         Application.objects.select_for_update()
         .filter(gig=gig, status=ApplicationStatus.PENDING)
         .exclude(pk=application.pk)
-        .values_list("pk", flat=True)
+        .values_list("pk", "artist_id")
     )
+    others = [pk for pk, _ in rejected]
     Application.objects.filter(pk__in=others).update(
         status=ApplicationStatus.REJECTED, updated_at=timezone.now()
     )
@@ -210,6 +225,10 @@ def application_accept(*, user: User, application_id: int) -> Booking:
             change(Subject.GIG, GigStatus.OPEN, GigStatus.FILLED),
             change(Subject.BOOKING, "", BookingStatus.ACTIVE, booking_id=booking.pk),
         ]
+    )
+    notifications.application_accepted(_artist_users([application.artist_id])[0], gig=gig)
+    notifications.applications_rejected(
+        _artist_users([artist_id for _, artist_id in rejected]), gig=gig
     )
     return booking
 
@@ -273,4 +292,13 @@ def booking_cancel(*, user: User, booking_id: int, reason: str) -> Booking:
         StatusChange(gig=gig, subject=s, by=user, from_status=f, to_status=t, reason=reason, **ids)
         for s, f, t, ids in changes
     )
+    if side == Side.ARTIST:
+        artist_name = ArtistProfile.objects.values_list("stage_name", flat=True).get(
+            pk=booking.artist_id
+        )
+        notifications.booking_cancelled(_venue_user(gig), gig=gig, by_name=artist_name)
+    else:
+        notifications.booking_cancelled(
+            _artist_users([booking.artist_id])[0], gig=gig, by_name=gig.venue_name
+        )
     return booking

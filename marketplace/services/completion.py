@@ -9,10 +9,12 @@ already completed is left alone, so a counter is never bumped twice. Run by the 
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import User
 from artists.models import ArtistProfile
+from marketplace import notifications
 from marketplace.models import Booking, BookingStatus, Gig, GigStatus, StatusChange, Subject
 from marketplace.services.gigs import lock_gig
 
@@ -51,6 +53,11 @@ def gig_complete(*, gig_id: int, now: dt.datetime | None = None) -> bool:
                 )
             )
         StatusChange.objects.bulk_create(changes)
+        if booking is not None:  # time to review, both sides
+            told = User.objects.filter(
+                Q(artist_profile__pk=booking.artist_id) | Q(venue_profile__pk=gig.venue_id)
+            ).order_by("pk")
+            notifications.review_requested(told, gig=gig, booking_id=booking.pk)
     return True
 
 

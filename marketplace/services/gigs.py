@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import OnboardingRequired
-from marketplace import selectors
+from marketplace import notifications, selectors
 from marketplace.models import (
     Application,
     ApplicationStatus,
@@ -186,6 +187,12 @@ def _cancel(gig: Gig, *, by: User | None, side: str, reason: str) -> Gig:
     gig.status = GigStatus.CANCELLED
     gig.save(update_fields=["status", "updated_at"])
     StatusChange.objects.bulk_create(changes)
+    # Every pending applicant and the booked artist (their application was the accepted one);
+    # when staff cancel, the venue too.
+    told = Q(artist_profile__pk__in={a.artist_id for a in pending})
+    if side == Side.STAFF:
+        told |= Q(venue_profile__pk=gig.venue_id)
+    notifications.gig_cancelled(User.objects.filter(told).order_by("pk"), gig=gig)
     return gig
 
 

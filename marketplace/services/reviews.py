@@ -14,16 +14,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
 from artists.models import ArtistProfile
 from artists.services import require_staff
+from marketplace import notifications
 from marketplace.models import (
     REVIEW_WINDOW_DAYS,
     Booking,
     BookingStatus,
+    Gig,
     Review,
     Side,
     VenueProfile,
@@ -73,6 +75,13 @@ def _publish(reviews: list[Review], now: dt.datetime) -> None:
         review.published_at = now
         review.save(update_fields=["published_at"])
         _recount(review)
+    if reviews:  # both sides: the reviews of their gig are public now
+        first = reviews[0]
+        told = User.objects.filter(
+            Q(artist_profile__pk=first.artist_id) | Q(venue_profile__pk=first.venue_id)
+        ).order_by("pk")
+        title = Gig.objects.values_list("title", flat=True).get(pk=first.gig_id)
+        notifications.reviews_published(told, gig_title=title, booking_id=first.booking_id)
 
 
 def review_create(*, user: User, booking_id: int, data: dict[str, Any]) -> Review:
@@ -159,6 +168,20 @@ def review_reply(*, user: User, review_id: int, reply: str) -> Review:
     apply(review, {"reply": clean}, fields=("reply",))
     review.replied_at = timezone.now()
     review.save(update_fields=["reply", "replied_at"])
+    if review.reviewer_id is not None:
+        if review.side == Side.VENUE:  # the artist answers the venue's review
+            by_name = ArtistProfile.objects.values_list("stage_name", flat=True).get(
+                pk=review.artist_id
+            )
+        else:
+            by_name = VenueProfile.objects.values_list("name", flat=True).get(pk=review.venue_id)
+        title = Gig.objects.values_list("title", flat=True).get(pk=review.gig_id)
+        notifications.review_replied(
+            User.objects.get(pk=review.reviewer_id),
+            gig_title=title,
+            booking_id=review.booking_id,
+            by_name=by_name,
+        )
     return review
 
 

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from accounts import services as account_services
 from accounts.models import User
 from artists.services import require_staff
-from marketplace import selectors, steps
+from marketplace import notifications, selectors, steps
 from marketplace.models import VenueProfile, VenueVerificationNote
 from marketplace.services.common import apply, validation_error
 
@@ -80,7 +80,10 @@ def venue_set_verified(*, venue_id: int, by: User, verified: bool, note: str) ->
     if not note.strip():
         raise validation_error({"note": ["Say why (this note is kept in the audit trail)."]})
     venue = VenueProfile.objects.select_for_update().get(pk=venue_id)
+    newly = verified and not venue.verified
     venue.verified = verified
     venue.save(update_fields=["verified", "updated_at"])
     VenueVerificationNote.objects.create(venue=venue, by=by, verified=verified, note=note.strip())
+    if newly:
+        notifications.venue_verified(venue.user, venue_name=venue.name, slug=venue.slug)
     return venue
