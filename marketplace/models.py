@@ -18,6 +18,7 @@ from django.core.validators import (
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from accounts.models import validate_timezone
 from artists.models import GENRES, LINK_MAX_LENGTH, ArtistProfile, LinkField, country_code
@@ -421,3 +422,18 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review {self.pk} by the {self.side} ({self.rating}/5)"
+
+
+class CalendarFeed(models.Model):
+    """A user's private iCalendar feed of their bookings. Only the SHA-256 of the secret token
+    is kept: the feed URL is shown once, when it is made or rotated. Deleting the row revokes it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user_id}"

@@ -38,6 +38,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("artists.urls")),
+    path("", include("marketplace.urls")),
     path("admin/", admin.site.urls),
 ]
 

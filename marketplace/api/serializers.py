@@ -430,3 +430,15 @@ class ReviewSerializer(serializers.ModelSerializer):
             "venue_name",
         ]
         read_only_fields = fields
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    active = serializers.BooleanField(help_text="Whether you have a feed URL that works.")
+    created_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the current URL was made (null: no feed)."
+    )
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="The feed URL: only in the answer that makes or rotates it, null otherwise "
+        "(only a hash of its token is kept).",
+    )

@@ -57,6 +57,7 @@ urlpatterns = [
         views.BookingCancelApi.as_view(),
         name="api-booking-cancel",
     ),
+    path("me/calendar", views.MyCalendarApi.as_view(), name="api-my-calendar"),
     path("me/availability", views.MyAvailabilityApi.as_view(), name="api-my-availability"),
     path(
         "me/availability/<int:entry_id>",

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -16,6 +17,7 @@ from marketplace.api.serializers import (
     ApplicationInputSerializer,
     ApplicationSerializer,
     BookingSerializer,
+    CalendarFeedSerializer,
     GigFilterSerializer,
     GigInputSerializer,
     GigMatchSerializer,
@@ -33,6 +35,7 @@ from marketplace.api.serializers import (
     VenueInputSerializer,
     VenueOwnSerializer,
 )
+from marketplace.models import CalendarFeed
 from umbrella.errors import NotFoundError
 from umbrella.pagination import CursorPagination
 from umbrella.schema import raises
@@ -545,6 +548,54 @@ class MyAvailabilityEntryApi(APIView):
     )
     def delete(self, request: Request, entry_id: int) -> Response:
         services.unavailability_remove(user=request_user(request), unavailability_id=entry_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- calendar feed ----------------------------------------------------------------------------
+
+
+def _feed_answer(feed: CalendarFeed | None, path: str | None = None) -> dict[str, Any]:
+    return {
+        "active": feed is not None,
+        "created_at": feed.created_at if feed else None,
+        "url": settings.SITE_URL + path if path else None,
+    }
+
+
+class MyCalendarApi(APIView):
+    @extend_schema(
+        operation_id="me_calendar_show",
+        summary="Your calendar feed",
+        description="Whether you have a private iCalendar feed of your bookings. The URL itself "
+        "is shown only when it is made or rotated (`POST`): only a hash of its token is kept.",
+        responses=CalendarFeedSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        feed = CalendarFeed.objects.filter(user=request_user(request)).first()
+        return Response(CalendarFeedSerializer(_feed_answer(feed)).data)
+
+    @extend_schema(
+        operation_id="me_calendar_rotate",
+        summary="Make or rotate your calendar feed URL",
+        description="A new secret URL, `/calendar/<token>.ics`, to subscribe to in a calendar "
+        "app (no login: keep it private). The previous URL, if any, stops working at once.",
+        request=None,
+        responses={201: CalendarFeedSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        feed, path = services.calendar_feed_rotate(user=request_user(request))
+        return Response(
+            CalendarFeedSerializer(_feed_answer(feed, path)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        operation_id="me_calendar_revoke",
+        summary="Revoke your calendar feed URL",
+        description="The URL stops working (404). Idempotent.",
+        responses={204: OpenApiResponse(description="Revoked (or there was none).")},
+    )
+    def delete(self, request: Request) -> Response:
+        services.calendar_feed_revoke(user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,7 +5,8 @@
 - :mod:`.applications`: apply, withdraw, accept (makes the booking), reject, cancel a booking;
 - :mod:`.availability`: dates an artist can't play;
 - :mod:`.completion`: filled gigs that have ended become completed (beat task);
-- :mod:`.reviews`: two-way blind reviews, replies, hiding.
+- :mod:`.reviews`: two-way blind reviews, replies, hiding;
+- :mod:`.calendar`: private calendar feed tokens (rotate, revoke).
 
 Doors call them as ``from marketplace import services; services.gig_create(...)``.
 """
@@ -18,6 +19,7 @@ from marketplace.services.applications import (
     booking_cancel,
 )
 from marketplace.services.availability import unavailability_add, unavailability_remove
+from marketplace.services.calendar import calendar_feed_revoke, calendar_feed_rotate
 from marketplace.services.completion import gig_complete, gigs_complete_due
 from marketplace.services.gigs import gig_cancel, gig_cancel_by_staff, gig_create, gig_update
 from marketplace.services.reviews import (
@@ -38,6 +40,8 @@ __all__ = [
     "application_reject",
     "application_withdraw",
     "booking_cancel",
+    "calendar_feed_revoke",
+    "calendar_feed_rotate",
     "gig_cancel",
     "gig_cancel_by_staff",
     "gig_complete",

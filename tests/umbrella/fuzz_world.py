@@ -340,6 +340,10 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "GET /me/availability": {"signed_in": {403}, **OWNERS({200})},
     "POST /me/availability": {"signed_in": {403} | BODY, "artist": {201} | BODY},
     "DELETE /me/availability/{entry_id}": {"signed_in": {403}, "artist": {204, 404}},
+    # Any onboarded user (a fan's feed is empty); newcomers are stopped by onboarding (403).
+    "GET /me/calendar": {"signed_in": {200, 403}},
+    "POST /me/calendar": {"signed_in": {201, 403}},
+    "DELETE /me/calendar": {"signed_in": {204, 403}},
     "GET /artists/{slug}/reviews": {"public": {200, 404}, "signed_in": {200, 404}},
     "GET /venues/{slug}/reviews": {"public": {200, 404}, "signed_in": {200, 404}},
     "GET /bookings/{booking_id}/reviews": {
