@@ -190,7 +190,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Demo data, lowest app first (``manage.py seed_demo``).
-DEMO_SEEDERS = ["accounts.demo", "artists.demo"]
+DEMO_SEEDERS = ["accounts.demo", "artists.demo", "marketplace.demo"]
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
