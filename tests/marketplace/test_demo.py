@@ -103,7 +103,8 @@ def test_hand_set_figures_of_an_old_demo_database_are_replaced(settings, tmp_pat
     ArtistProfile.objects.update(total_gigs=37, avg_rating="4.80", total_reviews=12)
     seed()
     nova = ArtistProfile.objects.get(user__email="artist@demo.umbrella.test")
-    assert nova.total_gigs == Booking.objects.filter(
-        artist=nova, status=BookingStatus.COMPLETED
-    ).count()
+    assert (
+        nova.total_gigs
+        == Booking.objects.filter(artist=nova, status=BookingStatus.COMPLETED).count()
+    )
     assert nova.total_reviews != 12 or nova.avg_rating != Decimal("4.80")
