@@ -220,3 +220,61 @@ def test_staff_writes_on_a_missing_track_are_not_found():
             "No such track.",
             404,
         )
+
+
+def _refused(call, **kwargs):
+    from umbrella.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as error:
+        call(**kwargs)
+    return error.value
+
+
+def test_every_bad_track_field_is_named_with_its_own_message(artist, track):
+    error = _refused(
+        services.track_update,
+        user=artist.user,
+        track_id=track.pk,
+        data={"spotify_url": "https://evil.example/x", "apple_music_url": "https://evil.example/y"},
+    )
+
+    assert error.code == "validation_error"
+    assert error.details == {
+        "spotify_url": ["This should be a link to spotify.com."],
+        "apple_music_url": ["This should be a link to music.apple.com or itunes.apple.com."],
+    }
+
+
+def test_model_rules_apply_to_track_edits_too(artist, track):
+    error = _refused(
+        services.track_update, user=artist.user, track_id=track.pk, data={"release_year": 1800}
+    )
+
+    assert error.code == "validation_error" and list(error.details) == ["release_year"]
+    assert error.message == error.details["release_year"][0]
+    track.refresh_from_db()
+    assert track.release_year is None
+
+
+def test_a_track_needs_a_title(artist):
+    error = _refused(services.track_create, user=artist.user, audio=wav_upload(), data={})
+
+    assert (error.code, error.message) == ("validation_error", "This field is required.")
+    assert error.details == {"title": ["This field is required."]}
+    assert used(artist) == 0
+
+
+def test_a_failed_track_insert_deletes_the_audio_it_wrote(artist, monkeypatch, settings):
+    from pathlib import Path
+
+    def broken_save(self, *args, **kwargs):
+        raise StorageDown("database gone")
+
+    monkeypatch.setattr(Track, "save", broken_save)
+
+    with pytest.raises(StorageDown):
+        services.track_create(user=artist.user, audio=wav_upload(), data={"title": "Lost"})
+
+    tracks_dir = Path(settings.MEDIA_ROOT) / "artists" / "tracks"
+    assert not tracks_dir.exists() or not any(tracks_dir.iterdir())
+    assert used(artist) == 0
