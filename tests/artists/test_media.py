@@ -40,14 +40,16 @@ def test_valid_upload_is_stored_typed_from_its_bytes(artist_client, artist):
 
 
 def test_download_returns_the_bytes_as_an_attachment(artist_client):
-    post(artist_client, SimpleUploadedFile("rider.txt", b"Two mics."), "document")
+    rider_id = post(artist_client, SimpleUploadedFile("rider.txt", b"Two mics."), "document")
     media_id = post(artist_client, png_upload()).json()["id"]
 
     response = artist_client.get(f"{MEDIA}/{media_id}/download")
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PNG_1PX  # that file, not the artist's first
+    assert b"".join(response.streaming_content) == PNG_1PX  # that file, not another of theirs
     assert "attachment" in response["Content-Disposition"]
+    rider = artist_client.get(f"{MEDIA}/{rider_id.json()['id']}/download")
+    assert b"".join(rider.streaming_content) == b"Two mics."
 
 
 @pytest.mark.parametrize(

@@ -199,3 +199,54 @@ def test_a_slug_taken_after_the_guess_is_skipped_not_fatal(monkeypatch):
 
     assert profile.slug == "nova-reyes-9"
     assert ArtistProfile.objects.filter(slug__startswith="nova-reyes").count() == 2
+
+
+def test_a_refused_value_is_named_with_its_own_problem_not_as_missing():
+    user = _new_artist()
+    services.onboarding_save_step(user=user, number=1, data=STEP1)
+    services.onboarding_save_step(
+        user=user,
+        number=2,
+        data={
+            "tagline": "Songs for late nights.",
+            "bio": "A touring act with a loyal following. " * 3,
+        },
+    )
+
+    error = refused(
+        services.onboarding_save_step,
+        user=user,
+        number=3,
+        data={"primary_genre": "indie", "performance_types": ["juggling"]},
+    )
+
+    assert error.details == {"performance_types": ["Unknown performance type: juggling."]}
+    assert error.message == "Unknown performance type: juggling."
+
+
+def test_a_failed_image_swap_deletes_the_new_file_and_keeps_the_error(artist, monkeypatch):
+    import io
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (600, 600), (1, 2, 3)).save(out, format="PNG")
+    saved = []
+    real_save = default_storage.save
+    monkeypatch.setattr(
+        default_storage, "save", lambda *a, **k: saved.append(real_save(*a, **k)) or saved[-1]
+    )
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(ArtistProfile, "save", broken)
+
+    with pytest.raises(RuntimeError, match="database gone"):
+        services.profile_set_image(
+            user=artist.user, kind="avatar", upload=SimpleUploadedFile("a.png", out.getvalue())
+        )
+
+    assert len(saved) == 1 and not default_storage.exists(saved[0])
