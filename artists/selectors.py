@@ -298,24 +298,7 @@ def completeness_of(*, artist: ArtistProfile) -> dict[str, Any]:
 def onboarding_state(*, user: User) -> dict[str, Any]:
     """Where an artist is in the five steps, and what each step holds so far."""
     profile = artist_of(user=user)
-    done = profile.onboarding_step if profile else 0
-    return {
-        "completed_steps": done,
-        "next_step": None if done >= steps.LAST_STEP else done + 1,
-        "onboarding_complete": user.onboarding_complete,
-        "steps": [
-            {
-                "number": step.number,
-                "slug": step.slug,
-                "title": step.title,
-                "field_names": list(step.fields),
-                "required_fields": list(step.required),
-                "complete": step.number <= done,
-                "values": {f: getattr(profile, f) for f in step.fields} if profile else {},
-            }
-            for step in steps.STEPS
-        ],
-    }
+    return steps.wizard_state(steps.STEPS, profile, user=user)
 
 
 def stats_of(*, artist: ArtistProfile) -> dict[str, Any]:

@@ -134,6 +134,29 @@ def open_step_of(wizard: tuple[Step, ...], number: int, *, done: int) -> Step:
     return current
 
 
+def wizard_state(wizard: tuple[Step, ...], record: Any, *, user: Any) -> dict[str, Any]:
+    """Where a user is in a wizard (the artist's, or the venue's: ``marketplace.steps``), and
+    what each step holds so far; ``record`` is the profile being built, or ``None``."""
+    done = record.onboarding_step if record else 0
+    return {
+        "completed_steps": done,
+        "next_step": None if done >= len(wizard) else done + 1,
+        "onboarding_complete": user.onboarding_complete,
+        "steps": [
+            {
+                "number": step.number,
+                "slug": step.slug,
+                "title": step.title,
+                "field_names": list(step.fields),
+                "required_fields": list(step.required),
+                "complete": step.number <= done,
+                "values": {f: getattr(record, f) for f in step.fields} if record else {},
+            }
+            for step in wizard
+        ],
+    }
+
+
 # (label, weight, test) — what a complete profile has.
 CHECKLIST: tuple[tuple[str, int, Any], ...] = (
     ("Stage name and location", 10, lambda p, c: bool(p.stage_name and p.location_city)),

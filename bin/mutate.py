@@ -137,6 +137,10 @@ def as_patterns(args: list[str]) -> list[str]:
 
 def mutmut(*args: str) -> int:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    if os.environ.get("MUTATE_REDIS_URL"):
+        # Code with a Redis-only path (buffered profile views) is mutated against a real Redis;
+        # use a database number nobody else uses, and MUTATE_JOBS=1 (the workers share it).
+        env["REDIS_URL"] = os.environ["MUTATE_REDIS_URL"]
     command = [sys.executable, "-m", "mutmut", *args]
     return subprocess.run(command, cwd=WORK, env=env, check=False).returncode  # noqa: S603
 

@@ -76,24 +76,7 @@ def venue_public(*, slug: str) -> VenueProfile | None:
 
 def venue_onboarding_state(*, user: User) -> dict[str, Any]:
     venue = venue_of(user=user)
-    done = venue.onboarding_step if venue else 0
-    return {
-        "completed_steps": done,
-        "next_step": None if done >= steps.LAST_STEP else done + 1,
-        "onboarding_complete": user.onboarding_complete,
-        "steps": [
-            {
-                "number": step.number,
-                "slug": step.slug,
-                "title": step.title,
-                "field_names": list(step.fields),
-                "required_fields": list(step.required),
-                "complete": step.number <= done,
-                "values": {f: getattr(venue, f) for f in step.fields} if venue else {},
-            }
-            for step in steps.STEPS
-        ],
-    }
+    return steps.wizard_state(steps.STEPS, venue, user=user)
 
 
 # --- gigs -------------------------------------------------------------------------------------

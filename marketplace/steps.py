@@ -3,6 +3,7 @@ the services. Steps go in order (``artists.steps.open_step`` rules); finishing t
 completes the venue's onboarding."""
 
 from artists.steps import Step, open_step_of
+from artists.steps import wizard_state as wizard_state  # the venue wizard uses the same state
 
 STEPS: tuple[Step, ...] = (
     Step(

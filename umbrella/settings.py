@@ -115,6 +115,11 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with the health check skipped for a connection that finished a request
+    # cleanly less than DB_HEALTH_CHECK_DELAY seconds ago (umbrella/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "umbrella.db.postgresql"
+DB_HEALTH_CHECK_DELAY = env.float("DB_HEALTH_CHECK_DELAY", default=5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serves parallel requests (a page and its images) without "database is locked":
     # WAL lets readers run while one connection writes; IMMEDIATE takes the write lock when a

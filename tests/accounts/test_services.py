@@ -98,3 +98,40 @@ def test_purge_task_runs_the_purge():
     assert purge_expired_sessions_task.delay().get() == 1
 
     assert not UserSession.objects.exists() and not Session.objects.exists()
+
+
+# --- found by mutation testing (docs/testing.md) --------------------------------------------
+
+
+def test_purge_deletes_ended_session_records_only_after_thirty_days():
+    from accounts.models import EndedSession
+
+    user = UserFactory()
+    recent = EndedSession.objects.create(user=user, reason="signed_out")
+    old = EndedSession.objects.create(user=user, reason="signed_out")
+    EndedSession.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - services.ENDED_SESSIONS_KEPT - timedelta(minutes=1)
+    )
+
+    services.sessions_purge_expired()
+
+    assert list(EndedSession.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@pytest.mark.parametrize(
+    ("reset", "reason"), [({}, "password_changed"), ({"reset": True}, "password_reset")]
+)
+def test_a_password_change_ends_the_other_sessions_and_says_how(reset, reason):
+    from accounts.models import EndedSession
+
+    user = UserFactory()
+    app_login(APIClient(), user.email)
+    app_login(APIClient(), user.email)
+    kept, _other = UserSession.objects.filter(user=user).order_by("pk")
+
+    assert (
+        services.user_password_changed(user=user, keep_session_key=kept.session_key, **reset) == 1
+    )
+
+    assert list(UserSession.objects.filter(user=user)) == [kept]
+    assert list(EndedSession.objects.filter(user=user).values_list("reason", flat=True)) == [reason]

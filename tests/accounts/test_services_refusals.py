@@ -114,3 +114,21 @@ def test_ending_someone_elses_or_no_session_is_not_found_and_ending_ones_own_is_
     assert list(EndedSession.objects.filter(user=user).values_list("reason", flat=True)) == [
         "ended"
     ]
+
+
+def test_choosing_the_same_role_again_is_not_a_role_change():
+    user = UserFactory()  # an onboarded fan: the role is locked
+
+    services.role_check(user=user, role="fan")
+    services.onboarding_choose_role(user=user, role="fan", display_name="New Name")
+
+    assert User.objects.get(pk=user.pk).display_name == "New Name"
+
+
+def test_staff_cannot_leave_an_onboarded_account_without_role_or_staff_status():
+    user = UserFactory(role="", is_staff=True)  # an onboarded staff account with no role
+
+    error = refused(services.user_check_staff_edit, user=user, role="", is_staff=False)
+
+    assert error.code == "validation_error" and list(error.details) == ["is_staff"]
+    services.user_check_staff_edit(user=user, role="", is_staff=True)  # staff need no role

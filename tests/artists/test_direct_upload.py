@@ -320,6 +320,7 @@ def test_an_object_put_larger_than_announced_is_refused_at_confirm(
 
     assert refused.status_code == 400, refused.content
     assert refused.json()["error"]["code"] == "size_mismatch"
+    assert refused.json()["error"]["message"] == "The file is larger than announced."
     assert not _exists(s3_client, bucket, key)
     assert not MediaFile.objects.filter(pk=started["file"]["id"]).exists()
     assert _used(artist) == 0
@@ -334,6 +335,7 @@ def test_confirm_before_the_object_arrives_keeps_the_reservation(
 
     assert early.status_code == 409, early.content
     assert early.json()["error"]["code"] == "upload_missing"
+    assert early.json()["error"]["message"] == "The file has not arrived in storage yet."
     media = MediaFile.objects.get(pk=started["file"]["id"])
     assert media.status == MediaStatus.PENDING
     assert _used(artist) == 2_000
@@ -353,6 +355,7 @@ def test_a_pending_file_cannot_be_downloaded(s3_storage, api):
 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "not_ready"
+    assert response.json()["error"]["message"] == "This upload has not been confirmed yet."
 
 
 # --- refusals at start ----------------------------------------------------------------------
@@ -406,6 +409,27 @@ def test_odd_filenames_stay_inside_the_artists_folder(s3_storage, artist, api, f
     assert key.startswith(f"artists/media/{artist.pk}/")
     assert ".." not in key.split("/")
     assert key.split("/")[-1]
+    listed = started.json()["file"]["filename"]  # the last part of the name, or "file"
+    assert listed == {"..": "..", "???": "???", "dir/": "file"}.get(filename, "passwd.png")
+
+
+def test_a_failed_presign_gives_the_reservation_back(s3_storage, artist, api, monkeypatch):
+    def broken(**kwargs):
+        raise OSError("no credentials")
+
+    monkeypatch.setattr(s3, "presign_upload", broken)
+
+    with pytest.raises(OSError, match="no credentials"):
+        services.media_upload_start(
+            user=artist.user,
+            category="press_photo",
+            filename="photo.png",
+            size_bytes=10_000,
+            mime_type="image/png",
+        )
+
+    assert _used(artist) == 0
+    assert not MediaFile.objects.filter(artist=artist).exists()
 
 
 def test_only_artists_start_direct_uploads(s3_storage):
@@ -428,6 +452,9 @@ def test_without_s3_storage_direct_uploads_are_unavailable(settings, artist, api
 
     assert refused.status_code == 409, refused.content
     assert refused.json()["error"]["code"] == "direct_upload_unavailable"
+    assert refused.json()["error"]["message"] == (
+        "This server stores files itself: upload them with POST …/media/."
+    )
     assert _used(artist) == 0
     assert not MediaFile.objects.exists()
 

@@ -40,13 +40,16 @@ def test_valid_upload_is_stored_typed_from_its_bytes(artist_client, artist):
 
 
 def test_download_returns_the_bytes_as_an_attachment(artist_client):
+    rider_id = post(artist_client, SimpleUploadedFile("rider.txt", b"Two mics."), "document")
     media_id = post(artist_client, png_upload()).json()["id"]
 
     response = artist_client.get(f"{MEDIA}/{media_id}/download")
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PNG_1PX
+    assert b"".join(response.streaming_content) == PNG_1PX  # that file, not another of theirs
     assert "attachment" in response["Content-Disposition"]
+    rider = artist_client.get(f"{MEDIA}/{rider_id.json()['id']}/download")
+    assert b"".join(rider.streaming_content) == b"Two mics."
 
 
 @pytest.mark.parametrize(
@@ -99,8 +102,17 @@ def test_quota_is_never_exceeded(artist_client, artist):
     assert response.status_code == 413
     error = response.json()["error"]
     assert error["code"] == "quota_exceeded"
+    assert error["message"] == "This file does not fit in your storage."
     assert error["details"]["needed_bytes"] == len(PNG_1PX)
     assert MediaFile.objects.count() == 2 and used(artist) == len(PNG_1PX) * 2
+
+
+def test_an_upload_charges_only_its_own_artists_quota(artist_client, artist):
+    other = ArtistProfileFactory()
+
+    assert post(artist_client, png_upload()).status_code == 201
+
+    assert used(artist) == len(PNG_1PX) and used(other) == 0
 
 
 def test_deleting_frees_bytes_and_the_stored_file(
@@ -133,7 +145,13 @@ def test_nobody_downloads_or_deletes_another_artists_file(artist_client, artist)
     intruder = APIClient()
     intruder.force_authenticate(ArtistProfileFactory().user)
 
-    assert intruder.get(f"{MEDIA}/{media_id}/download").status_code == 404
+    download = intruder.get(f"{MEDIA}/{media_id}/download")
+    assert download.status_code == 404
+    assert download.json()["error"] == {
+        "code": "not_found",
+        "message": "No such file.",
+        "details": {},
+    }
     assert intruder.delete(f"{MEDIA}/{media_id}").status_code == 404
     assert intruder.get(MEDIA).json()["count"] == 0
     assert MediaFile.objects.filter(pk=media_id).exists() and used(artist) == len(PNG_1PX)
@@ -238,3 +256,188 @@ def test_reconcile_drops_abandoned_pending_uploads_and_keeps_fresh_ones(artist, 
     assert not default_storage.exists(stale_name)
     assert MediaFile.objects.filter(pk=fresh.pk).exists()
     assert quota.used_bytes == used(artist) == 700
+
+
+# --- found by mutation testing (docs/testing.md) --------------------------------------------
+
+
+def _pending(artist, *, size: int, age, status=None, name: str = "") -> MediaFile:
+    from django.utils import timezone
+
+    from artists.models import MediaStatus
+
+    media = MediaFile.objects.create(
+        artist=artist,
+        category="press_photo",
+        filename="x.png",
+        size_bytes=size,
+        mime_type="image/png",
+        status=status or MediaStatus.PENDING,
+        file=name,
+    )
+    MediaFile.objects.filter(pk=media.pk).update(created_at=timezone.now() - age)
+    return media
+
+
+def test_expiring_pending_uploads_touches_only_this_artists_stale_pending_rows(artist):
+    """Only this artist's, only pending, only stale: a confirmed file of any age stays, and
+    the expired bytes are given back by the expiry itself (not only by a later recount)."""
+    from django.utils import timezone
+
+    from artists.models import MediaStatus
+    from artists.services.quota import PENDING_UPLOAD_TTL
+
+    old = PENDING_UPLOAD_TTL + timezone.timedelta(minutes=1)
+    other = ArtistProfileFactory()
+    stale = _pending(artist, size=1000, age=old)
+    fresh = _pending(artist, size=700, age=timezone.timedelta(0))
+    old_ready = _pending(artist, size=50, age=old, status=MediaStatus.READY)
+    others_stale = _pending(other, size=300, age=old)
+    MediaQuota.objects.filter(artist=artist).update(used_bytes=1750)
+    MediaQuota.objects.filter(artist=other).update(used_bytes=300)
+
+    assert services.quota_expire_pending(artist_id=artist.pk) == 1
+
+    left = set(MediaFile.objects.values_list("pk", flat=True))
+    assert left == {fresh.pk, old_ready.pk, others_stale.pk}
+    assert stale.pk not in left
+    assert used(artist) == 750 and used(other) == 300
+
+
+def test_reconcile_counts_track_audio_from_storage_and_a_track_without_audio_as_nothing(artist):
+    from artists.models import Track
+    from tests.artists.factories import wav_upload
+
+    services.media_upload(user=artist.user, category="press_photo", upload=png_upload())
+    track = services.track_create(user=artist.user, audio=wav_upload(), data={"title": "A"})
+    stored = default_storage.size(track.audio.name)
+    Track.objects.filter(pk=track.pk).update(audio_size_bytes=1)  # the row's record drifted
+    Track.objects.create(artist=artist, title="No audio", audio="", audio_size_bytes=999)
+    MediaQuota.objects.filter(artist=artist).update(used_bytes=5)
+
+    quota = services.quota_reconcile(artist_id=artist.pk)
+
+    assert stored > 1
+    assert quota.used_bytes == used(artist) == len(PNG_1PX) + stored
+
+
+def test_reconcile_asks_storage_only_about_this_artists_stored_files(artist, monkeypatch):
+    """One HEAD per confirmed file and track of this artist: the nightly run over every artist
+    must not ask the bucket about everybody's files each time (nor about pending uploads)."""
+    from django.utils import timezone
+
+    from tests.artists.factories import wav_upload
+
+    other = ArtistProfileFactory()
+    mine = services.media_upload(user=artist.user, category="press_photo", upload=png_upload())
+    track = services.track_create(user=artist.user, audio=wav_upload(), data={"title": "A"})
+    services.media_upload(user=other.user, category="press_photo", upload=png_upload())
+    _pending(artist, size=10, age=timezone.timedelta(0), name="artists/media/x/pending.png")
+    asked = []
+    real_size = default_storage.size
+    monkeypatch.setattr(default_storage, "size", lambda name: asked.append(name) or real_size(name))
+
+    services.quota_reconcile(artist_id=artist.pk)
+
+    assert sorted(asked) == sorted([mine.file.name, track.audio.name])
+
+
+def test_reconcile_counts_what_appears_while_it_measures_by_the_size_its_row_recorded(
+    artist, monkeypatch
+):
+    """Storage is asked with no lock held: a file confirmed or a track added meanwhile is not
+    in the measurements and counts with its row's size (a track without audio counts 0)."""
+    from django.utils import timezone
+
+    from artists.models import MediaStatus, Track
+    from artists.services import quota as quota_module
+    from tests.artists.factories import wav_upload
+
+    track = services.track_create(user=artist.user, audio=wav_upload(), data={"title": "A"})
+    confirmed_meanwhile = _pending(artist, size=111, age=timezone.timedelta(0))
+    real = quota_module._stored_size
+
+    def measure_while_others_write(name: str) -> int:
+        if not Track.objects.filter(title="Meanwhile").exists():
+            MediaFile.objects.filter(pk=confirmed_meanwhile.pk).update(status=MediaStatus.READY)
+            Track.objects.create(
+                artist=artist, title="Meanwhile", audio="artists/tracks/m.wav", audio_size_bytes=222
+            )
+            Track.objects.create(artist=artist, title="Odd", audio="", audio_size_bytes=444)
+        return real(name)
+
+    monkeypatch.setattr(quota_module, "_stored_size", measure_while_others_write)
+
+    quota = services.quota_reconcile(artist_id=artist.pk)
+
+    assert quota.used_bytes == track.audio_size_bytes + 111 + 222 + 0
+
+
+def test_staff_refile_a_file_only_where_its_type_and_size_are_allowed(artist, monkeypatch):
+    from accounts.models import User
+    from umbrella.errors import ApplicationError
+
+    staff = User.objects.create_superuser(email="staff@example.com", password="x" * 12)
+    media = services.media_upload(user=artist.user, category="other", upload=png_upload())
+    monkeypatch.setitem(
+        filetypes.CATEGORY_RULES, "press_photo", (filetypes.IMAGE_TYPES, media.size_bytes)
+    )
+
+    moved = services.media_set_category(media_id=media.pk, by=staff, category="press_photo")
+
+    assert moved.category == "press_photo"  # exactly at the category's limit is allowed
+    for category in ("document", "bogus"):  # a PNG is not a document; no such category
+        with pytest.raises(ApplicationError) as error:
+            services.media_set_category(media_id=media.pk, by=staff, category=category)
+        assert error.value.code == "validation_error"
+        assert list(error.value.details) == ["category"]
+    assert MediaFile.objects.get(pk=media.pk).category == "press_photo"
+
+
+def test_staff_writes_on_a_missing_file_are_not_found(artist):
+    from accounts.models import User
+    from umbrella.errors import ApplicationError
+
+    staff = User.objects.create_superuser(email="staff@example.com", password="x" * 12)
+
+    for call in (services.media_delete_by_staff, services.media_set_category):
+        kwargs = {"category": "other"} if call is services.media_set_category else {}
+        with pytest.raises(ApplicationError) as error:
+            call(media_id=987654, by=staff, **kwargs)
+        assert (error.value.code, error.value.message, error.value.status_code) == (
+            "not_found",
+            "No such file.",
+            404,
+        )
+
+
+def test_a_quota_limit_below_what_is_used_is_refused_by_the_service(artist):
+    from accounts.models import User
+    from umbrella.errors import ApplicationError
+
+    staff = User.objects.create_superuser(email="staff@example.com", password="x" * 12)
+    MediaQuota.objects.filter(artist=artist).update(used_bytes=100)
+
+    with pytest.raises(ApplicationError) as error:
+        services.quota_set_limit(artist_id=artist.pk, by=staff, limit_bytes=99)
+
+    assert error.value.code == "validation_error"
+    assert error.value.details == {"limit_bytes": ["100 bytes are in use: delete files first."]}
+    assert (
+        services.quota_set_limit(artist_id=artist.pk, by=staff, limit_bytes=100).limit_bytes == 100
+    )
+
+
+def test_abandoning_leaves_a_file_confirmed_or_deleted_meanwhile_alone(artist):
+    """``_abandon`` runs after a refused store or confirmation; if a concurrent confirmation
+    won (or the row is gone) there is nothing of its own to undo."""
+    from artists.services.media import _abandon
+
+    media = services.media_upload(user=artist.user, category="press_photo", upload=png_upload())
+
+    _abandon(media.pk)
+    _abandon(987654)
+
+    assert MediaFile.objects.filter(pk=media.pk).exists()
+    assert default_storage.exists(media.file.name)
+    assert used(artist) == len(PNG_1PX)

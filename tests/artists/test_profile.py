@@ -218,3 +218,68 @@ def test_a_view_already_in_the_database_is_not_counted_again_when_the_cache_is_c
 
     artist.refresh_from_db()
     assert artist.profile_views == 1
+
+
+# --- the view counter's service (found by mutation testing: docs/testing.md) -----------------
+
+
+def _record(artist, viewer=None, ip="203.0.113.5"):
+    from django.contrib.auth.models import AnonymousUser
+
+    counted = services.profile_view_record(
+        artist_id=artist.pk, owner_id=artist.user_id, viewer=viewer or AnonymousUser(), ip=ip
+    )
+    services.profile_views_flush()  # with Redis the view is buffered: write it now
+    return counted
+
+
+def test_the_view_service_says_whether_a_view_counted(artist, settings):
+    from django.core.cache import cache
+
+    assert _record(artist) is True
+    assert _record(artist) is False  # seen today (cache marker)
+    cache.clear()
+    # The marker is gone: with Redis the view is buffered again, and the flush's unique row
+    # refuses it; without, the request's insert is refused. Either way it does not count.
+    _record(artist)
+    assert _record(artist, viewer=artist.user) is False  # the owner
+    settings.COUNTER_BUDGET_PER_HOUR = 1
+    assert _record(ArtistProfileFactory()) is False  # this address spent its budget
+    artist.refresh_from_db()
+    assert artist.profile_views == 1
+
+
+def test_signed_in_viewers_count_as_themselves_whatever_their_address(artist):
+    from tests.accounts.factories import UserFactory
+
+    fan, other_fan = UserFactory(), UserFactory()
+
+    assert _record(artist, viewer=fan, ip="203.0.113.5")
+    assert not _record(artist, viewer=fan, ip="198.51.100.7")  # the same fan elsewhere
+    assert _record(artist, viewer=other_fan, ip="203.0.113.5")  # the same address, another fan
+    artist.refresh_from_db()
+    assert artist.profile_views == 2
+
+
+def test_an_anonymous_viewers_key_changes_every_day(artist, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from artists.models import ProfileView
+    from artists.services import counters
+
+    today = timezone.now()
+    assert _record(artist)
+    monkeypatch.setattr(counters.timezone, "now", lambda: today + timedelta(days=1))
+    assert _record(artist)
+
+    keys = list(ProfileView.objects.values_list("viewer_key", flat=True))
+    assert len(keys) == 2 and keys[0] != keys[1]
+
+
+def test_requests_without_an_address_share_no_budget(artist, settings):
+    settings.COUNTER_BUDGET_PER_HOUR = 1
+
+    assert _record(artist, ip=None)
+    assert _record(ArtistProfileFactory(), ip=None)

@@ -102,6 +102,46 @@ def test_plays_of_a_hidden_artists_track_are_not_counted(artist, track, hide):
     assert track.plays == 0
 
 
+def test_the_service_says_whether_a_play_counted(artist, track):
+    def count(ip):
+        return services.track_play(track_id=track.pk, artist_slug=artist.slug, ip=ip)
+
+    assert count("203.0.113.7") is True
+    assert count("203.0.113.7") is False  # the same listener within the window
+    track.refresh_from_db()
+    assert track.plays == 1
+
+
+def test_a_play_counts_again_once_the_window_has_passed(artist, track, settings):
+    import time
+
+    settings.PLAY_REPEAT_SECONDS = 1
+
+    assert services.track_play(track_id=track.pk, artist_slug=artist.slug, ip="203.0.113.7")
+    time.sleep(1.1)  # the marker expires by itself (no cache clearing)
+
+    assert services.track_play(track_id=track.pk, artist_slug=artist.slug, ip="203.0.113.7")
+    track.refresh_from_db()
+    assert track.plays == 2
+
+
+def test_plays_past_an_addresses_hourly_budget_are_not_counted(artist, settings):
+    settings.COUNTER_BUDGET_PER_HOUR = 2
+    tracks = [
+        services.track_create(user=artist.user, audio=wav_upload(), data={"title": t})
+        for t in "ABC"
+    ]
+
+    counted = [
+        services.track_play(track_id=t.pk, artist_slug=artist.slug, ip="203.0.113.7")
+        for t in tracks
+    ]
+
+    assert counted == [True, True, False]
+    assert sorted(Track.objects.values_list("plays", flat=True)) == [0, 1, 1]
+    assert services.track_play(track_id=tracks[2].pk, artist_slug=artist.slug, ip="198.51.100.9")
+
+
 def test_a_play_under_another_artists_slug_is_not_counted(artist, track):
     other = ArtistProfileFactory()
 
@@ -152,3 +192,89 @@ def test_deleting_a_track_frees_exactly_its_bytes(artist, track):
     services.track_delete(user=artist.user, track_id=track.pk)
 
     assert used(artist) == second.audio_size_bytes
+
+
+# --- staff doors and the admin's check --------------------------------------------------------
+
+
+def test_track_check_returns_only_the_normalised_fields_it_was_given(track):
+    assert services.track_check(track=track, data={"title": "  New  "}) == {"title": "New"}
+    track.refresh_from_db()
+    assert track.title == "Old"  # nothing saved
+
+
+def test_staff_writes_on_a_missing_track_are_not_found():
+    from accounts.models import User
+    from umbrella.errors import ApplicationError
+
+    staff = User.objects.create_superuser(email="staff@example.com", password="x" * 12)
+
+    for call, extra in (
+        (services.track_delete_by_staff, {}),
+        (services.track_update_by_staff, {"data": {"title": "X"}}),
+    ):
+        with pytest.raises(ApplicationError) as error:
+            call(track_id=987654, by=staff, **extra)
+        assert (error.value.code, error.value.message, error.value.status_code) == (
+            "not_found",
+            "No such track.",
+            404,
+        )
+
+
+def _refused(call, **kwargs):
+    from umbrella.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as error:
+        call(**kwargs)
+    return error.value
+
+
+def test_every_bad_track_field_is_named_with_its_own_message(artist, track):
+    error = _refused(
+        services.track_update,
+        user=artist.user,
+        track_id=track.pk,
+        data={"spotify_url": "https://evil.example/x", "apple_music_url": "https://evil.example/y"},
+    )
+
+    assert error.code == "validation_error"
+    assert error.details == {
+        "spotify_url": ["This should be a link to spotify.com."],
+        "apple_music_url": ["This should be a link to music.apple.com or itunes.apple.com."],
+    }
+
+
+def test_model_rules_apply_to_track_edits_too(artist, track):
+    error = _refused(
+        services.track_update, user=artist.user, track_id=track.pk, data={"release_year": 1800}
+    )
+
+    assert error.code == "validation_error" and list(error.details) == ["release_year"]
+    assert error.message == error.details["release_year"][0]
+    track.refresh_from_db()
+    assert track.release_year is None
+
+
+def test_a_track_needs_a_title(artist):
+    error = _refused(services.track_create, user=artist.user, audio=wav_upload(), data={})
+
+    assert (error.code, error.message) == ("validation_error", "This field is required.")
+    assert error.details == {"title": ["This field is required."]}
+    assert used(artist) == 0
+
+
+def test_a_failed_track_insert_deletes_the_audio_it_wrote(artist, monkeypatch, settings):
+    from pathlib import Path
+
+    def broken_save(self, *args, **kwargs):
+        raise StorageDown("database gone")
+
+    monkeypatch.setattr(Track, "save", broken_save)
+
+    with pytest.raises(StorageDown):
+        services.track_create(user=artist.user, audio=wav_upload(), data={"title": "Lost"})
+
+    tracks_dir = Path(settings.MEDIA_ROOT) / "artists" / "tracks"
+    assert not tracks_dir.exists() or not any(tracks_dir.iterdir())
+    assert used(artist) == 0

@@ -72,6 +72,26 @@ def test_move_a_track(artist_client):
     assert [t["display_order"] for t in response.json()] == [0, 1, 2, 3]
 
 
+def test_moves_start_from_the_current_order_and_reach_both_ends(artist_client):
+    ids = {t: upload(artist_client, title=t).json()["id"] for t in "ABC"}
+
+    def move(title, position):
+        response = artist_client.post(
+            f"{TRACKS}/{ids[title]}/move", {"position": position}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        return [t["title"] for t in response.json()]
+
+    assert move("C", 0) == ["C", "A", "B"]  # to the front
+    assert move("A", 2) == ["C", "B", "A"]  # from the order above, not the upload order
+    assert move("B", 10_000) == ["C", "A", "B"]  # past the end: last
+    assert list(Track.objects.order_by("display_order").values_list("title", flat=True)) == [
+        "C",
+        "A",
+        "B",
+    ]
+
+
 def test_delete_frees_the_bytes_and_the_file(
     artist_client, artist, django_capture_on_commit_callbacks
 ):
@@ -99,8 +119,40 @@ def test_nobody_edits_moves_or_deletes_another_artists_track(artist_client):
         intruder.post(f"{TRACKS}/{track_id}/move", {"position": 0}, format="json").status_code
         == 404
     )
-    assert intruder.delete(f"{TRACKS}/{track_id}").status_code == 404
+    deleted = intruder.delete(f"{TRACKS}/{track_id}")
+    assert deleted.status_code == 404
+    assert deleted.json()["error"] == {
+        "code": "not_found",
+        "message": "No such track.",
+        "details": {},
+    }
     assert Track.objects.get().title == "Mine"
+
+
+def test_a_track_with_cover_art_stores_both_under_their_own_names(artist_client, artist):
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (1000, 600), (10, 80, 200)).save(out, format="PNG")
+    cover = SimpleUploadedFile("cover.png", out.getvalue(), content_type="image/png")
+    audio = wav_upload(name="My Song.wav")
+
+    response = artist_client.post(
+        TRACKS, {"title": "A", "audio": audio, "cover_art": cover}, format="multipart"
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["display_order"] == 0
+    track = Track.objects.get()
+    assert track.display_order == 0
+    assert track.audio.name.endswith("/My_Song.wav")
+    assert track.cover_art.name.startswith(f"artists/covers/{artist.slug}-cover")
+    with Image.open(track.cover_art.path) as image:
+        assert image.size == (800, 800) and image.format == "JPEG"
+    second = upload(artist_client, title="B").json()
+    assert second["display_order"] == 1
 
 
 def test_play_counts_only_public_tracks(artist_client, artist):
