@@ -233,8 +233,11 @@ def _record(artist, viewer=None, ip="203.0.113.5"):
     return counted
 
 
-def test_the_view_service_says_whether_a_view_counted(artist, settings):
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "written-at-once"])
+def test_the_view_service_says_whether_a_view_counted(artist, settings, buffered):
     from django.core.cache import cache
+
+    settings.PROFILE_VIEWS_BUFFERED = buffered  # with Redis, both paths (no-op without)
 
     assert _record(artist) is True
     assert _record(artist) is False  # seen today (cache marker)
