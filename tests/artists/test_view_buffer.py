@@ -353,7 +353,7 @@ def test_without_a_redis_client_nothing_is_pending_or_flushed(monkeypatch):
     assert services.profile_views_flush() == 0
 
 
-def test_the_flush_lock_expires_if_the_flush_dies(artist, settings, monkeypatch):
+def test_the_flush_lock_always_has_an_expiry(artist, settings, monkeypatch):
     from umbrella.cache import redis_client
 
     settings.PROFILE_VIEWS_FLUSH_LOCK_SECONDS = 120
