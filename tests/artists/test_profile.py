@@ -233,11 +233,15 @@ def _record(artist, viewer=None, ip="203.0.113.5"):
     return counted
 
 
-def test_the_view_service_says_whether_a_view_counted(artist, settings):
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "written-at-once"])
+def test_the_view_service_says_whether_a_view_counted(artist, settings, buffered):
     from django.core.cache import cache
+
+    settings.PROFILE_VIEWS_BUFFERED = buffered  # with Redis, both paths (no-op without)
 
     assert _record(artist) is True
     assert _record(artist) is False  # seen today (cache marker)
+    assert _record(artist, ip="198.51.100.9") is True  # another viewer's marker is their own
     cache.clear()
     # The marker is gone: with Redis the view is buffered again, and the flush's unique row
     # refuses it; without, the request's insert is refused. Either way it does not count.
@@ -246,7 +250,7 @@ def test_the_view_service_says_whether_a_view_counted(artist, settings):
     settings.COUNTER_BUDGET_PER_HOUR = 1
     assert _record(ArtistProfileFactory()) is False  # this address spent its budget
     artist.refresh_from_db()
-    assert artist.profile_views == 1
+    assert artist.profile_views == 2
 
 
 def test_signed_in_viewers_count_as_themselves_whatever_their_address(artist):

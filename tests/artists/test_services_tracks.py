@@ -112,6 +112,13 @@ def test_the_service_says_whether_a_play_counted(artist, track):
     assert track.plays == 1
 
 
+def test_a_play_from_a_request_without_a_usable_address_counts(artist, track):
+    # No address means no budget key (the budget is per address), not "over the budget".
+    assert services.track_play(track_id=track.pk, artist_slug=artist.slug, ip=None) is True
+    track.refresh_from_db()
+    assert track.plays == 1
+
+
 def test_a_play_counts_again_once_the_window_has_passed(artist, track, settings):
     import time
 

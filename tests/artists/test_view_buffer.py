@@ -5,6 +5,8 @@ Runs against the real Redis of ``REDIS_URL`` (skipped without it); the flush's d
 is checked on PostgreSQL and SQLite alike.
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -266,3 +268,106 @@ def test_a_broker_that_refuses_the_burst_flush_does_not_fail_the_request(
     view(artist, "198.51.100.1")  # answers 200
 
     assert services.profile_views_flush() == 1  # the beat's flush still writes it
+
+
+# --- found by the mutation run over the buffered code (docs/testing.md) ----------------------
+
+
+def _anonymous_view(artist, ip: str = "198.51.100.1") -> bool:
+    from django.contrib.auth.models import AnonymousUser
+
+    return services.profile_view_record(
+        artist_id=artist.pk, owner_id=artist.user_id, viewer=AnonymousUser(), ip=ip
+    )
+
+
+def test_the_hourly_budget_starts_again_the_next_hour(artist, settings, monkeypatch):
+    settings.COUNTER_BUDGET_PER_HOUR = 1
+    others = ArtistProfileFactory.create_batch(2)
+    start = 3601 * 500_000  # an hour later is the next hour, though not 3601 s later
+    monkeypatch.setattr(counters, "clock", SimpleNamespace(time=lambda: float(start)))
+    assert _anonymous_view(artist) is True
+    assert _anonymous_view(others[0]) is False  # this hour's budget is spent
+
+    monkeypatch.setattr(counters, "clock", SimpleNamespace(time=lambda: float(start + 3600)))
+    assert _anonymous_view(others[1]) is True
+
+
+def test_a_view_is_recorded_when_redis_has_forgotten_the_script(artist, monkeypatch):
+    from umbrella.cache import redis_client
+
+    monkeypatch.setattr(counters, "_SCRIPT", [])  # a fresh process: the script is registered
+    assert _anonymous_view(artist, "198.51.100.1") is True
+    redis_client(cache).script_flush()  # Redis restarted: EVALSHA fails, the script is sent
+    assert _anonymous_view(artist, "198.51.100.2") is True
+    assert _anonymous_view(artist, "198.51.100.2") is False  # the marker was set by it
+
+    assert services.profile_views_flush() == 2
+    assert counted(artist) == (2, 2)
+
+
+def test_a_view_just_before_midnight_is_marked_until_just_after_it(artist, monkeypatch):
+    from datetime import UTC, datetime
+
+    from umbrella.cache import redis_client
+
+    late = datetime(2026, 12, 2, 23, 59, 30, tzinfo=UTC)
+    monkeypatch.setattr(counters.timezone, "now", lambda: late)
+    assert _anonymous_view(artist) is True  # no negative expiry refused by Redis
+
+    client = redis_client(cache)
+    markers = client.keys(cache.make_and_validate_key(f"artists:viewed:{artist.pk}:*"))
+    assert len(markers) == 1
+    assert 88 <= client.ttl(markers[0]) <= 90  # 30 s to midnight, and a minute more
+
+
+def test_a_repeat_in_a_batch_does_not_stop_the_views_after_it(artist):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    day, at = timezone.now().date(), datetime.now(tz=UTC)
+    assert counters._write_views([(artist.pk, "a:first", day, at)])[artist.pk] == 1
+
+    added = counters._write_views(
+        [(artist.pk, "a:first", day, at), (artist.pk, "a:second", day, at)]
+    )
+
+    assert added[artist.pk] == 1
+    assert counted(artist) == (2, 2)
+
+
+def test_a_flush_of_only_unreadable_entries_counts_nothing():
+    from umbrella.cache import redis_client
+
+    redis_client(cache).rpush(cache.make_and_validate_key(counters.PENDING_VIEWS), b"junk")
+
+    assert services.profile_views_flush() == 0
+    assert services.profile_views_pending() == 0
+
+
+def test_without_a_redis_client_nothing_is_pending_or_flushed(monkeypatch):
+    monkeypatch.setattr(counters, "redis_client", lambda _cache: None)
+
+    assert services.profile_views_pending() == 0
+    assert services.profile_views_flush() == 0
+
+
+def test_the_flush_lock_always_has_an_expiry(artist, settings, monkeypatch):
+    from umbrella.cache import redis_client
+
+    settings.PROFILE_VIEWS_FLUSH_LOCK_SECONDS = 120
+    for n in range(2):
+        view(artist, f"198.51.100.{n}")
+    client, write = redis_client(cache), counters._write_views
+    lock_ttls = []
+
+    def write_and_look(views):
+        lock_ttls.append(client.ttl(cache.make_and_validate_key(counters.FLUSH_LOCK)))
+        return write(views)
+
+    monkeypatch.setattr(counters, "_write_views", write_and_look)
+
+    assert services.profile_views_flush(batch=1) == 2
+    assert len(lock_ttls) == 2  # before each batch, also after the lock was renewed
+    assert all(0 < ttl <= 120 for ttl in lock_ttls)
