@@ -23,6 +23,18 @@ class MarketplaceConfig(AppConfig):
 
         role_lock_register(_venue_profile_locks_role)
 
+        from accounts.models import Role
+        from umbrella import domains
+
+        domains.register(
+            domains.EntryPoints(
+                app=self.name,
+                # The venue's own wizard stays open before onboarding is complete.
+                open_prefixes=("/onboarding/venue/",),
+                onboarding={Role.VENUE: "venue-onboarding"},
+            )
+        )
+
         from marketplace.notifications import register_kinds
 
         register_kinds()

@@ -1,8 +1,12 @@
-from django.urls import re_path
+from django.urls import path, re_path
 
 from marketplace import views
 
 urlpatterns = [
+    path("onboarding/venue/", views.venue_onboarding, name="venue-onboarding"),
+    path(
+        "onboarding/venue/<int:number>/", views.venue_onboarding_step, name="venue-onboarding-step"
+    ),
     # The token from secrets.token_urlsafe(32): 43 URL-safe characters.
     re_path(
         r"^calendar/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$",

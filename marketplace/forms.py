@@ -1,0 +1,75 @@
+"""Marketplace page forms. They collect typed input; the services validate and normalise it
+(the same rules as the API), and their errors are shown next to the fields."""
+
+from typing import Any, cast
+
+from django import forms
+from django.db import models
+
+from artists.models import GENRES
+from marketplace.models import VenueProfile
+
+VENUE_LABELS = {
+    "name": "Venue name",
+    "state": "State or region",
+    "genres_booked": "Genres you book",
+    "timezone": "Time zone",
+}
+VENUE_HELP = {
+    "country": "Two-letter code, e.g. US, GB, DE.",
+    "timezone": "For example America/Chicago or Europe/Berlin: gig times are read in it.",
+    "genres_booked": "Separate them with commas, e.g. jazz, soul.",
+}
+VENUE_LIST_FIELDS = ("genres_booked",)
+
+
+def _venue_field(name: str) -> forms.Field:
+    model_field = cast(models.Field, VenueProfile._meta.get_field(name))
+    label = VENUE_LABELS.get(name) or str(model_field.verbose_name).capitalize()
+    field: forms.Field | None
+    if name in VENUE_LIST_FIELDS:
+        field = forms.CharField(
+            label=label,
+            required=False,
+            max_length=2000,
+            widget=forms.TextInput(attrs={"list": "genre-list"}),
+        )
+    else:
+        field = model_field.formfield(required=False, label=label)
+        assert field is not None  # noqa: S101 (every editable model field has a form field)
+    field.help_text = VENUE_HELP.get(name, "")
+    return field
+
+
+class VenueFieldsForm(forms.Form):
+    """A form over some venue fields (one onboarding step)."""
+
+    genres = GENRES
+
+    def __init__(
+        self,
+        *args: Any,
+        field_names: tuple[str, ...],
+        required: tuple[str, ...] = (),
+        venue: VenueProfile | None = None,
+        **kwargs: Any,
+    ) -> None:
+        initial: dict[str, Any] = kwargs.pop("initial", None) or {}
+        if venue is not None:
+            for name in field_names:
+                value = getattr(venue, name)
+                initial[name] = ", ".join(value) if name in VENUE_LIST_FIELDS else value
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        for name in field_names:
+            self.fields[name] = _venue_field(name)
+            if name in required:
+                self.fields[name].required = True
+
+    def service_data(self) -> dict[str, Any]:
+        """Cleaned values as the service expects them (lists for list fields)."""
+        data = dict(self.cleaned_data)
+        for name in VENUE_LIST_FIELDS:
+            if name in data:
+                data[name] = [part.strip() for part in data[name].split(",") if part.strip()]
+        return data

@@ -1,0 +1,105 @@
+"""The marketplace's server-rendered pages (Django test client): the venue onboarding wizard."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from marketplace.models import VenueProfile
+from tests.accounts.factories import NewUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STEP1 = {"name": "Blue Door", "city": "Austin", "country": "US", "timezone": "America/Chicago"}
+
+
+def _signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- venue onboarding wizard ------------------------------------------------------------------
+
+
+def test_choosing_venue_leads_into_the_venue_wizard(client):
+    user = NewUserFactory()
+    _signed_in(client, user)
+    response = client.post(reverse("onboarding"), {"role": "venue", "display_name": "Sam"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("venue-onboarding")
+    # and the role page itself sends an unfinished venue on to the wizard, then to step 1
+    assert client.get(reverse("onboarding"))["Location"] == reverse("venue-onboarding")
+    assert client.get(reverse("venue-onboarding"))["Location"] == reverse(
+        "venue-onboarding-step", args=[1]
+    )
+
+
+def test_the_wizard_saves_both_steps_and_completes_onboarding(client):
+    user = UserFactory(role=Role.VENUE, onboarding_complete=False)
+    _signed_in(client, user)
+    page = client.get(reverse("venue-onboarding-step", args=[1]))
+    assert page.status_code == 200
+    assert b"<h1>Your venue</h1>" in page.content
+    assert b'<label for="id_name">Venue name</label>' in page.content
+
+    response = client.post(reverse("venue-onboarding-step", args=[1]), STEP1)
+    assert response["Location"] == reverse("venue-onboarding-step", args=[2])
+    user.refresh_from_db()
+    assert not user.onboarding_complete
+
+    response = client.post(
+        reverse("venue-onboarding-step", args=[2]),
+        {"capacity": "120", "genres_booked": "jazz, soul"},
+    )
+    assert response["Location"] == reverse("dashboard")
+    user.refresh_from_db()
+    assert user.onboarding_complete
+    venue = VenueProfile.objects.get(user=user)
+    assert (venue.slug, venue.city, venue.capacity, venue.genres_booked) == (
+        "blue-door",
+        "Austin",
+        120,
+        ["jazz", "soul"],
+    )
+    # finished: the wizard now sends the venue to the dashboard
+    assert client.get(reverse("venue-onboarding"))["Location"] == reverse("dashboard")
+
+
+def test_the_service_errors_show_next_to_the_fields_and_nothing_is_saved(client):
+    user = UserFactory(role=Role.VENUE, onboarding_complete=False)
+    _signed_in(client, user)
+    response = client.post(
+        reverse("venue-onboarding-step", args=[1]),
+        {**STEP1, "timezone": "Mars/Olympus"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"timezone"}  # named by the service, not the form
+    assert b'id="id_timezone_error"' in response.content
+    assert b'data-testid="error-summary"' in response.content
+    assert not VenueProfile.objects.filter(user=user).exists()
+
+
+def test_a_required_field_left_empty_is_named(client):
+    user = UserFactory(role=Role.VENUE, onboarding_complete=False)
+    _signed_in(client, user)
+    response = client.post(reverse("venue-onboarding-step", args=[1]), {**STEP1, "name": ""})
+    assert response.status_code == 200
+    assert "name" in response.context["form"].errors
+    assert not VenueProfile.objects.filter(user=user).exists()
+
+
+def test_a_later_step_cannot_be_opened_first(client):
+    user = UserFactory(role=Role.VENUE, onboarding_complete=False)
+    _signed_in(client, user)
+    response = client.get(reverse("venue-onboarding-step", args=[2]))
+    assert response["Location"] == reverse("venue-onboarding-step", args=[1])
+    assert client.get(reverse("venue-onboarding-step", args=[9])).status_code == 404
+
+
+def test_the_venue_wizard_is_for_venues_only(client):
+    user = UserFactory(role=Role.ARTIST, onboarding_complete=False)
+    _signed_in(client, user)
+    response = client.get(reverse("venue-onboarding-step", args=[1]))
+    assert response["Location"] == reverse("dashboard")
+    response = client.post(reverse("venue-onboarding-step", args=[1]), STEP1)
+    assert not VenueProfile.objects.exists()
