@@ -29,9 +29,11 @@ class MarketplaceConfig(AppConfig):
         domains.register(
             domains.EntryPoints(
                 app=self.name,
-                # The venue's own wizard stays open before onboarding is complete.
-                open_prefixes=("/onboarding/venue/",),
+                # The venue's own wizard, and the gig board (read-only; applying needs an
+                # onboarded artist: the service says so).
+                open_prefixes=("/onboarding/venue/", "/gigs/"),
                 onboarding={Role.VENUE: "venue-onboarding"},
+                menu=(domains.MenuLink(label="Gigs", url_name="gig-board"),),
             )
         )
 

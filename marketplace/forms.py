@@ -7,7 +7,7 @@ from django import forms
 from django.db import models
 
 from artists.models import GENRES
-from marketplace.models import VenueProfile
+from marketplace.models import PITCH_MAX_LENGTH, VenueProfile
 
 VENUE_LABELS = {
     "name": "Venue name",
@@ -72,4 +72,56 @@ class VenueFieldsForm(forms.Form):
         for name in VENUE_LIST_FIELDS:
             if name in data:
                 data[name] = [part.strip() for part in data[name].split(",") if part.strip()]
+        return data
+
+
+class GigFilterForm(forms.Form):
+    """The gig board's filters (a GET form). Pay is typed in dollars; the selector takes cents."""
+
+    q = forms.CharField(label="Words", required=False, max_length=200)
+    city = forms.CharField(label="City", required=False, max_length=100)
+    genre = forms.ChoiceField(
+        label="Genre", required=False, choices=[("", "Any genre"), *((g, g) for g in GENRES)]
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    min_pay = forms.DecimalField(
+        label="Minimum pay ($)", required=False, min_value=0, max_value=10_000_000, decimal_places=2
+    )
+    urgent = forms.BooleanField(label="Urgent only (within a week)", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "Must not be before the From date.")
+        return data
+
+    def selector_filters(self) -> dict[str, Any]:
+        data = {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+        if "min_pay" in data:
+            data["min_pay"] = int(data["min_pay"] * 100)
+        data["urgent"] = True if data.get("urgent") else None
+        return data
+
+
+class ApplicationForm(forms.Form):
+    pitch = forms.CharField(
+        label="Your pitch",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=PITCH_MAX_LENGTH,
+        help_text="Why you are right for this gig.",
+    )
+    proposed_rate = forms.DecimalField(
+        label="Proposed rate ($)", required=False, min_value=0, decimal_places=2
+    )
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        if data.get("proposed_rate") is not None:
+            data["proposed_rate"] = int(data["proposed_rate"] * 100)
         return data

@@ -6,15 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Role
 from accounts.selectors import request_user
 from marketplace import selectors, services, steps
 from marketplace.calendar import feed_ics, feed_owner
-from marketplace.forms import VenueFieldsForm
+from marketplace.forms import ApplicationForm, GigFilterForm, VenueFieldsForm
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
+from umbrella.pagination import page_without_count
+
+GIG_PAGE_SIZE = 20
 
 
 def _venue_only(request: HttpRequest) -> HttpResponse | None:
@@ -71,6 +74,95 @@ def venue_onboarding_step(request: HttpRequest, number: int) -> HttpResponse:
         "marketplace/venue_onboarding_step.html",
         {"form": form, "step": step, "steps": state["steps"], "last_step": steps.LAST_STEP},
     )
+
+
+# --- gig board and gig detail -----------------------------------------------------------------
+
+
+def gig_board(request: HttpRequest) -> HttpResponse:
+    """``/gigs/``: the same selector as ``GET /api/v1/gigs/``, filtered by a GET form."""
+    params = request.GET.copy()
+    raw_page = params.pop("page", ["1"])[-1]
+    page_number = min(int(raw_page), 10_000) if raw_page.isdigit() and int(raw_page) > 0 else 1
+    form = GigFilterForm(params)
+    gigs: list[dict] = []
+    has_next = False
+    if form.is_valid():
+        rows = selectors.gig_search(filters=form.selector_filters())
+        found, has_next = page_without_count(rows, page=page_number, size=GIG_PAGE_SIZE)
+        now = timezone.now()
+        gigs = [selectors.gig_card(row, now=now) for row in found]
+    context = {
+        "form": form,
+        "gigs": gigs,
+        "page_number": page_number,
+        "has_next": has_next,
+        "query": params.urlencode(),
+    }
+    return render(
+        request, "marketplace/gig_board.html", context, status=200 if form.is_valid() else 400
+    )
+
+
+def _own_pending_application(request: HttpRequest, gig_id: int) -> object | None:
+    user = request_user(request)
+    if not user.is_authenticated or user.role != Role.ARTIST:
+        return None
+    try:
+        mine = selectors.applications_of_artist(user=user)
+    except ApplicationError:
+        return None
+    return mine.filter(gig_id=gig_id).first()
+
+
+def gig_detail(request: HttpRequest, gig_id: int) -> HttpResponse:
+    """``/gigs/<id>/``: the gig, and for an onboarded artist the apply form (or their own
+    application, with a withdraw button while it is pending)."""
+    try:
+        gig = selectors.gig_public(gig_id=gig_id)
+    except NotFoundError as error:
+        raise Http404("No such gig.") from error
+    application = _own_pending_application(request, gig_id)
+    form = ApplicationForm(request.POST or None)
+    user = request.user
+    can_apply = (
+        user.is_authenticated
+        and request_user(request).role == Role.ARTIST
+        and application is None
+        and gig["status"] == "open"
+    )
+    if request.method == "POST":
+        if not can_apply:
+            messages.info(request, "Only an artist who has not applied yet can apply.")
+            return redirect("gig-detail", gig_id=gig_id)
+        if form.is_valid():
+            try:
+                services.application_create(
+                    user=request_user(request), gig_id=gig_id, data=form.service_data()
+                )
+            except ApplicationError as error:
+                add_application_error(form, error)
+            else:
+                messages.success(request, "Application sent. The venue will be in touch.")
+                return redirect("gig-detail", gig_id=gig_id)
+    context = {"gig": gig, "form": form, "can_apply": can_apply, "application": application}
+    return render(request, "marketplace/gig_detail.html", context)
+
+
+@login_required
+@require_POST
+def application_withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
+    try:
+        application = services.application_withdraw(
+            user=request_user(request), application_id=application_id
+        )
+    except NotFoundError as error:
+        raise Http404("No such application.") from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("dashboard")
+    messages.success(request, "Application withdrawn.")
+    return redirect("gig-detail", gig_id=application.gig_id)
 
 
 # --- calendar feed ----------------------------------------------------------------------------

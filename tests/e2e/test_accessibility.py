@@ -123,6 +123,9 @@ ANONYMOUS_PAGES = [
     "/artists/nova-reyes/music/",
     "/artists/nova-reyes/media/",
     "/artists/nova-reyes/stats/",
+    "/gigs/",
+    "/gigs/?city=zzzz-nowhere",
+    "/gigs/?min_pay=lots",  # filter errors
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from marketplace.models import VenueProfile
+from marketplace.models import Application, VenueProfile
 from tests.accounts.factories import NewUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +103,79 @@ def test_the_venue_wizard_is_for_venues_only(client):
     assert response["Location"] == reverse("dashboard")
     response = client.post(reverse("venue-onboarding-step", args=[1]), STEP1)
     assert not VenueProfile.objects.exists()
+
+
+# --- gig board and gig detail -----------------------------------------------------------------
+
+
+def test_gig_board_lists_open_gigs_and_filters_them(client, django_assert_max_num_queries):
+    from tests.marketplace.factories import GigFactory
+
+    austin = GigFactory(location_city="Austin", title="Jazz night")
+    GigFactory(location_city="Boston", title="Folk night")
+    with django_assert_max_num_queries(3):
+        page = client.get(reverse("gig-board"))
+    assert page.status_code == 200
+    assert len(page.context["gigs"]) == 2
+    page = client.get(reverse("gig-board"), {"city": "austin"})
+    assert [g["id"] for g in page.context["gigs"]] == [austin.pk]
+    assert f'href="{reverse("gig-detail", args=[austin.pk])}"'.encode() in page.content
+    assert b'<label for="id_city">City</label>' in page.content
+
+
+def test_gig_board_empty_state_and_bad_filters(client):
+    page = client.get(reverse("gig-board"), {"city": "Nowhere"})
+    assert b'data-testid="empty-state"' in page.content
+    bad = client.get(
+        reverse("gig-board"),
+        {"min_pay": "lots", "date_from": "2030-02-01", "date_to": "2030-01-01"},
+    )
+    assert bad.status_code == 400
+    assert set(bad.context["form"].errors) == {"min_pay", "date_to"}
+    assert b'id="id_min_pay_error"' in bad.content
+
+
+def test_an_artist_applies_sees_errors_and_withdraws(client, artist, gig):
+    _signed_in(client, artist.user)
+    url = reverse("gig-detail", args=[gig.pk])
+    page = client.get(url)
+    assert b'<label for="id_pitch">Your pitch</label>' in page.content
+    bad = client.post(url, {"pitch": "Hi", "proposed_rate": "-5"})
+    assert "proposed_rate" in bad.context["form"].errors
+    assert not Application.objects.exists()
+
+    response = client.post(url, {"pitch": "We play jazz.", "proposed_rate": "250"})
+    assert response["Location"] == url
+    application = Application.objects.get()
+    assert (application.pitch, application.proposed_rate, application.status) == (
+        "We play jazz.",
+        25000,
+        "pending",
+    )
+    page = client.get(url)
+    assert page.context["can_apply"] is False
+    assert b"Withdraw my application" in page.content
+
+    client.post(reverse("application-withdraw", args=[application.pk]))
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+
+
+def test_a_venue_cannot_apply_and_a_missing_gig_is_404(client, venue, gig):
+    _signed_in(client, venue.user)
+    url = reverse("gig-detail", args=[gig.pk])
+    assert b"Send application" not in client.get(url).content
+    client.post(url, {"pitch": "Let me in"})
+    assert not Application.objects.exists()
+    assert client.get(reverse("gig-detail", args=[999999])).status_code == 404
+
+
+def test_someone_else_cannot_withdraw_an_application(client, artist, gig):
+    from tests.artists.factories import ArtistProfileFactory
+
+    application = Application.objects.create(gig=gig, artist=artist, pitch="x")
+    _signed_in(client, ArtistProfileFactory().user)
+    response = client.post(reverse("application-withdraw", args=[application.pk]))
+    assert response.status_code == 404
+    application.refresh_from_db()
+    assert application.status == "pending"
