@@ -33,7 +33,21 @@ class MarketplaceConfig(AppConfig):
                 # onboarded artist: the service says so).
                 open_prefixes=("/onboarding/venue/", "/gigs/"),
                 onboarding={Role.VENUE: "venue-onboarding"},
-                menu=(domains.MenuLink(label="Gigs", url_name="gig-board"),),
+                dashboard=(
+                    domains.Card(
+                        title="Your venue",
+                        text="Your gigs, their applicants, and a form to post a new one.",
+                        url_name="venue-dashboard",
+                        link_text="Open your venue page",
+                        roles=frozenset({Role.VENUE}),
+                    ),
+                ),
+                menu=(
+                    domains.MenuLink(label="Gigs", url_name="gig-board"),
+                    domains.MenuLink(
+                        label="My venue", url_name="venue-dashboard", roles=frozenset({Role.VENUE})
+                    ),
+                ),
             )
         )
 

@@ -7,7 +7,7 @@ from django import forms
 from django.db import models
 
 from artists.models import GENRES
-from marketplace.models import PITCH_MAX_LENGTH, VenueProfile
+from marketplace.models import PITCH_MAX_LENGTH, PaymentType, VenueProfile
 
 VENUE_LABELS = {
     "name": "Venue name",
@@ -125,3 +125,45 @@ class ApplicationForm(forms.Form):
         if data.get("proposed_rate") is not None:
             data["proposed_rate"] = int(data["proposed_rate"] * 100)
         return data
+
+
+GIG_FORM_FIELDS = (
+    "title",
+    "description",
+    "date",
+    "start_time",
+    "end_time",
+    "genre",
+    "payment_amount",
+    "payment_type",
+)
+
+
+class GigForm(forms.Form):
+    """A new gig. Times are the venue's local times; place fields come from the venue."""
+
+    title = forms.CharField(label="Title", max_length=200)
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="Starts", widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(
+        label="Ends",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="Before the start time: the next day.",
+    )
+    genre = forms.ChoiceField(
+        label="Genre", choices=[("", "Choose a genre"), *((g, g) for g in GENRES)]
+    )
+    payment_amount = forms.DecimalField(label="Pay ($)", min_value=0, decimal_places=2)
+    payment_type = forms.ChoiceField(label="Pay type", choices=PaymentType.choices)
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["payment_amount"] = int(data["payment_amount"] * 100)
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=1000)

@@ -14,6 +14,14 @@ urlpatterns = [
         views.application_withdraw,
         name="application-withdraw",
     ),
+    path("venue/", views.venue_dashboard, name="venue-dashboard"),
+    path("venue/gigs/<int:gig_id>/cancel/", views.venue_gig_cancel, name="venue-gig-cancel"),
+    path("venue/gigs/<int:gig_id>/applicants/", views.venue_applicants, name="venue-applicants"),
+    path(
+        "venue/applications/<int:application_id>/<str:action>/",
+        views.venue_application_decide,
+        name="venue-application-decide",
+    ),
     # The token from secrets.token_urlsafe(32): 43 URL-safe characters.
     re_path(
         r"^calendar/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$",

@@ -12,7 +12,13 @@ from accounts.models import Role
 from accounts.selectors import request_user
 from marketplace import selectors, services, steps
 from marketplace.calendar import feed_ics, feed_owner
-from marketplace.forms import ApplicationForm, GigFilterForm, VenueFieldsForm
+from marketplace.forms import (
+    ApplicationForm,
+    GigFilterForm,
+    GigForm,
+    ReasonForm,
+    VenueFieldsForm,
+)
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
 from umbrella.pagination import page_without_count
@@ -99,9 +105,8 @@ def gig_board(request: HttpRequest) -> HttpResponse:
         "has_next": has_next,
         "query": params.urlencode(),
     }
-    return render(
-        request, "marketplace/gig_board.html", context, status=200 if form.is_valid() else 400
-    )
+    # Filter errors are shown next to the filters, with the page (as the artist search does).
+    return render(request, "marketplace/gig_board.html", context)
 
 
 def _own_pending_application(request: HttpRequest, gig_id: int) -> object | None:
@@ -163,6 +168,100 @@ def application_withdraw(request: HttpRequest, application_id: int) -> HttpRespo
         return redirect("dashboard")
     messages.success(request, "Application withdrawn.")
     return redirect("gig-detail", gig_id=application.gig_id)
+
+
+# --- the venue's own pages --------------------------------------------------------------------
+
+
+@login_required
+def venue_dashboard(request: HttpRequest) -> HttpResponse:
+    """``/venue/``: the venue's gigs with pending applicant counts, and the post-a-gig form."""
+    if refused := _venue_only(request):
+        return refused
+    user = request_user(request)
+    venue = selectors.venue_of(user=user)
+    if venue is None or not user.onboarding_complete:
+        return redirect("venue-onboarding")
+    form = GigForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            gig = services.gig_create(user=user, data=form.service_data())
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, f"“{gig.title}” is posted.")
+            return redirect("venue-dashboard")
+    now = timezone.now()
+    gigs = []
+    for row in selectors.gigs_of_venue(venue=venue):
+        pending = row.pop("pending_applications")
+        gigs.append({**selectors.gig_card(row, now=now), "pending_applications": pending})
+    context = {"venue": venue, "gigs": gigs, "form": form, "cancel_form": ReasonForm()}
+    return render(request, "marketplace/venue_dashboard.html", context)
+
+
+@login_required
+@require_POST
+def venue_gig_cancel(request: HttpRequest, gig_id: int) -> HttpResponse:
+    if refused := _venue_only(request):
+        return refused
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason to cancel the gig: the artists are told it.")
+        return redirect("venue-dashboard")
+    try:
+        services.gig_cancel(
+            user=request_user(request), gig_id=gig_id, reason=form.cleaned_data["reason"]
+        )
+    except NotFoundError as error:
+        raise Http404("No such gig.") from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The gig is cancelled.")
+    return redirect("venue-dashboard")
+
+
+@login_required
+def venue_applicants(request: HttpRequest, gig_id: int) -> HttpResponse:
+    """``/venue/gigs/<id>/applicants/``: only the gig's own venue (anyone else: 404)."""
+    if refused := _venue_only(request):
+        return refused
+    user = request_user(request)
+    try:
+        gig = selectors.gig_own(user=user, gig_id=gig_id)
+        rows = selectors.applicants(user=user, gig_id=gig_id)
+    except NotFoundError as error:
+        raise Http404("No such gig.") from error
+    context = {"gig": gig, "applicants": [selectors.applicant_row(row) for row in rows]}
+    return render(request, "marketplace/venue_applicants.html", context)
+
+
+@login_required
+@require_POST
+def venue_application_decide(
+    request: HttpRequest, application_id: int, action: str
+) -> HttpResponse:
+    if refused := _venue_only(request):
+        return refused
+    user = request_user(request)
+    try:
+        if action == "accept":
+            booking = services.application_accept(user=user, application_id=application_id)
+            gig_id = booking.gig_id
+            messages.success(request, "Accepted: the booking is made and the artist is told.")
+        elif action == "reject":
+            application = services.application_reject(user=user, application_id=application_id)
+            gig_id = application.gig_id
+            messages.success(request, "Application turned down.")
+        else:
+            raise Http404("No such action.")
+    except NotFoundError as error:
+        raise Http404("No such application.") from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("venue-dashboard")
+    return redirect("venue-applicants", gig_id=gig_id)
 
 
 # --- calendar feed ----------------------------------------------------------------------------

@@ -190,8 +190,16 @@ def test_fan_pages_are_accessible(open_page, artist):
 
 
 def test_venue_pages_are_accessible(open_page, artist):
-    venue = UserFactory(role=Role.VENUE)
-    _check_all(open_page(venue.email), SIGNED_IN_PAGES, "venue")
+    from marketplace.models import Application
+    from tests.marketplace.factories import GigFactory, VenueProfileFactory
+
+    venue = VenueProfileFactory()
+    gig = GigFactory(venue=venue)
+    Application.objects.create(
+        gig=gig, artist=artist, pitch="We play all night.", proposed_rate=9000
+    )
+    venue_pages = ["/venue/", f"/venue/gigs/{gig.pk}/applicants/", f"/gigs/{gig.pk}/"]
+    _check_all(open_page(venue.user.email), SIGNED_IN_PAGES + venue_pages, "venue")
 
 
 def test_artist_pages_are_accessible(open_page, artist):
