@@ -45,6 +45,11 @@ class MarketplaceConfig(AppConfig):
                 menu=(
                     domains.MenuLink(label="Gigs", url_name="gig-board"),
                     domains.MenuLink(
+                        label="My applications",
+                        url_name="my-applications",
+                        roles=frozenset({Role.ARTIST}),
+                    ),
+                    domains.MenuLink(
                         label="My venue", url_name="venue-dashboard", roles=frozenset({Role.VENUE})
                     ),
                 ),

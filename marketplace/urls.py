@@ -9,6 +9,7 @@ urlpatterns = [
     ),
     path("gigs/", views.gig_board, name="gig-board"),
     path("gigs/<int:gig_id>/", views.gig_detail, name="gig-detail"),
+    path("applications/", views.my_applications, name="my-applications"),
     path(
         "applications/<int:application_id>/withdraw/",
         views.application_withdraw,

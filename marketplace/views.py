@@ -3,6 +3,7 @@ goes through marketplace.services (the same calls as the API)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -152,6 +153,21 @@ def gig_detail(request: HttpRequest, gig_id: int) -> HttpResponse:
                 return redirect("gig-detail", gig_id=gig_id)
     context = {"gig": gig, "form": form, "can_apply": can_apply, "application": application}
     return render(request, "marketplace/gig_detail.html", context)
+
+
+@login_required
+def my_applications(request: HttpRequest) -> HttpResponse:
+    """``/applications/``: the artist's own applications, newest first, with their gigs."""
+    user = request_user(request)
+    if user.role != Role.ARTIST:
+        messages.info(request, "That page is for artist accounts.")
+        return redirect("dashboard")
+    try:
+        rows = selectors.applications_of_artist(user=user)
+    except NotFoundError:
+        return redirect("artist-onboarding")
+    page = Paginator(rows, GIG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "marketplace/my_applications.html", {"page": page})
 
 
 @login_required

@@ -143,7 +143,13 @@ SIGNED_IN_PAGES = [
     "/notifications/?unread=1",
     "/notifications/preferences/",
 ]
-ARTIST_PAGES = ["/studio/", "/studio/profile/", "/studio/tracks/", "/studio/media/"]
+ARTIST_PAGES = [
+    "/studio/",
+    "/studio/profile/",
+    "/studio/tracks/",
+    "/studio/media/",
+    "/applications/",
+]
 STAFF_PAGES = [
     "/admin/",
     "/admin/artists/artistprofile/",

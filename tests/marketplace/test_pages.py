@@ -290,3 +290,39 @@ def test_a_venue_cannot_see_or_decide_another_venues_applicants(client, other_ve
     application.refresh_from_db()
     gig.refresh_from_db()
     assert (application.status, gig.status) == ("pending", "open")
+
+
+# --- the artist's applications ----------------------------------------------------------------
+
+
+def test_my_applications_lists_own_applications_and_withdraws(client, artist, gig):
+    from tests.artists.factories import ArtistProfileFactory
+    from tests.marketplace.factories import GigFactory
+
+    _signed_in(client, artist.user)
+    page = client.get(reverse("my-applications"))
+    assert b'data-testid="empty-state"' in page.content
+    mine = Application.objects.create(gig=gig, artist=artist, pitch="mine")
+    Application.objects.create(gig=GigFactory(), artist=ArtistProfileFactory(), pitch="theirs")
+    page = client.get(reverse("my-applications"))
+    assert list(page.context["page"].object_list) == [mine]
+    assert f'href="{reverse("gig-detail", args=[gig.pk])}"'.encode() in page.content
+    client.post(reverse("application-withdraw", args=[mine.pk]))
+    mine.refresh_from_db()
+    assert mine.status == "withdrawn"
+
+
+def test_my_applications_is_for_artists(client, venue):
+    _signed_in(client, venue.user)
+    assert client.get(reverse("my-applications"))["Location"] == reverse("dashboard")
+
+
+def test_notifications_link_to_the_pages(client, artist, gig):
+    from accounts.models import Notification
+
+    _signed_in(client, artist.user)
+    client.post(reverse("gig-detail", args=[gig.pk]), {"pitch": "Hello"})
+    note = Notification.objects.get(user=gig.venue.user, verb="application.received")
+    assert note.target_url == reverse("venue-applicants", args=[gig.pk])
+    client.force_login(gig.venue.user)
+    assert client.get(note.target_url).status_code == 200
