@@ -326,3 +326,12 @@ def test_notifications_link_to_the_pages(client, artist, gig):
     assert note.target_url == reverse("venue-applicants", args=[gig.pk])
     client.force_login(gig.venue.user)
     assert client.get(note.target_url).status_code == 200
+
+
+def test_anyone_can_read_a_gig_but_only_signed_in_artists_see_the_form(client, gig):
+    page = client.get(reverse("gig-detail", args=[gig.pk]))
+    assert page.status_code == 200
+    assert f"<h1>{gig.title}".encode() in page.content
+    assert b"Send application" not in page.content
+    client.post(reverse("gig-detail", args=[gig.pk]), {"pitch": "anon"})
+    assert not Application.objects.exists()
