@@ -23,6 +23,39 @@ class MarketplaceConfig(AppConfig):
 
         role_lock_register(_venue_profile_locks_role)
 
+        from accounts.models import Role
+        from umbrella import domains
+
+        domains.register(
+            domains.EntryPoints(
+                app=self.name,
+                # The venue's own wizard, and the gig board (read-only; applying needs an
+                # onboarded artist: the service says so).
+                open_prefixes=("/onboarding/venue/", "/gigs/"),
+                onboarding={Role.VENUE: "venue-onboarding"},
+                dashboard=(
+                    domains.Card(
+                        title="Your venue",
+                        text="Your gigs, their applicants, and a form to post a new one.",
+                        url_name="venue-dashboard",
+                        link_text="Open your venue page",
+                        roles=frozenset({Role.VENUE}),
+                    ),
+                ),
+                menu=(
+                    domains.MenuLink(label="Gigs", url_name="gig-board"),
+                    domains.MenuLink(
+                        label="My applications",
+                        url_name="my-applications",
+                        roles=frozenset({Role.ARTIST}),
+                    ),
+                    domains.MenuLink(
+                        label="My venue", url_name="venue-dashboard", roles=frozenset({Role.VENUE})
+                    ),
+                ),
+            )
+        )
+
         from marketplace.notifications import register_kinds
 
         register_kinds()

@@ -2,10 +2,10 @@
 ``accounts.notifications`` and one small function per kind, called by the services inside their
 transaction (``notify`` writes the row there; the email goes after commit).
 
-Links: the marketplace has no pages yet, so each link is the API resource the notification is
-about (``/api/v1/gigs/12/applications`` for a venue's applicants, ``/api/v1/bookings/`` for
-bookings, ...), built with ``reverse`` here and nowhere else: when the pages land, only
-:func:`_url` callers in this module change.
+Links: to the page the notification is about where one exists (a venue's applicant review
+``/venue/gigs/12/applicants/``, an artist's ``/applications/``, a gig's ``/gigs/12/``); else to
+the API resource (bookings, reviews, a venue's profile), built with ``reverse`` here and
+nowhere else: when those pages land, only :func:`_url` callers in this module change.
 """
 
 from collections.abc import Iterable
@@ -48,7 +48,7 @@ def application_received(venue_user: User, *, gig: Gig, artist_name: str) -> Non
     notify(
         venue_user,
         verb="application.received",
-        target_url=_url("api-gig-applications", gig_id=gig.pk),
+        target_url=_url("venue-applicants", gig_id=gig.pk),
         text=f"{artist_name} applied to “{gig.title}” on {_when(gig)}.",
     )
 
@@ -57,7 +57,7 @@ def application_withdrawn(venue_user: User, *, gig: Gig, artist_name: str) -> No
     notify(
         venue_user,
         verb="application.withdrawn",
-        target_url=_url("api-gig-applications", gig_id=gig.pk),
+        target_url=_url("venue-applicants", gig_id=gig.pk),
         text=f"{artist_name} withdrew their application to “{gig.title}” on {_when(gig)}.",
     )
 
@@ -76,7 +76,7 @@ def applications_rejected(artist_users: Iterable[User], *, gig: Gig) -> None:
         notify(
             user,
             verb="application.rejected",
-            target_url=_url("api-my-applications"),
+            target_url=_url("my-applications"),
             text=f"{gig.venue_name} went with another artist for “{gig.title}” on {_when(gig)}.",
         )
 
@@ -86,7 +86,7 @@ def gig_cancelled(users: Iterable[User], *, gig: Gig) -> None:
         notify(
             user,
             verb="gig.cancelled",
-            target_url=_url("api-gig", gig_id=gig.pk),
+            target_url=_url("gig-detail", gig_id=gig.pk),
             text=f"{gig.venue_name} cancelled “{gig.title}” on {_when(gig)}.",
         )
 

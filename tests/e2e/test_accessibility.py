@@ -123,6 +123,9 @@ ANONYMOUS_PAGES = [
     "/artists/nova-reyes/music/",
     "/artists/nova-reyes/media/",
     "/artists/nova-reyes/stats/",
+    "/gigs/",
+    "/gigs/?city=zzzz-nowhere",
+    "/gigs/?min_pay=lots",  # filter errors
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",
@@ -140,7 +143,13 @@ SIGNED_IN_PAGES = [
     "/notifications/?unread=1",
     "/notifications/preferences/",
 ]
-ARTIST_PAGES = ["/studio/", "/studio/profile/", "/studio/tracks/", "/studio/media/"]
+ARTIST_PAGES = [
+    "/studio/",
+    "/studio/profile/",
+    "/studio/tracks/",
+    "/studio/media/",
+    "/applications/",
+]
 STAFF_PAGES = [
     "/admin/",
     "/admin/artists/artistprofile/",
@@ -187,8 +196,16 @@ def test_fan_pages_are_accessible(open_page, artist):
 
 
 def test_venue_pages_are_accessible(open_page, artist):
-    venue = UserFactory(role=Role.VENUE)
-    _check_all(open_page(venue.email), SIGNED_IN_PAGES, "venue")
+    from marketplace.models import Application
+    from tests.marketplace.factories import GigFactory, VenueProfileFactory
+
+    venue = VenueProfileFactory()
+    gig = GigFactory(venue=venue)
+    Application.objects.create(
+        gig=gig, artist=artist, pitch="We play all night.", proposed_rate=9000
+    )
+    venue_pages = ["/venue/", f"/venue/gigs/{gig.pk}/applicants/", f"/gigs/{gig.pk}/"]
+    _check_all(open_page(venue.user.email), SIGNED_IN_PAGES + venue_pages, "venue")
 
 
 def test_artist_pages_are_accessible(open_page, artist):

@@ -49,8 +49,8 @@ def test_applying_tells_the_venue_only(gig, artist):
     assert told() == {(gig.venue.user_id, "application.received")}
     (note,) = Notification.objects.all()
     assert artist.stage_name in note.text and gig.title in note.text
-    assert note.target_url == f"/api/v1/gigs/{gig.pk}/applications"
-    assert resolve(note.target_url).url_name == "api-gig-applications"
+    assert note.target_url == f"/venue/gigs/{gig.pk}/applicants/"
+    assert resolve(note.target_url).url_name == "venue-applicants"
 
 
 def test_withdrawing_tells_the_venue(gig, artist):
@@ -97,7 +97,7 @@ def test_cancelling_a_gig_tells_pending_applicants_not_the_ones_already_out(gig)
     services.gig_cancel(user=gig.venue.user, gig_id=gig.pk, reason="Flooded.")
 
     assert told() == {(a.user_id, "gig.cancelled") for a in pending}
-    assert all(resolve(n.target_url).url_name == "api-gig" for n in Notification.objects.all())
+    assert all(resolve(n.target_url).url_name == "gig-detail" for n in Notification.objects.all())
 
 
 def test_cancelling_a_filled_gig_tells_the_booked_artist(gig, artist):
