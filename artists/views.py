@@ -100,8 +100,15 @@ def onboarding_step(request: HttpRequest, number: int) -> HttpResponse:
             return redirect("artist-onboarding-step", number=number + 1)
     return render(
         request,
-        "artists/onboarding_step.html",
-        {"form": form, "step": step, "steps": state["steps"], "last_step": steps.LAST_STEP},
+        "wizard_step.html",
+        {
+            "wizard_title": "Artist onboarding",
+            "step_url_name": "artist-onboarding-step",
+            "form": form,
+            "step": step,
+            "steps": state["steps"],
+            "last_step": steps.LAST_STEP,
+        },
     )
 
 

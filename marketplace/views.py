@@ -78,8 +78,15 @@ def venue_onboarding_step(request: HttpRequest, number: int) -> HttpResponse:
             return redirect("venue-onboarding-step", number=number + 1)
     return render(
         request,
-        "marketplace/venue_onboarding_step.html",
-        {"form": form, "step": step, "steps": state["steps"], "last_step": steps.LAST_STEP},
+        "wizard_step.html",
+        {
+            "wizard_title": "Venue onboarding",
+            "step_url_name": "venue-onboarding-step",
+            "form": form,
+            "step": step,
+            "steps": state["steps"],
+            "last_step": steps.LAST_STEP,
+        },
     )
 
 
