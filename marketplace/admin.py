@@ -5,7 +5,8 @@
 - verifying venues: the verify / unverify actions ask for a note and call
   ``venue_set_verified`` (a ``VenueVerificationNote`` per change);
 - hiding reviews: the "Hide selected reviews" action asks for a reason and calls
-  ``review_hide`` (the reviewed side's rating is recomputed).
+  ``review_hide`` (the reviewed side's rating is recomputed);
+- deleting saved searches (page or bulk action): ``saved_search_delete_by_staff``.
 
 What no service offers is not offered here: venues, gigs, applications, bookings and
 unavailable dates are made by their owners (onboarding, posting, applying, accepting), never
@@ -29,6 +30,7 @@ from marketplace.models import (
     Booking,
     Gig,
     Review,
+    SavedSearch,
     StatusChange,
     Unavailability,
     VenueProfile,
@@ -226,3 +228,20 @@ class ReviewAdmin(DeletedOnlyWithTheAccount, ReadOnlyAdmin):
                 review_id=review.pk, by=request_user(request), reason=note
             ),
         )
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(ReadOnlyAdmin):
+    """Artists make and change their saved searches; staff read them and may delete one
+    (through the service, like the artist's own delete)."""
+
+    list_display = ["name", "artist", "last_digest_at", "created_at"]
+    search_fields = ["name", "artist__stage_name", "artist__user__email"]
+    readonly_fields = ["artist", "name", "filters", "last_digest_at", "created_at", "updated_at"]
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.saved_search_delete_by_staff(saved_search_id=obj.pk, by=request_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for search in queryset:
+            self.delete_model(request, search)

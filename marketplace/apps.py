@@ -41,9 +41,33 @@ class MarketplaceConfig(AppConfig):
                         link_text="Open your venue page",
                         roles=frozenset({Role.VENUE}),
                     ),
+                    domains.Card(
+                        title="Gigs for you",
+                        text="Open gigs that suit your genres, city, nights and rates, with why.",
+                        url_name="gigs-for-you",
+                        link_text="See your matches",
+                        roles=frozenset({Role.ARTIST}),
+                    ),
+                    domains.Card(
+                        title="Saved searches",
+                        text="Gig board filters you keep, with a daily digest of new gigs.",
+                        url_name="saved-searches",
+                        link_text="Manage saved searches",
+                        roles=frozenset({Role.ARTIST}),
+                    ),
+                    domains.Card(
+                        title="Unavailable dates",
+                        text="The days you can't play: no applications or bookings on them.",
+                        url_name="availability",
+                        link_text="Mark dates",
+                        roles=frozenset({Role.ARTIST}),
+                    ),
                 ),
                 menu=(
                     domains.MenuLink(label="Gigs", url_name="gig-board"),
+                    domains.MenuLink(
+                        label="For you", url_name="gigs-for-you", roles=frozenset({Role.ARTIST})
+                    ),
                     domains.MenuLink(
                         label="My applications",
                         url_name="my-applications",

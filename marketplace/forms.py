@@ -80,6 +80,7 @@ class GigFilterForm(forms.Form):
 
     q = forms.CharField(label="Words", required=False, max_length=200)
     city = forms.CharField(label="City", required=False, max_length=100)
+    state = forms.CharField(label="State or region", required=False, max_length=100)
     genre = forms.ChoiceField(
         label="Genre", required=False, choices=[("", "Any genre"), *((g, g) for g in GENRES)]
     )
@@ -91,6 +92,9 @@ class GigFilterForm(forms.Form):
     )
     min_pay = forms.DecimalField(
         label="Minimum pay ($)", required=False, min_value=0, max_value=10_000_000, decimal_places=2
+    )
+    payment_type = forms.ChoiceField(
+        label="Pay type", required=False, choices=[("", "Any pay type"), *PaymentType.choices]
     )
     urgent = forms.BooleanField(label="Urgent only (within a week)", required=False)
 

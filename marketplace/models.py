@@ -17,7 +17,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from accounts.models import validate_timezone
@@ -437,3 +437,43 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user_id}"
+
+
+SAVED_SEARCH_NAME_MAX_LENGTH = 80
+
+
+class SavedSearch(TimeStampedModel):
+    """An artist's gig-board filters kept under a name. A daily digest
+    (``marketplace.services.saved_searches``) tells the artist of open gigs posted since
+    ``last_digest_at`` that match, then moves it on: each gig is told once per search."""
+
+    artist = models.ForeignKey(
+        ArtistProfile, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=SAVED_SEARCH_NAME_MAX_LENGTH, validators=NAME)
+    filters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The gig board's filters as GET /api/v1/gigs/ takes them (pay in cents), "
+        "checked by marketplace.saved_filters.",
+    )
+    last_digest_at = models.DateTimeField(
+        help_text="Gigs posted after this are new for the next digest: set when the search is "
+        "saved, moved on by each digest run (sent or not)."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "saved searches"
+        indexes = [
+            models.Index(fields=["artist", "-created_at"], name="saved_search_artist"),
+            models.Index(fields=["last_digest_at"], name="saved_search_digest_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                F("artist"), Lower("name"), name="saved_search_name_unique_per_artist"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.name}” of {self.artist_id}"

@@ -28,6 +28,7 @@ KINDS: tuple[tuple[str, str, bool], ...] = (
     ("reviews.published", "The reviews of a gig are published", True),
     ("review.replied", "Someone replied to your review", False),
     ("venue.verified", "Your venue is verified", True),
+    ("saved_search.digest", "New gigs that match your saved searches (once a day)", True),
 )
 
 
@@ -135,4 +136,21 @@ def venue_verified(venue_user: User, *, venue_name: str, slug: str) -> None:
         verb="venue.verified",
         target_url=reverse("api-venue-detail", kwargs={"slug": slug}),
         text=f"{venue_name} is verified: artists now see the badge on your venue.",
+    )
+
+
+def saved_search_digest(
+    artist_user: User, *, found: list[tuple[str, list[tuple[str, str]]]], total: int, link: str
+) -> None:
+    """The daily digest: ``found`` is each saved search's name with its new gigs (title, day),
+    ``total`` the new gigs counted once. The text names as many as fit (``notify`` cuts it)."""
+    parts = [
+        f"“{name}”: " + ", ".join(f"{title} ({day})" for title, day in gigs) for name, gigs in found
+    ]
+    noun = "gig" if total == 1 else "gigs"
+    notify(
+        artist_user,
+        verb="saved_search.digest",
+        target_url=link,
+        text=f"{total} new {noun} for your saved searches. " + " · ".join(parts),
     )

@@ -32,6 +32,7 @@ from marketplace.models import (
     Gig,
     GigStatus,
     Review,
+    SavedSearch,
     Side,
     StatusChange,
     Unavailability,
@@ -305,6 +306,17 @@ def bookings_of(*, user: User) -> QuerySet[Booking]:
 def unavailability_of(*, user: User) -> QuerySet[Unavailability]:
     artist = artist_selectors.artist_own(user=user)
     return Unavailability.objects.filter(artist=artist).order_by("start_date", "id")
+
+
+def unavailability_upcoming(*, user: User) -> QuerySet[Unavailability]:
+    """The artist's unavailable ranges that have not ended yet, earliest first."""
+    return unavailability_of(user=user).filter(end_date__gte=timezone.localdate())
+
+
+def saved_searches_of(*, user: User) -> QuerySet[SavedSearch]:
+    """The artist's saved gig searches, newest first (at most the per-user limit)."""
+    artist = artist_selectors.artist_own(user=user)
+    return SavedSearch.objects.filter(artist=artist).order_by("-created_at", "-id")
 
 
 # --- the venue's scorecard --------------------------------------------------------------------

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from marketplace import views
 
@@ -7,6 +7,7 @@ urlpatterns = [
     path(
         "onboarding/venue/<int:number>/", views.venue_onboarding_step, name="venue-onboarding-step"
     ),
+    path("", include("marketplace.urls_matching")),
     path("gigs/", views.gig_board, name="gig-board"),
     path("gigs/<int:gig_id>/", views.gig_detail, name="gig-detail"),
     path("applications/", views.my_applications, name="my-applications"),

@@ -28,6 +28,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.reveal_due_reviews",
         "schedule": crontab(minute=5),
     },
+    "marketplace-saved-search-digests": {
+        "task": "marketplace.send_saved_search_digests",
+        "schedule": crontab(minute=0, hour=13),  # morning in the Americas, afternoon in Europe
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

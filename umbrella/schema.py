@@ -78,6 +78,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "already_reviewed": (409, "You have already reviewed this booking."),
     "already_replied": (409, "You have already replied to this review."),
     "booking_started": (409, "The gig has started: the booking can no longer be cancelled."),
+    "saved_search_limit": (409, "You keep the most saved searches allowed: delete one first."),
+    "saved_search_name_taken": (409, "You already have a saved search with that name."),
     "request_too_large": (
         413,
         "The JSON body, or a form's non-file fields, exceed DATA_UPLOAD_MAX_MEMORY_SIZE.",

@@ -371,6 +371,9 @@ HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 # cache; profile changes through the services invalidate it sooner (artists.selectors). 0: off.
 ARTISTS_LIST_CACHE_SECONDS = env.int("ARTISTS_LIST_CACHE_SECONDS", default=30)
 
+# Saved gig searches (marketplace.services.saved_searches): how many one artist may keep.
+SAVED_SEARCHES_MAX_PER_USER = env.int("SAVED_SEARCHES_MAX_PER_USER", default=20)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool(

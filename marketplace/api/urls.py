@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.api import views
+from marketplace.api import saved_searches, views
 
 urlpatterns = [
     path("venues/me", views.VenueMeApi.as_view(), name="api-venue-me"),
@@ -58,6 +58,16 @@ urlpatterns = [
         name="api-booking-cancel",
     ),
     path("me/calendar", views.MyCalendarApi.as_view(), name="api-my-calendar"),
+    path(
+        "me/saved-searches",
+        saved_searches.MySavedSearchesApi.as_view(),
+        name="api-my-saved-searches",
+    ),
+    path(
+        "me/saved-searches/<int:saved_search_id>",
+        saved_searches.MySavedSearchApi.as_view(),
+        name="api-my-saved-search",
+    ),
     path("me/availability", views.MyAvailabilityApi.as_view(), name="api-my-availability"),
     path(
         "me/availability/<int:entry_id>",

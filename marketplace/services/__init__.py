@@ -6,7 +6,8 @@
 - :mod:`.availability`: dates an artist can't play;
 - :mod:`.completion`: filled gigs that have ended become completed (beat task);
 - :mod:`.reviews`: two-way blind reviews, replies, hiding;
-- :mod:`.calendar`: private calendar feed tokens (rotate, revoke).
+- :mod:`.calendar`: private calendar feed tokens (rotate, revoke);
+- :mod:`.saved_searches`: saved gig searches and their daily digest.
 
 Doors call them as ``from marketplace import services; services.gig_create(...)``.
 """
@@ -27,6 +28,12 @@ from marketplace.services.reviews import (
     review_hide,
     review_reply,
     reviews_reveal_due,
+)
+from marketplace.services.saved_searches import (
+    saved_search_create,
+    saved_search_delete,
+    saved_search_delete_by_staff,
+    saved_search_digests_send,
 )
 from marketplace.services.venues import (
     venue_onboarding_save_step,
@@ -52,6 +59,10 @@ __all__ = [
     "review_hide",
     "review_reply",
     "reviews_reveal_due",
+    "saved_search_create",
+    "saved_search_delete",
+    "saved_search_delete_by_staff",
+    "saved_search_digests_send",
     "unavailability_add",
     "unavailability_remove",
     "venue_onboarding_save_step",
