@@ -149,6 +149,10 @@ ARTIST_PAGES = [
     "/studio/tracks/",
     "/studio/media/",
     "/applications/",
+    "/gigs/for-you/",
+    "/gigs/?genre=indie",  # with "Save this search"
+    "/availability/",
+    "/saved-searches/",
 ]
 STAFF_PAGES = [
     "/admin/",
@@ -209,6 +213,25 @@ def test_venue_pages_are_accessible(open_page, artist):
 
 
 def test_artist_pages_are_accessible(open_page, artist):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from marketplace import services as market
+    from tests.marketplace.factories import GigFactory
+
+    # Something on each gig-finding page: a match, a date range, a saved search.
+    GigFactory(genre="indie", title="Indie night at the Blue Door")
+    today = timezone.localdate()
+    market.unavailability_add(
+        user=artist.user,
+        start_date=today + dt.timedelta(days=20),
+        end_date=today + dt.timedelta(days=22),
+        note="Touring",
+    )
+    market.saved_search_create(
+        user=artist.user, name="Indie in Austin", filters={"genre": "indie", "city": "Austin"}
+    )
     _check_all(open_page(artist.user.email), SIGNED_IN_PAGES + ARTIST_PAGES, "artist")
 
 
@@ -237,6 +260,12 @@ def test_forms_with_errors_are_accessible(open_page, artist):
     page.get_by_role("button", name="Upload track").click()
     expect(page.get_by_test_id("error-summary")).to_be_visible()
     assert_accessible(page, "track upload with errors")
+
+    page.goto("/availability/")
+    page.get_by_label(re.compile(r"^From:?$")).fill("2001-01-01")  # in the past
+    page.get_by_role("button", name="Mark unavailable").click()
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert_accessible(page, "unavailable dates with errors")
 
     new = NewUserFactory()
     fresh = open_page(new.email)

@@ -340,6 +340,10 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "GET /me/availability": {"signed_in": {403}, **OWNERS({200})},
     "POST /me/availability": {"signed_in": {403} | BODY, "artist": {201} | BODY},
     "DELETE /me/availability/{entry_id}": {"signed_in": {403}, "artist": {204, 404}},
+    # 409: a name already used, or the limit reached (examples repeat names).
+    "GET /me/saved-searches": {"signed_in": {403}, **OWNERS({200})},
+    "POST /me/saved-searches": {"signed_in": {403} | BODY, "artist": {201, 409} | BODY},
+    "DELETE /me/saved-searches/{saved_search_id}": {"signed_in": {403}, "artist": {204, 404}},
     # Any onboarded user (a fan's feed is empty); newcomers are stopped by onboarding (403).
     "GET /me/calendar": {"signed_in": {200, 403}},
     "POST /me/calendar": {"signed_in": {201, 403}},

@@ -22,7 +22,12 @@ def test_artists_register_their_entry_points_at_startup():
     assert {"/artists/", "/onboarding/artist/"} <= set(domains.open_prefixes())
     assert domains.onboarding_url_name("artist") == "artist-onboarding"
     assert domains.onboarding_url_name("fan") is None
-    assert [card.url for card in domains.dashboard_cards("artist")] == [reverse("artist-studio")]
+    artist_cards = [card.url for card in domains.dashboard_cards("artist")]
+    assert artist_cards[0] == reverse("artist-studio")  # the artists app comes first
+    # the marketplace adds the artist's gig-finding pages
+    assert {reverse("gigs-for-you"), reverse("saved-searches"), reverse("availability")} <= set(
+        artist_cards
+    )
     assert domains.dashboard_cards("fan") == []
 
 
