@@ -115,3 +115,35 @@ def test_hide_reviews_action_recounts_the_rating(staff, boss, gig):
     assert (review.hidden, review.hidden_reason, review.hidden_by) == (True, "Slur", boss)
     artist.refresh_from_db()
     assert (artist.avg_rating, artist.total_reviews) == (Decimal("0.00"), 0)
+
+
+def test_saved_searches_are_read_and_deleted_through_the_service(staff, boss, monkeypatch):
+    from marketplace.models import SavedSearch
+    from marketplace.services import saved_searches as saved_services
+
+    artist = ArtistProfileFactory()
+    one = services.saved_search_create(user=artist.user, name="Jazz", filters={"genre": "jazz"})
+    two = services.saved_search_create(user=artist.user, name="Soul", filters={"genre": "soul"})
+    three = services.saved_search_create(user=artist.user, name="Folk", filters={})
+    assert staff.get(f"{ADMIN}/savedsearch/").status_code == 200
+    page = staff.get(f"{ADMIN}/savedsearch/{one.pk}/change/")
+    assert page.status_code == 200 and b"jazz" in page.content
+    assert staff.get(f"{ADMIN}/savedsearch/add/").status_code == 403
+    # no edit: the change page has no save button
+    staff.post(f"{ADMIN}/savedsearch/{one.pk}/change/", {"name": "Renamed"})
+    assert SavedSearch.objects.get(pk=one.pk).name == "Jazz"
+
+    calls = []
+    real = saved_services.saved_search_delete_by_staff
+    monkeypatch.setattr(
+        services,
+        "saved_search_delete_by_staff",
+        lambda **kw: calls.append(kw["saved_search_id"]) or real(**kw),
+    )
+    staff.post(f"{ADMIN}/savedsearch/{one.pk}/delete/", {"post": "yes"})
+    staff.post(
+        f"{ADMIN}/savedsearch/",
+        {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"},
+    )
+    assert calls == [one.pk, two.pk]
+    assert list(SavedSearch.objects.values_list("pk", flat=True)) == [three.pk]
