@@ -2,7 +2,10 @@ from celery import shared_task
 
 from marketplace.services.completion import BATCH, gigs_complete_due
 from marketplace.services.reviews import reviews_reveal_due
-from marketplace.services.saved_searches import saved_search_digests_send
+from marketplace.services.saved_searches import (
+    saved_search_digests_pending,
+    saved_search_digests_send,
+)
 
 
 @shared_task(name="marketplace.complete_due_gigs", acks_late=True)
@@ -22,8 +25,15 @@ def reveal_due_reviews_task() -> int:
     return reviews_reveal_due()
 
 
+DIGEST_BUDGET_SECONDS = 10 * 60  # well inside CELERY_TASK_SOFT_TIME_LIMIT (14 minutes)
+
+
 @shared_task(name="marketplace.send_saved_search_digests", acks_late=True)
 def send_saved_search_digests_task() -> int:
     """Once a day: each artist's digest of new gigs matching their saved searches (idempotent:
-    a second run the same day, or two at once, send nothing twice)."""
-    return saved_search_digests_send()
+    a second run the same day, or two at once, send nothing twice). A run that uses up its
+    time budget queues the next one, which goes on with the artists still due."""
+    sent = saved_search_digests_send(budget_seconds=DIGEST_BUDGET_SECONDS)
+    if saved_search_digests_pending():
+        send_saved_search_digests_task.delay()
+    return sent

@@ -33,6 +33,7 @@ from marketplace.services.saved_searches import (
     saved_search_create,
     saved_search_delete,
     saved_search_delete_by_staff,
+    saved_search_digests_pending,
     saved_search_digests_send,
 )
 from marketplace.services.venues import (
@@ -62,6 +63,7 @@ __all__ = [
     "saved_search_create",
     "saved_search_delete",
     "saved_search_delete_by_staff",
+    "saved_search_digests_pending",
     "saved_search_digests_send",
     "unavailability_add",
     "unavailability_remove",

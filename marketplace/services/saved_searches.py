@@ -11,6 +11,7 @@ lock, and a search is due again only :data:`DIGEST_INTERVAL` later. So a second 
 day, or two runs at once, send nothing twice, and a gig is told once per search.
 """
 
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -107,10 +108,14 @@ def _due(now: datetime) -> Any:
     )
 
 
-def saved_search_digests_send(*, now: datetime | None = None) -> int:
-    """Send every artist with a search due its digest (one transaction per artist). Returns
-    how many digests were sent. Safe to run twice, or twice at once."""
+def saved_search_digests_send(
+    *, now: datetime | None = None, budget_seconds: float | None = None
+) -> int:
+    """Send every artist with a search due its digest (one transaction per artist), or as
+    many as ``budget_seconds`` allows (:func:`saved_search_digests_pending` then says more
+    are due). Returns how many digests were sent. Safe to run twice, or twice at once."""
     now = now or timezone.now()
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     sent = 0
     after = 0
     while True:
@@ -122,10 +127,17 @@ def saved_search_digests_send(*, now: datetime | None = None) -> int:
             .distinct()[:DIGEST_BATCH]
         )
         for artist_id in artist_ids:
+            if deadline is not None and time.monotonic() > deadline:
+                return sent
             sent += saved_search_digest_send(artist_id=artist_id, now=now)
         if len(artist_ids) < DIGEST_BATCH:
             return sent
         after = artist_ids[-1]
+
+
+def saved_search_digests_pending(*, now: datetime | None = None) -> bool:
+    """Whether any artist is still due a digest (after a run: only when its budget ran out)."""
+    return _due(now or timezone.now()).exists()
 
 
 @transaction.atomic

@@ -330,6 +330,28 @@ def test_the_beat_task_runs_the_digest_and_is_idempotent(artist, venue):
     assert len(digests()) == 1
 
 
+def test_a_run_out_of_time_leaves_the_rest_to_the_next_run(venue, monkeypatch):
+    from marketplace import tasks
+
+    artists = [ArtistProfileFactory() for _ in range(3)]
+    for artist in artists:
+        save(artist, {"genre": "indie"}, name="Indie")
+    GigFactory(venue=venue, genre="indie")
+    SavedSearch.objects.update(last_digest_at=timezone.now() - dt.timedelta(days=1))
+
+    assert services.saved_search_digests_send(budget_seconds=0) == 0  # out of time at once
+    assert services.saved_search_digests_pending()
+    queued = []
+    monkeypatch.setattr(tasks.send_saved_search_digests_task, "delay", lambda: queued.append(1))
+    monkeypatch.setattr(tasks, "DIGEST_BUDGET_SECONDS", 0)
+    assert send_saved_search_digests_task.apply().get() == 0
+    assert queued == [1]  # the task queued the next run
+    monkeypatch.setattr(tasks, "DIGEST_BUDGET_SECONDS", 60)
+    assert send_saved_search_digests_task.apply().get() == 3
+    assert queued == [1] and not services.saved_search_digests_pending()
+    assert len(digests()) == 3
+
+
 @pytest.mark.parametrize("searches", [1, 3])
 def test_digest_queries_grow_only_by_one_per_search(
     artist, venue, django_assert_num_queries, searches
