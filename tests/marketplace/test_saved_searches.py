@@ -364,3 +364,29 @@ def test_digest_queries_grow_only_by_one_per_search(
     # per search (not per gig), moving them on, the notification's row and preference
     with django_assert_num_queries(8 + searches):
         assert services.saved_search_digests_send(now=tomorrow()) == 1
+
+
+def test_the_board_the_api_and_the_digest_agree_on_what_a_search_finds(artist, client):
+    """One home for what a filter means: the saved filters' board link, their API link and the
+    digest find the same gigs."""
+    austin = GigFactory(genre="jazz", location_city="Austin", payment_amount=60_000)
+    GigFactory(genre="jazz", location_city="Austin", payment_amount=10_000)  # pays too little
+    GigFactory(genre="jazz", location_city="Boston", payment_amount=90_000)  # elsewhere
+    hourly = GigFactory(
+        genre="jazz", location_city="austin", payment_amount=45_000, payment_type="hourly"
+    )
+    search = save(artist, {"genre": "jazz", "city": "AUSTIN", "min_pay": 40_000}, name="J")
+    card = client_for(artist.user).get(API).json()[0]
+
+    board = client.get(card["board_url"]).context["gigs"]
+    api = client_for(artist.user).get(card["gigs_url"]).json()["results"]
+    SavedSearch.objects.filter(pk=search.pk).update(
+        last_digest_at=timezone.now() - dt.timedelta(days=1)
+    )
+    services.saved_search_digests_send()
+    (note,) = digests()
+
+    expected = [austin.pk, hourly.pk]
+    assert [g["id"] for g in board] == expected
+    assert [g["id"] for g in api] == expected
+    assert note.text.startswith("2 new gigs") and austin.title in note.text
