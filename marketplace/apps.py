@@ -66,7 +66,9 @@ class MarketplaceConfig(AppConfig):
                 menu=(
                     domains.MenuLink(label="Gigs", url_name="gig-board"),
                     domains.MenuLink(
-                        label="For you", url_name="gigs-for-you", roles=frozenset({Role.ARTIST})
+                        label="Gigs for you",
+                        url_name="gigs-for-you",
+                        roles=frozenset({Role.ARTIST}),
                     ),
                     domains.MenuLink(
                         label="My applications",

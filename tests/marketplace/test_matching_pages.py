@@ -91,7 +91,7 @@ def test_the_pages_are_for_artists(client, venue, name):
 
 def test_artists_have_the_pages_in_their_navigation(signed_in):
     html = signed_in.get(reverse("dashboard")).content.decode()
-    assert f'<a href="{reverse("gigs-for-you")}">For you</a>' in html
+    assert f'<a href="{reverse("gigs-for-you")}">Gigs for you</a>' in html
     assert reverse("saved-searches") in html and reverse("availability") in html
 
 
