@@ -28,7 +28,9 @@ from marketplace.models import (
     BookingStatus,
     Gig,
     Review,
+    SavedSearch,
     Side,
+    Unavailability,
     VenueProfile,
 )
 from marketplace.services.gigs import gig_times
@@ -202,6 +204,20 @@ def _artists_from_rows(artists: list[ArtistProfile]) -> None:
         )
 
 
+def _gig_finding(artist: ArtistProfile) -> None:
+    """The first demo artist's saved search and a week off, so those pages show something
+    (once: an artist who already has either is left alone)."""
+    if not SavedSearch.objects.filter(artist=artist).exists():
+        filters = {"genre": artist.primary_genre, "city": artist.location_city}
+        filters = {name: value for name, value in filters.items() if value}
+        services.saved_search_create(user=artist.user, filters=filters)
+    if not Unavailability.objects.filter(artist=artist).exists():
+        start = timezone.localdate() + dt.timedelta(days=40)
+        services.unavailability_add(
+            user=artist.user, start_date=start, end_date=start + dt.timedelta(days=6), note="Family"
+        )
+
+
 def seed(say: Callable[[str], None]) -> None:
     artists = list(
         ArtistProfile.objects.filter(user__email__in=[a["email"] for a in ARTISTS]).order_by("id")
@@ -215,6 +231,9 @@ def seed(say: Callable[[str], None]) -> None:
         completed = _past(v, user, venue, artists)
         say(f"venue    {venue.name:<22} {posted} gigs posted, {completed} completed now")
     _artists_from_rows(artists)
+    nova = ArtistProfile.objects.filter(user__email=ARTISTS[0]["email"]).first()
+    if nova is not None:
+        _gig_finding(nova)
     summary = Gig.objects.filter(venue__user__email__in=[s["email"] for s in VENUES]).aggregate(
         n=Count("id")
     )

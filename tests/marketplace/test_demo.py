@@ -47,6 +47,11 @@ def test_seed_demo_twice_makes_a_full_marketplace_once(settings, tmp_path):
     first = snapshot()
     seed()
     assert snapshot() == first  # idempotent
+    from marketplace.models import SavedSearch, Unavailability
+
+    first_artist = ArtistProfile.objects.get(user__email=ARTISTS[0]["email"])
+    assert SavedSearch.objects.filter(artist=first_artist).count() == 1  # once, not twice
+    assert Unavailability.objects.filter(artist=first_artist).count() == 1
 
     venues = VenueProfile.objects.filter(user__email__in=[v["email"] for v in VENUES])
     assert venues.count() == len(VENUES) and all(v.user.onboarding_complete for v in venues)
