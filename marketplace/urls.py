@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from marketplace import views
 
@@ -29,4 +29,5 @@ urlpatterns = [
         views.calendar_feed,
         name="calendar-feed",
     ),
+    path("", include("marketplace.urls_bookings")),
 ]
