@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 from icalendar import Calendar
 
-from marketplace import services
 from marketplace.models import Booking, Gig, Review
 from tests.accounts.factories import PASSWORD
 from tests.artists.factories import ArtistProfileFactory
+from tests.marketplace.bookings import book, played
 from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
 
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
@@ -140,21 +139,9 @@ def test_venue_posts_artist_applies_venue_accepts_both_see_it_and_the_feed_has_i
 
 
 def _completed_booking() -> Booking:
-    """A gig booked through the services, then moved into the past and completed."""
     venue = VenueProfileFactory(name="Blue Door", timezone="America/Chicago")
     artist = ArtistProfileFactory(stage_name="Nova Reyes", slug="nova-reyes")
-    gig = GigFactory(venue=venue, title="Saturday soul", date=in_days(10))
-    application = services.application_create(user=artist.user, gig_id=gig.pk, data={})
-    booking = services.application_accept(user=venue.user, application_id=application.pk)
-    back = dt.timedelta(days=12)
-    Gig.objects.filter(pk=gig.pk).update(
-        date=gig.date - back, starts_at=gig.starts_at - back, ends_at=gig.ends_at - back
-    )
-    Booking.objects.filter(pk=booking.pk).update(
-        starts_at=booking.starts_at - back, ends_at=booking.ends_at - back
-    )
-    assert services.gig_complete(gig_id=gig.pk, now=timezone.now())
-    return Booking.objects.select_related("gig__venue", "artist").get(pk=booking.pk)
+    return played(book(GigFactory(venue=venue, title="Saturday soul", date=in_days(10)), artist))
 
 
 def test_both_sides_review_blind_and_the_reviews_become_public_together(signed_in, accessible):

@@ -12,36 +12,16 @@ from icalendar import Calendar
 
 from accounts.models import Notification, Role
 from marketplace import services
-from marketplace.models import Application, Booking, CalendarFeed, Gig, Review
+from marketplace.models import Application, Booking, CalendarFeed, Review
 from marketplace.pages import bookings as pages
 from tests.accounts.factories import UserFactory
 from tests.artists.factories import ArtistProfileFactory
+from tests.marketplace.bookings import book, played
 from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("bookings")
-
-
-def book(gig: Gig, artist, *, rate: int | None = None) -> Booking:
-    data = {} if rate is None else {"proposed_rate": rate}
-    application = services.application_create(user=artist.user, gig_id=gig.pk, data=data)
-    return services.application_accept(user=gig.venue.user, application_id=application.pk)
-
-
-def played(booking: Booking, *, days_ago: int = 2, complete: bool = True) -> Booking:
-    """Move a booked gig back in time (services refuse past dates), then complete it."""
-    back = dt.timedelta(days=(booking.gig.date - timezone.localdate()).days + days_ago)
-    gig = booking.gig
-    Gig.objects.filter(pk=gig.pk).update(
-        date=gig.date - back, starts_at=gig.starts_at - back, ends_at=gig.ends_at - back
-    )
-    Booking.objects.filter(pk=booking.pk).update(
-        starts_at=booking.starts_at - back, ends_at=booking.ends_at - back
-    )
-    if complete:
-        assert services.gig_complete(gig_id=gig.pk)
-    return Booking.objects.select_related("gig__venue", "artist").get(pk=booking.pk)
 
 
 @pytest.fixture
