@@ -374,6 +374,25 @@ def test_reviews_open_only_after_completion_and_close_after_the_window(client, b
     assert not Review.objects.exists()
 
 
+def test_a_lone_review_is_revealed_after_the_window_and_can_be_replied_to(client, booking):
+    done = played(booking)
+    url = reviews_url(done)
+    services.review_create(
+        user=done.gig.venue.user, booking_id=done.pk, data={"rating": 2, "comment": "Quiet."}
+    )
+    Booking.objects.filter(pk=done.pk).update(completed_at=timezone.now() - dt.timedelta(days=15))
+    signed_in(client, done.artist.user)
+    assert b"Quiet." not in client.get(url).content  # past the window, not revealed yet
+    assert services.reviews_reveal_due() == 1
+
+    page = client.get(url)
+    assert page.context["theirs"]["comment"] == "Quiet."
+    assert b'data-testid="window-closed"' in page.content and page.context["can_reply"]
+    venue_page = signed_in(client, done.gig.venue.user).get(url)
+    assert venue_page.context["mine"]["published"] and venue_page.context["theirs"] is None
+    assert b'data-testid="no-review"' in venue_page.content
+
+
 def test_after_the_reveal_each_side_replies_once(client, booking):
     done = played(booking)
     url = reviews_url(done)
