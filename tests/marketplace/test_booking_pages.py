@@ -171,6 +171,26 @@ def test_the_pages_are_for_artists_and_venues(client, booking):
     assert booking.status == "active"
 
 
+def test_anonymous_visitors_are_sent_to_sign_in_and_change_nothing(client, booking):
+    done = played(booking)
+    services.review_create(user=done.gig.venue.user, booking_id=done.pk, data={"rating": 3})
+    services.review_create(user=done.artist.user, booking_id=done.pk, data={"rating": 3})
+    CalendarFeed.objects.create(user=done.artist.user, token_hash="0" * 64)
+    posts = {
+        reverse("booking-cancel", args=[done.pk]): {"reason": "anon"},
+        reviews_url(done): {"rating": "1"},
+        reverse("booking-review-reply", args=[done.pk]): {"reply": "anon"},
+        reverse("calendar-rotate"): {},
+        reverse("calendar-revoke"): {},
+    }
+    for url, data in posts.items():
+        response = client.post(url, data)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get(reviews_url(done))["Location"].startswith("/accounts/login/")
+    assert list(Review.objects.values_list("rating", "reply")) == [(3, ""), (3, "")]
+    assert CalendarFeed.objects.get().token_hash == "0" * 64
+
+
 @pytest.mark.parametrize("side", ["artist", "venue"])
 def test_the_list_queries_do_not_grow_with_rows(
     client, artist, tokyo, side, django_assert_num_queries
