@@ -78,6 +78,11 @@ class MarketplaceConfig(AppConfig):
                     domains.MenuLink(
                         label="My venue", url_name="venue-dashboard", roles=frozenset({Role.VENUE})
                     ),
+                    domains.MenuLink(
+                        label="Bookings",
+                        url_name="bookings",
+                        roles=frozenset({Role.ARTIST, Role.VENUE}),
+                    ),
                 ),
             )
         )

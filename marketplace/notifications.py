@@ -2,10 +2,11 @@
 ``accounts.notifications`` and one small function per kind, called by the services inside their
 transaction (``notify`` writes the row there; the email goes after commit).
 
-Links: to the page the notification is about where one exists (a venue's applicant review
-``/venue/gigs/12/applicants/``, an artist's ``/applications/``, a gig's ``/gigs/12/``); else to
-the API resource (bookings, reviews, a venue's profile), built with ``reverse`` here and
-nowhere else: when those pages land, only :func:`_url` callers in this module change.
+Links: to the page the notification is about (a venue's applicant review
+``/venue/gigs/12/applicants/``, an artist's ``/applications/``, a gig's ``/gigs/12/``, the
+bookings ``/bookings/``, a booking's reviews ``/bookings/12/reviews/``); a venue's profile has
+no page yet, so ``venue.verified`` links to the API resource. Built with ``reverse`` here and
+nowhere else: when that page lands, only its caller in this module changes.
 """
 
 from collections.abc import Iterable
@@ -67,7 +68,7 @@ def application_accepted(artist_user: User, *, gig: Gig) -> None:
     notify(
         artist_user,
         verb="application.accepted",
-        target_url=_url("api-bookings"),
+        target_url=_url("bookings"),
         text=f"{gig.venue_name} booked you for “{gig.title}” on {_when(gig)}.",
     )
 
@@ -96,7 +97,7 @@ def booking_cancelled(user: User, *, gig: Gig, by_name: str) -> None:
     notify(
         user,
         verb="booking.cancelled",
-        target_url=_url("api-bookings"),
+        target_url=_url("bookings"),
         text=f"{by_name} cancelled the booking for “{gig.title}” on {_when(gig)}.",
     )
 
@@ -106,7 +107,7 @@ def review_requested(users: Iterable[User], *, gig: Gig, booking_id: int) -> Non
         notify(
             user,
             verb="review.requested",
-            target_url=_url("api-booking-reviews", booking_id=booking_id),
+            target_url=_url("booking-reviews", booking_id=booking_id),
             text=f"How did “{gig.title}” at {gig.venue_name} go? Write your review.",
         )
 
@@ -116,7 +117,7 @@ def reviews_published(users: Iterable[User], *, gig_title: str, booking_id: int)
         notify(
             user,
             verb="reviews.published",
-            target_url=_url("api-booking-reviews", booking_id=booking_id),
+            target_url=_url("booking-reviews", booking_id=booking_id),
             text=f"The reviews of “{gig_title}” are published.",
         )
 
@@ -125,7 +126,7 @@ def review_replied(author: User, *, gig_title: str, booking_id: int, by_name: st
     notify(
         author,
         verb="review.replied",
-        target_url=_url("api-booking-reviews", booking_id=booking_id),
+        target_url=_url("booking-reviews", booking_id=booking_id),
         text=f"{by_name} replied to your review of “{gig_title}”.",
     )
 

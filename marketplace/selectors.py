@@ -303,6 +303,26 @@ def bookings_of(*, user: User) -> QuerySet[Booking]:
     return bookings.order_by("starts_at", "id")
 
 
+def bookings_listed(*, user: User, past: bool, now: Any = None) -> QuerySet[Booking]:
+    """The bookings page: the user's bookings not ended yet, soonest first, or (``past``) the
+    ended ones, latest first; with the gig's venue and the user's *own* review (its id and
+    when it was published). Nothing of the other side's review: it stays blind. One query."""
+    now = now or timezone.now()
+    mine = Side.ARTIST if user.role == Role.ARTIST else Side.VENUE
+    own = Review.objects.filter(booking=OuterRef("pk"), side=mine)
+    bookings = (
+        bookings_of(user=user)
+        .select_related("gig__venue")
+        .annotate(
+            my_review_id=Subquery(own.values("pk")[:1]),
+            my_review_published_at=Subquery(own.values("published_at")[:1]),
+        )
+    )
+    if past:
+        return bookings.filter(ends_at__lt=now).order_by("-starts_at", "-id")
+    return bookings.filter(ends_at__gte=now).order_by("starts_at", "id")
+
+
 def unavailability_of(*, user: User) -> QuerySet[Unavailability]:
     artist = artist_selectors.artist_own(user=user)
     return Unavailability.objects.filter(artist=artist).order_by("start_date", "id")

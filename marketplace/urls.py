@@ -30,4 +30,5 @@ urlpatterns = [
         views.calendar_feed,
         name="calendar-feed",
     ),
+    path("", include("marketplace.urls_bookings")),
 ]

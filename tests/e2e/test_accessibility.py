@@ -8,6 +8,7 @@ The demo's own pictures (artists.demo draws them) are stored through the upload 
 temporary MEDIA_ROOT, and the browser context answers ``/media/…`` from there.
 """
 
+import datetime as dt
 import mimetypes
 import re
 from collections.abc import Callable, Iterator
@@ -153,6 +154,9 @@ ARTIST_PAGES = [
     "/gigs/?genre=indie",  # with "Save this search"
     "/availability/",
     "/saved-searches/",
+    "/bookings/",  # empty states
+    "/bookings/?when=past",
+    "/bookings/calendar/",
 ]
 STAFF_PAGES = [
     "/admin/",
@@ -208,7 +212,13 @@ def test_venue_pages_are_accessible(open_page, artist):
     Application.objects.create(
         gig=gig, artist=artist, pitch="We play all night.", proposed_rate=9000
     )
-    venue_pages = ["/venue/", f"/venue/gigs/{gig.pk}/applicants/", f"/gigs/{gig.pk}/"]
+    venue_pages = [
+        "/venue/",
+        f"/venue/gigs/{gig.pk}/applicants/",
+        f"/gigs/{gig.pk}/",
+        "/bookings/",
+        "/bookings/calendar/",
+    ]
     _check_all(open_page(venue.user.email), SIGNED_IN_PAGES + venue_pages, "venue")
 
 
@@ -233,6 +243,56 @@ def test_artist_pages_are_accessible(open_page, artist):
         user=artist.user, name="Indie in Austin", filters={"genre": "indie", "city": "Austin"}
     )
     _check_all(open_page(artist.user.email), SIGNED_IN_PAGES + ARTIST_PAGES, "artist")
+
+
+def test_booking_pages_are_accessible(open_page, artist):
+    """The bookings pages with rows in every state, as both sides: upcoming, cancelled, past
+    awaiting a review, blind (one review in), published (with the reply form); the cancel step
+    and its error, the review form's error, the calendar page showing its address, and a bad
+    filter (400)."""
+    from marketplace import services as market
+    from tests.marketplace.bookings import book, played
+    from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
+
+    venue = VenueProfileFactory(name="The Long Room with a Rather Long Name", timezone="Asia/Tokyo")
+    upcoming = book(GigFactory(venue=venue, date=in_days(5), end_time=dt.time(1, 0)), artist)
+    cancelled = book(GigFactory(venue=venue, date=in_days(6)), artist)
+    market.booking_cancel(user=venue.user, booking_id=cancelled.pk, reason="The roof leaks.")
+    due, blind, published = (
+        played(book(GigFactory(venue=venue, date=in_days(20 + n)), artist), days_ago=2 + n)
+        for n in range(3)
+    )
+    market.review_create(user=venue.user, booking_id=blind.pk, data={"rating": 3})
+    for user in (venue.user, artist.user):
+        market.review_create(
+            user=user, booking_id=published.pk, data={"rating": 5, "comment": "Lovely night."}
+        )
+    paths = [
+        "/bookings/",
+        "/bookings/?when=past",
+        f"/bookings/{upcoming.pk}/cancel/",
+        f"/bookings/{cancelled.pk}/cancel/",
+        *(f"/bookings/{b.pk}/reviews/" for b in (upcoming, due, blind, published)),
+        "/bookings/calendar/",
+    ]
+    for who in (artist.user, venue.user):
+        page = open_page(who.email)
+        _check_all(page, paths, who.role)
+        page.goto(f"/bookings/{upcoming.pk}/cancel/")
+        page.get_by_role("button", name="Cancel the booking").click()
+        expect(page.get_by_test_id("error-summary")).to_be_visible()
+        assert_accessible(page, f"cancel step with errors as {who.role}")
+        page.goto(f"/bookings/{due.pk}/reviews/")
+        page.get_by_role("button", name="Send my review").click()
+        expect(page.get_by_test_id("error-summary")).to_be_visible()
+        assert_accessible(page, f"review form with errors as {who.role}")
+        page.goto("/bookings/calendar/")
+        page.get_by_role("button", name="Make my calendar address").click()
+        expect(page.get_by_test_id("feed-url")).to_be_visible()
+        assert_accessible(page, f"calendar address shown as {who.role}")
+        response = page.goto("/bookings/?when=someday")
+        assert response is not None and response.status == 400
+        assert_accessible(page, f"bookings with a bad filter as {who.role}")
 
 
 def test_staff_pages_are_accessible(open_page, artist):

@@ -83,7 +83,7 @@ def test_accepting_tells_the_chosen_artist_and_each_artist_turned_down(gig, arti
         *((other.user_id, "application.rejected") for other in others),
     }  # the withdrawn applicant and the venue hear nothing
     accepted = Notification.objects.get(verb="application.accepted")
-    assert resolve(accepted.target_url).url_name == "api-bookings"
+    assert resolve(accepted.target_url).url_name == "bookings"
 
 
 def test_cancelling_a_gig_tells_pending_applicants_not_the_ones_already_out(gig):
@@ -156,7 +156,7 @@ def test_the_second_review_publishes_both_and_tells_both_sides(gig, artist):
         (gig.venue.user_id, "reviews.published"),
     }
     note = Notification.objects.first()
-    assert resolve(note.target_url).url_name == "api-booking-reviews"
+    assert resolve(note.target_url).url_name == "booking-reviews"
 
 
 def test_the_reveal_task_tells_both_sides(gig, artist):
