@@ -4,7 +4,7 @@ transaction (``notify`` writes the row there; the email goes after commit).
 
 Links: to the page the notification is about where one exists (a venue's applicant review
 ``/venue/gigs/12/applicants/``, an artist's ``/applications/``, a gig's ``/gigs/12/``); else to
-the API resource (bookings, reviews, a venue's profile), built with ``reverse`` here and
+the API resource (bookings, reviews; a venue: its page), built with ``reverse`` here and
 nowhere else: when those pages land, only :func:`_url` callers in this module change.
 """
 
@@ -133,6 +133,6 @@ def venue_verified(venue_user: User, *, venue_name: str, slug: str) -> None:
     notify(
         venue_user,
         verb="venue.verified",
-        target_url=reverse("api-venue-detail", kwargs={"slug": slug}),
+        target_url=reverse("venue-public", kwargs={"slug": slug}),
         text=f"{venue_name} is verified: artists now see the badge on your venue.",
     )
