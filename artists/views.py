@@ -27,11 +27,32 @@ from artists.forms import (
     TrackForm,
 )
 from artists.models import GENRES, ArtistProfile, MediaCategory, PerformanceType
+from umbrella import domains
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
 from umbrella.pagination import page_without_count
 
 TABS = ("about", "music", "media", "stats")
+
+
+def _profile_tabs(slug: str) -> list[dict[str, Any]]:
+    """The tab bar: the artist's own tabs, then those higher apps registered
+    (``umbrella.domains.ProfileTab``, e.g. the marketplace's Gigs and Reviews). A tab click
+    (HTMX) always asks this page; without JavaScript a registered tab's link goes straight to
+    that app's own page of the tab (``href``)."""
+    tabs: list[dict[str, Any]] = []
+    for name in TABS:
+        url = reverse("artist-public-tab", kwargs={"slug": slug, "tab": name})
+        tabs.append({"name": name, "label": name.title(), "url": url, "href": url, "remote": None})
+    for extra in domains.artist_tabs():
+        if extra.name in TABS:
+            continue  # the artist's own tab wins
+        url = reverse("artist-public-tab", kwargs={"slug": slug, "tab": extra.name})
+        remote = extra.url(slug)
+        tabs.append(
+            {"name": extra.name, "label": extra.label, "url": url, "href": remote, "remote": remote}
+        )
+    return tabs
 
 
 def _artist_only(request: HttpRequest) -> HttpResponse | None:
@@ -276,7 +297,9 @@ def media_download(request: HttpRequest, media_id: int) -> HttpResponseBase:
 
 def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpResponse:
     artist = selectors.artist_public(slug=slug)
-    if artist is None or tab not in TABS:
+    tabs = _profile_tabs(slug)
+    current = next((t for t in tabs if t["name"] == tab), None)
+    if artist is None or current is None:
         raise Http404
     # A tab click fetches only the tab block. htmx restoring a page it has no snapshot of also
     # sends HX-Request, and needs the whole page.
@@ -294,7 +317,8 @@ def public_profile(request: HttpRequest, slug: str, tab: str = "about") -> HttpR
     context: dict[str, Any] = {
         "artist": artist,
         "tab": tab,
-        "tabs": TABS,
+        "tabs": tabs,
+        "current_tab": current,
         "performance_labels": [
             PerformanceType(value).label
             for value in artist.performance_types

@@ -29,9 +29,10 @@ class MarketplaceConfig(AppConfig):
         domains.register(
             domains.EntryPoints(
                 app=self.name,
-                # The venue's own wizard, and the gig board (read-only; applying needs an
-                # onboarded artist: the service says so).
-                open_prefixes=("/onboarding/venue/", "/gigs/"),
+                # The venue's own wizard, the gig board and the public venue pages (read-only;
+                # applying needs an onboarded artist: the service says so). The artist page's
+                # Gigs and Reviews tabs live under /artists/, which artists opens.
+                open_prefixes=("/onboarding/venue/", "/gigs/", "/venues/"),
                 onboarding={Role.VENUE: "venue-onboarding"},
                 dashboard=(
                     domains.Card(
@@ -61,6 +62,12 @@ class MarketplaceConfig(AppConfig):
                         url_name="availability",
                         link_text="Mark dates",
                         roles=frozenset({Role.ARTIST}),
+                    ),
+                ),
+                artist_tabs=(
+                    domains.ProfileTab(name="gigs", label="Gigs", url_name="artist-gigs-tab"),
+                    domains.ProfileTab(
+                        name="reviews", label="Reviews", url_name="artist-reviews-tab"
                     ),
                 ),
                 menu=(

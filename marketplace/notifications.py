@@ -4,9 +4,8 @@ transaction (``notify`` writes the row there; the email goes after commit).
 
 Links: to the page the notification is about (a venue's applicant review
 ``/venue/gigs/12/applicants/``, an artist's ``/applications/``, a gig's ``/gigs/12/``, the
-bookings ``/bookings/``, a booking's reviews ``/bookings/12/reviews/``); a venue's profile has
-no page yet, so ``venue.verified`` links to the API resource. Built with ``reverse`` here and
-nowhere else: when that page lands, only its caller in this module changes.
+bookings ``/bookings/``, a booking's reviews ``/bookings/12/reviews/``, a venue's public page
+``/venues/<slug>/``). Built with ``reverse`` here and nowhere else.
 """
 
 from collections.abc import Iterable
@@ -135,7 +134,7 @@ def venue_verified(venue_user: User, *, venue_name: str, slug: str) -> None:
     notify(
         venue_user,
         verb="venue.verified",
-        target_url=reverse("api-venue-detail", kwargs={"slug": slug}),
+        target_url=reverse("venue-public", kwargs={"slug": slug}),
         text=f"{venue_name} is verified: artists now see the badge on your venue.",
     )
 

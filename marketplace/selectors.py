@@ -23,12 +23,16 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from artists import selectors as artist_selectors
+from artists.models import ArtistProfile
 from marketplace import steps
 from marketplace.models import (
+    RATING_MAX,
+    RATING_MIN,
     URGENT_DAYS,
     Application,
     ApplicationStatus,
     Booking,
+    BookingStatus,
     Gig,
     GigStatus,
     Review,
@@ -216,10 +220,14 @@ def gigs_of_venue(*, venue: VenueProfile) -> QuerySet:
     )
 
 
-def upcoming_gigs_of_venue(*, venue: VenueProfile, limit: int = 20) -> list[dict[str, Any]]:
+def upcoming_gigs_of_venue(
+    *, venue: VenueProfile, limit: int = 20, open_only: bool = False
+) -> list[dict[str, Any]]:
+    """The venue's next gigs, soonest first: open or filled (``open_only``: open)."""
     now = timezone.now()
+    statuses = [GigStatus.OPEN] if open_only else [GigStatus.OPEN, GigStatus.FILLED]
     rows = gig_rows(
-        Gig.objects.filter(venue=venue, status__in=[GigStatus.OPEN, GigStatus.FILLED])
+        Gig.objects.filter(venue=venue, status__in=statuses)
         .filter(starts_at__gte=now)
         .order_by("starts_at", "id")
     )[:limit]
@@ -339,6 +347,80 @@ def saved_searches_of(*, user: User) -> QuerySet[SavedSearch]:
     return SavedSearch.objects.filter(artist=artist).order_by("-created_at", "-id")
 
 
+# --- public pages: the venue page, the artist page's Gigs and Reviews tabs --------------------
+
+PUBLIC_GIG_FIELDS = (
+    "gig_id",
+    "gig__title",
+    "gig__venue_name",
+    "gig__venue__slug",
+    "gig__location_city",
+    "gig__location_state",
+    "gig__location_country",
+    "gig__date",
+    "gig__start_time",
+    "gig__end_time",
+    "gig__timezone",
+    "gig__genre",
+    "starts_at",
+)
+
+
+def _venue_is_public(venue_ref: str) -> Exists:
+    """Whether the row's venue has a public page (``VenueProfile.objects.public()``)."""
+    return Exists(VenueProfile.objects.public().filter(pk=OuterRef(venue_ref)))
+
+
+def booked_gigs_of_artist(*, artist: ArtistProfile, now: Any = None) -> dict[str, QuerySet]:
+    """What an artist's public Gigs tab shows: ``upcoming``, their active bookings not over yet
+    (soonest first), and ``past``, the completed ones (latest first). Cancelled bookings, fees
+    and applications stay private. Rows are dicts of :data:`PUBLIC_GIG_FIELDS` plus
+    ``venue_public`` (link the venue or not); one query each."""
+    now = now or timezone.now()
+    bookings = Booking.objects.filter(artist=artist).annotate(
+        venue_public=_venue_is_public("gig__venue_id")
+    )
+    fields = (*PUBLIC_GIG_FIELDS, "venue_public")
+    return {
+        "upcoming": bookings.filter(status=BookingStatus.ACTIVE, ends_at__gte=now)
+        .order_by("starts_at", "id")
+        .values(*fields),
+        "past": bookings.filter(status=BookingStatus.COMPLETED)
+        .order_by("-starts_at", "-id")
+        .values(*fields),
+    }
+
+
+def _published(reviews: QuerySet[Review]) -> QuerySet[Review]:
+    return (
+        reviews.filter(published_at__isnull=False, hidden=False)
+        .select_related("gig", "artist", "venue")
+        .order_by("-published_at", "-id")
+    )
+
+
+def reviews_of_venue(*, venue: VenueProfile) -> QuerySet[Review]:
+    """Published, visible reviews of the venue by its booked artists, newest first."""
+    return _published(Review.objects.filter(venue=venue, side=Side.ARTIST))
+
+
+def reviews_of_artist(*, artist: ArtistProfile, venue_links: bool = False) -> QuerySet[Review]:
+    """Published, visible reviews of the artist by the venues that booked them, newest first;
+    with ``venue_links``, each has ``venue_public`` (whether to link the venue's page)."""
+    reviews = _published(Review.objects.filter(artist=artist, side=Side.VENUE))
+    if venue_links:
+        reviews = reviews.annotate(venue_public=_venue_is_public("venue_id"))
+    return reviews
+
+
+def rating_counts(reviews: QuerySet[Review]) -> dict[int, int]:
+    """How many of ``reviews`` gave each rating, 5 down to 1 (zeros included): one query."""
+    found = dict(
+        reviews.order_by().values_list("rating").annotate(n=Count("id")).values_list("rating", "n")
+    )
+    return {rating: found.get(rating, 0) for rating in range(RATING_MAX, RATING_MIN - 1, -1)}
+
+
 # --- the venue's scorecard --------------------------------------------------------------------
 
 SCORECARD_MIN_APPLICATIONS = 5  # below this, "not enough data"
@@ -408,18 +490,15 @@ def venue_scorecard(*, venue: VenueProfile, now: Any = None) -> dict[str, Any]:
 
 def public_reviews(*, artist_slug: str | None = None, venue_slug: str | None = None) -> QuerySet:
     """Published, visible reviews of a public artist (by venues) or venue (by artists)."""
-    reviews = Review.objects.filter(published_at__isnull=False, hidden=False)
     if artist_slug is not None:
         artist = artist_selectors.artist_public(slug=artist_slug)
         if artist is None:
             raise NotFoundError("not_found", "No such artist.")
-        reviews = reviews.filter(artist=artist, side=Side.VENUE)
-    else:
-        venue = venue_public(slug=venue_slug or "")
-        if venue is None:
-            raise NotFoundError("not_found", "No such venue.")
-        reviews = reviews.filter(venue=venue, side=Side.ARTIST)
-    return reviews.select_related("gig", "artist", "venue").order_by("-published_at", "-id")
+        return reviews_of_artist(artist=artist)
+    venue = venue_public(slug=venue_slug or "")
+    if venue is None:
+        raise NotFoundError("not_found", "No such venue.")
+    return reviews_of_venue(venue=venue)
 
 
 def booking_reviews(*, user: User, booking_id: int) -> list[Review]:

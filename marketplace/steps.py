@@ -25,6 +25,15 @@ LAST_STEP = len(STEPS)
 EDITABLE_FIELDS = tuple(f for step in STEPS for f in step.fields)
 
 
+def required_after(done: int) -> tuple[str, ...]:
+    """The fields a venue must keep once it has saved steps 1..``done``: what those steps
+    required (an edit cannot empty what the wizard asked for). Always the name and time zone."""
+    required = ["name", "timezone"]
+    for step in STEPS[:done]:
+        required += [f for f in step.required if f not in required]
+    return tuple(required)
+
+
 def step(number: int) -> Step:
     if not 1 <= number <= LAST_STEP:
         raise KeyError(number)

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from marketplace import views
 
 urlpatterns = [
+    path("", include("marketplace.urls_venues")),
     path("onboarding/venue/", views.venue_onboarding, name="venue-onboarding"),
     path(
         "onboarding/venue/<int:number>/", views.venue_onboarding_step, name="venue-onboarding-step"

@@ -22,7 +22,7 @@ from marketplace.forms import (
 )
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
-from umbrella.pagination import page_without_count
+from umbrella.pagination import page_number, page_without_count
 
 GIG_PAGE_SIZE = 20
 
@@ -198,7 +198,8 @@ def application_withdraw(request: HttpRequest, application_id: int) -> HttpRespo
 
 @login_required
 def venue_dashboard(request: HttpRequest) -> HttpResponse:
-    """``/venue/``: the venue's gigs with pending applicant counts, and the post-a-gig form."""
+    """``/venue/``: the venue's gigs with pending applicant counts (a page of them, no
+    ``COUNT``), and the post-a-gig form."""
     if refused := _venue_only(request):
         return refused
     user = request_user(request)
@@ -215,11 +216,22 @@ def venue_dashboard(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"“{gig.title}” is posted.")
             return redirect("venue-dashboard")
     now = timezone.now()
+    page = page_number(request.GET.get("page"))
+    rows, has_next = page_without_count(
+        selectors.gigs_of_venue(venue=venue), page=page, size=GIG_PAGE_SIZE
+    )
     gigs = []
-    for row in selectors.gigs_of_venue(venue=venue):
+    for row in rows:
         pending = row.pop("pending_applications")
         gigs.append({**selectors.gig_card(row, now=now), "pending_applications": pending})
-    context = {"venue": venue, "gigs": gigs, "form": form, "cancel_form": ReasonForm()}
+    context = {
+        "venue": venue,
+        "gigs": gigs,
+        "page_number": page,
+        "has_next": has_next,
+        "form": form,
+        "cancel_form": ReasonForm(),
+    }
     return render(request, "marketplace/venue_dashboard.html", context)
 
 

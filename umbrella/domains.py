@@ -6,12 +6,15 @@ of the apps above it: which public pages stay open before onboarding, where a ro
 onboarding continues, and which cards a role sees on the dashboard. So each domain app
 registers its entry points here in its ``AppConfig.ready()``, and ``accounts`` asks this
 registry. Adding a domain adds a ``register`` call in that domain, and changes nothing below it.
-The site's main menu (base.html) lists the domains' menu links the same way.
+The site's main menu (base.html) lists the domains' menu links the same way, and the public
+artist page (``artists``) adds the profile tabs that higher apps serve (``ProfileTab``: the
+marketplace's Gigs and Reviews), loading their content from the app's own URL with HTMX.
 
 Roles are plain strings (``accounts.models.Role`` values) because this module sits below
 ``accounts``. URL names are resolved only when a page asks, so registering needs no URLconf.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -55,6 +58,29 @@ class MenuLink(_RoleLink):
     roles: frozenset[str] = frozenset()
 
 
+_SEGMENT = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class ProfileTab:
+    """An extra tab on the public artist page, served by a higher app. ``name`` is the tab's
+    path segment on the artist page (``/artists/<slug>/<name>/``); ``url_name`` is the app's
+    own page of that tab for one artist (``slug=`` keyword): an HTMX request gets the tab's
+    content (a fragment), any other request a whole page (what the link leads to without
+    JavaScript)."""
+
+    name: str
+    label: str
+    url_name: str
+
+    def __post_init__(self) -> None:
+        if not _SEGMENT.fullmatch(self.name):
+            raise ValueError(f"profile tab name {self.name!r} must be a lower-case slug")
+
+    def url(self, slug: str) -> str:
+        return reverse(self.url_name, kwargs={"slug": slug})
+
+
 @dataclass(frozen=True)
 class EntryPoints:
     """One domain app's entry points."""
@@ -66,6 +92,8 @@ class EntryPoints:
     onboarding: Mapping[str, str] = field(default_factory=dict)
     dashboard: tuple[Card, ...] = ()
     menu: tuple[MenuLink, ...] = ()
+    # Extra tabs on the public artist page, in this order after the artist's own.
+    artist_tabs: tuple[ProfileTab, ...] = ()
 
     def __post_init__(self) -> None:
         for prefix in self.open_prefixes:
@@ -90,6 +118,9 @@ def register(entry_points: EntryPoints) -> None:
             raise ValueError(
                 f"{entry_points.app} and {other.app} both continue the onboarding of {clash}"
             )
+        tabs = {t.name for t in other.artist_tabs} & {t.name for t in entry_points.artist_tabs}
+        if tabs:
+            raise ValueError(f"{entry_points.app} and {other.app} both add the tabs {tabs}")
     _registry[entry_points.app] = entry_points
     _refresh()
 
@@ -140,3 +171,8 @@ def menu_links(role: str | None) -> list[MenuLink]:
         for link in entry.menu
         if not link.roles or (role is not None and role in link.roles)
     ]
+
+
+def artist_tabs() -> list[ProfileTab]:
+    """The extra tabs of the public artist page, in the order the apps were registered."""
+    return [tab for entry in _registry.values() for tab in entry.artist_tabs]

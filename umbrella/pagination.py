@@ -119,3 +119,15 @@ def _positive_int(params: Any, name: str, *, default: int, cap: int) -> int:
     if value < 1:
         raise ValidationError({name: ["Must be 1 or more."]})
     return min(value, cap)
+
+
+def page_number(raw: str | None, *, cap: int = 10_000) -> int:
+    """A page's ``?page=`` value for a server-rendered page: a positive whole number up to
+    ``cap``; anything else is page 1 (a page answers, never a 400, for a hand-edited link)."""
+    value = (raw or "").strip()
+    # isascii: "²" is a digit to str.isdigit but not to int(); a long string is past the cap.
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    if len(value) > len(str(cap)):
+        return cap
+    return min(max(int(value), 1), cap)

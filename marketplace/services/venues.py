@@ -66,9 +66,11 @@ def venue_onboarding_save_step(*, user: User, number: int, data: dict[str, Any])
 
 @transaction.atomic
 def venue_update(*, user: User, data: dict[str, Any]) -> VenueProfile:
-    """Edit any venue field (after or during onboarding). Existing gigs keep their times."""
+    """Edit any venue field (after or during onboarding). The fields the saved wizard steps
+    required stay required (``steps.required_after``). Existing gigs keep their times."""
     venue = selectors.venue_own(user=user, lock=True)
-    apply(venue, data, fields=steps.EDITABLE_FIELDS, required=("name", "timezone"))
+    required = steps.required_after(venue.onboarding_step)
+    apply(venue, data, fields=steps.EDITABLE_FIELDS, required=required)
     venue.save()
     return venue
 

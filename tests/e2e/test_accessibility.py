@@ -112,6 +112,44 @@ def artist(media_root: Path) -> ArtistProfile:
     return profile
 
 
+@pytest.fixture
+def venue_world(artist: ArtistProfile):
+    """A public venue ("blue-door") with an open gig, and a past booking of Nova Reyes
+    reviewed both ways (published) with a reply on each side; Nova also has a gig coming up
+    there. Fills the venue page and the artist's Gigs and Reviews tabs."""
+    from django.utils import timezone
+
+    from marketplace import services as market
+    from marketplace.models import Booking
+    from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
+
+    venue = VenueProfileFactory(
+        name="Blue Door",
+        slug="blue-door",
+        about="A 200-seat jazz and indie room on Main Street since 1962.",
+        website="https://bluedoor.example/",
+        phone="+1 512 555 0100",
+    )
+    GigFactory(venue=venue, title="Friday jazz night", date=in_days(3))
+    played = GigFactory(venue=venue, title="Late folk session", date=in_days(10))
+    application = market.application_create(user=artist.user, gig_id=played.pk, data={})
+    booking = market.application_accept(user=venue.user, application_id=application.pk)
+    market.gig_complete(gig_id=played.pk, now=played.ends_at)
+    Booking.objects.filter(pk=booking.pk).update(completed_at=timezone.now())
+    about_artist = market.review_create(
+        user=venue.user, booking_id=booking.pk, data={"rating": 5, "comment": "Packed the room."}
+    )
+    about_venue = market.review_create(
+        user=artist.user, booking_id=booking.pk, data={"rating": 4, "comment": "Paid on time."}
+    )
+    market.review_reply(user=artist.user, review_id=about_artist.pk, reply="Thank you!")
+    market.review_reply(user=venue.user, review_id=about_venue.pk, reply="Come back soon.")
+    coming = GigFactory(venue=venue, title="New year's eve", date=in_days(20))
+    application = market.application_create(user=artist.user, gig_id=coming.pk, data={})
+    market.application_accept(user=venue.user, application_id=application.pk)
+    return venue
+
+
 # --- every page, as each role ------------------------------------------------------------------
 
 ANONYMOUS_PAGES = [
@@ -124,6 +162,11 @@ ANONYMOUS_PAGES = [
     "/artists/nova-reyes/music/",
     "/artists/nova-reyes/media/",
     "/artists/nova-reyes/stats/",
+    "/artists/nova-reyes/gigs/",  # the marketplace's tabs, loaded with HTMX
+    "/artists/nova-reyes/reviews/",
+    "/artists/nova-reyes/tabs/gigs/",  # the same as whole pages (no JavaScript)
+    "/artists/nova-reyes/tabs/reviews/",
+    "/venues/blue-door/",
     "/gigs/",
     "/gigs/?city=zzzz-nowhere",
     "/gigs/?min_pay=lots",  # filter errors
@@ -173,6 +216,8 @@ def _check_all(page: Page, paths: list[str], who: str) -> None:
         assert response is not None
         expected = 404 if path == "/no-such-page/" else 200
         assert response.status == expected, f"{who} {path}: HTTP {response.status}"
+        # Content loaded with HTMX (the artist page's marketplace tabs) is checked too.
+        page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
         try:
             assert_accessible(page, f"{path} as {who}")
         except AssertionError as error:
@@ -180,7 +225,7 @@ def _check_all(page: Page, paths: list[str], who: str) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_anonymous_pages_are_accessible(open_page, artist):
+def test_anonymous_pages_are_accessible(open_page, artist, venue_world):
     _check_all(open_page(), ANONYMOUS_PAGES, "anonymous")
 
 
@@ -214,12 +259,41 @@ def test_venue_pages_are_accessible(open_page, artist):
     )
     venue_pages = [
         "/venue/",
+        "/venue/profile/",
+        f"/venues/{venue.slug}/",
         f"/venue/gigs/{gig.pk}/applicants/",
         f"/gigs/{gig.pk}/",
         "/bookings/",
         "/bookings/calendar/",
     ]
     _check_all(open_page(venue.user.email), SIGNED_IN_PAGES + venue_pages, "venue")
+
+
+def test_venue_wizard_and_profile_editor_are_accessible(open_page, venue_world):
+    """The venue's wizard steps (a venue half-way through) and the profile editor, also in
+    their error states."""
+    from marketplace import services as market
+
+    user = UserFactory(role=Role.VENUE, onboarding_complete=False)
+    market.venue_onboarding_save_step(
+        user=user,
+        number=1,
+        data={"name": "Green Room", "city": "Austin", "country": "US", "timezone": "UTC"},
+    )
+    page = open_page(user.email)
+    _check_all(page, ["/onboarding/venue/1/", "/onboarding/venue/2/"], "onboarding venue")
+    page.get_by_role("button", name="Finish").click()  # step 2's required fields are empty
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert_accessible(page, "venue wizard with errors")
+
+    owner = open_page(venue_world.user.email)
+    owner.goto("/venue/profile/")
+    owner.get_by_label(re.compile(r"^Venue name:?$")).fill("")
+    owner.get_by_label(re.compile(r"^Capacity:?$")).fill("-5")
+    owner.get_by_role("button", name="Save profile").click()
+    summary = owner.get_by_test_id("error-summary")
+    expect(summary.get_by_role("link")).to_have_count(2)
+    assert_accessible(owner, "venue profile editor with errors")
 
 
 def test_artist_pages_are_accessible(open_page, artist):
@@ -293,6 +367,24 @@ def test_booking_pages_are_accessible(open_page, artist):
         response = page.goto("/bookings/?when=someday")
         assert response is not None and response.status == 400
         assert_accessible(page, f"bookings with a bad filter as {who.role}")
+
+
+def test_the_marketplace_tabs_load_into_the_artist_page(open_page, venue_world):
+    """A click on the Reviews tab (HTMX) keeps the artist page, pushes the tab's address and
+    loads the marketplace's fragment into the panel; the venue link there leads to the venue."""
+    page = open_page()
+    page.goto("/artists/nova-reyes/")
+    page.get_by_role("tab", name="Reviews").click()
+    expect(page).to_have_url(re.compile(r"/artists/nova-reyes/reviews/$"))
+    panel = page.get_by_role("tabpanel")
+    expect(panel.get_by_test_id("reviews-tab")).to_contain_text("Packed the room.")
+    expect(panel).to_contain_text("Reply from Nova Reyes: Thank you!")
+    expect(page.get_by_role("tab", name="Reviews")).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tab", name="Gigs").click()
+    expect(panel.get_by_test_id("upcoming-gig")).to_contain_text("New year's eve")
+    panel.get_by_role("link", name="Blue Door").first.click()
+    expect(page).to_have_url(re.compile(r"/venues/blue-door/$"))
+    expect(page.get_by_test_id("review")).to_contain_text("Come back soon.")
 
 
 def test_staff_pages_are_accessible(open_page, artist):
