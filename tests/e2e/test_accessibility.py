@@ -419,6 +419,18 @@ def test_forms_with_errors_are_accessible(open_page, artist):
     expect(page.get_by_test_id("error-summary")).to_be_visible()
     assert_accessible(page, "unavailable dates with errors")
 
+    # Save a search from the gig board, then again under the same name: the error is shown
+    # next to the name on the saved-searches page.
+    for _ in range(2):
+        page.goto("/gigs/?genre=indie")
+        page.get_by_text("Save this search").click()
+        page.get_by_label("Name this search").fill("Indie nights")
+        page.get_by_role("button", name="Save search").click()
+        expect(page).to_have_url(re.compile(r"/saved-searches/$"))
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    expect(page.get_by_test_id("saved-search")).to_have_count(1)
+    assert_accessible(page, "saved searches with errors")
+
     new = NewUserFactory()
     fresh = open_page(new.email)
     expect(fresh).to_have_url(re.compile(r"/onboarding/$"))
