@@ -30,6 +30,7 @@ from artists.models import GENRES, ArtistProfile, MediaCategory, PerformanceType
 from umbrella import domains
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
+from umbrella.pagination import page_number as parse_page_number
 from umbrella.pagination import page_without_count
 
 TABS = ("about", "music", "media", "stats")
@@ -363,7 +364,7 @@ def search(request: HttpRequest) -> HttpResponse:
         del params[name]
     filterset, rows = selectors.artist_search(params=params)
     raw_page = params.get("page", "1")
-    page_number = min(int(raw_page), 10_000) if raw_page.isdigit() and int(raw_page) > 0 else 1
+    page_number = parse_page_number(raw_page)  # "²" is a digit to isdigit(), not to int()
     results: list[dict[str, Any]] = []
     has_next = False
     errors: list[dict[str, str]] = []

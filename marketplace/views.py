@@ -22,7 +22,8 @@ from marketplace.forms import (
 )
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
-from umbrella.pagination import page_number, page_without_count
+from umbrella.pagination import page_number as parse_page_number
+from umbrella.pagination import page_without_count
 
 GIG_PAGE_SIZE = 20
 
@@ -97,7 +98,7 @@ def gig_board(request: HttpRequest) -> HttpResponse:
     """``/gigs/``: the same selector as ``GET /api/v1/gigs/``, filtered by a GET form."""
     params = request.GET.copy()
     raw_page = params.pop("page", ["1"])[-1]
-    page_number = min(int(raw_page), 10_000) if raw_page.isdigit() and int(raw_page) > 0 else 1
+    page_number = parse_page_number(raw_page)  # "²" is a digit to isdigit(), not to int()
     form = GigFilterForm(params)
     gigs: list[dict] = []
     has_next = False
@@ -216,7 +217,7 @@ def venue_dashboard(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"“{gig.title}” is posted.")
             return redirect("venue-dashboard")
     now = timezone.now()
-    page = page_number(request.GET.get("page"))
+    page = parse_page_number(request.GET.get("page"))
     rows, has_next = page_without_count(
         selectors.gigs_of_venue(venue=venue), page=page, size=GIG_PAGE_SIZE
     )

@@ -390,6 +390,14 @@ def test_an_empty_dashboard_says_how_to_start(client, venue):
     assert 'aria-label="Pages of your gigs"' not in html
 
 
+@pytest.mark.parametrize("path", ["/gigs/", "/artists/", "/venue/"])
+def test_a_strange_page_number_is_page_one_not_a_500(client, venue, path):
+    client.force_login(venue.user)
+    for raw in ("²", "٣", "-1", "9" * 5000):
+        response = client.get(path, {"page": raw})
+        assert response.status_code == 200, (path, raw)
+
+
 def test_page_numbers_from_the_query_string():
     assert [page_number(v) for v in (None, "", "0", "-1", "x", "²", " 3 ", "12")] == [
         1, 1, 1, 1, 1, 1, 3, 12
