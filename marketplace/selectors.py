@@ -314,7 +314,8 @@ def bookings_of(*, user: User) -> QuerySet[Booking]:
 def bookings_listed(*, user: User, past: bool, now: Any = None) -> QuerySet[Booking]:
     """The bookings page: the user's bookings not ended yet, soonest first, or (``past``) the
     ended ones, latest first; with the gig's venue and the user's *own* review (its id and
-    when it was published). Nothing of the other side's review: it stays blind. One query."""
+    when it was published, and ``venue_public`` (whether the venue's page can be linked). Nothing
+    of the other side's review: it stays blind. One query."""
     now = now or timezone.now()
     mine = Side.ARTIST if user.role == Role.ARTIST else Side.VENUE
     own = Review.objects.filter(booking=OuterRef("pk"), side=mine)
@@ -324,6 +325,7 @@ def bookings_listed(*, user: User, past: bool, now: Any = None) -> QuerySet[Book
         .annotate(
             my_review_id=Subquery(own.values("pk")[:1]),
             my_review_published_at=Subquery(own.values("published_at")[:1]),
+            venue_public=_venue_is_public("gig__venue_id"),
         )
     )
     if past:

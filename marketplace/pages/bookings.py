@@ -23,7 +23,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -94,15 +94,6 @@ def when_text(booking: Booking) -> str:
     return f"{start:%a} {start.day} {start:%b %Y, %H:%M}\N{EN DASH}{ends} {start.tzname()}"
 
 
-def venue_page_url(slug: str) -> str | None:
-    """The venue's public page once the app has one (URL name ``venue-public``), else ``None``
-    (the name is shown without a link)."""
-    try:
-        return reverse("venue-public", kwargs={"slug": slug})
-    except NoReverseMatch:
-        return None
-
-
 def status_text(booking: Booking, now: dt.datetime) -> str:
     if booking.status == BookingStatus.CANCELLED:
         return f"Cancelled by {CANCELLED_BY.get(booking.cancelled_by, 'someone')}"
@@ -117,7 +108,7 @@ def status_text(booking: Booking, now: dt.datetime) -> str:
 
 def review_state(booking: Booking, now: dt.datetime) -> dict[str, Any] | None:
     """Where the user's review of a completed booking stands, from their own review only (the
-    other side's stays blind): ``open``, ``waiting`` (theirs is in, hidden), ``published``,
+    other side's stays blind): ``open``, ``waiting`` (one's own is in, both hidden), ``published``,
     ``closed``. ``None`` before completion."""
     if booking.status != BookingStatus.COMPLETED or booking.completed_at is None:
         return None
@@ -145,8 +136,10 @@ def booking_row(booking: Booking, *, as_venue: bool, now: dt.datetime) -> dict[s
             "name": booking.artist.stage_name,
             "url": reverse("artist-public", args=[booking.artist.slug]),
         }
-    else:
-        other = {"role": "Venue", "name": gig.venue.name, "url": venue_page_url(gig.venue.slug)}
+    else:  # a deactivated venue has no public page: its name, unlinked
+        public = getattr(booking, "venue_public", False)
+        url = reverse("venue-public", args=[gig.venue.slug]) if public else None
+        other = {"role": "Venue", "name": gig.venue.name, "url": url}
     return {
         "id": booking.pk,
         "gig_id": gig.pk,
