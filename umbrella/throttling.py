@@ -99,7 +99,19 @@ def hand_over(request: Any, windows: list[Window], counts: dict[str, int]) -> No
     prefetched(request, {**already, **taken})
 
 
-class CountWithCacheRead:
+class ThrottlesOnce:
+    """A view mixin: the throttle objects are built once per request (DRF builds them anew
+    each time ``get_throttles`` is called, and a view that counts its windows itself asks
+    twice: :func:`request_windows`, then the throttle check)."""
+
+    def get_throttles(self) -> list[Any]:
+        throttles = self.__dict__.get("_throttles")
+        if throttles is None:
+            throttles = self._throttles = super().get_throttles()  # type: ignore[misc]
+        return throttles
+
+
+class CountWithCacheRead(ThrottlesOnce):
     """A mixin for API views whose handler starts by reading the cache (a cached page): the
     keys it names in ``cache_reads(request)`` are read in the same cache round trip that counts
     the request in the view's rate windows (``read_and_count``: one ``EVALSHA`` on Redis)
@@ -115,12 +127,6 @@ class CountWithCacheRead:
 
     def cache_reads(self, request: Any) -> list[str]:
         return []
-
-    def get_throttles(self) -> list[Any]:  # built once per request, not once per use
-        throttles = self.__dict__.get("_throttles")
-        if throttles is None:
-            throttles = self._throttles = super().get_throttles()  # type: ignore[misc]
-        return throttles
 
     def check_throttles(self, request: Any) -> None:
         reads = self.cache_reads(request)

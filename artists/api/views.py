@@ -49,6 +49,7 @@ from umbrella.schema import raises
 from umbrella.throttling import (
     AnonRateThrottle,
     CountWithCacheRead,
+    ThrottlesOnce,
     hand_over,
     request_windows,
 )
@@ -204,7 +205,7 @@ def public_profile_data(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class ArtistDetailApi(APIView):
+class ArtistDetailApi(ThrottlesOnce, APIView):
     """The public profile: one ``SELECT`` and one cache round trip per read. The rate windows
     are counted in the view-record script (``profile_view_record_counting``), so for a read
     the throttle check comes after the row is read, not before: a refused request still costs
