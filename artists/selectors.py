@@ -57,37 +57,65 @@ class ListedRows:
     """The rows of a discovery list, sliced like a queryset (``rows[20:41]``), read with one
     hand-written statement (``artists.filters.list_sql``) into plain dicts: what
     ``ArtistFilter.qs.values(*CARD_FIELDS)`` gives, without building or compiling a queryset.
-    Only sliced after the filters were found valid."""
+    Only sliced after the filters were found valid.
+
+    A view that reads the cache anyway (its rate limits, see
+    ``umbrella.throttling.CountWithCacheRead``) asks :meth:`cache_reads` for the keys of a
+    page and hands the keys it read and what it found to :meth:`read_for_us`: the page then
+    costs no cache read of its own."""
 
     def __init__(self, filterset: ArtistFilter) -> None:
         self.filterset = filterset
+        self._read: tuple[list[str], dict[str, Any]] | None = None  # keys read for us, found
 
-    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        start = window.start or 0
-        sql, params = list_sql(
+    def read_for_us(self, keys: list[str], found: dict[str, Any]) -> None:
+        self._read = (keys, found)
+
+    def _statement(self, start: int, stop: int) -> tuple[str, list[Any]]:
+        return list_sql(
             self.filterset.form.cleaned_data,
             columns=CARD_FIELDS,
             offset=start,
-            limit=window.stop - start,
+            limit=stop - start,
         )
-        return [_row(values) for values in _cached_rows(sql, params)]
+
+    def cache_reads(self, start: int, stop: int) -> list[str]:
+        """The cache keys :meth:`__getitem__` reads for ``rows[start:stop]`` ([] if none)."""
+        if settings.ARTISTS_LIST_CACHE_SECONDS <= 0:
+            return []
+        return [_page_key(*self._statement(start, stop)), LIST_VERSION_KEY]
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        start = window.start or 0
+        sql, params = self._statement(start, window.stop)
+        return [_row(values) for values in _cached_rows(sql, params, self._read)]
 
 
 # Discovery pages are the same for every visitor (rows before signing avatar URLs), so a page
 # is kept for LIST_CACHE_SECONDS under a key made from its statement and parameters (the
 # validated, normalised filters). The services that change what a card shows or whether it is
 # listed bump LIST_VERSION_KEY after commit (discovery_changed); a page cached under an older
-# version is not used. One cache round trip reads both; a miss adds a write. The TTL bounds
-# staleness from writes that bypass the services.
+# version is not used. One cache round trip reads both (the API's: the same one that counts the
+# rate limits); a miss adds a write. The TTL bounds staleness from writes that bypass the
+# services.
 LIST_VERSION_KEY = "artists:list:version"
 
 
-def _cached_rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def _page_key(sql: str, params: list[Any]) -> str:
+    return "artists:list:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+
+
+def _cached_rows(
+    sql: str, params: list[Any], read: tuple[list[str], dict[str, Any]] | None = None
+) -> list[tuple[Any, ...]]:
     seconds = settings.ARTISTS_LIST_CACHE_SECONDS
     if seconds <= 0:
         return _fetch(sql, params)
-    key = "artists:list:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    found = cache.get_many([key, LIST_VERSION_KEY])
+    key = _page_key(sql, params)
+    if read is not None and key in read[0]:
+        found = read[1]  # read in the caller's cache round trip
+    else:
+        found = cache.get_many([key, LIST_VERSION_KEY])
     version = found.get(LIST_VERSION_KEY, 0)
     hit = found.get(key)
     if hit is not None and hit[0] == version:
@@ -119,11 +147,15 @@ def _row(values: tuple[Any, ...]) -> dict[str, Any]:
     return row
 
 
+def _listed_profiles() -> QuerySet[ArtistProfile]:
+    return ArtistProfile.objects.filter(listed=True)
+
+
 def artist_search(*, params: Any) -> tuple[ArtistFilter, Any]:
     """Listed artists matching the discovery filters, ordered; rows (sliced like a queryset,
     after ``filterset.is_valid()``) are plain dicts for :func:`card`. One statement on
     PostgreSQL (:class:`ListedRows`); elsewhere ``ArtistFilter.qs``."""
-    filterset = ArtistFilter(params, queryset=ArtistProfile.objects.filter(listed=True))
+    filterset = ArtistFilter(params, queryset=_listed_profiles)
     if connection.vendor == "postgresql":
         return filterset, ListedRows(filterset)
     return filterset, filterset.qs.values(*CARD_FIELDS)

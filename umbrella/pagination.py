@@ -50,13 +50,20 @@ class OffsetNoCountPagination(pagination.BasePagination):
     page_size = 20
     max_page_size = 100
 
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
-        self.request = request
+    def window(self, request: Any) -> tuple[int, int]:
+        """The rows the page reads, ``(start, stop)`` of a slice (one more than the page holds:
+        it tells whether a next page exists). A bad ``page``/``page_size`` is a 400."""
         params = request.query_params
         self.page = _positive_int(params, "page", default=1, cap=10_000)
         self.size = _positive_int(
             params, "page_size", default=self.page_size, cap=self.max_page_size
         )
+        start = (self.page - 1) * self.size
+        return start, start + self.size + 1
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
+        self.request = request
+        self.window(request)
         rows, self.has_next = page_without_count(queryset, page=self.page, size=self.size)
         return rows
 

@@ -46,7 +46,13 @@ from umbrella.api import iso_timestamp
 from umbrella.errors import NotFoundError
 from umbrella.pagination import OffsetNoCountPagination, PageNumberPagination
 from umbrella.schema import raises
-from umbrella.throttling import AnonRateThrottle
+from umbrella.throttling import (
+    AnonRateThrottle,
+    CountWithCacheRead,
+    ThrottlesOnce,
+    hand_over,
+    request_windows,
+)
 
 # Files come as multipart only: a urlencoded form cannot carry one (and the schema would offer it).
 UPLOAD_PARSERS = [MultiPartParser]
@@ -93,7 +99,7 @@ class ArtistOwnApiMixin:
 # --- discovery and public profile -----------------------------------------------------------
 
 
-class ArtistListApi(APIView):
+class ArtistListApi(CountWithCacheRead, APIView):
     permission_classes = [AllowAny]
     pagination_class = OffsetNoCountPagination
     # Only for the OpenAPI schema (an APIView runs no filter backend): with these three
@@ -145,12 +151,33 @@ class ArtistListApi(APIView):
         responses=ArtistCardSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filterset, rows = selectors.artist_search(params=request.query_params)
+        filterset, rows = self._search(request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
+        keys = self.__dict__.get("_page_keys")
+        if keys:  # the page was read with the rate-limit count (cache_reads)
+            rows.read_for_us(keys, self.cache_found)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response([selectors.card(row) for row in page])
+
+    def _search(self, request: Request) -> tuple[Any, Any]:
+        search = self.__dict__.get("_found_search")
+        if search is None:
+            search = self._found_search = selectors.artist_search(params=request.query_params)
+        return search
+
+    def cache_reads(self, request: Request) -> list[str]:
+        """The cached page's keys, read with the rate-limit count (one round trip)."""
+        filterset, rows = self._search(request)
+        if not isinstance(rows, selectors.ListedRows) or not filterset.is_valid():
+            return []
+        try:
+            start, stop = self.pagination_class().window(request)
+        except ValidationError:
+            return []  # the handler answers 400
+        self._page_keys = rows.cache_reads(start, stop)
+        return self._page_keys
 
 
 def _public_artist(slug: str) -> ArtistProfile:
@@ -178,8 +205,23 @@ def public_profile_data(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class ArtistDetailApi(APIView):
+class ArtistDetailApi(ThrottlesOnce, APIView):
+    """The public profile: one ``SELECT`` and one cache round trip per read. The rate windows
+    are counted in the view-record script (``profile_view_record_counting``), so for a read
+    the throttle check comes after the row is read, not before: a refused request still costs
+    that one indexed ``SELECT`` (and records no view)."""
+
     permission_classes = [AllowAny]
+    _counting = False
+
+    def check_throttles(self, request: Request) -> None:
+        if request.method in ("GET", "HEAD") and not self._counting:
+            return  # counted in get(), with the view record (one cache round trip)
+        super().check_throttles(request)
+
+    def _check_throttles_now(self, request: Request) -> None:
+        self._counting = True
+        self.check_throttles(request)
 
     @extend_schema(
         operation_id="artists_retrieve",
@@ -192,13 +234,19 @@ class ArtistDetailApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         row = selectors.artist_public_row(slug=slug, fields=PUBLIC_ROW)
         if row is None:
+            self._check_throttles_now(request)
             raise NotFoundError("not_found", "No such artist.")
-        services.profile_view_record(
+        windows = request_windows(request, self)
+        _counted, counts = services.profile_view_record_counting(
             artist_id=row["id"],
             owner_id=row["user_id"],
             viewer=request.user,
             ip=_client_ip(request),
+            rate_windows=[(window, ttl, limit) for _key, window, ttl, _ends, limit in windows],
         )
+        if counts is not None:
+            hand_over(request, windows, counts)
+        self._check_throttles_now(request)  # compares the counts handed over, or counts
         return Response(public_profile_data(row))
 
 

@@ -11,6 +11,7 @@ Doors call them as ``from artists import services; services.track_create(...)``.
 
 from artists.services.counters import (
     profile_view_record,
+    profile_view_record_counting,
     profile_views_flush,
     profile_views_pending,
     track_play,
@@ -71,6 +72,7 @@ __all__ = [
     "profile_update",
     "profile_update_by_staff",
     "profile_view_record",
+    "profile_view_record_counting",
     "profile_views_flush",
     "profile_views_pending",
     "quota_check_limit",

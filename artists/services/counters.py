@@ -83,16 +83,31 @@ PENDING_VIEWS = "artists:views:pending"
 FLUSHING_VIEWS = "artists:views:flushing"  # a batch being written (left over if a flush died)
 FLUSH_LOCK = "artists:views:flush-lock"
 
-# KEYS: marker, pending list[, budget window]. ARGV: marker TTL, budget TTL, budget, entry.
-# -1: seen today; -2: over the address's budget; else the pending list's new length.
+# KEYS: marker, pending list[, budget window], then rate windows to count. ARGV: marker TTL,
+# budget TTL, budget, entry, 1 if a budget key is given else 0, then per rate window its TTL and
+# limit. Returns {result, count of each rate window}; result -3: a rate window is over its limit
+# (nothing recorded); -1: seen today; -2: over the address's budget; else the pending list's
+# new length.
 _RECORD_VIEW_LUA = """
-if not redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then return -1 end
-if #KEYS > 2 then
+local first = 3 + tonumber(ARGV[5])
+local out = {0}
+local over = false
+for i = first, #KEYS do
+  local arg = 6 + (i - first) * 2
+  local n = redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[arg], 'NX')
+  out[#out + 1] = n
+  if n > tonumber(ARGV[arg + 1]) then over = true end
+end
+if over then out[1] = -3; return out end
+if not redis.call('SET', KEYS[1], '1', 'EX', ARGV[1], 'NX') then out[1] = -1; return out end
+if first == 4 then
   local spent = redis.call('INCR', KEYS[3])
   redis.call('EXPIRE', KEYS[3], ARGV[2], 'NX')
-  if spent > tonumber(ARGV[3]) then return -2 end
+  if spent > tonumber(ARGV[3]) then out[1] = -2; return out end
 end
-return redis.call('RPUSH', KEYS[2], ARGV[4])
+out[1] = redis.call('RPUSH', KEYS[2], ARGV[4])
+return out
 """
 _SCRIPT: list[Any] = []
 
@@ -110,42 +125,77 @@ def profile_view_record(*, artist_id: int, owner_id: int, viewer: Any, ip: str |
     the work. Returns whether this view was counted (with Redis: taken for counting; the
     counter shows it after the next flush, see ``profile_views_flush``).
     """
+    counted, _counts = profile_view_record_counting(
+        artist_id=artist_id, owner_id=owner_id, viewer=viewer, ip=ip, rate_windows=[]
+    )
+    return counted
+
+
+def profile_view_record_counting(
+    *,
+    artist_id: int,
+    owner_id: int,
+    viewer: Any,
+    ip: str | None,
+    rate_windows: list[tuple[str, int, int]],
+) -> tuple[bool, dict[str, int] | None]:
+    """:func:`profile_view_record`, also counting the request in the API's rate windows
+    ``(cache key, ttl, limit)`` in the same Redis round trip (the public profile's one cache
+    call). A view is not recorded when a window is over its limit (the request is refused).
+
+    Returns whether the view was counted and the new count of each window, or ``None`` for the
+    counts when they were not taken (no Redis, the owner's own view): the caller counts them.
+    """
     now = timezone.now()
     day = now.date()
     key = _viewer_key(viewer=viewer, owner_id=owner_id, ip=ip, day=day.isoformat())
     if key is None:
-        return False
+        return False, None
     midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
     marker = f"artists:viewed:{artist_id}:{key}:{day.isoformat()}"
     marker_ttl = int((midnight - now).total_seconds()) + 60
     client = redis_client(cache)
     if client is not None and settings.PROFILE_VIEWS_BUFFERED:
-        return _buffer_view(client, artist_id, key, day, marker, marker_ttl, ip)
+        return _buffer_view(client, artist_id, key, day, marker, marker_ttl, ip, rate_windows)
     if not cache.add(marker, 1, timeout=marker_ttl):
-        return False  # seen today (the database would refuse it too)
+        return False, None  # seen today (the database would refuse it too)
     if not _within_budget(ip):
-        return False
-    return bool(_write_views([(artist_id, key, day, now)]))
+        return False, None
+    return bool(_write_views([(artist_id, key, day, now)])), None
 
 
 def _buffer_view(
-    client: Any, artist_id: int, key: str, day: date, marker: str, marker_ttl: int, ip: str | None
-) -> bool:
+    client: Any,
+    artist_id: int,
+    key: str,
+    day: date,
+    marker: str,
+    marker_ttl: int,
+    ip: str | None,
+    rate_windows: list[tuple[str, int, int]],
+) -> tuple[bool, dict[str, int]]:
     keys = [cache.make_and_validate_key(marker), cache.make_and_validate_key(PENDING_VIEWS)]
     budget = _budget_key(ip)
     if budget is not None:
         window = int(clock.time() // 3600)
         keys.append(cache.make_and_validate_key(f"{budget}:{window}"))
+    keys += [cache.make_and_validate_key(window_key) for window_key, _ttl, _limit in rate_windows]
     entry = f"{artist_id}|{key}|{day.isoformat()}|{clock.time():.3f}"
-    args = [marker_ttl, 3601, settings.COUNTER_BUDGET_PER_HOUR, entry]
+    args: list[Any] = [marker_ttl, 3601, settings.COUNTER_BUDGET_PER_HOUR, entry]
+    args.append(1 if budget is not None else 0)
+    for _window_key, ttl, limit in rate_windows:
+        args += [ttl, limit]
     if not _SCRIPT:
         _SCRIPT.append(client.register_script(_RECORD_VIEW_LUA))
     try:
-        pending = int(client.evalsha(_SCRIPT[0].sha, len(keys), *keys, *args))
+        reply = client.evalsha(_SCRIPT[0].sha, len(keys), *keys, *args)
     except NoScriptError:
-        pending = int(_SCRIPT[0](keys=keys, args=args, client=client))
+        reply = _SCRIPT[0](keys=keys, args=args, client=client)
+    pending = int(reply[0])
+    windows = [window_key for window_key, _ttl, _limit in rate_windows]
+    counts = {window_key: int(n) for window_key, n in zip(windows, reply[1:], strict=True)}
     if pending < 0:
-        return False  # seen today, or this address spent its hourly budget
+        return False, counts  # over a rate limit, seen today, or over the address's budget
     if pending % settings.PROFILE_VIEWS_FLUSH_BATCH == 0:
         # A burst between two beats: write now rather than let the list grow.
         from artists.tasks import flush_profile_views_task
@@ -154,7 +204,7 @@ def _buffer_view(
             flush_profile_views_task.apply_async(retry=False)
         except Exception:
             logger.warning("could not enqueue a profile view flush", exc_info=True)
-    return True
+    return True, counts
 
 
 def _write_views(views: list[tuple[int, str, date, datetime]]) -> Counter[int]:
