@@ -25,7 +25,9 @@ import django
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("endpoint", help="bare, me, search, filter or profile")
+    parser.add_argument(
+        "endpoint", help="bare, me, search, filter, profile, gigs, foryou or applicants"
+    )
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--artists", type=int, default=20_000)
     parser.add_argument("--seed", default=f"profile-{time.time_ns()}", help="new viewers each run")
@@ -44,7 +46,12 @@ def main() -> None:
     headers: dict[str, str] = {}
     if endpoint.auth:
         headers["Authorization"] = f"Bearer {_token(client)}"
-    calls = endpoint.calls(args.artists, args.seed, args.requests)
+    ids = None
+    if endpoint.signs_in:  # many signed-in users (bench.gigs), tokens minted here
+        from bench.gigs import mint_identities
+
+        ids = mint_identities(endpoint.signs_in, artists=min(args.artists, 20_000))
+    calls = endpoint.calls(args.artists, args.seed, args.requests, identities=ids)
     sql = {"seconds": 0.0, "queries": 0}
 
     def timed(execute: Callable[..., Any], sql_text: str, params: Any, many: bool, ctx: Any) -> Any:
@@ -64,7 +71,7 @@ def main() -> None:
         if problem:
             raise SystemExit(f"{call.path}: {response.status_code} {problem}")
 
-    for call in endpoint.calls(args.artists, args.seed + "-warm", 30):
+    for call in endpoint.calls(args.artists, args.seed + "-warm", 30, identities=ids):
         send(call)
     profiler = cProfile.Profile() if args.cprofile else None
     with connection.execute_wrapper(timed):
@@ -115,7 +122,10 @@ AREAS = [
         "Django request/response/URLs",
         ("django/core/handlers", "django/urls", "django/http", "django/test/"),
     ),
-    ("our code (selectors, views, services)", ("/artists/", "/accounts/", "/umbrella/")),
+    (
+        "our code (selectors, views, services)",
+        ("/artists/", "/accounts/", "/umbrella/", "/marketplace/"),
+    ),
 ]
 
 
