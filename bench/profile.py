@@ -92,7 +92,8 @@ def main() -> None:
     if profiler:
         stats = pstats.Stats(profiler)
         print(breakdown(stats, n))
-        stats.sort_stats("cumulative").print_stats(args.cprofile)
+        order = os.environ.get("BENCH_PROFILE_SORT", "cumulative")  # or tottime
+        stats.sort_stats(order).print_stats(args.cprofile)
 
 
 # Where a function's own time (cProfile's tottime) is counted: first matching path fragment.

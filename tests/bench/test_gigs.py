@@ -8,7 +8,7 @@ from bench.endpoints import ENDPOINTS
 
 
 def test_the_copied_genres_are_the_apps():
-    assert gigs.GENRES == list(GENRES)
+    assert list(GENRES) == gigs.GENRES
 
 
 def test_match_facts_replay_the_artist_seed():
