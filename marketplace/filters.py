@@ -287,8 +287,6 @@ def match_sql(
         "limit": limit,
         "candidates": candidates,
         "genres": genres,
-        "primary": artist.primary_genre or None,
-        "secondary": [g for g in genres if g != (artist.primary_genre or "")],
         "city": city,
         "state": state,
         "flat": artist.base_rate_flat,
@@ -299,31 +297,9 @@ def match_sql(
         " AND NOT g.date <@ (SELECT away FROM mine)"
         " AND NOT tstzrange(g.starts_at, g.ends_at, '[)') && (SELECT busy FROM mine)"
     )
-    columns = (
-        "g.id, g.starts_at, g.genre, g.date, g.payment_type, g.payment_amount, "
-        "g.location_city, g.location_state"
-    )
-    walk = (
-        f"SELECT {columns} FROM marketplace_gig g WHERE g.status = 'open'"  # noqa: S608
-        f" AND g.starts_at >= %(now)s AND {excluded} AND {{where}}"
-        " ORDER BY g.starts_at, g.id LIMIT %(candidates)s"
-    )
-    walks = []
-    if genres:
-        for place in ("=", "<>"):
-            if place == "=" and not city:
-                continue
-            where = f"g.genre = s.genre AND UPPER(g.location_city) {place} %(city)s"
-            walks.append(
-                "SELECT c.* FROM unnest(%(genres)s::varchar[]) AS s(genre)"  # noqa: S608
-                f" CROSS JOIN LATERAL ({walk.format(where=where)}) c"
-            )
-    if city:
-        where = "UPPER(g.location_city) = %(city)s"
-        if genres:
-            where += " AND NOT (g.genre = ANY(%(genres)s::varchar[]))"
-        walks.append(f"SELECT * FROM ({walk.format(where=where)}) e")  # noqa: S608
-    weekend = "EXTRACT(dow FROM c.date) IN (0, 6)"
+    # The day of the week (0 Sunday … 6 Saturday) in integer arithmetic: 2000-01-02 was a
+    # Sunday (EXTRACT(dow …) is a numeric, several times slower per row).
+    weekend = "((g.date - DATE '2000-01-02') %% 7 + 7) %% 7 IN (0, 6)"
     day = (
         "TRUE"
         if artist.available_weekends and artist.available_weekdays
@@ -333,41 +309,60 @@ def match_sql(
         if artist.available_weekdays
         else "FALSE"
     )
-    pays = " OR ".join(
-        [
-            *(
-                ["(c.payment_type = 'flat' AND c.payment_amount >= %(flat)s)"]
-                if artist.base_rate_flat is not None
-                else []
-            ),
-            *(
-                ["(c.payment_type = 'hourly' AND c.payment_amount >= %(hourly)s)"]
-                if artist.base_rate_hourly is not None
-                else []
-            ),
-        ]
+    pays = (
+        " OR ".join(
+            [
+                *(
+                    ["(g.payment_type = 'flat' AND g.payment_amount >= %(flat)s)"]
+                    if artist.base_rate_flat is not None
+                    else []
+                ),
+                *(
+                    ["(g.payment_type = 'hourly' AND g.payment_amount >= %(hourly)s)"]
+                    if artist.base_rate_hourly is not None
+                    else []
+                ),
+            ]
+        )
+        or "FALSE"
     )
-    negotiable = "c.payment_type = 'negotiable'" if artist.rates_negotiable else "FALSE"
-    in_city = "UPPER(c.location_city) = %(city)s" if city else "FALSE"
-    in_state = (
-        "(UPPER(c.location_state) = %(state)s AND NOT UPPER(c.location_city) = %(city)s)"
+    negotiable = "g.payment_type = 'negotiable'" if artist.rates_negotiable else "FALSE"
+    # Scored in the walks: the genre's points and the place are known from the walk itself.
+    per_row = (
+        f"CASE WHEN {day} THEN 1 ELSE 0 END AS m_day,"
+        f" CASE WHEN {pays} THEN 2 ELSE 0 END AS m_pay,"
+        f" CASE WHEN {negotiable} THEN 1 ELSE 0 END AS m_negotiable"
+    )
+    in_state = (  # (in a walk of gigs outside the city, but the city may be blank)
+        "CASE WHEN UPPER(g.location_state) = %(state)s AND UPPER(g.location_city) <> %(city)s"
+        " THEN 1 ELSE 0 END"
         if state
-        else "FALSE"
+        else "0"
     )
-    parts = {
-        "m_primary": ("c.genre = %(primary)s", 4),
-        "m_secondary": ("c.genre = ANY(%(secondary)s::varchar[])", 3),
-        "m_city": (in_city, 2),
-        "m_state": (in_state, 1),
-        "m_day": (day, 1),
-        "m_pay": (pays or "FALSE", 2),
-        "m_negotiable": (negotiable, 1),
-    }
-    scored = ", ".join(
-        f"CASE WHEN {cond} THEN {points} ELSE 0 END AS {name}"
-        for name, (cond, points) in parts.items()
+
+    def walk(points: str, place: str, where: str) -> str:
+        return (
+            f"SELECT g.id, g.starts_at, {points} AS m_genre, {place} AS m_place, {per_row}"  # noqa: S608
+            f" FROM marketplace_gig g WHERE g.status = 'open' AND g.starts_at >= %(now)s"
+            f" AND {excluded} AND {where} ORDER BY g.starts_at, g.id LIMIT %(candidates)s"
+        )
+
+    walks = []
+    each_genre = (
+        "SELECT c.* FROM unnest(%(genres)s::varchar[], %(points)s::int[]) AS s(genre, points)"
     )
-    total = " + ".join(parts)
+    if genres:
+        if city:
+            where = "g.genre = s.genre AND UPPER(g.location_city) = %(city)s"
+            walks.append(f"{each_genre} CROSS JOIN LATERAL ({walk('s.points', '2', where)}) c")
+        where = "g.genre = s.genre" + (" AND UPPER(g.location_city) <> %(city)s" if city else "")
+        walks.append(f"{each_genre} CROSS JOIN LATERAL ({walk('s.points', in_state, where)}) c")
+    if city:
+        where = "UPPER(g.location_city) = %(city)s"
+        if genres:
+            where += " AND NOT (g.genre = ANY(%(genres)s::varchar[]))"
+        walks.append(f"SELECT * FROM ({walk('0', '2', where)}) e")  # noqa: S608
+    params["points"] = [4 if g == artist.primary_genre else 3 for g in genres]
     sql = (
         "WITH mine AS MATERIALIZED (SELECT"  # noqa: S608 (fixed text; values are parameters)
         " COALESCE((SELECT array_agg(gig_id) FROM marketplace_application"
@@ -378,10 +373,13 @@ def match_sql(
         " COALESCE((SELECT range_agg(tstzrange(starts_at, ends_at, '[)'))"
         " FROM marketplace_booking WHERE artist_id = %(artist)s AND status = 'active'),"
         " '{}'::tstzmultirange) AS busy),"
-        f" scored AS (SELECT c.id, c.starts_at, {scored} FROM ({' UNION ALL '.join(walks)}) c),"
-        f" top AS (SELECT *, {total} AS score FROM scored"
-        " ORDER BY score DESC, starts_at, id LIMIT %(limit)s)"
-        f" SELECT {GIG_SELECT}, top.score, {', '.join(MATCH_COLUMNS)} FROM top"
+        " top AS (SELECT *, m_genre + m_place + m_day + m_pay + m_negotiable AS score"
+        f" FROM ({' UNION ALL '.join(walks)}) c ORDER BY score DESC, starts_at, id"
+        " LIMIT %(limit)s)"
+        f" SELECT {GIG_SELECT}, top.score,"
+        " CASE WHEN top.m_genre = 4 THEN 4 ELSE 0 END, CASE WHEN top.m_genre = 3 THEN 3 ELSE 0 END,"
+        " CASE WHEN top.m_place = 2 THEN 2 ELSE 0 END, CASE WHEN top.m_place = 1 THEN 1 ELSE 0 END,"
+        " top.m_day, top.m_pay, top.m_negotiable FROM top"
         " JOIN marketplace_gig g ON g.id = top.id JOIN marketplace_venueprofile v"
         " ON v.id = g.venue_id ORDER BY top.score DESC, top.starts_at, top.id"
     )
