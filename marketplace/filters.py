@@ -50,7 +50,7 @@ GIG_COLUMNS = (
     ("updated_at", "g.updated_at"),
 )
 GIG_SELECT = ", ".join(sql for _, sql in GIG_COLUMNS)
-GIG_FROM = "marketplace_gig g JOIN marketplace_venueprofile v ON v.id = g.venue_id"
+GIG_INNER = ", ".join(sql for _, sql in GIG_COLUMNS if sql.startswith("g."))
 
 _POSITION = models.DateTimeField()  # parses a cursor's position as the ORM's filter would
 
@@ -72,12 +72,16 @@ class KeysetRows:
         order: Sequence[str] = (),
         bound: tuple[str, Any] | None = None,
         when_empty: Callable[[], object] | None = None,
+        outer: str = "",
+        join: str = "",
     ) -> None:
         self.select, self.where, self.params, self.names = select, where, list(params), names
         self.keys, self.order, self.bound = keys, tuple(order or keys), bound
         # Called when a slice finds no row (e.g. to raise 404 when the statement's own check
         # of who may read failed, rather than show an empty page).
         self.when_empty = when_empty
+        # ``SELECT {outer} (<the page>) g {join}``: joins made for the page's rows only.
+        self.outer, self.join = outer, join
 
     def _copy(self, **changes: Any) -> "KeysetRows":
         fields = {
@@ -89,6 +93,8 @@ class KeysetRows:
             "order": self.order,
             "bound": self.bound,
             "when_empty": self.when_empty,
+            "outer": self.outer,
+            "join": self.join,
         }
         return KeysetRows(**{**fields, **changes})
 
@@ -120,9 +126,13 @@ class KeysetRows:
         sql = f"SELECT {self.select} WHERE {where}"
         if order:
             sql += f" ORDER BY {order}"
-        if limit is None:
-            return sql, params
-        return f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+        if limit is not None:
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+        if self.outer:  # join what only the page's rows need after the page is cut
+            sql = f"SELECT {self.outer} ({sql}) g {self.join}"
+            if order:
+                sql += f" ORDER BY {order}"
+        return sql, params
 
     def _run(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
         sql, params = self.statement(offset, limit)
@@ -150,19 +160,20 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
     """``selectors.gig_search``'s statement: the same conditions as its queryset, plus bounds on
     ``starts_at`` implied by a date range (a local date starts at most 14 hours before and ends
     at most 12 hours after its UTC day), so a range months ahead reads its rows from an index
-    instead of walking every open gig before it."""
+    instead of walking every open gig before it. The venue (for its slug) is joined to the
+    page's rows only, after the page is cut."""
     status = filters.get("status") or GigStatus.OPEN
     where = ["g.status = %s"]
     params: list[Any] = [status]
     if filters.get("date_from"):
         where += ["g.date >= %s", "g.starts_at >= %s"]
-        params += [filters["date_from"], _utc_midnight(filters["date_from"], -1)]
+        params += [filters["date_from"], _utc_midnight(filters["date_from"], hours=-14)]
     if status == GigStatus.OPEN or not filters.get("date_from"):
         where.append("g.starts_at >= %s")
         params.append(now)
     if filters.get("date_to"):
         where += ["g.date <= %s", "g.starts_at < %s"]
-        params += [filters["date_to"], _utc_midnight(filters["date_to"], 2)]
+        params += [filters["date_to"], _utc_midnight(filters["date_to"], hours=24 + 12)]
     if filters.get("city"):
         where.append("UPPER(g.location_city) = %s")
         params.append(filters["city"].upper())
@@ -191,7 +202,9 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
         where.append("g.search_vector @@ websearch_to_tsquery('english'::regconfig, %s)")
         params.append(q)
     return KeysetRows(
-        select=f"{GIG_SELECT} FROM {GIG_FROM}",
+        select=f"{GIG_INNER} FROM marketplace_gig g",
+        outer=f"{GIG_SELECT} FROM",
+        join="JOIN marketplace_venueprofile v ON v.id = g.venue_id",
         where=" AND ".join(where),
         params=params,
         names=[name for name, _ in GIG_COLUMNS],
@@ -199,8 +212,10 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
     )
 
 
-def _utc_midnight(day: dt.date, days: int) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=dt.UTC)
+def _utc_midnight(day: dt.date, *, hours: int) -> dt.datetime:
+    """``day``'s midnight in UTC, moved by ``hours``: local time zones run from UTC-12 to
+    UTC+14, so a local date lies within [midnight - 14 h, midnight + 36 h) in UTC."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(hours=hours)
 
 
 # --- a gig's applicants -----------------------------------------------------------------------
