@@ -24,7 +24,16 @@ from rest_framework.exceptions import NotFound
 
 from marketplace.models import URGENT_DAYS, GigStatus
 
-# The columns of selectors.GIG_FIELDS, in that order, for a gig ``g`` joined to its venue ``v``.
+# The columns of selectors.GIG_FIELDS, in that order, for a gig ``g`` joined to its venue ``v``;
+# dates, times and timestamps as the API writes them (``selectors.gig_card`` takes these texts
+# as they are), except ``starts_at``: a cursor's position, and what ``urgent`` is computed from.
+_ISO = '\'YYYY-MM-DD"T"HH24:MI:SS"Z"\''  # umbrella.api.iso_timestamp
+
+
+def _iso(column: str) -> str:
+    return f"to_char({column} AT TIME ZONE 'UTC', {_ISO})"
+
+
 GIG_COLUMNS = (
     ("id", "g.id"),
     ("title", "g.title"),
@@ -36,21 +45,26 @@ GIG_COLUMNS = (
     ("location_city", "g.location_city"),
     ("location_state", "g.location_state"),
     ("location_country", "g.location_country"),
-    ("date", "g.date"),
-    ("start_time", "g.start_time"),
-    ("end_time", "g.end_time"),
+    ("date", "to_char(g.date, 'YYYY-MM-DD')"),
+    ("start_time", "to_char(g.start_time, 'HH24:MI')"),
+    ("end_time", "to_char(g.end_time, 'HH24:MI')"),
     ("timezone", "g.timezone"),
     ("starts_at", "g.starts_at"),
-    ("ends_at", "g.ends_at"),
+    ("ends_at", _iso("g.ends_at")),
     ("genre", "g.genre"),
     ("payment_amount", "g.payment_amount"),
     ("payment_type", "g.payment_type"),
     ("status", "g.status"),
-    ("created_at", "g.created_at"),
-    ("updated_at", "g.updated_at"),
+    ("created_at", _iso("g.created_at")),
+    ("updated_at", _iso("g.updated_at")),
 )
 GIG_SELECT = ", ".join(sql for _, sql in GIG_COLUMNS)
-GIG_INNER = ", ".join(sql for _, sql in GIG_COLUMNS if sql.startswith("g."))
+GIG_INNER = (  # the page's own columns, before the venue is joined
+    "g.id, g.title, g.description, g.venue_id, g.venue_name, g.location_address,"
+    " g.location_city, g.location_state, g.location_country, g.date, g.start_time, g.end_time,"
+    " g.timezone, g.starts_at, g.ends_at, g.genre, g.payment_amount, g.payment_type, g.status,"
+    " g.created_at, g.updated_at"
+)
 
 _POSITION = models.DateTimeField()  # parses a cursor's position as the ORM's filter would
 

@@ -121,6 +121,9 @@ def gig_card(row: dict[str, Any], *, now: Any = None) -> dict[str, Any]:
     row = dict(row)
     row["venue_slug"] = row.pop("venue__slug")
     row["urgent"] = is_urgent(starts_at=row["starts_at"], status=row["status"], now=now)
+    if isinstance(row["ends_at"], str):  # the statement wrote the texts (marketplace.filters)
+        row["starts_at"] = iso_timestamp(row["starts_at"])
+        return row
     row["date"] = row["date"].isoformat()
     row["start_time"] = row["start_time"].strftime("%H:%M")
     row["end_time"] = row["end_time"].strftime("%H:%M")
