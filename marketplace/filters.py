@@ -15,6 +15,7 @@ through both and requires the same rows in the same order.
 """
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -290,6 +291,51 @@ MATCH_COLUMNS = (
 
 
 MATCH_CANDIDATES = 100  # per genre and place, and for the city: the soonest this many
+MATCH_ARTIST_FIELDS = (
+    "id",
+    "primary_genre",
+    "secondary_genres",
+    "location_city",
+    "location_state",
+    "base_rate_flat",
+    "base_rate_hourly",
+    "rates_negotiable",
+    "available_weekends",
+    "available_weekdays",
+)
+
+
+class MatchArtist:
+    """What the ranking reads of an artist (``ArtistProfile`` has these attributes too)."""
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        (
+            self.pk,
+            self.primary_genre,
+            secondary,
+            self.location_city,
+            self.location_state,
+            self.base_rate_flat,
+            self.base_rate_hourly,
+            self.rates_negotiable,
+            self.available_weekends,
+            self.available_weekdays,
+        ) = row
+        # Django has psycopg hand JSON over as text (JSONField parses it).
+        self.secondary_genres = json.loads(secondary) if isinstance(secondary, str) else secondary
+
+
+def match_artist(*, user_id: int) -> MatchArtist | None:
+    """The user's artist profile, only the fields the ranking reads: one small ``SELECT``, no
+    model instance."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(MATCH_ARTIST_FIELDS)} FROM artists_artistprofile"  # noqa: S608
+            " WHERE user_id = %s",
+            [user_id],
+        )
+        row = cursor.fetchone()
+    return MatchArtist(row) if row else None
 
 
 def match_sql(

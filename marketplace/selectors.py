@@ -447,11 +447,16 @@ def gigs_for_you(*, user: User, limit: int = MATCH_LIMIT) -> list[dict[str, Any]
     soonest first. Two queries: the artist, then on PostgreSQL one statement that ranks in
     bounded work (``marketplace.filters.match_sql``; :func:`gigs_for_you_queryset` is its
     reference, and what other databases run)."""
-    artist = artist_selectors.artist_own(user=user)
     now = timezone.now()
     if connection.vendor == "postgresql":
-        rows = marketplace_filters.match_rows(artist, now=now, limit=limit)
+        artist_selectors.artist_require(user=user)
+        found = marketplace_filters.match_artist(user_id=user.pk)
+        if found is None:
+            artist_selectors.artist_own(user=user)  # raises what a missing profile raises
+            raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
+        rows = marketplace_filters.match_rows(found, now=now, limit=limit)
     else:
+        artist = artist_selectors.artist_own(user=user)
         rows = gigs_for_you_queryset(artist=artist, now=now, limit=limit)
     result = []
     for row in rows:

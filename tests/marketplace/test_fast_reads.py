@@ -179,7 +179,10 @@ def test_the_match_statement_and_the_queryset_agree():
             )
         for limit in (50, 7):
             reference = selectors.gigs_for_you_queryset(artist=artist, now=now, limit=limit)
-            found = filters.match_rows(artist, now=now, limit=limit)
+            lean = filters.match_artist(user_id=artist.user_id)
+            assert lean is not None
+            assert lean.secondary_genres == artist.secondary_genres
+            found = filters.match_rows(lean, now=now, limit=limit)
             assert [_brief(r) for r in found] == [_brief(r) for r in reference], _who(artist)
             assert _cards(found) == _cards(reference)
 
@@ -210,3 +213,15 @@ def _cards(rows) -> list[list[tuple]]:
     order."""
     now = timezone.now()
     return [list(selectors.gig_card(row, now=now).items()) for row in rows]
+
+
+def test_gigs_for_you_without_a_profile_is_404_as_before():
+    from accounts.models import Role
+    from tests.accounts.factories import UserFactory
+
+    user = UserFactory(role=Role.ARTIST)
+    response = client_for(user).get(f"{API}/me/gigs-for-you")
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == (
+        "You have no artist profile yet: start onboarding."
+    )
