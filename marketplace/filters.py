@@ -19,9 +19,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import connection, models
-from rest_framework.exceptions import NotFound
 
 from marketplace.models import URGENT_DAYS, GigStatus
 
@@ -124,10 +122,9 @@ class KeysetRows:
         field, _, op = lookup.rpartition("__")
         if field not in self.keys or op not in ("gt", "lt"):
             raise ValueError(f"cannot filter on {lookup}")
-        try:
-            position = _POSITION.to_python(value)
-        except ValidationError as error:  # a cursor that was not made here
-            raise NotFound("Invalid cursor") from error
+        # A position that is no timestamp raises the ValidationError the queryset's filter
+        # raises (the API answers 400 validation_error, as before).
+        position = _POSITION.to_python(value)
         return self._copy(bound=(f"{self.keys[field]} {'>' if op == 'gt' else '<'} %s", position))
 
     def statement(self, offset: int, limit: int | None) -> tuple[str, list[Any]]:
