@@ -227,3 +227,34 @@ def test_gigs_for_you_without_a_profile_is_404_as_before():
     assert response.json()["error"]["message"] == (
         "You have no artist profile yet: start onboarding."
     )
+
+
+def test_gig_filters_are_the_serializers():
+    from rest_framework.exceptions import ValidationError
+
+    from marketplace.api.serializers import GigFilterSerializer, gig_filters
+
+    rng = random.Random(4)
+    values = {
+        "q": ["jazz", "  late-night  ", "", " ", "x" * 200, "x" * 201, "a\x00b", "a\tb", "Zoë"],
+        "city": ["Austin", " austin ", "", "x" * 101, "São Paulo"],
+        "state": ["TX", "", " tx"],
+        "genre": ["jazz", "Jazz", "r&b", "nope"],
+        "payment_type": ["flat", "FLAT", "hourly", "x"],
+        "status": ["open", "filled", "gone"],
+        "urgent": ["true", "false", "True", "1", "0", "maybe", ""],
+        "date_from": ["2027-01-05", "2027-1-5", "2027-W01-1", "20270105", "2027-02-30", "x"],
+        "date_to": ["2027-01-04", "2027-03-01", "", "\uff12\uff10\uff12\uff17-01-01"],
+        "min_pay": ["0", "20000", "007", "5.0", "-1", "", "\uff11\uff12", "9" * 20],
+        "cursor": ["abc"],
+        "page_size": ["5"],
+    }
+    for _ in range(2000):
+        params = {k: rng.choice(v) for k, v in values.items() if rng.random() < 0.3}
+        reference = GigFilterSerializer(data=params)
+        if reference.is_valid():
+            assert gig_filters(params) == dict(reference.validated_data), params
+        else:
+            with pytest.raises(ValidationError) as raised:
+                gig_filters(params)
+            assert raised.value.detail == reference.errors, params
