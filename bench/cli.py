@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-from bench import auth, cpu, database
+from bench import auth, cpu, database, gigs
 from bench.endpoints import BASELINE, ENDPOINTS, Endpoint
 from bench.environment import (
     BENCH_EMAIL,
@@ -164,6 +164,7 @@ def run(
                     artists=artists,
                     round_number=round_number,
                     database_url=database_url,
+                    env=env,
                 )
                 measurement.rounds.append(result)
                 against = None if measurement is baseline else baseline.rounds[-1]
@@ -182,8 +183,11 @@ def measure(
     artists: int,
     round_number: int,
     database_url: str,
+    env: dict[str, str],
 ) -> LoadResult:
     headers = {"Accept": "application/json"}
+    # Signed in as many users (bench.gigs): tokens minted per measurement, as logins would be.
+    ids = gigs.identities(env, endpoint.signs_in, artists=artists) if endpoint.signs_in else None
     if endpoint.auth:
         # A fresh token per measurement: access tokens live 10 minutes, a long run may not.
         token = auth.login(server.host, server.port, email=BENCH_EMAIL, password=password)
@@ -197,7 +201,7 @@ def measure(
         return LoadSpec(
             host=server.host,
             port=server.port,
-            calls=endpoint.calls(artists, seed_text, count, offset),
+            calls=endpoint.calls(artists, seed_text, count, offset, identities=ids),
             headers=headers,
             expected_status=endpoint.expected_status,
             concurrency=args.concurrency,

@@ -13,9 +13,10 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
-from bench import seed
+from bench import gigs, seed
 
 
 @dataclass(frozen=True)
@@ -196,13 +197,25 @@ class Endpoint:
     target_ratio: float | None = None
     expected_status: int = 200
     per_viewer: bool = False  # the maker takes the run's seed too (viewer identities)
+    # "artist" or "venue": each call signs in as one of many such users; the maker takes the
+    # identities too (bench.gigs.identities: tokens, and a venue's gigs).
+    signs_in: str = ""
 
-    def calls(self, artists: int, seed_text: str, count: int, offset: int = 0) -> list[Call]:
+    def calls(
+        self,
+        artists: int,
+        seed_text: str,
+        count: int,
+        offset: int = 0,
+        identities: dict[str, Any] | None = None,
+    ) -> list[Call]:
         out = []
         for i in range(offset, offset + count):
             rng = random.Random(f"{self.name}:{seed_text}:{i}")
             if self.per_viewer:
                 out.append(profile_call(artists, rng, seed_text))
+            elif self.signs_in:
+                out.append(self.make(artists, rng, identities))  # type: ignore[call-arg]
             else:
                 out.append(self.make(artists, rng))
         return out
@@ -223,5 +236,24 @@ ENDPOINTS: list[Endpoint] = [
         profile_call,
         target_ratio=0.30,
         per_viewer=True,
+    ),
+]
+# The marketplace over 100 000 gigs (bench/gigs.py): the board with varied filters and cursors
+# (anonymous), gigs for you (as one of 2 000 artists), a gig's applicants (as its venue).
+ENDPOINTS += [
+    Endpoint("gigs", "/api/v1/gigs/?<varied filters>", gigs.gig_search_call, target_ratio=0.30),
+    Endpoint(
+        "foryou",
+        "/api/v1/me/gigs-for-you (varied artists)",
+        gigs.gigs_for_you_call,  # type: ignore[arg-type]
+        target_ratio=0.30,
+        signs_in="artist",
+    ),
+    Endpoint(
+        "applicants",
+        "/api/v1/gigs/<id>/applications (varied venues)",
+        gigs.applicants_call,  # type: ignore[arg-type]
+        target_ratio=0.30,
+        signs_in="venue",
     ),
 ]

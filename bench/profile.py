@@ -25,11 +25,21 @@ import django
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("endpoint", help="bare, me, search, filter or profile")
+    parser.add_argument(
+        "endpoint", help="bare, me, search, filter, profile, gigs, foryou or applicants"
+    )
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--artists", type=int, default=20_000)
     parser.add_argument("--seed", default=f"profile-{time.time_ns()}", help="new viewers each run")
     parser.add_argument("--cprofile", type=int, default=0, help="show the top N functions")
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=0,
+        metavar="N",
+        help="EXPLAIN (ANALYZE, BUFFERS) every statement of the requests (after them): median "
+        "and mean buffers, and the N heaviest requests",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     django.setup()
@@ -44,7 +54,12 @@ def main() -> None:
     headers: dict[str, str] = {}
     if endpoint.auth:
         headers["Authorization"] = f"Bearer {_token(client)}"
-    calls = endpoint.calls(args.artists, args.seed, args.requests)
+    ids = None
+    if endpoint.signs_in:  # many signed-in users (bench.gigs), tokens minted here
+        from bench.gigs import mint_identities
+
+        ids = mint_identities(endpoint.signs_in, artists=min(args.artists, 20_000))
+    calls = endpoint.calls(args.artists, args.seed, args.requests, identities=ids)
     sql = {"seconds": 0.0, "queries": 0}
 
     def timed(execute: Callable[..., Any], sql_text: str, params: Any, many: bool, ctx: Any) -> Any:
@@ -64,7 +79,7 @@ def main() -> None:
         if problem:
             raise SystemExit(f"{call.path}: {response.status_code} {problem}")
 
-    for call in endpoint.calls(args.artists, args.seed + "-warm", 30):
+    for call in endpoint.calls(args.artists, args.seed + "-warm", 30, identities=ids):
         send(call)
     profiler = cProfile.Profile() if args.cprofile else None
     with connection.execute_wrapper(timed):
@@ -82,10 +97,13 @@ def main() -> None:
         f"CPU of this process {cpu / n * 1000:.2f} ms, in cursor.execute "
         f"{sql['seconds'] / n * 1000:.2f} ms ({sql['queries'] / n:.1f} queries)"
     )
+    if args.explain:
+        print(explain(calls, send, top=args.explain))
     if profiler:
         stats = pstats.Stats(profiler)
         print(breakdown(stats, n))
-        stats.sort_stats("cumulative").print_stats(args.cprofile)
+        order = os.environ.get("BENCH_PROFILE_SORT", "cumulative")  # or tottime
+        stats.sort_stats(order).print_stats(args.cprofile)
 
 
 # Where a function's own time (cProfile's tottime) is counted: first matching path fragment.
@@ -115,7 +133,10 @@ AREAS = [
         "Django request/response/URLs",
         ("django/core/handlers", "django/urls", "django/http", "django/test/"),
     ),
-    ("our code (selectors, views, services)", ("/artists/", "/accounts/", "/umbrella/")),
+    (
+        "our code (selectors, views, services)",
+        ("/artists/", "/accounts/", "/umbrella/", "/marketplace/"),
+    ),
 ]
 
 
@@ -136,6 +157,49 @@ def breakdown(stats: pstats.Stats, n: int) -> str:
     top = sorted(others.items(), key=lambda kv: -kv[1])[:6]
     lines += [f"    other: {name[:70]:70s} {sec / n * 1000:6.2f} ms" for name, sec in top]
     return "own time per request, under cProfile:\n" + "\n".join(lines)
+
+
+def explain(calls: list[Any], send: Callable[[Any], None], *, top: int) -> str:
+    """Each request again, its statements captured and run under ``EXPLAIN (ANALYZE,
+    BUFFERS)``: buffers (shared hits and reads of the plan and its planning) per request."""
+    import statistics
+
+    from django.db import connection
+
+    captured: list[tuple[str, Any]] = []
+
+    def capture(execute: Callable[..., Any], sql_text: str, params: Any, *rest: Any) -> Any:
+        captured.append((sql_text, params))
+        return execute(sql_text, params, *rest)
+
+    rows = []
+    for call in calls:
+        captured.clear()
+        with connection.execute_wrapper(capture):
+            send(call)
+        buffers, ms = 0, 0.0
+        for sql_text, params in list(captured):
+            if not sql_text.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql_text}", params)
+                plan = cursor.fetchone()[0][0]
+            for part in (plan["Plan"], plan.get("Planning", {})):
+                buffers += part.get("Shared Hit Blocks", 0) + part.get("Shared Read Blocks", 0)
+            ms += plan["Planning Time"] + plan["Execution Time"]
+        rows.append((buffers, ms, call.path))
+    if not rows:
+        return "no statements"
+    buffers = [r[0] for r in rows]
+    ms = [r[1] for r in rows]
+    lines = [
+        f"buffers per request: median {statistics.median(buffers):.0f}, mean "
+        f"{statistics.mean(buffers):.0f}; planning + execution median "
+        f"{statistics.median(ms):.2f} ms, mean {statistics.mean(ms):.2f} ms"
+    ]
+    for count, spent, path in sorted(rows, reverse=True)[:top]:
+        lines.append(f"  {count:7d} buffers {spent:8.2f} ms  {path[:100]}")
+    return "\n".join(lines)
 
 
 def _token(client: Any) -> str:

@@ -156,11 +156,11 @@ def failed(measurements: list[Measurement], baseline: Measurement) -> list[str]:
     return [m.endpoint.name for m in measurements if verdict(m, baseline).startswith("FAIL")]
 
 
-SCALE_ENDPOINTS = ("search", "filter", "profile")
+SCALE_ENDPOINTS = ("search", "filter", "profile", "gigs", "foryou", "applicants")
 
 
 def scale_table(runs: list[tuple[int, list[Measurement], Measurement]]) -> str:
-    """Search, filter and profile side by side per data size: req/s, share of bare, p95."""
+    """The list reads and the profile side by side per data size: req/s, share of bare, p95."""
     header = ["endpoint"]
     for artists, _, _ in runs:
         header += [f"{artists}: req/s", "vs bare", "p95 ms", "cpu ms/req", "vs bare (CPU)"]

@@ -371,6 +371,9 @@ def main() -> None:
     seed_user()
     created = seed_artists(int(os.environ.get("BENCH_ARTISTS", ARTISTS)))
     print(f"bench artists created: {created}")
+    from bench import gigs  # venues, gigs, applications (bench/gigs.py)
+
+    print(gigs.seed_gigs(artists=min(int(os.environ.get("BENCH_ARTISTS", ARTISTS)), ARTISTS)))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ from django.utils import timezone
 from accounts.models import Role, User
 from artists import selectors as artist_selectors
 from artists.models import ArtistProfile
+from marketplace import filters as marketplace_filters
 from marketplace import steps
+from marketplace.filters import KeysetRows
 from marketplace.models import (
     RATING_MAX,
     RATING_MIN,
@@ -124,6 +126,9 @@ def gig_card(row: dict[str, Any], *, now: Any = None) -> dict[str, Any]:
     row = dict(row)
     row["venue_slug"] = row.pop("venue__slug")
     row["urgent"] = is_urgent(starts_at=row["starts_at"], status=row["status"], now=now)
+    if isinstance(row["ends_at"], str):  # the statement wrote the texts (marketplace.filters)
+        row["starts_at"] = iso_timestamp(row["starts_at"])
+        return row
     row["date"] = row["date"].isoformat()
     row["start_time"] = row["start_time"].strftime("%H:%M")
     row["end_time"] = row["end_time"].strftime("%H:%M")
@@ -136,10 +141,18 @@ def gig_rows(gigs: QuerySet[Gig]) -> QuerySet:
     return gigs.values(*GIG_FIELDS)
 
 
-def gig_search(*, filters: dict[str, Any]) -> QuerySet:
+def gig_search(*, filters: dict[str, Any]) -> "QuerySet | KeysetRows":
     """The gig board: open gigs from now on unless ``status`` says otherwise; filtered by
     words (``q``), city and state (any case), genre, date range, minimum pay, payment type and
-    urgency; soonest first. Rows are dicts for :func:`gig_card`."""
+    urgency; soonest first. Rows are dicts for :func:`gig_card`. On PostgreSQL one hand-written
+    statement per page (``marketplace.filters.board_rows``); :func:`gig_search_queryset` is its
+    reference, and what other databases run."""
+    if connection.vendor == "postgresql":
+        return marketplace_filters.board_rows(filters, now=timezone.now())
+    return gig_search_queryset(filters=filters)
+
+
+def gig_search_queryset(*, filters: dict[str, Any]) -> QuerySet:
     status = filters.get("status") or GigStatus.OPEN
     gigs = Gig.objects.filter(status=status)
     if filters.get("date_from"):
@@ -261,9 +274,21 @@ APPLICANT_FIELDS = (
 )
 
 
-def applicants(*, user: User, gig_id: int) -> QuerySet:
+def applicants(*, user: User, gig_id: int) -> "QuerySet | KeysetRows":
     """The applications to one of the venue's own gigs, oldest first, each with the artist's
-    card: one query per page (rows are dicts for :func:`applicant_row`)."""
+    card (rows are dicts for :func:`applicant_row`). 403 for non-venues, 404 for a gig that is
+    not the venue's. On PostgreSQL one statement per page, which checks the gig's venue itself
+    (``marketplace.filters.applicant_rows``); only a page without rows asks :func:`gig_own`
+    which error it is, if any."""
+    venue_require(user=user)
+    if connection.vendor == "postgresql":
+        return marketplace_filters.applicant_rows(
+            user_id=user.pk, gig_id=gig_id, when_empty=lambda: gig_own(user=user, gig_id=gig_id)
+        )
+    return applicants_queryset(user=user, gig_id=gig_id)
+
+
+def applicants_queryset(*, user: User, gig_id: int) -> QuerySet:
     gig = gig_own(user=user, gig_id=gig_id)
     return (
         Application.objects.filter(gig=gig).order_by("created_at", "id").values(*APPLICANT_FIELDS)
@@ -532,14 +557,50 @@ def gigs_for_you(*, user: User, limit: int = MATCH_LIMIT) -> list[dict[str, Any]
     overlapping one of their bookings. Score: primary genre 4, secondary genre 3 (the genre
     weighs most), same city 2 (else same state 1), a day of the week they play 1, pay at or
     above their minimum for that payment type 2 (negotiable when they negotiate 1); ties
-    soonest first. Two queries."""
-    artist = artist_selectors.artist_own(user=user)
+    soonest first. Two queries: the artist, then on PostgreSQL one statement that ranks in
+    bounded work (``marketplace.filters.match_sql``; :func:`gigs_for_you_queryset` is its
+    reference, and what other databases run)."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        artist_selectors.artist_require(user=user)
+        found = marketplace_filters.match_artist(user_id=user.pk)
+        if found is None:
+            artist_selectors.artist_own(user=user)  # raises what a missing profile raises
+            raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
+        rows = marketplace_filters.match_rows(found, now=now, limit=limit)
+    else:
+        artist = artist_selectors.artist_own(user=user)
+        rows = gigs_for_you_queryset(artist=artist, now=now, limit=limit)
+    result = []
+    for row in rows:
+        m = {name: row.pop(f"m_{name}") for name in MATCH_PARTS}
+        reasons = []
+        if m["primary"] or m["secondary"]:
+            reasons.append(row["genre"].capitalize())
+        if m["city"]:
+            reasons.append("your city")
+        elif m["state"]:
+            reasons.append("your state")
+        reasons.append("free that night")  # candidates exclude unavailable and booked nights
+        if m["day"]:
+            reasons.append("a day you play")
+        if m["pay"]:
+            reasons.append("pays at or above your minimum")
+        if m["negotiable"]:
+            reasons.append("pay negotiable")
+        card = gig_card(row, now=now)
+        card["reasons"] = reasons
+        result.append(card)
+    return result
+
+
+def gigs_for_you_queryset(*, artist: Any, now: Any, limit: int = MATCH_LIMIT) -> list[dict]:
+    """The ranked rows of :func:`gigs_for_you` through the ORM (the reference)."""
     genres = [artist.primary_genre, *artist.secondary_genres]  # [0]: the primary, maybe ""
     city, state = artist.location_city.upper(), artist.location_state.upper()
     near = Q(genre__in=[g for g in genres if g])
     if city:
         near |= Q(_upper_city=city)
-    now = timezone.now()
     weekend = Q(date__week_day__in=[1, 7])  # Sunday, Saturday
     pays = Q(pk__in=[])  # matches nothing; each rate the artist set adds a way to match
     if artist.base_rate_flat is not None:
@@ -597,24 +658,4 @@ def gigs_for_you(*, user: User, limit: int = MATCH_LIMIT) -> list[dict[str, Any]
         .values(*GIG_FIELDS, "score", "m_primary", "m_secondary", "m_city", "m_state", "m_day",
                 "m_pay", "m_negotiable")[:limit]
     )  # fmt: skip
-    result = []
-    for row in rows:
-        m = {name: row.pop(f"m_{name}") for name in MATCH_PARTS}
-        reasons = []
-        if m["primary"] or m["secondary"]:
-            reasons.append(row["genre"].capitalize())
-        if m["city"]:
-            reasons.append("your city")
-        elif m["state"]:
-            reasons.append("your state")
-        reasons.append("free that night")  # candidates exclude unavailable and booked nights
-        if m["day"]:
-            reasons.append("a day you play")
-        if m["pay"]:
-            reasons.append("pays at or above your minimum")
-        if m["negotiable"]:
-            reasons.append("pay negotiable")
-        card = gig_card(row, now=now)
-        card["reasons"] = reasons
-        result.append(card)
-    return result
+    return list(rows)

@@ -18,7 +18,6 @@ from marketplace.api.serializers import (
     ApplicationSerializer,
     BookingSerializer,
     CalendarFeedSerializer,
-    GigFilterSerializer,
     GigInputSerializer,
     GigMatchSerializer,
     GigSerializer,
@@ -34,6 +33,7 @@ from marketplace.api.serializers import (
     VenueGigSerializer,
     VenueInputSerializer,
     VenueOwnSerializer,
+    gig_filters,
 )
 from marketplace.models import CalendarFeed
 from umbrella.errors import NotFoundError
@@ -258,9 +258,8 @@ class GigListApi(APIView):
         responses=GigSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = GigFilterSerializer(data=request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        rows = selectors.gig_search(filters=filters.validated_data)
+        filters = gig_filters(request.query_params.dict())  # = GigFilterSerializer's
+        rows = selectors.gig_search(filters=filters)
         return _paginate(self, self.pagination_class(), rows, selectors.gig_card)
 
     @extend_schema(

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('artists', '0008_listed_vacuum'),
-        ('marketplace', '0006_calendar_feed'),
+        ('marketplace', '0007_gig_open_covering_indexes'),
     ]
 
     operations = [

@@ -1,0 +1,260 @@
+"""The hand-written statements of the marketplace's hot reads (``marketplace.filters``) against
+their ORM references in ``marketplace.selectors``: same rows, same order, fixed query counts."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from marketplace import filters, selectors
+from marketplace.models import Application, Booking, Gig, Unavailability
+from tests.artists.factories import ArtistProfileFactory
+from tests.marketplace.conftest import client_for
+from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL statements"),
+]
+
+API = "/api/v1"
+GENRES = ["jazz", "rock", "soul", "folk", "techno"]
+PLACES = [("Austin", "TX"), ("austin", "TX"), ("Houston", "TX"), ("Leeds", ""), ("Paris", "")]
+WORDS = ["velvet", "night", "jazz", "brunch", "wedding", "rooftop"]
+
+
+def _gigs(rng: random.Random, count: int) -> list[Gig]:
+    venues = [
+        VenueProfileFactory(city=city, state=state, timezone="America/Chicago")
+        for city, state in PLACES
+    ]
+    made = []
+    for n in range(count):
+        venue = rng.choice(venues)
+        made.append(
+            GigFactory(
+                venue=venue,
+                title=f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} {n}",
+                description=f"A {rng.choice(WORDS)} set with {rng.choice(WORDS)}.",
+                genre=rng.choice(GENRES),
+                date=in_days(rng.randint(1, 40)),
+                start_time=dt.time(rng.choice([18, 20, 22]), rng.choice([0, 30])),
+                end_time=dt.time(rng.choice([1, 19, 23]), 0),
+                payment_amount=rng.randrange(0, 200_000, 5_000),
+                payment_type=rng.choice(["flat", "hourly", "negotiable"]),
+                status=rng.choice(["open"] * 6 + ["filled", "cancelled"]),
+            )
+        )
+    return made
+
+
+def _board_filters(rng: random.Random) -> dict:
+    found: dict = {}
+    for name, values in [
+        ("q", [*WORDS, "velvet night", "nothing-matches", "  jazz  "]),
+        ("city", [p[0] for p in PLACES] + ["AUSTIN"]),
+        ("state", ["TX", "tx"]),
+        ("genre", GENRES),
+        ("min_pay", [0, 50_000, 150_000]),
+        ("payment_type", ["flat", "hourly", "negotiable"]),
+        ("urgent", [True, False]),
+        ("status", ["open", "filled", "cancelled"]),
+        ("date_from", [in_days(d) for d in (0, 5, 20)]),
+        ("date_to", [in_days(d) for d in (3, 15, 60)]),
+    ]:
+        if rng.random() < 0.25:
+            found[name] = rng.choice(values)
+    return found
+
+
+def test_the_board_statement_and_the_queryset_agree():
+    rng = random.Random(9)
+    _gigs(rng, 120)
+    now = timezone.now()
+    for _ in range(250):
+        wanted = _board_filters(rng)
+        reference = selectors.gig_search_queryset(filters=wanted)
+        rows = filters.board_rows(wanted, now=now)
+        assert _cards(rows[0:500]) == _cards(reference[:500]), wanted
+        # Pages as the cursor pagination asks for them: by position, both ways, with offsets.
+        full = list(reference)
+        if len(full) > 4:
+            position = str(full[3]["starts_at"])
+            after = rows.order_by("starts_at", "id").filter(starts_at__gt=position)
+            assert _cards(after[1:6]) == _cards(
+                reference.order_by("starts_at", "id").filter(starts_at__gt=position)[1:6]
+            )
+            before = rows.order_by("-starts_at", "-id").filter(starts_at__lt=position)
+            assert _cards(before[0:3]) == _cards(
+                reference.order_by("-starts_at", "-id").filter(starts_at__lt=position)[0:3]
+            )
+
+
+def test_the_board_pages_through_every_gig_once(client, django_assert_max_num_queries):
+    made = _gigs(random.Random(3), 45)
+    expected = sorted((g for g in made if g.status == "open"), key=lambda g: (g.starts_at, g.pk))
+    seen, url = [], f"{API}/gigs/?page_size=7"
+    while url:
+        with django_assert_max_num_queries(1):  # the page; no count, no per-row query
+            body = client.get(url).json()
+        seen += [g["id"] for g in body["results"]]
+        url = body["next"]
+    assert seen == [g.pk for g in expected]
+    bad = client.get(f"{API}/gigs/?cursor=cD1ub3QtYS1kYXRl")  # p=not-a-date: as the ORM's
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "validation_error"
+
+
+def test_applicant_statement_agrees_and_checks_the_venue(
+    venue, other_venue, django_assert_max_num_queries
+):
+    rng = random.Random(5)
+    gig = GigFactory(venue=venue)
+    for _ in range(9):
+        Application.objects.create(
+            gig=gig,
+            artist=ArtistProfileFactory(avatar=rng.choice(["", "artists/avatars/a.jpg"])),
+            pitch="Hello",
+            proposed_rate=rng.choice([None, 40_000]),
+            status=rng.choice(["pending", "withdrawn", "rejected"]),
+        )
+    reference = list(selectors.applicants_queryset(user=venue.user, gig_id=gig.pk))
+    rows = filters.applicant_rows(user_id=venue.user.pk, gig_id=gig.pk)
+    assert rows[0:50] == reference
+    assert list(rows) == reference
+    client = client_for(venue.user)
+    with django_assert_max_num_queries(1):  # one statement: the gig's venue and the page
+        body = client.get(f"{API}/gigs/{gig.pk}/applications?page_size=4").json()
+    assert [a["id"] for a in body["results"]] == [r["id"] for r in reference[:4]]
+    assert client.get(body["next"]).json()["results"][0]["id"] == reference[4]["id"]
+    # Another venue's gig is 404, an own gig without applicants an empty page, no venue 403.
+    other = client_for(other_venue.user).get(f"{API}/gigs/{gig.pk}/applications")
+    assert other.status_code == 404
+    empty = GigFactory(venue=venue)
+    assert client.get(f"{API}/gigs/{empty.pk}/applications").json()["results"] == []
+    artist = ArtistProfileFactory()
+    refused = client_for(artist.user).get(f"{API}/gigs/{gig.pk}/applications")
+    assert refused.status_code == 403
+
+
+def _artist(rng: random.Random):
+    city, state = rng.choice([*PLACES, ("", ""), ("Dallas", "TX")])
+    primary = rng.choice([*GENRES, ""])
+    return ArtistProfileFactory(
+        primary_genre=primary,
+        secondary_genres=rng.sample(GENRES, rng.randint(0, 2)),
+        location_city=city,
+        location_state=state,
+        base_rate_flat=rng.choice([None, 20_000, 90_000]),
+        base_rate_hourly=rng.choice([None, 5_000]),
+        rates_negotiable=rng.random() < 0.5,
+        available_weekends=rng.random() < 0.7,
+        available_weekdays=rng.random() < 0.5,
+    )
+
+
+def test_the_match_statement_and_the_queryset_agree():
+    rng = random.Random(11)
+    gigs = [g for g in _gigs(rng, 150) if g.status == "open"]
+    now = timezone.now()
+    for _ in range(40):
+        artist = _artist(rng)
+        for gig in rng.sample(gigs, 4):
+            Application.objects.create(gig=gig, artist=artist)
+        if rng.random() < 0.5:
+            start = in_days(rng.randint(1, 30))
+            Unavailability.objects.create(
+                artist=artist, start_date=start, end_date=start + dt.timedelta(days=3)
+            )
+        if rng.random() < 0.5:
+            gig = rng.choice(gigs)
+            other = Application.objects.create(gig=GigFactory(), artist=artist)
+            Booking.objects.create(
+                gig=other.gig,
+                artist=artist,
+                application=other,
+                starts_at=gig.starts_at - dt.timedelta(hours=1),
+                ends_at=gig.starts_at + dt.timedelta(hours=1),
+                fee=1,
+            )
+        for limit in (50, 7):
+            reference = selectors.gigs_for_you_queryset(artist=artist, now=now, limit=limit)
+            lean = filters.match_artist(user_id=artist.user_id)
+            assert lean is not None
+            assert lean.secondary_genres == artist.secondary_genres
+            found = filters.match_rows(lean, now=now, limit=limit)
+            assert [_brief(r) for r in found] == [_brief(r) for r in reference], _who(artist)
+            assert _cards(found) == _cards(reference)
+
+
+def test_match_candidates_are_bounded_per_walk():
+    """With more candidates than a walk reads, the soonest ones are ranked (the trade-off)."""
+    artist = ArtistProfileFactory(primary_genre="jazz", secondary_genres=[], location_city="")
+    venue = VenueProfileFactory(city="Leeds", state="")
+    soon = [GigFactory(venue=venue, genre="jazz", date=in_days(2 + d)) for d in range(3)]
+    GigFactory(venue=venue, genre="jazz", date=in_days(30), payment_amount=10**7)
+    rows = filters.match_rows(artist, now=timezone.now(), limit=50, candidates=3)
+    assert [r["id"] for r in rows] == [g.pk for g in soon]
+
+
+def _brief(row: dict) -> tuple:
+    return (row["id"], row["score"], *(row[f"m_{p}"] for p in selectors.MATCH_PARTS))
+
+
+def _who(artist) -> str:
+    fields = ("primary_genre", "secondary_genres", "location_city", "location_state")
+    fields += ("base_rate_flat", "base_rate_hourly", "rates_negotiable")
+    fields += ("available_weekends", "available_weekdays")
+    return ", ".join(f"{f}={getattr(artist, f)!r}" for f in fields)
+
+
+def _cards(rows) -> list[list[tuple]]:
+    """As the API shows them (the statement writes dates and times as text already), keys in
+    order."""
+    now = timezone.now()
+    return [list(selectors.gig_card(row, now=now).items()) for row in rows]
+
+
+def test_gigs_for_you_without_a_profile_is_404_as_before():
+    from accounts.models import Role
+    from tests.accounts.factories import UserFactory
+
+    user = UserFactory(role=Role.ARTIST)
+    response = client_for(user).get(f"{API}/me/gigs-for-you")
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == (
+        "You have no artist profile yet: start onboarding."
+    )
+
+
+def test_gig_filters_are_the_serializers():
+    from rest_framework.exceptions import ValidationError
+
+    from marketplace.api.serializers import GigFilterSerializer, gig_filters
+
+    rng = random.Random(4)
+    values = {
+        "q": ["jazz", "  late-night  ", "", " ", "x" * 200, "x" * 201, "a\x00b", "a\tb", "Zoë"],
+        "city": ["Austin", " austin ", "", "x" * 101, "São Paulo"],
+        "state": ["TX", "", " tx"],
+        "genre": ["jazz", "Jazz", "r&b", "nope"],
+        "payment_type": ["flat", "FLAT", "hourly", "x"],
+        "status": ["open", "filled", "gone"],
+        "urgent": ["true", "false", "True", "1", "0", "maybe", ""],
+        "date_from": ["2027-01-05", "2027-1-5", "2027-W01-1", "20270105", "2027-02-30", "x"],
+        "date_to": ["2027-01-04", "2027-03-01", "", "\uff12\uff10\uff12\uff17-01-01"],
+        "min_pay": ["0", "20000", "007", "5.0", "-1", "", "\uff11\uff12", "9" * 20],
+        "cursor": ["abc"],
+        "page_size": ["5"],
+    }
+    for _ in range(2000):
+        params = {k: rng.choice(v) for k, v in values.items() if rng.random() < 0.3}
+        reference = GigFilterSerializer(data=params)
+        if reference.is_valid():
+            assert gig_filters(params) == dict(reference.validated_data), params
+        else:
+            with pytest.raises(ValidationError) as raised:
+                gig_filters(params)
+            assert raised.value.detail == reference.errors, params
