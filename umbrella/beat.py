@@ -28,6 +28,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.reveal_due_reviews",
         "schedule": crontab(minute=5),
     },
+    "messaging-send-digests": {
+        "task": "messaging.send_digests",
+        "schedule": crontab(minute="*/5"),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

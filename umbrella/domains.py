@@ -66,6 +66,9 @@ class EntryPoints:
     onboarding: Mapping[str, str] = field(default_factory=dict)
     dashboard: tuple[Card, ...] = ()
     menu: tuple[MenuLink, ...] = ()
+    # URL name of the page that starts a conversation with a person, given ``user_id``: the
+    # "Message" buttons of lower apps' pages (``{% message_url user_id %}``, umbrella/templatetags).
+    contact: str = ""
 
     def __post_init__(self) -> None:
         for prefix in self.open_prefixes:
@@ -140,3 +143,11 @@ def menu_links(role: str | None) -> list[MenuLink]:
         for link in entry.menu
         if not link.roles or (role is not None and role in link.roles)
     ]
+
+
+def contact_url(user_id: int) -> str | None:
+    """Where to start a conversation with ``user_id``, if a domain offers it."""
+    for entry in _registry.values():
+        if entry.contact:
+            return reverse(entry.contact, kwargs={"user_id": user_id})
+    return None
