@@ -164,8 +164,8 @@ def clean_content(content: Any) -> str:
     if not isinstance(content, str):
         raise _validation("content", "Write a message.")
     clean = text.free_text(content)
-    if not clean:
-        raise _validation("content", "Write a message.")
+    if not "".join(c for c in clean if c not in text.FREE_TEXT_FORMAT_KEEP).strip():
+        raise _validation("content", "Write a message.")  # empty, or only invisible marks
     if len(clean) > MESSAGE_MAX_LENGTH:
         raise _validation(
             "content",

@@ -60,7 +60,9 @@ class MessageInputSerializer(InputSerializer):
     )
 
 
-class MessageListQuerySerializer(InputSerializer):
+class MessageListQuerySerializer(serializers.Serializer):
+    """The list's own filter (the paginator reads ``cursor`` and ``page_size``)."""
+
     after = serializers.IntegerField(
         min_value=0,
         required=False,

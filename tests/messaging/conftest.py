@@ -1,0 +1,40 @@
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from messaging import services
+from tests.accounts.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_channel_layer(settings):
+    """Each test's own channel layer: in memory, so xdist workers sharing one Redis never hear
+    each other's conversations (their ids overlap)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def artist(db):
+    return UserFactory(role=Role.ARTIST, display_name="Nova Reyes")
+
+
+@pytest.fixture
+def venue(db):
+    return UserFactory(role=Role.VENUE, display_name="The Blue Lantern")
+
+
+@pytest.fixture
+def fan(db):
+    return UserFactory(role=Role.FAN, display_name="Sam Fan")
+
+
+@pytest.fixture
+def conversation(fan, artist):
+    conversation, _ = services.conversation_open(user=fan, other_id=artist.pk)
+    return conversation
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
