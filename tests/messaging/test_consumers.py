@@ -93,8 +93,9 @@ def test_a_session_cookie_from_another_origin_is_refused(people, origin):
 
 
 def test_an_access_token_connects_by_header_or_subprotocol(people):
-    fan, _, _ = people
     from rest_framework.test import APIClient
+
+    fan, _, _ = people
 
     token = app_login(APIClient(), fan.email)["access_token"]
 
@@ -127,8 +128,9 @@ def test_a_bad_token_is_refused(token):
 
 
 def test_a_revoked_token_is_refused(people):
-    from accounts.authentication import access_token_user
     from rest_framework.test import APIClient
+
+    from accounts.authentication import access_token_user
 
     fan, _, _ = people
     token = app_login(APIClient(), fan.email)["access_token"]
@@ -187,7 +189,7 @@ def test_a_subscriber_hears_new_messages_read_receipts_and_its_badge(people):
 
 
 def test_a_user_cannot_subscribe_to_someone_elses_conversation(people):
-    fan, artist, conversation = people
+    fan, _artist, conversation = people
     stranger = UserFactory(role=Role.ARTIST)
     cookie = _cookie(stranger)
 
