@@ -5,7 +5,6 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
-        from accounts.models import Role
         from accounts.notifications import register_kind
         from messaging.services import DIGEST_VERB
         from umbrella import domains
@@ -16,15 +15,7 @@ class MessagingConfig(AppConfig):
         domains.register(
             domains.EntryPoints(
                 app=self.name,
-                dashboard=(
-                    domains.Card(
-                        title="Messages",
-                        text="Your conversations with artists and venues.",
-                        url_name="inbox",
-                        link_text="Open your inbox",
-                        roles=frozenset({Role.ARTIST, Role.VENUE, Role.FAN}),
-                    ),
-                ),
-                contact="message-user",
+                # The inbox is in the main menu of base.html, with its unread badge.
+                contact="message-to",
             )
         )

@@ -6,6 +6,8 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
+from artists.models import ArtistProfile
+from marketplace.models import VenueProfile
 from messaging.live import MESSAGE_FIELDS
 from messaging.models import Block, Conversation, Membership, Message
 from umbrella.errors import NotFoundError
@@ -104,6 +106,17 @@ def unread_total(*, user: User) -> int:
         total=Sum("unread_count")
     )["total"]
     return int(total or 0)
+
+
+def contact_user_id(*, kind: str, pk: int) -> int | None:
+    """The user behind a "Message" button: a user id, or an artist's or a venue's profile id."""
+    if kind == "user":
+        return pk
+    if kind == "artist":
+        return ArtistProfile.objects.filter(pk=pk).values_list("user_id", flat=True).first()
+    if kind == "venue":
+        return VenueProfile.objects.filter(pk=pk).values_list("user_id", flat=True).first()
+    return None
 
 
 def blocked_ids(*, user: User) -> list[int]:

@@ -178,6 +178,19 @@ def message_user(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
+def message_profile(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """``/messages/to/<kind>/<pk>/``: the "Message" buttons of other apps' pages name a person
+    ("user"), an artist's or a venue's profile ("artist", "venue"); this finds the person."""
+    user_id = selectors.contact_user_id(kind=kind, pk=pk)
+    if user_id is None:
+        raise Http404("No such person.")
+    if user_id == request_user(request).pk:
+        messages.info(request, "That is you.")
+        return redirect("inbox")
+    return redirect("message-user", user_id=user_id)
+
+
+@login_required
 @require_POST
 def conversation_block(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Block (``action=block``) or unblock the other person of the conversation."""

@@ -66,8 +66,9 @@ class EntryPoints:
     onboarding: Mapping[str, str] = field(default_factory=dict)
     dashboard: tuple[Card, ...] = ()
     menu: tuple[MenuLink, ...] = ()
-    # URL name of the page that starts a conversation with a person, given ``user_id``: the
-    # "Message" buttons of lower apps' pages (``{% message_url user_id %}``, umbrella/templatetags).
+    # URL name of the page that starts a conversation with someone, given ``kind`` ("user",
+    # "artist" or "venue") and ``pk`` (a user id, an artist or a venue profile id): the "Message"
+    # buttons of lower apps' pages (``{% message_url "venue" gig.venue_id %}``, templatetags).
     contact: str = ""
 
     def __post_init__(self) -> None:
@@ -145,9 +146,15 @@ def menu_links(role: str | None) -> list[MenuLink]:
     ]
 
 
-def contact_url(user_id: int) -> str | None:
-    """Where to start a conversation with ``user_id``, if a domain offers it."""
+CONTACT_KINDS = ("user", "artist", "venue")
+
+
+def contact_url(kind: str, pk: int) -> str | None:
+    """Where to start a conversation with a person (``kind`` "user"), an artist's or a venue's
+    profile (by their id), if a domain offers it."""
+    if kind not in CONTACT_KINDS:
+        raise ValueError(f"contact_url: kind must be one of {CONTACT_KINDS}, not {kind!r}")
     for entry in _registry.values():
         if entry.contact:
-            return reverse(entry.contact, kwargs={"user_id": user_id})
+            return reverse(entry.contact, kwargs={"kind": kind, "pk": pk})
     return None

@@ -13,6 +13,12 @@ def _in_memory_channel_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
+@pytest.fixture(autouse=True)
+def _lift_the_send_rate(settings):
+    """Tests send many messages; the rate's own tests set it low again."""
+    settings.MESSAGING_SEND_RATE = "100000/min"
+
+
 @pytest.fixture
 def artist(db):
     return UserFactory(role=Role.ARTIST, display_name="Nova Reyes")

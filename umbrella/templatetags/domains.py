@@ -8,12 +8,14 @@ register = template.Library()
 
 
 @register.simple_tag
-def message_url(user_id: int | None) -> str:
-    """The page that starts a conversation with ``user_id`` ("" when no domain offers one)::
+def message_url(kind: str, pk: int | None) -> str:
+    """The page that starts a conversation ("" when no domain offers one, or no ``pk``)::
 
-    {% message_url profile.user_id as url %}
-    {% if url %}<a href="{{ url }}">Message</a>{% endif %}
+        {% load domains %}{% message_url "venue" gig.venue_id as url %}
+        {% if url %}<a href="{{ url }}" role="button">Message the venue</a>{% endif %}
+
+    ``kind``: "user" (a user id), "artist" (an artist profile id) or "venue" (a venue's).
     """
-    if not user_id:
+    if not pk:
         return ""
-    return domains.contact_url(user_id) or ""
+    return domains.contact_url(kind, pk) or ""
