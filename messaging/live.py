@@ -6,6 +6,7 @@ messages and read receipts). Services call these after commit. Publishing is bes
 channel layer that is down is logged and the write stands; clients catch up by message id.
 """
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,8 @@ from umbrella.api import iso_timestamp
 logger = logging.getLogger(__name__)
 
 EVENT = "messaging.event"  # the consumer's handler: ``messaging_event``
+# Publishes started from async code, kept until they finish.
+_pending: set[Any] = set()
 
 
 def user_group(user_id: int) -> str:
@@ -33,11 +36,21 @@ def _publish(sends: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    try:
+
+    async def send_all() -> None:
         for group, event in sends:
-            async_to_sync(layer.group_send)(group, {"type": EVENT, "event": event})
-    except Exception:
-        logger.warning("messaging: could not publish a live event", exc_info=True)
+            await layer.group_send(group, {"type": EVENT, "event": event})
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: a sync view, a task, a test
+        try:
+            async_to_sync(send_all)()
+        except Exception:
+            logger.warning("messaging: could not publish a live event", exc_info=True)
+    else:  # called from async code on this thread: do not block its loop
+        _pending.add(task := asyncio.ensure_future(send_all()))
+        task.add_done_callback(_pending.discard)
 
 
 def message_data(row: dict[str, Any]) -> dict[str, Any]:

@@ -265,7 +265,11 @@
         refreshInbox(); // what changed while the socket was down
       }
       connectedBefore = true;
+      if (!conversationId) {
+        root.setAttribute("data-live", "ready");
+      }
     } else if (event.type === "subscribed") {
+      root.setAttribute("data-live", "ready");
       afterSubscribed();
     } else if (event.type === "message.new" && list) {
       show([event.message]);
@@ -304,6 +308,7 @@
     });
     socket.addEventListener("close", function () {
       clearInterval(pingTimer);
+      root.setAttribute("data-live", "closed");
       if (paused) {
         return;
       }
