@@ -429,10 +429,10 @@ def digest_send(*, membership_id: int, now: datetime | None = None) -> bool:
     if row is None:
         return False
     through = row["conversation__last_message_id"] or 0
-    claimed = (
-        Membership.objects.filter(_digest_due(now), pk=membership_id)
-        .filter(digest_sent_at=row["digest_sent_at"], digest_through_id=row["digest_through_id"])
-        .update(digest_sent_at=now, digest_through_id=through)
+    # The claim: only while still due. A concurrent run waits for this row's lock, then finds
+    # digest_sent_at just set and claims nothing.
+    claimed = Membership.objects.filter(_digest_due(now), pk=membership_id).update(
+        digest_sent_at=now, digest_through_id=through
     )
     if not claimed:
         return False

@@ -315,8 +315,13 @@ def test_an_offline_person_gets_one_digest_per_conversation_and_hour(
     assert services.digests_send(now=now + timedelta(minutes=61)) == 1
     assert len(mail.outbox) == 2
     assert "Still there?" in mail.outbox[1].body and "Friday" not in mail.outbox[1].body
-    # Nothing new since: nothing.
+    # Nothing new since: nothing, and the hour is not spent on it: a message after that is
+    # emailed once it has waited the delay.
     assert services.digests_send(now=now + timedelta(hours=3)) == 0
+    services.message_send(user=fan, conversation_id=conversation.pk, content="Hello?")
+    later = timezone.now() + timedelta(minutes=10)
+    assert services.digests_send(now=max(later, now + timedelta(hours=3, minutes=10))) == 1
+    assert "Hello?" in mail.outbox[2].body and "Still there?" not in mail.outbox[2].body
 
 
 def test_no_digest_too_soon_when_online_when_read_or_when_turned_off(
