@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.selectors import request_user
 from artists.admin import RecordAdmin
@@ -135,7 +136,7 @@ class ReportAdmin(admin.ModelAdmin):
                 "<li{}><small>{} · {}</small><br>{}</li>",
                 (
                     (
-                        format_html(' style="font-weight:bold"') if m.pk == obj.message_id else "",
+                        mark_safe(' style="font-weight:bold"') if m.pk == obj.message_id else "",
                         m.created_at.strftime("%Y-%m-%d %H:%M"),
                         m.sender.email,
                         m.content,
