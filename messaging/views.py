@@ -77,6 +77,10 @@ def _send(request: HttpRequest, conversation_id: int, form: MessageForm) -> Http
                 if error.code == "throttled":
                     response["Retry-After"] = str(error.details["retry_after_seconds"])
                 return response
+            if error.code in ("blocked", "recipient_unavailable"):
+                # The page shows why and hides the form: say it at the top.
+                messages.error(request, error.message)
+                return redirect("conversation", conversation_id=conversation_id)
             add_application_error(form, error)
             return None
         if _wants_json(request):
@@ -151,6 +155,9 @@ def message_user(request: HttpRequest, user_id: int) -> HttpResponse:
     """``/messages/to/<user_id>/``: the "Message" buttons. An existing conversation opens;
     else a form whose first message starts it."""
     user = request_user(request)
+    if user_id == user.pk:
+        messages.info(request, "That is you.")
+        return redirect("inbox")
     existing = selectors.conversation_between(user=user, other_id=user_id)
     if existing is not None:
         return redirect("conversation", conversation_id=existing.pk)

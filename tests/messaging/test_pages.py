@@ -182,3 +182,17 @@ def test_the_conversation_page_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):  # session, user, membership, the page, blocks, badges
         response = client.get(f"/messages/{conversation.pk}/")
     assert response.content.decode().count('data-testid="message"') == rows
+
+
+def test_a_send_refused_by_a_block_is_said_at_the_top(client, fan, artist, conversation):
+    services.user_block(user=artist, other_id=fan.pk)
+    client = _as(client, fan)
+    response = client.post(f"/messages/{conversation.pk}/", {"content": "hello?"}, follow=True)
+    assert b"not accepting messages from you" in response.content
+    assert b'role="status">This person is not accepting' in response.content
+    assert not Message.objects.exists()
+
+
+def test_messaging_yourself_goes_to_the_inbox(client, artist):
+    response = _as(client, artist).get(f"/messages/to/{artist.pk}/")
+    assert response.status_code == 302 and response["Location"] == "/messages/"
