@@ -1,4 +1,10 @@
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import pytest
+from asgiref.sync import async_to_sync
+from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -44,3 +50,19 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+def run_async(scenario: Callable[[], Awaitable[Any]]) -> Any:
+    """Run an async test scenario to its end from a plain test, in a thread of its own: a
+    browser test earlier in the same worker leaves Playwright's event loop running in the main
+    thread, where ``async_to_sync`` refuses to run. The thread's database connection is closed
+    after (use with ``transactional_db``: the rows must be committed to be seen)."""
+
+    def in_thread() -> Any:
+        try:
+            return async_to_sync(scenario)()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(in_thread).result()

@@ -1,7 +1,7 @@
 """The messaging WebSocket through the whole ASGI application (umbrella/asgi.py): who may
 connect (session cookie from this site, or an access token), and what each socket hears.
 
-Channels' ``WebsocketCommunicator`` is driven from plain tests with ``async_to_sync``; the
+Channels' ``WebsocketCommunicator`` is driven from plain tests with ``run_async`` (conftest); the
 database is used with real commits (``transactional_db``) because the consumer's queries and
 the services' after-commit events run outside the test's transaction.
 """
@@ -9,7 +9,7 @@ the services' after-commit events run outside the test's transaction.
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -17,6 +17,7 @@ from accounts.models import Role
 from messaging import services
 from tests.accounts.conftest import app_login
 from tests.accounts.factories import UserFactory
+from tests.messaging.conftest import run_async
 from umbrella.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +33,7 @@ def _cookie(user: Any) -> tuple[bytes, bytes]:
 
 
 def _run(scenario: Any) -> Any:
-    return async_to_sync(scenario)()
+    return run_async(scenario)
 
 
 async def _connect(headers: list, subprotocols: list[str] | None = None) -> tuple[Any, Any]:
