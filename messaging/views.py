@@ -42,7 +42,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         selectors.inbox_rows(user=user), page=page_number, size=INBOX_PAGE_SIZE
     )
     context = {
-        "conversations": [selectors.inbox_card(row) for row in rows],
+        "conversations": [
+            {**selectors.inbox_card(row), "when": row["last_message_at"]} for row in rows
+        ],
         "page_number": page_number,
         "has_next": has_next,
     }
