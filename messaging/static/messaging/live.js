@@ -246,6 +246,9 @@
       return;
     }
     row.querySelector(".inbox-preview").textContent = event.last_message_preview;
+    var time = row.querySelector("time");
+    time.setAttribute("datetime", event.last_message_at);
+    time.textContent = when(event.last_message_at);
     var unread = row.querySelector("[data-testid=conversation-unread]");
     unread.firstChild.textContent = String(event.unread_count);
     unread.hidden = !event.unread_count;
