@@ -119,3 +119,21 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
 
 class SessionAuthentication(authentication.SessionAuthentication):
     """The browser's session cookie (CSRF enforced), for same-site pages and the SPA."""
+
+
+def access_token_user(token: str) -> tuple[Any, AccessToken] | None:
+    """The active user an access token stands for, or ``None``: the same checks as
+    :class:`AccessTokenAuthentication` (signature and expiry, revocation of its device session,
+    an active account, the token generation), without counting a rate window. For
+    authenticating a WebSocket (``accounts.websocket``)."""
+    decoded = _verified(token)
+    if decoded is None:
+        return None
+    payload, session_key = decoded
+    revoked = revocation_key(session_key)
+    user, found, _counts = user_get_cached(user_id=str_to_user_id(payload["sub"]), also=(revoked,))
+    if revoked in found or user is None or not user.is_active:
+        return None
+    if user.deleted_at is not None or not access_token_current(payload, user):
+        return None
+    return user, AccessToken(payload, session_key)

@@ -32,6 +32,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.send_saved_search_digests",
         "schedule": crontab(minute=0, hour=13),  # morning in the Americas, afternoon in Europe
     },
+    "messaging-send-digests": {
+        "task": "messaging.send_digests",
+        "schedule": crontab(minute="*/5"),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

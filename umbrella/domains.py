@@ -94,6 +94,10 @@ class EntryPoints:
     menu: tuple[MenuLink, ...] = ()
     # Extra tabs on the public artist page, in this order after the artist's own.
     artist_tabs: tuple[ProfileTab, ...] = ()
+    # URL name of the page that starts a conversation with someone, given ``kind`` ("user",
+    # "artist" or "venue") and ``pk`` (a user id, an artist or a venue profile id): the "Message"
+    # buttons of lower apps' pages (``{% message_url "venue" gig.venue_id %}``, templatetags).
+    contact: str = ""
 
     def __post_init__(self) -> None:
         for prefix in self.open_prefixes:
@@ -176,3 +180,17 @@ def menu_links(role: str | None) -> list[MenuLink]:
 def artist_tabs() -> list[ProfileTab]:
     """The extra tabs of the public artist page, in the order the apps were registered."""
     return [tab for entry in _registry.values() for tab in entry.artist_tabs]
+
+
+CONTACT_KINDS = ("user", "artist", "venue")
+
+
+def contact_url(kind: str, pk: int) -> str | None:
+    """Where to start a conversation with a person (``kind`` "user"), an artist's or a venue's
+    profile (by their id), if a domain offers it."""
+    if kind not in CONTACT_KINDS:
+        raise ValueError(f"contact_url: kind must be one of {CONTACT_KINDS}, not {kind!r}")
+    for entry in _registry.values():
+        if entry.contact:
+            return reverse(entry.contact, kwargs={"kind": kind, "pk": pk})
+    return None

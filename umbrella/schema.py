@@ -56,6 +56,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "onboarding_required": (403, "A write before the user finished onboarding."),
     "not_an_artist": (403, "Only artist accounts have an artist profile."),
     "not_a_venue": (403, "Only venue accounts can do this (venue profile, gigs, applicants)."),
+    "blocked": (403, "One of you blocked the other: no new conversation or message between you."),
+    "not_messageable": (
+        403,
+        "A new conversation needs an onboarded artist or venue on the other side.",
+    ),
     "not_found": (404, "No such object (or not yours), or no such page."),
     "method_not_allowed": (405, "The method is not supported on this path."),
     "not_acceptable": (406, "The Accept header does not allow JSON."),
@@ -80,6 +85,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "booking_started": (409, "The gig has started: the booking can no longer be cancelled."),
     "saved_search_limit": (409, "You keep the most saved searches allowed: delete one first."),
     "saved_search_name_taken": (409, "You already have a saved search with that name."),
+    "recipient_unavailable": (409, "The other person's account is no longer active."),
+    "report_closed": (409, "The report was already closed by staff (admin only)."),
     "request_too_large": (
         413,
         "The JSON body, or a form's non-file fields, exceed DATA_UPLOAD_MAX_MEMORY_SIZE.",

@@ -36,6 +36,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = env.str("SITE_NAME", default="Umbrella")
 
 INSTALLED_APPS = [
+    # First: its ``runserver`` serves the ASGI application (HTTP and WebSockets) in development.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -104,6 +106,7 @@ TEMPLATES = [
                 "accounts.context_processors.providers",
                 "accounts.context_processors.notifications",
                 "umbrella.context_processors.menu",
+                "messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -195,7 +198,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Demo data, lowest app first (``manage.py seed_demo``).
-DEMO_SEEDERS = ["accounts.demo", "artists.demo", "marketplace.demo"]
+DEMO_SEEDERS = ["accounts.demo", "artists.demo", "marketplace.demo", "messaging.demo"]
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -373,6 +376,34 @@ ARTISTS_LIST_CACHE_SECONDS = env.int("ARTISTS_LIST_CACHE_SECONDS", default=30)
 
 # Saved gig searches (marketplace.services.saved_searches): how many one artist may keep.
 SAVED_SEARCHES_MAX_PER_USER = env.int("SAVED_SEARCHES_MAX_PER_USER", default=20)
+
+# --- WebSockets (umbrella/asgi.py) -----------------------------------------------------------
+# Each module listed has ``websocket_urlpatterns`` (paths under /ws/); the ASGI application
+# mounts them behind WEBSOCKET_AUTH (session cookie or access token). Events adds its own.
+WEBSOCKET_URLCONFS = ["messaging.routing"]
+WEBSOCKET_AUTH = "accounts.websocket.WebSocketAuthMiddleware"
+# In-memory (one process) by default; Redis when REDIS_URL is set, so the web process, the ws
+# process and Celery workers all reach every socket.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [env.str("CHANNEL_LAYER_URL", default=REDIS_URL)],
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="umbrella-ws"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Messaging: sends per user per minute; the email digest of unread messages to people who are
+# offline (no socket seen for MESSAGING_PRESENCE_SECONDS), at most one per conversation per
+# MESSAGING_DIGEST_INTERVAL_SECONDS, for messages unread MESSAGING_DIGEST_DELAY_SECONDS.
+MESSAGING_SEND_RATE = env.str("MESSAGING_SEND_RATE", default="30/min")
+MESSAGING_PRESENCE_SECONDS = env.int("MESSAGING_PRESENCE_SECONDS", default=90)
+MESSAGING_DIGEST_DELAY_SECONDS = env.int("MESSAGING_DIGEST_DELAY_SECONDS", default=300)
+MESSAGING_DIGEST_INTERVAL_SECONDS = env.int("MESSAGING_DIGEST_INTERVAL_SECONDS", default=3600)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

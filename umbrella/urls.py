@@ -14,6 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("artists.api.urls")),
     path("", include("marketplace.api.urls")),
+    path("", include("messaging.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -39,6 +40,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("artists.urls")),
     path("", include("marketplace.urls")),
+    path("", include("messaging.urls")),
     path("admin/", admin.site.urls),
 ]
 

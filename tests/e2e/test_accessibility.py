@@ -186,6 +186,7 @@ SIGNED_IN_PAGES = [
     "/notifications/",
     "/notifications/?unread=1",
     "/notifications/preferences/",
+    "/messages/",
 ]
 ARTIST_PAGES = [
     "/studio/",
@@ -294,6 +295,43 @@ def test_venue_wizard_and_profile_editor_are_accessible(open_page, venue_world):
     summary = owner.get_by_test_id("error-summary")
     expect(summary.get_by_role("link")).to_have_count(2)
     assert_accessible(owner, "venue profile editor with errors")
+
+
+def test_messaging_pages_are_accessible(open_page, artist):
+    """The inbox with read and unread rows, a conversation (both sides' messages, a receipt),
+    the compose page of a "Message" button, the report forms, a blocked conversation, and the
+    send form in its error state."""
+    from messaging import services as messaging
+
+    fan = UserFactory(role=Role.FAN, display_name="Sam Fan")
+    venue = UserFactory(role=Role.VENUE, display_name="The Blue Lantern")
+    talk, _ = messaging.conversation_open(user=fan, other_id=artist.user_id)
+    messaging.message_send(user=fan, conversation_id=talk.pk, content="Loved the set!\nEncore?")
+    reply = messaging.message_send(
+        user=artist.user, conversation_id=talk.pk, content="Thank you! " + "la " * 120
+    )
+    other, _ = messaging.conversation_open(user=venue, other_id=artist.user_id)
+    messaging.message_send(user=venue, conversation_id=other.pk, content="Free on Friday?")
+    blocked, _ = messaging.conversation_open(user=fan, other_id=venue.pk)
+    messaging.user_block(user=venue, other_id=fan.pk)
+    pages = [
+        "/messages/",
+        f"/messages/{talk.pk}/",
+        f"/messages/{talk.pk}/report/",
+        f"/messages/{talk.pk}/report/?message={reply.pk}",
+        f"/messages/{blocked.pk}/",
+        f"/messages/to/{UserFactory(role=Role.ARTIST, display_name='Juniper').pk}/",
+    ]
+    page = open_page(fan.email)
+    _check_all(page, pages, "fan")
+    page.goto(f"/messages/{talk.pk}/")
+    # The form's path without the script: a copy of the form has no listener, so it posts.
+    page.evaluate(
+        "() => { const f = document.getElementById('composer'); f.replaceWith(f.cloneNode(true)); }"
+    )
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert_accessible(page, "conversation with a send error")
 
 
 def test_artist_pages_are_accessible(open_page, artist):

@@ -362,6 +362,23 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
         "signed_in": {403, 404} | BODY,
         **{side: {200, 404, 409} | BODY for side in ("artist", "venue")},
     },
+    # Messaging. Conversations and people of the world are mostly unknown ids: 404. A new
+    # conversation needs an artist or venue on the other side (403 not_messageable), and no
+    # block (403 blocked); writes of a newcomer or an artist still onboarding: 403; sending is
+    # rate-limited per person (429).
+    "GET /conversations/": {"signed_in": {200, 404}},
+    "POST /conversations/": {"signed_in": {200, 201, 403, 404} | BODY},
+    "GET /conversations/unread": {"signed_in": {200}},
+    "GET /conversations/{conversation_id}": {"signed_in": {200, 404}},
+    "GET /conversations/{conversation_id}/messages": {"signed_in": {200, 400, 404}},
+    "POST /conversations/{conversation_id}/messages": {
+        "signed_in": {201, 403, 404, 409, 429} | BODY
+    },
+    "POST /conversations/{conversation_id}/read": {"signed_in": {200, 403, 404} | BODY},
+    "GET /blocks/": {"signed_in": {200}},
+    "POST /blocks/": {"signed_in": {201, 403, 404} | BODY},
+    "DELETE /blocks/{user_id}": {"signed_in": {204, 403}},
+    "POST /reports/": {"signed_in": {201, 403, 404} | BODY},
 }
 
 

@@ -1,0 +1,21 @@
+"""The demo conversations: made through the services, between the demo accounts, safe twice."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from messaging.models import Conversation, Membership, Message
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_conversations_and_seeding_twice_adds_nothing(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    assert Conversation.objects.count() == 2
+    assert Message.objects.count() == 4
+    artist = Membership.objects.filter(user__email="artist@demo.umbrella.test")
+    assert sorted(artist.values_list("unread_count", flat=True)) == [1, 1]
+    call_command("seed_demo", stdout=StringIO())
+    assert (Conversation.objects.count(), Message.objects.count()) == (2, 4)

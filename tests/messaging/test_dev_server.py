@@ -1,0 +1,36 @@
+"""``bin/dev`` serves WebSockets with no extra step: ``manage.py runserver`` (Daphne's, as
+``daphne`` comes first in INSTALLED_APPS) answers a signed-in page's WebSocket handshake on the
+same port as the pages, with the embedded default (SQLite, in-memory channel layer)."""
+
+import base64
+import os
+import socket
+
+import pytest
+
+from tests.umbrella.test_sqlite_live import _sign_in, live_sqlite_server  # noqa: F401 (fixture)
+
+
+def _handshake(base: str, cookies: dict[str, str], origin: str) -> str:
+    host = base.removeprefix("http://")
+    address, port = host.split(":")
+    key = base64.b64encode(os.urandom(16)).decode()
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    request = (
+        "GET /ws/messaging/ HTTP/1.1\r\n"
+        f"Host: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Origin: {origin}\r\nCookie: {cookie}\r\n\r\n"
+    )
+    with socket.create_connection((address, int(port)), timeout=20) as sock:
+        sock.sendall(request.encode())
+        return sock.recv(4096).decode("latin1").split("\r\n")[0]
+
+
+@pytest.mark.timeout(180)
+def test_runserver_accepts_a_signed_in_websocket(live_sqlite_server):  # noqa: F811
+    base, log = live_sqlite_server
+    cookies = _sign_in(base)
+    assert " 101 " in _handshake(base, cookies, base), log.read_text()[-3000:]
+    # Another site's page with the same cookie is refused.
+    assert " 101 " not in _handshake(base, cookies, "https://evil.example")

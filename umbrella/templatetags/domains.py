@@ -1,0 +1,21 @@
+"""Template tags that ask the domain registry (umbrella/domains.py) for pages of higher apps."""
+
+from django import template
+
+from umbrella import domains
+
+register = template.Library()
+
+
+@register.simple_tag
+def message_url(kind: str, pk: int | None) -> str:
+    """The page that starts a conversation ("" when no domain offers one, or no ``pk``)::
+
+        {% load domains %}{% message_url "venue" gig.venue_id as url %}
+        {% if url %}<a href="{{ url }}" role="button">Message the venue</a>{% endif %}
+
+    ``kind``: "user" (a user id), "artist" (an artist profile id) or "venue" (a venue's).
+    """
+    if not pk:
+        return ""
+    return domains.contact_url(kind, pk) or ""
