@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import gigs, seed
+from bench import gigs, messages, seed
 
 
 @dataclass(frozen=True)
@@ -253,6 +253,16 @@ ENDPOINTS += [
         "applicants",
         "/api/v1/gigs/<id>/applications (varied venues)",
         gigs.applicants_call,  # type: ignore[arg-type]
+        target_ratio=0.30,
+        signs_in="venue",
+    ),
+]
+# Messaging (bench/messages.py): a conversation's messages, 1 000 000 in the table, as its venue.
+ENDPOINTS += [
+    Endpoint(
+        "messages",
+        "/api/v1/conversations/<id>/messages (varied venues)",
+        messages.messages_call,  # type: ignore[arg-type]
         target_ratio=0.30,
         signs_in="venue",
     ),

@@ -527,6 +527,9 @@ def mint_identities(kind: str, *, artists: int) -> dict[str, Any]:
             for slug, gig_id in cursor.fetchall():
                 gigs.setdefault(str(int(slug.rsplit("-", 1)[1])), []).append(gig_id)
         out["gigs"] = gigs
+        from bench import messages  # the venues' conversations (bench/messages.py)
+
+        out["conversations"] = messages.venue_conversations(VENUES)
     return out
 
 

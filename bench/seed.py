@@ -374,6 +374,13 @@ def main() -> None:
     from bench import gigs  # venues, gigs, applications (bench/gigs.py)
 
     print(gigs.seed_gigs(artists=min(int(os.environ.get("BENCH_ARTISTS", ARTISTS)), ARTISTS)))
+    from bench import messages  # conversations and 1 000 000 messages (bench/messages.py)
+
+    print(
+        messages.seed_messages(
+            artists=int(os.environ.get("BENCH_ARTISTS", ARTISTS)), venues=gigs.VENUES
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -5,9 +5,9 @@ The ORM querysets in :mod:`marketplace.selectors` stay the readable reference (a
 databases run); ``tests/marketplace/test_fast_reads.py`` runs random filter sets and artists
 through both and requires the same rows in the same order.
 
-* :class:`KeysetRows` — a page source DRF's ``CursorPagination`` can slice like a queryset
-  (``order_by``, one ``filter(<field>__gt|__lt=position)``, ``[start:stop]``), running one
-  statement per slice.
+* ``umbrella.keyset.KeysetRows`` — a page source DRF's ``CursorPagination`` can slice like a
+  queryset (``order_by``, one ``filter(<field>__gt|__lt=position)``, ``[start:stop]``), running
+  one statement per slice (shared with messaging).
 * :func:`board_rows` — the gig board (``selectors.gig_search``).
 * :func:`applicant_rows` — a gig's applicants, checked against the venue's user in the same
   statement (``selectors.applicants``).
@@ -16,23 +16,18 @@ through both and requires the same rows in the same order.
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection
 
 from marketplace.models import URGENT_DAYS, GigStatus
+from umbrella.keyset import KeysetRows
+from umbrella.keyset import iso_sql as _iso
 
 # The columns of selectors.GIG_FIELDS, in that order, for a gig ``g`` joined to its venue ``v``;
 # dates, times and timestamps as the API writes them (``selectors.gig_card`` takes these texts
 # as they are), except ``starts_at``: a cursor's position, and what ``urgent`` is computed from.
-_ISO = '\'YYYY-MM-DD"T"HH24:MI:SS"Z"\''  # umbrella.api.iso_timestamp
-
-
-def _iso(column: str) -> str:
-    return f"to_char({column} AT TIME ZONE 'UTC', {_ISO})"
-
-
 GIG_COLUMNS = (
     ("id", "g.id"),
     ("title", "g.title"),
@@ -64,106 +59,6 @@ GIG_INNER = (  # the page's own columns, before the venue is joined
     " g.timezone, g.starts_at, g.ends_at, g.genre, g.payment_amount, g.payment_type, g.status,"
     " g.created_at, g.updated_at"
 )
-
-_POSITION = models.DateTimeField()  # parses a cursor's position as the ORM's filter would
-
-
-class KeysetRows:
-    """Rows of one statement, paged by keyset like a queryset under ``CursorPagination``.
-
-    ``keys`` maps the pagination's ordering fields to SQL columns (the first is the cursor's
-    position, a timestamp; the others break ties). Each slice is one ``cursor.execute``."""
-
-    def __init__(
-        self,
-        *,
-        select: str,
-        where: str,
-        params: Sequence[Any],
-        names: Sequence[str],
-        keys: dict[str, str],
-        order: Sequence[str] = (),
-        bound: tuple[str, Any] | None = None,
-        when_empty: Callable[[], object] | None = None,
-        outer: str = "",
-        join: str = "",
-    ) -> None:
-        self.select, self.where, self.params, self.names = select, where, list(params), names
-        self.keys, self.order, self.bound = keys, tuple(order or keys), bound
-        # Called when a slice finds no row (e.g. to raise 404 when the statement's own check
-        # of who may read failed, rather than show an empty page).
-        self.when_empty = when_empty
-        # ``SELECT {outer} (<the page>) g {join}``: joins made for the page's rows only.
-        self.outer, self.join = outer, join
-
-    def _copy(self, **changes: Any) -> "KeysetRows":
-        fields = {
-            "select": self.select,
-            "where": self.where,
-            "params": self.params,
-            "names": self.names,
-            "keys": self.keys,
-            "order": self.order,
-            "bound": self.bound,
-            "when_empty": self.when_empty,
-            "outer": self.outer,
-            "join": self.join,
-        }
-        return KeysetRows(**{**fields, **changes})
-
-    def order_by(self, *fields: str) -> "KeysetRows":
-        for field in fields:
-            if field.lstrip("-") not in self.keys:
-                raise ValueError(f"cannot order by {field}")
-        return self._copy(order=fields)
-
-    def filter(self, **kwargs: Any) -> "KeysetRows":
-        ((lookup, value),) = kwargs.items()
-        field, _, op = lookup.rpartition("__")
-        if field not in self.keys or op not in ("gt", "lt"):
-            raise ValueError(f"cannot filter on {lookup}")
-        # A position that is no timestamp raises the ValidationError the queryset's filter
-        # raises (the API answers 400 validation_error, as before).
-        position = _POSITION.to_python(value)
-        return self._copy(bound=(f"{self.keys[field]} {'>' if op == 'gt' else '<'} %s", position))
-
-    def statement(self, offset: int, limit: int | None) -> tuple[str, list[Any]]:
-        where, params = self.where, list(self.params)
-        if self.bound is not None:
-            where = f"({where}) AND {self.bound[0]}"
-            params.append(self.bound[1])
-        order = ", ".join(
-            f"{self.keys[f.lstrip('-')]}{' DESC' if f.startswith('-') else ''}" for f in self.order
-        )
-        sql = f"SELECT {self.select} WHERE {where}"
-        if order:
-            sql += f" ORDER BY {order}"
-        if limit is not None:
-            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
-        if self.outer:  # join what only the page's rows need after the page is cut
-            sql = f"SELECT {self.outer} ({sql}) g {self.join}"
-            if order:
-                sql += f" ORDER BY {order}"
-        return sql, params
-
-    def _run(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
-        sql, params = self.statement(offset, limit)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = [dict(zip(self.names, row, strict=True)) for row in cursor.fetchall()]
-        if not rows and self.when_empty is not None:
-            self.when_empty()
-        return rows
-
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
-        if not isinstance(index, slice) or index.step is not None or index.stop is None:
-            raise TypeError("KeysetRows only takes [start:stop]")
-        start = index.start or 0
-        return self._run(start, index.stop - start)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self._run(0, None))
-
 
 # --- the gig board ----------------------------------------------------------------------------
 

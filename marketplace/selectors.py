@@ -26,7 +26,6 @@ from artists import selectors as artist_selectors
 from artists.models import ArtistProfile
 from marketplace import filters as marketplace_filters
 from marketplace import steps
-from marketplace.filters import KeysetRows
 from marketplace.models import (
     RATING_MAX,
     RATING_MIN,
@@ -46,6 +45,7 @@ from marketplace.models import (
 )
 from umbrella.api import iso_timestamp
 from umbrella.errors import ApplicationError, NotFoundError
+from umbrella.keyset import KeysetRows
 
 # --- venues -----------------------------------------------------------------------------------
 

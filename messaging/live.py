@@ -53,15 +53,21 @@ def _publish(sends: list[tuple[str, dict[str, Any]]]) -> None:
         task.add_done_callback(_pending.discard)
 
 
+def _iso(value: Any) -> str:
+    # A timestamp, or its text already (messaging.selectors.message_page_source writes it in SQL).
+    return value if isinstance(value, str) else iso_timestamp(value)
+
+
 def message_data(row: dict[str, Any]) -> dict[str, Any]:
-    """A message as the API and the live events show it (from a ``values()`` row)."""
+    """A message as the API and the live events show it (from a ``values()`` row, or a row of
+    ``selectors.message_page_source``, whose timestamps are texts already)."""
     return {
         "id": row["id"],
         "conversation_id": row["conversation_id"],
         "sender_id": row["sender_id"],
         "content": row["content"],
-        "created_at": iso_timestamp(row["created_at"]),
-        "read_at": iso_timestamp(row["read_at"]) if row["read_at"] else None,
+        "created_at": _iso(row["created_at"]),
+        "read_at": _iso(row["read_at"]) if row["read_at"] else None,
     }
 
 

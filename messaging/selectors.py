@@ -1,8 +1,10 @@
 """Reads of messaging: the inbox, a conversation, its messages, unread counts. Every list is one
 statement (no per-row queries), paginated by cursor (no COUNT)."""
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
@@ -11,6 +13,7 @@ from marketplace.models import VenueProfile
 from messaging.live import MESSAGE_FIELDS
 from messaging.models import Block, Conversation, Membership, Message
 from umbrella.errors import NotFoundError
+from umbrella.keyset import KeysetRows, iso_sql
 
 INBOX_FIELDS = (
     "id",
@@ -98,6 +101,51 @@ def messages_of(
     if before is not None:
         rows = rows.filter(pk__lt=before)
     return rows.order_by("-id").values(*MESSAGE_FIELDS)
+
+
+# The columns of MESSAGE_FIELDS for a message ``m``, timestamps as the API writes them.
+_MESSAGE_COLUMNS = (
+    "m.id, m.conversation_id, m.sender_id, m.content, "
+    f"{iso_sql('m.created_at')}, {iso_sql('m.read_at')}"
+)
+
+
+def message_page_source(
+    *,
+    user_id: int,
+    conversation_id: int,
+    after: int | None = None,
+    check_member: Callable[[], object],
+) -> KeysetRows | QuerySet[Message, dict[str, Any]]:
+    """What the message list's paginator slices, newest first. ``check_member`` raises when
+    ``user_id`` may not read the conversation. On PostgreSQL one statement a page, which
+    itself reads nothing unless ``user_id`` is in the conversation; only a page that comes out
+    empty then calls ``check_member`` (a stranger, or simply nothing there?). Elsewhere
+    ``check_member`` first, then the reference queryset. docs/conventions.md "Fast reads";
+    tests/messaging/test_message_page_sql.py compares the two."""
+    if connection.vendor != "postgresql":
+        check_member()
+        return messages_of(conversation_id=conversation_id, after=after)
+    where = (
+        "m.conversation_id = (SELECT c.id FROM messaging_conversation c WHERE c.id = %s "
+        "AND (c.user_low_id = %s OR c.user_high_id = %s))"
+    )
+    params: list[Any] = [conversation_id, user_id, user_id]
+    if after is not None:
+        where += " AND m.id > %s"
+        params.append(after)
+    return KeysetRows(
+        select=f"{_MESSAGE_COLUMNS} FROM messaging_message m",
+        where=where,
+        params=params,
+        names=MESSAGE_FIELDS,
+        keys={"id": "m.id"},
+        when_empty=check_member,
+        position=_MESSAGE_ID,
+    )
+
+
+_MESSAGE_ID = Message._meta.pk
 
 
 def unread_total(*, user: User) -> int:

@@ -125,10 +125,16 @@ class MessageListApi(APIView):
         query = MessageListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         user = request_user(request)
-        if not selectors.is_member(user_id=user.pk, conversation_id=conversation_id):
-            raise ApplicationError("not_found", "No such conversation.", status=404)
-        rows = selectors.messages_of(
-            conversation_id=conversation_id, after=query.validated_data.get("after")
+
+        def check_member() -> None:
+            if not selectors.is_member(user_id=user.pk, conversation_id=conversation_id):
+                raise ApplicationError("not_found", "No such conversation.", status=404)
+
+        rows = selectors.message_page_source(
+            user_id=user.pk,
+            conversation_id=conversation_id,
+            after=query.validated_data.get("after"),
+            check_member=check_member,
         )
         return _paginate(self, self.pagination_class(), rows, live.message_data)
 

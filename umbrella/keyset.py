@@ -1,0 +1,126 @@
+"""Pages of hand-written statements that DRF's ``CursorPagination`` slices like querysets.
+
+docs/conventions.md "Fast reads": a list page is one statement, every value a parameter. The
+ORM queryset stays each list's readable reference (and what SQLite runs); on PostgreSQL a
+selector hands the paginator a :class:`KeysetRows` instead, which runs one statement per slice.
+Used by the gig board and applicants (``marketplace.filters``) and a conversation's messages
+(``messaging.selectors``).
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+ISO_FORMAT = '\'YYYY-MM-DD"T"HH24:MI:SS"Z"\''  # umbrella.api.iso_timestamp
+
+
+def iso_sql(column: str) -> str:
+    """A timestamp column as the API writes it (``umbrella.api.iso_timestamp``), in SQL."""
+    return f"to_char({column} AT TIME ZONE 'UTC', {ISO_FORMAT})"
+
+
+_TIMESTAMP = models.DateTimeField()
+
+
+class KeysetRows:
+    """Rows of one statement, paged by keyset like a queryset under ``CursorPagination``.
+
+    ``keys`` maps the pagination's ordering fields to SQL columns (the first is the cursor's
+    position, parsed by ``position``: a timestamp unless said otherwise; the others break
+    ties). Each slice is one ``cursor.execute``."""
+
+    def __init__(
+        self,
+        *,
+        select: str,
+        where: str,
+        params: Sequence[Any],
+        names: Sequence[str],
+        keys: dict[str, str],
+        order: Sequence[str] = (),
+        bound: tuple[str, Any] | None = None,
+        when_empty: Callable[[], object] | None = None,
+        outer: str = "",
+        join: str = "",
+        position: "models.Field[Any, Any] | None" = None,
+    ) -> None:
+        self.select, self.where, self.params, self.names = select, where, list(params), names
+        self.keys, self.order, self.bound = keys, tuple(order or keys), bound
+        # Called when a slice finds no row (e.g. to raise 404 when the statement's own check
+        # of who may read failed, rather than show an empty page).
+        self.when_empty = when_empty
+        # ``SELECT {outer} (<the page>) g {join}``: joins made for the page's rows only.
+        self.outer, self.join = outer, join
+        # Parses a cursor's position as the ORM's filter on the first key would (a timestamp
+        # unless said otherwise); a bad one raises the same ValidationError.
+        self.position = position if position is not None else _TIMESTAMP
+
+    def _copy(self, **changes: Any) -> "KeysetRows":
+        fields = {
+            "select": self.select,
+            "where": self.where,
+            "params": self.params,
+            "names": self.names,
+            "keys": self.keys,
+            "order": self.order,
+            "bound": self.bound,
+            "when_empty": self.when_empty,
+            "outer": self.outer,
+            "join": self.join,
+            "position": self.position,
+        }
+        return KeysetRows(**{**fields, **changes})
+
+    def order_by(self, *fields: str) -> "KeysetRows":
+        for field in fields:
+            if field.lstrip("-") not in self.keys:
+                raise ValueError(f"cannot order by {field}")
+        return self._copy(order=fields)
+
+    def filter(self, **kwargs: Any) -> "KeysetRows":
+        ((lookup, value),) = kwargs.items()
+        field, _, op = lookup.rpartition("__")
+        if field not in self.keys or op not in ("gt", "lt"):
+            raise ValueError(f"cannot filter on {lookup}")
+        # A position of the wrong type raises the ValidationError the queryset's filter
+        # raises (the API answers 400 validation_error, as before).
+        position = self.position.to_python(value)
+        return self._copy(bound=(f"{self.keys[field]} {'>' if op == 'gt' else '<'} %s", position))
+
+    def statement(self, offset: int, limit: int | None) -> tuple[str, list[Any]]:
+        where, params = self.where, list(self.params)
+        if self.bound is not None:
+            where = f"({where}) AND {self.bound[0]}"
+            params.append(self.bound[1])
+        order = ", ".join(
+            f"{self.keys[f.lstrip('-')]}{' DESC' if f.startswith('-') else ''}" for f in self.order
+        )
+        sql = f"SELECT {self.select} WHERE {where}"
+        if order:
+            sql += f" ORDER BY {order}"
+        if limit is not None:
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+        if self.outer:  # join what only the page's rows need after the page is cut
+            sql = f"SELECT {self.outer} ({sql}) g {self.join}"
+            if order:
+                sql += f" ORDER BY {order}"
+        return sql, params
+
+    def _run(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
+        sql, params = self.statement(offset, limit)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [dict(zip(self.names, row, strict=True)) for row in cursor.fetchall()]
+        if not rows and self.when_empty is not None:
+            self.when_empty()
+        return rows
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        if not isinstance(index, slice) or index.step is not None or index.stop is None:
+            raise TypeError("KeysetRows only takes [start:stop]")
+        start = index.start or 0
+        return self._run(start, index.stop - start)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._run(0, None))
