@@ -1,7 +1,7 @@
 """Messaging's bench data and requests: a conversation's messages with 1 000 000 in the table.
 
 Data (``seed_messages``, run by ``python -m bench.seed`` after the gigs): one conversation per
-bench venue (2 000), with bench artist ``10·v + 3``, holding 100-900 messages each (generated
+bench venue (2 000), with bench artist ``10·v``, holding 100-900 messages each (generated
 from the venue's number), **1 000 000 messages in all**, written with ``COPY`` in the order they
 were sent across all conversations (a conversation's rows are scattered over the table, as in
 production, not packed together). The last few messages of each conversation are unread by
@@ -29,7 +29,7 @@ MESSAGES = 1_000_000
 FIRST, SPREAD = 100, 801  # messages in conversation v: FIRST + (v·37 mod SPREAD), then adjusted
 UNREAD_TAIL = 3
 PAGE = 20  # REST_FRAMEWORK PAGE_SIZE
-ARTIST_OF_VENUE = 10  # venue v talks with bench artist 10·v + 3
+ARTIST_OF_VENUE = 10  # venue v talks with bench artist 10·v (one of those that sign in)
 
 WORDS = seed._words("""
     hi thanks great sounds good load in at six soundcheck parking backline the stage is small
@@ -54,12 +54,13 @@ def counts(venues: int, total: int = MESSAGES) -> list[int]:
 
 
 def artist_number(v: int, artists: int) -> int:
-    return (ARTIST_OF_VENUE * v + 3) % artists
+    return (ARTIST_OF_VENUE * v) % artists
 
 
 def seed_messages(*, artists: int, venues: int, total: int = MESSAGES) -> str:
     """Create the bench conversations and their messages unless they are all there."""
     from django.db import connection, transaction
+    from django.db.models import Q
 
     from artists.models import ArtistProfile
     from marketplace.models import VenueProfile
@@ -90,7 +91,12 @@ def seed_messages(*, artists: int, venues: int, total: int = MESSAGES) -> str:
     now = dt.datetime.now(dt.UTC)
     start = now - dt.timedelta(days=60)
     with transaction.atomic(), connection.cursor() as cursor:
-        mine.delete()  # cascades to memberships and messages
+        # Any earlier bench conversation (another size, another pairing) goes, with its
+        # memberships and messages (cascade): the table must hold this seed's million.
+        venue_side = list(venue_users.values())
+        Conversation.objects.filter(
+            Q(user_low__in=venue_side) | Q(user_high__in=venue_side)
+        ).delete()
         raw = cursor.cursor
         with raw.copy(
             "COPY messaging_conversation (user_low_id, user_high_id, created_at, "

@@ -6,22 +6,18 @@ messages and read receipts). Services call these after commit. Publishing is bes
 channel layer that is down is logged and the write stands; clients catch up by message id.
 """
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db.models import Sum
 
 from umbrella.api import iso_timestamp
+from umbrella.publish import group_send_all
 
 logger = logging.getLogger(__name__)
 
 EVENT = "messaging.event"  # the consumer's handler: ``messaging_event``
-# Publishes started from async code, kept until they finish.
-_pending: set[Any] = set()
 
 
 def user_group(user_id: int) -> str:
@@ -33,24 +29,10 @@ def conversation_group(conversation_id: int) -> str:
 
 
 def _publish(sends: list[tuple[str, dict[str, Any]]]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-
-    async def send_all() -> None:
-        for group, event in sends:
-            await layer.group_send(group, {"type": EVENT, "event": event})
-
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # the usual case: a sync view, a task, a test
-        try:
-            async_to_sync(send_all)()
-        except Exception:
-            logger.warning("messaging: could not publish a live event", exc_info=True)
-    else:  # called from async code on this thread: do not block its loop
-        _pending.add(task := asyncio.ensure_future(send_all()))
-        task.add_done_callback(_pending.discard)
+        group_send_all((group, {"type": EVENT, "event": event}) for group, event in sends)
+    except Exception:
+        logger.warning("messaging: could not publish a live event", exc_info=True)
 
 
 def _iso(value: Any) -> str:

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -229,9 +229,14 @@ def message_send(*, user: User, conversation_id: int, content: Any) -> Message:
 
 
 def _mark_read(user: User, conversation: Conversation, *, up_to: int | None, now: datetime) -> int:
-    unread = Message.objects.filter(conversation=conversation, read_at__isnull=True).exclude(
-        sender=user
-    )
+    # Everything up to the side's last read id is read (this function keeps it so, under the
+    # conversation's lock): look only above it, not through the whole conversation.
+    last_read = Membership.objects.filter(conversation=conversation, user=user).values(
+        "last_read_id"
+    )[:1]
+    unread = Message.objects.filter(
+        conversation=conversation, read_at__isnull=True, pk__gt=Subquery(last_read)
+    ).exclude(sender=user)
     if up_to is not None:
         unread = unread.filter(pk__lte=up_to)
     marked = unread.update(read_at=now)
