@@ -9,14 +9,13 @@ and data size always give the same requests. Search words, genres, cities and sl
 the seed's own vocabularies (``bench/seed.py``), so they match the data.
 """
 
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import gigs, messages, seed
+from bench import bodies, gigs, messages, seed
 
 
 @dataclass(frozen=True)
@@ -26,37 +25,28 @@ class Call:
     check: Callable[[bytes], str | None]  # None when the body is right, else what is wrong
 
 
-def _json(body: bytes) -> object:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
-
-
 def check_bare(body: bytes) -> str | None:
-    return None if _json(body) == {"ok": True} else "not {'ok': true}"
+    return None if bodies.parse(body) == {"ok": True} else "not {'ok': true}"
 
 
 def check_me(body: bytes) -> str | None:
-    data = _json(body)
+    data = bodies.parse(body)
     ok = isinstance(data, dict) and data.get("email") == "bench@umbrella.local"
     return None if ok else "not the bench user"
 
 
 def check_list(body: bytes) -> str | None:
-    data = _json(body)
-    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        return "no results list"
-    if "next" not in data or "previous" not in data:
-        return "no next/previous"
-    if any(not isinstance(r, dict) or "slug" not in r for r in data["results"]):
+    rows = bodies.page_rows(body)
+    if isinstance(rows, str):
+        return rows
+    if any(not isinstance(r, dict) or "slug" not in r for r in rows):
         return "a result without a slug"
     return None
 
 
 def check_profile(slug: str) -> Callable[[bytes], str | None]:
     def check(body: bytes) -> str | None:
-        data = _json(body)
+        data = bodies.parse(body)
         return None if isinstance(data, dict) and data.get("slug") == slug else "wrong slug"
 
     return check

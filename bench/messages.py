@@ -17,13 +17,12 @@ Like ``bench/seed.py``, importing this module does not load Django.
 
 import base64
 import datetime as dt
-import json
 import random
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import seed
+from bench import bodies, seed
 
 MESSAGES = 1_000_000
 FIRST, SPREAD = 100, 801  # messages in conversation v: FIRST + (v·37 mod SPREAD), then adjusted
@@ -182,13 +181,6 @@ def venue_conversations(venues: int) -> dict[str, list[int]]:
 # --- requests ---------------------------------------------------------------------------------
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
-
-
 def cursor_before(message_id: int) -> str:
     """A cursor as DRF's CursorPagination (ordering ``-id``) writes ``next``."""
     return base64.b64encode(urlencode({"p": str(message_id)}).encode("ascii")).decode("ascii")
@@ -219,12 +211,9 @@ def check_messages(
     conversation: int, *, below: int | None, above: int | None, full: bool
 ) -> Callable[[bytes], str | None]:
     def check(body: bytes) -> str | None:
-        data = _json(body)
-        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-            return "no results list"
-        if "next" not in data or "previous" not in data:
-            return "no next/previous"
-        rows = data["results"]
+        rows = bodies.page_rows(body)
+        if isinstance(rows, str):
+            return rows
         if full and len(rows) != PAGE:
             return f"{len(rows)} messages, not a full page"
         if below is not None and not rows:
