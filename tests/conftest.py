@@ -13,6 +13,7 @@
 """
 
 import os
+import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -120,3 +121,23 @@ def api_client() -> APIClient:
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
+
+
+@pytest.fixture
+def redis_channel_layer(settings):
+    """The channels-redis layer on the test Redis, under a prefix of its own (xdist workers
+    share the Redis and their ids overlap); the layer objects are made anew around the test."""
+    from channels.layers import channel_layers, get_channel_layer
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis: set REDIS_URL")
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": f"test-{uuid.uuid4().hex[:12]}"},
+        }
+    }
+    channel_layers.backends.clear()
+    yield get_channel_layer()
+    channel_layers.backends.clear()

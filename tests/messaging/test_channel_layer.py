@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -45,16 +44,7 @@ def test_in_memory_by_default_and_redis_with_redis_url():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_socket_hears_a_message_through_redis(settings):
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        pytest.skip("needs Redis: set REDIS_URL")
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": f"test-{uuid.uuid4().hex[:12]}"},
-        }
-    }
+def test_a_socket_hears_a_message_through_redis(redis_channel_layer):
     from umbrella.asgi import application
 
     fan = UserFactory(role=Role.FAN)
