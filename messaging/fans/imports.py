@@ -151,7 +151,7 @@ def parse(source: str, *, region: str) -> Parsed:
     """Read the file's rows and give each its address verdict (4xx for a file that is not a
     fan list; nothing about the database yet)."""
     try:
-        records = list(csv.reader(io.StringIO(source, newline=""), _dialect(source)))
+        records = list(csv.reader(io.StringIO(source, newline=""), _dialect(source), strict=True))
     except csv.Error as error:
         message = f"The file is not valid CSV ({error})."
         raise ApplicationError("csv_malformed", message, **_about_file(message)) from error
@@ -253,10 +253,14 @@ def judge(contact_list: ContactList, rows: list[Row]) -> None:
         contact_list.artist_id, emails=emails, phones=phones
     )
     for row in pending:
-        if (row.email and row.email in listed_emails) or (row.phone and row.phone in listed_phones):
-            row.verdict = "already_on_list"
-        elif (row.email and row.email in out_emails) or (row.phone and row.phone in out_phones):
+        # Opted out first: a fan who left stays on the list as a record, and the artist
+        # should learn why the row is refused.
+        if (row.email and row.email in out_emails) or (row.phone and row.phone in out_phones):
             row.verdict = "opted_out"
+        elif (row.email and row.email in listed_emails) or (
+            row.phone and row.phone in listed_phones
+        ):
+            row.verdict = "already_on_list"
 
 
 def _region(contact_list: ContactList) -> str:
