@@ -243,17 +243,17 @@ def member_add(
             city=city,
             region=region,
         )
-        if _on_list(contact_list.pk, email=fields["email"], phone=fields["phone"]):
-            raise ApplicationError(
-                "already_member",
-                "This email address or phone number is already on the list.",
-                status=409,
-            )
         if consent.opted_out(contact_list.artist_id, email=fields["email"], phone=fields["phone"]):
             raise ApplicationError(
                 "opted_out",
                 "This fan unsubscribed from your messages. Only they can sign up again, on "
                 "your sign-up page.",
+                status=409,
+            )
+        if _on_list(contact_list.pk, email=fields["email"], phone=fields["phone"]):
+            raise ApplicationError(
+                "already_member",
+                "This email address or phone number is already on the list.",
                 status=409,
             )
         now = timezone.now()

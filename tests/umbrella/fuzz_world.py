@@ -379,6 +379,38 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "POST /blocks/": {"signed_in": {201, 403, 404} | BODY},
     "DELETE /blocks/{user_id}": {"signed_in": {204, 403}},
     "POST /reports/": {"signed_in": {201, 403, 404} | BODY},
+    # Fan lists: other roles are 403 not_an_artist (input may be refused first); the world's
+    # ids are mostly not the artist's lists, members or imports: 404; an artist still
+    # onboarding reads (or has no profile yet: 404) but may not write (403).
+    "GET /fan-lists/": {"signed_in": {403}, **OWNERS({200, 404})},
+    "POST /fan-lists/": {"signed_in": {403} | BODY, **OWNERS({201, 403, 404, 409} | BODY)},
+    "GET /fan-lists/{list_id}": {"signed_in": {403, 404}, **OWNERS({200, 404})},
+    "PATCH /fan-lists/{list_id}": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({200, 403, 404} | BODY),
+    },
+    "DELETE /fan-lists/{list_id}": {"signed_in": {403, 404}, **OWNERS({204, 403, 404})},
+    "GET /fan-lists/{list_id}/members": {
+        "signed_in": {400, 403, 404},
+        **OWNERS({200, 400, 404}),
+    },
+    "POST /fan-lists/{list_id}/members": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({201, 403, 404, 409} | BODY),
+    },
+    "DELETE /fan-lists/{list_id}/members/{member_id}": {
+        "signed_in": {403, 404},
+        **OWNERS({204, 403, 404}),
+    },
+    "POST /fan-lists/{list_id}/imports": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({201, 403, 404} | BODY),
+    },
+    "GET /fan-imports/{job_id}": {"signed_in": {403, 404}, **OWNERS({200, 404})},
+    "POST /fan-imports/{job_id}/confirm": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({200, 202, 403, 404, 409} | BODY),
+    },
 }
 
 

@@ -195,6 +195,7 @@ CONVERTERS = {"slug": r"[-a-zA-Z0-9_]+", "int": r"[0-9]+"}
 PARAM_CONVERTER = {"slug": "slug", "track_id": "int", "media_id": "int", "session_id": "int"}
 PARAM_CONVERTER["number"] = "int"
 PARAM_CONVERTER.update(dict.fromkeys(("conversation_id", "user_id"), "int"))  # messaging
+PARAM_CONVERTER.update(dict.fromkeys(("list_id", "member_id", "job_id"), "int"))  # fan lists
 PARAM_CONVERTER.update(
     dict.fromkeys(
         ("gig_id", "application_id", "booking_id", "entry_id", "review_id", "saved_search_id"),
