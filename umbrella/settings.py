@@ -343,6 +343,17 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatus": "marketplace.models.ApplicationStatus.choices",
         "BookingStatus": "marketplace.models.BookingStatus.choices",
         "BookingSide": "marketplace.models.Side.choices",
+        "FanMemberSource": "messaging.models.MemberSource.choices",
+        "FanMemberStatus": ["subscribed", "pending", "opted_out"],
+        "FanImportStatus": "messaging.models.ImportStatus.choices",
+        "FanImportVerdict": [
+            "missing_address",
+            "bad_email",
+            "bad_phone",
+            "duplicate_in_file",
+            "already_on_list",
+            "opted_out",
+        ],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

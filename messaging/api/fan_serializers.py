@@ -88,10 +88,14 @@ class ContactMemberInputSerializer(InputSerializer):
         return value
 
 
-class MemberListQuerySerializer(InputSerializer):
-    status = serializers.ChoiceField(choices=MEMBER_STATUSES, required=False)
-    cursor = serializers.CharField(required=False)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+class MemberListQuerySerializer(serializers.Serializer):
+    """The list's own filter (the paginator reads ``cursor`` and ``page_size``)."""
+
+    status = serializers.ChoiceField(
+        choices=MEMBER_STATUSES,
+        required=False,
+        help_text="`subscribed`, `pending` (a sign-up not confirmed yet) or `opted_out`.",
+    )
 
 
 class ImportUploadSerializer(InputSerializer):

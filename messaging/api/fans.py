@@ -72,7 +72,8 @@ class FanListsApi(APIView):
     @extend_schema(
         operation_id="fan_lists_list",
         summary="Your fan lists",
-        description="Newest first, with member counts. Artists only.",
+        description="Newest first, with member counts. Artists only. Not paginated (at most "
+        "`FANS_MAX_LISTS`).",
         responses=ContactListSerializer(many=True),
         extensions=raises(*OWN),
     )

@@ -75,9 +75,9 @@ COLUMNS = {
 }
 
 
-def _about_file(message: str, status: int = 400) -> dict[str, Any]:
-    """The keyword arguments of an ``ApplicationError`` about the uploaded file."""
-    return {"details": {"file": [message]}, "status": status, "field": "file"}
+def _about_file(message: str) -> dict[str, Any]:
+    """The keyword arguments of a ``400`` ``ApplicationError`` about the uploaded file."""
+    return {"details": {"file": [message]}, "field": "file"}
 
 
 @dataclass
@@ -117,7 +117,9 @@ def read_text(data: bytes) -> str:
     """The file's text: 413 when too large, 400 when not UTF-8 or empty."""
     if len(data) > settings.FANS_IMPORT_MAX_BYTES:
         message = f"The file is too large: at most {settings.FANS_IMPORT_MAX_BYTES:,} bytes."
-        raise ApplicationError("file_too_large", message, **_about_file(message, 413))
+        raise ApplicationError(
+            "file_too_large", message, details={"file": [message]}, status=413, field="file"
+        )
     try:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

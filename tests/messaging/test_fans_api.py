@@ -1,6 +1,8 @@
 """Fan lists through the API (/api/v1/fan-lists/, /api/v1/fan-imports/) and Twilio's inbound SMS
 webhook (signature checked with the Twilio SDK)."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from twilio.request_validator import RequestValidator
@@ -221,6 +223,16 @@ def texted(profile, fan_list):
     return fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550101")
 
 
+def twilio_post(client, params: dict[str, str], **headers: str):
+    """POST the form as Twilio does: ``application/x-www-form-urlencoded``."""
+    return client.post(
+        WEBHOOK,
+        urlencode(params),
+        content_type="application/x-www-form-urlencoded; charset=UTF-8",
+        **headers,
+    )
+
+
 def _sms(body: str) -> dict[str, str]:
     return {
         "MessageSid": "SM" + "0" * 32,
@@ -232,24 +244,24 @@ def _sms(body: str) -> dict[str, str]:
 
 def test_a_signed_stop_opts_the_number_out(api_client, twilio, texted):
     params = _sms("STOP")
-    response = api_client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=_signed(params))
+    response = twilio_post(api_client, params, HTTP_X_TWILIO_SIGNATURE=_signed(params))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/xml")
     assert b"<Response></Response>" in response.content
     assert ArtistOptOut.objects.filter(artist=None, phone="+15125550101").exists()
     assert not consent.may_message(texted, "sms")
     params = _sms("start")
-    response = api_client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=_signed(params))
+    response = twilio_post(api_client, params, HTTP_X_TWILIO_SIGNATURE=_signed(params))
     assert response.status_code == 200 and consent.may_message(texted, "sms")
 
 
 def test_the_configured_public_url_is_what_is_signed(api_client, twilio, texted):
     twilio.TWILIO_SMS_WEBHOOK_URL = "https://hooks.example.net/twilio/sms"
     params = _sms("STOP")
-    wrong_url = api_client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=_signed(params))
+    wrong_url = twilio_post(api_client, params, HTTP_X_TWILIO_SIGNATURE=_signed(params))
     assert wrong_url.status_code == 403
     signature = _signed(params, url="https://hooks.example.net/twilio/sms")
-    assert api_client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 200
+    assert twilio_post(api_client, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -263,7 +275,7 @@ def test_an_unsigned_or_wrongly_signed_webhook_is_403_and_writes_nothing(
     if signature == "tampered":
         signature = _signed({**params, "Body": "hello"})
     headers = {} if signature is None else {"HTTP_X_TWILIO_SIGNATURE": signature}
-    response = api_client.post(WEBHOOK, params, **headers)
+    response = twilio_post(api_client, params, **headers)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
     assert not ArtistOptOut.objects.exists() and not ConsentEvent.objects.exclude(kind="added")
@@ -275,7 +287,7 @@ def test_without_an_auth_token_every_webhook_is_refused(api_client, twilio, text
     params = _sms("STOP")
     signature = _signed(params)
     twilio.TWILIO_AUTH_TOKEN = ""
-    assert api_client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
+    assert twilio_post(api_client, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
     assert not ArtistOptOut.objects.exists()
 
 
