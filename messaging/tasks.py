@@ -38,3 +38,11 @@ def fans_import_task(self, job_id: int) -> int:  # type: ignore[no-untyped-def]
             raise
         raise self.retry(exc=error, countdown=10 * 2**self.request.retries) from error
     return job.imported_count if job else 0
+
+
+@shared_task(name="messaging.fans_expire_import_previews")
+def fans_expire_import_previews_task() -> int:
+    """Delete CSV previews never confirmed (beat, daily): they hold fans' data."""
+    from messaging.fans import imports
+
+    return imports.import_previews_expire()

@@ -13,11 +13,13 @@ lock, so what changed since the preview (a sign-up, an opt-out) is respected. A 
 than ``FANS_IMPORT_ASYNC_ROWS`` rows is imported by a Celery task; the job's counters are its
 progress. Every batch commits with the job's counters in one transaction: a task that dies and
 runs again continues after the last committed batch (nobody imported twice, nobody skipped).
+Previews never confirmed are deleted after ``FANS_IMPORT_PREVIEW_HOURS`` (they hold the file).
 """
 
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -409,3 +411,14 @@ def import_fail(*, job_id: int, error: str) -> None:
     ImportJob.objects.filter(
         pk=job_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
     ).update(status=ImportStatus.FAILED, error=error[:500], finished_at=timezone.now())
+
+
+def import_previews_expire(*, now: datetime | None = None) -> int:
+    """Delete previews never confirmed within ``FANS_IMPORT_PREVIEW_HOURS``: they hold the
+    uploaded file, fans' personal data with no consent attested (beat, daily). Returns how
+    many were deleted."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.FANS_IMPORT_PREVIEW_HOURS)
+    deleted, _ = ImportJob.objects.filter(
+        status=ImportStatus.PREVIEW, created_at__lt=cutoff
+    ).delete()
+    return deleted

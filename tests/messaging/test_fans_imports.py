@@ -216,3 +216,23 @@ def test_someone_elses_import_is_not_found(profile, fan_list):
 def upload(text: str | bytes, name: str = "fans.csv") -> SimpleUploadedFile:
     data = text.encode() if isinstance(text, str) else text
     return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def test_previews_never_confirmed_are_deleted_after_a_day(profile, fan_list):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from umbrella.beat import BEAT_SCHEDULE
+
+    old = _preview(profile, fan_list, GOOD)
+    fresh = _preview(profile, fan_list, GOOD)
+    done = _preview(profile, fan_list, "email\nz@example.com\n")
+    imports.import_confirm(user=profile.user, job_id=done.pk, consent_confirmed=True)
+    ImportJob.objects.filter(pk__in=[old.pk, done.pk]).update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    assert tasks.fans_expire_import_previews_task.apply().get() == 1
+    assert set(ImportJob.objects.values_list("pk", flat=True)) == {fresh.pk, done.pk}
+    entry = BEAT_SCHEDULE["messaging-expire-fan-import-previews"]
+    assert entry["task"] == tasks.fans_expire_import_previews_task.name
