@@ -305,3 +305,23 @@ def test_admin_deletes_a_list_through_the_service(staff_client, profile, fan_lis
         f"/admin/messaging/contactlist/{fan_list.pk}/delete/", {"post": "yes"}
     )
     assert response.status_code == 302 and not ContactList.objects.exists()
+
+
+def test_the_list_page_takes_the_same_queries_for_2_or_45_members(client, profile, fan_list):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page = _as(client, profile.user)
+    page.get(f"/studio/fans/{fan_list.pk}/")  # the first request of a session reads more
+    counts = []
+    for rows in (2, 45):
+        ContactMember.objects.all().delete()
+        ContactMember.objects.bulk_create(
+            ContactMember(contact_list=fan_list, email=f"f{n}@example.com", source="import")
+            for n in range(rows)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            html = page.get(f"/studio/fans/{fan_list.pk}/").content.decode()
+        assert html.count('data-testid="member-row"') == rows
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -127,6 +127,9 @@ def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObjec
         "application_id": world.application_ids,
         "booking_id": world.booking_ids,
         "number": [1, 2, 3, 4, 5],
+        "list_id": world.fan_list_ids,
+        "member_id": world.fan_member_ids,
+        "job_id": world.fan_import_ids,
     }
     for name in list(case.path_parameters or {}):
         choices = options.get(name)
