@@ -325,3 +325,29 @@ def test_the_list_page_takes_the_same_queries_for_2_or_45_members(client, profil
         assert html.count('data-testid="member-row"') == rows
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_one_phone_rule_through_every_door(client, profile, fan_list):
+    """The same bad number through the API, the studio page and the admin: the same message
+    (addresses.normalize_phone), nothing written."""
+    from django.test import Client
+
+    from tests.messaging.conftest import client_for
+
+    api = client_for(profile.user).post(
+        f"/api/v1/fan-lists/{fan_list.pk}/members", {"phone": "555", "consent": True}, format="json"
+    )
+    message = api.json()["error"]["details"]["phone"][0]
+    assert message == "“555” is not a valid phone number."
+    page = _as(client, profile.user).post(
+        f"/studio/fans/{fan_list.pk}/members/", {"phone": "555", "consent": "on"}
+    )
+    assert page.status_code == 400 and message in page.content.decode()
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin = staff.post(
+        "/admin/messaging/artistoptout/add/",
+        {"artist": profile.pk, "email": "", "phone": "555", "reason": "asked"},
+    )
+    assert admin.status_code == 200 and message in admin.content.decode()
+    assert not ContactMember.objects.exists() and not ArtistOptOut.objects.exists()
