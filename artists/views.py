@@ -144,6 +144,7 @@ def studio(request: HttpRequest, profile: ArtistProfile) -> HttpResponse:
         "completeness": selectors.completeness_of(artist=profile),
         "quota": selectors.quota_of(artist=profile),
         "stats": selectors.stats_of(artist=profile),
+        "studio_links": domains.studio_links(),
     }
     return render(request, "artists/studio.html", context)
 

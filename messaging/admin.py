@@ -12,10 +12,23 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.selectors import request_user
-from artists.admin import RecordAdmin
+from artists.admin import RecordAdmin, ServiceAdmin
 from messaging import services
-from messaging.models import Block, Conversation, Message, Report, ReportStatus
+from messaging.fans import services as fans
+from messaging.models import (
+    ArtistOptOut,
+    Block,
+    ConsentEvent,
+    ContactList,
+    ContactMember,
+    Conversation,
+    ImportJob,
+    Message,
+    Report,
+    ReportStatus,
+)
 from umbrella.errors import ApplicationError
+from umbrella.forms import add_application_error
 
 CONTEXT_MESSAGES = 10  # messages shown before and after a reported one
 
@@ -190,3 +203,147 @@ class ReportAdmin(admin.ModelAdmin):
     @admin.action(description="Dismiss (with a note)")
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse | None:
         return self._close(request, queryset, ReportStatus.DISMISSED)
+
+
+# --- fan lists -----------------------------------------------------------------------------------
+# Lists, members, imports and the consent record are read-only here; staff delete a list, record
+# an opt-out, or opt selected members out, all through messaging.fans.services.
+
+
+@admin.register(ContactList)
+class ContactListAdmin(ServiceAdmin):
+    list_display = ["name", "artist", "signup_open", "created_at"]
+    search_fields = ["name", "artist__stage_name"]
+    list_select_related = ["artist"]
+    readonly_fields = ("artist", "name", "description", "signup_token", "signup_open", "created_at")
+    fields = readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def delete_via_service(self, request: HttpRequest, obj: ContactList) -> None:
+        fans.contact_list_delete_by_staff(by=request_user(request), list_id=obj.pk)
+
+
+class OptOutReasonForm(forms.Form):
+    reason = forms.CharField(max_length=200, help_text="Why (kept with the opt-out).")
+
+
+@admin.register(ContactMember)
+class ContactMemberAdmin(RecordAdmin):
+    list_display = ["__str__", "contact_list", "source", "opted_in", "opted_out_at", "consent_at"]
+    list_filter = ["source", "opted_in", ("opted_out_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "phone", "name"]
+    list_select_related = ["contact_list"]
+    raw_id_fields = ["contact_list"]
+    exclude = ["confirm_token_hash"]
+    actions = ["opt_out"]
+
+    @admin.action(description="Opt out of the artist (every list; with a reason)")
+    def opt_out(
+        self, request: HttpRequest, queryset: QuerySet[ContactMember]
+    ) -> HttpResponse | None:
+        if "apply" in request.POST:
+            form = OptOutReasonForm(request.POST)
+            if form.is_valid():
+                done = 0
+                for member in queryset.select_related("contact_list"):
+                    for field in ("email", "phone"):
+                        value = getattr(member, field)
+                        if not value:
+                            continue
+                        try:
+                            fans.opt_out_by_staff(
+                                by=request_user(request),
+                                artist_id=member.contact_list.artist_id,
+                                reason=form.cleaned_data["reason"],
+                                **{field: value},
+                            )
+                            done += 1
+                        except ApplicationError as error:
+                            self.message_user(request, f"{member}: {error.message}", messages.ERROR)
+                self.message_user(request, f"{done} address(es) opted out.", messages.SUCCESS)
+                return None
+        else:
+            form = OptOutReasonForm()
+        return render(
+            request,
+            "admin/messaging/opt_out_members.html",
+            {
+                "form": form,
+                "members": queryset,
+                "opts": self.model._meta,
+                "title": "Opt these fans out of their artist",
+            },
+        )
+
+
+class ArtistOptOutForm(forms.ModelForm):
+    class Meta:
+        model = ArtistOptOut
+        fields = ["artist", "email", "phone", "reason"]
+        help_texts = {"artist": "Empty: every artist (as an SMS STOP to the platform's number)."}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        if self.errors:
+            return cleaned
+        artist = cleaned.get("artist")
+        try:
+            cleaned.update(
+                fans.opt_out_check(
+                    artist_id=artist.pk if artist else None,
+                    email=cleaned.get("email"),
+                    phone=cleaned.get("phone"),
+                    reason=cleaned.get("reason"),
+                )
+            )
+        except ApplicationError as error:
+            add_application_error(self, error)
+        return cleaned
+
+    def validate_unique(self) -> None:
+        """Recording an existing opt-out again changes nothing (the service keeps the first)."""
+
+
+@admin.register(ArtistOptOut)
+class ArtistOptOutAdmin(admin.ModelAdmin):
+    form = ArtistOptOutForm
+    list_display = ["__str__", "artist", "channel", "reason", "at"]
+    list_filter = ["channel"]
+    search_fields = ["email", "phone", "artist__stage_name"]
+    list_select_related = ["artist"]
+    raw_id_fields = ["artist"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # only the person lifts an opt-out (a confirmed sign-up, SMS START)
+
+    def save_model(self, request: HttpRequest, obj: ArtistOptOut, form: Any, change: bool) -> None:
+        saved = fans.opt_out_by_staff(
+            by=request_user(request),
+            artist_id=obj.artist_id,
+            email=form.cleaned_data.get("email"),
+            phone=form.cleaned_data.get("phone"),
+            reason=form.cleaned_data.get("reason"),
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(RecordAdmin):
+    list_display = ["kind", "email", "phone", "artist", "at"]
+    list_filter = ["kind"]
+    search_fields = ["email", "phone", "artist__stage_name"]
+    list_select_related = ["artist"]
+    date_hierarchy = "at"
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(RecordAdmin):
+    list_display = ["id", "contact_list", "status", "total_rows", "imported_count", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["contact_list"]
+    exclude = ["source_text"]

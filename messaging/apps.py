@@ -5,6 +5,7 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
+        from accounts.models import Role
         from accounts.notifications import register_kind
         from messaging.services import DIGEST_VERB
         from umbrella import domains
@@ -17,5 +18,12 @@ class MessagingConfig(AppConfig):
                 app=self.name,
                 # The inbox is in the main menu of base.html, with its unread badge.
                 contact="message-to",
+                # Fans' own pages: sign up to a list, confirm, unsubscribe (no account needed).
+                open_prefixes=("/fans/",),
+                studio=(
+                    domains.MenuLink(
+                        label="Fan lists", url_name="fans-lists", roles=frozenset({Role.ARTIST})
+                    ),
+                ),
             )
         )

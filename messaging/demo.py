@@ -4,7 +4,9 @@ from collections.abc import Callable
 
 from accounts.models import User
 from messaging import services
-from messaging.models import Message
+from messaging.fans import imports
+from messaging.fans import services as fans
+from messaging.models import ContactList, Message
 
 DEMO_CONVERSATIONS = [
     (
@@ -26,7 +28,41 @@ DEMO_CONVERSATIONS = [
 ]
 
 
+DEMO_FAN_LIST = ("artist@demo.umbrella.test", "Austin fans", "Show news and first dibs on tickets.")
+# Fictional addresses and 555-01xx numbers; one row of each kind the import refuses.
+DEMO_FANS_CSV = """email,phone,name,city,region
+maya@fans.example,+15125550101,Maya Ortiz,Austin,TX
+leo@fans.example,512-555-0102,Leo Park,Austin,TX
+priya@fans.example,,Priya Nair,Round Rock,TX
+,+15125550104,Sam Doe,San Marcos,TX
+jo@fans.example,,Jo Kim,Houston,TX
+not-an-email,,Bad Row,Austin,TX
+leo@fans.example,,Leo again,Austin,TX
+"""
+
+
+def seed_fan_list(say: Callable[[str], None]) -> None:
+    email, name, description = DEMO_FAN_LIST
+    artist = User.objects.filter(email=email).first()
+    if artist is None or not hasattr(artist, "artist_profile"):
+        say(f"skipped   fan list of {email} (artist missing)")
+        return
+    if ContactList.objects.filter(artist__user=artist, name=name).exists():
+        say(f"exists    fan list “{name}” of {email}")
+        return
+    contact_list = fans.contact_list_create(user=artist, name=name, description=description)
+    job = imports.import_preview(
+        user=artist, list_id=contact_list.pk, data=DEMO_FANS_CSV.encode(), filename="fans.csv"
+    )
+    job = imports.import_confirm(user=artist, job_id=job.pk, consent_confirmed=True)
+    say(
+        f"created   fan list “{name}” of {email} ({job.imported_count} fans imported, "
+        f"{job.rejected_count} rows refused)"
+    )
+
+
 def seed(say: Callable[[str], None]) -> None:
+    seed_fan_list(say)
     for first_email, second_email, lines in DEMO_CONVERSATIONS:
         first = User.objects.filter(email=first_email).first()
         second = User.objects.filter(email=second_email).first()

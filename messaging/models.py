@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from umbrella.text import validate_free_text
 
@@ -185,3 +186,279 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.pk} on {self.reported_user_id} ({self.status})"
+
+
+# --- Fan lists (SPEC §7 "Fan messaging") -----------------------------------------------------
+#
+# An artist's lists of fans. A member has an email address and/or a phone number (E.164), kept
+# in normalised form (email lower-cased, phone "+15125550100") so that the partial unique
+# constraints catch duplicates. Opting out is artist-wide and lives in ArtistOptOut; every rule
+# about who may be messaged is in messaging.fans.consent. Writes go through messaging.fans.
+
+LIST_NAME_MAX_LENGTH = 100
+LIST_DESCRIPTION_MAX_LENGTH = 1000
+MEMBER_NAME_MAX_LENGTH = 100
+PLACE_MAX_LENGTH = 100
+EMAIL_MAX_LENGTH = 254
+PHONE_MAX_LENGTH = 16  # "+" and at most 15 digits (E.164)
+
+
+class ContactList(models.Model):
+    artist = models.ForeignKey(
+        "artists.ArtistProfile", on_delete=models.CASCADE, related_name="contact_lists"
+    )
+    name = models.CharField(max_length=LIST_NAME_MAX_LENGTH, validators=[validate_free_text])
+    description = models.TextField(
+        blank=True,
+        default="",
+        validators=[MaxLengthValidator(LIST_DESCRIPTION_MAX_LENGTH), validate_free_text],
+    )
+    # The public sign-up page is /fans/<signup_token>/join: unguessable, so that a list is
+    # joined only by people the artist gave the link (or the QR code) to.
+    signup_token = models.CharField(max_length=32, unique=True)
+    signup_open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint("artist", Lower("name"), name="contact_list_name_per_artist"),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                F("artist"), F("created_at").desc(), F("id").desc(), name="contact_list_artist"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberSource(models.TextChoices):
+    IMPORT = "import", "CSV import"
+    SIGNUP = "signup", "Sign-up page"
+    MANUAL = "manual", "Added by the artist"
+    ROOM = "room", "Room"
+
+
+class ContactMember(models.Model):
+    contact_list = models.ForeignKey(ContactList, on_delete=models.CASCADE, related_name="members")
+    email = models.CharField(max_length=EMAIL_MAX_LENGTH, null=True, blank=True)
+    phone = models.CharField(max_length=PHONE_MAX_LENGTH, null=True, blank=True)
+    name = models.CharField(
+        max_length=MEMBER_NAME_MAX_LENGTH, blank=True, default="", validators=[validate_free_text]
+    )
+    city = models.CharField(
+        max_length=PLACE_MAX_LENGTH, blank=True, default="", validators=[validate_free_text]
+    )
+    region = models.CharField(
+        max_length=PLACE_MAX_LENGTH, blank=True, default="", validators=[validate_free_text]
+    )
+    source = models.CharField(max_length=10, choices=MemberSource.choices)
+    # When the fan agreed (sign-up confirmed, or the artist's attestation for an import or a
+    # manual add). A sign-up waiting for its confirmation has none and is not opted in.
+    consent_at = models.DateTimeField(null=True, blank=True)
+    opted_in = models.BooleanField(default=False)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    # Double opt-in: the SHA-256 of the token mailed to the address ("" once confirmed).
+    confirm_token_hash = models.CharField(max_length=64, blank=True, default="")
+    confirm_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["contact_list", "email"],
+                condition=Q(email__isnull=False),
+                name="contact_member_one_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["contact_list", "phone"],
+                condition=Q(phone__isnull=False),
+                name="contact_member_one_per_phone",
+            ),
+            models.CheckConstraint(
+                condition=Q(email__isnull=False) | Q(phone__isnull=False),
+                name="contact_member_has_address",
+            ),
+            models.CheckConstraint(
+                condition=~Q(email="") & ~Q(phone=""), name="contact_member_no_empty_address"
+            ),
+            models.CheckConstraint(
+                condition=Q(opted_in=False) | Q(consent_at__isnull=False),
+                name="contact_member_opted_in_with_consent",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(F("contact_list"), F("id").desc(), name="contact_member_list_newest"),
+            models.Index(
+                fields=["email"], condition=Q(email__isnull=False), name="contact_member_email"
+            ),
+            models.Index(
+                fields=["phone"], condition=Q(phone__isnull=False), name="contact_member_phone"
+            ),
+            models.Index(
+                fields=["confirm_token_hash"],
+                condition=~Q(confirm_token_hash=""),
+                name="contact_member_confirm_token",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or self.phone or f"member {self.pk}"
+
+
+class OptOutChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    STAFF = "staff", "Staff"
+    ARTIST = "artist", "Artist"
+
+
+class ArtistOptOut(models.Model):
+    """An address that must not be messaged by any list of ``artist``.
+
+    ``artist`` is empty for an SMS STOP sent to the platform's sender number: that number
+    speaks for every artist, so the phone is opted out of all of them (docs/messaging.md).
+    Exactly one of ``email`` and ``phone`` is set. Rows are removed only when the person opts
+    back in (a confirmed sign-up, SMS START); ConsentEvent keeps the history.
+    """
+
+    artist = models.ForeignKey(
+        "artists.ArtistProfile",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="fan_opt_outs",
+    )
+    email = models.CharField(max_length=EMAIL_MAX_LENGTH, null=True, blank=True)
+    phone = models.CharField(max_length=PHONE_MAX_LENGTH, null=True, blank=True)
+    at = models.DateTimeField()
+    channel = models.CharField(max_length=10, choices=OptOutChannel.choices)
+    reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["artist", "email"],
+                condition=Q(email__isnull=False, artist__isnull=False),
+                name="artist_opt_out_one_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["artist", "phone"],
+                condition=Q(phone__isnull=False, artist__isnull=False),
+                name="artist_opt_out_one_per_phone",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(email__isnull=False, artist__isnull=True),
+                name="platform_opt_out_one_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(phone__isnull=False, artist__isnull=True),
+                name="platform_opt_out_one_per_phone",
+            ),
+            models.CheckConstraint(
+                condition=(Q(email__isnull=False) & Q(phone__isnull=True))
+                | (Q(email__isnull=True) & Q(phone__isnull=False)),
+                name="artist_opt_out_one_address",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["email"], condition=Q(email__isnull=False), name="artist_opt_out_email"
+            ),
+            models.Index(
+                fields=["phone"], condition=Q(phone__isnull=False), name="artist_opt_out_phone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.artist_id or "all artists"
+        return f"{self.email or self.phone} opted out of {who}"
+
+
+class ConsentEventKind(models.TextChoices):
+    SIGNUP_REQUESTED = "signup_requested", "Sign-up requested (confirmation sent)"
+    SIGNUP_CONFIRMED = "signup_confirmed", "Sign-up confirmed"
+    ADDED = "added", "Added by the artist"
+    IMPORTED = "imported", "Imported"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed (link)"
+    SMS_STOP = "sms_stop", "SMS STOP"
+    SMS_START = "sms_start", "SMS START"
+    REMOVED = "removed", "Removed from a list"
+
+
+class ConsentEvent(models.Model):
+    """The record of consent: who agreed or withdrew, when, how. Never edited."""
+
+    artist = models.ForeignKey(
+        "artists.ArtistProfile",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="fan_consent_events",
+    )
+    contact_list = models.ForeignKey(
+        ContactList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.CharField(max_length=EMAIL_MAX_LENGTH, null=True, blank=True)
+    phone = models.CharField(max_length=PHONE_MAX_LENGTH, null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=ConsentEventKind.choices)
+    at = models.DateTimeField()
+    # The request's IP for sign-ups and unsubscribes, the user for artist actions, etc.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(F("artist"), F("at").desc(), name="consent_event_artist"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email or self.phone} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", "Previewed"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One CSV upload: previewed, then confirmed and imported (in a Celery task when large).
+
+    The file's text is kept until the import ends so that confirming re-reads exactly what was
+    previewed; ``rejected`` is the report: one ``{"row", "verdict", "message", "email",
+    "phone"}`` per refused row.
+    """
+
+    contact_list = models.ForeignKey(ContactList, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True, default="")
+    source_text = models.TextField(blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    rejected = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(F("contact_list"), F("id").desc(), name="import_job_list_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} into {self.contact_list_id} ({self.status})"

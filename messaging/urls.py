@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from messaging import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
         views.conversation_report,
         name="conversation-report",
     ),
+    path("", include("messaging.fans.urls")),
 ]

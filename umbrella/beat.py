@@ -36,6 +36,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "messaging.send_digests",
         "schedule": crontab(minute="*/5"),
     },
+    "messaging-expire-fan-import-previews": {
+        "task": "messaging.fans_expire_import_previews",
+        "schedule": crontab(minute=25, hour=4),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

@@ -94,6 +94,9 @@ class EntryPoints:
     menu: tuple[MenuLink, ...] = ()
     # Extra tabs on the public artist page, in this order after the artist's own.
     artist_tabs: tuple[ProfileTab, ...] = ()
+    # Links in the artist studio's header (after the artists app's own): a higher app's studio
+    # pages (messaging's fan lists).
+    studio: tuple[MenuLink, ...] = ()
     # URL name of the page that starts a conversation with someone, given ``kind`` ("user",
     # "artist" or "venue") and ``pk`` (a user id, an artist or a venue profile id): the "Message"
     # buttons of lower apps' pages (``{% message_url "venue" gig.venue_id %}``, templatetags).
@@ -175,6 +178,11 @@ def menu_links(role: str | None) -> list[MenuLink]:
         for link in entry.menu
         if not link.roles or (role is not None and role in link.roles)
     ]
+
+
+def studio_links() -> list[MenuLink]:
+    """The studio header's links of the apps above artists, in the order they registered."""
+    return [link for entry in _registry.values() for link in entry.studio]
 
 
 def artist_tabs() -> list[ProfileTab]:

@@ -343,6 +343,17 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatus": "marketplace.models.ApplicationStatus.choices",
         "BookingStatus": "marketplace.models.BookingStatus.choices",
         "BookingSide": "marketplace.models.Side.choices",
+        "FanMemberSource": "messaging.models.MemberSource.choices",
+        "FanMemberStatus": ["subscribed", "pending", "opted_out"],
+        "FanImportStatus": "messaging.models.ImportStatus.choices",
+        "FanImportVerdict": [
+            "missing_address",
+            "bad_email",
+            "bad_phone",
+            "duplicate_in_file",
+            "already_on_list",
+            "opted_out",
+        ],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -404,6 +415,26 @@ MESSAGING_SEND_RATE = env.str("MESSAGING_SEND_RATE", default="30/min")
 MESSAGING_PRESENCE_SECONDS = env.int("MESSAGING_PRESENCE_SECONDS", default=90)
 MESSAGING_DIGEST_DELAY_SECONDS = env.int("MESSAGING_DIGEST_DELAY_SECONDS", default=300)
 MESSAGING_DIGEST_INTERVAL_SECONDS = env.int("MESSAGING_DIGEST_INTERVAL_SECONDS", default=3600)
+
+# Fan lists (docs/messaging.md, "Fan lists and consent"). A phone number without "+" is read in
+# the artist's country, else FANS_DEFAULT_PHONE_REGION. CSV imports: at most FANS_IMPORT_MAX_BYTES
+# and FANS_IMPORT_MAX_ROWS rows; more than FANS_IMPORT_ASYNC_ROWS rows are imported by Celery.
+# Sign-ups: FANS_SIGNUP_RATE per IP and per address; a confirmation link is valid
+# FANS_CONFIRM_MAX_AGE_SECONDS and is sent again at most every FANS_CONFIRM_RESEND_SECONDS.
+FANS_DEFAULT_PHONE_REGION = env.str("FANS_DEFAULT_PHONE_REGION", default="US")
+FANS_MAX_LISTS = env.int("FANS_MAX_LISTS", default=100)
+FANS_IMPORT_MAX_BYTES = env.int("FANS_IMPORT_MAX_BYTES", default=2_000_000)
+FANS_IMPORT_MAX_ROWS = env.int("FANS_IMPORT_MAX_ROWS", default=20_000)
+FANS_IMPORT_ASYNC_ROWS = env.int("FANS_IMPORT_ASYNC_ROWS", default=500)
+FANS_IMPORT_PREVIEW_HOURS = env.int("FANS_IMPORT_PREVIEW_HOURS", default=24)  # then deleted
+FANS_SIGNUP_RATE = env.str("FANS_SIGNUP_RATE", default="10/hour")
+FANS_CONFIRM_MAX_AGE_SECONDS = env.int("FANS_CONFIRM_MAX_AGE_SECONDS", default=7 * 86400)
+FANS_CONFIRM_RESEND_SECONDS = env.int("FANS_CONFIRM_RESEND_SECONDS", default=300)
+# Twilio's inbound SMS webhook (STOP/START): requests are signed with the account's auth token
+# over the public URL Twilio calls (TWILIO_SMS_WEBHOOK_URL; default SITE_URL + the path). No
+# token: every request is refused.
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_SMS_WEBHOOK_URL = env.str("TWILIO_SMS_WEBHOOK_URL", default="")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

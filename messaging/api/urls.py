@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.api import views
+from messaging.api import fans, views
 
 urlpatterns = [
     path("conversations/", views.ConversationListApi.as_view(), name="api-conversations"),
@@ -27,4 +27,20 @@ urlpatterns = [
     path("blocks/", views.BlockListApi.as_view(), name="api-blocks"),
     path("blocks/<int:user_id>", views.BlockDetailApi.as_view(), name="api-block"),
     path("reports/", views.ReportApi.as_view(), name="api-reports"),
+    path("fan-lists/", fans.FanListsApi.as_view(), name="api-fan-lists"),
+    path("fan-lists/<int:list_id>", fans.FanListApi.as_view(), name="api-fan-list"),
+    path("fan-lists/<int:list_id>/members", fans.FanMembersApi.as_view(), name="api-fan-members"),
+    path(
+        "fan-lists/<int:list_id>/members/<int:member_id>",
+        fans.FanMemberApi.as_view(),
+        name="api-fan-member",
+    ),
+    path("fan-lists/<int:list_id>/imports", fans.FanImportsApi.as_view(), name="api-fan-imports"),
+    path("fan-imports/<int:job_id>", fans.FanImportApi.as_view(), name="api-fan-import"),
+    path(
+        "fan-imports/<int:job_id>/confirm",
+        fans.FanImportConfirmApi.as_view(),
+        name="api-fan-import-confirm",
+    ),
+    path("webhooks/twilio/sms", fans.TwilioSmsWebhook.as_view(), name="api-twilio-sms"),
 ]

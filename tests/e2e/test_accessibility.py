@@ -334,6 +334,68 @@ def test_messaging_pages_are_accessible(open_page, artist):
     assert_accessible(page, "conversation with a send error")
 
 
+def test_fan_list_pages_are_accessible(open_page, artist, django_capture_on_commit_callbacks):
+    """The artist's fan lists (empty form, a list with members in each state, the QR code), the
+    import preview with refused rows, the report after import, and the fans' own pages: sign
+    up (and its error state), check your inbox, confirm, unsubscribe (asked and done)."""
+    from django.core import mail
+
+    from messaging.fans import consent, imports
+    from messaging.fans import services as fans
+
+    user = artist.user
+    made = fans.contact_list_create(user=user, name="Austin fans", description="Show news.")
+    fans.member_add(
+        user=user, list_id=made.pk, email="maya@example.com", name="Maya", city="Austin"
+    )
+    gone = fans.member_add(user=user, list_id=made.pk, phone="+15125550102")
+    fans.sms_inbound(from_number=gone.phone, body="STOP")
+    with django_capture_on_commit_callbacks(execute=True):
+        fans.signup_request(token=made.signup_token, email="leo@example.com")
+    confirm = next(line for line in mail.outbox[-1].body.splitlines() if "/fans/confirm/" in line)
+    text = b"email,phone,name\na@example.com,,A\nbad,,B\n,12,C\nmaya@example.com,,Dup\n"
+    preview = imports.import_preview(user=user, list_id=made.pk, data=text, filename="fans.csv")
+    report = imports.import_preview(user=user, list_id=made.pk, data=text, filename="again.csv")
+    imports.import_confirm(user=user, job_id=report.pk, consent_confirmed=True)
+    member = fans.member_add(user=user, list_id=made.pk, email="sam@example.com")
+    unsubscribe = "/fans/unsubscribe/" + consent.unsubscribe_token(member) + "/"
+    page = open_page(user.email)
+    _check_all(
+        page,
+        [
+            "/studio/fans/",
+            f"/studio/fans/{made.pk}/",
+            f"/studio/fans/{made.pk}/?status=opted_out",
+            f"/studio/fans/{made.pk}/import/",
+            f"/studio/fans/imports/{preview.pk}/",
+            f"/studio/fans/imports/{report.pk}/",
+        ],
+        "artist",
+    )
+    page.goto(f"/studio/fans/{made.pk}/")
+    page.get_by_role("button", name="Add", exact=True).click()  # no consent, no address
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert_accessible(page, "add a fan with errors")
+    visitor = open_page()
+    join = f"/fans/{made.signup_token}/join"
+    _check_all(
+        visitor, [join, "/" + confirm.split("://", 1)[1].split("/", 1)[1], unsubscribe], "anonymous"
+    )
+    visitor.goto(join)
+    visitor.get_by_label("Email").fill("not an address")
+    visitor.get_by_role("button", name="Join the list").click()
+    expect(visitor.get_by_test_id("error-summary")).to_be_visible()
+    assert_accessible(visitor, "sign-up page with errors")
+    visitor.get_by_label("Email").fill("new@example.com")
+    visitor.get_by_role("button", name="Join the list").click()
+    expect(visitor.get_by_test_id("join-sent")).to_be_visible()
+    assert_accessible(visitor, "sign-up sent")
+    visitor.goto(unsubscribe)
+    visitor.get_by_role("button", name="Unsubscribe").click()
+    expect(visitor.get_by_test_id("unsubscribed")).to_be_visible()
+    assert_accessible(visitor, "unsubscribed")
+
+
 def test_artist_pages_are_accessible(open_page, artist):
     import datetime as dt
 

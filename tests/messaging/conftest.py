@@ -66,3 +66,20 @@ def run_async(scenario: Callable[[], Awaitable[Any]]) -> Any:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(in_thread).result()
+
+
+# --- fan lists ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def profile(db):
+    from tests.artists.factories import ArtistProfileFactory
+
+    return ArtistProfileFactory(stage_name="Nova Reyes", location_country="US")
+
+
+@pytest.fixture
+def fan_list(profile):
+    from messaging.fans import services as fans
+
+    return fans.contact_list_create(user=profile.user, name="Austin fans", description="News")

@@ -19,3 +19,17 @@ def test_the_demo_has_conversations_and_seeding_twice_adds_nothing(settings, tmp
     assert sorted(artist.values_list("unread_count", flat=True)) == [1, 1]
     call_command("seed_demo", stdout=StringIO())
     assert (Conversation.objects.count(), Message.objects.count()) == (2, 4)
+
+
+def test_the_demo_artist_has_a_fan_list_with_an_import_report(settings, tmp_path):
+    from messaging.models import ContactList, ContactMember, ImportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    fan_list = ContactList.objects.get(artist__user__email="artist@demo.umbrella.test")
+    assert fan_list.name == "Austin fans"
+    assert ContactMember.objects.filter(contact_list=fan_list, opted_in=True).count() == 5
+    job = ImportJob.objects.get(contact_list=fan_list)
+    assert sorted(r["verdict"] for r in job.rejected) == ["bad_email", "duplicate_in_file"]
+    call_command("seed_demo", stdout=StringIO())
+    assert ContactMember.objects.filter(contact_list=fan_list).count() == 5

@@ -30,6 +30,8 @@ from accounts.models import Role
 from artists.demo import tone_wav
 from artists.models import ArtistProfile, MediaCategory, MediaFile, MediaQuota, MediaStatus, Track
 from marketplace import services as marketplace_services
+from messaging.fans import imports as fan_imports
+from messaging.fans import services as fan_services
 from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
 from tests.artists.factories import PNG_1PX, ArtistProfileFactory
 from tests.marketplace.factories import GigFactory, VenueProfileFactory
@@ -134,6 +136,9 @@ class World:
     gig_ids: list[int] = field(default_factory=list)
     application_ids: list[int] = field(default_factory=list)
     booking_ids: list[int] = field(default_factory=list)
+    fan_list_ids: list[int] = field(default_factory=list)
+    fan_member_ids: list[int] = field(default_factory=list)
+    fan_import_ids: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     bad_tokens: list[str] = field(default_factory=list)
 
@@ -180,6 +185,13 @@ def build_world() -> World:
         user=venue.user, application_id=played_application.pk
     )
     marketplace_services.gig_complete(gig_id=played.pk, now=played.ends_at)
+    # Fan lists: the artist's list with a member and a previewed import; another artist's list.
+    fan_list = fan_services.contact_list_create(user=artist.user, name="Fans")
+    member = fan_services.member_add(user=artist.user, list_id=fan_list.pk, email="f@example.com")
+    preview = fan_imports.import_preview(
+        user=artist.user, list_id=fan_list.pk, data=b"email\nnew@example.com\n"
+    )
+    not_yours = fan_services.contact_list_create(user=other.user, name="Theirs")
     users = {
         "artist": artist.user,
         "fan": UserFactory(),
@@ -200,6 +212,9 @@ def build_world() -> World:
         gig_ids=[open_gig.pk, played.pk, elsewhere.pk],
         application_ids=[applied.pk, played_application.pk],
         booking_ids=[booking.pk],
+        fan_list_ids=[fan_list.pk, fan_list.pk, not_yours.pk],
+        fan_member_ids=[member.pk],
+        fan_import_ids=[preview.pk],
     )
     for role, user in users.items():
         world.tokens[role] = sign_in(user)
@@ -379,6 +394,38 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "POST /blocks/": {"signed_in": {201, 403, 404} | BODY},
     "DELETE /blocks/{user_id}": {"signed_in": {204, 403}},
     "POST /reports/": {"signed_in": {201, 403, 404} | BODY},
+    # Fan lists: other roles are 403 not_an_artist (input may be refused first); the world's
+    # ids are mostly not the artist's lists, members or imports: 404; an artist still
+    # onboarding reads (or has no profile yet: 404) but may not write (403).
+    "GET /fan-lists/": {"signed_in": {403}, **OWNERS({200, 404})},
+    "POST /fan-lists/": {"signed_in": {403} | BODY, **OWNERS({201, 403, 404, 409} | BODY)},
+    "GET /fan-lists/{list_id}": {"signed_in": {403, 404}, **OWNERS({200, 404})},
+    "PATCH /fan-lists/{list_id}": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({200, 403, 404} | BODY),
+    },
+    "DELETE /fan-lists/{list_id}": {"signed_in": {403, 404}, **OWNERS({204, 403, 404})},
+    "GET /fan-lists/{list_id}/members": {
+        "signed_in": {400, 403, 404},
+        **OWNERS({200, 400, 404}),
+    },
+    "POST /fan-lists/{list_id}/members": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({201, 403, 404, 409} | BODY),
+    },
+    "DELETE /fan-lists/{list_id}/members/{member_id}": {
+        "signed_in": {403, 404},
+        **OWNERS({204, 403, 404}),
+    },
+    "POST /fan-lists/{list_id}/imports": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({201, 403, 404} | BODY),
+    },
+    "GET /fan-imports/{job_id}": {"signed_in": {403, 404}, **OWNERS({200, 404})},
+    "POST /fan-imports/{job_id}/confirm": {
+        "signed_in": {403, 404} | BODY,
+        **OWNERS({200, 202, 403, 404, 409} | BODY),
+    },
 }
 
 

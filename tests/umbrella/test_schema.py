@@ -94,6 +94,7 @@ def test_uploads_are_multipart_only_with_binary_files(schema):
         "artists_me_banner_update": ["multipart/form-data"],
         "artists_me_tracks_create": ["multipart/form-data"],
         "artists_me_media_upload": ["multipart/form-data"],
+        "fan_lists_imports_create": ["multipart/form-data"],
     }
     image = schema["components"]["schemas"]["ImageInputRequest"]
     assert image["properties"]["image"] == {"type": "string", "format": "binary"}
@@ -108,6 +109,7 @@ FILE_OPERATIONS = {
     "artists_me_media_upload",
     "artists_me_media_direct_start",
     "artists_me_media_direct_confirm",
+    "fan_lists_imports_create",  # a CSV file of fans
 }
 
 
