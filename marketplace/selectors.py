@@ -1,5 +1,6 @@
 """Reads of the marketplace: venues, the gig board, applicants, applications, bookings."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -557,41 +558,56 @@ def gigs_for_you(*, user: User, limit: int = MATCH_LIMIT) -> list[dict[str, Any]
     overlapping one of their bookings. Score: primary genre 4, secondary genre 3 (the genre
     weighs most), same city 2 (else same state 1), a day of the week they play 1, pay at or
     above their minimum for that payment type 2 (negotiable when they negotiate 1); ties
-    soonest first. Two queries: the artist, then on PostgreSQL one statement that ranks in
-    bounded work (``marketplace.filters.match_sql``; :func:`gigs_for_you_queryset` is its
-    reference, and what other databases run)."""
-    now = timezone.now()
+    soonest first. One query on PostgreSQL (:func:`gigs_for_you_json`); elsewhere the artist,
+    then :func:`gigs_for_you_queryset` (the reference)."""
     if connection.vendor == "postgresql":
-        artist_selectors.artist_require(user=user)
-        found = marketplace_filters.match_artist(user_id=user.pk)
-        if found is None:
-            artist_selectors.artist_own(user=user)  # raises what a missing profile raises
-            raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
-        rows = marketplace_filters.match_rows(found, now=now, limit=limit)
-    else:
-        artist = artist_selectors.artist_own(user=user)
-        rows = gigs_for_you_queryset(artist=artist, now=now, limit=limit)
-    result = []
-    for row in rows:
-        m = {name: row.pop(f"m_{name}") for name in MATCH_PARTS}
-        reasons = []
-        if m["primary"] or m["secondary"]:
-            reasons.append(row["genre"].capitalize())
-        if m["city"]:
-            reasons.append("your city")
-        elif m["state"]:
-            reasons.append("your state")
-        reasons.append("free that night")  # candidates exclude unavailable and booked nights
-        if m["day"]:
-            reasons.append("a day you play")
-        if m["pay"]:
-            reasons.append("pays at or above your minimum")
-        if m["negotiable"]:
-            reasons.append("pay negotiable")
-        card = gig_card(row, now=now)
-        card["reasons"] = reasons
-        result.append(card)
-    return result
+        cards: list[dict[str, Any]] = json.loads(gigs_for_you_json(user=user, limit=limit))
+        return cards
+    artist_selectors.artist_require(user=user)
+    artist = artist_selectors.artist_own(user=user)
+    now = timezone.now()
+    return [
+        match_card(row, now=now)
+        for row in gigs_for_you_queryset(artist=artist, now=now, limit=limit)
+    ]
+
+
+def gigs_for_you_json(*, user: User, limit: int = MATCH_LIMIT) -> str:
+    """:func:`gigs_for_you` as the JSON array the API sends. On PostgreSQL one statement
+    ranks and writes it (``marketplace.filters.match_json_sql``: the artist, the ranking in
+    bounded work, the cards as text), so no row becomes a Python object."""
+    artist_selectors.artist_require(user=user)
+    if connection.vendor != "postgresql":
+        return json.dumps(gigs_for_you(user=user, limit=limit), separators=(",", ":"))
+    found, cards = marketplace_filters.match_json(user_id=user.pk, now=timezone.now(), limit=limit)
+    if not found:
+        artist_selectors.artist_own(user=user)  # raises what a missing profile raises
+        raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
+    return cards
+
+
+def match_card(row: dict[str, Any], *, now: Any) -> dict[str, Any]:
+    """A card of gigs for you from a row of :func:`gigs_for_you_queryset` (the statement
+    writes the same cards itself)."""
+    m = {name: row.pop(f"m_{name}") for name in MATCH_PARTS}
+    reasons = marketplace_filters.MATCH_REASONS
+    why = []
+    if m["primary"] or m["secondary"]:
+        why.append(row["genre"].capitalize())
+    if m["city"]:
+        why.append(reasons["city"])
+    elif m["state"]:
+        why.append(reasons["state"])
+    why.append(reasons["free"])  # candidates exclude unavailable and booked nights
+    if m["day"]:
+        why.append(reasons["day"])
+    if m["pay"]:
+        why.append(reasons["pay"])
+    if m["negotiable"]:
+        why.append(reasons["negotiable"])
+    card = gig_card(row, now=now)
+    card["reasons"] = why
+    return card
 
 
 def gigs_for_you_queryset(*, artist: Any, now: Any, limit: int = MATCH_LIMIT) -> list[dict]:

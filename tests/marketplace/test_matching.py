@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from marketplace import services
 from tests.artists.factories import ArtistProfileFactory
@@ -50,7 +51,9 @@ def test_gigs_for_you_rank_and_explain(jazz_artist):
     busy = GigFactory(venue=austin, genre="jazz", date=in_days(40))
     services.unavailability_add(user=jazz_artist.user, start_date=busy.date)
 
-    body = client_for(jazz_artist.user).get(f"{API}/me/gigs-for-you").json()
+    response = client_for(jazz_artist.user).get(f"{API}/me/gigs-for-you")
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
 
     assert [g["id"] for g in body] == [best.pk, cheap.pk, soul_far.pk, rock_here.pk]
     assert body[0]["reasons"] == [
@@ -71,7 +74,8 @@ def test_gigs_for_you_is_for_artists_and_takes_fixed_queries(
     for i in range(12):
         GigFactory(venue=venue, genre="jazz", date=in_days(3 + i))
     client = client_for(jazz_artist.user)
-    with django_assert_max_num_queries(2):  # the artist, the ranked gigs
+    max_queries = 1 if connection.vendor == "postgresql" else 2  # (the artist,) the ranking
+    with django_assert_max_num_queries(max_queries):
         assert len(client.get(f"{API}/me/gigs-for-you").json()) == 12
     response = client_for(venue.user).get(f"{API}/me/gigs-for-you")
     assert response.status_code == 403
