@@ -22,7 +22,7 @@ from typing import Any
 from django.db import connection, models
 
 from marketplace.models import URGENT_DAYS, GigStatus
-from umbrella.db.prepared import fetchone_prepared
+from umbrella.db.prepared import fetchall_prepared, fetchone_prepared
 
 # The columns of selectors.GIG_FIELDS, in that order, for a gig ``g`` joined to its venue ``v``;
 # dates, times and timestamps as the API writes them (``selectors.gig_card`` takes these texts
@@ -88,6 +88,7 @@ class KeysetRows:
         when_empty: Callable[[], object] | None = None,
         outer: str = "",
         join: str = "",
+        prepared: bool = False,
     ) -> None:
         self.select, self.where, self.params, self.names = select, where, list(params), names
         self.keys, self.order, self.bound = keys, tuple(order or keys), bound
@@ -96,6 +97,9 @@ class KeysetRows:
         self.when_empty = when_empty
         # ``SELECT {outer} (<the page>) g {join}``: joins made for the page's rows only.
         self.outer, self.join = outer, join
+        # Run as a prepared statement (umbrella.db.prepared): for statements of a few fixed
+        # shapes whose generic plan is as good as a custom one.
+        self.prepared = prepared
 
     def _copy(self, **changes: Any) -> "KeysetRows":
         fields = {
@@ -109,6 +113,7 @@ class KeysetRows:
             "when_empty": self.when_empty,
             "outer": self.outer,
             "join": self.join,
+            "prepared": self.prepared,
         }
         return KeysetRows(**{**fields, **changes})
 
@@ -149,9 +154,13 @@ class KeysetRows:
 
     def _run(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
         sql, params = self.statement(offset, limit)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = [dict(zip(self.names, row, strict=True)) for row in cursor.fetchall()]
+        if self.prepared:
+            fetched = fetchall_prepared(sql, params)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                fetched = cursor.fetchall()
+        rows = [dict(zip(self.names, row, strict=True)) for row in fetched]
         if not rows and self.when_empty is not None:
             self.when_empty()
         return rows
@@ -262,7 +271,8 @@ def applicant_rows(
     *, user_id: int, gig_id: int, when_empty: Callable[[], object] | None = None
 ) -> KeysetRows:
     """The applications to gig ``gig_id`` if it belongs to the venue of user ``user_id``
-    (else none), oldest first, each with the artist's card: one statement per page."""
+    (else none), oldest first, each with the artist's card: one prepared statement per
+    page."""
     return KeysetRows(
         select=", ".join(sql for _, sql in APPLICANT_COLUMNS) + " FROM marketplace_application a"
         " JOIN artists_artistprofile p ON p.id = a.artist_id",
@@ -272,6 +282,9 @@ def applicant_rows(
         names=[name for name, _ in APPLICANT_COLUMNS],
         keys={"created_at": "a.created_at", "id": "a.id"},
         when_empty=when_empty,
+        # A few fixed shapes (first page, after or before a cursor), each planned once per
+        # connection: planning was ~0.5 ms of the statement's ~0.6 ms of PostgreSQL CPU.
+        prepared=True,
     )
 
 
@@ -384,9 +397,13 @@ def _match_statement() -> str:
         " COALESCE((SELECT range_agg(tstzrange(starts_at, ends_at, '[)'))"
         " FROM marketplace_booking WHERE artist_id = (SELECT id FROM a) AND status = 'active'),"
         " '{}'::tstzmultirange) AS busy),"
-        " top AS (SELECT *, m_genre + m_place + m_day + m_pay + m_negotiable AS score"
-        f" FROM ({walks}) c ORDER BY score DESC, starts_at, id LIMIT %(limit)s)"
-        " SELECT EXISTS (SELECT FROM a), COALESCE('[' || string_agg(row_to_json(card)::text, ','"
+        # the page and one more match (is there a next page?), then the page
+        " peek AS (SELECT *, m_genre + m_place + m_day + m_pay + m_negotiable AS score"
+        f" FROM ({walks}) c ORDER BY score DESC, starts_at, id LIMIT %(limit)s + 1"
+        " OFFSET %(offset)s),"
+        " top AS (SELECT * FROM peek ORDER BY score DESC, starts_at, id LIMIT %(limit)s)"
+        " SELECT EXISTS (SELECT FROM a), (SELECT count(*) FROM peek) > %(limit)s,"
+        " COALESCE('[' || string_agg(row_to_json(card)::text, ','"
         " ORDER BY top.score DESC, top.starts_at, top.id) || ']', '[]')"
         " FROM top JOIN marketplace_gig g ON g.id = top.id"
         " JOIN marketplace_venueprofile v ON v.id = g.venue_id"
@@ -398,12 +415,18 @@ MATCH_STATEMENT = _match_statement()
 
 
 def match_json_sql(
-    *, user_id: int, now: dt.datetime, limit: int, candidates: int = MATCH_CANDIDATES
+    *,
+    user_id: int,
+    now: dt.datetime,
+    limit: int,
+    offset: int = 0,
+    candidates: int = MATCH_CANDIDATES,
 ) -> tuple[str, dict[str, Any]]:
     """One statement, fixed text, every value a parameter: the artist of user ``user_id``,
     their gigs ranked as ``selectors.gigs_for_you_queryset`` ranks them (score, then soonest)
     over a bounded candidate set, and the cards as the API writes them. One row: whether the
-    user has an artist profile, and the JSON array of at most ``limit`` cards (text).
+    user has an artist profile, whether more matches follow, and the JSON array of the
+    matches ``offset`` to ``offset + limit`` (text; ``offset`` counts from the best, 0).
 
     Candidates are read in walks of partial, covering indexes of open gigs (migration 0007),
     soonest first, each stopping after ``candidates`` gigs the artist could apply to (not
@@ -421,6 +444,7 @@ def match_json_sql(
         "now": now,
         "soon": now + dt.timedelta(days=URGENT_DAYS),
         "limit": limit,
+        "offset": offset,
         "candidates": candidates,
         **{f"r_{name}": text for name, text in MATCH_REASONS.items()},
     }
@@ -428,10 +452,17 @@ def match_json_sql(
 
 
 def match_json(
-    *, user_id: int, now: dt.datetime, limit: int, candidates: int = MATCH_CANDIDATES
-) -> tuple[bool, str]:
-    """Runs :func:`match_json_sql`: (whether the user has an artist profile, the cards as a
-    JSON array)."""
-    sql, params = match_json_sql(user_id=user_id, now=now, limit=limit, candidates=candidates)
-    found, cards = fetchone_prepared(sql, params)  # planned once per connection
-    return found, cards
+    *,
+    user_id: int,
+    now: dt.datetime,
+    limit: int,
+    offset: int = 0,
+    candidates: int = MATCH_CANDIDATES,
+) -> tuple[bool, bool, str]:
+    """Runs :func:`match_json_sql`: (whether the user has an artist profile, whether more
+    matches follow, the cards as a JSON array)."""
+    sql, params = match_json_sql(
+        user_id=user_id, now=now, limit=limit, offset=offset, candidates=candidates
+    )
+    found, more, cards = fetchone_prepared(sql, params)  # planned once per connection
+    return found, more, cards

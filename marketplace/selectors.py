@@ -546,12 +546,15 @@ def booking_reviews(*, user: User, booking_id: int) -> list[Review]:
 
 # --- gigs for you -----------------------------------------------------------------------------
 
-MATCH_LIMIT = 50
+MATCH_PAGE_SIZE = 20  # matches per page (API: page_size up to 100; the page: this)
 MATCH_PARTS = ("primary", "secondary", "city", "state", "day", "pay", "negotiable")
 
 
-def gigs_for_you(*, user: User, limit: int = MATCH_LIMIT) -> list[dict[str, Any]]:
-    """Open future gigs for an artist, best match first, each with the reasons shown.
+def gigs_for_you(
+    *, user: User, offset: int = 0, limit: int = MATCH_PAGE_SIZE
+) -> tuple[list[dict[str, Any]], bool]:
+    """Open future gigs for an artist, best match first, each with the reasons shown: the
+    matches ``offset`` to ``offset + limit`` (0 is the best), and whether more follow.
 
     Candidates are gigs in one of the artist's genres or in their city (both indexed), that
     the artist could apply to: not applied yet, not on a date they marked unavailable, not
@@ -561,29 +564,34 @@ def gigs_for_you(*, user: User, limit: int = MATCH_LIMIT) -> list[dict[str, Any]
     soonest first. One query on PostgreSQL (:func:`gigs_for_you_json`); elsewhere the artist,
     then :func:`gigs_for_you_queryset` (the reference)."""
     if connection.vendor == "postgresql":
-        cards: list[dict[str, Any]] = json.loads(gigs_for_you_json(user=user, limit=limit))
-        return cards
+        text, more = gigs_for_you_json(user=user, offset=offset, limit=limit)
+        cards: list[dict[str, Any]] = json.loads(text)
+        return cards, more
     artist_selectors.artist_require(user=user)
     artist = artist_selectors.artist_own(user=user)
     now = timezone.now()
-    return [
-        match_card(row, now=now)
-        for row in gigs_for_you_queryset(artist=artist, now=now, limit=limit)
-    ]
+    rows = gigs_for_you_queryset(artist=artist, now=now, offset=offset, limit=limit + 1)
+    return [match_card(row, now=now) for row in rows[:limit]], len(rows) > limit
 
 
-def gigs_for_you_json(*, user: User, limit: int = MATCH_LIMIT) -> str:
-    """:func:`gigs_for_you` as the JSON array the API sends. On PostgreSQL one statement
-    ranks and writes it (``marketplace.filters.match_json_sql``: the artist, the ranking in
-    bounded work, the cards as text), so no row becomes a Python object."""
+def gigs_for_you_json(
+    *, user: User, offset: int = 0, limit: int = MATCH_PAGE_SIZE
+) -> tuple[str, bool]:
+    """:func:`gigs_for_you`'s page as the JSON array the API sends, and whether more follow.
+    On PostgreSQL one statement ranks and writes it (``marketplace.filters.match_json_sql``:
+    the artist, the ranking in bounded work, the cards as text), so no row becomes a Python
+    object."""
     artist_selectors.artist_require(user=user)
     if connection.vendor != "postgresql":
-        return json.dumps(gigs_for_you(user=user, limit=limit), separators=(",", ":"))
-    found, cards = marketplace_filters.match_json(user_id=user.pk, now=timezone.now(), limit=limit)
+        cards, more = gigs_for_you(user=user, offset=offset, limit=limit)
+        return json.dumps(cards, separators=(",", ":")), more
+    found, more, text = marketplace_filters.match_json(
+        user_id=user.pk, now=timezone.now(), offset=offset, limit=limit
+    )
     if not found:
         artist_selectors.artist_own(user=user)  # raises what a missing profile raises
         raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
-    return cards
+    return text, more
 
 
 def match_card(row: dict[str, Any], *, now: Any) -> dict[str, Any]:
@@ -610,7 +618,9 @@ def match_card(row: dict[str, Any], *, now: Any) -> dict[str, Any]:
     return card
 
 
-def gigs_for_you_queryset(*, artist: Any, now: Any, limit: int = MATCH_LIMIT) -> list[dict]:
+def gigs_for_you_queryset(
+    *, artist: Any, now: Any, limit: int = MATCH_PAGE_SIZE, offset: int = 0
+) -> list[dict]:
     """The ranked rows of :func:`gigs_for_you` through the ORM (the reference)."""
     genres = [artist.primary_genre, *artist.secondary_genres]  # [0]: the primary, maybe ""
     city, state = artist.location_city.upper(), artist.location_state.upper()
@@ -672,6 +682,6 @@ def gigs_for_you_queryset(*, artist: Any, now: Any, limit: int = MATCH_LIMIT) ->
         )
         .order_by("-score", "starts_at", "id")
         .values(*GIG_FIELDS, "score", "m_primary", "m_secondary", "m_city", "m_state", "m_day",
-                "m_pay", "m_negotiable")[:limit]
+                "m_pay", "m_negotiable")[offset : offset + limit]
     )  # fmt: skip
     return list(rows)

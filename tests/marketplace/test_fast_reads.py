@@ -181,10 +181,16 @@ def test_the_match_statement_and_the_queryset_agree():
                 ends_at=gig.starts_at + dt.timedelta(hours=1),
                 fee=1,
             )
-        for limit in (50, 7):
-            reference = selectors.gigs_for_you_queryset(artist=artist, now=now, limit=limit)
-            found, text = filters.match_json(user_id=artist.user_id, now=now, limit=limit)
+        for offset, limit in ((0, 50), (0, 7), (7, 7), (rng.randint(1, 30), 20)):
+            reference = selectors.gigs_for_you_queryset(
+                artist=artist, now=now, offset=offset, limit=limit + 1
+            )
+            found, more, text = filters.match_json(
+                user_id=artist.user_id, now=now, offset=offset, limit=limit
+            )
             assert found
+            assert more == (len(reference) > limit)
+            reference = reference[:limit]
             cards = json.loads(text)
             expected = [selectors.match_card(dict(row), now=now) for row in reference]
             # the same gigs, scores and reasons in the same order, every key in the same order
@@ -198,19 +204,20 @@ def test_the_match_statement_without_genres_city_or_profile():
     _gigs(rng, 20)
     now = timezone.now()
     nothing = ArtistProfileFactory(primary_genre="", secondary_genres=[], location_city="")
-    assert filters.match_json(user_id=nothing.user_id, now=now, limit=50) == (True, "[]")
+    assert filters.match_json(user_id=nothing.user_id, now=now, limit=50) == (True, False, "[]")
     assert selectors.gigs_for_you_queryset(artist=nothing, now=now) == []
     # the secondary genres repeat the primary one: each genre is walked (and counted) once
     twice = ArtistProfileFactory(primary_genre="jazz", secondary_genres=["jazz", "soul"])
-    found, text = filters.match_json(user_id=twice.user_id, now=now, limit=50)
-    reference = selectors.gigs_for_you_queryset(artist=twice, now=now)
+    found, more, text = filters.match_json(user_id=twice.user_id, now=now, limit=50)
+    reference = selectors.gigs_for_you_queryset(artist=twice, now=now, limit=50)
     assert found
+    assert not more
     assert reference
     expected = [_brief(selectors.match_card(dict(row), now=now)) for row in reference]
     assert [_brief(c) for c in json.loads(text)] == expected
     user = ArtistProfileFactory().user
     ArtistProfile.objects.filter(user=user).delete()
-    assert filters.match_json(user_id=user.pk, now=now, limit=50) == (False, "[]")
+    assert filters.match_json(user_id=user.pk, now=now, limit=50) == (False, False, "[]")
 
 
 def test_match_candidates_are_bounded_per_walk():
@@ -219,7 +226,9 @@ def test_match_candidates_are_bounded_per_walk():
     venue = VenueProfileFactory(city="Leeds", state="")
     soon = [GigFactory(venue=venue, genre="jazz", date=in_days(2 + d)) for d in range(3)]
     GigFactory(venue=venue, genre="jazz", date=in_days(30), payment_amount=10**7)
-    _, text = filters.match_json(user_id=artist.user_id, now=timezone.now(), limit=50, candidates=3)
+    _, _, text = filters.match_json(
+        user_id=artist.user_id, now=timezone.now(), limit=50, candidates=3
+    )
     assert [c["id"] for c in json.loads(text)] == [g.pk for g in soon]
 
 

@@ -57,10 +57,20 @@ def fetchone_prepared(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> An
     """``cursor.execute(sql, params); cursor.fetchone()``, the statement prepared on this
     connection when :func:`prepared_statements_enabled` (``sql`` must be fixed text: every
     value a parameter)."""
+    return _run(sql, params, lambda cursor: cursor.fetchone())
+
+
+def fetchall_prepared(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[Any]:
+    """As :func:`fetchone_prepared`, all rows."""
+    rows: list[Any] = _run(sql, params, lambda cursor: cursor.fetchall())
+    return rows
+
+
+def _run(sql: str, params: Sequence[Any] | Mapping[str, Any], fetch: Any) -> Any:
     with connection.cursor() as django_cursor:
         if not prepared_statements_enabled():
             django_cursor.execute(sql, params)
-            return django_cursor.fetchone()
+            return fetch(django_cursor)
         raw = connection.connection
         if raw.prepare_threshold is None:
             raw.prepare_threshold = _ONLY_WHEN_ASKED
@@ -69,4 +79,4 @@ def fetchone_prepared(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> An
         preparing.log_query = connection.queries_logged
         with type(django_cursor)(preparing, connection) as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            return fetch(cursor)
