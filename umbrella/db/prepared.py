@@ -2,7 +2,7 @@
 
 Parsing and planning a big statement can cost more than running it: the gigs-for-you ranking
 (``marketplace.filters.match_json_sql``, ~5.8 kB of SQL, two index walks per genre and one for
-the city) took 3.4–3.9 ms of PostgreSQL CPU per request unprepared and ~1.8 ms prepared
+the city) took 3.4 to 3.9 ms of PostgreSQL CPU per request unprepared and ~1.8 ms prepared
 (bench/README.md, "Gigs for you, second pass").
 :func:`fetchone_prepared` sends such a statement through a server-side-binding psycopg cursor
 that asks psycopg to prepare it; psycopg keeps it per connection (its ``prepared_max`` most
