@@ -687,23 +687,31 @@ def gigs_for_you_call(artists: int, rng: random.Random, ids: dict[str, Any]) -> 
     number = rng.choice(sorted(ids["tokens"], key=int))
     token = ids["tokens"][number]
     genres, city = artist_match_facts(int(number))
+    page = 2 if rng.random() < 0.15 else 1  # 15 % ask for more matches
     return Call(
-        "/api/v1/me/gigs-for-you",
+        "/api/v1/me/gigs-for-you" + (f"?page={page}" if page > 1 else ""),
         {"Authorization": f"Bearer {token}"},
-        check_gigs_for_you(genres, city),
+        check_gigs_for_you(genres, city, page=page),
     )
 
 
-def check_gigs_for_you(genres: set[str], city: str) -> Callable[[bytes], str | None]:
-    """A list of at most 50 open gigs, each in one of the artist's genres or their city, with
-    reasons, best score first."""
+def check_gigs_for_you(
+    genres: set[str], city: str, *, page: int = 1
+) -> Callable[[bytes], str | None]:
+    """A page (``next``, ``previous``, ``results``) of 1 to 20 open gigs, each in one of the
+    artist's genres or their city, with reasons, best score first."""
 
     def check(body: bytes) -> str | None:
-        data = _json(body)
-        if not isinstance(data, list) or len(data) > 50:
-            return "not a list of at most 50"
+        envelope = _json(body)
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("results"), list):
+            return "no results list"
+        if "next" not in envelope or (envelope.get("previous") is None) != (page == 1):
+            return "no next/previous"
+        data = envelope["results"]
+        if len(data) > 20:
+            return "more than 20"
         if not data:
-            return "no gig at all"  # every bench artist has thousands of candidates
+            return "no gig at all"  # every bench artist has hundreds of candidates
         scores = []
         for r in data:
             if not isinstance(r, dict) or not r.get("reasons") or "score" not in r:

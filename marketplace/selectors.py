@@ -1,5 +1,6 @@
 """Reads of the marketplace: venues, the gig board, applicants, applications, bookings."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -545,56 +546,81 @@ def booking_reviews(*, user: User, booking_id: int) -> list[Review]:
 
 # --- gigs for you -----------------------------------------------------------------------------
 
-MATCH_LIMIT = 50
+MATCH_PAGE_SIZE = 20  # matches per page (API: page_size up to 100; the page: this)
 MATCH_PARTS = ("primary", "secondary", "city", "state", "day", "pay", "negotiable")
 
 
-def gigs_for_you(*, user: User, limit: int = MATCH_LIMIT) -> list[dict[str, Any]]:
-    """Open future gigs for an artist, best match first, each with the reasons shown.
+def gigs_for_you(
+    *, user: User, offset: int = 0, limit: int = MATCH_PAGE_SIZE
+) -> tuple[list[dict[str, Any]], bool]:
+    """Open future gigs for an artist, best match first, each with the reasons shown: the
+    matches ``offset`` to ``offset + limit`` (0 is the best), and whether more follow.
 
     Candidates are gigs in one of the artist's genres or in their city (both indexed), that
     the artist could apply to: not applied yet, not on a date they marked unavailable, not
     overlapping one of their bookings. Score: primary genre 4, secondary genre 3 (the genre
     weighs most), same city 2 (else same state 1), a day of the week they play 1, pay at or
     above their minimum for that payment type 2 (negotiable when they negotiate 1); ties
-    soonest first. Two queries: the artist, then on PostgreSQL one statement that ranks in
-    bounded work (``marketplace.filters.match_sql``; :func:`gigs_for_you_queryset` is its
-    reference, and what other databases run)."""
-    now = timezone.now()
+    soonest first. One query on PostgreSQL (:func:`gigs_for_you_json`); elsewhere the artist,
+    then :func:`gigs_for_you_queryset` (the reference)."""
     if connection.vendor == "postgresql":
-        artist_selectors.artist_require(user=user)
-        found = marketplace_filters.match_artist(user_id=user.pk)
-        if found is None:
-            artist_selectors.artist_own(user=user)  # raises what a missing profile raises
-            raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
-        rows = marketplace_filters.match_rows(found, now=now, limit=limit)
-    else:
-        artist = artist_selectors.artist_own(user=user)
-        rows = gigs_for_you_queryset(artist=artist, now=now, limit=limit)
-    result = []
-    for row in rows:
-        m = {name: row.pop(f"m_{name}") for name in MATCH_PARTS}
-        reasons = []
-        if m["primary"] or m["secondary"]:
-            reasons.append(row["genre"].capitalize())
-        if m["city"]:
-            reasons.append("your city")
-        elif m["state"]:
-            reasons.append("your state")
-        reasons.append("free that night")  # candidates exclude unavailable and booked nights
-        if m["day"]:
-            reasons.append("a day you play")
-        if m["pay"]:
-            reasons.append("pays at or above your minimum")
-        if m["negotiable"]:
-            reasons.append("pay negotiable")
-        card = gig_card(row, now=now)
-        card["reasons"] = reasons
-        result.append(card)
-    return result
+        text, more = gigs_for_you_json(user=user, offset=offset, limit=limit)
+        cards: list[dict[str, Any]] = json.loads(text)
+        return cards, more
+    artist_selectors.artist_require(user=user)
+    artist = artist_selectors.artist_own(user=user)
+    now = timezone.now()
+    rows = gigs_for_you_queryset(artist=artist, now=now, offset=offset, limit=limit + 1)
+    return [match_card(row, now=now) for row in rows[:limit]], len(rows) > limit
 
 
-def gigs_for_you_queryset(*, artist: Any, now: Any, limit: int = MATCH_LIMIT) -> list[dict]:
+def gigs_for_you_json(
+    *, user: User, offset: int = 0, limit: int = MATCH_PAGE_SIZE
+) -> tuple[str, bool]:
+    """:func:`gigs_for_you`'s page as the JSON array the API sends, and whether more follow.
+    On PostgreSQL one statement ranks and writes it (``marketplace.filters.match_json_sql``:
+    the artist, the ranking in bounded work, the cards as text), so no row becomes a Python
+    object."""
+    artist_selectors.artist_require(user=user)
+    if connection.vendor != "postgresql":
+        cards, more = gigs_for_you(user=user, offset=offset, limit=limit)
+        return json.dumps(cards, separators=(",", ":")), more
+    found, more, text = marketplace_filters.match_json(
+        user_id=user.pk, now=timezone.now(), offset=offset, limit=limit
+    )
+    if not found:
+        artist_selectors.artist_own(user=user)  # raises what a missing profile raises
+        raise NotFoundError("not_found", "You have no artist profile yet: start onboarding.")
+    return text, more
+
+
+def match_card(row: dict[str, Any], *, now: Any) -> dict[str, Any]:
+    """A card of gigs for you from a row of :func:`gigs_for_you_queryset` (the statement
+    writes the same cards itself)."""
+    m = {name: row.pop(f"m_{name}") for name in MATCH_PARTS}
+    reasons = marketplace_filters.MATCH_REASONS
+    why = []
+    if m["primary"] or m["secondary"]:
+        why.append(row["genre"].capitalize())
+    if m["city"]:
+        why.append(reasons["city"])
+    elif m["state"]:
+        why.append(reasons["state"])
+    why.append(reasons["free"])  # candidates exclude unavailable and booked nights
+    if m["day"]:
+        why.append(reasons["day"])
+    if m["pay"]:
+        why.append(reasons["pay"])
+    if m["negotiable"]:
+        why.append(reasons["negotiable"])
+    card = gig_card(row, now=now)
+    card["reasons"] = why
+    return card
+
+
+def gigs_for_you_queryset(
+    *, artist: Any, now: Any, limit: int = MATCH_PAGE_SIZE, offset: int = 0
+) -> list[dict]:
     """The ranked rows of :func:`gigs_for_you` through the ORM (the reference)."""
     genres = [artist.primary_genre, *artist.secondary_genres]  # [0]: the primary, maybe ""
     city, state = artist.location_city.upper(), artist.location_state.upper()
@@ -656,6 +682,6 @@ def gigs_for_you_queryset(*, artist: Any, now: Any, limit: int = MATCH_LIMIT) ->
         )
         .order_by("-score", "starts_at", "id")
         .values(*GIG_FIELDS, "score", "m_primary", "m_secondary", "m_city", "m_state", "m_day",
-                "m_pay", "m_negotiable")[:limit]
+                "m_pay", "m_negotiable")[offset : offset + limit]
     )  # fmt: skip
     return list(rows)

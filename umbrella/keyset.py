@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from umbrella.db.prepared import fetchall_prepared
+
 ISO_FORMAT = '\'YYYY-MM-DD"T"HH24:MI:SS"Z"\''  # umbrella.api.iso_timestamp
 
 
@@ -44,6 +46,7 @@ class KeysetRows:
         outer: str = "",
         join: str = "",
         position: "models.Field[Any, Any] | None" = None,
+        prepared: bool = False,
     ) -> None:
         self.select, self.where, self.params, self.names = select, where, list(params), names
         self.keys, self.order, self.bound = keys, tuple(order or keys), bound
@@ -55,6 +58,9 @@ class KeysetRows:
         # Parses a cursor's position as the ORM's filter on the first key would (a timestamp
         # unless said otherwise); a bad one raises the same ValidationError.
         self.position = position if position is not None else _TIMESTAMP
+        # Run as a prepared statement (umbrella.db.prepared): for statements of a few fixed
+        # shapes whose generic plan is as good as a custom one.
+        self.prepared = prepared
 
     def _copy(self, **changes: Any) -> "KeysetRows":
         fields = {
@@ -69,6 +75,7 @@ class KeysetRows:
             "outer": self.outer,
             "join": self.join,
             "position": self.position,
+            "prepared": self.prepared,
         }
         return KeysetRows(**{**fields, **changes})
 
@@ -109,9 +116,13 @@ class KeysetRows:
 
     def _run(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
         sql, params = self.statement(offset, limit)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = [dict(zip(self.names, row, strict=True)) for row in cursor.fetchall()]
+        if self.prepared:
+            fetched = fetchall_prepared(sql, params)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                fetched = cursor.fetchall()
+        rows = [dict(zip(self.names, row, strict=True)) for row in fetched]
         if not rows and self.when_empty is not None:
             self.when_empty()
         return rows

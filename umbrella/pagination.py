@@ -1,11 +1,14 @@
 """The two pagination styles of the API (SPEC §13): page numbers, and cursors for feeds."""
 
+import json
 from typing import Any
 
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+from umbrella.renderers import PreRendered
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -77,6 +80,19 @@ class OffsetNoCountPagination(pagination.BasePagination):
                 "previous": self._link(self.page - 1) if self.page > 1 else None,
                 "results": data,
             }
+        )
+
+    def get_pre_rendered_response(self, request: Any, results: str, *, has_next: bool) -> Response:
+        """:meth:`get_paginated_response` for a page whose rows are JSON text already (an
+        array, e.g. written by PostgreSQL), read after :meth:`window`: the envelope around
+        it, with nothing parsed or encoded again (``umbrella.renderers.PreRendered``)."""
+        self.request, self.has_next = request, has_next
+        links = (
+            json.dumps(self._link(self.page + 1) if has_next else None),
+            json.dumps(self._link(self.page - 1) if self.page > 1 else None),
+        )
+        return Response(
+            PreRendered(f'{{"next":{links[0]},"previous":{links[1]},"results":{results}}}')
         )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:

@@ -123,6 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # cleanly less than DB_HEALTH_CHECK_DELAY seconds ago (umbrella/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "umbrella.db.postgresql"
 DB_HEALTH_CHECK_DELAY = env.float("DB_HEALTH_CHECK_DELAY", default=5.0)
+# A few fixed hot statements are prepared once per connection (umbrella/db/prepared.py) when
+# connections persist (CONN_MAX_AGE not 0); off for poolers that cannot keep them.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serves parallel requests (a page and its images) without "database is locked":
     # WAL lets readers run while one connection writes; IMMEDIATE takes the write lock when a

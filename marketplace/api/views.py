@@ -37,7 +37,8 @@ from marketplace.api.serializers import (
 )
 from marketplace.models import CalendarFeed
 from umbrella.errors import NotFoundError
-from umbrella.pagination import CursorPagination
+from umbrella.pagination import CursorPagination, OffsetNoCountPagination
+from umbrella.renderers import renderers_with_pre_rendered
 from umbrella.schema import raises
 
 
@@ -438,17 +439,27 @@ class ApplicationRejectApi(APIView):
 
 
 class GigsForYouApi(APIView):
+    renderer_classes = renderers_with_pre_rendered()
+    pagination_class = OffsetNoCountPagination
+
     @extend_schema(
         operation_id="me_gigs_for_you",
         summary="Gigs for you",
-        description="Artists. Not paginated: at most 50 open gigs you could apply to, in your "
-        "genres or your city, best match first, each with the reasons (genre, place, free "
-        "that night, a day you play, pay against your rates).",
+        description="Artists. Open gigs you could apply to, in your genres or your city, best "
+        "match first, each with its score and the reasons (genre, place, free that night, a "
+        "day you play, pay against your rates); 20 a page (`page`, `page_size` up to 100), "
+        "no count. Ranked when asked, so a page may shift as gigs open and fill.",
         responses=GigMatchSerializer(many=True),
         extensions=raises(*ARTIST_OWN),
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.gigs_for_you(user=request_user(request)))
+        paginator = self.pagination_class()
+        start, _ = paginator.window(request)
+        # PostgreSQL writes the page's JSON (one statement): sent as it is.
+        cards, more = selectors.gigs_for_you_json(
+            user=request_user(request), offset=start, limit=paginator.size
+        )
+        return paginator.get_pre_rendered_response(request, cards, has_next=more)
 
 
 class MyApplicationsApi(APIView):

@@ -23,7 +23,7 @@ from marketplace.pages.matching_forms import SaveSearchForm, UnavailabilityForm
 from marketplace.services.saved_searches import saved_search_limit
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.forms import add_application_error
-from umbrella.pagination import page_without_count
+from umbrella.pagination import page_number, page_without_count
 
 PAGE_SIZE = 50
 
@@ -65,9 +65,18 @@ def _missing_for_matches(artist: ArtistProfile) -> list[str]:
 @artist_page
 def gigs_for_you(request: HttpRequest, user: User, artist: ArtistProfile) -> HttpResponse:
     """``/gigs/for-you/``: open gigs ranked for the artist (``selectors.gigs_for_you``, the
-    same as ``GET /api/v1/me/gigs-for-you``), each with why it suits them."""
-    gigs = selectors.gigs_for_you(user=user)
-    context = {"gigs": gigs, "missing": _missing_for_matches(artist), "artist": artist}
+    same as ``GET /api/v1/me/gigs-for-you``), each with why it suits them; 20 a page, best
+    first (``?page=``)."""
+    page = page_number(request.GET.get("page"), cap=500)
+    size = selectors.MATCH_PAGE_SIZE
+    gigs, has_next = selectors.gigs_for_you(user=user, offset=(page - 1) * size, limit=size)
+    context = {
+        "gigs": gigs,
+        "missing": _missing_for_matches(artist),
+        "artist": artist,
+        "page_number": page,
+        "has_next": has_next,
+    }
     return render(request, "marketplace/matching/gigs_for_you.html", context)
 
 

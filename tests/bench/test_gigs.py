@@ -65,11 +65,21 @@ def test_the_search_check_refuses_rows_the_filters_exclude():
 def test_the_gigs_for_you_check():
     check = gigs.check_gigs_for_you({"jazz"}, "AUSTIN")
     good = [_card(score=6, reasons=["Jazz"]), _card(score=2, genre="rock", reasons=["your city"])]
-    assert check(json.dumps(good).encode()) is None
-    assert check(json.dumps(good[::-1]).encode()) == "not best first"
+
+    def page(results, previous=None):
+        return json.dumps({"next": None, "previous": previous, "results": results}).encode()
+
+    assert check(page(good)) is None
+    assert check(page(good[::-1])) == "not best first"
     far = _card(score=4, genre="rock", location_city="Paris", reasons=["x"])
-    assert check(json.dumps([far]).encode()) == "neither the artist's genre nor city"
-    assert check(b"[]") == "no gig at all"
+    assert check(page([far])) == "neither the artist's genre nor city"
+    assert check(page([])) == "no gig at all"
+    assert check(page(good * 11)) == "more than 20"
+    assert check(json.dumps(good).encode()) == "no results list"
+    assert check(page(good, previous="http://x/?page=1")) == "no next/previous"
+    second = gigs.check_gigs_for_you({"jazz"}, "AUSTIN", page=2)
+    assert second(page(good, previous="http://x/?page=1")) is None
+    assert second(page(good)) == "no next/previous"
 
 
 def test_signed_in_makers_use_the_identities():

@@ -2,12 +2,14 @@
 their ORM references in ``marketplace.selectors``: same rows, same order, fixed query counts."""
 
 import datetime as dt
+import json
 import random
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from artists.models import ArtistProfile
 from marketplace import filters, selectors
 from marketplace.models import Application, Booking, Gig, Unavailability
 from tests.artists.factories import ArtistProfileFactory
@@ -179,14 +181,43 @@ def test_the_match_statement_and_the_queryset_agree():
                 ends_at=gig.starts_at + dt.timedelta(hours=1),
                 fee=1,
             )
-        for limit in (50, 7):
-            reference = selectors.gigs_for_you_queryset(artist=artist, now=now, limit=limit)
-            lean = filters.match_artist(user_id=artist.user_id)
-            assert lean is not None
-            assert lean.secondary_genres == artist.secondary_genres
-            found = filters.match_rows(lean, now=now, limit=limit)
-            assert [_brief(r) for r in found] == [_brief(r) for r in reference], _who(artist)
-            assert _cards(found) == _cards(reference)
+        for offset, limit in ((0, 50), (0, 7), (7, 7), (rng.randint(1, 30), 20)):
+            reference = selectors.gigs_for_you_queryset(
+                artist=artist, now=now, offset=offset, limit=limit + 1
+            )
+            found, more, text = filters.match_json(
+                user_id=artist.user_id, now=now, offset=offset, limit=limit
+            )
+            assert found
+            assert more == (len(reference) > limit)
+            reference = reference[:limit]
+            cards = json.loads(text)
+            expected = [selectors.match_card(dict(row), now=now) for row in reference]
+            # the same gigs, scores and reasons in the same order, every key in the same order
+            assert [_brief(c) for c in cards] == [_brief(c) for c in expected], _who(artist)
+            assert [list(c.items()) for c in cards] == [list(c.items()) for c in expected]
+            assert [list(c) for c in cards] == [list(filters.MATCH_CARD)] * len(cards)
+
+
+def test_the_match_statement_without_genres_city_or_profile():
+    rng = random.Random(5)
+    _gigs(rng, 20)
+    now = timezone.now()
+    nothing = ArtistProfileFactory(primary_genre="", secondary_genres=[], location_city="")
+    assert filters.match_json(user_id=nothing.user_id, now=now, limit=50) == (True, False, "[]")
+    assert selectors.gigs_for_you_queryset(artist=nothing, now=now) == []
+    # the secondary genres repeat the primary one: each genre is walked (and counted) once
+    twice = ArtistProfileFactory(primary_genre="jazz", secondary_genres=["jazz", "soul"])
+    found, more, text = filters.match_json(user_id=twice.user_id, now=now, limit=50)
+    reference = selectors.gigs_for_you_queryset(artist=twice, now=now, limit=50)
+    assert found
+    assert not more
+    assert reference
+    expected = [_brief(selectors.match_card(dict(row), now=now)) for row in reference]
+    assert [_brief(c) for c in json.loads(text)] == expected
+    user = ArtistProfileFactory().user
+    ArtistProfile.objects.filter(user=user).delete()
+    assert filters.match_json(user_id=user.pk, now=now, limit=50) == (False, False, "[]")
 
 
 def test_match_candidates_are_bounded_per_walk():
@@ -195,12 +226,14 @@ def test_match_candidates_are_bounded_per_walk():
     venue = VenueProfileFactory(city="Leeds", state="")
     soon = [GigFactory(venue=venue, genre="jazz", date=in_days(2 + d)) for d in range(3)]
     GigFactory(venue=venue, genre="jazz", date=in_days(30), payment_amount=10**7)
-    rows = filters.match_rows(artist, now=timezone.now(), limit=50, candidates=3)
-    assert [r["id"] for r in rows] == [g.pk for g in soon]
+    _, _, text = filters.match_json(
+        user_id=artist.user_id, now=timezone.now(), limit=50, candidates=3
+    )
+    assert [c["id"] for c in json.loads(text)] == [g.pk for g in soon]
 
 
-def _brief(row: dict) -> tuple:
-    return (row["id"], row["score"], *(row[f"m_{p}"] for p in selectors.MATCH_PARTS))
+def _brief(card: dict) -> tuple:
+    return (card["id"], card["score"], card["urgent"], *card["reasons"])
 
 
 def _who(artist) -> str:

@@ -81,6 +81,25 @@ def test_gigs_for_you_takes_fixed_queries(signed_in, venue, django_assert_max_nu
         assert len(signed_in.get(reverse("gigs-for-you")).context["gigs"]) == 16
 
 
+def test_gigs_for_you_shows_20_a_page_with_more_matches(signed_in, venue):
+    made = [GigFactory(venue=venue, genre="indie", date=in_days(3 + n)) for n in range(23)]
+    first = signed_in.get(reverse("gigs-for-you"))
+    assert len(first.context["gigs"]) == 20
+    html = first.content.decode()
+    assert '<a href="?page=2">More matches</a>' in html
+    assert "Better matches" not in html
+    second = signed_in.get(reverse("gigs-for-you") + "?page=2")
+    assert len(second.context["gigs"]) == 3
+    shown = [g["id"] for g in first.context["gigs"] + second.context["gigs"]]
+    assert sorted(shown) == sorted(g.pk for g in made)
+    html = second.content.decode()
+    assert '<a href="?page=1">Better matches</a>' in html
+    assert "More matches" not in html
+    past_the_end = signed_in.get(reverse("gigs-for-you") + "?page=7")
+    assert "No more matches" in past_the_end.content.decode()
+    assert signed_in.get(reverse("gigs-for-you") + "?page=abc").context["page_number"] == 1
+
+
 @pytest.mark.parametrize("name", ["gigs-for-you", "availability", "saved-searches"])
 def test_the_pages_are_for_artists(client, venue, name):
     assert client.get(reverse(name))["Location"].startswith(reverse("account_login"))
