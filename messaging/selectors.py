@@ -142,6 +142,7 @@ def message_page_source(
         keys={"id": "m.id"},
         when_empty=check_member,
         position=_MESSAGE_ID,
+        prepared=True,  # a few fixed shapes; one plan fits every conversation (the index)
     )
 
 
