@@ -140,6 +140,11 @@ def test_two_people_chat_live_and_a_dropped_socket_catches_up(signed_in):
     artist_page.get_by_role("textbox", name="Message").fill("See you Friday.")
     artist_page.get_by_role("button", name="Send").click()
     expect(venue_page.locator("[data-testid=message]")).to_have_count(5)
+    # The open page marks it read (a request of its own): wait for the receipt before closing
+    # the page, or the close may cut that request off and the message stay unread.
+    expect(artist_page.locator(".chat-message.mine [data-testid=receipt]").last).to_have_text(
+        "Read"
+    )
 
     # The venue's inbox and menu badge update live when the conversation page is closed.
     venue_page.close()

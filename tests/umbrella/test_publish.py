@@ -1,7 +1,13 @@
 """Group sends from sync code: one long-lived loop (and Redis connection) per process for the
-Redis layer, ``async_to_sync`` for the in-memory one (umbrella/publish.py)."""
+Redis layer, ``async_to_sync`` for the in-memory one (umbrella/publish.py).
+
+Each test runs in a thread of its own (``in_thread``): a browser test earlier in the same xdist
+worker leaves Playwright's event loop running in the main thread, where sync code would look
+like async code."""
 
 import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -11,6 +17,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from umbrella import publish
 
 
+def in_thread(test):
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(test, *args, **kwargs).result()
+
+    return run
+
+
+@in_thread
 def test_sync_sends_share_one_loop_and_arrive_in_order(redis_channel_layer):
     channel = async_to_sync(redis_channel_layer.new_channel)()
     async_to_sync(redis_channel_layer.group_add)("publish-test", channel)
@@ -34,6 +50,7 @@ def test_a_fork_gets_its_own_loop(redis_channel_layer, monkeypatch):
     assert second is not first and second.is_running()
 
 
+@in_thread
 def test_an_unreachable_redis_raises_to_the_caller(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
@@ -49,6 +66,7 @@ def test_an_unreachable_redis_raises_to_the_caller(settings):
         channel_layers.backends.clear()
 
 
+@in_thread
 def test_the_in_memory_layer_is_sent_to_on_the_callers_terms(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     channel_layers.backends.clear()
