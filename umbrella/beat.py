@@ -36,6 +36,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "messaging.send_digests",
         "schedule": crontab(minute="*/5"),
     },
+    "messaging-campaign-dispatch": {
+        "task": "messaging.campaign_dispatch",
+        "schedule": crontab(minute="*"),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),
