@@ -178,10 +178,10 @@ def _own(*, user: User, campaign_id: int, lock: bool = False) -> Campaign:
     return found
 
 
-def _require(campaign: Campaign, *statuses: str, doing: str) -> None:
+def _require(campaign: Campaign, *statuses: str, doing: str, code: str) -> None:
     if campaign.status not in statuses:
         raise ApplicationError(
-            "campaign_not_" + statuses[0],
+            code,
             f"The campaign is {campaign.status}: it can't be {doing} now.",
             status=409,
         )
@@ -214,7 +214,7 @@ def campaign_create(*, user: User, **data: Any) -> Campaign:
 def campaign_update(*, user: User, campaign_id: int, **data: Any) -> Campaign:
     """Change a draft (only the fields given)."""
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
-    _require(campaign, CampaignStatus.DRAFT, doing="edited")
+    _require(campaign, CampaignStatus.DRAFT, doing="edited", code="campaign_not_draft")
     current = {name: getattr(campaign, name) for name in FIELDS}
     current.update({k: v for k, v in data.items() if k in FIELDS})
     clean = clean_campaign(artist=campaign.artist, data=current)
@@ -227,7 +227,7 @@ def campaign_update(*, user: User, campaign_id: int, **data: Any) -> Campaign:
 @transaction.atomic
 def campaign_delete(*, user: User, campaign_id: int) -> None:
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
-    _require(campaign, CampaignStatus.DRAFT, doing="deleted")
+    _require(campaign, CampaignStatus.DRAFT, doing="deleted", code="campaign_not_draft")
     campaign.delete()
 
 
@@ -343,7 +343,7 @@ def campaign_schedule(
     """Schedule a draft for ``scheduled_at`` (``None``: send now). Refused when nobody would
     get it. The send starts at that time (a task with a countdown, and the beat as a net)."""
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
-    _require(campaign, CampaignStatus.DRAFT, doing="scheduled")
+    _require(campaign, CampaignStatus.DRAFT, doing="scheduled", code="campaign_not_draft")
     now = timezone.now()
     when = scheduled_at or now
     if timezone.is_naive(when):
@@ -375,7 +375,7 @@ def campaign_schedule(
 def campaign_unschedule(*, user: User, campaign_id: int) -> Campaign:
     """A scheduled campaign goes back to draft (before it starts)."""
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
-    _require(campaign, CampaignStatus.SCHEDULED, doing="unscheduled")
+    _require(campaign, CampaignStatus.SCHEDULED, doing="unscheduled", code="campaign_not_scheduled")
     campaign.scheduled_at = None
     _change(campaign, CampaignStatus.DRAFT, by=user)
     campaign.save(update_fields=["status", "scheduled_at", "updated_at"])
@@ -733,7 +733,13 @@ def campaign_resend_failed(*, by: User, campaign_id: int) -> int:
     campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFoundError("not_found", "No such campaign.")
-    _require(campaign, CampaignStatus.SENT, CampaignStatus.FAILED, doing="sent again")
+    _require(
+        campaign,
+        CampaignStatus.SENT,
+        CampaignStatus.FAILED,
+        doing="sent again",
+        code="campaign_not_sent",
+    )
     failed = list(
         Delivery.objects.select_for_update().filter(campaign=campaign, status=DeliveryStatus.FAILED)
     )
