@@ -19,3 +19,21 @@ def test_the_demo_has_conversations_and_seeding_twice_adds_nothing(settings, tmp
     assert sorted(artist.values_list("unread_count", flat=True)) == [1, 1]
     call_command("seed_demo", stdout=StringIO())
     assert (Conversation.objects.count(), Message.objects.count()) == (2, 4)
+
+
+def test_the_demo_has_a_sent_campaign_with_a_report(settings, tmp_path):
+
+    from messaging.campaigns import selectors
+    from messaging.models import ArtistOptOut, Campaign
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    campaign = Campaign.objects.get(name="New single: Night Drive")
+    assert campaign.status == "sent"
+    report = selectors.report(campaign)
+    assert report["total"] == 4  # the demo list's four email addresses
+    assert report["by_status"]["sent"] == 3 and report["bounced"] == 1
+    assert report["delivered"] == 2 and report["opt_outs_since"] == 1
+    assert ArtistOptOut.objects.filter(artist=campaign.artist).count() == 1
+    call_command("seed_demo", stdout=StringIO())
+    assert Campaign.objects.filter(name="New single: Night Drive").count() == 1
