@@ -490,6 +490,8 @@ EMAIL_BACKEND = env.str(
 # Resend's tracking webhook (/anymail/resend/tracking/) is checked with HTTP basic auth:
 # ANYMAIL_WEBHOOK_SECRET is "user:password", in the URL given to Resend.
 ANYMAIL: dict[str, object] = {"RESEND_API_KEY": RESEND_API_KEY, "REQUESTS_TIMEOUT": 20}
+if env.str("RESEND_API_URL", default=""):  # tests: a local server standing in for Resend
+    ANYMAIL["RESEND_API_URL"] = env.str("RESEND_API_URL")
 if env.str("ANYMAIL_WEBHOOK_SECRET", default=""):
     ANYMAIL["WEBHOOK_SECRET"] = env.str("ANYMAIL_WEBHOOK_SECRET")
 if RESEND_API_KEY and not CAMPAIGNS_EMAIL_BACKEND:
