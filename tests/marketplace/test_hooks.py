@@ -33,10 +33,13 @@ def test_no_callback_for_a_booking_that_rolled_back(
     class Undo(Exception):
         pass
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Undo):
-        with transaction.atomic():
-            book(gig, artist)
-            raise Undo
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(Undo),
+        transaction.atomic(),
+    ):
+        book(gig, artist)
+        raise Undo
     assert heard == [] and not Booking.objects.exists()
 
 
