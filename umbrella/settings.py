@@ -446,6 +446,9 @@ SMS_BACKEND = env.str(
 # CAMPAIGNS_SMS_QUIET_END (hours, the number's local time).
 CAMPAIGNS_EMAIL_BACKEND = env.str("CAMPAIGNS_EMAIL_BACKEND", default="")
 CAMPAIGNS_BATCH_SIZE = env.int("CAMPAIGNS_BATCH_SIZE", default=100)
+# Results are written every CAMPAIGNS_RECORD_EVERY sends (one commit for many); a worker killed
+# before a write has its last sends taken over and repeated with the same idempotency keys.
+CAMPAIGNS_RECORD_EVERY = env.int("CAMPAIGNS_RECORD_EVERY", default=25)
 CAMPAIGNS_CLAIM_LEASE_SECONDS = env.int("CAMPAIGNS_CLAIM_LEASE_SECONDS", default=16 * 60)
 CAMPAIGNS_MAX_ATTEMPTS = env.int("CAMPAIGNS_MAX_ATTEMPTS", default=5)
 CAMPAIGNS_RETRY_BASE_SECONDS = env.int("CAMPAIGNS_RETRY_BASE_SECONDS", default=60)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -531,17 +531,48 @@ def _claim(campaign: Campaign, now: datetime, result: BatchResult) -> list[_Clai
     return claims
 
 
-def _record(
-    claim: _Claim, *, status: str, now: datetime, next_at: datetime | None = None, **fields: Any
-) -> None:
-    row = claim.delivery
-    values: dict[str, Any] = {"status": status, "updated_at": now, **fields}
-    if next_at is not None:
-        values["next_attempt_at"] = next_at
-    # Only while the claim is still ours (a taken-over claim is the new owner's).
-    Delivery.objects.filter(
-        pk=row.pk, status=DeliveryStatus.SENDING, claimed_at=row.claimed_at
-    ).update(**values)
+class _Recorder:
+    """The results of a batch's sends, written every ``CAMPAIGNS_RECORD_EVERY`` sends in one
+    transaction (one commit for many, instead of one each). Each row is written only while
+    the claim is still this worker's. A worker killed before a flush leaves its last sends
+    unrecorded: they are taken over after the lease and sent again **with the same key**, so
+    the provider drops them (Resend) or they are found in its log (Twilio)."""
+
+    SQL = (
+        "UPDATE {table} SET status = %s, sent_at = COALESCE(%s, sent_at), "
+        "provider_message_id = COALESCE(%s, provider_message_id), error = COALESCE(%s, error), "
+        "next_attempt_at = COALESCE(%s, next_attempt_at), updated_at = %s "
+        "WHERE id = %s AND status = 'sending' AND claimed_at = %s"
+    )
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+        self.every = max(1, int(settings.CAMPAIGNS_RECORD_EVERY))
+
+    def add(
+        self,
+        claim: _Claim,
+        *,
+        status: str,
+        now: datetime,
+        next_at: datetime | None = None,
+        sent_at: datetime | None = None,
+        provider_message_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        row = claim.delivery
+        self.rows.append(
+            (status, sent_at, provider_message_id, error, next_at, now, row.pk, row.claimed_at)
+        )
+        if len(self.rows) >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(self.SQL.format(table=Delivery._meta.db_table), self.rows)
+        self.rows = []
 
 
 def _email_message(campaign: Campaign, claim: _Claim) -> EmailMessage:
@@ -579,30 +610,54 @@ def send_batch(*, campaign_id: int) -> BatchResult:
         return result
     now = timezone.now()
     claims = _claim(campaign, now, result)
-    connection = (
+    mail_connection = (
         email_connection() if campaign.channel == CampaignChannel.EMAIL and claims else None
     )
     sms = sms_backend() if campaign.channel == CampaignChannel.SMS and claims else None
-    for claim in claims:
-        row = claim.delivery
-        try:
-            if sms is not None:
-                _, body = render_for(campaign, claim.member) if claim.member else ("", "")
-                if claim.taken_over_since is not None:
-                    sid = sms.find_sent(to=row.address, body=body, since=claim.taken_over_since)
-                    if sid:
-                        _record(
-                            claim,
-                            status=DeliveryStatus.SENT,
-                            now=now,
-                            sent_at=now,
-                            provider_message_id=sid,
-                            error="",
-                        )
-                        result.sent += 1
-                        continue
+    recorder = _Recorder()
+    try:
+        for claim in claims:
+            row = claim.delivery
+            try:
+                if sms is not None:
+                    _, body = render_for(campaign, claim.member) if claim.member else ("", "")
+                    if claim.taken_over_since is not None:
+                        sid = sms.find_sent(to=row.address, body=body, since=claim.taken_over_since)
+                        if sid:
+                            recorder.add(
+                                claim,
+                                status=DeliveryStatus.SENT,
+                                now=now,
+                                sent_at=now,
+                                provider_message_id=sid,
+                                error="",
+                            )
+                            result.sent += 1
+                            continue
+                        if claim.member is None:
+                            recorder.add(
+                                claim,
+                                status=DeliveryStatus.SKIPPED,
+                                now=now,
+                                error="Opted out (or left the list) before it was sent.",
+                            )
+                            result.skipped += 1
+                            continue
+                        if quiet.is_quiet(row.address, now):
+                            recorder.add(
+                                claim,
+                                status=DeliveryStatus.QUEUED,
+                                now=now,
+                                next_at=quiet.next_allowed(row.address, now),
+                            )
+                            result.deferred += 1
+                            continue
+                    message_id = sms.send(to=row.address, body=body, key=row.idempotency_key)
+                else:
                     if claim.member is None:
-                        _record(
+                        # A dead worker's claim of an address that has opted out since: whatever
+                        # happened then, nothing more is sent now.
+                        recorder.add(
                             claim,
                             status=DeliveryStatus.SKIPPED,
                             now=now,
@@ -610,55 +665,40 @@ def send_batch(*, campaign_id: int) -> BatchResult:
                         )
                         result.skipped += 1
                         continue
-                    if quiet.is_quiet(row.address, now):
-                        _record(
-                            claim,
-                            status=DeliveryStatus.QUEUED,
-                            now=now,
-                            next_at=quiet.next_allowed(row.address, now),
-                        )
-                        result.deferred += 1
-                        continue
-                message_id = sms.send(to=row.address, body=body, key=row.idempotency_key)
-            else:
-                if claim.member is None:
-                    # A dead worker's claim of an address that has opted out since: whatever
-                    # happened then, nothing more is sent now.
-                    _record(
-                        claim,
-                        status=DeliveryStatus.SKIPPED,
-                        now=now,
-                        error="Opted out (or left the list) before it was sent.",
+                    message_id = send_email(
+                        _email_message(campaign, claim),
+                        connection=mail_connection or email_connection(),
                     )
-                    result.skipped += 1
-                    continue
-                message_id = send_email(
-                    _email_message(campaign, claim), connection=connection or email_connection()
-                )
-        except ProviderError as error:
-            result.errors.append(str(error))
-            if error.permanent or row.attempts >= settings.CAMPAIGNS_MAX_ATTEMPTS:
-                _record(claim, status=DeliveryStatus.FAILED, now=now, error=str(error)[:500])
-                result.failed += 1
-            else:
-                _record(
-                    claim,
-                    status=DeliveryStatus.QUEUED,
-                    now=now,
-                    next_at=now + _backoff(row.attempts),
-                    error=str(error)[:500],
-                )
-                result.retrying += 1
-            continue
-        _record(
-            claim,
-            status=DeliveryStatus.SENT,
-            now=now,
-            sent_at=timezone.now(),
-            provider_message_id=message_id[:100],
-            error="",
-        )
-        result.sent += 1
+            except ProviderError as error:
+                result.errors.append(str(error))
+                if error.permanent or row.attempts >= settings.CAMPAIGNS_MAX_ATTEMPTS:
+                    recorder.add(
+                        claim, status=DeliveryStatus.FAILED, now=now, error=str(error)[:500]
+                    )
+                    result.failed += 1
+                else:
+                    recorder.add(
+                        claim,
+                        status=DeliveryStatus.QUEUED,
+                        now=now,
+                        next_at=now + _backoff(row.attempts),
+                        error=str(error)[:500],
+                    )
+                    result.retrying += 1
+                continue
+            recorder.add(
+                claim,
+                status=DeliveryStatus.SENT,
+                now=now,
+                sent_at=timezone.now(),
+                provider_message_id=message_id[:100],
+                error="",
+            )
+            result.sent += 1
+    except Exception:
+        recorder.flush()  # what was sent is recorded before the error goes up
+        raise
+    recorder.flush()
     pending = Delivery.objects.filter(campaign_id=campaign_id, status__in=PENDING)
     if not pending.exists():
         result.finished = campaign_finish(campaign_id=campaign_id)

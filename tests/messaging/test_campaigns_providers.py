@@ -256,12 +256,20 @@ class WorkerKilled(BaseException):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("record_every", "stuck", "repeated"),
+    [
+        (1, 16, 1),  # each result written at once: only the send in flight is repeated
+        (25, 20, 5),  # results written by 25: the five unrecorded sends are repeated
+    ],
+)
 def test_a_worker_killed_mid_batch_then_run_again_misses_and_doubles_nobody(
-    profile, resend, settings
+    profile, resend, settings, record_every, stuck, repeated
 ):
     from messaging.fans import services as fans
 
     settings.CAMPAIGNS_BATCH_SIZE = 20
+    settings.CAMPAIGNS_RECORD_EVERY = record_every
     contact_list = fans.contact_list_create(user=profile.user, name="Everyone")
     add_fans(profile, contact_list, FIFTY)
     campaign = make_campaign(profile, contact_list)
@@ -282,10 +290,10 @@ def test_a_worker_killed_mid_batch_then_run_again_misses_and_doubles_nobody(
         pytest.raises(WorkerKilled),
     ):
         campaigns.send_batch(campaign_id=campaign.pk)
-    assert Delivery.objects.filter(status="sending").count() == 16  # claimed, not recorded
+    assert Delivery.objects.filter(status="sending").count() == stuck  # claimed, not recorded
     # The task runs again at once: the claims are a live worker's as far as it knows.
     campaigns.send_batch(campaign_id=campaign.pk)
-    assert Delivery.objects.filter(status="sending").count() == 16
+    assert Delivery.objects.filter(status="sending").count() == stuck
     # After the lease the dead worker's claims are taken over.
     later = timezone.now() + timedelta(seconds=settings.CAMPAIGNS_CLAIM_LEASE_SECONDS + 1)
     with time_machine.travel(later):
@@ -293,7 +301,8 @@ def test_a_worker_killed_mid_batch_then_run_again_misses_and_doubles_nobody(
             time.sleep(0)
     accepted = resend.sent
     assert len(accepted) == 50  # every recipient once
-    assert len(resend.requests) == 51  # the fifth key twice: Resend dropped the repeat
+    # The repeated keys came twice; Resend dropped the repeats.
+    assert len(resend.requests) == 50 + repeated
     per_address: dict[str, set[str]] = {}
     for request in resend.requests:
         per_address.setdefault(request["json"]["to"][0], set()).add(
