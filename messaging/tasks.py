@@ -60,10 +60,16 @@ def campaign_send_task(campaign_id: int) -> int:
     (deliveries are claimed)."""
     from messaging.campaigns import services as campaigns
 
-    result = campaigns.send_batch(campaign_id=campaign_id)
-    if result.claimed and result.more_due and not result.finished:
-        campaign_send_task.apply_async(kwargs={"campaign_id": campaign_id})
-    return result.sent
+    sent = 0
+    while True:
+        result = campaigns.send_batch(campaign_id=campaign_id)
+        sent += result.sent
+        if not (result.claimed and result.more_due and not result.finished):
+            return sent
+        if not campaign_send_task.app.conf.task_always_eager:
+            campaign_send_task.apply_async(kwargs={"campaign_id": campaign_id})
+            return sent
+        # Eager (development without Redis): the next batch here, not in a nested call.
 
 
 @shared_task(name="messaging.campaign_dispatch")

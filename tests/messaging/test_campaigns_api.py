@@ -2,11 +2,14 @@
 
 import base64
 import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from messaging.models import ArtistOptOut, Campaign, CampaignStatusChange, Delivery
 from tests.messaging.campaign_helpers import (  # noqa: F401 (fixture)
@@ -247,3 +250,72 @@ def test_without_a_secret_the_webhook_is_not_there(client, settings):
     settings.ANYMAIL = {k: v for k, v in settings.ANYMAIL.items() if k != "WEBHOOK_SECRET"}
     response = client.post("/anymail/resend/tracking/", "{}", content_type="application/json")
     assert response.status_code == 404
+
+
+def test_edit_schedule_unschedule_and_delete_pages(client, profile, fan_list):
+    add_fans(profile, fan_list)
+    campaign = make_campaign(profile, fan_list)
+    client.force_login(profile.user)
+    edit = reverse("campaign-edit", args=[campaign.pk])
+    assert 'value="November news"' in client.get(edit).content.decode()
+    response = client.post(
+        edit,
+        {
+            "name": "December news",
+            "channel": "email",
+            "contact_list_id": "",
+            "subject": "Hi from {artist}",
+            "body": "Hello {first_name}",
+            "audience_city": "Austin",
+        },
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.contact_list_id, campaign.audience_city) == (
+        "December news",
+        None,
+        "Austin",
+    )
+    profile.user.timezone = "America/Chicago"
+    profile.user.save(update_fields=["timezone"])
+    chicago = ZoneInfo("America/Chicago")
+    day = (timezone.now() + timedelta(days=30)).astimezone(chicago).date()
+    response = client.post(
+        reverse("campaign-schedule", args=[campaign.pk]), {"scheduled_at": f"{day}T20:00"}
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.status == "scheduled"
+    # 20:00 in the artist's time zone.
+    assert campaign.scheduled_at == datetime.combine(day, time(20, 0), tzinfo=chicago)
+    page = client.get(edit, follow=True)
+    assert "it can&#x27;t be edited now" in page.content.decode()
+    client.post(reverse("campaign-unschedule", args=[campaign.pk]))
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.scheduled_at) == ("draft", None)
+    response = client.post(reverse("campaign-delete", args=[campaign.pk]))
+    assert response.status_code == 302 and response.url == reverse("campaigns")
+    assert not Campaign.objects.exists()
+
+
+def test_the_campaign_list_page_takes_the_same_queries_for_more_campaigns(
+    client, profile, fan_list
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add_fans(profile, fan_list)
+    client.force_login(profile.user)
+    send_now(profile, make_campaign(profile, fan_list))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("campaigns")).status_code == 200
+        return len(queries)
+
+    count()  # warm: the first request fills the caches (session user, menu)
+    few = count()
+    for _ in range(4):
+        send_now(profile, make_campaign(profile, fan_list))
+    make_campaign(profile, None)
+    assert count() == few

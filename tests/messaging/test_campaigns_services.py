@@ -487,3 +487,21 @@ def test_no_announcement_for_an_artist_without_lists(profile, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         book(GigFactory(), profile)
     assert not Campaign.objects.exists()
+
+
+def test_the_eager_send_task_loops_over_batches_instead_of_nesting(profile, fan_list, settings):
+    """Without Redis (development) Celery runs tasks inline: a campaign of many batches must
+    not nest one task call per batch (a deep recursion for a big list)."""
+    settings.CAMPAIGNS_BATCH_SIZE = 1
+    add_fans(profile, fan_list)
+    calls = []
+    real = campaign_send_task.apply_async
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    with mock.patch.object(campaign_send_task, "apply_async", counted):
+        campaign = send_now(profile, make_campaign(profile, fan_list))
+    assert campaign.status == "sent" and len(mail.outbox) == 3
+    assert len(calls) == 1  # the fan-out's; the batches looped inside it
