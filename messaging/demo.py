@@ -98,7 +98,7 @@ def seed_campaign(say: Callable[[str], None]) -> None:
         )
         campaigns.campaign_schedule(user=artist, campaign_id=campaign.pk)
         campaigns.campaign_start(campaign_id=campaign.pk)  # (nothing if a task did it)
-        while campaigns.send_batch(campaign_id=campaign.pk).claimed:
+        while campaigns.send_batch(campaign_id=campaign.pk).progressed:
             pass
     deliveries = list(Delivery.objects.filter(campaign=campaign).order_by("id"))
     for index, delivery in enumerate(deliveries):

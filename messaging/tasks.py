@@ -64,7 +64,7 @@ def campaign_send_task(campaign_id: int) -> int:
     while True:
         result = campaigns.send_batch(campaign_id=campaign_id)
         sent += result.sent
-        if not (result.claimed and result.more_due and not result.finished):
+        if not (result.progressed and result.more_due and not result.finished):
             return sent
         if not campaign_send_task.app.conf.task_always_eager:
             campaign_send_task.apply_async(kwargs={"campaign_id": campaign_id})

@@ -453,6 +453,12 @@ class BatchResult:
     more_due: bool = False
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def progressed(self) -> bool:
+        """Whether the batch changed anything (sent, skipped or deferred a delivery): the next
+        batch may find more due work behind it."""
+        return bool(self.claimed or self.skipped or self.deferred)
+
 
 @dataclass
 class _Claim:

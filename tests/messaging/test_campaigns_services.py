@@ -505,3 +505,16 @@ def test_the_eager_send_task_loops_over_batches_instead_of_nesting(profile, fan_
         campaign = send_now(profile, make_campaign(profile, fan_list))
     assert campaign.status == "sent" and len(mail.outbox) == 3
     assert len(calls) == 1  # the fan-out's; the batches looped inside it
+
+
+def test_a_batch_of_only_quiet_numbers_does_not_stop_the_daytime_ones_behind_it(
+    profile, fan_list, settings
+):
+    settings.CAMPAIGNS_BATCH_SIZE = 2
+    london = [(None, f"+4420718387{n:02d}", f"Ann {n}", "", "") for n in range(50, 54)]
+    austin = [(None, "+15125550101", "Maya", "", ""), (None, "+15125550102", "Leo", "", "")]
+    add_fans(profile, fan_list, london + austin)  # London first: the first batches are quiet
+    with time_machine.travel(datetime(2026, 12, 3, 22, 30, tzinfo=UTC), tick=False):
+        campaign = send_now(profile, make_campaign(profile, fan_list, channel="sms", body="Hi"))
+    assert sorted(m.to for m in providers.outbox) == ["+15125550101", "+15125550102"]
+    assert Delivery.objects.filter(campaign=campaign, status="queued").count() == 4
