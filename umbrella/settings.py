@@ -343,6 +343,10 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatus": "marketplace.models.ApplicationStatus.choices",
         "BookingStatus": "marketplace.models.BookingStatus.choices",
         "BookingSide": "marketplace.models.Side.choices",
+        "CampaignChannel": "messaging.models.CampaignChannel.choices",
+        "CampaignStatus": "messaging.models.CampaignStatus.choices",
+        "CampaignKind": "messaging.models.CampaignKind.choices",
+        "SmsEncoding": ["GSM-7", "UCS-2"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

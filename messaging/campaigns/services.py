@@ -72,8 +72,10 @@ MAX_SCHEDULE_AHEAD = timedelta(days=365)
 PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 
 
-def _validation(field_name: str, message: str, code: str = "validation_error") -> ApplicationError:
-    return ApplicationError(code, message, details={field_name: [message]}, field=field_name)
+def _validation(field_name: str, message: str) -> ApplicationError:
+    return ApplicationError(
+        "validation_error", message, details={field_name: [message]}, field=field_name
+    )
 
 
 def new_key() -> str:
@@ -106,7 +108,9 @@ def _merge_check(value: str, field_name: str, channel: str) -> None:
             if channel == "email" or name not in merge.EMAIL_ONLY
         )
         message = f"Unknown merge field {names}. The fields are {allowed}."
-        raise _validation(field_name, message, "unknown_merge_field")
+        raise ApplicationError(
+            "unknown_merge_field", message, details={field_name: [message]}, field=field_name
+        )
 
 
 def clean_campaign(*, artist: ArtistProfile, data: dict[str, Any]) -> dict[str, Any]:
@@ -178,13 +182,8 @@ def _own(*, user: User, campaign_id: int, lock: bool = False) -> Campaign:
     return found
 
 
-def _require(campaign: Campaign, *statuses: str, doing: str, code: str) -> None:
-    if campaign.status not in statuses:
-        raise ApplicationError(
-            code,
-            f"The campaign is {campaign.status}: it can't be {doing} now.",
-            status=409,
-        )
+def _state(campaign: Campaign, doing: str) -> str:
+    return f"The campaign is {campaign.status}: it can't be {doing} now."
 
 
 FIELDS = (
@@ -214,7 +213,8 @@ def campaign_create(*, user: User, **data: Any) -> Campaign:
 def campaign_update(*, user: User, campaign_id: int, **data: Any) -> Campaign:
     """Change a draft (only the fields given)."""
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
-    _require(campaign, CampaignStatus.DRAFT, doing="edited", code="campaign_not_draft")
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ApplicationError("campaign_not_draft", _state(campaign, "edited"), status=409)
     current = {name: getattr(campaign, name) for name in FIELDS}
     current.update({k: v for k, v in data.items() if k in FIELDS})
     clean = clean_campaign(artist=campaign.artist, data=current)
@@ -227,7 +227,8 @@ def campaign_update(*, user: User, campaign_id: int, **data: Any) -> Campaign:
 @transaction.atomic
 def campaign_delete(*, user: User, campaign_id: int) -> None:
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
-    _require(campaign, CampaignStatus.DRAFT, doing="deleted", code="campaign_not_draft")
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ApplicationError("campaign_not_draft", _state(campaign, "deleted"), status=409)
     campaign.delete()
 
 
@@ -343,7 +344,8 @@ def campaign_schedule(
     """Schedule a draft for ``scheduled_at`` (``None``: send now). Refused when nobody would
     get it. The send starts at that time (a task with a countdown, and the beat as a net)."""
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
-    _require(campaign, CampaignStatus.DRAFT, doing="scheduled", code="campaign_not_draft")
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ApplicationError("campaign_not_draft", _state(campaign, "scheduled"), status=409)
     now = timezone.now()
     when = scheduled_at or now
     if timezone.is_naive(when):
@@ -375,7 +377,10 @@ def campaign_schedule(
 def campaign_unschedule(*, user: User, campaign_id: int) -> Campaign:
     """A scheduled campaign goes back to draft (before it starts)."""
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
-    _require(campaign, CampaignStatus.SCHEDULED, doing="unscheduled", code="campaign_not_scheduled")
+    if campaign.status != CampaignStatus.SCHEDULED:
+        raise ApplicationError(
+            "campaign_not_scheduled", _state(campaign, "unscheduled"), status=409
+        )
     campaign.scheduled_at = None
     _change(campaign, CampaignStatus.DRAFT, by=user)
     campaign.save(update_fields=["status", "scheduled_at", "updated_at"])
@@ -779,13 +784,8 @@ def campaign_resend_failed(*, by: User, campaign_id: int) -> int:
     campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFoundError("not_found", "No such campaign.")
-    _require(
-        campaign,
-        CampaignStatus.SENT,
-        CampaignStatus.FAILED,
-        doing="sent again",
-        code="campaign_not_sent",
-    )
+    if campaign.status not in (CampaignStatus.SENT, CampaignStatus.FAILED):
+        raise ApplicationError("campaign_not_sent", _state(campaign, "sent again"), status=409)
     failed = list(
         Delivery.objects.select_for_update().filter(campaign=campaign, status=DeliveryStatus.FAILED)
     )
