@@ -134,6 +134,7 @@ class World:
     gig_ids: list[int] = field(default_factory=list)
     application_ids: list[int] = field(default_factory=list)
     booking_ids: list[int] = field(default_factory=list)
+    campaign_ids: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     bad_tokens: list[str] = field(default_factory=list)
 
@@ -180,6 +181,18 @@ def build_world() -> World:
         user=venue.user, application_id=played_application.pk
     )
     marketplace_services.gig_complete(gig_id=played.pk, now=played.ends_at)
+    # Campaigns: a draft of the artist's to a list with one fan, and one of another artist.
+    from messaging.campaigns import services as campaign_services
+    from messaging.fans import services as fan_services
+
+    fan_list = fan_services.contact_list_create(user=artist.user, name="Fuzz fans")
+    fan_services.member_add(user=artist.user, list_id=fan_list.pk, email="fan@fuzz.example")
+    drafts = [
+        campaign_services.campaign_create(
+            user=owner.user, channel="email", name="Fuzz", subject="Hi", body="Hi {first_name}"
+        ).pk
+        for owner in (artist, artist, other)
+    ]
     users = {
         "artist": artist.user,
         "fan": UserFactory(),
@@ -200,6 +213,7 @@ def build_world() -> World:
         gig_ids=[open_gig.pk, played.pk, elsewhere.pk],
         application_ids=[applied.pk, played_application.pk],
         booking_ids=[booking.pk],
+        campaign_ids=drafts,
     )
     for role, user in users.items():
         world.tokens[role] = sign_in(user)
@@ -379,6 +393,27 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "POST /blocks/": {"signed_in": {201, 403, 404} | BODY},
     "DELETE /blocks/{user_id}": {"signed_in": {204, 403}},
     "POST /reports/": {"signed_in": {201, 403, 404} | BODY},
+    # Campaigns: the artist's own (others 403 not_an_artist); writes of an artist still
+    # onboarding meet the onboarding gate (403); 404: not yours, or no such id (or a cursor
+    # not made by us); 409: a state rule (not a draft, nobody reachable).
+    "GET /campaigns/": {"signed_in": {403}, **OWNERS({200, 404})},
+    "POST /campaigns/": {"signed_in": {403} | BODY, **OWNERS({201, 403} | BODY)},
+    "GET /campaigns/{campaign_id}": {"signed_in": {403}, **OWNERS({200, 404})},
+    "PATCH /campaigns/{campaign_id}": {
+        "signed_in": {403} | BODY,
+        **OWNERS({200, 403, 404, 409} | BODY),
+    },
+    "DELETE /campaigns/{campaign_id}": {"signed_in": {403}, **OWNERS({204, 403, 404, 409})},
+    "GET /campaigns/{campaign_id}/preview": {"signed_in": {403}, **OWNERS({200, 404})},
+    "GET /campaigns/{campaign_id}/report": {"signed_in": {403}, **OWNERS({200, 404})},
+    "POST /campaigns/{campaign_id}/schedule": {
+        "signed_in": {403} | BODY,
+        **OWNERS({200, 403, 404, 409} | BODY),
+    },
+    "POST /campaigns/{campaign_id}/unschedule": {
+        "signed_in": {403},
+        **OWNERS({200, 403, 404, 409}),
+    },
 }
 
 

@@ -126,6 +126,7 @@ def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObjec
         "gig_id": world.gig_ids,
         "application_id": world.application_ids,
         "booking_id": world.booking_ids,
+        "campaign_id": world.campaign_ids,
         "number": [1, 2, 3, 4, 5],
     }
     for name in list(case.path_parameters or {}):
@@ -194,7 +195,7 @@ def _call(case: Any, world: World, role: str, data: st.DataObject) -> Any:
 CONVERTERS = {"slug": r"[-a-zA-Z0-9_]+", "int": r"[0-9]+"}
 PARAM_CONVERTER = {"slug": "slug", "track_id": "int", "media_id": "int", "session_id": "int"}
 PARAM_CONVERTER["number"] = "int"
-PARAM_CONVERTER.update(dict.fromkeys(("conversation_id", "user_id"), "int"))  # messaging
+PARAM_CONVERTER.update(dict.fromkeys(("conversation_id", "user_id", "campaign_id"), "int"))
 PARAM_CONVERTER.update(
     dict.fromkeys(
         ("gig_id", "application_id", "booking_id", "entry_id", "review_id", "saved_search_id"),
