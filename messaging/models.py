@@ -500,10 +500,12 @@ class Campaign(models.Model):
     artist = models.ForeignKey(
         "artists.ArtistProfile", on_delete=models.CASCADE, related_name="campaigns"
     )
-    # Empty: every list of the artist (an address on two lists is one recipient).
+    # One list, or (all_lists) every list of the artist: an address on two lists is one
+    # recipient. A campaign whose list was deleted has neither, and reaches nobody.
     contact_list = models.ForeignKey(
         ContactList, on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
     )
+    all_lists = models.BooleanField(default=False)
     # Only members in this city or region (either matches, any case); both empty: everyone.
     audience_city = models.CharField(max_length=PLACE_MAX_LENGTH, blank=True, default="")
     audience_region = models.CharField(max_length=PLACE_MAX_LENGTH, blank=True, default="")
@@ -536,6 +538,10 @@ class Campaign(models.Model):
 
     class Meta:
         constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(all_lists=False) | Q(contact_list__isnull=True),
+                name="campaign_one_list_or_all",
+            ),
             models.UniqueConstraint(
                 fields=["booking"],
                 condition=Q(booking__isnull=False),

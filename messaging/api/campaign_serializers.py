@@ -29,6 +29,10 @@ class CampaignSerializer(serializers.Serializer):
         allow_null=True, help_text="`null`: every list of yours (each address once)."
     )
     contact_list_name = serializers.CharField(allow_null=True)
+    all_lists = serializers.BooleanField(
+        help_text="To every list of yours. Neither a list nor all lists: the list was "
+        "deleted, and the campaign reaches nobody until you choose one."
+    )
     audience_city = serializers.CharField(allow_blank=True)
     audience_region = serializers.CharField(allow_blank=True)
     subject = serializers.CharField(allow_blank=True)

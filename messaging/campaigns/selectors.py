@@ -46,6 +46,7 @@ def campaign_card(campaign: Campaign) -> dict[str, Any]:
         "status": campaign.status,
         "contact_list_id": campaign.contact_list_id,
         "contact_list_name": campaign.contact_list.name if campaign.contact_list else None,
+        "all_lists": campaign.all_lists,
         "audience_city": campaign.audience_city,
         "audience_region": campaign.audience_region,
         "subject": campaign.subject,

@@ -166,6 +166,7 @@ def clean_campaign(*, artist: ArtistProfile, data: dict[str, Any]) -> dict[str, 
     return {
         "channel": channel,
         "contact_list_id": list_id,
+        "all_lists": list_id is None,
         "name": name,
         "subject": subject,
         "body": body,
@@ -209,13 +210,22 @@ def campaign_create(*, user: User, **data: Any) -> Campaign:
     return campaign
 
 
+def _current(campaign: Campaign) -> dict[str, Any]:
+    """A campaign's fields as input to :func:`clean_campaign`; a deleted list reads as no
+    such list (choose another), not as "all lists"."""
+    current = {name: getattr(campaign, name) for name in FIELDS}
+    if campaign.contact_list_id is None and not campaign.all_lists:
+        current["contact_list_id"] = 0
+    return current
+
+
 @transaction.atomic
 def campaign_update(*, user: User, campaign_id: int, **data: Any) -> Campaign:
     """Change a draft (only the fields given)."""
     campaign = _own(user=user, campaign_id=campaign_id, lock=True)
     if campaign.status != CampaignStatus.DRAFT:
         raise ApplicationError("campaign_not_draft", _state(campaign, "edited"), status=409)
-    current = {name: getattr(campaign, name) for name in FIELDS}
+    current = _current(campaign)
     current.update({k: v for k, v in data.items() if k in FIELDS})
     clean = clean_campaign(artist=campaign.artist, data=current)
     for name, value in clean.items():
@@ -240,14 +250,23 @@ def _address_field(channel: str) -> str:
 
 
 def audience(
-    *, artist_id: int, channel: str, contact_list_id: int | None, city: str = "", region: str = ""
+    *,
+    artist_id: int,
+    channel: str,
+    contact_list_id: int | None,
+    all_lists: bool,
+    city: str = "",
+    region: str = "",
 ) -> QuerySet[ContactMember]:
     """The members a campaign reaches now (consent: messaging.fans.consent), in id order. The
-    same address on two lists is two members here; :func:`recipient_count` counts addresses."""
-    if contact_list_id is None:
+    same address on two lists is two members here; :func:`recipient_count` counts addresses.
+    Neither a list nor all lists (the list was deleted): nobody."""
+    if all_lists:
         members = consent.artist_reachable_members(artist_id, channel)
-    else:
+    elif contact_list_id is not None:
         members = consent.reachable_members(contact_list_id, channel)
+    else:
+        return ContactMember.objects.none()
     place = Q()
     if city:
         place |= Q(city__iexact=city)
@@ -261,6 +280,7 @@ def campaign_audience(campaign: Campaign) -> QuerySet[ContactMember]:
         artist_id=campaign.artist_id,
         channel=campaign.channel,
         contact_list_id=campaign.contact_list_id,
+        all_lists=campaign.all_lists,
         city=campaign.audience_city,
         region=campaign.audience_region,
     )
@@ -354,7 +374,7 @@ def campaign_schedule(
         raise _validation("scheduled_at", "That time has passed. Choose a later one.")
     if when > now + MAX_SCHEDULE_AHEAD:
         raise _validation("scheduled_at", "Schedule at most a year ahead.")
-    clean_campaign(artist=campaign.artist, data={n: getattr(campaign, n) for n in FIELDS})
+    clean_campaign(artist=campaign.artist, data=_current(campaign))
     if recipient_count(campaign) == 0:
         raise ApplicationError(
             "no_recipients", "Nobody on the list can get this campaign yet.", status=409
@@ -428,7 +448,7 @@ def campaign_start(*, campaign_id: int) -> bool:
     _change(campaign, CampaignStatus.SENDING, by=None)
     campaign.save(update_fields=["status", "started_at", "recipient_count", "updated_at"])
     if campaign.recipient_count == 0:
-        _finish(campaign)
+        _finish(campaign, note="nobody to send to (the list was deleted, or everyone left)")
     else:
         _enqueue_send(campaign.pk)
     return True
@@ -726,18 +746,18 @@ def send_batch(*, campaign_id: int) -> BatchResult:
     return result
 
 
-def _finish(campaign: Campaign) -> None:
+def _finish(campaign: Campaign, *, note: str = "") -> None:
     counts = set(
         Delivery.objects.filter(campaign=campaign).values_list("status", flat=True).distinct()
     )
     reached = {DeliveryStatus.SENT, DeliveryStatus.BOUNCED} & counts
-    failed_all = not reached and DeliveryStatus.FAILED in counts
+    failed_all = not reached and (DeliveryStatus.FAILED in counts or bool(note))
     campaign.finished_at = timezone.now()
     _change(
         campaign,
         CampaignStatus.FAILED if failed_all else CampaignStatus.SENT,
         by=None,
-        note="no delivery could be sent" if failed_all else "",
+        note=note or ("no delivery could be sent" if failed_all else ""),
     )
     campaign.save(update_fields=["status", "finished_at", "updated_at"])
 
@@ -924,6 +944,7 @@ def announcement_for_booking(*, booking_id: int) -> Campaign | None:
             created_by=artist.user,
             kind=CampaignKind.ANNOUNCEMENT,
             booking=booking,
+            all_lists=True,
             channel=CampaignChannel.EMAIL,
             name=f"Show: {gig.venue_name}, {start:%d %b %Y}"[:CAMPAIGN_NAME_MAX_LENGTH],
             subject=f"{{artist}} live at {venue} on {start:%a %-d %b}"[

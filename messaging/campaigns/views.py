@@ -43,6 +43,8 @@ def _form_page(
     if campaign is not None:
         initial = {name: getattr(campaign, name) for name in services.FIELDS}
         initial["contact_list_id"] = str(campaign.contact_list_id or "")
+        if campaign.contact_list_id is None and not campaign.all_lists:
+            initial["contact_list_id"] = None  # the list was deleted: choose again
     form = CampaignForm(request.POST or None, initial=initial, lists=lists)
     if request.method == "POST" and form.is_valid():
         user = request_user(request)

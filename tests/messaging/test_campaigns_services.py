@@ -518,3 +518,37 @@ def test_a_batch_of_only_quiet_numbers_does_not_stop_the_daytime_ones_behind_it(
         campaign = send_now(profile, make_campaign(profile, fan_list, channel="sms", body="Hi"))
     assert sorted(m.to for m in providers.outbox) == ["+15125550101", "+15125550102"]
     assert Delivery.objects.filter(campaign=campaign, status="queued").count() == 4
+
+
+def test_a_campaign_whose_list_is_deleted_reaches_nobody_not_all_lists(profile, fan_list):
+    add_fans(profile, fan_list)
+    other = fans.contact_list_create(user=profile.user, name="Everyone else")
+    add_fans(profile, other, [("zoe@fans.example", None, "Zoe", "", "")])
+    campaign = make_campaign(profile, fan_list)
+    assert campaign.all_lists is False
+    fans.contact_list_delete(user=profile.user, list_id=fan_list.pk)
+    campaign.refresh_from_db()
+    assert (campaign.contact_list_id, campaign.all_lists) == (None, False)
+    assert campaigns.recipient_count(campaign) == 0
+    with pytest.raises(ApplicationError) as error:
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    assert error.value.field == "contact_list_id"
+    with pytest.raises(ApplicationError):  # an edit must choose a list again
+        campaigns.campaign_update(user=profile.user, campaign_id=campaign.pk, body="Hi")
+    campaigns.campaign_update(user=profile.user, campaign_id=campaign.pk, contact_list_id=None)
+    campaign.refresh_from_db()
+    assert campaign.all_lists and campaigns.recipient_count(campaign) == 1
+
+
+def test_a_scheduled_campaign_whose_list_is_deleted_fails_without_sending(profile, fan_list):
+    add_fans(profile, fan_list)
+    campaign = make_campaign(profile, fan_list)
+    later = timezone.now() + timedelta(hours=1)
+    campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk, scheduled_at=later)
+    fans.contact_list_delete(user=profile.user, list_id=fan_list.pk)
+    with time_machine.travel(later + timedelta(minutes=1)):
+        assert campaigns.start_due() == 1
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.recipient_count) == ("failed", 0)
+    assert not mail.outbox
+    assert _history(campaign)[-1] == ("sending", "failed")
