@@ -34,7 +34,9 @@ def _quiet_in(moment: datetime, zone: str) -> bool:
     start, end = settings.CAMPAIGNS_SMS_QUIET_START, settings.CAMPAIGNS_SMS_QUIET_END
     local = moment.astimezone(ZoneInfo(zone))
     minutes = local.hour * 60 + local.minute
-    return minutes >= start * 60 or minutes < end * 60
+    if start > end:  # across midnight (21 → 8)
+        return minutes >= start * 60 or minutes < end * 60
+    return start * 60 <= minutes < end * 60
 
 
 def is_quiet(number: str, moment: datetime) -> bool:

@@ -87,3 +87,10 @@ def test_a_number_with_several_zones_must_be_awake_in_all_of_them(settings):
     assert quiet.is_quiet("+18005550100", at)
     nxt = quiet.next_allowed("+18005550100", at)
     assert not quiet.is_quiet("+18005550100", nxt) and nxt > at
+
+
+def test_quiet_hours_that_do_not_cross_midnight(settings):
+    settings.CAMPAIGNS_SMS_QUIET_START, settings.CAMPAIGNS_SMS_QUIET_END = 1, 6
+    assert quiet.is_quiet(AUSTIN, datetime(2026, 12, 3, 7, 0, tzinfo=UTC))  # 01:00
+    assert not quiet.is_quiet(AUSTIN, datetime(2026, 12, 3, 12, 0, tzinfo=UTC))  # 06:00
+    assert not quiet.is_quiet(AUSTIN, datetime(2026, 12, 3, 4, 0, tzinfo=UTC))  # 22:00
