@@ -62,6 +62,15 @@ class ResendEmailBackend(AnymailResendBackend):
         return _IdempotentResendPayload(message, defaults, self)
 
 
+def _resend_error_name(error: AnymailAPIError) -> str:
+    response = getattr(error, "response", None)
+    try:
+        body = response.json() if response is not None else {}
+    except ValueError:
+        return ""
+    return str(body.get("name", "")) if isinstance(body, dict) else ""
+
+
 def email_connection() -> BaseEmailBackend:
     return get_connection(settings.CAMPAIGNS_EMAIL_BACKEND or None)
 
@@ -75,6 +84,12 @@ def send_email(message: Any, *, connection: BaseEmailBackend) -> str:
         raise ProviderError(f"The address was refused: {error}", permanent=True) from error
     except AnymailAPIError as error:
         status = getattr(error, "status_code", None)
+        if status == 409 and _resend_error_name(error) == "invalid_idempotent_request":
+            # Resend already took a request with this delivery's key (an attempt whose answer
+            # was lost) and refuses this one only because its text differs (the unsubscribe
+            # link is signed with the time): that email was sent. Its id is unknown here;
+            # tracking events find the delivery by the key in the metadata.
+            return ""
         raise ProviderError(str(error)[:500], permanent=_permanent_status(status)) from error
     except OSError as error:
         raise ProviderError(f"Email provider unreachable: {error}", permanent=False) from error

@@ -32,21 +32,30 @@ NOON_IN_AUSTIN = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
 
 
 class FakeResend:
-    """Resend's POST /emails, with its idempotency: a key seen before sends nothing again and
-    gets the first answer."""
+    """Resend's POST /emails, with its idempotency: a key seen before sends nothing again; with
+    the same body it gets the first answer, with another body ``409 invalid_idempotent_request``
+    (the text of a repeat differs when its unsubscribe link was signed at another second)."""
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.sent: dict[str, str] = {}  # key -> email id
+        self.bodies: dict[str, bytes] = {}
+        self.mismatches = 0
         self.lock = threading.Lock()
 
     def __call__(self, request: Request) -> Response:
-        body = json.loads(request.get_data())
+        raw = request.get_data()
+        body = json.loads(raw)
         key = request.headers.get("Idempotency-Key", "")
         with self.lock:
             self.requests.append({"headers": dict(request.headers), "json": body})
+            if key in self.bodies and self.bodies[key] != raw:
+                self.mismatches += 1
+                error = {"statusCode": 409, "name": "invalid_idempotent_request", "message": "x"}
+                return Response(json.dumps(error), status=409, content_type="application/json")
             if key not in self.sent:
                 self.sent[key] = f"re_{len(self.sent) + 1}"
+                self.bodies[key] = raw
             email_id = self.sent[key]
         return Response(json.dumps({"id": email_id}), status=200, content_type="application/json")
 
@@ -301,8 +310,10 @@ def test_a_worker_killed_mid_batch_then_run_again_misses_and_doubles_nobody(
             time.sleep(0)
     accepted = resend.sent
     assert len(accepted) == 50  # every recipient once
-    # The repeated keys came twice; Resend dropped the repeats.
+    # The repeated keys came twice; Resend dropped the repeats (their text differed: links
+    # signed later; answered 409 invalid_idempotent_request, recorded as sent).
     assert len(resend.requests) == 50 + repeated
+    assert resend.mismatches == repeated
     per_address: dict[str, set[str]] = {}
     for request in resend.requests:
         per_address.setdefault(request["json"]["to"][0], set()).add(
@@ -312,3 +323,28 @@ def test_a_worker_killed_mid_batch_then_run_again_misses_and_doubles_nobody(
     assert Delivery.objects.filter(status="sent").count() == 50
     assert Campaign.objects.get(pk=campaign.pk).status == "sent"
     assert not mail.outbox
+
+
+def test_a_repeat_that_resend_refuses_as_a_different_payload_counts_as_sent(
+    profile, fan_list, resend, settings
+):
+    add_fans(profile, fan_list, [("maya@fans.example", None, "Maya", "", "")])
+    campaign = make_campaign(profile, fan_list)
+    with (
+        mock.patch.object(campaigns, "_enqueue_send"),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    delivery = Delivery.objects.get()
+    resend.bodies[delivery.idempotency_key] = b"{}"  # an earlier attempt, another text
+    resend.sent[delivery.idempotency_key] = "re_earlier"
+    campaigns.send_batch(campaign_id=campaign.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.provider_message_id) == ("sent", "")
+    assert resend.mismatches == 1
+    # A bounce still finds it, by the key in the metadata.
+    campaigns.email_event(
+        event_type="bounced", message_id="re_earlier", delivery_key=delivery.idempotency_key
+    )
+    delivery.refresh_from_db()
+    assert delivery.status == "bounced"
