@@ -18,10 +18,13 @@ from messaging.fans import services as fans
 from messaging.models import (
     ArtistOptOut,
     Block,
+    Campaign,
+    CampaignStatusChange,
     ConsentEvent,
     ContactList,
     ContactMember,
     Conversation,
+    Delivery,
     ImportJob,
     Message,
     Report,
@@ -347,3 +350,80 @@ class ImportJobAdmin(RecordAdmin):
     list_filter = ["status"]
     list_select_related = ["contact_list"]
     exclude = ["source_text"]
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+
+
+class CampaignStatusChangeInline(ReadOnlyInline):
+    model = CampaignStatusChange
+    fields = ("at", "from_status", "to_status", "by", "note")
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(RecordAdmin):
+    """Campaigns are written by their artists; staff read them with their history and report,
+    and send a finished one again to its failed recipients (through the service)."""
+
+    list_display = ["name", "artist", "channel", "status", "recipient_count", "created_at"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["name", "artist__stage_name"]
+    list_select_related = ["artist"]
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "artist",
+        "kind",
+        "booking",
+        "contact_list",
+        "audience_city",
+        "audience_region",
+        "channel",
+        "name",
+        "subject",
+        "body",
+        "status",
+        "scheduled_at",
+        "started_at",
+        "finished_at",
+        "recipient_count",
+        "report",
+    )
+    fields = readonly_fields
+    inlines = [CampaignStatusChangeInline]
+    actions = ["resend_to_failed"]
+
+    @admin.display(description="report")
+    def report(self, obj: Campaign) -> str:
+        from messaging.campaigns.selectors import report
+
+        data = report(obj)
+        return format_html_join(
+            " · ",
+            "{}: {}",
+            [*data["by_status"].items(), ("opt-outs since", data["opt_outs_since"])],
+        )
+
+    @admin.action(description="Send again to the failed recipients")
+    def resend_to_failed(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        from messaging.campaigns import services as campaigns
+
+        for campaign in queryset:
+            try:
+                count = campaigns.campaign_resend_failed(
+                    by=request_user(request), campaign_id=campaign.pk
+                )
+            except ApplicationError as error:
+                self.message_user(request, f"{campaign.name}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{campaign.name}: {count} queued again.")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(RecordAdmin):
+    list_display = ["address", "campaign", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status"]
+    search_fields = ["address", "provider_message_id", "idempotency_key"]
+    list_select_related = ["campaign"]
+    raw_id_fields = ["campaign", "member"]

@@ -6,7 +6,7 @@ from accounts.models import User
 from messaging import services
 from messaging.fans import imports
 from messaging.fans import services as fans
-from messaging.models import ContactList, Message
+from messaging.models import Campaign, ContactList, Delivery, Message
 
 DEMO_CONVERSATIONS = [
     (
@@ -61,8 +61,58 @@ def seed_fan_list(say: Callable[[str], None]) -> None:
     )
 
 
+DEMO_CAMPAIGN = (
+    "New single: Night Drive",
+    "{artist}: Night Drive is out",
+    "Hi {first_name},\n\nNight Drive is out today, everywhere you listen. Thank you for being "
+    "here from the start.\n\n{artist}",
+)
+
+
+def seed_campaign(say: Callable[[str], None]) -> None:
+    """A sent email campaign to the demo list, with a report: every fan sent, two delivered,
+    one hard bounce (that address is opted out). The demo addresses are fictional: the emails
+    go to Django's in-memory backend, never to a provider."""
+    from django.test.utils import override_settings
+
+    from messaging.campaigns import services as campaigns
+
+    email, list_name, _ = DEMO_FAN_LIST
+    artist = User.objects.filter(email=email).first()
+    contact_list = ContactList.objects.filter(artist__user=artist, name=list_name).first()
+    if artist is None or contact_list is None:
+        say("skipped   demo campaign (fan list missing)")
+        return
+    name, subject, body = DEMO_CAMPAIGN
+    if Campaign.objects.filter(artist__user=artist, name=name).exists():
+        say(f"exists    campaign “{name}”")
+        return
+    with override_settings(CAMPAIGNS_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        campaign = campaigns.campaign_create(
+            user=artist,
+            channel="email",
+            contact_list_id=contact_list.pk,
+            name=name,
+            subject=subject,
+            body=body,
+        )
+        campaigns.campaign_schedule(user=artist, campaign_id=campaign.pk)
+        campaigns.campaign_start(campaign_id=campaign.pk)  # (nothing if a task did it)
+        while campaigns.send_batch(campaign_id=campaign.pk).progressed:
+            pass
+    deliveries = list(Delivery.objects.filter(campaign=campaign).order_by("id"))
+    for index, delivery in enumerate(deliveries):
+        kind = "bounced" if index == len(deliveries) - 1 else "delivered"
+        if index < 2 or kind == "bounced":
+            campaigns.email_event(
+                event_type=kind, message_id=None, delivery_key=delivery.idempotency_key
+            )
+    say(f"created   campaign “{name}” (sent to {len(deliveries)} fans, one bounce)")
+
+
 def seed(say: Callable[[str], None]) -> None:
     seed_fan_list(say)
+    seed_campaign(say)
     for first_email, second_email, lines in DEMO_CONVERSATIONS:
         first = User.objects.filter(email=first_email).first()
         second = User.objects.filter(email=second_email).first()

@@ -462,3 +462,185 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} into {self.contact_list_id} ({self.status})"
+
+
+# --- Campaigns (SPEC §7 "Fan messaging", docs/messaging.md "Campaigns and delivery guarantees") --
+#
+# An artist's email or SMS to the reachable members of one list (or of every list), optionally
+# only those in one city or region. Every change of a campaign's status goes through
+# messaging.campaigns.services and writes a CampaignStatusChange. Sending fans out one Delivery
+# per recipient address (unique per campaign and member, and per campaign and address), each
+# claimed by one worker at a time and sent with its own idempotency key.
+
+CAMPAIGN_NAME_MAX_LENGTH = 100
+CAMPAIGN_SUBJECT_MAX_LENGTH = 200
+CAMPAIGN_EMAIL_BODY_MAX_LENGTH = 20_000
+CAMPAIGN_SMS_BODY_MAX_LENGTH = 1_600
+
+
+class CampaignChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class CampaignKind(models.TextChoices):
+    MANUAL = "manual", "Written by the artist"
+    ANNOUNCEMENT = "announcement", "Show announcement"
+
+
+class Campaign(models.Model):
+    artist = models.ForeignKey(
+        "artists.ArtistProfile", on_delete=models.CASCADE, related_name="campaigns"
+    )
+    # One list, or (all_lists) every list of the artist: an address on two lists is one
+    # recipient. A campaign whose list was deleted has neither, and reaches nobody.
+    contact_list = models.ForeignKey(
+        ContactList, on_delete=models.SET_NULL, null=True, blank=True, related_name="campaigns"
+    )
+    all_lists = models.BooleanField(default=False)
+    # Only members in this city or region (either matches, any case); both empty: everyone.
+    audience_city = models.CharField(max_length=PLACE_MAX_LENGTH, blank=True, default="")
+    audience_region = models.CharField(max_length=PLACE_MAX_LENGTH, blank=True, default="")
+    kind = models.CharField(max_length=12, choices=CampaignKind.choices, default="manual")
+    # A show announcement's booking: one draft per accepted booking.
+    booking = models.ForeignKey(
+        "marketplace.Booking",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="announcements",
+    )
+    channel = models.CharField(max_length=5, choices=CampaignChannel.choices)
+    name = models.CharField(max_length=CAMPAIGN_NAME_MAX_LENGTH)
+    subject = models.CharField(max_length=CAMPAIGN_SUBJECT_MAX_LENGTH, blank=True, default="")
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Deliveries made when sending started (the recipients of that moment).
+    recipient_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(all_lists=False) | Q(contact_list__isnull=True),
+                name="campaign_one_list_or_all",
+            ),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(booking__isnull=False),
+                name="campaign_one_announcement_per_booking",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(F("artist"), F("id").desc(), name="campaign_artist_newest"),
+            models.Index(
+                fields=["scheduled_at"],
+                condition=Q(status="scheduled"),
+                name="campaign_scheduled_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.channel}, {self.status})"
+
+
+class CampaignStatusChange(models.Model):
+    """The audit row of every campaign status change: who (empty: the system), when, from, to."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="changes")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    at = models.DateTimeField()
+    note = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(F("campaign"), F("at"), name="campaign_change_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    # Claimed by a worker that is sending it now (see claimed_at and the claim lease).
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+    # Not sent: the address opted out (or left the list) after the fan-out.
+    SKIPPED = "skipped", "Skipped (opted out)"
+
+
+class Delivery(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    member = models.ForeignKey(
+        ContactMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    # The email address or E.164 number at fan-out (kept when the member row is gone).
+    address = models.CharField(max_length=EMAIL_MAX_LENGTH)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    # Sent to the provider with every attempt of this delivery (Resend's Idempotency-Key).
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Not before this time (quiet hours, the backoff after a provider error).
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=100, blank=True, default="")
+    error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["campaign", "member"], name="delivery_one_per_campaign_member"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "address"], name="delivery_one_per_campaign_address"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["campaign", "next_attempt_at", "id"],
+                condition=Q(status__in=["queued", "sending"]),
+                name="delivery_pending",
+            ),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="delivery_provider_id",
+            ),
+            models.Index(fields=["campaign", "status"], name="delivery_campaign_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} in campaign {self.campaign_id} ({self.status})"

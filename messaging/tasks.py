@@ -46,3 +46,56 @@ def fans_expire_import_previews_task() -> int:
     from messaging.fans import imports
 
     return imports.import_previews_expire()
+
+
+# --- campaigns (docs/messaging.md, "Campaigns and delivery guarantees") ---------------------
+
+
+@shared_task(name="messaging.campaign_start")
+def campaign_start_task(campaign_id: int) -> bool:
+    """Start a scheduled campaign when it is due (enqueued with a countdown by the schedule;
+    early, it does nothing: the beat's ``campaign_dispatch`` starts any it missed)."""
+    from messaging.campaigns import services as campaigns
+
+    return campaigns.campaign_start(campaign_id=campaign_id)
+
+
+@shared_task(name="messaging.campaign_send")
+def campaign_send_task(campaign_id: int) -> int:
+    """Send one batch of a campaign, and hand over to the next task when this one made
+    progress and more is due. What waits (quiet hours, a backoff) is picked up by the beat's
+    ``campaign_dispatch`` when due. Running it twice, or two at once, sends nothing twice
+    (deliveries are claimed)."""
+    from messaging.campaigns import services as campaigns
+
+    sent = 0
+    while True:
+        result = campaigns.send_batch(campaign_id=campaign_id)
+        sent += result.sent
+        if not (result.progressed and result.more_due and not result.finished):
+            return sent
+        if not campaign_send_task.app.conf.task_always_eager:
+            campaign_send_task.apply_async(kwargs={"campaign_id": campaign_id})
+            return sent
+        # Eager (development without Redis): the next batch here, not in a nested call.
+
+
+@shared_task(name="messaging.campaign_dispatch")
+def campaign_dispatch_task() -> int:
+    """The beat's net (every minute): start due scheduled campaigns, and send the due work of
+    sending ones (quiet hours over, a backoff over, the claim of a worker that died)."""
+    from messaging.campaigns import services as campaigns
+
+    started = campaigns.start_due()
+    for campaign_id in campaigns.sending_with_due_work():
+        campaign_send_task.apply_async(kwargs={"campaign_id": campaign_id})
+    return started
+
+
+@shared_task(name="messaging.announce_booking", autoretry_for=(OSError,), max_retries=3)
+def announce_booking_task(booking_id: int) -> int | None:
+    """The draft announcing a show, for an accepted booking (marketplace's hook)."""
+    from messaging.campaigns import services as campaigns
+
+    campaign = campaigns.announcement_for_booking(booking_id=booking_id)
+    return campaign.pk if campaign else None

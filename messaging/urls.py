@@ -19,4 +19,5 @@ urlpatterns = [
         name="conversation-report",
     ),
     path("", include("messaging.fans.urls")),
+    path("", include("messaging.campaigns.urls")),
 ]

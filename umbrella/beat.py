@@ -40,6 +40,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "messaging.fans_expire_import_previews",
         "schedule": crontab(minute=25, hour=4),
     },
+    "messaging-campaign-dispatch": {
+        "task": "messaging.campaign_dispatch",
+        "schedule": crontab(minute="*"),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

@@ -96,6 +96,16 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "already_member": (409, "The email address or phone number is already on the list."),
     "opted_out": (409, "The address unsubscribed from the artist: only its owner can sign up."),
     "too_many_lists": (409, "The artist has FANS_MAX_LISTS fan lists: delete one first."),
+    "unknown_merge_field": (
+        400,
+        "The subject or body names a merge field that does not exist (the message names it "
+        "and lists the fields).",
+    ),
+    "campaign_not_draft": (409, "Only a draft campaign can be changed, deleted or scheduled."),
+    "campaign_not_scheduled": (409, "Only a scheduled campaign can go back to draft."),
+    "campaign_not_sent": (409, "Only a sent or failed campaign can be sent again to its failed."),
+    "no_recipients": (409, "Nobody the campaign is for can get it (no reachable fan)."),
+    "nothing_failed": (409, "No delivery of the campaign failed."),
     "import_confirmed": (409, "The import was confirmed already."),
     "link_expired": (410, "(pages) A fan's confirmation link is too old: sign up again."),
     "request_too_large": (

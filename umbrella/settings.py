@@ -357,6 +357,10 @@ SPECTACULAR_SETTINGS = {
             "already_on_list",
             "opted_out",
         ],
+        "CampaignChannel": "messaging.models.CampaignChannel.choices",
+        "CampaignStatus": "messaging.models.CampaignStatus.choices",
+        "CampaignKind": "messaging.models.CampaignKind.choices",
+        "SmsEncoding": ["GSM-7", "UCS-2"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -438,6 +442,41 @@ FANS_CONFIRM_RESEND_SECONDS = env.int("FANS_CONFIRM_RESEND_SECONDS", default=300
 # token: every request is refused.
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_SMS_WEBHOOK_URL = env.str("TWILIO_SMS_WEBHOOK_URL", default="")
+# Sending SMS (campaigns): SMS_BACKEND is like EMAIL_BACKEND; Twilio needs the account SID and
+# either a Messaging Service SID or a sender number. TWILIO_API_BASE_URL: tests only.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default=(
+        "messaging.campaigns.providers.TwilioSmsBackend"
+        if TWILIO_ACCOUNT_SID
+        else "messaging.campaigns.providers.ConsoleSmsBackend"
+    ),
+)
+
+# Campaigns (docs/messaging.md, "Campaigns and delivery guarantees"). A send task claims
+# CAMPAIGNS_BATCH_SIZE deliveries at a time; a claim older than CAMPAIGNS_CLAIM_LEASE_SECONDS
+# belongs to a worker that died (a task cannot outlive CELERY_TASK_TIME_LIMIT) and is taken
+# over. A provider error is retried CAMPAIGNS_MAX_ATTEMPTS times in all, after
+# CAMPAIGNS_RETRY_BASE_SECONDS, doubling. No SMS between CAMPAIGNS_SMS_QUIET_START and
+# CAMPAIGNS_SMS_QUIET_END (hours, the number's local time).
+CAMPAIGNS_EMAIL_BACKEND = env.str("CAMPAIGNS_EMAIL_BACKEND", default="")
+CAMPAIGNS_BATCH_SIZE = env.int("CAMPAIGNS_BATCH_SIZE", default=100)
+# Results are written every CAMPAIGNS_RECORD_EVERY sends (one commit for many); a worker killed
+# before a write has its last sends taken over and repeated with the same idempotency keys.
+CAMPAIGNS_RECORD_EVERY = env.int("CAMPAIGNS_RECORD_EVERY", default=25)
+CAMPAIGNS_CLAIM_LEASE_SECONDS = env.int("CAMPAIGNS_CLAIM_LEASE_SECONDS", default=16 * 60)
+CAMPAIGNS_MAX_ATTEMPTS = env.int("CAMPAIGNS_MAX_ATTEMPTS", default=5)
+CAMPAIGNS_RETRY_BASE_SECONDS = env.int("CAMPAIGNS_RETRY_BASE_SECONDS", default=60)
+CAMPAIGNS_PROVIDER_TIMEOUT_SECONDS = env.int("CAMPAIGNS_PROVIDER_TIMEOUT_SECONDS", default=20)
+CAMPAIGNS_SMS_QUIET_START = env.int("CAMPAIGNS_SMS_QUIET_START", default=21)
+CAMPAIGNS_SMS_QUIET_END = env.int("CAMPAIGNS_SMS_QUIET_END", default=8)
+CAMPAIGNS_SMS_FALLBACK_TIME_ZONES = env.list(
+    "CAMPAIGNS_SMS_FALLBACK_TIME_ZONES", default=["America/New_York", "America/Los_Angeles"]
+)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -470,7 +509,16 @@ EMAIL_BACKEND = env.str(
         else "django.core.mail.backends.console.EmailBackend"
     ),
 )
-ANYMAIL = {"RESEND_API_KEY": RESEND_API_KEY}
+# Resend's tracking webhook (/anymail/resend/tracking/) is checked with HTTP basic auth:
+# ANYMAIL_WEBHOOK_SECRET is "user:password", in the URL given to Resend.
+ANYMAIL: dict[str, object] = {"RESEND_API_KEY": RESEND_API_KEY, "REQUESTS_TIMEOUT": 20}
+if env.str("RESEND_API_URL", default=""):  # tests: a local server standing in for Resend
+    ANYMAIL["RESEND_API_URL"] = env.str("RESEND_API_URL")
+if env.str("ANYMAIL_WEBHOOK_SECRET", default=""):
+    ANYMAIL["WEBHOOK_SECRET"] = env.str("ANYMAIL_WEBHOOK_SECRET")
+if RESEND_API_KEY and not CAMPAIGNS_EMAIL_BACKEND:
+    # The same Resend backend, plus each campaign email's Idempotency-Key header.
+    CAMPAIGNS_EMAIL_BACKEND = "messaging.campaigns.providers.ResendEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Umbrella <hello@umbrella.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

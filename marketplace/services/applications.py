@@ -15,7 +15,7 @@ from accounts.models import Role, User
 from accounts.permissions import OnboardingRequired
 from artists import selectors as artist_selectors
 from artists.models import ArtistProfile
-from marketplace import notifications
+from marketplace import hooks, notifications
 from marketplace.models import (
     Application,
     ApplicationStatus,
@@ -230,6 +230,7 @@ def application_accept(*, user: User, application_id: int) -> Booking:
     notifications.applications_rejected(
         _artist_users([artist_id for _, artist_id in rejected]), gig=gig
     )
+    hooks.booking_accepted(booking.pk)
     return booking
 
 

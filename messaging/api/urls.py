@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.api import fans, views
+from messaging.api import campaigns, fans, views
 
 urlpatterns = [
     path("conversations/", views.ConversationListApi.as_view(), name="api-conversations"),
@@ -41,6 +41,28 @@ urlpatterns = [
         "fan-imports/<int:job_id>/confirm",
         fans.FanImportConfirmApi.as_view(),
         name="api-fan-import-confirm",
+    ),
+    path("campaigns/", campaigns.CampaignsApi.as_view(), name="api-campaigns"),
+    path("campaigns/<int:campaign_id>", campaigns.CampaignApi.as_view(), name="api-campaign"),
+    path(
+        "campaigns/<int:campaign_id>/preview",
+        campaigns.CampaignPreviewApi.as_view(),
+        name="api-campaign-preview",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/schedule",
+        campaigns.CampaignScheduleApi.as_view(),
+        name="api-campaign-schedule",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/unschedule",
+        campaigns.CampaignUnscheduleApi.as_view(),
+        name="api-campaign-unschedule",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/report",
+        campaigns.CampaignReportApi.as_view(),
+        name="api-campaign-report",
     ),
     path("webhooks/twilio/sms", fans.TwilioSmsWebhook.as_view(), name="api-twilio-sms"),
 ]

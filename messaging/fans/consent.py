@@ -80,10 +80,22 @@ def reachable_members(contact_list: ContactList | int, channel: str) -> QuerySet
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     list_id = contact_list if isinstance(contact_list, int) else contact_list.pk
+    return _reachable(Q(contact_list_id=list_id), channel)
+
+
+def artist_reachable_members(artist_id: int, channel: str) -> QuerySet[ContactMember]:
+    """:func:`reachable_members` over every list of an artist (an address on two lists is two
+    members here; a campaign to all lists sends to each address once)."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    return _reachable(Q(contact_list__artist_id=artist_id), channel)
+
+
+def _reachable(scope: Q, channel: str) -> QuerySet[ContactMember]:
     field = "email" if channel == EMAIL else "phone"
     return (
         ContactMember.objects.filter(
-            contact_list_id=list_id,
+            scope,
             opted_in=True,
             opted_out_at__isnull=True,
             consent_at__isnull=False,

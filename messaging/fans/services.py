@@ -557,6 +557,25 @@ def unsubscribe(*, token: str, one_click: bool = False, ip: str | None = None) -
     return artist
 
 
+def email_undeliverable(*, artist_id: int, email: str, cause: str) -> None:
+    """A campaign email to ``email`` hard-bounced or was marked as spam (``cause``: "bounce"
+    or "complaint", from the email provider's webhook): the address is opted out of the artist
+    like an unsubscribe, so no list of the artist mails it again. Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        _opt_out(
+            artist_id=artist_id,
+            email=email,
+            channel=OptOutChannel.EMAIL,
+            reason="hard bounce" if cause == "bounce" else "spam complaint",
+            at=now,
+        )
+        ContactMember.objects.filter(
+            contact_list__artist_id=artist_id, email=email, opted_out_at__isnull=True
+        ).update(opted_in=False, opted_out_at=now, confirm_token_hash="", updated_at=now)
+        event(ConsentEventKind.UNSUBSCRIBED, artist_id=artist_id, email=email, at=now, cause=cause)
+
+
 def sms_inbound(*, from_number: Any, body: Any) -> str | None:
     """An SMS to the platform's sender number (Twilio's webhook, signature already checked).
     STOP and its synonyms opt the number out of every artist (the number is shared; Twilio

@@ -724,3 +724,57 @@ def test_profile_editor_by_keyboard_only(open_page, artist):
     artist.refresh_from_db()
     assert artist.tagline == "Warm indie folk for late nights."
     assert artist.website_url.rstrip("/") == "https://novareyes.example.com"
+
+
+def test_campaign_pages_are_accessible(open_page, artist):
+    """The campaign list, a new campaign (and its error state), an email and an SMS draft with
+    their previews, the send confirmation, and a sent campaign's report."""
+    from messaging.campaigns import services as campaigns
+    from messaging.fans import services as fans
+
+    contact_list = fans.contact_list_create(user=artist.user, name="Austin fans")
+    for email, phone, name in (
+        ("maya@fans.example", "+15125550101", "Maya Ortiz"),
+        ("leo@fans.example", None, "Leo Park"),
+    ):
+        fans.member_add(
+            user=artist.user, list_id=contact_list.pk, email=email, phone=phone, name=name
+        )
+    email = campaigns.campaign_create(
+        user=artist.user,
+        channel="email",
+        contact_list_id=contact_list.pk,
+        name="News",
+        subject="News from {artist}",
+        body="Hi {first_name}!",
+    )
+    sms = campaigns.campaign_create(
+        user=artist.user, channel="sms", name="Tonight", body="Doors at 8 🎸 {first_name}"
+    )
+    sent = campaigns.campaign_create(
+        user=artist.user,
+        channel="email",
+        name="Sent one",
+        subject="Out now",
+        body="Hi {first_name}",
+    )
+    campaigns.campaign_schedule(user=artist.user, campaign_id=sent.pk)
+    campaigns.campaign_start(campaign_id=sent.pk)
+    while campaigns.send_batch(campaign_id=sent.pk).claimed:
+        pass
+    pages = [
+        "/studio/campaigns/",
+        "/studio/campaigns/new/",
+        f"/studio/campaigns/{email.pk}/",
+        f"/studio/campaigns/{email.pk}/edit/",
+        f"/studio/campaigns/{sms.pk}/",
+        f"/studio/campaigns/{sms.pk}/send/",
+        f"/studio/campaigns/{sent.pk}/",
+    ]
+    page = open_page(artist.user.email)
+    _check_all(page, pages, "artist")
+    page.goto("/studio/campaigns/new/")
+    page.get_by_label(re.compile(r"^Message:?$")).fill("Hi {frist_name}")
+    page.get_by_role("button", name="Save draft and preview").click()
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert_accessible(page, "new campaign with errors")

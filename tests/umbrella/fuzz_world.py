@@ -139,6 +139,7 @@ class World:
     fan_list_ids: list[int] = field(default_factory=list)
     fan_member_ids: list[int] = field(default_factory=list)
     fan_import_ids: list[int] = field(default_factory=list)
+    campaign_ids: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     bad_tokens: list[str] = field(default_factory=list)
 
@@ -192,6 +193,15 @@ def build_world() -> World:
         user=artist.user, list_id=fan_list.pk, data=b"email\nnew@example.com\n"
     )
     not_yours = fan_services.contact_list_create(user=other.user, name="Theirs")
+    # Campaigns: drafts of the artist's (to that list's fans) and one of another artist.
+    from messaging.campaigns import services as campaign_services
+
+    drafts = [
+        campaign_services.campaign_create(
+            user=owner.user, channel="email", name="Fuzz", subject="Hi", body="Hi {first_name}"
+        ).pk
+        for owner in (artist, artist, other)
+    ]
     users = {
         "artist": artist.user,
         "fan": UserFactory(),
@@ -215,6 +225,7 @@ def build_world() -> World:
         fan_list_ids=[fan_list.pk, fan_list.pk, not_yours.pk],
         fan_member_ids=[member.pk],
         fan_import_ids=[preview.pk],
+        campaign_ids=drafts,
     )
     for role, user in users.items():
         world.tokens[role] = sign_in(user)
@@ -345,7 +356,8 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
         "venue": {204, 404, 409} | BODY,
     },
     "GET /me/applications": {"signed_in": {403}, **OWNERS({200, 404})},
-    "GET /me/gigs-for-you": {"signed_in": {403}, **OWNERS({200})},
+    # 400: a page or page_size that is no whole number; 404: a page past the last.
+    "GET /me/gigs-for-you": {"signed_in": {403}, **OWNERS({200, 400, 404})},
     "GET /bookings/": {"signed_in": {200, 404}},
     "POST /bookings/{booking_id}/cancel": {
         "signed_in": {403, 404} | BODY,
@@ -425,6 +437,27 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
     "POST /fan-imports/{job_id}/confirm": {
         "signed_in": {403, 404} | BODY,
         **OWNERS({200, 202, 403, 404, 409} | BODY),
+    },
+    # Campaigns: the artist's own (others 403 not_an_artist); writes of an artist still
+    # onboarding meet the onboarding gate (403); 404: not yours, or no such id (or a cursor
+    # not made by us); 409: a state rule (not a draft, nobody reachable).
+    "GET /campaigns/": {"signed_in": {403}, **OWNERS({200, 404})},
+    "POST /campaigns/": {"signed_in": {403} | BODY, **OWNERS({201, 403} | BODY)},
+    "GET /campaigns/{campaign_id}": {"signed_in": {403}, **OWNERS({200, 404})},
+    "PATCH /campaigns/{campaign_id}": {
+        "signed_in": {403} | BODY,
+        **OWNERS({200, 403, 404, 409} | BODY),
+    },
+    "DELETE /campaigns/{campaign_id}": {"signed_in": {403}, **OWNERS({204, 403, 404, 409})},
+    "GET /campaigns/{campaign_id}/preview": {"signed_in": {403}, **OWNERS({200, 404})},
+    "GET /campaigns/{campaign_id}/report": {"signed_in": {403}, **OWNERS({200, 404})},
+    "POST /campaigns/{campaign_id}/schedule": {
+        "signed_in": {403} | BODY,
+        **OWNERS({200, 403, 404, 409} | BODY),
+    },
+    "POST /campaigns/{campaign_id}/unschedule": {
+        "signed_in": {403},
+        **OWNERS({200, 403, 404, 409}),
     },
 }
 

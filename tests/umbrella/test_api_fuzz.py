@@ -126,6 +126,7 @@ def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObjec
         "gig_id": world.gig_ids,
         "application_id": world.application_ids,
         "booking_id": world.booking_ids,
+        "campaign_id": world.campaign_ids,
         "number": [1, 2, 3, 4, 5],
         "list_id": world.fan_list_ids,
         "member_id": world.fan_member_ids,
@@ -197,7 +198,7 @@ def _call(case: Any, world: World, role: str, data: st.DataObject) -> Any:
 CONVERTERS = {"slug": r"[-a-zA-Z0-9_]+", "int": r"[0-9]+"}
 PARAM_CONVERTER = {"slug": "slug", "track_id": "int", "media_id": "int", "session_id": "int"}
 PARAM_CONVERTER["number"] = "int"
-PARAM_CONVERTER.update(dict.fromkeys(("conversation_id", "user_id"), "int"))  # messaging
+PARAM_CONVERTER.update(dict.fromkeys(("conversation_id", "user_id", "campaign_id"), "int"))
 PARAM_CONVERTER.update(dict.fromkeys(("list_id", "member_id", "job_id"), "int"))  # fan lists
 PARAM_CONVERTER.update(
     dict.fromkeys(
