@@ -30,7 +30,7 @@ from artists import normalize
 from artists.models import ArtistProfile, PerformanceType
 
 # Trigram word similarity from which a stage name counts as a (typo'd) match. Written into
-# the SQL function artist_typo_nearest (migration 0006): change both together.
+# the SQL function artist_typo_nearest (migration 0010): change both together.
 TYPO_THRESHOLD = 0.35
 # At most this many full-text matches are ranked (see text_search): a broad word (a genre, a
 # city) matches thousands of artists, and ranking each one was most of the search's cost.
@@ -52,8 +52,10 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
     """Ranked full-text search plus typo tolerance on PostgreSQL; a plain match elsewhere.
 
     The ``search_vector`` column (weighted: stage name A; tagline, genres, influences B; bio C),
-    its GIN index, the trigram index on ``stage_name`` and ``artist_typo_nearest`` are created by
-    PostgreSQL-only migrations (0002, 0003, 0005, 0006; at most 50 typo matches, nearest first).
+    its GIN index and ``artist_typo_nearest`` are created by PostgreSQL-only migrations (0002,
+    0003, 0005, 0010: at most 50 typo matches, nearest first, found through the word list of
+    stage names — query words to nearby name words to the names that hold them — so their cost
+    does not grow with the number of artists).
 
     On PostgreSQL the words are matched with full-text search, ranked by ``ts_rank`` (a
     stage-name match above a tagline or genre match above a bio match). Only when they match no
@@ -83,7 +85,7 @@ def text_search(queryset: QuerySet, q: str) -> QuerySet:
         # Which rows: up to RANK_CANDIDATES stage-name matches (their own GIN index, migration
         # 0005: the best-ranked rows always make it), up to RANK_CANDIDATES matches of the
         # whole text (the GIN index on search_vector, table order, no sort) and, only when the
-        # text matches nothing, the nearest stage names (artist_typo_nearest, migration 0006).
+        # text matches nothing, the nearest stage names (artist_typo_nearest, migration 0010).
         # One array, built once per query (InitPlans), so the rows come by primary key: ORed as
         # separate conditions, the planner misjudged them and scanned the table.
         matched = RawSQL(  # noqa: S611 (fixed SQL; the query is a parameter)

@@ -345,3 +345,31 @@ class ProfileView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.artist_id} viewed by {self.viewer_key} on {self.day}"
+
+
+class StageNameWord(models.Model):
+    """A word of some stage name, lower case: the vocabulary the typo fallback of search matches
+    a mistyped word against (``artist_typo_nearest``, migration 0010; PostgreSQL only).
+
+    Written by a database trigger on the profile table, never by Python: every way a stage name
+    changes (services, admin, bulk loads) keeps it. Words are only ever added — a word no name
+    uses any more leads to no names and costs nothing — so the vocabulary grows with the
+    language of stage names, not with the number of artists.
+    """
+
+    word = models.TextField(primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class StageNameWordName(models.Model):
+    """Which stage names (lower case, distinct) contain a word: from a near word to the names
+    to score. Kept by the same trigger; a name no artist has any more is removed."""
+
+    pk = models.CompositePrimaryKey("word", "name")
+    word = models.TextField()
+    name = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.word}: {self.name}"
