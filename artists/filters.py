@@ -316,6 +316,22 @@ class ArtistFilter(django_filters.FilterSet):
 # both give the same rows in the same order for every filter, ordering and page.
 
 TABLE = "artists_artistprofile"
+# Every column a browse without words filters on (list_sql): the listed ordering indexes carry
+# them (INCLUDE, artists.models.ArtistProfile.Meta), so a filtered walk never reads the table.
+# A filter on another column must be added here too (a test checks the walk stays index-only).
+WALK_COLUMNS = (
+    "primary_genre",
+    "secondary_genres",
+    "location_city",
+    "location_state",
+    "location_country",
+    "base_rate_flat",
+    "avg_rating",
+    "verified",
+    "available_weekdays",
+    "available_weekends",
+    "performance_types",
+)
 _TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
 _ORDER_SQL = {
     "rating": "avg_rating DESC, total_reviews DESC, id DESC",
@@ -389,9 +405,21 @@ def list_sql(
         )
         order = relevance
         params += relevance_params
+    order = order or _ORDER_SQL["newest"]
+    if q:
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {TABLE} "  # noqa: S608 (fixed names; values are parameters)
+            f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s"
+        )
+        return sql, [*params, limit, offset]
+    # Without words: the page's ids first, from an ordering index that also carries every
+    # filtered column (WALK_COLUMNS: an index-only scan, ~70 entries a page), then the page's
+    # rows by primary key. Walking the ordering on the table itself read a heap page per
+    # skipped row: "genre=metal, max rate, verified, by rating" skipped ~5 800 rows (5 452
+    # buffers at 100 000 artists) where the index-only walk reads ~80 (bench/README.md).
     sql = (
-        f"SELECT {', '.join(columns)} FROM {TABLE} "  # noqa: S608 (fixed names; values are parameters)
-        f"WHERE {' AND '.join(where)} ORDER BY {order or _ORDER_SQL['newest']} "
-        "LIMIT %s OFFSET %s"
+        f"SELECT {', '.join(columns)} FROM {TABLE} WHERE id = ANY(ARRAY("  # noqa: S608 (as above)
+        f"SELECT id FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY {order} "
+        f"LIMIT %s OFFSET %s)) ORDER BY {order}"
     )
     return sql, [*params, limit, offset]
