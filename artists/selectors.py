@@ -67,17 +67,22 @@ class ListedRows:
     def __init__(self, filterset: ArtistFilter) -> None:
         self.filterset = filterset
         self._read: tuple[list[str], dict[str, Any]] | None = None  # keys read for us, found
+        # Built once per window: the view asks for the page's cache key, then the page.
+        self._statements: dict[tuple[int, int], tuple[str, list[Any]]] = {}
 
     def read_for_us(self, keys: list[str], found: dict[str, Any]) -> None:
         self._read = (keys, found)
 
     def _statement(self, start: int, stop: int) -> tuple[str, list[Any]]:
-        return list_sql(
-            self.filterset.form.cleaned_data,
-            columns=CARD_FIELDS,
-            offset=start,
-            limit=stop - start,
-        )
+        statement = self._statements.get((start, stop))
+        if statement is None:
+            statement = self._statements[start, stop] = list_sql(
+                self.filterset.form.cleaned_data,
+                columns=CARD_FIELDS,
+                offset=start,
+                limit=stop - start,
+            )
+        return statement
 
     def cache_reads(self, start: int, stop: int) -> list[str]:
         """The cache keys :meth:`__getitem__` reads for ``rows[start:stop]`` ([] if none)."""
