@@ -318,7 +318,8 @@ class ArtistFilter(django_filters.FilterSet):
 TABLE = "artists_artistprofile"
 # Every column a browse without words filters on (list_sql): the listed ordering indexes carry
 # them (INCLUDE, artists.models.ArtistProfile.Meta), so a filtered walk never reads the table.
-# A filter on another column must be added here too (a test checks the walk stays index-only).
+# A filter on another column must be added here and to the indexes (tests/artists/
+# test_list_sql.py checks both).
 WALK_COLUMNS = (
     "primary_genre",
     "secondary_genres",

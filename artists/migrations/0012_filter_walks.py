@@ -5,7 +5,9 @@ rating or gigs) and, before this, read each row's table page to check the filter
 rate 2 000, verified, by rating" skipped ~5 800 rows for 21 (5 452 buffers at 100 000
 artists). The three listed ordering indexes now ``INCLUDE`` every filtered column
 (``artists.filters.WALK_COLUMNS``), and ``list_sql`` first takes the page's ids by an
-index-only walk (~80 buffers there), then reads those rows by primary key.
+index-only walk (~80 buffers there), then reads those rows by primary key. (SQLite, the
+embedded default, has no covering indexes: Django creates the same indexes there without the
+included columns.)
 
 **Orderings within a country**, as 0009 did for the city: ``country=DE&ordering=gigs`` walked
 the whole gigs index dropping every other country (1 938 buffers at 100 000 artists), 24 now.
