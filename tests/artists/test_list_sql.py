@@ -83,7 +83,10 @@ def test_the_statement_and_the_queryset_agree(catalog):
         expected = list(reference.qs.values(*selectors.CARD_FIELDS))
         start = rng.choice([0, 0, 3, 10])
         size = rng.choice([5, 21])
-        assert rows[start : start + size] == expected[start : start + size], params
+        # As the API renders them (the statement writes timestamps as text already).
+        got = [selectors.card(row) for row in rows[start : start + size]]
+        want = [selectors.card(dict(row)) for row in expected[start : start + size]]
+        assert got == want, params
         compared += bool(expected)
     assert compared > 150  # most combinations found something to compare
 
