@@ -239,22 +239,26 @@ class ArtistProfile(TimeStampedModel):
                 include=WALK_INCLUDE,
                 name="artist_listed_gigs",
             ),
-            # The same orderings within a country (as migration 0009 does for the city): a
-            # country filter walked a whole ordering index dropping other countries' rows
-            # (~1 900-2 700 buffers at 100 000 artists for DE or MX; ~25-160 now).
+            # The same orderings within a country (as migration 0009 does for the city, whose
+            # indexes carry the filtered columns too since 0013): a country filter walked a
+            # whole ordering index dropping other countries' rows (~1 900-2 700 buffers at
+            # 100 000 artists for DE or MX; ~25-160 now).
             models.Index(
                 fields=["location_country", "-created_at", "-id"],
                 condition=Q(listed=True),
+                include=WALK_INCLUDE,
                 name="artist_listed_country_new",
             ),
             models.Index(
                 fields=["location_country", "-avg_rating", "-total_reviews", "-id"],
                 condition=Q(listed=True),
+                include=[c for c in WALK_INCLUDE if c != "avg_rating"],
                 name="artist_listed_country_rating",
             ),
             models.Index(
                 fields=["location_country", "-total_gigs", "-id"],
                 condition=Q(listed=True),
+                include=WALK_INCLUDE,
                 name="artist_listed_country_gigs",
             ),
         ]

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
 
 from artists import selectors, services
@@ -123,7 +124,22 @@ def test_a_browse_walks_only_columns_its_ordering_indexes_carry():
         (spec,) = [i for i in ArtistProfile._meta.indexes if i.name == index]
         keys = {name.lstrip("-") for name in spec.fields}
         assert set(WALK_COLUMNS) <= set(spec.include) | keys, index
+        by_name = {i.name: i for i in ArtistProfile._meta.indexes}
+        country = by_name[index.replace("artist_listed_", "artist_listed_country_")]
+        assert set(WALK_COLUMNS) <= set(country.include) | keys | {"location_country"}
         assert {word for word in re.findall(r"[a-z_]+", order) if word in columns} <= keys
+
+
+@pytest.mark.parametrize("name", ["new", "rating", "gigs"])
+def test_the_city_first_ordering_indexes_carry_the_walk_columns_too(name):
+    """Made in SQL (migrations 0009, 0013): read the definition back from PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [f"artist_listed_city_{name}"]
+        )
+        (definition,) = cursor.fetchone()
+    included = definition.split(" INCLUDE (", 1)[1].split(")", 1)[0]
+    assert set(WALK_COLUMNS) - {"avg_rating"} <= {c.strip() for c in included.split(",")}
 
 
 def test_a_search_is_one_statement(catalog, django_assert_num_queries):
