@@ -94,6 +94,22 @@ class ArtistProfileQuerySet(models.QuerySet["ArtistProfile"]):
         return self.filter(public_owner())
 
 
+# artists.filters.WALK_COLUMNS (not imported: filters imports this module).
+WALK_INCLUDE = [
+    "primary_genre",
+    "secondary_genres",
+    "location_city",
+    "location_state",
+    "location_country",
+    "base_rate_flat",
+    "avg_rating",
+    "verified",
+    "available_weekdays",
+    "available_weekends",
+    "performance_types",
+]
+
+
 class ArtistProfile(TimeStampedModel):
     """One per artist user. Filled by the five onboarding steps, then edited freely."""
 
@@ -202,17 +218,48 @@ class ArtistProfile(TimeStampedModel):
             models.Index(fields=["primary_genre"]),
             models.Index(fields=["base_rate_flat"]),
             # One per list ordering (artists.filters.ORDERINGS), of listed profiles only: a
-            # browse without filters reads its page straight from the index.
+            # browse without filters reads its page straight from the index. Each carries every
+            # filtered column (artists.filters.WALK_COLUMNS), so a filtered browse finds its
+            # page's ids by an index-only walk and reads only those rows (list_sql).
             models.Index(
-                fields=["-created_at", "-id"], condition=Q(listed=True), name="artist_listed_new"
+                fields=["-created_at", "-id"],
+                condition=Q(listed=True),
+                include=WALK_INCLUDE,
+                name="artist_listed_new",
             ),
             models.Index(
                 fields=["-avg_rating", "-total_reviews", "-id"],
                 condition=Q(listed=True),
+                include=[c for c in WALK_INCLUDE if c != "avg_rating"],
                 name="artist_listed_rating",
             ),
             models.Index(
-                fields=["-total_gigs", "-id"], condition=Q(listed=True), name="artist_listed_gigs"
+                fields=["-total_gigs", "-id"],
+                condition=Q(listed=True),
+                include=WALK_INCLUDE,
+                name="artist_listed_gigs",
+            ),
+            # The same orderings within a country (as migration 0009 does for the city, whose
+            # indexes carry the filtered columns too since 0013): a country filter walked a
+            # whole ordering index dropping other countries' rows (~1 900-2 700 buffers at
+            # 100 000 artists for DE or MX; ~25-160 now).
+            models.Index(
+                fields=["location_country", "-created_at", "-id"],
+                condition=Q(listed=True),
+                include=WALK_INCLUDE,
+                name="artist_listed_country_new",
+            ),
+            models.Index(
+                fields=["location_country", "-avg_rating", "-total_reviews", "-id"],
+                condition=Q(listed=True),
+                include=[c for c in WALK_INCLUDE if c != "avg_rating"],
+                name="artist_listed_country_rating",
+            ),
+            models.Index(
+                fields=["location_country", "-total_gigs", "-id"],
+                condition=Q(listed=True),
+                include=WALK_INCLUDE,
+                name="artist_listed_country_gigs",
             ),
         ]
         constraints = [
@@ -345,3 +392,31 @@ class ProfileView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.artist_id} viewed by {self.viewer_key} on {self.day}"
+
+
+class StageNameWord(models.Model):
+    """A word of some stage name, lower case: the vocabulary the typo fallback of search matches
+    a mistyped word against (``artist_typo_nearest``, migration 0010; PostgreSQL only).
+
+    Written by a database trigger on the profile table, never by Python: every way a stage name
+    changes (services, admin, bulk loads) keeps it. Words are only ever added — a word no name
+    uses any more leads to no names and costs nothing — so the vocabulary grows with the
+    language of stage names, not with the number of artists.
+    """
+
+    word = models.TextField(primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class StageNameWordName(models.Model):
+    """Which stage names (lower case, distinct) contain a word: from a near word to the names
+    to score. Kept by the same trigger; a name no artist has any more is removed."""
+
+    pk = models.CompositePrimaryKey("word", "name")
+    word = models.TextField()
+    name = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.word}: {self.name}"
