@@ -5,14 +5,20 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
+        from accounts.deletion import user_deletion_register
         from accounts.models import Role
         from accounts.notifications import register_kind
+        from accounts.state_hooks import user_state_register
+        from messaging import live
         from messaging.services import DIGEST_VERB
         from umbrella import domains
 
         # Not an in-app notification (the unread badge is that): the kind gives the email
         # digest an on/off switch on the notification preferences page.
         register_kind(DIGEST_VERB, "Unread messages, by email while you are away")
+        # A deactivated or deleted account's open sockets close (messaging.live).
+        user_state_register(live.close_sockets_of_gone_account)
+        user_deletion_register(live.close_sockets_of_deleted_account)
         self._campaigns()
         domains.register(
             domains.EntryPoints(

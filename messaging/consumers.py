@@ -18,6 +18,7 @@ from messaging import live, selectors, services
 
 MAX_SUBSCRIPTIONS = 20
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_ACCOUNT_GONE = 4403  # the account was deactivated or deleted while the socket was open
 
 
 class MessagingConsumer(AsyncJsonWebsocketConsumer):
@@ -84,6 +85,9 @@ class MessagingConsumer(AsyncJsonWebsocketConsumer):
 
     async def messaging_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
+
+    async def messaging_close(self, message: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_ACCOUNT_GONE)
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:

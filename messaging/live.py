@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Sum
 
 from umbrella.api import iso_timestamp
@@ -148,3 +149,30 @@ def unread_changed(*, user_ids: list[int]) -> None:
             for user_id in user_ids
         ]
     )
+
+
+CLOSE = "messaging.close"  # the consumer's handler: ``messaging_close``
+
+
+def user_sockets_close(user_id: int) -> None:
+    """Close every open socket of this person (deactivated, deleted): what they were let in
+    for, they may no longer hear. Best effort, like every publish."""
+    try:
+        group_send_all([(user_group(user_id), {"type": CLOSE})])
+    except Exception:
+        logger.warning("messaging: could not close a person's sockets", exc_info=True)
+
+
+def close_sockets_of_gone_account(user: Any) -> None:
+    """``accounts.state_hooks`` hook: once the transaction that deactivated (or anonymised)
+    the account commits, its open sockets close."""
+    if user.is_active:
+        return
+    user_id = user.pk
+    transaction.on_commit(lambda: user_sockets_close(user_id))
+
+
+def close_sockets_of_deleted_account(user: Any) -> None:
+    """``accounts.deletion`` hook: the same, for an account whose row is being removed."""
+    user_id = user.pk
+    transaction.on_commit(lambda: user_sockets_close(user_id))

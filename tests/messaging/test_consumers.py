@@ -246,3 +246,39 @@ def test_the_ws_process_answers_its_health_check_and_nothing_else():
         return ok["status"], ok["body"], page["status"]
 
     assert _run(scenario) == (200, b"ok", 404)
+
+
+# --- an account that goes while its socket is open -----------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["deactivated", "deleted", "removed"])
+def test_a_gone_accounts_open_sockets_close(people, how):
+    from accounts import services as accounts_services
+    from accounts.models import SessionEndReason
+
+    _, artist, conversation = people
+    cookie = _cookie(artist)
+
+    def go() -> None:
+        if how == "deactivated":  # staff in admin: the account's state changes
+            artist.is_active = False
+            artist.save(update_fields=["is_active"])
+            accounts_services.user_state_saved(user=artist)
+            accounts_services.user_access_changed(user=artist, reason=SessionEndReason.DEACTIVATED)
+        elif how == "deleted":
+            accounts_services.user_soft_delete(user=artist)
+        else:
+            accounts_services.user_hard_delete(user=artist)
+
+    async def scenario():
+        socket, (connected, _) = await _connect([*SITE, cookie])
+        assert connected
+        await socket.receive_json_from(timeout=5)  # hello
+        await socket.send_json_to({"type": "subscribe", "conversation_id": conversation.pk})
+        await socket.receive_json_from(timeout=5)  # subscribed
+        await sync_to_async(go)()
+        closed = await socket.receive_output(timeout=5)
+        return closed
+
+    closed = _run(scenario)
+    assert closed == {"type": "websocket.close", "code": 4403}
