@@ -484,6 +484,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL and not PRODUCTION
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+# One queue unless told otherwise; the tests give each parallel worker's real Celery worker a
+# queue of its own (tests/celery_worker.py), as two deployments sharing a broker would.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -5,20 +5,18 @@ repeated Idempotency-Key, as Resend does)."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from messaging.campaigns import services as campaigns
 from messaging.models import Campaign, Delivery
 from messaging.tasks import campaign_dispatch_task
+from tests import celery_worker
 from tests.messaging.campaign_helpers import add_fans, make_campaign
 from tests.messaging.test_campaigns_providers import FakeResend
-from umbrella.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 FANS = [(f"fan{i}@fans.example", None, f"Fan {i}", "Austin", "TX") for i in range(30)]
@@ -32,37 +30,13 @@ class SlowResend(FakeResend):
 
 
 def _worker(httpserver) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DJANGO_SETTINGS_MODULE": "umbrella.settings",
-        "RESEND_API_KEY": "re_worker_key",
-        "RESEND_API_URL": httpserver.url_for("/"),
-        "CAMPAIGNS_CLAIM_LEASE_SECONDS": str(LEASE),
-        "CAMPAIGNS_BATCH_SIZE": "10",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "umbrella",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    return celery_worker.start(
+        {
+            "RESEND_API_KEY": "re_worker_key",
+            "RESEND_API_URL": httpserver.url_for("/"),
+            "CAMPAIGNS_CLAIM_LEASE_SECONDS": str(LEASE),
+            "CAMPAIGNS_BATCH_SIZE": "10",
+        }
     )
 
 
@@ -89,36 +63,29 @@ def test_a_worker_killed_mid_batch_and_a_new_one_miss_and_double_nobody(
     httpserver.expect_request("/emails", method="POST").respond_with_handler(fake)
     add_fans(profile, fan_list, FANS)
     campaign = make_campaign(profile, fan_list)
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
     first = _worker(httpserver)
     second = None
-    try:
-        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)  # enqueued
-        _wait(lambda: len(fake.requests) >= 5, first, 60, "five sends")
-        os.kill(first.pid, signal.SIGKILL)  # mid-batch: claimed deliveries never recorded
-        first.wait(timeout=10)
-        stuck = Delivery.objects.filter(campaign=campaign, status="sending").count()
-        assert stuck > 0
-        assert Campaign.objects.get(pk=campaign.pk).status == "sending"
-        second = _worker(httpserver)
-        time.sleep(LEASE + 0.5)  # the dead worker's claims expire
-        campaign_dispatch_task.apply_async()  # what the beat does every minute
-        _wait(
-            lambda: Campaign.objects.get(pk=campaign.pk).status == "sent",
-            second,
-            120,
-            "the campaign finishing",
-        )
-    finally:
-        celery_app.conf.task_always_eager = previous
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+    with celery_worker.sending_to_workers():
+        try:
+            campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)  # enqueued
+            _wait(lambda: len(fake.requests) >= 5, first, 60, "five sends")
+            os.kill(first.pid, signal.SIGKILL)  # mid-batch: claimed deliveries never recorded
+            first.wait(timeout=10)
+            stuck = Delivery.objects.filter(campaign=campaign, status="sending").count()
+            assert stuck > 0
+            assert Campaign.objects.get(pk=campaign.pk).status == "sending"
+            second = _worker(httpserver)
+            time.sleep(LEASE + 0.5)  # the dead worker's claims expire
+            campaign_dispatch_task.apply_async()  # what the beat does every minute
+            _wait(
+                lambda: Campaign.objects.get(pk=campaign.pk).status == "sent",
+                second,
+                120,
+                "the campaign finishing",
+            )
+        finally:
+            for process in (first, second):
+                celery_worker.stop(process)
     assert Delivery.objects.filter(campaign=campaign, status="sent").count() == 30
     keys_by_address: dict[str, set[str]] = {}
     for request in fake.requests:

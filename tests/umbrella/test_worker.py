@@ -1,23 +1,17 @@
 """A real Celery worker, with the Redis broker, runs a task that was enqueued after commit."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.tasks import purge_expired_sessions_task
-from umbrella.celery import app as celery_app
+from tests import celery_worker
 from umbrella.tasks import enqueue_on_commit
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_enqueue_on_commit_waits_for_the_commit(
@@ -38,45 +32,12 @@ def test_enqueue_on_commit_waits_for_the_commit(
 def worker(on_postgres):
     if not settings.REDIS_URL:
         pytest.skip("needs Redis: set REDIS_URL")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DJANGO_SETTINGS_MODULE": "umbrella.settings",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "umbrella",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    try:
-        yield process
-    finally:
-        celery_app.conf.task_always_eager = previous
-        process.terminate()
+    process = celery_worker.start(loglevel="INFO")
+    with celery_worker.sending_to_workers():
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            yield process
+        finally:
+            celery_worker.stop(process)
 
 
 @pytest.mark.postgres
