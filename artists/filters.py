@@ -27,7 +27,7 @@ from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 
 from artists import normalize
-from artists.models import ArtistProfile, PerformanceType
+from artists.models import WALK_INCLUDE, ArtistProfile, PerformanceType
 
 # Trigram word similarity from which a stage name counts as a (typo'd) match. Written into
 # the SQL function artist_typo_nearest (migration 0010): change both together.
@@ -318,21 +318,9 @@ class ArtistFilter(django_filters.FilterSet):
 TABLE = "artists_artistprofile"
 # Every column a browse without words filters on (list_sql): the listed ordering indexes carry
 # them (INCLUDE, artists.models.ArtistProfile.Meta), so a filtered walk never reads the table.
-# A filter on another column must be added here and to the indexes (tests/artists/
+# A filter on another column must be added to WALK_INCLUDE and the indexes (tests/artists/
 # test_list_sql.py checks both).
-WALK_COLUMNS = (
-    "primary_genre",
-    "secondary_genres",
-    "location_city",
-    "location_state",
-    "location_country",
-    "base_rate_flat",
-    "avg_rating",
-    "verified",
-    "available_weekdays",
-    "available_weekends",
-    "performance_types",
-)
+WALK_COLUMNS = tuple(WALK_INCLUDE)  # artists.models: the indexes carry these
 _TSQUERY = "websearch_to_tsquery('english'::regconfig, %s)"
 _ORDER_SQL = {
     "rating": "avg_rating DESC, total_reviews DESC, id DESC",

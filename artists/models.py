@@ -94,7 +94,8 @@ class ArtistProfileQuerySet(models.QuerySet["ArtistProfile"]):
         return self.filter(public_owner())
 
 
-# artists.filters.WALK_COLUMNS (not imported: filters imports this module).
+# What the ordering indexes carry, so a filtered walk never reads the table (artists.filters
+# reads it as WALK_COLUMNS; a filter on another column must be added here).
 WALK_INCLUDE = [
     "primary_genre",
     "secondary_genres",
