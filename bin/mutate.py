@@ -12,7 +12,8 @@ Why a copy:
   tested again.
 
 Tests run on SQLite with the local-memory cache (``DATABASE_URL`` and ``REDIS_URL`` are dropped);
-for each mutant mutmut runs only the tests that called the mutated function.
+for each mutant mutmut runs only the tests that called the mutated function. ``MUTATE_TESTS``
+(directories, space-separated) replaces the test directories of ``[tool.mutmut]`` in the copy.
 """
 
 import json
@@ -114,6 +115,15 @@ def settings_text(patterns: list[str]) -> str:
     text, count = re.subn(r"(?m)^only_mutate = .*$", line, text)
     if count != 1:
         sys.exit("pyproject.toml needs one `only_mutate = [...]` line in [tool.mutmut]")
+    if os.environ.get("MUTATE_TESTS"):
+        # Only these test directories (e.g. one domain's, when another domain's tests do not
+        # pass on SQLite): mutmut's baseline run needs every selected test to pass.
+        tests = "pytest_add_cli_args_test_selection = " + json.dumps(
+            os.environ["MUTATE_TESTS"].split()
+        )
+        text, count = re.subn(r"(?m)^pytest_add_cli_args_test_selection = .*$", tests, text)
+        if count != 1:
+            sys.exit("pyproject.toml needs one `pytest_add_cli_args_test_selection` line")
     return text
 
 
@@ -162,6 +172,9 @@ def main(argv: list[str]) -> int:
             patterns = json.loads(match.group(1)) if match else patterns
         if argv[0] == "run":  # re-run named mutants after a test or code change
             sync(patterns)
+            if os.environ.get("MUTATE_TESTS"):  # else keep the workspace's: a changed test
+                # selection makes mutmut forget every result
+                write_if_changed(WORK / "pyproject.toml", settings_text(patterns).encode())
             status = mutmut("run", "--max-children", JOBS, *argv[1:])
             summary()
             return status

@@ -1,0 +1,176 @@
+"""Applications, bookings and completion: the refusals, audit rows and edges that mutation
+testing found untested (see docs/testing.md, "Mutation testing", marketplace). Behaviour only:
+what a caller sees (code, message, status) and what is stored."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from accounts.models import Role
+from marketplace import services
+from marketplace.models import Application, Booking, Gig, StatusChange
+from tests.accounts.factories import NewUserFactory
+from tests.artists.factories import ArtistProfileFactory
+from tests.marketplace.factories import GigFactory, VenueProfileFactory
+from umbrella.errors import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(call) -> ApplicationError:
+    with pytest.raises(ApplicationError) as caught:
+        call()
+    return caught.value
+
+
+def book(gig: Gig, artist) -> Booking:
+    application = services.application_create(user=artist.user, gig_id=gig.pk, data={})
+    return services.application_accept(user=gig.venue.user, application_id=application.pk)
+
+
+def status(model, pk: int) -> str:
+    return model.objects.values_list("status", flat=True).get(pk=pk)
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+def test_acting_on_an_application_that_is_no_longer_pending_names_its_status(gig, artist):
+    application = services.application_create(user=artist.user, gig_id=gig.pk, data={})
+    services.application_withdraw(user=artist.user, application_id=application.pk)
+
+    error = refused(
+        lambda: services.application_reject(user=gig.venue.user, application_id=application.pk)
+    )
+
+    assert (error.code, error.status_code) == ("application_not_pending", 409)
+    assert error.message == "The application is withdrawn."
+    assert status(Application, application.pk) == "withdrawn"
+
+
+def test_withdrawing_and_rejecting_are_audited_with_who_which_application_and_no_made_up_reason(
+    gig,
+):
+    leaving, turned_down = ArtistProfileFactory(), ArtistProfileFactory()
+    left = services.application_create(user=leaving.user, gig_id=gig.pk, data={})
+    rejected = services.application_create(user=turned_down.user, gig_id=gig.pk, data={})
+
+    services.application_withdraw(user=leaving.user, application_id=left.pk)
+    services.application_reject(user=gig.venue.user, application_id=rejected.pk)
+
+    rows = StatusChange.objects.filter(gig=gig, from_status="pending").order_by("id")
+    assert [(r.application_id, r.by_id, r.to_status, r.reason) for r in rows] == [
+        (left.pk, leaving.user_id, "withdrawn", ""),
+        (rejected.pk, gig.venue.user_id, "rejected", ""),
+    ]
+
+
+# --- cancelling a booking ---------------------------------------------------------------------
+
+
+def test_a_booking_cannot_be_cancelled_from_the_instant_the_gig_starts(gig, artist):
+    booking = book(gig, artist)
+
+    with time_machine.travel(booking.starts_at, tick=False):
+        error = refused(
+            lambda: services.booking_cancel(user=artist.user, booking_id=booking.pk, reason="Ill")
+        )
+
+    assert (error.code, error.status_code) == ("booking_started", 409)
+    assert error.message == "The gig has started: it can't be cancelled now."
+    assert (status(Booking, booking.pk), status(Gig, gig.pk)) == ("active", "filled")
+
+    with time_machine.travel(booking.starts_at - dt.timedelta(seconds=1), tick=False):
+        services.booking_cancel(user=artist.user, booking_id=booking.pk, reason="Ill")
+    assert status(Booking, booking.pk) == "cancelled"
+
+
+def test_cancelling_one_booking_touches_that_booking_and_its_gig_only():
+    GigFactory.create_batch(3)  # so that booking, gig and venue ids differ
+    artist = ArtistProfileFactory()
+    first = book(GigFactory(), artist)
+    second = book(GigFactory(date=first.gig.date + dt.timedelta(days=1)), artist)
+    assert second.pk != second.gig_id
+
+    services.booking_cancel(user=artist.user, booking_id=second.pk, reason="Double-booked")
+
+    assert (status(Booking, second.pk), status(Gig, second.gig_id)) == ("cancelled", "open")
+    assert (status(Booking, first.pk), status(Gig, first.gig_id)) == ("active", "filled")
+
+
+def test_a_venue_with_bookings_of_its_own_still_cannot_cancel_another_venues(artist):
+    mine = book(GigFactory(), ArtistProfileFactory())
+    theirs = book(GigFactory(venue=VenueProfileFactory()), artist)
+
+    error = refused(
+        lambda: services.booking_cancel(
+            user=mine.gig.venue.user, booking_id=theirs.pk, reason="Not mine"
+        )
+    )
+
+    assert (error.code, error.status_code, error.message) == ("not_found", 404, "No such booking.")
+    assert (status(Booking, theirs.pk), status(Booking, mine.pk)) == ("active", "active")
+
+
+def test_a_booking_nobody_may_cancel_is_not_found_by_name(gig, artist):
+    booking = book(gig, artist)
+    for stranger in (NewUserFactory(role=Role.FAN), ArtistProfileFactory().user):
+        error = refused(
+            lambda u=stranger: services.booking_cancel(user=u, booking_id=booking.pk, reason="x")
+        )
+        assert (error.code, error.status_code, error.message) == (
+            "not_found",
+            404,
+            "No such booking.",
+        )
+
+
+# --- completion -------------------------------------------------------------------------------
+
+
+def ended(gig: Gig, at: dt.datetime) -> Gig:
+    """Move the gig (and its booking) so that it ends at ``at``."""
+    shift = at - gig.ends_at
+    Gig.objects.filter(pk=gig.pk).update(starts_at=gig.starts_at + shift, ends_at=at)
+    Booking.objects.filter(gig=gig).update(starts_at=gig.starts_at + shift, ends_at=at)
+    return Gig.objects.get(pk=gig.pk)
+
+
+def test_a_batch_completes_the_longest_ended_gigs_first():
+    now = timezone.now() + dt.timedelta(days=30)  # gigs are made ten days ahead
+    later_ended, earlier_ended = GigFactory(), GigFactory()  # ids in the other order
+    for gig, hours_ago in ((later_ended, 1), (earlier_ended, 5)):
+        book(gig, ArtistProfileFactory())
+        ended(gig, now - dt.timedelta(hours=hours_ago))
+
+    assert services.gigs_complete_due(now=now, limit=1) == 1
+
+    assert (status(Gig, earlier_ended.pk), status(Gig, later_ended.pk)) == ("completed", "filled")
+
+
+def test_ended_gigs_that_cannot_complete_do_not_use_up_a_batch(venue):
+    now = timezone.now() + dt.timedelta(days=30)  # gigs are made ten days ahead
+    never_booked = ended(GigFactory(venue=venue), now - dt.timedelta(hours=9))
+    cancelled = GigFactory(venue=venue)
+    services.gig_cancel(user=venue.user, gig_id=cancelled.pk, reason="Closed")
+    ended(cancelled, now - dt.timedelta(hours=8))
+    filled = GigFactory(venue=venue)
+    book(filled, ArtistProfileFactory())
+    ended(filled, now - dt.timedelta(hours=1))
+
+    assert services.gigs_complete_due(now=now, limit=1) == 1
+
+    assert status(Gig, filled.pk) == "completed"
+    assert (status(Gig, never_booked.pk), status(Gig, cancelled.pk)) == ("open", "cancelled")
+
+
+def test_a_batch_completes_as_of_the_time_it_is_given(gig, artist):
+    booking = book(gig, artist)  # the gig ends in ten days
+    as_of = gig.ends_at + dt.timedelta(hours=1)
+
+    assert services.gigs_complete_due(now=as_of) == 1
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.completed_at) == ("completed", as_of)
