@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
+from artists.models import ArtistProfile
 from marketplace import services
 from marketplace.models import Application, Booking, Gig, StatusChange
 from tests.accounts.factories import NewUserFactory
@@ -65,6 +66,35 @@ def test_withdrawing_and_rejecting_are_audited_with_who_which_application_and_no
         (left.pk, leaving.user_id, "withdrawn", ""),
         (rejected.pk, gig.venue.user_id, "rejected", ""),
     ]
+
+
+def test_a_venue_is_told_about_the_artist_not_about_itself(gig, artist, other_venue):
+    clash = GigFactory(venue=other_venue, date=gig.date)
+    theirs = services.application_create(user=artist.user, gig_id=clash.pk, data={})
+    book(gig, artist)
+
+    error = refused(
+        lambda: services.application_accept(user=other_venue.user, application_id=theirs.pk)
+    )
+
+    assert (error.code, error.message) == (
+        "artist_double_booked",
+        "The artist already has a booking at that time.",
+    )
+
+
+def test_accepting_stamps_the_applications_it_turns_down(gig):
+    chosen, other = ArtistProfileFactory(), ArtistProfileFactory()
+    mine = services.application_create(user=chosen.user, gig_id=gig.pk, data={})
+    theirs = services.application_create(user=other.user, gig_id=gig.pk, data={})
+    before = Application.objects.get(pk=theirs.pk).updated_at
+
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        services.application_accept(user=gig.venue.user, application_id=mine.pk)
+
+    turned_down = Application.objects.get(pk=theirs.pk)
+    assert turned_down.status == "rejected"
+    assert turned_down.updated_at >= before + dt.timedelta(minutes=5)
 
 
 # --- cancelling a booking ---------------------------------------------------------------------
@@ -127,6 +157,21 @@ def test_a_booking_nobody_may_cancel_is_not_found_by_name(gig, artist):
         )
 
 
+@pytest.mark.parametrize("side", ["artist", "venue"])
+def test_a_cancelled_booking_is_audited_with_who_why_and_which_rows(gig, artist, side):
+    booking = book(gig, artist)
+    user = artist.user if side == "artist" else gig.venue.user
+
+    services.booking_cancel(user=user, booking_id=booking.pk, reason="Van broke down")
+
+    rows = StatusChange.objects.filter(gig=gig, reason="Van broke down").order_by("id")
+    assert [(r.subject, r.by_id, r.booking_id, r.application_id) for r in rows] == [
+        ("booking", user.pk, booking.pk, None),
+        ("application", user.pk, None, booking.application_id),
+        ("gig", user.pk, None, None),
+    ]
+
+
 # --- completion -------------------------------------------------------------------------------
 
 
@@ -174,3 +219,29 @@ def test_a_batch_completes_as_of_the_time_it_is_given(gig, artist):
 
     booking.refresh_from_db()
     assert (booking.status, booking.completed_at) == ("completed", as_of)
+
+
+def test_completing_a_gig_completes_its_own_active_booking_only():
+    artist = ArtistProfileFactory()
+    elsewhere = book(GigFactory(), artist)  # plays three days earlier, not completed yet
+    gig = GigFactory(date=elsewhere.gig.date + dt.timedelta(days=3))
+    dropped = book(gig, ArtistProfileFactory())
+    services.booking_cancel(user=gig.venue.user, booking_id=dropped.pk, reason="Ill")
+    stand_in = ArtistProfileFactory()
+    booking = book(gig, stand_in)
+
+    assert services.gig_complete(gig_id=gig.pk, now=gig.ends_at) is True
+
+    assert [status(Booking, b.pk) for b in (booking, dropped, elsewhere)] == [
+        "completed",
+        "cancelled",
+        "active",
+    ]
+    totals = dict(
+        ArtistProfile.objects.filter(
+            pk__in=[artist.pk, dropped.artist_id, stand_in.pk]
+        ).values_list("pk", "total_gigs")
+    )
+    assert totals == {artist.pk: 0, dropped.artist_id: 0, stand_in.pk: 1}
+    row = StatusChange.objects.get(gig=gig, subject="booking", to_status="completed")
+    assert (row.booking_id, row.from_status) == (booking.pk, "active")
