@@ -9,9 +9,10 @@ import time_machine
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.permissions import OnboardingRequired
 from artists.models import ArtistProfile
 from marketplace import services
-from marketplace.models import Application, Booking, Gig, StatusChange
+from marketplace.models import Application, Booking, Gig, StatusChange, Unavailability
 from tests.accounts.factories import NewUserFactory
 from tests.artists.factories import ArtistProfileFactory
 from tests.marketplace.factories import GigFactory, VenueProfileFactory
@@ -51,21 +52,89 @@ def test_acting_on_an_application_that_is_no_longer_pending_names_its_status(gig
     assert status(Application, application.pk) == "withdrawn"
 
 
-def test_withdrawing_and_rejecting_are_audited_with_who_which_application_and_no_made_up_reason(
-    gig,
-):
-    leaving, turned_down = ArtistProfileFactory(), ArtistProfileFactory()
+def test_each_application_change_is_audited_with_who_which_rows_and_no_made_up_reason(gig):
+    leaving, turned_down, chosen = (ArtistProfileFactory() for _ in range(3))
     left = services.application_create(user=leaving.user, gig_id=gig.pk, data={})
     rejected = services.application_create(user=turned_down.user, gig_id=gig.pk, data={})
-
+    accepted = services.application_create(user=chosen.user, gig_id=gig.pk, data={})
     services.application_withdraw(user=leaving.user, application_id=left.pk)
     services.application_reject(user=gig.venue.user, application_id=rejected.pk)
 
-    rows = StatusChange.objects.filter(gig=gig, from_status="pending").order_by("id")
-    assert [(r.application_id, r.by_id, r.to_status, r.reason) for r in rows] == [
-        (left.pk, leaving.user_id, "withdrawn", ""),
-        (rejected.pk, gig.venue.user_id, "rejected", ""),
+    booking = services.application_accept(user=gig.venue.user, application_id=accepted.pk)
+
+    rows = StatusChange.objects.filter(gig=gig).order_by("id")
+    venue_user = gig.venue.user_id
+    assert [
+        (r.subject, r.from_status, r.to_status, r.by_id, r.application_id, r.booking_id, r.reason)
+        for r in rows
+    ] == [
+        ("application", "", "pending", leaving.user_id, left.pk, None, ""),
+        ("application", "", "pending", turned_down.user_id, rejected.pk, None, ""),
+        ("application", "", "pending", chosen.user_id, accepted.pk, None, ""),
+        ("application", "pending", "withdrawn", leaving.user_id, left.pk, None, ""),
+        ("application", "pending", "rejected", venue_user, rejected.pk, None, ""),
+        ("application", "pending", "accepted", venue_user, accepted.pk, None, ""),
+        ("gig", "open", "filled", venue_user, None, None, ""),
+        ("booking", "", "active", venue_user, None, booking.pk, ""),
     ]
+
+
+def test_an_artists_own_refusals_speak_to_them_and_a_venues_name_the_artist(gig, artist):
+    error = refused(lambda: services.application_withdraw(user=artist.user, application_id=999_999))
+    assert (error.code, error.status_code, error.message) == (
+        "not_found",
+        404,
+        "No such application.",
+    )
+    pending = services.application_create(user=artist.user, gig_id=gig.pk, data={})
+    services.unavailability_add(user=artist.user, start_date=gig.date, end_date=gig.date)
+    later = GigFactory(venue=gig.venue, date=gig.date)
+
+    error = refused(lambda: services.application_create(user=artist.user, gig_id=later.pk, data={}))
+    assert error.message == f"You marked {gig.date} as unavailable."
+    error = refused(
+        lambda: services.application_accept(user=gig.venue.user, application_id=pending.pk)
+    )
+    assert error.message == f"The artist marked {gig.date} as unavailable."
+
+    Unavailability.objects.all().delete()
+    services.application_accept(user=gig.venue.user, application_id=pending.pk)
+    error = refused(lambda: services.application_create(user=artist.user, gig_id=later.pk, data={}))
+    assert (error.code, error.message) == (
+        "artist_double_booked",
+        "You already have a booking at that time.",
+    )
+
+
+def test_applying_twice_or_to_a_gig_no_longer_open_says_why(gig, artist, venue):
+    services.application_create(user=artist.user, gig_id=gig.pk, data={})
+
+    error = refused(lambda: services.application_create(user=artist.user, gig_id=gig.pk, data={}))
+    assert (error.code, error.status_code, error.message) == (
+        "already_applied",
+        409,
+        "You have already applied to this gig.",
+    )
+
+    closed = GigFactory(venue=venue)
+    services.gig_cancel(user=venue.user, gig_id=closed.pk, reason="Closed")
+    error = refused(
+        lambda: services.application_create(user=artist.user, gig_id=closed.pk, data={})
+    )
+    assert (error.code, error.status_code, error.message) == (
+        "gig_not_open",
+        409,
+        "The gig is cancelled.",
+    )
+
+
+def test_an_artist_who_has_not_finished_onboarding_is_told_so(gig):
+    half = ArtistProfileFactory(user__onboarding_complete=False, onboarding_step=3)
+
+    error = refused(lambda: services.application_create(user=half.user, gig_id=gig.pk, data={}))
+
+    assert (error.code, error.status_code) == ("onboarding_required", 403)
+    assert error.message == OnboardingRequired.default_detail
 
 
 def test_a_venue_is_told_about_the_artist_not_about_itself(gig, artist, other_venue):
