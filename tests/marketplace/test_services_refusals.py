@@ -128,6 +128,36 @@ def test_applying_twice_or_to_a_gig_no_longer_open_says_why(gig, artist, venue):
     )
 
 
+def test_applying_is_refused_from_the_instant_the_gig_starts(gig, artist):
+    with time_machine.travel(gig.starts_at, tick=False):
+        error = refused(
+            lambda: services.application_create(user=artist.user, gig_id=gig.pk, data={})
+        )
+
+    assert (error.code, error.status_code, error.message) == (
+        "gig_not_open",
+        409,
+        "The gig has already started.",
+    )
+    assert not Application.objects.exists()
+
+
+def test_only_the_artists_own_unavailable_dates_around_the_gig_block_it(gig, artist):
+    day = dt.timedelta(days=1)
+    other = ArtistProfileFactory()
+    services.unavailability_add(user=other.user, start_date=gig.date, end_date=gig.date)
+    services.unavailability_add(
+        user=artist.user, start_date=gig.date - 3 * day, end_date=gig.date - day
+    )
+    services.unavailability_add(
+        user=artist.user, start_date=gig.date + day, end_date=gig.date + 3 * day
+    )
+
+    services.application_create(user=artist.user, gig_id=gig.pk, data={})
+
+    assert Application.objects.filter(gig=gig, artist=artist).exists()
+
+
 def test_an_artist_who_has_not_finished_onboarding_is_told_so(gig):
     half = ArtistProfileFactory(user__onboarding_complete=False, onboarding_step=3)
 
