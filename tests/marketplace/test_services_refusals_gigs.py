@@ -6,14 +6,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import OnboardingRequired
 from marketplace import services
 from marketplace.models import Booking, StatusChange
 from marketplace.services.gigs import MAX_DAYS_AHEAD
 from tests.artists.factories import ArtistProfileFactory
-from tests.marketplace.factories import in_days
+from tests.marketplace.factories import VenueProfileFactory, in_days
 from umbrella.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -144,9 +146,9 @@ def test_a_gig_no_longer_open_says_what_it_is(venue, gig):
 def audit_rows(gig) -> list[tuple]:
     return [
         (r.subject, r.from_status, r.to_status, r.by_id, r.application_id, r.booking_id, r.reason)
-        for r in StatusChange.objects.filter(gig=gig, to_status="cancelled")
-        .union(StatusChange.objects.filter(gig=gig, reason="The gig was cancelled."))
-        .order_by("id")
+        for r in StatusChange.objects.filter(
+            Q(to_status="cancelled") | Q(reason="The gig was cancelled."), gig=gig
+        ).order_by("id")
     ]
 
 
@@ -213,3 +215,13 @@ def test_staff_cancel_a_gig_only_with_a_reason(gig):
     )
     gig.refresh_from_db()
     assert gig.status == "open"
+
+
+def test_a_venue_not_done_onboarding_or_asking_for_a_missing_gig_is_told_so(venue):
+    half = VenueProfileFactory(user__onboarding_complete=False, onboarding_step=1)
+    error = refused(lambda: services.gig_create(user=half.user, data=gig_data()))
+    assert (error.code, error.status_code) == ("onboarding_required", 403)
+    assert error.message == OnboardingRequired.default_detail
+
+    error = refused(lambda: services.gig_cancel(user=venue.user, gig_id=999_999, reason="x"))
+    assert (error.code, error.status_code, error.message) == ("not_found", 404, "No such gig.")

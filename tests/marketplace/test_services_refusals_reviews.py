@@ -5,14 +5,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from accounts.models import Notification, Role, User
 from artists.models import ArtistProfile
 from marketplace import services
-from marketplace.models import Review
+from marketplace.models import REVIEW_WINDOW_DAYS, Review
 from tests.accounts.factories import NewUserFactory
 from tests.artists.factories import ArtistProfileFactory
-from tests.marketplace.factories import VenueProfileFactory
+from tests.marketplace.factories import GigFactory, VenueProfileFactory
 from tests.marketplace.test_reviews import completed_booking, venue_user
 from umbrella.errors import ApplicationError
 
@@ -160,3 +161,69 @@ def test_a_venue_reviewed_by_several_artists_is_rated_on_its_own_reviews():
 
     venue.refresh_from_db()
     assert (venue.avg_rating, venue.total_reviews) == (Decimal("3.50"), 2)
+
+
+def test_a_booking_of_someone_else_is_not_found_by_name():
+    booking = completed_booking()
+    for stranger in (ArtistProfileFactory().user, VenueProfileFactory().user):
+        error = refused(
+            lambda u=stranger: services.review_create(
+                user=u, booking_id=booking.pk, data={"rating": 5}
+            )
+        )
+        assert (error.code, error.status_code, error.message) == (
+            "not_found",
+            404,
+            "No such booking.",
+        )
+
+
+def test_a_review_is_written_after_completion_until_the_last_instant_of_the_window():
+    gig = GigFactory()
+    artist = ArtistProfileFactory()
+    application = services.application_create(user=artist.user, gig_id=gig.pk, data={})
+    active = services.application_accept(user=gig.venue.user, application_id=application.pk)
+    error = refused(
+        lambda: services.review_create(user=artist.user, booking_id=active.pk, data={"rating": 5})
+    )
+    assert (error.code, error.status_code, error.message) == (
+        "review_not_open",
+        409,
+        "A booking is reviewed once the gig is completed.",
+    )
+
+    booking = completed_booking(days_ago=1)
+    last = booking.completed_at + dt.timedelta(days=REVIEW_WINDOW_DAYS)
+    with time_machine.travel(last + dt.timedelta(microseconds=1), tick=False):
+        error = refused(
+            lambda: services.review_create(
+                user=venue_user(booking), booking_id=booking.pk, data={"rating": 5}
+            )
+        )
+    assert (error.code, error.status_code, error.message) == (
+        "review_not_open",
+        409,
+        f"Reviews are written within {REVIEW_WINDOW_DAYS} days of the gig.",
+    )
+    with time_machine.travel(last, tick=False):
+        services.review_create(user=venue_user(booking), booking_id=booking.pk, data={"rating": 5})
+
+
+def test_a_review_needs_a_rating_and_comes_once_per_side():
+    booking = completed_booking()
+    venue = venue_user(booking)
+
+    error = refused(
+        lambda: services.review_create(user=venue, booking_id=booking.pk, data={"comment": "Ok"})
+    )
+    assert error.details == {"rating": ["This field is required."]}
+
+    services.review_create(user=venue, booking_id=booking.pk, data={"rating": 4})
+    error = refused(
+        lambda: services.review_create(user=venue, booking_id=booking.pk, data={"rating": 5})
+    )
+    assert (error.code, error.status_code, error.message) == (
+        "already_reviewed",
+        409,
+        "You have already reviewed this booking.",
+    )
