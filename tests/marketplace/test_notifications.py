@@ -58,6 +58,7 @@ def test_withdrawing_tells_the_venue(gig, artist):
     clear()
     services.application_withdraw(user=artist.user, application_id=application.pk)
     assert told() == {(gig.venue.user_id, "application.withdrawn")}
+    assert Notification.objects.get().text.startswith(f"{artist.stage_name} withdrew")
 
 
 def test_rejecting_tells_the_artist(gig, artist):
