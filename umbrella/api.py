@@ -98,6 +98,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, OverflowError):
+        # An id in the path too large for the database (SQLite refuses to bind integers past
+        # 64 bits; PostgreSQL's lookups simply find nothing): there is no such object.
+        exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, SuspiciousOperation):  # e.g. too many form fields or files

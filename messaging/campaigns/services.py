@@ -592,8 +592,20 @@ class _Recorder:
         error: str | None = None,
     ) -> None:
         row = claim.delivery
+        # Raw SQL: timestamps adapted as the ORM would store them (SQLite keeps text, and
+        # ``claimed_at = %s`` must match it exactly; PostgreSQL takes them as they are).
+        at = connection.ops.adapt_datetimefield_value
         self.rows.append(
-            (status, sent_at, provider_message_id, error, next_at, now, row.pk, row.claimed_at)
+            (
+                status,
+                at(sent_at),
+                provider_message_id,
+                error,
+                at(next_at),
+                at(now),
+                row.pk,
+                at(row.claimed_at),
+            )
         )
         if len(self.rows) >= self.every:
             self.flush()
