@@ -54,35 +54,7 @@ def check_profile(slug: str) -> Callable[[bytes], str | None]:
 
 # --- request makers: (artists, rng) -> Call ---------------------------------------------------
 
-GENRES = [
-    "acoustic",
-    "alternative",
-    "ambient",
-    "blues",
-    "classical",
-    "country",
-    "dance",
-    "drum and bass",
-    "electronic",
-    "folk",
-    "funk",
-    "gospel",
-    "hip hop",
-    "house",
-    "indie",
-    "jazz",
-    "latin",
-    "metal",
-    "pop",
-    "punk",
-    "r&b",
-    "reggae",
-    "rock",
-    "singer-songwriter",
-    "soul",
-    "techno",
-    "world",
-]  # fmt: skip  (artists.models.GENRES; not imported: this process never loads Django)
+GENRES = gigs.GENRES  # artists.models.GENRES, copied once (bench/gigs.py)
 PERFORMANCE_TYPES = ["solo", "duo", "band", "dj", "orchestra", "acoustic", "other"]
 ORDERINGS = ["relevance", "rating", "gigs", "newest"]
 COUNTRIES = sorted({country for _, _, country in seed.CITIES})
