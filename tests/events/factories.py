@@ -1,0 +1,48 @@
+import factory
+
+from events.models import App, AppManifestVersion
+from tests.accounts.factories import UserFactory
+
+
+def manifest(**overrides: object) -> dict:
+    """A valid manifest (SPEC-events §3) for an app served on localhost."""
+    data: dict = {
+        "meta": {
+            "name": "Holiday Lottery",
+            "version": "1.0.0",
+            "description": "Draws the winners of a holiday lottery.",
+            "author": "Example Apps",
+            "homepage": "https://lottery.example.com",
+        },
+        "base_url": "http://127.0.0.1:8765",
+        "capabilities": ["winner_selection", "notifications"],
+        "permissions": ["rooms:read", "prizes:read", "winners:write"],
+        "webhooks": {
+            "winner_selection": "/hooks/winners",
+            "notifications": {"path": "/hooks/notify", "timeout_ms": 30000, "async": True},
+        },
+        "fallbacks": {"winner_selection": "platform_random"},
+        "settings": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"},
+    }
+    data.update(overrides)
+    return data
+
+
+class AppFactory(factory.django.DjangoModelFactory):
+    """An app with its first manifest version (no credentials: see events.services.credentials)."""
+
+    class Meta:
+        model = App
+
+    app_id = factory.Sequence(lambda n: f"app_test_{n}")
+    owner = factory.SubFactory(UserFactory)
+    name = "Holiday Lottery"
+    manifest = factory.LazyFunction(manifest)
+    manifest_version = factory.LazyAttribute(lambda app: app.manifest["meta"]["version"])
+
+    @factory.post_generation
+    def history(self, create, extracted, **kwargs):
+        if create:
+            AppManifestVersion.objects.create(
+                app=self, version=self.manifest_version, manifest=self.manifest
+            )
