@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("artists.api.urls")),
     path("", include("marketplace.api.urls")),
     path("", include("messaging.api.urls")),
+    path("", include("events.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -41,6 +42,7 @@ urlpatterns = [
     path("", include("artists.urls")),
     path("", include("marketplace.urls")),
     path("", include("messaging.urls")),
+    path("", include("events.urls")),
     path("admin/", admin.site.urls),
 ]
 
