@@ -1,4 +1,4 @@
-"""The events platform's API (SPEC-events §5–6), under /api/v1/."""
+"""The events platform's API (SPEC-events §5 and §6), under /api/v1/."""
 
 from django.urls import URLPattern, URLResolver
 
