@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class EventsConfig(AppConfig):
     name = "events"
+
+    def ready(self) -> None:
+        from events.notifications import register_kinds
+
+        register_kinds()

@@ -1,0 +1,104 @@
+"""What the app platform tells people, and where the link goes: the kinds it registers with
+``accounts.notifications`` and one small function per kind, called by the services inside their
+transaction (``notify`` writes the row there; the email goes after commit).
+
+"Owner and staff" means the app's owner and every active staff account. Links go to the
+developer console (``/developers/apps/<app_id>/…``, the owner's pages) or the staff
+webhook-health page (``/staff/webhooks/``). The paths are written here and nowhere else.
+"""
+
+from collections.abc import Iterable
+
+from accounts.models import User
+from accounts.notifications import notify, register_kind
+from events.models import App
+
+KINDS: tuple[tuple[str, str, bool], ...] = (
+    ("app.version_deprecated", "A version of an app one of your rooms uses is deprecated", True),
+    ("app.webhook_disabled", "Your app's webhook answered 410 Gone and was disabled", True),
+    ("app.dead_letter", "A webhook message to your app failed every attempt", True),
+    ("app.breaker_opened", "Calls to your app's webhook are paused after repeated failures", True),
+    ("app.health_failing", "Your app's health check failed three times in a row", True),
+    ("app.alert", "Your app's webhooks are failing or slow", True),
+)
+
+
+def register_kinds() -> None:
+    for verb, label, email in KINDS:
+        register_kind(verb, label, email_default=email)
+
+
+def console_path(app: App, page: str = "") -> str:
+    """``/developers/apps/<app_id>/`` and its sub-pages (``deliveries/``, ``dead-letters/``…)."""
+    return f"/developers/apps/{app.app_id}/{page}"
+
+
+STAFF_HEALTH_PATH = "/staff/webhooks/"
+
+
+def _staff() -> Iterable[User]:
+    return User.objects.filter(is_staff=True, is_active=True, deleted_at__isnull=True)
+
+
+def _owner_and_staff(app: App, *, verb: str, page: str, text: str) -> None:
+    notify(app.owner, verb=verb, target_url=console_path(app, page), text=text)
+    for user in _staff():
+        if user.pk != app.owner_id:
+            notify(user, verb=verb, target_url=STAFF_HEALTH_PATH, text=text)
+
+
+def version_deprecated(organizers: Iterable[User], *, app: App, version: str) -> None:
+    """Organizers of draft or active rooms still on ``version`` (rooms: the next issue)."""
+    for user in organizers:
+        notify(
+            user,
+            verb="app.version_deprecated",
+            target_url=console_path(app),
+            text=f"{app.name} {version}, used by one of your rooms, is deprecated: "
+            "upgrade the room to a newer version.",
+        )
+
+
+def webhook_disabled(app: App, *, capability: str) -> None:
+    notify(
+        app.owner,
+        verb="app.webhook_disabled",
+        target_url=console_path(app),
+        text=f"{app.name}: the {capability} webhook answered 410 Gone, so it is disabled. "
+        "Re-enable it in the developer console once it works again.",
+    )
+
+
+def dead_letter(app: App, *, capability: str, event: str) -> None:
+    _owner_and_staff(
+        app,
+        verb="app.dead_letter",
+        page="dead-letters/",
+        text=f"{app.name}: a {capability} message ({event}) failed every attempt. "
+        "Inspect and replay it from the dead letters.",
+    )
+
+
+def breaker_opened(app: App, *, capability: str) -> None:
+    _owner_and_staff(
+        app,
+        verb="app.breaker_opened",
+        page="deliveries/",
+        text=f"{app.name}: {capability} failed 5 times in a row; calls are paused for 60 s "
+        "and the platform's fallback runs meanwhile.",
+    )
+
+
+def health_failing(app: App) -> None:
+    notify(
+        app.owner,
+        verb="app.health_failing",
+        target_url=console_path(app),
+        text=f"{app.name}: GET {app.manifest.get('base_url', '')}/health failed three times "
+        "in a row.",
+    )
+
+
+def alert(app: App, *, text: str) -> None:
+    """One alert of SPEC-events §4 (success rate, p95, dead letters), sent once per incident."""
+    _owner_and_staff(app, verb="app.alert", page="", text=f"{app.name}: {text}")
