@@ -5,6 +5,7 @@ run their fallback on any result that is not ``ok``; the asynchronous deliveries
 once per attempt with the same ``webhook_id`` and ``attempt`` 1, 2, 3.
 """
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -209,7 +210,9 @@ def webhook_call(
         breaker.record_success(app.app_id, capability)
     elif outcome != Outcome.GONE:
         opened = breaker.record_failure(app.app_id, capability)
-    with transaction.atomic():
+    # The row alone commits by itself (no BEGIN/COMMIT round trips on the hot path); the
+    # notification of a breaker that just opened lands in one transaction with its row.
+    with transaction.atomic() if opened else contextlib.nullcontext():
         delivery = WebhookDelivery.objects.create(
             app=app,
             capability=capability,
