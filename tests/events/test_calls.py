@@ -18,6 +18,7 @@ from events.services.credentials import webhook_secret_issue
 from events.services.webhooks import webhook_disable, webhook_enable
 from events.webhooks import breaker
 from events.webhooks.calls import (
+    SKIPPED_APP_INACTIVE,
     SKIPPED_BREAKER_OPEN,
     SKIPPED_DISABLED,
     SKIPPED_NOT_CONFIGURED,
@@ -203,6 +204,17 @@ def test_an_app_without_a_live_secret_is_not_called(server):
     result = _call(app)
     assert (result.outcome, result.attempted) == (Outcome.REFUSED, True)
     assert server.requests == []
+
+
+def test_a_disabled_or_deleted_app_is_not_called(server):
+    app = _app(server)
+    App.objects.filter(pk=app.pk).update(is_active=False)
+    result = _call(App.objects.get(pk=app.pk))
+    assert (result.outcome, result.attempted) == (SKIPPED_APP_INACTIVE, False)
+    App.objects.filter(pk=app.pk).update(is_active=True, deleted_at=timezone.now())
+    assert _call(App.objects.get(pk=app.pk)).outcome == SKIPPED_APP_INACTIVE
+    assert server.requests == []
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_a_capability_without_a_webhook_is_skipped(server):
