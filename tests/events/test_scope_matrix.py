@@ -216,9 +216,7 @@ def test_options_describes_an_endpoint_to_an_app_without_its_scope(monkeypatch):
     write out of the description instead of refusing the OPTIONS request."""
     monkeypatch.setitem(scopes.APP_ENDPOINTS, "test.organize", {"POST": Scope.ROOMS_WRITE})
     app, secret = app_with_secret(permissions=["rooms:read"])
-    request = APIRequestFactory().options(
-        "/api/v1/test/organize", **system(token_for(app, secret))
-    )
+    request = APIRequestFactory().options("/api/v1/test/organize", **system(token_for(app, secret)))
 
     response = OrganizeApi.as_view()(request)
 
