@@ -105,7 +105,6 @@ _webhook = {
 
 MANIFEST_SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
-    "$id": "https://umbrella.app/api/v1/apps/manifest-schema",
     "title": "Umbrella app manifest",
     "description": "SPEC-events §3. Rules beyond this schema (checked on registration): "
     "base_url is https (http only for localhost, 127.0.0.1, [::1]) with no trailing '/', query, "
