@@ -22,7 +22,7 @@ class AppIdConverter:
 register_converter(AppIdConverter, "app_id")
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("apps", apps.AppsApi.as_view(), name="api-apps"),
+    path("apps/", apps.AppsApi.as_view(), name="api-apps"),
     path("apps/manifest-schema", apps.ManifestSchemaApi.as_view(), name="api-app-manifest-schema"),
     path("apps/<app_id:app_id>", apps.AppApi.as_view(), name="api-app"),
     path("apps/<app_id:app_id>/versions", apps.AppVersionsApi.as_view(), name="api-app-versions"),
