@@ -1,5 +1,33 @@
 """The events platform's pages: the developer console and the staff webhook-health page."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from events import views_apps
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# The console's app pages (events/views_apps.py): the list, registering, overview, versions.
+CONSOLE = "developers/apps/<str:app_id>/"
+urlpatterns += [
+    path("developers/apps/", views_apps.app_list, name="console-apps"),
+    path("developers/apps/new/", views_apps.app_new, name="console-app-new"),
+    path(CONSOLE, views_apps.app_overview, name="console-app"),
+    path(f"{CONSOLE}rotate/", views_apps.app_rotate, name="console-app-rotate"),
+    path(
+        f"{CONSOLE}webhooks/enable/",
+        views_apps.app_webhook_enable,
+        name="console-app-webhook-enable",
+    ),
+    path(f"{CONSOLE}active/", views_apps.app_set_active, name="console-app-active"),
+    path(f"{CONSOLE}versions/", views_apps.app_versions, name="console-app-versions"),
+    path(
+        f"{CONSOLE}versions/publish/",
+        views_apps.app_version_publish,
+        name="console-app-version-publish",
+    ),
+    path(
+        f"{CONSOLE}versions/deprecate/",
+        views_apps.app_version_deprecate,
+        name="console-app-version-deprecate",
+    ),
+]

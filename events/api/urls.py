@@ -1,7 +1,41 @@
 """The events platform's API (SPEC-events §5 and §6), under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, register_converter
+
+from events.api import apps
+
+
+class AppIdConverter:
+    """A path segment naming an app, except ``token``, ``me`` and ``manifest-schema``: ``/apps/token``
+    is the token exchange and ``/apps/manifest-schema`` the schema, whatever order the routes
+    are listed in. Any other segment reaches the view, so an unknown or malformed app id is the
+    API's ``404 not_found``."""
+
+    regex = r"(?!(?:token|me|manifest-schema)(?![^/]))[^/]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AppIdConverter, "app_id")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("events.api.platform_urls")),  # first: apps/token, apps/me before apps/<id>
+    path("apps/", apps.AppsApi.as_view(), name="api-apps"),
+    path("apps/manifest-schema", apps.ManifestSchemaApi.as_view(), name="api-app-manifest-schema"),
+    path("apps/<app_id:app_id>", apps.AppApi.as_view(), name="api-app"),
+    path("apps/<app_id:app_id>/versions", apps.AppVersionsApi.as_view(), name="api-app-versions"),
+    path(
+        "apps/<app_id:app_id>/rotate-secret",
+        apps.AppRotateSecretApi.as_view(),
+        name="api-app-rotate-secret",
+    ),
+    path(
+        "apps/<app_id:app_id>/deprecate-version",
+        apps.AppDeprecateVersionApi.as_view(),
+        name="api-app-deprecate-version",
+    ),
 ]
