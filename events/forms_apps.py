@@ -30,7 +30,7 @@ class ManifestField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            value = json.loads(text, parse_constant=_no_constant)
+            value = json.loads(str(text), parse_constant=_no_constant)
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 f"Not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
@@ -91,7 +91,9 @@ class DeprecateForm(forms.Form):
 
     def __init__(self, *args: Any, versions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["version"].choices = [(v, v) for v in versions]
+        version = self.fields["version"]
+        if isinstance(version, forms.ChoiceField):  # always: the narrowing is for mypy
+            version.choices = [(v, v) for v in versions]
 
 
 GRACE_CHOICES = [
@@ -111,7 +113,7 @@ class RotateForm(forms.Form):
         coerce=int,
         initial=GRACE_HOURS_DEFAULT,
         required=False,
-        empty_value=GRACE_HOURS_DEFAULT,
+        empty_value=GRACE_HOURS_DEFAULT,  # type: ignore[arg-type]  # stubs say str; Django takes any
     )
 
 

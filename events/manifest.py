@@ -363,13 +363,13 @@ def _check_rules(errors: _Errors, manifest: dict[str, Any]) -> None:
     for key in ("homepage", "icon"):
         url = meta.get(key) if isinstance(meta, dict) else None
         checked = isinstance(url, str) and url.startswith(("http://", "https://"))
-        if checked and (problem := _url_problem(url, base=False)):
+        if checked and (problem := _url_problem(str(url), base=False)):
             errors.add(("meta", key), problem)
 
     base_url = manifest.get("base_url")
     # Not starting with http(s)://: the schema's pattern said so already.
     checked = isinstance(base_url, str) and base_url.startswith(("http://", "https://"))
-    if checked and (problem := _url_problem(base_url, base=True)):
+    if checked and (problem := _url_problem(str(base_url), base=True)):
         errors.add(("base_url",), problem)
 
     capabilities = manifest.get("capabilities")

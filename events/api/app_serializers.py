@@ -85,7 +85,7 @@ class AppCardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = App
-        fields = (
+        fields: tuple[str, ...] = (
             "app_id",
             "name",
             "owner_id",
@@ -111,7 +111,12 @@ class AppDetailSerializer(AppCardSerializer):
     )
 
     class Meta(AppCardSerializer.Meta):
-        fields = (*AppCardSerializer.Meta.fields, "manifest", "webhook_secrets", "client_secrets")
+        fields: tuple[str, ...] = (
+            *AppCardSerializer.Meta.fields,
+            "manifest",
+            "webhook_secrets",
+            "client_secrets",
+        )
 
 
 class AppRegisteredSerializer(AppDetailSerializer):
@@ -119,7 +124,11 @@ class AppRegisteredSerializer(AppDetailSerializer):
     webhook_secret = serializers.CharField(help_text="Shown once: store it now (`whsec_…`).")
 
     class Meta(AppDetailSerializer.Meta):
-        fields = (*AppDetailSerializer.Meta.fields, "client_secret", "webhook_secret")
+        fields: tuple[str, ...] = (
+            *AppDetailSerializer.Meta.fields,
+            "client_secret",
+            "webhook_secret",
+        )
 
 
 class AppVersionSerializer(serializers.ModelSerializer):

@@ -15,7 +15,7 @@ from events.scopes import AppOnly, AppScopes, app_principal
 from umbrella.api import iso_timestamp
 
 # An app-only operation: an app token alone (system call), or a user's token with X-App-Token.
-APP_AUTH = [{"appToken": []}, {"accessToken": [], "actingAppToken": []}]
+APP_AUTH: list[dict[str, list[str]]] = [{"appToken": []}, {"accessToken": [], "actingAppToken": []}]
 
 
 class PublicUserSerializer(serializers.Serializer):

@@ -6,10 +6,10 @@ from events.api import apps
 
 
 class AppIdConverter:
-    """A path segment naming an app, except ``token``, ``me`` and ``manifest-schema``: ``/apps/token``
-    is the token exchange and ``/apps/manifest-schema`` the schema, whatever order the routes
-    are listed in. Any other segment reaches the view, so an unknown or malformed app id is the
-    API's ``404 not_found``."""
+    """A path segment naming an app, except ``token``, ``me`` and ``manifest-schema``:
+    ``/apps/token`` is the token exchange, ``/apps/me`` the calling app and
+    ``/apps/manifest-schema`` the schema, whatever order the routes are listed in. Any other
+    segment reaches the view, so an unknown or malformed app id is the API's ``404 not_found``."""
 
     regex = r"(?!(?:token|me|manifest-schema)(?![^/]))[^/]+"
 
