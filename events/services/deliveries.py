@@ -407,7 +407,7 @@ def dead_letter_delete(*, dead_letter_id: int, by: User) -> None:
 # --- the test event ---------------------------------------------------------------------------
 
 
-def app_send_test_event(*, app: App, by: User, capability: str | None = None) -> Any:
+def app_send_test_event(*, app: App, by: User, capability: str | None = None) -> "SentTestEvent":
     """Send a signed ``app.test`` event to one of ``app``'s webhooks now and return the call's
     result (recorded like any attempt). ``capability`` defaults to ``notifications`` when the
     app has it, else its first webhook."""
@@ -441,9 +441,35 @@ def app_send_test_event(*, app: App, by: User, capability: str | None = None) ->
         "message": "A test event sent from Umbrella's developer console.",
         "sent_at": timezone.now().isoformat(),
     }
-    return webhook_call(
+    result = webhook_call(
         app=app, capability=capability, event=TEST_EVENT, payload=payload, webhook_id=None
     )
+    return SentTestEvent(
+        capability=capability,
+        ok=result.ok,
+        outcome=result.outcome,
+        status_code=result.status_code,
+        answer=result.answer,
+        error=result.error or "",
+        duration_ms=result.duration_ms,
+        webhook_id=result.webhook_id,
+        delivery_id=result.delivery_id,
+    )
+
+
+@dataclass(frozen=True)
+class SentTestEvent:
+    """What the test event's call did (the API's answer, the console's message)."""
+
+    capability: str
+    ok: bool
+    outcome: str
+    status_code: int | None
+    answer: Any
+    error: str
+    duration_ms: int
+    webhook_id: str
+    delivery_id: int | None
 
 
 def webhook_capabilities(app: App) -> list[str]:
