@@ -215,6 +215,8 @@ def webhook_deliver(
         return Step.DEFERRED
     if result.outcome == calls.SKIPPED_DISABLED:
         return _dead(app, message, attempts=done, error=DISABLED_ERROR)
+    if result.outcome == calls.SKIPPED_APP_INACTIVE:  # disabled since the read above
+        return _dead(app, message, attempts=done, error=INACTIVE_ERROR)
     if result.outcome == calls.SKIPPED_NOT_CONFIGURED:
         return _dead(app, message, attempts=done, error=NOT_CONFIGURED_ERROR)
     error = result.error or result.outcome
