@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from events.models import App, Outcome, WebhookDelivery, WebhookSecret
 from events.services.credentials import webhook_secret_issue
-from events.services.webhooks import webhook_disable, webhook_enable
+from events.services.webhooks import webhook_disable
 from events.webhooks import breaker
 from events.webhooks.calls import (
     SKIPPED_APP_INACTIVE,
@@ -266,6 +266,20 @@ def test_a_failed_probe_reopens_without_a_second_notification(server):
     assert Notification.objects.filter(verb="app.breaker_opened").count() == 1
 
 
+def test_a_payload_that_is_not_json_fails_before_taking_the_probe(server):
+    app = _app(server)
+    server.route(HOOK, answer(500))
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        for _ in range(5):
+            _call(app)
+        clock.shift(61)
+        with pytest.raises(TypeError):
+            _call(app, payload={"when": object()})
+        server.route(HOOK, answer(200, {"winners": []}))
+        assert _call(app).ok  # the probe was still there to take
+    assert WebhookDelivery.objects.count() == 6
+
+
 def test_invalid_answers_open_the_breaker_too(server):
     app = _app(server)
     server.route(HOOK, answer(200, {"winners": "everyone"}))
@@ -294,13 +308,16 @@ def test_twenty_concurrent_calls_on_a_half_open_breaker_send_one_probe(server):
         for _ in range(5):
             _call(app)
         clock.shift(61)
-        server.route(HOOK, answer(200, {"winners": []}, delay=0.3))
+        # The probe's answer takes long enough that every caller asks while it is out (a
+        # success frees the lease for the next probe, which is right, but not this test).
+        server.route(HOOK, answer(200, {"winners": []}, delay=2))
         start = threading.Barrier(20)
 
         def call(_: int) -> str:
             try:
+                mine = App.objects.get(pk=app.pk)
                 start.wait()
-                return _call(App.objects.get(pk=app.pk)).outcome
+                return _call(mine).outcome
             finally:
                 connection.close()
 
@@ -332,17 +349,30 @@ def test_410_disables_that_webhook_tells_the_owner_and_stops_the_calls(server):
     assert _call(app, capability="notifications", event="room.completed").ok
 
 
-def test_disabling_twice_notifies_once_and_enabling_resets_the_breaker(
-    server, django_capture_on_commit_callbacks
-):
-    app = _app(server)
+def test_disabling_twice_notifies_once():
+    app = AppFactory()
     assert webhook_disable(app_id=app.pk, capability=WINNERS) is True
     assert webhook_disable(app_id=app.pk, capability=WINNERS) is False
+    assert webhook_disable(app_id=app.pk, capability="notifications") is True
+    assert App.objects.get(pk=app.pk).disabled_webhooks == [WINNERS, "notifications"]
+    assert Notification.objects.filter(verb="app.webhook_disabled").count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_410s_disable_and_notify_once():
+    app = AppFactory()
+    start = threading.Barrier(8)
+
+    def disable(_: int) -> bool:
+        try:
+            start.wait()
+            return webhook_disable(app_id=app.pk, capability=WINNERS)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(disable, range(8)))
+    assert results.count(True) == 1
+    assert App.objects.get(pk=app.pk).disabled_webhooks == [WINNERS]
     assert Notification.objects.filter(verb="app.webhook_disabled").count() == 1
-    for _ in range(3):
-        breaker.record_failure(app.app_id, WINNERS)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert webhook_enable(app_id=app.pk, capability=WINNERS) is True
-    assert webhook_enable(app_id=app.pk, capability=WINNERS) is False
-    assert App.objects.get(pk=app.pk).disabled_webhooks == []
-    assert breaker.snapshot(app.app_id, WINNERS).failures == 0
