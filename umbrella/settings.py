@@ -368,6 +368,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignKind": "messaging.models.CampaignKind.choices",
         "SmsEncoding": ["GSM-7", "UCS-2"],
         "AppSecretKind": ["webhook", "client"],
+        "WebhookOutcome": "events.models.Outcome.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

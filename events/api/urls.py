@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, include, path, register_converter
 
-from events.api import apps
+from events.api import apps, deliveries
 
 
 class AppIdConverter:
@@ -37,5 +37,44 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "apps/<app_id:app_id>/deprecate-version",
         apps.AppDeprecateVersionApi.as_view(),
         name="api-app-deprecate-version",
+    ),
+]
+
+# Deliveries, dead letters and the test event (events/api/deliveries.py).
+urlpatterns += [
+    path(
+        "apps/<app_id:app_id>/deliveries/",
+        deliveries.DeliveriesApi.as_view(),
+        name="api-app-deliveries",
+    ),
+    path(
+        "apps/<app_id:app_id>/deliveries/<int:delivery_id>",
+        deliveries.DeliveryApi.as_view(),
+        name="api-app-delivery",
+    ),
+    path(
+        "apps/<app_id:app_id>/dead-letters/",
+        deliveries.DeadLettersApi.as_view(),
+        name="api-app-dead-letters",
+    ),
+    path(
+        "apps/<app_id:app_id>/dead-letters/replay",
+        deliveries.DeadLettersReplayApi.as_view(),
+        name="api-app-dead-letters-replay",
+    ),
+    path(
+        "apps/<app_id:app_id>/dead-letters/<int:dead_letter_id>",
+        deliveries.DeadLetterApi.as_view(),
+        name="api-app-dead-letter",
+    ),
+    path(
+        "apps/<app_id:app_id>/dead-letters/<int:dead_letter_id>/replay",
+        deliveries.DeadLetterReplayApi.as_view(),
+        name="api-app-dead-letter-replay",
+    ),
+    path(
+        "apps/<app_id:app_id>/test-event",
+        deliveries.SendTestEventApi.as_view(),
+        name="api-app-test-event",
     ),
 ]
