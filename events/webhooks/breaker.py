@@ -162,61 +162,67 @@ class RedisBackend:
         self.client.delete(key)
 
 
+@dataclass
+class _Pair:
+    s: str = "closed"
+    f: int = 0
+    ok: int = 0
+    t: float = 0.0
+    p: float = 0.0
+
+
 class MemoryBackend:
     """The same rules in one process (the embedded default has one), behind a lock."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.pairs: dict[str, dict[str, float | str]] = {}
+        self.pairs: dict[str, _Pair] = {}
 
     def allow(self, key: str, now: float, lease: float) -> bool:
         with self.lock:
             pair = self.pairs.get(key)
-            if pair is None or pair["s"] == "closed":
+            if pair is None or pair.s == "closed":
                 return True
-            if pair["s"] == "open":
-                if now < float(pair["t"]) + OPEN_SECONDS:
+            if pair.s == "open":
+                if now < pair.t + OPEN_SECONDS:
                     return False
-                pair.update(s="half_open", ok=0, p=now + lease)
+                pair.s, pair.ok, pair.p = "half_open", 0, now + lease
                 return True
-            if now < float(pair["p"]):
+            if now < pair.p:
                 return False
-            pair["p"] = now + lease
+            pair.p = now + lease
             return True
 
     def success(self, key: str, now: float) -> None:
         with self.lock:
             pair = self.pairs.get(key)
-            if pair is None or pair["s"] == "open":
+            if pair is None or pair.s == "open":
                 return
-            if pair["s"] == "closed":
-                del self.pairs[key]
-                return
-            pair["ok"] = float(pair["ok"]) + 1
-            if pair["ok"] >= SUCCESSES_TO_CLOSE:
+            pair.ok += 1
+            if pair.s == "closed" or pair.ok >= SUCCESSES_TO_CLOSE:
                 del self.pairs[key]
             else:
-                pair["p"] = 0
+                pair.p = 0.0
 
     def failure(self, key: str, now: float) -> bool:
         with self.lock:
-            pair = self.pairs.setdefault(key, {"s": "closed", "f": 0, "ok": 0, "t": now, "p": 0})
-            if pair["s"] == "closed":
-                pair["f"] = float(pair["f"]) + 1
-                pair["t"] = now
-                if pair["f"] >= FAILURES_TO_OPEN:
-                    pair["s"] = "open"
+            pair = self.pairs.setdefault(key, _Pair())
+            if pair.s == "closed":
+                pair.f += 1
+                pair.t = now
+                if pair.f >= FAILURES_TO_OPEN:
+                    pair.s = "open"
                     return True
-            elif pair["s"] == "half_open":
-                pair.update(s="open", t=now, ok=0, p=0)
+            elif pair.s == "half_open":
+                pair.s, pair.t, pair.ok, pair.p = "open", now, 0, 0.0
             else:
-                pair["t"] = max(float(pair["t"]), now)
+                pair.t = max(pair.t, now)
             return False
 
     def read(self, key: str) -> dict[str, str]:
         with self.lock:
-            pair = dict(self.pairs.get(key, {}))
-        return {k: v if isinstance(v, str) else repr(v) for k, v in pair.items()}
+            pair = self.pairs.get(key)
+            return {} if pair is None else {k: str(v) for k, v in vars(pair).items()}
 
     def reset(self, key: str) -> None:
         with self.lock:

@@ -23,7 +23,7 @@ from events.webhooks.signing import new_webhook_id, webhook_headers
 from events.webhooks.transport import TransportError, request
 
 # SPEC-events §4: the timeout of each capability unless its manifest entry sets ``timeout_ms``.
-DEFAULT_TIMEOUT_MS = {
+DEFAULT_TIMEOUT_MS: dict[str, int] = {
     Capability.WINNER_SELECTION: 5_000,
     Capability.PARTICIPANT_REGISTRATION: 3_000,
     Capability.QUIZ_VALIDATION: 2_000,
@@ -158,8 +158,8 @@ def webhook_call(
     webhook_id = webhook_id or new_webhook_id()
     config = webhook_config(app, capability)
     if config is None:
-        error = f"{app.app_id} has no {capability} webhook"
-        return _skipped(SKIPPED_NOT_CONFIGURED, webhook_id, error)
+        reason = f"{app.app_id} has no {capability} webhook"
+        return _skipped(SKIPPED_NOT_CONFIGURED, webhook_id, reason)
     if capability in app.disabled_webhooks:
         return _skipped(SKIPPED_DISABLED, webhook_id, f"the {capability} webhook is disabled (410)")
     timeout = config.timeout_ms / 1000
@@ -188,6 +188,7 @@ def webhook_call(
     answer_headers: dict[str, str] = {}
     answer_body = b""
     answer: Any = None
+    outcome: str
     if not secrets:
         outcome, error = Outcome.REFUSED, "the app has no live signing secret"
     else:
