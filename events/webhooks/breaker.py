@@ -26,13 +26,14 @@ The clock is Python's ``time.time()``, passed into the script, not Redis' ``TIME
 it with time-machine, and the web and worker machines keep NTP time anyway.
 """
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from django.core.cache import cache
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
 
 from umbrella.cache import redis_client
 
@@ -41,6 +42,8 @@ OPEN_SECONDS = 60.0
 SUCCESSES_TO_CLOSE = 3
 DEFAULT_LEASE_SECONDS = 35.0  # the longest timeout (30 s) and a margin
 KEY_TTL_SECONDS = 24 * 3600  # a pair nobody called for a day is forgotten (closed)
+
+logger = logging.getLogger(__name__)
 
 State = Literal["closed", "open", "half_open"]
 
@@ -253,21 +256,37 @@ def _key(app_id: str, capability: str) -> str:
     return cache.make_and_validate_key(name) if redis_client(cache) is not None else name
 
 
+# allow / record_success / record_failure *fail open*: when Redis cannot be reached the call
+# goes (its own timeout still bounds it) and the outcome is not counted, rather than every
+# draw and registration failing with the breaker's store. Logged, so it is seen.
+
+
 def allow(app_id: str, capability: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> bool:
     """May a call to this (app, capability) go now? In half-open, ``True`` hands the caller the
     one probe for ``lease_seconds`` (pass the call's timeout plus a margin); it must then
     report the outcome with :func:`record_success` or :func:`record_failure`."""
-    return backend().allow(_key(app_id, capability), time.time(), lease_seconds)
+    try:
+        return backend().allow(_key(app_id, capability), time.time(), lease_seconds)
+    except RedisError:
+        logger.warning("breaker store unreachable: %s %s allowed", app_id, capability)
+        return True
 
 
 def record_success(app_id: str, capability: str) -> None:
-    backend().success(_key(app_id, capability), time.time())
+    try:
+        backend().success(_key(app_id, capability), time.time())
+    except RedisError:
+        logger.warning("breaker store unreachable: success of %s %s lost", app_id, capability)
 
 
 def record_failure(app_id: str, capability: str) -> bool:
     """Count a failure; ``True`` when this failure just opened a closed breaker (notify then).
     A failed half-open probe re-opens it and returns ``False``: same incident."""
-    return backend().failure(_key(app_id, capability), time.time())
+    try:
+        return backend().failure(_key(app_id, capability), time.time())
+    except RedisError:
+        logger.warning("breaker store unreachable: failure of %s %s lost", app_id, capability)
+        return False
 
 
 def snapshot(app_id: str, capability: str) -> Snapshot:

@@ -5,6 +5,7 @@ time-machine."""
 
 import multiprocessing
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 import time_machine
+from django.test import override_settings
 
 from events.webhooks import breaker
 from events.webhooks.breaker import (
@@ -218,3 +220,18 @@ def test_two_processes_racing_for_the_probe_get_one_between_them(redis_key):
         ]
         start.set()
         assert sum(run.get(30) for run in runs) == 1
+
+
+def test_an_unreachable_redis_lets_calls_through_rather_than_failing_them():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    location = f"redis://127.0.0.1:{dead}/0"
+    with override_settings(
+        CACHES={"default": {"BACKEND": "umbrella.cache.RedisCache", "LOCATION": location}}
+    ):
+        assert breaker.allow("app_unreachable", "winner_selection") is True
+        assert breaker.record_failure("app_unreachable", "winner_selection") is False
+        breaker.record_success("app_unreachable", "winner_selection")
+        with pytest.raises(redis.RedisError):  # staff pages show the error rather than a guess
+            breaker.state("app_unreachable", "winner_selection")

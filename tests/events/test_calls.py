@@ -15,9 +15,10 @@ from django.utils import timezone
 from accounts.models import Notification
 from events.models import App, Outcome, WebhookDelivery, WebhookSecret
 from events.services.credentials import webhook_secret_issue
-from events.services.webhooks import webhook_disable, webhook_enable
+from events.services.webhooks import webhook_disable
 from events.webhooks import breaker
 from events.webhooks.calls import (
+    SKIPPED_APP_INACTIVE,
     SKIPPED_BREAKER_OPEN,
     SKIPPED_DISABLED,
     SKIPPED_NOT_CONFIGURED,
@@ -205,6 +206,17 @@ def test_an_app_without_a_live_secret_is_not_called(server):
     assert server.requests == []
 
 
+def test_a_disabled_or_deleted_app_is_not_called(server):
+    app = _app(server)
+    App.objects.filter(pk=app.pk).update(is_active=False)
+    result = _call(App.objects.get(pk=app.pk))
+    assert (result.outcome, result.attempted) == (SKIPPED_APP_INACTIVE, False)
+    App.objects.filter(pk=app.pk).update(is_active=True, deleted_at=timezone.now())
+    assert _call(App.objects.get(pk=app.pk)).outcome == SKIPPED_APP_INACTIVE
+    assert server.requests == []
+    assert not WebhookDelivery.objects.exists()
+
+
 def test_a_capability_without_a_webhook_is_skipped(server):
     app = _app(server)
     result = _call(app, capability="quiz_validation")
@@ -320,17 +332,30 @@ def test_410_disables_that_webhook_tells_the_owner_and_stops_the_calls(server):
     assert _call(app, capability="notifications", event="room.completed").ok
 
 
-def test_disabling_twice_notifies_once_and_enabling_resets_the_breaker(
-    server, django_capture_on_commit_callbacks
-):
-    app = _app(server)
+def test_disabling_twice_notifies_once():
+    app = AppFactory()
     assert webhook_disable(app_id=app.pk, capability=WINNERS) is True
     assert webhook_disable(app_id=app.pk, capability=WINNERS) is False
+    assert webhook_disable(app_id=app.pk, capability="notifications") is True
+    assert App.objects.get(pk=app.pk).disabled_webhooks == [WINNERS, "notifications"]
+    assert Notification.objects.filter(verb="app.webhook_disabled").count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_410s_disable_and_notify_once():
+    app = AppFactory()
+    start = threading.Barrier(8)
+
+    def disable(_: int) -> bool:
+        try:
+            start.wait()
+            return webhook_disable(app_id=app.pk, capability=WINNERS)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(disable, range(8)))
+    assert results.count(True) == 1
+    assert App.objects.get(pk=app.pk).disabled_webhooks == [WINNERS]
     assert Notification.objects.filter(verb="app.webhook_disabled").count() == 1
-    for _ in range(3):
-        breaker.record_failure(app.app_id, WINNERS)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert webhook_enable(app_id=app.pk, capability=WINNERS) is True
-    assert webhook_enable(app_id=app.pk, capability=WINNERS) is False
-    assert App.objects.get(pk=app.pk).disabled_webhooks == []
-    assert breaker.snapshot(app.app_id, WINNERS).failures == 0
