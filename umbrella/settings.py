@@ -369,6 +369,10 @@ SPECTACULAR_SETTINGS = {
         "SmsEncoding": ["GSM-7", "UCS-2"],
         "AppSecretKind": ["webhook", "client"],
         "WebhookOutcome": "events.models.Outcome.choices",
+        # events: webhook metrics (events/api/metrics.py)
+        "BreakerState": ["closed", "open", "half_open"],
+        "AppIncidentKind": "events.models.IncidentKind.choices",
+        "AppIncidentSeverity": "events.models.Severity.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, include, path, register_converter
 
-from events.api import apps, deliveries
+from events.api import apps, deliveries, metrics
 
 
 class AppIdConverter:
@@ -77,4 +77,5 @@ urlpatterns += [
         deliveries.SendTestEventApi.as_view(),
         name="api-app-test-event",
     ),
+    path("apps/<app_id:app_id>/metrics", metrics.AppMetricsApi.as_view(), name="api-app-metrics"),
 ]
