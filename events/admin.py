@@ -3,13 +3,18 @@ and the developer console (their services), so here they are read, not edited; w
 to them goes through the same functions as everywhere else:
 
 - **reset breaker**: ``events.webhooks.breaker.reset`` for each of the app's webhook
-  capabilities (closed, counts forgotten), the function the re-enable path uses.
+  capabilities (closed, counts forgotten), the function the re-enable path uses;
+- **disable / enable app**: ``events.services.apps.app_disable`` / ``app_enable`` (the console's
+  staff switch);
+- **replay dead letters**: ``events.services.deliveries.dead_letters_replay(all=True)`` (the
+  console's "Replay all": the oldest batch per call, letters being replayed skipped).
 
 Webhook attempts, dead letters, incidents and health checks are records written by the
 platform: read-only lists with filters. Nothing is deleted here: attempts are pruned after 90
 days, dead letters are replayed or deleted from the console, incidents close by themselves.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -17,6 +22,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from accounts.models import User
+from accounts.selectors import request_user
 from artists.admin import RecordAdmin
 from events import metrics
 from events.models import (
@@ -28,7 +35,10 @@ from events.models import (
     WebhookDelivery,
 )
 from events.notifications import console_path
+from events.services import apps as app_services
+from events.services import deliveries as delivery_services
 from events.webhooks import breaker
+from umbrella.errors import ApplicationError
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -100,7 +110,7 @@ class AppAdmin(RecordAdmin):
     )
     fields = readonly_fields
     inlines = [HealthInline, OpenIncidentInline, VersionInline]
-    actions = ["reset_breaker"]
+    actions = ["reset_breaker", "disable_app", "enable_app", "replay_dead_letters"]
 
     @admin.display(description="webhooks off (410)")
     def webhooks_disabled(self, obj: App) -> str:
@@ -123,6 +133,51 @@ class AppAdmin(RecordAdmin):
                 breaker.reset(app.app_id, capability)
             done.append(f"{app.app_id} ({', '.join(capabilities) or 'no webhooks'})")
         self.message_user(request, f"Breakers reset: {'; '.join(done)}.", messages.SUCCESS)
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[App],
+        act: Callable[[App, User], str],
+        done: str,
+    ) -> None:
+        """``act(app, by)`` (a service call; what it returns is added to the app's name) for
+        every chosen app; a refusal is reported and the others go on."""
+        names = []
+        for app in queryset:
+            try:
+                result = act(app, request_user(request))
+            except ApplicationError as error:
+                self.message_user(request, f"{app.app_id}: {error.message}", messages.ERROR)
+            else:
+                names.append(app.app_id + result)
+        if names:
+            self.message_user(request, f"{done}: {', '.join(names)}.", messages.SUCCESS)
+
+    @admin.action(description="Disable the apps (no webhook calls, no app tokens)")
+    def disable_app(self, request: HttpRequest, queryset: QuerySet[App]) -> None:
+        def disable(app: App, by: User) -> str:
+            app_services.app_disable(app=app, by=by)
+            return ""
+
+        self._each(request, queryset, disable, "Disabled")
+
+    @admin.action(description="Enable the apps")
+    def enable_app(self, request: HttpRequest, queryset: QuerySet[App]) -> None:
+        def enable(app: App, by: User) -> str:
+            app_services.app_enable(app=app, by=by)
+            return ""
+
+        self._each(request, queryset, enable, "Enabled")
+
+    @admin.action(description="Replay the apps' dead letters")
+    def replay_dead_letters(self, request: HttpRequest, queryset: QuerySet[App]) -> None:
+        def replay(app: App, by: User) -> str:
+            result = delivery_services.dead_letters_replay(app=app, by=by, all=True)
+            left = f", {result.remaining} left: run again" if result.remaining else ""
+            return f" ({len(result.replayed)} replayed{left})"
+
+        self._each(request, queryset, replay, "Dead letters queued again")
 
 
 @admin.register(WebhookDelivery)

@@ -6,8 +6,10 @@ from django.urls import reverse
 
 from accounts.models import User
 from events.models import AppHealth, AppIncident, IncidentKind, Outcome
+from events.services.credentials import webhook_secret_issue
 from events.webhooks import breaker
-from tests.events.factories import AppFactory
+from tests.events.appserver import AppServer, answer
+from tests.events.factories import AppFactory, manifest
 from tests.events.observe_data import attempts, dead_letters
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +112,62 @@ def test_apps_are_not_deleted_from_admin(staff):
     actions = staff.get(url).context["action_form"].fields["action"].choices
     assert "delete_selected" not in dict(actions)
     assert staff.get(reverse("admin:events_app_delete", args=[app.pk])).status_code == 403
+
+
+# --- disable, enable, replay: the services of events.services.apps and .deliveries ----------
+
+
+def test_disable_and_enable_go_through_the_app_services(staff):
+    app, other = AppFactory(), AppFactory()
+    url = reverse("admin:events_app_changelist")
+
+    disabled = staff.post(
+        url, {"action": "disable_app", "_selected_action": [app.pk]}, follow=True
+    ).content.decode()
+
+    app.refresh_from_db()
+    other.refresh_from_db()
+    assert not app.is_active and other.is_active
+    assert f"Disabled: {app.app_id}." in disabled
+    staff.post(url, {"action": "enable_app", "_selected_action": [app.pk]})
+    app.refresh_from_db()
+    assert app.is_active
+
+
+def test_replay_dead_letters_sends_them_again_with_their_webhook_ids(
+    staff, settings, django_capture_on_commit_callbacks
+):
+    settings.EVENTS_WEBHOOK_ALLOW_PRIVATE = True
+    with AppServer() as server:
+        server.route("/hooks/notify", answer(200, {}))
+        app = AppFactory(manifest=manifest(base_url=server.base_url))
+        webhook_secret_issue(app=app)
+        dead_letters(app, 3)
+        ids = set(app.dead_letters.values_list("webhook_id", flat=True))
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = staff.post(
+                reverse("admin:events_app_changelist"),
+                {"action": "replay_dead_letters", "_selected_action": [app.pk]},
+                follow=True,
+            )
+
+        assert f"Dead letters queued again: {app.app_id} (3 replayed)." in (
+            response.content.decode()
+        )
+        assert {hit.headers["webhook-id"] for hit in server.hits("/hooks/notify")} == ids
+    assert not app.dead_letters.exists()
+
+
+def test_a_refused_replay_is_reported_and_sends_nothing(staff):
+    app = AppFactory(is_active=False)
+    dead_letters(app, 2)
+
+    response = staff.post(
+        reverse("admin:events_app_changelist"),
+        {"action": "replay_dead_letters", "_selected_action": [app.pk]},
+        follow=True,
+    )
+
+    assert "The app is disabled" in response.content.decode()
+    assert app.dead_letters.filter(requeued_at__isnull=True).count() == 2
