@@ -33,6 +33,7 @@ class AppFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = App
+        skip_postgeneration_save = True
 
     app_id = factory.Sequence(lambda n: f"app_test_{n}")
     owner = factory.SubFactory(UserFactory)
