@@ -26,7 +26,6 @@ from django.db import connection
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, IntegerField, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
 from events.models import (
     WEBHOOK_CAPABILITIES,
     App,
@@ -37,7 +36,6 @@ from events.models import (
 )
 from events.webhooks import breaker
 from events.webhooks.calls import DEFAULT_TIMEOUT_MS, SYNC_TIMEOUT_MS, webhook_config
-from umbrella.errors import NotFoundError
 
 # window name → (length, bucket of the chart's series)
 WINDOWS: dict[str, tuple[timedelta, timedelta]] = {
@@ -334,12 +332,3 @@ def app_series(
             }
         )
     return points
-
-
-def app_visible(*, user: User, app_id: str) -> App:
-    """A live app its owner or staff may look at; anyone else gets the same 404 as for an app
-    that doesn't exist (its existence is not revealed)."""
-    app = App.objects.live().select_related("owner").filter(app_id=app_id).first()
-    if app is None or not (user.is_authenticated and (user.is_staff or app.owner_id == user.pk)):
-        raise NotFoundError("not_found", "No such app.")
-    return app

@@ -1,10 +1,36 @@
 """Reads of apps and their history, with who may see them: an app's owner, and staff (every
-app). Writes are in :mod:`events.services.apps`."""
+app). Writes are in :mod:`events.services.apps`.
+
+**The one access rule** of the console, the API and the services: an app's owner or staff may
+see and manage it (its manifest, versions, secrets, deliveries, dead letters, metrics); anyone
+else gets the same ``404 not_found`` as for an app that does not exist, so its existence is not
+revealed. :func:`may_manage` is the rule, :func:`app_managed` the read every door uses.
+"""
 
 from django.db.models import QuerySet
 
 from accounts.models import User
 from events.models import App, AppCredential, AppManifestVersion, AppQuerySet, WebhookSecret
+from umbrella.errors import NotFoundError
+
+
+def may_manage(user: User, app: App) -> bool:
+    """Whether ``user`` may see and manage ``app``: its owner, or staff."""
+    return bool(user.is_authenticated and (user.is_staff or app.owner_id == user.pk))
+
+
+def app_managed(*, app_id: str, user: User, lock: bool = False) -> App:
+    """The live app ``app_id`` if ``user`` may manage it, else ``404 not_found``.
+
+    ``lock`` takes the app's row lock (inside the caller's transaction), for services that
+    change it."""
+    rows = App.objects.live().select_related("owner")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    app = rows.filter(app_id=app_id).first()
+    if app is None or not may_manage(user, app):
+        raise NotFoundError("not_found", "No such app.")
+    return app
 
 
 def apps_visible(*, user: User) -> AppQuerySet:

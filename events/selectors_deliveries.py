@@ -1,26 +1,16 @@
 """Reads of the delivery log and the dead letters, for the API and the developer console.
 
-Visibility lives here: an app's deliveries and dead letters are its owner's and staff's; anyone
-else gets ``404`` (as if the app did not exist).
+Who may read them: the one rule, :func:`events.selectors_apps.app_managed` (owner or staff;
+anyone else ``404``), which the doors call first.
 """
 
 from django.db.models import QuerySet
 
-from accounts.models import User
 from events.models import App, DeadLetter, Outcome, WebhookDelivery
-from events.services.deliveries import can_manage
 from umbrella.errors import NotFoundError
 
 # The heavy columns, read only on one attempt's page.
 DELIVERY_DETAIL_FIELDS = ("request_headers", "request_body", "response_headers", "response_body")
-
-
-def app_managed(*, app_id: str, user: User) -> App:
-    """The live app ``app_id`` if ``user`` owns it or is staff; else ``404``."""
-    app = App.objects.live().filter(app_id=app_id).first()
-    if app is None or not can_manage(user, app):
-        raise NotFoundError("not_found", "No such app.")
-    return app
 
 
 def deliveries_of(

@@ -50,7 +50,7 @@ def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     @wraps(view)
     def page(request: HttpRequest, app_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            app = services.app_get(app_id=app_id, by=request_user(request))
+            app = selectors.app_managed(app_id=app_id, user=request_user(request))
         except NotFoundError as error:
             raise Http404("No such app.") from error
         return view(request, app, *args, **kwargs)

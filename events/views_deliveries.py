@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import request_user
 from events import selectors_deliveries as selectors
 from events.models import App, Outcome
+from events.selectors_apps import app_managed
 from events.services import deliveries as services
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.pagination import page_number, page_without_count
@@ -31,7 +32,7 @@ def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     @wraps(view)
     def wrapper(request: HttpRequest, app_id: str, **kwargs: Any) -> HttpResponse:
         try:
-            app = selectors.app_managed(app_id=app_id, user=request_user(request))
+            app = app_managed(app_id=app_id, user=request_user(request))
             return view(request, app, **kwargs)
         except NotFoundError as error:
             raise Http404(error.message) from error

@@ -20,6 +20,7 @@ from accounts.selectors import request_user
 from events import metrics
 from events.models import App, AppIncident
 from events.notifications import console_path
+from events.selectors_apps import app_managed
 from umbrella.errors import NotFoundError
 from umbrella.pagination import page_number, page_without_count
 
@@ -36,7 +37,7 @@ def _window(request: HttpRequest) -> str:
 @login_required
 def console_metrics(request: HttpRequest, app_id: str) -> HttpResponse:
     try:
-        app = metrics.app_visible(user=request_user(request), app_id=app_id)
+        app = app_managed(app_id=app_id, user=request_user(request))
     except NotFoundError as error:
         raise Http404(error.message) from error
     window = _window(request)

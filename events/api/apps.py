@@ -125,7 +125,7 @@ class AppApi(APIView):
         responses=AppDetailSerializer,
     )
     def get(self, request: Request, app_id: str) -> Response:
-        app = services.app_get(app_id=app_id, by=request_user(request))
+        app = selectors.app_managed(app_id=app_id, user=request_user(request))
         return Response(app_detail_data(app))
 
     @extend_schema(
@@ -144,11 +144,11 @@ class AppApi(APIView):
         serializer = AppPublishInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request_user(request)
-        app = services.app_get(app_id=app_id, by=user)
+        app = selectors.app_managed(app_id=app_id, user=user)
         services.app_version_publish(
             app=app, manifest=serializer.validated_data["manifest"], by=user
         )
-        return Response(app_detail_data(services.app_get(app_id=app_id, by=user)))
+        return Response(app_detail_data(selectors.app_managed(app_id=app_id, user=user)))
 
 
 class AppVersionsApi(APIView):
@@ -162,7 +162,7 @@ class AppVersionsApi(APIView):
         responses=AppVersionSerializer(many=True),
     )
     def get(self, request: Request, app_id: str) -> Response:
-        app = services.app_get(app_id=app_id, by=request_user(request))
+        app = selectors.app_managed(app_id=app_id, user=request_user(request))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.versions_of(app=app), request, view=self)
         context = {"current_version": app.manifest_version}
@@ -189,7 +189,7 @@ class AppRotateSecretApi(APIView):
         serializer = RotateSecretInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request_user(request)
-        app = services.app_get(app_id=app_id, by=user)
+        app = selectors.app_managed(app_id=app_id, user=user)
         kind = serializer.validated_data["secret"]
         if kind == "client":
             _credential, value = services.app_credential_rotate(app=app, by=user)
@@ -219,7 +219,7 @@ class AppDeprecateVersionApi(APIView):
         serializer = DeprecateVersionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request_user(request)
-        app = services.app_get(app_id=app_id, by=user)
+        app = selectors.app_managed(app_id=app_id, user=user)
         row = services.app_version_deprecate(app=app, by=user, **serializer.validated_data)
         context = {"current_version": app.manifest_version}
         return Response(AppVersionSerializer(row, context=context).data)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.selectors import request_user
 from events import selectors_deliveries as selectors
 from events.models import Outcome
+from events.selectors_apps import app_managed
 from events.services import deliveries as services
 from umbrella.api import InputSerializer
 from umbrella.pagination import CursorPagination, PageNumberPagination
@@ -172,7 +173,7 @@ class DeliveriesApi(APIView):
     def get(self, request: Request, app_id: str) -> Response:
         query = DeliveryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        app = selectors.app_managed(app_id=app_id, user=request_user(request))
+        app = app_managed(app_id=app_id, user=request_user(request))
         rows = selectors.deliveries_of(app=app, **query.validated_data)
         paginator = self.pagination_class()
         page: list[Any] = paginator.paginate_queryset(rows, request, view=self) or []
@@ -187,7 +188,7 @@ class DeliveryApi(APIView):
         responses=DeliveryDetailSerializer,
     )
     def get(self, request: Request, app_id: str, delivery_id: int) -> Response:
-        app = selectors.app_managed(app_id=app_id, user=request_user(request))
+        app = app_managed(app_id=app_id, user=request_user(request))
         row = selectors.delivery_of(app=app, delivery_id=delivery_id)
         return Response(DeliveryDetailSerializer(row).data)
 
@@ -204,7 +205,7 @@ class DeadLettersApi(APIView):
         responses=DeadLetterSerializer(many=True),
     )
     def get(self, request: Request, app_id: str) -> Response:
-        app = selectors.app_managed(app_id=app_id, user=request_user(request))
+        app = app_managed(app_id=app_id, user=request_user(request))
         paginator = self.pagination_class()
         rows = selectors.dead_letters_of(app=app)
         page: list[Any] = paginator.paginate_queryset(rows, request, view=self) or []
@@ -219,7 +220,7 @@ class DeadLetterApi(APIView):
         responses=DeadLetterDetailSerializer,
     )
     def get(self, request: Request, app_id: str, dead_letter_id: int) -> Response:
-        app = selectors.app_managed(app_id=app_id, user=request_user(request))
+        app = app_managed(app_id=app_id, user=request_user(request))
         row = selectors.dead_letter_of(app=app, dead_letter_id=dead_letter_id)
         return Response(DeadLetterDetailSerializer(row).data)
 
@@ -233,7 +234,7 @@ class DeadLetterApi(APIView):
     )
     def delete(self, request: Request, app_id: str, dead_letter_id: int) -> Response:
         user = request_user(request)
-        app = selectors.app_managed(app_id=app_id, user=user)
+        app = app_managed(app_id=app_id, user=user)
         row = selectors.dead_letter_of(app=app, dead_letter_id=dead_letter_id)
         services.dead_letter_delete(dead_letter_id=row.pk, by=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -255,7 +256,7 @@ class DeadLetterReplayApi(APIView):
     )
     def post(self, request: Request, app_id: str, dead_letter_id: int) -> Response:
         user = request_user(request)
-        app = selectors.app_managed(app_id=app_id, user=user)
+        app = app_managed(app_id=app_id, user=user)
         row = selectors.dead_letter_of(app=app, dead_letter_id=dead_letter_id)
         letter = services.dead_letter_replay(dead_letter_id=row.pk, by=user)
         return Response(DeadLetterSerializer(letter).data, status=status.HTTP_202_ACCEPTED)
@@ -276,7 +277,7 @@ class DeadLettersReplayApi(APIView):
     )
     def post(self, request: Request, app_id: str) -> Response:
         user = request_user(request)
-        app = selectors.app_managed(app_id=app_id, user=user)
+        app = app_managed(app_id=app_id, user=user)
         serializer = BulkReplayInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.dead_letters_replay(
@@ -303,7 +304,7 @@ class SendTestEventApi(APIView):
     )
     def post(self, request: Request, app_id: str) -> Response:
         user = request_user(request)
-        app = selectors.app_managed(app_id=app_id, user=user)
+        app = app_managed(app_id=app_id, user=user)
         serializer = SendTestEventInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.app_send_test_event(

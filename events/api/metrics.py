@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.selectors import request_user
 from events import metrics
 from events.models import IncidentKind, Severity
+from events.selectors_apps import app_managed
 
 APP_ID = OpenApiParameter("app_id", str, OpenApiParameter.PATH, description="The app's `app_id`.")
 
@@ -127,7 +128,7 @@ class AppMetricsApi(APIView):
     def get(self, request: Request, app_id: str) -> Response:
         query = MetricsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        app = metrics.app_visible(user=request_user(request), app_id=app_id)
+        app = app_managed(app_id=app_id, user=request_user(request))
         window = query.validated_data["window"]
         result = metrics.app_metrics(app=app, window=window)
         series = metrics.app_series(

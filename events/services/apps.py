@@ -34,6 +34,7 @@ from accounts.models import User
 from events import notifications, usage
 from events.manifest import manifest_validate
 from events.models import APP_ID_PATTERN, App, AppCredential, AppManifestVersion, WebhookSecret
+from events.selectors_apps import app_managed
 from events.services.credentials import credential_issue, webhook_secret_issue
 from umbrella.errors import ApplicationError, NotFoundError
 
@@ -57,23 +58,8 @@ class Registration:
     webhook_secret: str
 
 
-def may_manage(user: User, app: App) -> bool:
-    return user.is_authenticated and (user.is_staff or app.owner_id == user.pk)
-
-
-def app_get(*, app_id: str, by: User, lock: bool = False) -> App:
-    """The live app ``app_id`` if ``by`` may manage it, else ``404 not_found``."""
-    rows = App.objects.live().select_related("owner")
-    if lock:
-        rows = rows.select_for_update(of=("self",))
-    app = rows.filter(app_id=app_id).first()
-    if app is None or not may_manage(by, app):
-        raise NotFoundError("not_found", "No such app.")
-    return app
-
-
 def _locked(app: App, by: User) -> App:
-    return app_get(app_id=app.app_id, by=by, lock=True)
+    return app_managed(app_id=app.app_id, user=by, lock=True)
 
 
 def _require_staff(by: User) -> None:
@@ -157,7 +143,7 @@ def app_register(*, owner: User, manifest: Any, app_id: str | None = None) -> Re
 def app_version_publish(*, app: App, manifest: Any, by: User) -> AppManifestVersion:
     """Publish ``manifest`` as the app's new current version: strictly higher (semver), and
     not removing a capability that active rooms use. The previous version stays in history."""
-    app_get(app_id=app.app_id, by=by)  # strangers learn nothing, not even the manifest's errors
+    app_managed(app_id=app.app_id, user=by)  # strangers learn nothing, not even manifest errors
     manifest_validate(manifest)
     locked = _locked(app, by)
     version = manifest["meta"]["version"]

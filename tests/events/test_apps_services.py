@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Notification, User
 from events import usage
 from events.models import App, AppCredential, AppManifestVersion, WebhookSecret
+from events.selectors_apps import app_managed
 from events.services import apps as services
 from events.services.credentials import client_secret_matches
 from tests.accounts.factories import NewUserFactory, UserFactory
@@ -206,7 +207,7 @@ def test_strangers_get_not_found_and_staff_may_publish():
 def test_a_deleted_app_is_not_found():
     app = AppFactory(deleted_at=timezone.now())
     with pytest.raises(ApplicationError) as caught:
-        services.app_get(app_id=app.app_id, by=app.owner)
+        app_managed(app_id=app.app_id, user=app.owner)
     assert caught.value.code == "not_found"
 
 
