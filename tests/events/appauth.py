@@ -2,8 +2,12 @@
 
 from typing import Any
 
+from allauth.headless.tokens.strategies.jwt import internal as jwt_internal
+from django.contrib.sessions.backends.db import SessionStore
 from rest_framework.test import APIClient
 
+from accounts.models import User
+from accounts.tokens import UmbrellaTokenStrategy
 from events.models import App
 from events.services.credentials import credential_issue
 from events.services.tokens import app_token_issue
@@ -37,4 +41,14 @@ def acting(user_token: str, token: str) -> dict[str, str]:
 
 
 def user_token(user: Any) -> str:
+    """A person's access token by signing in through the API (allauth's whole login)."""
     return app_login(APIClient(), user.email)["access_token"]
+
+
+def minted_user_token(user: User) -> str:
+    """A person's access token minted as the login mints it (one device session, the same
+    claims, allauth's JWT), without the login request: for tests that need many acting users
+    and test the app's side, not the sign-in. ``user_token`` proves the two are alike."""
+    session = SessionStore()
+    session.create()
+    return jwt_internal.create_access_token(user, session, UmbrellaTokenStrategy().get_claims(user))

@@ -23,7 +23,14 @@ from events.models import Scope
 from events.scopes import APP_ENDPOINTS, AppScopes, UserOrApp, require_role
 from tests.accounts.conftest import bearer
 from tests.accounts.factories import UserFactory
-from tests.events.appauth import acting, app_with_secret, system, token_for, user_token
+from tests.events.appauth import (
+    acting,
+    app_with_secret,
+    minted_user_token,
+    system,
+    token_for,
+    user_token,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +93,7 @@ def _call(api_client, world: World, endpoint: str, method: str, headers: dict[st
 
 
 def _headers(mode: str, token: str, world: World) -> dict[str, str]:
-    return system(token) if mode == "system" else acting(user_token(world.user), token)
+    return system(token) if mode == "system" else acting(minted_user_token(world.user), token)
 
 
 MATRIX = [
@@ -180,7 +187,7 @@ def test_acting_for_a_user_needs_both_the_scope_and_the_role(organize, scope, ro
     user = UserFactory(role=role)
     app, secret = app_with_secret(permissions=[scope])
 
-    response = organize(**acting(user_token(user), token_for(app, secret)))
+    response = organize(**acting(minted_user_token(user), token_for(app, secret)))
 
     assert response.status_code == status
     if code == "forbidden":
@@ -193,7 +200,7 @@ def test_acting_for_a_user_needs_both_the_scope_and_the_role(organize, scope, ro
 
 @pytest.mark.parametrize(("role", "status"), [(Role.VENUE, 200), (Role.FAN, 403)])
 def test_a_person_alone_needs_only_the_role(organize, role, status):
-    response = organize(**bearer(user_token(UserFactory(role=role))))
+    response = organize(**bearer(minted_user_token(UserFactory(role=role))))
     assert response.status_code == status
     if status == 403:
         assert response.data["error"]["code"] == "forbidden"
@@ -222,3 +229,14 @@ def test_options_describes_an_endpoint_to_an_app_without_its_scope(monkeypatch):
 
     assert response.status_code == 200
     assert "actions" not in response.data
+
+
+def test_a_minted_token_acts_like_a_signed_in_one(api_client):
+    """The matrix mints users' tokens instead of signing them in; both are accepted alike."""
+    user = UserFactory()
+    app, secret = app_with_secret(permissions=["users:read"])
+    path = f"/api/v1/users/{user.pk}"
+    for token in (user_token(user), minted_user_token(user)):
+        response = api_client.get(path, **acting(token, token_for(app, secret)))
+        assert response.status_code == 200, response.content
+        assert response.json()["id"] == user.pk
