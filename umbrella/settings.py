@@ -204,7 +204,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Demo data, lowest app first (``manage.py seed_demo``).
-DEMO_SEEDERS = ["accounts.demo", "artists.demo", "marketplace.demo", "messaging.demo"]
+DEMO_SEEDERS = [
+    "accounts.demo",
+    "artists.demo",
+    "marketplace.demo",
+    "messaging.demo",
+    "events.demo",
+]
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
