@@ -131,14 +131,14 @@ def _manifest_problems(form: Any, error: ApplicationError) -> dict[str, Any]:
 def app_list(request: HttpRequest) -> HttpResponse:
     """``/developers/apps/``"""
     apps = list(selectors.apps_visible(user=request_user(request))[:200])
-    return render(request, "events/console/app_list.html", {"apps": apps})
+    return render(request, "events/console/app_list.html", {"apps": apps, "tab": "apps"})
 
 
 @login_required
 def app_new(request: HttpRequest) -> HttpResponse:
     """``/developers/apps/new/``: paste a manifest; the secrets are shown once after."""
     form = AppRegisterForm(request.POST or None)
-    context: dict[str, Any] = {"form": form}
+    context: dict[str, Any] = {"form": form, "tab": "new"}
     if request.method == "POST" and form.is_valid():
         try:
             registration = services.app_register(
@@ -225,7 +225,8 @@ def app_rotate(request: HttpRequest, app: App) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("console-app", app_id=app.app_id)
-    return _no_store(render(request, "events/console/secrets.html", {"app": app, **shown}))
+    context = {"app": app, "tab": "overview", **shown}
+    return _no_store(render(request, "events/console/secrets.html", context))
 
 
 @console_page

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import select_template
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import request_user
@@ -40,13 +39,9 @@ def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapper
 
 
-CONSOLE_BASES = ["events/console/base.html", "events/console/_deliveries_base.html"]
-
-
 def _context(app: App, tab: str, **extra: Any) -> dict[str, Any]:
-    """The console's frame is ``events/console/base.html`` (its tabs) when it is installed,
-    else this module's stand-in with the same blocks."""
-    return {"app": app, "tab": tab, "console_base": select_template(CONSOLE_BASES), **extra}
+    """The console frame's context (``events/console/base.html``): the app and its tab."""
+    return {"app": app, "tab": tab, **extra}
 
 
 @console_page
@@ -77,9 +72,8 @@ def deliveries(request: HttpRequest, app: App) -> HttpResponse:
 @console_page
 def delivery(request: HttpRequest, app: App, delivery_id: int) -> HttpResponse:
     row = selectors.delivery_of(app=app, delivery_id=delivery_id)
-    return render(
-        request, "events/console/delivery.html", _context(app, "deliveries", delivery=row)
-    )
+    context = _context(app, "deliveries", delivery=row, crumb=True)
+    return render(request, "events/console/delivery.html", context)
 
 
 @console_page
@@ -131,6 +125,7 @@ def dead_letter(request: HttpRequest, app: App, dead_letter_id: int) -> HttpResp
         _context(
             app,
             "dead-letters",
+            crumb=True,
             letter=row,
             payload=json.dumps(row.payload, indent=2, ensure_ascii=False),
             attempts=attempts,

@@ -101,6 +101,7 @@ def staff_webhooks(request: HttpRequest) -> HttpResponse:
         request,
         "events/staff/webhooks.html",
         {
+            "tab": "staff-webhooks",
             "rows": rows,
             "incidents": incidents,
             "page_number": page,
