@@ -7,14 +7,12 @@ and share ``events/console/base.html``.
 """
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -31,7 +29,8 @@ from events.forms_apps import (
 from events.manifest import json_path
 from events.models import WEBHOOK_CAPABILITIES, App
 from events.services import apps as services
-from umbrella.errors import ApplicationError, NotFoundError
+from events.views_console import console_page
+from umbrella.errors import ApplicationError
 from umbrella.forms import add_application_error
 
 # Default timeouts (SPEC-events §4), shown next to a webhook that does not set its own.
@@ -41,21 +40,6 @@ DEFAULT_TIMEOUT_MS = {
     "quiz_validation": 2000,
     "notifications": 30000,
 }
-
-
-def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A page about one app: signed in, and the app's owner or staff; else 404."""
-
-    @login_required
-    @wraps(view)
-    def page(request: HttpRequest, app_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            app = selectors.app_managed(app_id=app_id, user=request_user(request))
-        except NotFoundError as error:
-            raise Http404("No such app.") from error
-        return view(request, app, *args, **kwargs)
-
-    return page
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:

@@ -3,40 +3,22 @@
 (anyone else: 404). They call the same selectors and services as the API."""
 
 import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import request_user
 from events import selectors_deliveries as selectors
 from events.models import App, Outcome
-from events.selectors_apps import app_managed
 from events.services import deliveries as services
-from umbrella.errors import ApplicationError, NotFoundError
+from events.views_console import console_page
+from umbrella.errors import ApplicationError
 from umbrella.pagination import page_number, page_without_count
 
 PAGE_SIZE = 50
-
-
-def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, and the owner of the app (or staff); the view gets the app."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, app_id: str, **kwargs: Any) -> HttpResponse:
-        try:
-            app = app_managed(app_id=app_id, user=request_user(request))
-            return view(request, app, **kwargs)
-        except NotFoundError as error:
-            raise Http404(error.message) from error
-
-    return wrapper
 
 
 def _context(app: App, tab: str, **extra: Any) -> dict[str, Any]:

@@ -20,8 +20,7 @@ from accounts.selectors import request_user
 from events import metrics
 from events.models import App, AppIncident
 from events.notifications import console_path
-from events.selectors_apps import app_managed
-from umbrella.errors import NotFoundError
+from events.views_console import console_page
 from umbrella.pagination import page_number, page_without_count
 
 STAFF_PAGE_SIZE = 50
@@ -34,12 +33,8 @@ def _window(request: HttpRequest) -> str:
     return window if window in metrics.WINDOWS else metrics.DEFAULT_WINDOW
 
 
-@login_required
-def console_metrics(request: HttpRequest, app_id: str) -> HttpResponse:
-    try:
-        app = app_managed(app_id=app_id, user=request_user(request))
-    except NotFoundError as error:
-        raise Http404(error.message) from error
+@console_page
+def console_metrics(request: HttpRequest, app: App) -> HttpResponse:
     window = _window(request)
     result = metrics.app_metrics(app=app, window=window)
     capability = request.GET.get("capability", "")
