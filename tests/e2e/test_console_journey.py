@@ -84,7 +84,7 @@ def test_a_developer_walks_the_console(page, live_server, httpserver, settings, 
     expect(secrets.get_by_test_id("webhook-secret")).to_contain_text("whsec_")
     app = App.objects.get(owner=developer)
     accessible(page, "console-secrets")
-    page.get_by_role("link", name="I have copied them").click()
+    page.get_by_role("button", name="I have copied them").click()
 
     # Overview.
     _tab(page, "Overview")
@@ -144,7 +144,7 @@ def test_a_developer_walks_the_console(page, live_server, httpserver, settings, 
     _tab(page, "Dead letters")
     expect(page.locator("main")).to_contain_text(letter.webhook_id)
     accessible(page, "console-dead-letters")
-    page.get_by_role("link", name=letter.webhook_id).first.click()
+    page.get_by_test_id("dead-letter-row").get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=2)).to_contain_text(letter.webhook_id)
     accessible(page, "console-dead-letter")
     page.get_by_test_id("replay").click()
