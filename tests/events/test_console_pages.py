@@ -127,7 +127,7 @@ def test_a_bad_manifest_is_shown_with_every_problem_next_to_the_field(owner):
     ]
     assert "4 problems" in page
     # the pasted manifest, each problem highlighted on its line
-    annotated_block = re.search(r'data-testid="manifest-annotated">(.*?)</pre>', page, re.S)
+    annotated_block = re.search(r'data-testid="manifest-annotated"[^>]*>(.*?)</pre>', page, re.S)
     bad_lines = re.findall(r'<span class="line bad"><mark>(.*?)</mark>', annotated_block.group(1))
     assert any("base_url" in line for line in bad_lines)
     assert any("timeout_ms" in line and "99" in line for line in bad_lines)
