@@ -1,0 +1,370 @@
+"""Messaging's services: the edges the mutation run of messaging/services.py found untested
+(docs/testing.md, "Messaging"). Each test fails with the mutants it names there."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.models import NotificationPreference, Role
+from messaging import services
+from messaging.models import Block, Membership, Message, Report, ReportStatus
+from tests.accounts.factories import UserFactory
+from umbrella.errors import ApplicationError
+
+
+def _error(call) -> ApplicationError:
+    with pytest.raises(ApplicationError) as caught:
+        call()
+    return caught.value
+
+
+def _shape(error: ApplicationError) -> tuple:
+    return (error.code, error.status_code, error.field, error.message, error.details)
+
+
+# --- the error shape -----------------------------------------------------------------------------
+
+
+def test_a_refused_message_names_its_field_with_its_own_words(fan, conversation):
+    error = _error(
+        lambda: services.message_send(user=fan, conversation_id=conversation.pk, content=" ")
+    )
+    assert _shape(error) == (
+        "validation_error",
+        400,
+        "content",
+        "Write a message.",
+        {"content": ["Write a message."]},
+    )
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("up_to", [0, -3, "3", 2.5])
+def test_mark_read_up_to_something_that_is_not_a_message_id_is_refused(
+    fan, artist, conversation, up_to
+):
+    services.message_send(user=fan, conversation_id=conversation.pk, content="hi")
+    message = "A message id (a whole number from 1)."
+    error = _error(
+        lambda: services.conversation_mark_read(
+            user=artist, conversation_id=conversation.pk, up_to=up_to
+        )
+    )
+    assert _shape(error) == ("validation_error", 400, "up_to", message, {"up_to": [message]})
+    assert Message.objects.get().read_at is None
+
+
+def test_mark_read_up_to_1_is_a_message_id(fan, artist, conversation):
+    services.message_send(user=fan, conversation_id=conversation.pk, content="hi")
+    assert (
+        services.conversation_mark_read(user=artist, conversation_id=conversation.pk, up_to=1) >= 0
+    )
+
+
+# --- blocks --------------------------------------------------------------------------------------
+
+
+def test_block_refusals_name_the_person_field(fan):
+    error = _error(lambda: services.user_block(user=fan, other_id=fan.pk))
+    assert _shape(error) == (
+        "validation_error",
+        400,
+        "user_id",
+        "You cannot block yourself.",
+        {"user_id": ["You cannot block yourself."]},
+    )
+    error = _error(lambda: services.user_block(user=fan, other_id=99_999_999))
+    assert (error.code, error.status_code, error.message) == ("not_found", 404, "No such person.")
+
+
+def test_blocking_again_returns_that_block_among_others(fan, artist, venue):
+    """The repeat goes through the unique constraint's path: it must find the one block of
+    this pair, not any block of the blocker or of the blocked."""
+    first = services.user_block(user=artist, other_id=fan.pk)
+    services.user_block(user=artist, other_id=venue.pk)  # the blocker blocks someone else
+    services.user_block(user=venue, other_id=fan.pk)  # someone else blocks the same person
+    again = services.user_block(user=artist, other_id=fan.pk)
+    assert again.pk == first.pk
+    assert Block.objects.count() == 3
+
+
+def test_unblocking_lifts_only_ones_own_block_of_that_person(fan, artist, venue):
+    services.user_block(user=artist, other_id=fan.pk)
+    services.user_block(user=venue, other_id=fan.pk)
+    services.user_block(user=artist, other_id=venue.pk)
+    # The blocked person cannot lift a block on themselves.
+    assert not services.user_unblock(user=fan, other_id=fan.pk)
+    assert services.user_unblock(user=artist, other_id=fan.pk)
+    assert set(Block.objects.values_list("blocker_id", "blocked_id")) == {
+        (venue.pk, fan.pk),
+        (artist.pk, venue.pk),
+    }
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kw", "field", "message"),
+    [
+        ({"reason": "x"}, "non_field_errors", "Report either a message or a person."),
+        ({"reason": None, "user_id": "other"}, "reason", "Say what is wrong."),
+        ({"reason": 42, "user_id": "other"}, "reason", "Say what is wrong."),
+        ({"reason": "x" * 1001, "user_id": "other"}, "reason", "At most 1000 characters."),
+    ],
+)
+def test_report_refusals_name_the_field_with_their_own_words(
+    fan, artist, conversation, kw, field, message
+):
+    kw = {k: (artist.pk if v == "other" else v) for k, v in kw.items()}
+    error = _error(lambda: services.report_create(user=fan, **kw))
+    assert _shape(error) == ("validation_error", 400, field, message, {field: [message]})
+    assert not Report.objects.exists()
+
+
+def test_either_side_of_a_conversation_reports_a_message_they_received(fan, artist, conversation):
+    """Whichever of the two has the higher id (``user_high``) reports as well as the other."""
+    from_fan = services.message_send(user=fan, conversation_id=conversation.pk, content="a")
+    from_artist = services.message_send(user=artist, conversation_id=conversation.pk, content="b")
+    by_artist = services.report_create(user=artist, reason="Spam", message_id=from_fan.pk)
+    by_fan = services.report_create(user=fan, reason="Spam", message_id=from_artist.pk)
+    assert (by_artist.reported_user_id, by_fan.reported_user_id) == (fan.pk, artist.pk)
+    assert {conversation.user_low_id, conversation.user_high_id} == {fan.pk, artist.pk}
+
+
+@pytest.fixture
+def open_report(fan, artist, conversation):
+    return services.report_create(user=fan, reason="Rude", user_id=artist.pk)
+
+
+@pytest.mark.parametrize(
+    ("by_staff", "kw", "expected"),
+    [
+        (
+            False,
+            {"status": ReportStatus.DISMISSED, "note": "x"},
+            ("permission_denied", 403, None, "Only staff can close reports."),
+        ),
+        (
+            True,
+            {"status": ReportStatus.OPEN, "note": "x"},
+            ("validation_error", 400, "status", "Close a report as actioned or dismissed."),
+        ),
+        (
+            True,
+            {"status": ReportStatus.DISMISSED, "note": None},
+            ("validation_error", 400, "note", "Say what was decided and why."),
+        ),
+        (
+            True,
+            {"status": ReportStatus.DISMISSED, "note": " \n "},
+            ("validation_error", 400, "note", "Say what was decided and why."),
+        ),
+    ],
+)
+def test_closing_a_report_is_refused_naming_why(fan, open_report, by_staff, kw, expected):
+    by = UserFactory(is_staff=True) if by_staff else fan
+    error = _error(lambda: services.report_close(by=by, report_id=open_report.pk, **kw))
+    assert _shape(error)[:4] == expected
+    if expected[2]:
+        assert error.details == {expected[2]: [expected[3]]}
+    open_report.refresh_from_db()
+    assert open_report.status == ReportStatus.OPEN
+
+
+def test_closing_a_missing_or_closed_report_says_so(open_report):
+    staff = UserFactory(is_staff=True)
+    error = _error(
+        lambda: services.report_close(by=staff, report_id=99_999_999, status="dismissed", note="x")
+    )
+    assert _shape(error)[:4] == ("not_found", 404, None, "No such report.")
+    services.report_close(by=staff, report_id=open_report.pk, status="dismissed", note="Fine.")
+    error = _error(
+        lambda: services.report_close(
+            by=staff, report_id=open_report.pk, status="actioned", note="x"
+        )
+    )
+    assert _shape(error)[:4] == ("report_closed", 409, None, "This report is already closed.")
+    assert Report.objects.get().status == ReportStatus.DISMISSED
+
+
+# --- the email digest ----------------------------------------------------------------------------
+
+
+def _later() -> timezone.datetime:
+    return timezone.now() + timedelta(minutes=10)
+
+
+def test_one_unread_message_is_enough_for_a_digest(fan, artist, conversation):
+    services.message_send(user=fan, conversation_id=conversation.pk, content="Only one")
+    assert services.digests_send(now=_later()) == 1
+    assert "Sam Fan sent you a message" in mail.outbox[0].subject
+
+
+def test_one_run_sends_every_due_digest_and_counts_them(fan, artist, venue):
+    """Two people with unread messages: the first is online (skipped), the others each get
+    theirs, and the run counts both."""
+    other_artist = UserFactory(role=Role.ARTIST)
+    for other in (artist, venue, other_artist):
+        conversation, _ = services.conversation_open(user=fan, other_id=other.pk)
+        services.message_send(user=fan, conversation_id=conversation.pk, content="Hi!")
+    services.presence_mark(artist.pk)  # the earliest unread: online
+    try:
+        assert services.digests_send(now=_later()) == 2
+    finally:
+        cache.delete(services.presence_key(artist.pk))
+    assert sorted(email.to[0] for email in mail.outbox) == sorted([venue.email, other_artist.email])
+
+
+def test_no_digest_for_a_deactivated_account(fan, artist, conversation):
+    services.message_send(user=fan, conversation_id=conversation.pk, content="Hello")
+    artist.is_active = False
+    artist.save()
+    assert services.digests_send(now=_later()) == 0
+    assert mail.outbox == []
+
+
+def test_only_ones_own_digest_preference_counts(fan, artist, venue, conversation):
+    NotificationPreference.objects.create(user=venue, verb=services.DIGEST_VERB, email=False)
+    NotificationPreference.objects.create(user=artist, verb="something.else", email=False)
+    services.message_send(user=fan, conversation_id=conversation.pk, content="Hello")
+    assert services.digests_send(now=_later()) == 1
+
+
+def test_no_digest_to_an_unverified_address(fan, artist, conversation):
+    services.message_send(user=fan, conversation_id=conversation.pk, content="Hello")
+    EmailAddress.objects.filter(user=artist).update(verified=False)
+    assert services.digests_send(now=_later()) == 0
+    assert mail.outbox == []
+
+
+def test_a_verified_old_address_does_not_make_a_new_unverified_one_safe(fan, artist, conversation):
+    services.message_send(user=fan, conversation_id=conversation.pk, content="Hello")
+    artist.email = "new-address@example.com"
+    artist.save()
+    EmailAddress.objects.create(user=artist, email=artist.email, verified=False)
+    assert services.digests_send(now=_later()) == 0
+    assert mail.outbox == []
+
+
+def test_a_digest_for_no_such_membership_or_one_not_due_sends_nothing(fan, artist, conversation):
+    assert services.digest_send(membership_id=99_999_999) is False
+    services.message_send(user=fan, conversation_id=conversation.pk, content="Just now")
+    side = Membership.objects.get(user=artist)
+    # Unread for less than the delay: not due, so nothing is claimed or sent.
+    assert services.digest_send(membership_id=side.pk, now=timezone.now()) is False
+    side.refresh_from_db()
+    assert side.digest_sent_at is None and mail.outbox == []
+
+
+def test_sending_one_digest_claims_only_that_membership(fan, artist, venue):
+    first, _ = services.conversation_open(user=fan, other_id=artist.pk)
+    second, _ = services.conversation_open(user=fan, other_id=venue.pk)
+    for conversation in (first, second):
+        services.message_send(user=fan, conversation_id=conversation.pk, content="Hi")
+    now = _later()
+    assert services.digest_send(membership_id=Membership.objects.get(user=artist).pk, now=now)
+    assert Membership.objects.get(user=venue).digest_sent_at is None
+    assert services.digest_send(membership_id=Membership.objects.get(user=venue).pk, now=now)
+    assert len(mail.outbox) == 2
+
+
+def test_a_digest_lists_only_the_unread_messages_of_its_conversation_from_the_other_side(
+    fan, artist, venue, conversation
+):
+    elsewhere, _ = services.conversation_open(user=venue, other_id=artist.pk)
+    services.message_send(user=venue, conversation_id=elsewhere.pk, content="another conversation")
+    services.message_send(user=fan, conversation_id=conversation.pk, content="first, read")
+    services.message_send(user=artist, conversation_id=conversation.pk, content="my own reply")
+    services.message_send(user=fan, conversation_id=conversation.pk, content="second, unread")
+    services.message_send(user=fan, conversation_id=conversation.pk, content="third, unread")
+    last = Message.objects.order_by("-pk").first()
+    # The artist read the second on another device: only the third is left.
+    services.conversation_mark_read(user=artist, conversation_id=conversation.pk, up_to=last.pk - 1)
+    side = Membership.objects.get(user=artist, conversation=conversation)
+    assert services.digest_send(membership_id=side.pk, now=_later())
+    [email] = mail.outbox
+    assert "third, unread" in email.body
+    for other in ("first, read", "my own reply", "second, unread", "another conversation"):
+        assert other not in email.body
+    assert "sent you a message" in email.subject
+
+
+def test_a_failed_later_digest_gives_back_the_time_of_the_one_before(
+    monkeypatch, fan, artist, conversation
+):
+    from django.core.mail import EmailMessage
+
+    services.message_send(user=fan, conversation_id=conversation.pk, content="one")
+    first_at = _later()
+    assert services.digests_send(now=first_at) == 1
+    services.message_send(user=fan, conversation_id=conversation.pk, content="two")
+    side = Membership.objects.get(user=artist)
+    before = (side.digest_sent_at, side.digest_through_id)
+
+    def refuse(self, fail_silently=False):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    with pytest.raises(OSError):
+        services.digests_send(now=first_at + timedelta(hours=2))
+    side.refresh_from_db()
+    assert (side.digest_sent_at, side.digest_through_id) == before
+
+
+def test_a_failed_digest_gives_back_only_its_own_claim(monkeypatch, fan, artist, venue):
+    """Two digests in one run: the first is sent, the second fails. Only the second is given
+    back; the next run sends it and does not send the first again."""
+    from django.core.mail import EmailMessage
+
+    for other in (artist, venue):
+        conversation, _ = services.conversation_open(user=fan, other_id=other.pk)
+        services.message_send(user=fan, conversation_id=conversation.pk, content=f"for {other}")
+    real_send = EmailMessage.send
+
+    def refuse_the_venue(self, fail_silently=False):
+        if self.to == [venue.email]:
+            raise OSError("mail server down")
+        return real_send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMessage, "send", refuse_the_venue)
+    now = _later()
+    with pytest.raises(OSError):
+        services.digests_send(now=now)
+    assert [email.to for email in mail.outbox] == [[artist.email]]
+    monkeypatch.undo()
+    assert services.digests_send(now=now) == 1
+    assert [email.to for email in mail.outbox] == [[artist.email], [venue.email]]
+
+
+def test_the_digest_email_names_the_sender_counts_the_rest_and_links_the_preferences(
+    settings, fan, artist, conversation
+):
+    from django.urls import reverse
+
+    fan.display_name = ""
+    fan.save()
+    for n in range(services.DIGEST_MESSAGES_SHOWN + 2):
+        services.message_send(user=fan, conversation_id=conversation.pk, content=f"message {n}")
+    assert services.digests_send(now=_later()) == 1
+    [email] = mail.outbox
+    preferences = settings.SITE_URL + reverse("notification_preferences")
+    assert email.subject == f"Someone sent you 12 messages on {settings.SITE_NAME}"
+    assert email.body.startswith(f"Hello {artist.display_name},")
+    assert "…and 2 earlier messages." in email.body
+    assert "message 0\n" not in email.body and "message 11" in email.body
+    assert preferences in email.body
+    assert email.extra_headers["List-Unsubscribe"] == f"<{preferences}>"
+    assert email.from_email == settings.DEFAULT_FROM_EMAIL
+
+
+def test_a_short_digest_has_no_earlier_messages_line(fan, artist, conversation):
+    services.message_send(user=fan, conversation_id=conversation.pk, content="Hello")
+    services.digests_send(now=_later())
+    assert "earlier message" not in mail.outbox[0].body
