@@ -42,6 +42,156 @@ def test_a_refused_message_names_its_field_with_its_own_words(fan, conversation)
     )
 
 
+# --- conversations -------------------------------------------------------------------------------
+
+
+def test_opening_refusals_name_the_person_field_with_their_own_words(fan, artist):
+    from accounts.permissions import OnboardingRequired
+    from tests.accounts.factories import NewUserFactory
+
+    error = _error(lambda: services.conversation_open(user=fan, other_id=fan.pk))
+    message = "You cannot message yourself."
+    assert _shape(error) == ("validation_error", 400, "user_id", message, {"user_id": [message]})
+    error = _error(lambda: services.conversation_open(user=fan, other_id=99_999_999))
+    assert (error.code, error.status_code, error.message) == ("not_found", 404, "No such person.")
+    error = _error(lambda: services.conversation_open(user=NewUserFactory(), other_id=artist.pk))
+    assert (error.code, error.status_code, error.message) == (
+        "onboarding_required",
+        403,
+        OnboardingRequired.default_detail,
+    )
+
+
+def test_each_pair_has_its_own_conversation_when_they_share_a_side(fan, venue, artist):
+    """Two fans writing to one artist (the artist is ``user_high`` of both, the fans are
+    ``user_low``), and one fan writing to two: four people, three conversations."""
+    other_fan = UserFactory(role=Role.FAN)
+    late_artist = UserFactory(role=Role.ARTIST)  # the highest id: user_high of both below
+    first, _ = services.conversation_open(user=fan, other_id=late_artist.pk)
+    second, created = services.conversation_open(user=other_fan, other_id=late_artist.pk)
+    assert created and second.pk != first.pk
+    assert (second.user_low_id, second.user_high_id) == (other_fan.pk, late_artist.pk)
+    again, created = services.conversation_open(user=late_artist, other_id=other_fan.pk)
+    assert (again.pk, created) == (second.pk, False)
+
+
+def test_a_message_goes_to_the_conversation_it_names(fan, artist, venue):
+    first, _ = services.conversation_open(user=fan, other_id=artist.pk)
+    second, _ = services.conversation_open(user=fan, other_id=venue.pk)
+    message = services.message_send(user=fan, conversation_id=second.pk, content="to the venue")
+    assert message.conversation_id == second.pk
+    assert Membership.objects.get(conversation=second, user=venue).unread_count == 1
+    assert Membership.objects.get(conversation=first, user=artist).unread_count == 0
+    error = _error(lambda: services.message_send(user=fan, conversation_id=99_999_999, content="x"))
+    assert (error.code, error.status_code, error.message) == (
+        "not_found",
+        404,
+        "No such conversation.",
+    )
+
+
+def test_someone_who_is_not_an_artist_or_venue_is_told_who_can_be_messaged(fan):
+    other_fan = UserFactory(role=Role.FAN)
+    error = _error(lambda: services.conversation_open(user=fan, other_id=other_fan.pk))
+    assert (error.code, error.status_code, error.message) == (
+        "not_messageable",
+        403,
+        "You can start a conversation with artists and venues.",
+    )
+
+
+@pytest.mark.parametrize("content", [None, 42, ["hi"], "\u200b \n \u200b", "\u200d  \u200d"])
+def test_no_text_or_only_invisible_marks_around_blanks_is_no_message(fan, conversation, content):
+    error = _error(
+        lambda: services.message_send(user=fan, conversation_id=conversation.pk, content=content)
+    )
+    assert _shape(error) == (
+        "validation_error",
+        400,
+        "content",
+        "Write a message.",
+        {"content": ["Write a message."]},
+    )
+    assert not Message.objects.exists()
+
+
+def test_a_block_stops_only_the_pair_it_is_between(fan, artist, venue, conversation):
+    """Blocks elsewhere change nothing here: the artist blocking the venue, and the venue
+    blocking the fan, still let the fan and the artist write to each other."""
+    services.user_block(user=artist, other_id=venue.pk)
+    services.user_block(user=venue, other_id=fan.pk)
+    services.message_send(user=fan, conversation_id=conversation.pk, content="still here")
+    services.message_send(user=artist, conversation_id=conversation.pk, content="me too")
+    assert Message.objects.filter(conversation=conversation).count() == 2
+
+
+def test_the_blocker_is_told_to_unblock_and_the_blocked_is_told_nothing_more(
+    fan, artist, conversation
+):
+    services.user_block(user=artist, other_id=fan.pk)
+    mine = _error(
+        lambda: services.message_send(user=artist, conversation_id=conversation.pk, content="x")
+    )
+    theirs = _error(
+        lambda: services.message_send(user=fan, conversation_id=conversation.pk, content="x")
+    )
+    assert (mine.code, mine.status_code, mine.message) == (
+        "blocked",
+        403,
+        "You blocked this person. Unblock them to send messages.",
+    )
+    assert (theirs.code, theirs.status_code, theirs.message) == (
+        "blocked",
+        403,
+        "This person is not accepting messages from you.",
+    )
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+def test_a_too_long_message_says_how_long_it_is(fan, conversation):
+    error = _error(
+        lambda: services.message_send(user=fan, conversation_id=conversation.pk, content="x" * 2001)
+    )
+    message = "Keep a message to 2000 characters (this one has 2001)."
+    assert _shape(error) == ("validation_error", 400, "content", message, {"content": [message]})
+
+
+@pytest.mark.parametrize(("second", "wait"), [(20.5, 40), (59.5, 1), (0.0, 60)])
+def test_the_send_limit_says_when_the_window_ends(settings, fan, conversation, second, wait):
+    import time_machine
+
+    settings.MESSAGING_SEND_RATE = "1/min"
+    moment = (int(timezone.now().timestamp()) // 60 + 1) * 60 + second  # into a new minute
+    with time_machine.travel(moment, tick=False):
+        services.message_send(user=fan, conversation_id=conversation.pk, content="one")
+        error = _error(
+            lambda: services.message_send(user=fan, conversation_id=conversation.pk, content="2")
+        )
+    message = f"You are sending messages too fast. Try again in {wait} seconds."
+    assert _shape(error) == (
+        "throttled",
+        429,
+        "content",
+        message,
+        {"retry_after_seconds": wait},
+    )
+
+
+def test_a_message_to_a_deactivated_account_says_so(fan, artist, conversation):
+    artist.is_active = False
+    artist.save()
+    error = _error(
+        lambda: services.message_send(user=fan, conversation_id=conversation.pk, content="hi")
+    )
+    assert (error.code, error.status_code, error.message) == (
+        "recipient_unavailable",
+        409,
+        "This account is no longer active.",
+    )
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 
