@@ -150,6 +150,25 @@ def test_the_blocker_is_told_to_unblock_and_the_blocked_is_told_nothing_more(
 # --- sending -------------------------------------------------------------------------------------
 
 
+def test_a_message_moves_its_conversation_up_both_inboxes_and_counts_only_there(
+    fan, artist, venue, conversation
+):
+    elsewhere, _ = services.conversation_open(user=venue, other_id=artist.pk)
+    senders_other, _ = services.conversation_open(user=fan, other_id=venue.pk)
+    message = services.message_send(user=fan, conversation_id=conversation.pk, content="hi")
+    conversation.refresh_from_db()
+    assert conversation.last_message_at == message.created_at
+    theirs = Membership.objects.get(conversation=conversation, user=artist)
+    assert (theirs.last_message_at, theirs.unread_count) == (message.created_at, 1)
+    # The recipient's other conversation is untouched.
+    other_side = Membership.objects.get(conversation=elsewhere, user=artist)
+    assert (other_side.unread_count, other_side.unread_since) == (0, None)
+    assert other_side.last_message_at != message.created_at
+    # So is the sender's.
+    mine_elsewhere = Membership.objects.get(conversation=senders_other, user=fan)
+    assert mine_elsewhere.last_message_at != message.created_at
+
+
 def test_a_too_long_message_says_how_long_it_is(fan, conversation):
     error = _error(
         lambda: services.message_send(user=fan, conversation_id=conversation.pk, content="x" * 2001)
@@ -208,6 +227,47 @@ def test_mark_read_up_to_something_that_is_not_a_message_id_is_refused(
     )
     assert _shape(error) == ("validation_error", 400, "up_to", message, {"up_to": [message]})
     assert Message.objects.get().read_at is None
+
+
+def test_marking_one_conversation_read_leaves_the_others_as_they_are(fan, artist, venue):
+    """The artist reads the fan's conversation (its read mark ends up above the venue's
+    message), then the venue's: each conversation's own messages, marks and counts only."""
+    with_fan, _ = services.conversation_open(user=fan, other_id=artist.pk)
+    with_venue, _ = services.conversation_open(user=venue, other_id=artist.pk)
+    from_venue = services.message_send(user=venue, conversation_id=with_venue.pk, content="v")
+    services.message_send(user=fan, conversation_id=with_fan.pk, content="f1")
+    assert services.conversation_mark_read(user=artist, conversation_id=with_fan.pk) == 1
+    venue_side = Membership.objects.get(conversation=with_venue, user=artist)
+    assert (venue_side.unread_count, venue_side.unread_since) == (1, from_venue.created_at)
+    from_venue.refresh_from_db()
+    assert from_venue.read_at is None
+    services.message_send(user=fan, conversation_id=with_fan.pk, content="f2")
+    assert services.conversation_mark_read(user=artist, conversation_id=with_venue.pk) == 1
+    from_venue.refresh_from_db()
+    assert from_venue.read_at is not None
+    venue_side.refresh_from_db()
+    assert (venue_side.unread_count, venue_side.unread_since) == (0, None)
+    fan_side = Membership.objects.get(conversation=with_fan, user=artist)
+    assert fan_side.unread_count == 1
+    assert Message.objects.get(content="f2").read_at is None
+
+
+def test_reading_up_to_an_earlier_message_counts_neither_ones_own_nor_read_ones(
+    fan, artist, conversation
+):
+    first = services.message_send(user=fan, conversation_id=conversation.pk, content="1")
+    services.message_send(user=fan, conversation_id=conversation.pk, content="2")
+    services.message_send(user=artist, conversation_id=conversation.pk, content="my reply")
+    # Everything the fan sent is read (the reply); marking up to the first again changes
+    # nothing, and the artist's own reply (unread by the fan) is no unread message of theirs.
+    assert (
+        services.conversation_mark_read(
+            user=artist, conversation_id=conversation.pk, up_to=first.pk
+        )
+        == 0
+    )
+    side = Membership.objects.get(conversation=conversation, user=artist)
+    assert (side.unread_count, side.unread_since) == (0, None)
 
 
 def test_mark_read_up_to_1_is_a_message_id(fan, artist, conversation):
