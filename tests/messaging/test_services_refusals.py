@@ -338,6 +338,39 @@ def test_report_refusals_name_the_field_with_their_own_words(
     assert not Report.objects.exists()
 
 
+def test_report_refusals_about_a_message_or_a_person_say_why(fan, artist, conversation):
+    own = services.message_send(user=fan, conversation_id=conversation.pk, content="mine")
+    cases = [
+        ({"message_id": 99_999_999}, ("not_found", 404, None, "No such message.")),
+        (
+            {"message_id": own.pk},
+            ("validation_error", 400, "message_id", "You cannot report your own message."),
+        ),
+        ({"user_id": fan.pk}, ("validation_error", 400, "user_id", "You cannot report yourself.")),
+        ({"user_id": 99_999_999}, ("not_found", 404, None, "No such person.")),
+    ]
+    for kw, expected in cases:
+        error = _error(lambda kw=kw: services.report_create(user=fan, reason="x", **kw))
+        assert _shape(error)[:4] == expected
+        if expected[2]:
+            assert error.details == {expected[2]: [expected[3]]}
+    assert not Report.objects.exists()
+
+
+def test_a_report_about_a_person_carries_the_conversation_with_them(fan, artist, venue):
+    """The reporter has conversations with two people, and the reported venue one with
+    someone else: only the reporter's own conversation with them is attached."""
+    services.conversation_open(user=artist, other_id=venue.pk)
+    with_artist, _ = services.conversation_open(user=fan, other_id=artist.pk)
+    with_venue, _ = services.conversation_open(user=fan, other_id=venue.pk)
+    about_venue = services.report_create(user=fan, reason="Rude", user_id=venue.pk)
+    about_artist = services.report_create(user=artist, reason="Rude", user_id=fan.pk)
+    assert about_venue.conversation_id == with_venue.pk
+    assert about_artist.conversation_id == with_artist.pk
+    stranger = UserFactory(role=Role.ARTIST)
+    assert services.report_create(user=fan, reason="x", user_id=stranger.pk).conversation is None
+
+
 def test_either_side_of_a_conversation_reports_a_message_they_received(fan, artist, conversation):
     """Whichever of the two has the higher id (``user_high``) reports as well as the other."""
     from_fan = services.message_send(user=fan, conversation_id=conversation.pk, content="a")
