@@ -1,0 +1,80 @@
+"""Campaigns: the edges the mutation run of messaging/campaigns/services.py found untested
+(docs/testing.md, "Messaging"). Each test fails with the mutants it names there."""
+
+from datetime import UTC, datetime
+from unittest import mock
+
+import time_machine
+from django.test import TestCase
+
+from messaging.campaigns import providers
+from messaging.campaigns import services as campaigns
+from messaging.fans import consent
+from messaging.fans import services as fans
+from messaging.models import Delivery
+from tests.messaging.campaign_helpers import (  # noqa: F401 (fixture)
+    _locmem_sms,
+    add_fans,
+    make_campaign,
+)
+
+NOON_IN_AUSTIN = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
+
+
+def _fanned_out(profile, campaign) -> None:
+    """Schedule for now and fan out, without the send task (the test sends the batch)."""
+    with (
+        mock.patch.object(campaigns, "_enqueue_send"),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+
+
+def test_a_number_that_texts_stop_after_the_fan_out_gets_no_sms(profile, fan_list):
+    add_fans(
+        profile,
+        fan_list,
+        [(None, "+15125550101", "Maya", "", ""), (None, "+15125550102", "Leo", "", "")],
+    )
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        campaign = make_campaign(profile, fan_list, channel="sms", body="Hi {first_name}")
+        _fanned_out(profile, campaign)
+        assert fans.sms_inbound(from_number="+15125550101", body="STOP") == "stop"
+        result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert [(m.to, m.body) for m in providers.outbox] == [
+        ("+15125550102", "Hi Leo\nReply STOP to opt out.")
+    ]
+    assert (result.claimed, result.sent, result.skipped) == (1, 1, 1)
+    stopped = Delivery.objects.get(address="+15125550101")
+    assert (stopped.status, stopped.attempts) == ("skipped", 0)
+
+
+def test_a_number_changed_after_the_fan_out_is_not_texted_at_the_old_one(profile, fan_list):
+    [maya] = add_fans(profile, fan_list, [(None, "+15125550101", "Maya", "", "")])
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        campaign = make_campaign(profile, fan_list, channel="sms", body="Hi")
+        _fanned_out(profile, campaign)
+        type(maya).objects.filter(pk=maya.pk).update(phone="+15125550199")
+        result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert providers.outbox == [] and result.skipped == 1
+    assert Delivery.objects.get().status == "skipped"
+
+
+def test_a_retried_email_whose_address_left_meanwhile_is_skipped_at_the_claim(
+    profile, fan_list, settings
+):
+    """A delivery waiting for its retry (queued, with the claim of its failed attempt) is a
+    new claim, not a dead worker's: an address that opted out meanwhile is skipped there."""
+    [maya, *_] = add_fans(profile, fan_list)
+    campaign = make_campaign(profile, fan_list)
+    _fanned_out(profile, campaign)
+    delivery = Delivery.objects.get(address=maya.email)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status="queued", claimed_at=delivery.next_attempt_at, attempts=1
+    )
+    Delivery.objects.exclude(pk=delivery.pk).update(status="sent")
+    fans.unsubscribe(token=consent.unsubscribe_token(maya))
+    result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert (result.claimed, result.skipped) == (0, 1)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("skipped", 1)
