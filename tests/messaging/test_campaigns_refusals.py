@@ -34,19 +34,28 @@ def test_a_number_that_texts_stop_after_the_fan_out_gets_no_sms(profile, fan_lis
     add_fans(
         profile,
         fan_list,
-        [(None, "+15125550101", "Maya", "", ""), (None, "+15125550102", "Leo", "", "")],
+        [
+            (None, "+15125550101", "Maya", "", ""),
+            (None, "+15125550102", "Leo", "", ""),
+            (None, "+15125550103", "Ann", "", ""),
+        ],
     )
     with time_machine.travel(NOON_IN_AUSTIN, tick=False):
         campaign = make_campaign(profile, fan_list, channel="sms", body="Hi {first_name}")
         _fanned_out(profile, campaign)
-        assert fans.sms_inbound(from_number="+15125550101", body="STOP") == "stop"
+        for number in ("+15125550101", "+15125550103"):
+            assert fans.sms_inbound(from_number=number, body="STOP") == "stop"
         result = campaigns.send_batch(campaign_id=campaign.pk)
     assert [(m.to, m.body) for m in providers.outbox] == [
         ("+15125550102", "Hi Leo\nReply STOP to opt out.")
     ]
-    assert (result.claimed, result.sent, result.skipped) == (1, 1, 1)
-    stopped = Delivery.objects.get(address="+15125550101")
-    assert (stopped.status, stopped.attempts) == ("skipped", 0)
+    assert (result.claimed, result.sent, result.skipped) == (1, 1, 2)
+    for stopped in Delivery.objects.exclude(address="+15125550102"):
+        assert (stopped.status, stopped.attempts, stopped.error) == (
+            "skipped",
+            0,
+            "Opted out (or left the list) before it was sent.",
+        )
 
 
 def test_a_number_changed_after_the_fan_out_is_not_texted_at_the_old_one(profile, fan_list):
@@ -78,3 +87,25 @@ def test_a_retried_email_whose_address_left_meanwhile_is_skipped_at_the_claim(
     assert (result.claimed, result.skipped) == (0, 1)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("skipped", 1)
+
+
+def test_a_dead_workers_claim_of_an_address_changed_since_is_not_sent_again(
+    profile, fan_list, settings
+):
+    """Taken over after the lease, a claim whose member now has another address is settled
+    as skipped: the old address is not mailed again (whatever the dead worker did)."""
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    [maya, *_] = add_fans(profile, fan_list)
+    campaign = make_campaign(profile, fan_list)
+    _fanned_out(profile, campaign)
+    old = timezone.now() - timedelta(seconds=settings.CAMPAIGNS_CLAIM_LEASE_SECONDS + 5)
+    Delivery.objects.filter(address=maya.email).update(status="sending", claimed_at=old, attempts=1)
+    Delivery.objects.exclude(address=maya.email).update(status="sent")
+    type(maya).objects.filter(pk=maya.pk).update(email="maya.new@fans.example")
+    result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert mail.outbox == [] and result.skipped == 1
+    assert Delivery.objects.get(address=maya.email).status == "skipped"
