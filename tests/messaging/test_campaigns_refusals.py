@@ -109,3 +109,25 @@ def test_a_dead_workers_claim_of_an_address_changed_since_is_not_sent_again(
     result = campaigns.send_batch(campaign_id=campaign.pk)
     assert mail.outbox == [] and result.skipped == 1
     assert Delivery.objects.get(address=maya.email).status == "skipped"
+
+
+def test_every_number_in_quiet_hours_is_deferred_and_counted(profile, fan_list):
+    add_fans(
+        profile,
+        fan_list,
+        [
+            (None, "+442071838750", "Ann", "London", ""),
+            (None, "+442071838751", "Bea", "London", ""),
+        ],
+    )
+    night_in_london = datetime(2026, 12, 3, 22, 30, tzinfo=UTC)
+    with time_machine.travel(night_in_london, tick=False):
+        campaign = make_campaign(profile, fan_list, channel="sms", body="Hi")
+        _fanned_out(profile, campaign)
+        result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert (result.claimed, result.deferred) == (0, 2) and providers.outbox == []
+    morning = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    assert [(d.status, d.next_attempt_at, d.attempts) for d in Delivery.objects.all()] == [
+        ("queued", morning, 0),
+        ("queued", morning, 0),
+    ]
