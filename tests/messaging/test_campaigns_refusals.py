@@ -131,3 +131,19 @@ def test_every_number_in_quiet_hours_is_deferred_and_counted(profile, fan_list):
         ("queued", morning, 0),
         ("queued", morning, 0),
     ]
+
+
+def test_a_batch_sends_only_its_own_campaigns_deliveries(profile, fan_list):
+    from django.core import mail
+
+    add_fans(profile, fan_list)
+    first = make_campaign(profile, fan_list, name="First", subject="First")
+    second = make_campaign(profile, fan_list, name="Second", subject="Second")
+    _fanned_out(profile, first)
+    _fanned_out(profile, second)
+    result = campaigns.send_batch(campaign_id=second.pk)
+    assert result.sent == 3
+    assert {m.subject for m in mail.outbox} == {"Second"}
+    assert set(Delivery.objects.filter(campaign=first).values_list("status", flat=True)) == {
+        "queued"
+    }
