@@ -147,3 +147,50 @@ def test_a_batch_sends_only_its_own_campaigns_deliveries(profile, fan_list):
     assert set(Delivery.objects.filter(campaign=first).values_list("status", flat=True)) == {
         "queued"
     }
+
+
+def _stale_sms_claims(profile, fan_list, settings, numbers):
+    from datetime import timedelta
+
+    add_fans(profile, fan_list, [(None, number, "", "", "") for number in numbers])
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        campaign = make_campaign(profile, fan_list, channel="sms", body="Show on Friday")
+        _fanned_out(profile, campaign)
+    stale = NOON_IN_AUSTIN - timedelta(seconds=settings.CAMPAIGNS_CLAIM_LEASE_SECONDS + 60)
+    Delivery.objects.update(status="sending", claimed_at=stale, attempts=1)
+    return campaign
+
+
+def test_dead_workers_sms_found_in_the_providers_log_are_recorded_as_sent(
+    profile, fan_list, settings
+):
+    numbers = ["+15125550101", "+15125550102"]
+    campaign = _stale_sms_claims(profile, fan_list, settings, numbers)
+    body = "Show on Friday\nReply STOP to opt out."
+    for number in numbers:  # what the dead worker got through
+        providers.LocmemSmsBackend().send(to=number, body=body, key="old")
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert (result.claimed, result.sent) == (2, 2)
+    assert len(providers.outbox) == 2  # nothing sent again
+    sids = {m.to: m.sid for m in providers.outbox}
+    for delivery in Delivery.objects.all():
+        assert (delivery.status, delivery.sent_at, delivery.error) == ("sent", NOON_IN_AUSTIN, "")
+        assert delivery.provider_message_id == sids[delivery.address]
+
+
+def test_a_dead_workers_sms_not_in_the_providers_log_is_sent_again_unless_stopped_since(
+    profile, fan_list, settings
+):
+    campaign = _stale_sms_claims(profile, fan_list, settings, ["+15125550101", "+15125550102"])
+    fans.sms_inbound(from_number="+15125550102", body="STOP")
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert [m.to for m in providers.outbox] == ["+15125550101"]
+    assert (result.sent, result.skipped) == (1, 1)
+    stopped = Delivery.objects.get(address="+15125550102")
+    assert (stopped.status, stopped.error) == (
+        "skipped",
+        "Opted out (or left the list) before it was sent.",
+    )
+    assert Delivery.objects.get(address="+15125550101").status == "sent"
