@@ -99,16 +99,24 @@ def test_a_dead_workers_claim_of_an_address_changed_since_is_not_sent_again(
     from django.core import mail
     from django.utils import timezone
 
-    [maya, *_] = add_fans(profile, fan_list)
+    [maya, leo, priya, _sam] = add_fans(profile, fan_list)
     campaign = make_campaign(profile, fan_list)
     _fanned_out(profile, campaign)
     old = timezone.now() - timedelta(seconds=settings.CAMPAIGNS_CLAIM_LEASE_SECONDS + 5)
-    Delivery.objects.filter(address=maya.email).update(status="sending", claimed_at=old, attempts=1)
-    Delivery.objects.exclude(address=maya.email).update(status="sent")
-    type(maya).objects.filter(pk=maya.pk).update(email="maya.new@fans.example")
+    Delivery.objects.update(status="sending", claimed_at=old, attempts=1)
+    for member in (maya, leo):
+        type(member).objects.filter(pk=member.pk).update(email=f"new.{member.email}")
     result = campaigns.send_batch(campaign_id=campaign.pk)
-    assert mail.outbox == [] and result.skipped == 1
-    assert Delivery.objects.get(address=maya.email).status == "skipped"
+    assert [m.to for m in mail.outbox] == [[priya.email]]
+    assert (result.claimed, result.sent, result.skipped) == (3, 1, 2)
+    for address in (maya.email, leo.email):
+        assert (
+            Delivery.objects.get(address=address).status,
+            Delivery.objects.get(address=address).error,
+        ) == (
+            "skipped",
+            "Opted out (or left the list) before it was sent.",
+        )
 
 
 def test_every_number_in_quiet_hours_is_deferred_and_counted(profile, fan_list):
@@ -196,3 +204,33 @@ def test_a_dead_workers_sms_not_in_the_providers_log_is_sent_again_unless_stoppe
             "Opted out (or left the list) before it was sent.",
         )
     assert Delivery.objects.get(address="+15125550101").status == "sent"
+
+
+def test_a_dead_workers_sms_to_a_number_now_in_quiet_hours_waits_for_the_morning(
+    profile, fan_list, settings
+):
+    from datetime import timedelta
+
+    add_fans(
+        profile,
+        fan_list,
+        [
+            (None, "+442071838750", "Ann", "London", ""),
+            (None, "+442071838751", "Bea", "London", ""),
+        ],
+    )
+    night_in_london = datetime(2026, 12, 3, 22, 30, tzinfo=UTC)
+    with time_machine.travel(night_in_london - timedelta(hours=12), tick=False):
+        campaign = make_campaign(profile, fan_list, channel="sms", body="Hi")
+        _fanned_out(profile, campaign)
+    stale = night_in_london - timedelta(seconds=settings.CAMPAIGNS_CLAIM_LEASE_SECONDS + 60)
+    Delivery.objects.update(status="sending", claimed_at=stale, attempts=1)
+    with time_machine.travel(night_in_london, tick=False):
+        result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert providers.outbox == []
+    assert (result.claimed, result.deferred, result.sent) == (2, 2, 0)
+    morning = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    assert [(d.status, d.next_attempt_at) for d in Delivery.objects.order_by("id")] == [
+        ("queued", morning),
+        ("queued", morning),
+    ]
