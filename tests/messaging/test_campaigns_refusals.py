@@ -234,3 +234,37 @@ def test_a_dead_workers_sms_to_a_number_now_in_quiet_hours_waits_for_the_morning
         ("queued", morning),
         ("queued", morning),
     ]
+
+
+class _RefusingSms(providers.LocmemSmsBackend):
+    """Refuses these numbers: permanently ("+1…0101", "+1…0102") or for now ("+1…0103",
+    "+1…0104"), with a provider's long error text."""
+
+    def send(self, *, to, body, key):
+        if to.endswith(("0101", "0102")):
+            raise providers.ProviderError("refused " + "x" * 600, permanent=True)
+        if to.endswith(("0103", "0104")):
+            raise providers.ProviderError("busy", permanent=False)
+        return super().send(to=to, body=body, key=key)
+
+
+def test_a_batchs_refusals_are_counted_and_recorded_in_a_column_sized_error(
+    profile, fan_list, settings
+):
+    settings.SMS_BACKEND = "tests.messaging.test_campaigns_refusals._RefusingSms"
+    numbers = [f"+151255501{n:02d}" for n in (1, 2, 3, 4)]
+    add_fans(profile, fan_list, [(None, number, "", "", "") for number in numbers])
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        campaign = make_campaign(profile, fan_list, channel="sms", body="Hi")
+        _fanned_out(profile, campaign)
+        result = campaigns.send_batch(campaign_id=campaign.pk)
+    assert (result.failed, result.retrying, result.sent) == (2, 2, 0)
+    assert sorted(result.errors) == sorted(["refused " + "x" * 600] * 2 + ["busy"] * 2)
+    rows = {d.address: d for d in Delivery.objects.all()}
+    for number in numbers[:2]:
+        assert (rows[number].status, rows[number].error) == (
+            "failed",
+            ("refused " + "x" * 600)[:500],
+        )
+    for number in numbers[2:]:
+        assert (rows[number].status, rows[number].error) == ("queued", "busy")
