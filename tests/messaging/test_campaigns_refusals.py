@@ -244,7 +244,7 @@ class _RefusingSms(providers.LocmemSmsBackend):
         if to.endswith(("0101", "0102")):
             raise providers.ProviderError("refused " + "x" * 600, permanent=True)
         if to.endswith(("0103", "0104")):
-            raise providers.ProviderError("busy", permanent=False)
+            raise providers.ProviderError("busy " + "y" * 600, permanent=False)
         return super().send(to=to, body=body, key=key)
 
 
@@ -259,7 +259,7 @@ def test_a_batchs_refusals_are_counted_and_recorded_in_a_column_sized_error(
         _fanned_out(profile, campaign)
         result = campaigns.send_batch(campaign_id=campaign.pk)
     assert (result.failed, result.retrying, result.sent) == (2, 2, 0)
-    assert sorted(result.errors) == sorted(["refused " + "x" * 600] * 2 + ["busy"] * 2)
+    assert sorted(result.errors) == sorted(["refused " + "x" * 600] * 2 + ["busy " + "y" * 600] * 2)
     rows = {d.address: d for d in Delivery.objects.all()}
     for number in numbers[:2]:
         assert (rows[number].status, rows[number].error) == (
@@ -267,4 +267,4 @@ def test_a_batchs_refusals_are_counted_and_recorded_in_a_column_sized_error(
             ("refused " + "x" * 600)[:500],
         )
     for number in numbers[2:]:
-        assert (rows[number].status, rows[number].error) == ("queued", "busy")
+        assert (rows[number].status, rows[number].error) == ("queued", ("busy " + "y" * 600)[:500])
