@@ -147,7 +147,8 @@ def test_the_example_app_refuses_what_it_cannot_verify_and_dedupes(lone_app):
     }
     now = datetime.now(UTC)
     url = f"{app.url}/hooks/winners"
-    other = Webhook("whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB").sign("msg_a", now, json.dumps(body))
+    stranger = Webhook("whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB")
+    other = stranger.sign("msg_a", now, json.dumps(body))
 
     wrong = _signed(secret, body, msg_id="msg_a", at=now) | {"webhook-signature": other}
     assert httpx.post(url, content=json.dumps(body), headers=wrong).status_code == 401
@@ -176,3 +177,214 @@ def test_the_example_app_refuses_what_it_cannot_verify_and_dedupes(lone_app):
         ("msg_d", True, False),
         ("msg_d", True, True),
     ]
+
+
+# --- against the platform ------------------------------------------------------------------
+
+# What the end-to-end test needs from the helpers building the platform (SPEC-events names);
+# until each piece is on this branch the test is skipped with the missing ones named.
+NEEDS = {
+    "apps (POST /api/v1/apps)": ("url", "/api/v1/apps"),
+    "appauth (POST /api/v1/apps/token)": ("url", "/api/v1/apps/token"),
+    "transport (events.webhooks.webhook_call)": ("module", "events.webhooks"),
+    "deliveries (POST /api/v1/apps/{app_id}/test-event)": ("url", "/api/v1/apps/app_x/test-event"),
+}
+
+
+def _missing() -> list[str]:
+    import importlib.util
+
+    from django.urls import Resolver404, resolve
+
+    missing = []
+    for name, (kind, target) in NEEDS.items():
+        if kind == "module":
+            if importlib.util.find_spec(target) is None:
+                missing.append(name)
+            continue
+        try:
+            found = resolve(target).url_name != "api-fallback"  # the API's catch-all 404
+        except Resolver404:
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
+
+
+def _sign_in(base: str, email: str) -> str:
+    answer = httpx.post(
+        f"{base}/_allauth/app/v1/auth/login", json={"email": email, "password": PASSWORD}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["meta"]["access_token"]
+
+
+@pytest.fixture
+def platform_and_app(live_server, settings, tmp_path) -> Iterator[dict[str, Any]]:
+    """The app registered through the API by a signed-in user and running with the returned
+    secrets; the platform may call loopback addresses (the development setting)."""
+    missing = _missing()
+    if missing:
+        pytest.skip("waiting for the platform's branches: " + "; ".join(missing))
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    owner = UserFactory()
+    token = _sign_in(live_server.url, owner.email)
+    port = _free_port()
+    manifest = json.loads((EXAMPLE / "manifest.json").read_text())
+    manifest["base_url"] = f"http://127.0.0.1:{port}"
+    api = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"})
+    registered = api.post("/api/v1/apps", json={"app_id": "app_example_lottery", **manifest})
+    assert registered.status_code == 201, registered.text
+    credentials = registered.json()
+    app = start_example_app(
+        port,
+        tmp_path / "app.log",
+        UMBRELLA_WEBHOOK_SECRET=credentials["webhook_secret"],
+        UMBRELLA_URL=live_server.url,
+        UMBRELLA_APP_ID=credentials["app_id"],
+        UMBRELLA_APP_SECRET=credentials["client_secret"],
+    )
+    yield {"api": api, "app": app, "credentials": credentials, "owner": owner, "token": token}
+    stop_example_app(app)
+    api.close()
+
+
+def _app_row(app_id: str):
+    from events.models import App
+
+    return App.objects.get(app_id=app_id)
+
+
+def _call(app_id: str, capability: str, payload: dict[str, Any]) -> Any:
+    """A synchronous webhook call through the transport (SPEC-events §4)."""
+    from events.webhooks import webhook_call
+
+    return webhook_call(app=_app_row(app_id), capability=capability, payload=payload)
+
+
+def _deliver(app_id: str, event: str, payload: dict[str, Any]) -> None:
+    """An async ``notifications`` delivery (Celery; eager in the tests)."""
+    from events.services.deliveries import delivery_enqueue
+
+    delivery_enqueue(app=_app_row(app_id), capability="notifications", event=event, payload=payload)
+
+
+def _deliveries(app_id: str):
+    from events.models import WebhookDelivery
+
+    return WebhookDelivery.objects.filter(app__app_id=app_id).order_by("created_at", "id")
+
+
+def test_synchronous_calls_arrive_signed_and_are_answered(platform_and_app):
+    app, app_id = platform_and_app["app"], platform_and_app["credentials"]["app_id"]
+    draw = {
+        "room_id": 11,
+        "draw_id": 3,
+        "participants": [{"id": n, "user_id": 500 + n, "metadata": {}} for n in range(1, 6)],
+        "prizes": [{"id": 21, "name": "Vinyl", "quantity_remaining": 2}],
+        "app_settings": {"allow_multiple_wins": False},
+    }
+    result = _call(app_id, "winner_selection", draw)
+    winners = result.answer["winners"]
+    assert len(winners) == 2 and {w["prize_id"] for w in winners} == {21}
+    assert {w["participant_id"] for w in winners} <= {1, 2, 3, 4, 5}
+
+    minor = {"room_id": 11, "user": {"id": 9, "display_name": "Kim"}, "metadata": {"age": 15}}
+    assert _call(app_id, "participant_registration", minor).answer == {
+        "accept": False,
+        "reason": "Participants must be 18 or older.",
+    }
+    quiz = {"room_id": 11, "question_id": "q1", "answer": 1}
+    assert _call(app_id, "quiz_validation", quiz).answer == {"correct": True, "score": 10}
+
+    received = app.received()
+    assert [m["capability"] for m in received] == [
+        "winner_selection",
+        "participant_registration",
+        "quiz_validation",
+    ]
+    assert all(m["verified"] and m["status"] == 200 for m in received)
+    assert [m["timeout_ms"] for m in received] == ["5000", "3000", "2000"]
+    assert all(m["attempt"] == "1" for m in received)
+    # The platform recorded each attempt, with the id the app saw.
+    rows = list(_deliveries(app_id))
+    assert [r.outcome for r in rows] == ["success"] * 3
+    assert [r.webhook_id for r in rows] == [m["webhook_id"] for m in received]
+
+
+def test_async_delivery_is_verified_and_a_replayed_webhook_id_does_nothing_twice(
+    platform_and_app,
+):
+    app, app_id = platform_and_app["app"], platform_and_app["credentials"]["app_id"]
+    _deliver(app_id, "room.completed", {"room_id": 11, "winners": 2})
+    [first] = app.received()
+    assert first["verified"] and first["capability"] == "notifications"
+    assert first["body"]["data"] == {"room_id": 11, "winners": 2}
+    assert app.work() == {"notifications": 1}
+
+    # The same message again (a retry, or the platform's at-least-once delivery): the app gets
+    # the same webhook-id with a fresh signature, answers as the first time and does nothing.
+    [row] = _deliveries(app_id)
+    headers = dict(row.request_headers)
+    at = datetime.now(UTC)
+    secret = platform_and_app["credentials"]["webhook_secret"]
+    headers["webhook-timestamp"] = str(int(at.timestamp()))
+    headers["webhook-signature"] = Webhook(secret).sign(row.webhook_id, at, row.request_body)
+    again = httpx.post(f"{app.url}/hooks/notify", content=row.request_body, headers=headers)
+    assert again.status_code == 200
+    assert again.json() == row_answer(row)
+    assert app.work() == {"notifications": 1}
+    assert [(m["webhook_id"], m["duplicate"]) for m in app.received()] == [
+        (row.webhook_id, False),
+        (row.webhook_id, True),
+    ]
+
+
+def row_answer(row) -> Any:
+    return json.loads(row.response_body)
+
+
+def test_a_message_failing_every_attempt_is_dead_lettered_and_replayed_once(platform_and_app):
+    api, app = platform_and_app["api"], platform_and_app["app"]
+    app_id = platform_and_app["credentials"]["app_id"]
+    app.fail("notifications", times=3)
+    _deliver(app_id, "room.completed", {"room_id": 12})
+    attempts = app.received()
+    assert [m["attempt"] for m in attempts] == ["1", "2", "3"]
+    assert len({m["webhook_id"] for m in attempts}) == 1  # the same id on every retry
+    assert all(m["verified"] and m["status"] == 500 for m in attempts)
+    assert app.work() == {}
+
+    letters = api.get(f"/api/v1/apps/{app_id}/dead-letters")
+    assert letters.status_code == 200, letters.text
+    [letter] = letters.json()["results"]
+    replayed = api.post(f"/api/v1/apps/{app_id}/dead-letters/{letter['id']}/replay")
+    assert replayed.status_code in (200, 202), replayed.text
+    assert app.work() == {"notifications": 1}
+    last = app.received()[-1]
+    assert last["verified"] and last["status"] == 200 and not last["duplicate"]
+    assert last["webhook_id"] == attempts[0]["webhook_id"]
+
+    deliveries = api.get(f"/api/v1/apps/{app_id}/deliveries")
+    assert deliveries.status_code == 200, deliveries.text
+    outcomes = sorted(d["outcome"] for d in deliveries.json()["results"])
+    assert outcomes == ["http_error", "http_error", "http_error", "success"]
+
+
+def test_the_send_test_event_endpoint_reaches_the_app_verified(platform_and_app):
+    api, app = platform_and_app["api"], platform_and_app["app"]
+    app_id = platform_and_app["credentials"]["app_id"]
+    answer = api.post(f"/api/v1/apps/{app_id}/test-event", json={})
+    assert answer.status_code in (200, 201, 202), answer.text
+    [message] = app.received()
+    assert message["verified"] and message["status"] == 200
+
+
+def test_the_app_token_works_alone_and_for_a_user(platform_and_app):
+    app, app_id = platform_and_app["app"], platform_and_app["credentials"]["app_id"]
+    alone = app.platform("GET", f"/api/v1/apps/{app_id}")
+    assert alone["status"] == 200, alone
+    assert alone["body"]["app_id"] == app_id
+    for_user = app.platform("GET", "/api/v1/me", user_token=platform_and_app["token"])
+    assert for_user["status"] == 200, for_user
+    assert for_user["body"]["email"] == platform_and_app["owner"].email
