@@ -75,8 +75,8 @@ _random = random.SystemRandom()
 
 
 # --- answering each capability -------------------------------------------------------------
-# Each function takes the message's data (the verified JSON body's ``data``) and returns the
-# answer body. They do the work once per webhook-id: the dedupe store sees to that.
+# Each function takes the verified JSON body (the capability's request, docs/apps.md) and
+# returns the answer body. Each runs once per webhook-id: the dedupe store sees to that.
 
 
 def select_winners(data: dict[str, Any]) -> dict[str, Any]:
@@ -368,8 +368,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(injected, {"error": "injected failure"})
                 return
             # 3. Do the work, once.
-            data = message.get("data", message) if isinstance(message, dict) else {}
-            answer = ANSWERS[capability](data if isinstance(data, dict) else {})
+            answer = ANSWERS[capability](message if isinstance(message, dict) else {})
             with self.state.lock:
                 self.state.work_done[capability] = self.state.work_done.get(capability, 0) + 1
             body = json.dumps(answer).encode()

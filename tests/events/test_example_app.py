@@ -35,6 +35,7 @@ from tests.accounts.factories import PASSWORD, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "lottery_app"
+MANIFEST = EXAMPLE / "manifest.json"
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
@@ -136,14 +137,11 @@ def test_the_example_app_refuses_what_it_cannot_verify_and_dedupes(lone_app):
     good signature among several is enough; a replayed webhook-id gets the first answer."""
     app, secret = lone_app
     body = {
-        "type": "winner_selection",
-        "data": {
-            "room_id": 1,
-            "draw_id": 1,
-            "participants": [{"id": n, "user_id": 100 + n, "metadata": {}} for n in range(1, 9)],
-            "prizes": [{"id": 7, "name": "Poster", "quantity_remaining": 3}],
-            "app_settings": {},
-        },
+        "room_id": 1,
+        "draw_id": 1,
+        "participants": [{"id": n, "user_id": 100 + n, "metadata": {}} for n in range(1, 9)],
+        "prizes": [{"id": 7, "name": "Poster", "quantity_remaining": 3}],
+        "app_settings": {},
     }
     now = datetime.now(UTC)
     url = f"{app.url}/hooks/winners"
@@ -186,7 +184,12 @@ def test_the_example_app_refuses_what_it_cannot_verify_and_dedupes(lone_app):
 NEEDS = {
     "apps (POST /api/v1/apps)": ("url", "/api/v1/apps"),
     "appauth (POST /api/v1/apps/token)": ("url", "/api/v1/apps/token"),
-    "transport (events.webhooks.webhook_call)": ("module", "events.webhooks"),
+    "transport (events.webhooks.calls.webhook_call)": ("module", "events.webhooks.calls"),
+    "deliveries (events.services.deliveries.webhook_enqueue)": (
+        "module",
+        "events.services.deliveries",
+    ),
+    "appauth (GET /api/v1/apps/me)": ("url", "/api/v1/apps/me"),
     "deliveries (POST /api/v1/apps/{app_id}/test-event)": ("url", "/api/v1/apps/app_x/test-event"),
 }
 
@@ -226,11 +229,11 @@ def platform_and_app(live_server, settings, tmp_path) -> Iterator[dict[str, Any]
     missing = _missing()
     if missing:
         pytest.skip("waiting for the platform's branches: " + "; ".join(missing))
-    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    settings.EVENTS_WEBHOOK_ALLOW_PRIVATE = True
     owner = UserFactory()
     token = _sign_in(live_server.url, owner.email)
     port = _free_port()
-    manifest = json.loads((EXAMPLE / "manifest.json").read_text())
+    manifest = json.loads(MANIFEST.read_text())
     manifest["base_url"] = f"http://127.0.0.1:{port}"
     api = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"})
     registered = api.post("/api/v1/apps", json={"app_id": "app_example_lottery", **manifest})
@@ -257,16 +260,18 @@ def _app_row(app_id: str):
 
 def _call(app_id: str, capability: str, payload: dict[str, Any]) -> Any:
     """A synchronous webhook call through the transport (SPEC-events §4)."""
-    from events.webhooks import webhook_call
+    from events.webhooks.calls import webhook_call
 
-    return webhook_call(app=_app_row(app_id), capability=capability, payload=payload)
+    return webhook_call(
+        app=_app_row(app_id), capability=capability, event=capability, payload=payload
+    )
 
 
 def _deliver(app_id: str, event: str, payload: dict[str, Any]) -> None:
     """An async ``notifications`` delivery (Celery; eager in the tests)."""
-    from events.services.deliveries import delivery_enqueue
+    from events.services.deliveries import webhook_enqueue
 
-    delivery_enqueue(app=_app_row(app_id), capability="notifications", event=event, payload=payload)
+    webhook_enqueue(app=_app_row(app_id), capability="notifications", event=event, payload=payload)
 
 
 def _deliveries(app_id: str):
@@ -319,7 +324,7 @@ def test_async_delivery_is_verified_and_a_replayed_webhook_id_does_nothing_twice
     _deliver(app_id, "room.completed", {"room_id": 11, "winners": 2})
     [first] = app.received()
     assert first["verified"] and first["capability"] == "notifications"
-    assert first["body"]["data"] == {"room_id": 11, "winners": 2}
+    assert first["body"] == {"room_id": 11, "winners": 2}
     assert app.work() == {"notifications": 1}
 
     # The same message again (a retry, or the platform's at-least-once delivery): the app gets
@@ -381,10 +386,21 @@ def test_the_send_test_event_endpoint_reaches_the_app_verified(platform_and_app)
 
 
 def test_the_app_token_works_alone_and_for_a_user(platform_and_app):
-    app, app_id = platform_and_app["app"], platform_and_app["credentials"]["app_id"]
-    alone = app.platform("GET", f"/api/v1/apps/{app_id}")
+    """The app fetched its token with its id and client secret (``POST /api/v1/apps/token``)
+    and calls the platform with it: alone (a system call), for a user (their token plus
+    ``X-App-Token``), and is refused a scope its manifest does not ask for."""
+    app, owner = platform_and_app["app"], platform_and_app["owner"]
+    app_id = platform_and_app["credentials"]["app_id"]
+    alone = app.platform("GET", "/api/v1/apps/me")
     assert alone["status"] == 200, alone
     assert alone["body"]["app_id"] == app_id
-    for_user = app.platform("GET", "/api/v1/me", user_token=platform_and_app["token"])
+    assert alone["body"]["scopes"] == sorted(json.loads(MANIFEST.read_text())["permissions"])
+    assert alone["body"]["acting_for"] is None
+    for_user = app.platform("GET", "/api/v1/apps/me", user_token=platform_and_app["token"])
     assert for_user["status"] == 200, for_user
-    assert for_user["body"]["email"] == platform_and_app["owner"].email
+    assert for_user["body"]["acting_for"] == {"id": owner.pk, "display_name": owner.display_name}
+    # users:read is not among the example's permissions.
+    refused = app.platform("GET", f"/api/v1/users/{owner.pk}")
+    assert refused["status"] == 403, refused
+    assert refused["body"]["error"]["code"] == "app_permission_denied"
+    assert refused["body"]["error"]["details"]["required"] == ["users:read"]
