@@ -44,6 +44,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "messaging.campaign_dispatch",
         "schedule": crontab(minute="*"),
     },
+    "events-prune-deliveries": {
+        "task": "events.deliveries_prune",
+        "schedule": crontab(minute=50, hour=3),
+    },
     "artists-reconcile-quotas": {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),

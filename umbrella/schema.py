@@ -106,6 +106,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "campaign_not_sent": (409, "Only a sent or failed campaign can be sent again to its failed."),
     "no_recipients": (409, "Nobody the campaign is for can get it (no reachable fan)."),
     "nothing_failed": (409, "No delivery of the campaign failed."),
+    "already_requeued": (409, "The dead letter is being sent again already (a replay under way)."),
+    "webhook_disabled": (409, "The app's webhook answered 410 Gone and is disabled: re-enable it."),
+    "app_inactive": (409, "The app is disabled: nothing is sent to it."),
+    "no_webhook": (409, "The app's manifest has no webhook for that capability."),
     "import_confirmed": (409, "The import was confirmed already."),
     "link_expired": (410, "(pages) A fan's confirmation link is too old: sign up again."),
     "request_too_large": (

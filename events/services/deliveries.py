@@ -1,0 +1,497 @@
+"""Asynchronous webhook deliveries, their retries and the dead letters (SPEC-events §4).
+
+A message is enqueued after commit (:func:`webhook_enqueue`) and delivered by the Celery task
+``events.webhook_deliver``, which calls :func:`webhook_deliver` once per attempt. Each attempt is
+one synchronous :func:`events.webhooks.calls.webhook_call` (signed, breaker-checked, SSRF-guarded,
+recorded as a ``WebhookDelivery`` row). Decisions (docs/events.md, "Async deliveries and dead
+letters"):
+
+* **3 attempts**, then a dead letter. The wait before attempt ``n + 1`` is
+  :func:`retry_delay` (1 s doubling, capped at 30 s, minus up to 30 % jitter).
+* **The payload lives in the task's arguments** (plain JSON) between attempts, not in a row: every
+  attempt is recorded anyway (the ``WebhookDelivery`` row holds the signed body), the dead letter
+  keeps the payload once every attempt failed, and no extra write per message keeps the hot path
+  at one insert per attempt. The broker must therefore be durable (Redis with AOF in production,
+  docs/deployment.md); a task lost between commit and broker loses its message, as any
+  after-commit enqueue does.
+* **Idempotent per webhook-id**: an attempt first looks for a successful attempt of the same
+  ``webhook_id`` and for a dead letter not being replayed; either means the message is settled and
+  nothing is sent. A task run twice (a worker killed before it acknowledged) therefore sends at most
+  one more copy, with the same ``webhook-id``, which apps drop.
+* **Exactly one dead letter per message**: ``DeadLetter.webhook_id`` is unique, written with
+  ``get_or_create`` under a row lock; the owner and staff are told only when the row is made (or
+  when a replayed message fails again), never by a duplicate task.
+* **An open circuit breaker** is not an attempt: nothing was sent, so the same attempt is
+  deferred until the breaker may let a probe through (60 s, plus jitter), at most
+  :data:`MAX_DEFERRALS` times; after that the message is dead-lettered ("circuit breaker open").
+* **A disabled webhook** (it answered 410 Gone, or was disabled before) or an inactive app: no
+  more attempts; the message is dead-lettered at once, so the owner can replay it after
+  re-enabling the webhook.
+* **Replay** sends the dead letter's payload again under the same ``webhook-id``, with a fresh
+  round of 3 attempts numbered after the earlier ones (4, 5, 6…). ``requeued_at`` is set; when the
+  message is delivered the dead letter row is **deleted** (the attempts stay in the delivery log);
+  when it fails again the same row is updated (``requeued_at`` cleared) and people are told again.
+"""
+
+import json
+import random
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from events import notifications
+from events.models import App, DeadLetter, Outcome, WebhookDelivery
+from umbrella.errors import ApplicationError, NotFoundError
+from umbrella.tasks import enqueue_on_commit
+
+ATTEMPTS = 3
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 30.0
+BACKOFF_JITTER = 0.3
+# While the breaker is open (60 s after the last failure, then one probe), an attempt waits.
+BREAKER_WAIT_SECONDS = 60.0
+MAX_DEFERRALS = 10
+# A replay not settled after this long may be replayed again (its task was lost, say).
+REPLAY_GRACE = timedelta(minutes=15)
+BULK_REPLAY_MAX = 1000
+KEEP_DELIVERIES = timedelta(days=90)
+PRUNE_BATCH = 5000
+TEST_EVENT = "app.test"
+
+
+def retry_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1, 2, …) before the next one.
+
+    ``min(2^(attempt-1) s, 30 s)``, less up to 30 % of it (jitter spreads the retries of many
+    messages that failed together). Never above the cap, never below 70 % of the step.
+    """
+    if attempt < 1:
+        raise ValueError("attempts count from 1")
+    step = min(BACKOFF_FIRST_SECONDS * 2 ** min(attempt - 1, 16), BACKOFF_CAP_SECONDS)
+    return step * (1 - BACKOFF_JITTER * rand())
+
+
+def new_webhook_id() -> str:
+    """A message id (``webhook-id``): ``msg_`` and 32 hex digits, unique per message."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+# --- enqueue ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def webhook_enqueue(*, app: App, capability: str, event: str, payload: dict[str, Any]) -> str:
+    """Queue ``payload`` for ``app``'s ``capability`` webhook; returns its ``webhook-id``.
+
+    The task is sent after the caller's transaction commits (rolled back: nothing is sent).
+    """
+    if not isinstance(payload, dict):
+        raise TypeError("a webhook payload is a JSON object")
+    payload = json.loads(json.dumps(payload))  # plain JSON now, not when the task is encoded
+    webhook_id = new_webhook_id()
+    _send_attempt(
+        app_pk=app.pk,
+        capability=capability,
+        event=event,
+        payload=payload,
+        webhook_id=webhook_id,
+        attempt=1,
+        last_attempt=ATTEMPTS,
+    )
+    return webhook_id
+
+
+def _send_attempt(*, countdown: float | None = None, **kwargs: Any) -> None:
+    from events.tasks import webhook_deliver_task
+
+    kwargs.setdefault("deferrals", 0)
+    if countdown is None:
+        enqueue_on_commit(webhook_deliver_task, **kwargs)
+    else:
+        transaction.on_commit(
+            lambda: webhook_deliver_task.apply_async(kwargs=kwargs, countdown=countdown)
+        )
+
+
+# --- one attempt (the task's body) ------------------------------------------------------------
+
+
+class Step:
+    """What :func:`webhook_deliver` did (the task's return value, for logs and tests)."""
+
+    DELIVERED = "delivered"
+    ALREADY_DELIVERED = "already_delivered"
+    ALREADY_DEAD = "already_dead"
+    RETRY = "retry"
+    DEFERRED = "deferred"
+    DEAD = "dead"
+    NO_APP = "no_app"
+
+
+def webhook_delivered(webhook_id: str) -> bool:
+    return WebhookDelivery.objects.filter(webhook_id=webhook_id, outcome=Outcome.SUCCESS).exists()
+
+
+def webhook_deliver(
+    *,
+    app_pk: int,
+    capability: str,
+    event: str,
+    payload: dict[str, Any],
+    webhook_id: str,
+    attempt: int,
+    last_attempt: int,
+    deferrals: int = 0,
+) -> str:
+    """Attempt ``attempt`` of message ``webhook_id``, and what follows it: the next attempt
+    (after :func:`retry_delay`), the same attempt later (breaker open), a dead letter, or nothing
+    (delivered). Safe to run twice: a settled message is not sent again.
+
+    Not one transaction: the HTTP call must not hold a database transaction open. The call
+    records its own attempt row; what follows is written in a short transaction of its own.
+    """
+    from events.webhooks.calls import webhook_call
+
+    app = App.objects.filter(pk=app_pk, deleted_at__isnull=True).select_related("owner").first()
+    if app is None:
+        return Step.NO_APP
+    if webhook_delivered(webhook_id):
+        DeadLetter.objects.filter(webhook_id=webhook_id).delete()  # a replay raced a success
+        return Step.ALREADY_DELIVERED
+    if DeadLetter.objects.filter(webhook_id=webhook_id, requeued_at__isnull=True).exists():
+        return Step.ALREADY_DEAD
+    message = {
+        "app_pk": app_pk,
+        "capability": capability,
+        "event": event,
+        "payload": payload,
+        "webhook_id": webhook_id,
+    }
+    done = attempt - 1  # attempts made before this one
+    if not app.is_active:
+        return _dead(app, message, attempts=done, error="The app is disabled.")
+    if capability in (app.disabled_webhooks or []):
+        return _dead(app, message, attempts=done, error=DISABLED_ERROR)
+
+    result = webhook_call(
+        app=app,
+        capability=capability,
+        event=event,
+        payload=payload,
+        webhook_id=webhook_id,
+        attempt=attempt,
+    )
+    if result.ok:
+        DeadLetter.objects.filter(webhook_id=webhook_id).delete()  # a replay that succeeded
+        return Step.DELIVERED
+    if breaker_refused(result):
+        if deferrals >= MAX_DEFERRALS:
+            return _dead(app, message, attempts=done, error=BREAKER_ERROR)
+        _send_attempt(
+            **message,
+            attempt=attempt,
+            last_attempt=last_attempt,
+            deferrals=deferrals + 1,
+            countdown=BREAKER_WAIT_SECONDS * (1 + BACKOFF_JITTER * random.random()),  # noqa: S311
+        )
+        return Step.DEFERRED
+    error = result.error or f"{result.outcome} ({result.status_code or 'no answer'})"
+    if result.outcome == Outcome.GONE:
+        return _dead(app, message, attempts=attempt, error=error)
+    if attempt >= last_attempt:
+        return _dead(app, message, attempts=attempt, error=error)
+    _send_attempt(
+        **message,
+        attempt=attempt + 1,
+        last_attempt=last_attempt,
+        countdown=retry_delay(attempt - (last_attempt - ATTEMPTS)),
+    )
+    return Step.RETRY
+
+
+DISABLED_ERROR = "The webhook is disabled (it answered 410 Gone): re-enable it, then replay."
+BREAKER_ERROR = "The circuit breaker stayed open: the app kept failing."
+
+
+def breaker_refused(result: Any) -> bool:
+    """The call was not made because the (app, capability) breaker is open."""
+    return bool(getattr(result, "breaker_open", False))
+
+
+def _dead(app: App, message: dict[str, Any], *, attempts: int, error: str) -> str:
+    created = dead_letter_record(app=app, attempts=attempts, error=error, **message)
+    return Step.DEAD if created else Step.ALREADY_DEAD
+
+
+@transaction.atomic
+def dead_letter_record(
+    *,
+    app: App,
+    capability: str,
+    event: str,
+    payload: dict[str, Any],
+    webhook_id: str,
+    attempts: int,
+    error: str,
+    app_pk: int | None = None,
+) -> bool:
+    """The one dead letter of message ``webhook_id``; the owner and staff are told. Returns
+    whether anything changed: ``False`` when the message is already dead (a duplicate task)."""
+    letter, created = DeadLetter.objects.select_for_update().get_or_create(
+        webhook_id=webhook_id,
+        defaults={
+            "app": app,
+            "capability": capability,
+            "event": event,
+            "payload": payload,
+            "last_error": error[:1000],
+            "attempts": attempts,
+        },
+    )
+    if not created:
+        if letter.requeued_at is None:
+            return False  # dead already: this is a second copy of the last attempt
+        letter.last_error = error[:1000]
+        letter.attempts = max(attempts, letter.attempts)
+        letter.failed_at = timezone.now()
+        letter.requeued_at = None
+        letter.save(update_fields=["last_error", "attempts", "failed_at", "requeued_at"])
+    notifications.dead_letter(app, capability=capability, event=event)
+    return True
+
+
+# --- replay and delete ------------------------------------------------------------------------
+
+
+def can_manage(user: User, app: App) -> bool:
+    """The app's owner and staff see and manage its deliveries and dead letters."""
+    return bool(user.is_authenticated and (user.is_staff or app.owner_id == user.pk))
+
+
+def _refuse_unless_manager(user: User, app: App) -> None:
+    if not can_manage(user, app) or app.deleted_at is not None:
+        raise NotFoundError("not_found", "No such dead letter.")
+
+
+def _check_replayable(app: App, letter: DeadLetter) -> None:
+    if not app.is_active:
+        raise ApplicationError(
+            "app_inactive", "The app is disabled: nothing can be sent to it.", status=409
+        )
+    if letter.capability in (app.disabled_webhooks or []):
+        raise ApplicationError(
+            "webhook_disabled",
+            f"The {letter.capability} webhook is disabled (it answered 410 Gone): "
+            "re-enable it first.",
+            details={"capability": letter.capability},
+            status=409,
+        )
+
+
+def _being_replayed(letter: DeadLetter, now: Any) -> bool:
+    return letter.requeued_at is not None and letter.requeued_at > now - REPLAY_GRACE
+
+
+def _requeue(app: App, letter: DeadLetter, now: Any) -> None:
+    letter.requeued_at = now
+    letter.save(update_fields=["requeued_at"])
+    _send_attempt(
+        app_pk=app.pk,
+        capability=letter.capability,
+        event=letter.event,
+        payload=letter.payload,
+        webhook_id=letter.webhook_id,
+        attempt=letter.attempts + 1,
+        last_attempt=letter.attempts + ATTEMPTS,
+    )
+
+
+@transaction.atomic
+def dead_letter_replay(*, dead_letter_id: int, by: User) -> DeadLetter:
+    """Send a dead letter again (same ``webhook-id``, 3 more attempts). The app's owner or staff
+    only (others: ``404``). Refused while a replay is under way (``409 already_requeued``), when
+    the webhook is disabled (``409 webhook_disabled``) or the app is (``409 app_inactive``)."""
+    letter = (
+        DeadLetter.objects.select_for_update(of=("self",))
+        .select_related("app")
+        .filter(pk=dead_letter_id)
+        .first()
+    )
+    if letter is None:
+        raise NotFoundError("not_found", "No such dead letter.")
+    app = letter.app
+    _refuse_unless_manager(by, app)
+    now = timezone.now()
+    if _being_replayed(letter, now):
+        raise ApplicationError(
+            "already_requeued",
+            "This message is being sent again already.",
+            details={"requeued_at": letter.requeued_at.isoformat() if letter.requeued_at else ""},
+            status=409,
+        )
+    _check_replayable(app, letter)
+    _requeue(app, letter, now)
+    return letter
+
+
+@dataclass(frozen=True)
+class BulkReplay:
+    replayed: list[int]
+    skipped: list[int]  # being replayed already
+    remaining: int  # not replayed by this call (over BULK_REPLAY_MAX): call again
+
+
+@transaction.atomic
+def dead_letters_replay(
+    *, app: App, by: User, ids: Sequence[int] | None = None, all: bool = False
+) -> BulkReplay:
+    """Replay several dead letters of ``app``: the ``ids`` given, or ``all`` of them (the oldest
+    :data:`BULK_REPLAY_MAX` per call). All or nothing: an id that is not one of the app's dead
+    letters is ``404`` (with the ids in ``details.missing``) and nothing is replayed. Letters
+    being replayed already are skipped, not refused."""
+    if not can_manage(by, app) or app.deleted_at is not None:
+        raise NotFoundError("not_found", "No such app.")
+    if (ids is None) == (not all):
+        raise ApplicationError(
+            "validation_error", "Give either ids or all: true.", details={"ids": ["Required."]}
+        )
+    rows = DeadLetter.objects.filter(app=app).order_by("failed_at", "id")
+    if ids is not None:
+        wanted = sorted(set(ids))
+        if len(wanted) > BULK_REPLAY_MAX:
+            raise ApplicationError(
+                "validation_error",
+                f"At most {BULK_REPLAY_MAX} ids at once.",
+                details={"ids": [f"At most {BULK_REPLAY_MAX} ids at once."]},
+            )
+        rows = rows.filter(pk__in=wanted)
+    letters = list(rows.select_for_update()[:BULK_REPLAY_MAX])
+    if ids is not None:
+        missing = sorted(set(ids) - {letter.pk for letter in letters})
+        if missing:
+            raise NotFoundError(
+                "not_found",
+                "Some ids are not dead letters of this app.",
+                details={"missing": missing},
+            )
+    now = timezone.now()
+    todo = [letter for letter in letters if not _being_replayed(letter, now)]
+    for letter in todo:
+        _check_replayable(app, letter)
+    for letter in todo:
+        _requeue(app, letter, now)
+    total = DeadLetter.objects.filter(app=app).count() if all else len(letters)
+    return BulkReplay(
+        replayed=[letter.pk for letter in todo],
+        skipped=[letter.pk for letter in letters if letter not in todo],
+        remaining=max(total - len(letters), 0),
+    )
+
+
+@transaction.atomic
+def dead_letter_delete(*, dead_letter_id: int, by: User) -> None:
+    """Forget a dead letter (its attempts stay in the delivery log). Owner or staff only."""
+    letter = DeadLetter.objects.select_related("app").filter(pk=dead_letter_id).first()
+    if letter is None:
+        raise NotFoundError("not_found", "No such dead letter.")
+    _refuse_unless_manager(by, letter.app)
+    letter.delete()
+
+
+# --- the test event ---------------------------------------------------------------------------
+
+
+def app_send_test_event(*, app: App, by: User, capability: str | None = None) -> "SentTestEvent":
+    """Send a signed ``app.test`` event to one of ``app``'s webhooks now and return the call's
+    result (recorded like any attempt). ``capability`` defaults to ``notifications`` when the
+    app has it, else its first webhook."""
+    from events.webhooks.calls import webhook_call
+
+    if not can_manage(by, app) or app.deleted_at is not None:
+        raise NotFoundError("not_found", "No such app.")
+    hooks = webhook_capabilities(app)
+    if not hooks:
+        raise ApplicationError(
+            "no_webhook", "The app's manifest declares no webhook.", field="capability", status=409
+        )
+    if capability is None:
+        capability = "notifications" if "notifications" in hooks else hooks[0]
+    elif capability not in hooks:
+        raise ApplicationError(
+            "no_webhook",
+            f"The app's manifest has no {capability} webhook.",
+            details={"capability": capability, "webhooks": hooks},
+            field="capability",
+            status=409,
+        )
+    if not app.is_active:
+        raise ApplicationError(
+            "app_inactive", "The app is disabled: nothing can be sent to it.", status=409
+        )
+    payload = {
+        "test": True,
+        "app_id": app.app_id,
+        "capability": capability,
+        "message": "A test event sent from Umbrella's developer console.",
+        "sent_at": timezone.now().isoformat(),
+    }
+    result = webhook_call(
+        app=app, capability=capability, event=TEST_EVENT, payload=payload, webhook_id=None
+    )
+    return SentTestEvent(
+        capability=capability,
+        ok=result.ok,
+        outcome=result.outcome,
+        status_code=result.status_code,
+        answer=result.answer,
+        error=result.error or "",
+        duration_ms=result.duration_ms,
+        webhook_id=result.webhook_id,
+        delivery_id=result.delivery_id,
+    )
+
+
+@dataclass(frozen=True)
+class SentTestEvent:
+    """What the test event's call did (the API's answer, the console's message)."""
+
+    capability: str
+    ok: bool
+    outcome: str
+    status_code: int | None
+    answer: Any
+    error: str
+    duration_ms: int
+    webhook_id: str
+    delivery_id: int | None
+
+
+def webhook_capabilities(app: App) -> list[str]:
+    """The capabilities ``app``'s current manifest gives a webhook, in manifest order."""
+    webhooks = (app.manifest or {}).get("webhooks") or {}
+    return [name for name in webhooks if isinstance(name, str)]
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+def deliveries_prune(*, older_than: timedelta = KEEP_DELIVERIES, batch: int = PRUNE_BATCH) -> int:
+    """Delete attempt rows older than 90 days, ``batch`` rows per statement (each its own short
+    transaction, so the table is never locked long). Returns how many went."""
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        ids = list(
+            WebhookDelivery.objects.filter(created_at__lt=cutoff)
+            .order_by()
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return deleted
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
