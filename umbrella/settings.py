@@ -481,6 +481,11 @@ CAMPAIGNS_SMS_FALLBACK_TIME_ZONES = env.list(
     "CAMPAIGNS_SMS_FALLBACK_TIME_ZONES", default=["America/New_York", "America/Los_Angeles"]
 )
 
+# --- events: webhook calls to apps (docs/events.md "Webhook calls") ---------------------------
+# Let webhook calls reach loopback, private and link-local addresses (an app on 127.0.0.1 in
+# development and tests). Off in production: the SSRF guard refuses them there.
+EVENTS_WEBHOOK_ALLOW_PRIVATE = env.bool("EVENTS_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool(

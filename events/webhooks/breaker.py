@@ -1,0 +1,279 @@
+"""The circuit breaker per (app, capability) of SPEC-events §4, shared by every process.
+
+States::
+
+    closed ──5 consecutive failures──▶ open ──60 s after the last failure──▶ half_open
+      ▲                                  ▲                                      │
+      └──────────3 successes─────────────┼───────────── a failure ──────────────┘
+
+* **closed**: every call goes; a success resets the failure count; the 5th failure in a row
+  opens the breaker (:func:`record_failure` returns ``True`` for that one transition, so the
+  caller notifies once per incident).
+* **open**: nothing is sent. A failure that was already in flight moves "the last failure"
+  later.
+* **half_open**: one call at a time goes: :func:`allow` hands out a single *probe lease*
+  (the probe's timeout plus a margin) and refuses everyone else while it is held, however many
+  callers race for it. Its success frees the lease for the next probe; the 3rd success in a row
+  closes the breaker. A failure re-opens it for another 60 s (not a new incident: no second
+  notification). A probe whose process died simply lets its lease run out.
+
+Where the state lives: with ``REDIS_URL`` set, in one Redis hash per pair under the cache's key
+prefix, read and written by one Lua script per operation, so concurrent callers in different
+processes never lose a count and exactly one of them gets the probe. Without Redis (the embedded
+default: one process), in a dictionary behind a lock.
+
+The clock is Python's ``time.time()``, passed into the script, not Redis' ``TIME``: tests move
+it with time-machine, and the web and worker machines keep NTP time anyway.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from django.core.cache import cache
+from redis.exceptions import NoScriptError
+
+from umbrella.cache import redis_client
+
+FAILURES_TO_OPEN = 5
+OPEN_SECONDS = 60.0
+SUCCESSES_TO_CLOSE = 3
+DEFAULT_LEASE_SECONDS = 35.0  # the longest timeout (30 s) and a margin
+KEY_TTL_SECONDS = 24 * 3600  # a pair nobody called for a day is forgotten (closed)
+
+State = Literal["closed", "open", "half_open"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the staff page shows about one (app, capability)."""
+
+    state: State
+    failures: int  # consecutive failures counted while closed
+    successes: int  # successes in half_open
+    last_failure_at: float | None  # unix time
+    probe_at: float | None  # when a probe may go (open), else None
+
+
+def _snapshot(raw: dict[str, str], now: float) -> Snapshot:
+    stored = raw.get("s", "closed")
+    last = float(raw["t"]) if raw.get("t") else None
+    probe_at = last + OPEN_SECONDS if stored == "open" and last is not None else None
+    # An open breaker whose 60 s are over lets the next call through: report it as half-open.
+    state = "half_open" if probe_at is not None and now >= probe_at else stored
+    return Snapshot(
+        state=state,  # type: ignore[arg-type]
+        failures=int(float(raw.get("f", 0))),
+        successes=int(float(raw.get("ok", 0))),
+        last_failure_at=last,
+        probe_at=probe_at,
+    )
+
+
+class Backend(Protocol):
+    def allow(self, key: str, now: float, lease: float) -> bool: ...
+    def success(self, key: str, now: float) -> None: ...
+    def failure(self, key: str, now: float) -> bool: ...
+    def read(self, key: str) -> dict[str, str]: ...
+    def reset(self, key: str) -> None: ...
+
+
+# One script, one operation per call (ARGV[1]); the hash fields are
+# s = state, f = consecutive failures, ok = half-open successes, t = last failure (unix s),
+# p = probe lease end (unix s). A missing hash is a closed breaker with no failures.
+_LUA = """
+local key, op, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local to_open, open_s, to_close = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local lease, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
+local s = redis.call('HGET', key, 's') or 'closed'
+if op == 'allow' then
+  if s == 'closed' then return 1 end
+  if s == 'open' then
+    if now < tonumber(redis.call('HGET', key, 't')) + open_s then return 0 end
+    redis.call('HSET', key, 's', 'half_open', 'ok', 0, 'p', now + lease)
+  else
+    if now < tonumber(redis.call('HGET', key, 'p') or '0') then return 0 end
+    redis.call('HSET', key, 'p', now + lease)
+  end
+  redis.call('EXPIRE', key, ttl)
+  return 1
+elseif op == 'success' then
+  if s == 'closed' then
+    if redis.call('EXISTS', key) == 1 then redis.call('DEL', key) end
+  elseif s == 'half_open' then
+    if redis.call('HINCRBY', key, 'ok', 1) >= to_close then
+      redis.call('DEL', key)
+    else
+      redis.call('HSET', key, 'p', 0)
+      redis.call('EXPIRE', key, ttl)
+    end
+  end
+  return 0
+elseif op == 'failure' then
+  local opened = 0
+  if s == 'closed' then
+    if redis.call('HINCRBY', key, 'f', 1) >= to_open then
+      redis.call('HSET', key, 's', 'open')
+      opened = 1
+    end
+    redis.call('HSET', key, 't', now)
+  elseif s == 'half_open' then
+    redis.call('HSET', key, 's', 'open', 't', now, 'ok', 0, 'p', 0)
+  else
+    if now > tonumber(redis.call('HGET', key, 't')) then redis.call('HSET', key, 't', now) end
+  end
+  redis.call('EXPIRE', key, ttl)
+  return opened
+end
+return redis.error_reply('unknown breaker operation ' .. op)
+"""
+
+
+class RedisBackend:
+    """The shared state: one Lua script call per operation (atomic across processes)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.script = client.register_script(_LUA)
+
+    def _run(self, op: str, key: str, now: float, lease: float = 0.0) -> int:
+        args = [op, repr(now), FAILURES_TO_OPEN, OPEN_SECONDS, SUCCESSES_TO_CLOSE, lease]
+        args.append(KEY_TTL_SECONDS)
+        try:  # EVALSHA straight away (umbrella.cache does the same): one round trip
+            return int(self.client.evalsha(self.script.sha, 1, key, *args))
+        except NoScriptError:  # a restarted or flushed Redis: the wrapper loads the script
+            return int(self.script(keys=[key], args=args))
+
+    def allow(self, key: str, now: float, lease: float) -> bool:
+        return self._run("allow", key, now, lease) == 1
+
+    def success(self, key: str, now: float) -> None:
+        self._run("success", key, now)
+
+    def failure(self, key: str, now: float) -> bool:
+        return self._run("failure", key, now) == 1
+
+    def read(self, key: str) -> dict[str, str]:
+        raw = self.client.hgetall(key)
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    def reset(self, key: str) -> None:
+        self.client.delete(key)
+
+
+class MemoryBackend:
+    """The same rules in one process (the embedded default has one), behind a lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pairs: dict[str, dict[str, float | str]] = {}
+
+    def allow(self, key: str, now: float, lease: float) -> bool:
+        with self.lock:
+            pair = self.pairs.get(key)
+            if pair is None or pair["s"] == "closed":
+                return True
+            if pair["s"] == "open":
+                if now < float(pair["t"]) + OPEN_SECONDS:
+                    return False
+                pair.update(s="half_open", ok=0, p=now + lease)
+                return True
+            if now < float(pair["p"]):
+                return False
+            pair["p"] = now + lease
+            return True
+
+    def success(self, key: str, now: float) -> None:
+        with self.lock:
+            pair = self.pairs.get(key)
+            if pair is None or pair["s"] == "open":
+                return
+            if pair["s"] == "closed":
+                del self.pairs[key]
+                return
+            pair["ok"] = float(pair["ok"]) + 1
+            if pair["ok"] >= SUCCESSES_TO_CLOSE:
+                del self.pairs[key]
+            else:
+                pair["p"] = 0
+
+    def failure(self, key: str, now: float) -> bool:
+        with self.lock:
+            pair = self.pairs.setdefault(key, {"s": "closed", "f": 0, "ok": 0, "t": now, "p": 0})
+            if pair["s"] == "closed":
+                pair["f"] = float(pair["f"]) + 1
+                pair["t"] = now
+                if pair["f"] >= FAILURES_TO_OPEN:
+                    pair["s"] = "open"
+                    return True
+            elif pair["s"] == "half_open":
+                pair.update(s="open", t=now, ok=0, p=0)
+            else:
+                pair["t"] = max(float(pair["t"]), now)
+            return False
+
+    def read(self, key: str) -> dict[str, str]:
+        with self.lock:
+            pair = dict(self.pairs.get(key, {}))
+        return {k: v if isinstance(v, str) else repr(v) for k, v in pair.items()}
+
+    def reset(self, key: str) -> None:
+        with self.lock:
+            self.pairs.pop(key, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pairs.clear()
+
+
+MEMORY = MemoryBackend()
+_REDIS: dict[int, RedisBackend] = {}
+
+
+def backend() -> Backend:
+    """Redis when the cache is Redis (``REDIS_URL``), else this process's memory."""
+    client = redis_client(cache)
+    if client is None:
+        return MEMORY
+    found = _REDIS.get(id(client))
+    if found is None or found.client is not client:
+        found = _REDIS[id(client)] = RedisBackend(client)
+    return found
+
+
+def _key(app_id: str, capability: str) -> str:
+    name = f"events:breaker:{app_id}:{capability}"
+    return cache.make_and_validate_key(name) if redis_client(cache) is not None else name
+
+
+def allow(app_id: str, capability: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> bool:
+    """May a call to this (app, capability) go now? In half-open, ``True`` hands the caller the
+    one probe for ``lease_seconds`` (pass the call's timeout plus a margin); it must then
+    report the outcome with :func:`record_success` or :func:`record_failure`."""
+    return backend().allow(_key(app_id, capability), time.time(), lease_seconds)
+
+
+def record_success(app_id: str, capability: str) -> None:
+    backend().success(_key(app_id, capability), time.time())
+
+
+def record_failure(app_id: str, capability: str) -> bool:
+    """Count a failure; ``True`` when this failure just opened a closed breaker (notify then).
+    A failed half-open probe re-opens it and returns ``False``: same incident."""
+    return backend().failure(_key(app_id, capability), time.time())
+
+
+def snapshot(app_id: str, capability: str) -> Snapshot:
+    return _snapshot(backend().read(_key(app_id, capability)), time.time())
+
+
+def state(app_id: str, capability: str) -> State:
+    """``closed``, ``open`` or ``half_open`` (also an open breaker whose 60 s are over: the next
+    call will be its probe)."""
+    return snapshot(app_id, capability).state
+
+
+def reset(app_id: str, capability: str) -> None:
+    """Close the breaker and forget its counts (staff's "reset breaker", a re-enabled webhook)."""
+    backend().reset(_key(app_id, capability))

@@ -1,0 +1,264 @@
+"""One webhook call to an app, start to finish: :func:`webhook_call`.
+
+The synchronous capabilities (winner selection, registration, quiz answers) call it directly and
+run their fallback on any result that is not ``ok``; the asynchronous deliveries (Celery) call it
+once per attempt with the same ``webhook_id`` and ``attempt`` 1, 2, 3.
+"""
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from events import notifications
+from events.models import App, Capability, Outcome, WebhookDelivery, WebhookSecret
+from events.services.webhooks import webhook_disable
+from events.webhooks import breaker
+from events.webhooks.signing import new_webhook_id, webhook_headers
+from events.webhooks.transport import TransportError, request
+
+# SPEC-events §4: the timeout of each capability unless its manifest entry sets ``timeout_ms``.
+DEFAULT_TIMEOUT_MS = {
+    Capability.WINNER_SELECTION: 5_000,
+    Capability.PARTICIPANT_REGISTRATION: 3_000,
+    Capability.QUIZ_VALIDATION: 2_000,
+    Capability.NOTIFICATIONS: 30_000,
+}
+SYNC_TIMEOUT_MS = 10_000
+ASYNC_TIMEOUT_MS = 30_000
+ASYNC_CAPABILITIES = frozenset({Capability.NOTIFICATIONS})
+# What a delivery row keeps of each body (the transport already caps answers at 64 KB).
+STORED_BODY_CHARS = 64 * 1024
+# The probe lease of a half-open breaker outlives the probe's own timeout by this much.
+LEASE_MARGIN_SECONDS = 5.0
+
+# Outcomes of calls that were not made (no delivery row, the breaker untouched).
+SKIPPED_BREAKER_OPEN = "breaker_open"
+SKIPPED_DISABLED = "disabled"
+SKIPPED_NOT_CONFIGURED = "not_configured"
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """A capability's entry of the manifest's ``webhooks``, with SPEC-events §4's defaults."""
+
+    path: str
+    timeout_ms: int
+    is_async: bool
+    retry: dict[str, Any]
+
+
+def webhook_config(app: App, capability: str) -> WebhookConfig | None:
+    """``manifest.webhooks[capability]`` (a path, or ``{path, timeout_ms, async, retry}``), or
+    ``None`` when the app has no webhook for it."""
+    entry = (app.manifest.get("webhooks") or {}).get(capability)
+    if isinstance(entry, str):
+        entry = {"path": entry}
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        return None
+    is_async = bool(entry.get("async", capability in ASYNC_CAPABILITIES))
+    default = DEFAULT_TIMEOUT_MS.get(capability, ASYNC_TIMEOUT_MS if is_async else SYNC_TIMEOUT_MS)
+    timeout_ms = entry.get("timeout_ms")
+    return WebhookConfig(
+        path=entry["path"],
+        timeout_ms=int(timeout_ms) if isinstance(timeout_ms, int) and timeout_ms > 0 else default,
+        is_async=is_async,
+        retry=dict(entry.get("retry") or {}),
+    )
+
+
+def webhook_url(app: App, path: str) -> str:
+    """``base_url`` and the webhook's path, joined with exactly one slash. (The host is always
+    the base URL's: whatever the path holds lands after a ``/``.)"""
+    return str(app.manifest.get("base_url", "")).rstrip("/") + "/" + path.lstrip("/")
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What happened. ``outcome`` is an :class:`~events.models.Outcome` value for a call that
+    was made (``delivery_id`` is its row), or one of ``breaker_open``, ``disabled``,
+    ``not_configured`` for a call that was not (``delivery_id`` is ``None``)."""
+
+    ok: bool
+    outcome: str
+    status_code: int | None
+    answer: Any  # the answer's JSON (ok calls whose body is JSON), else None
+    error: str
+    duration_ms: int
+    webhook_id: str
+    delivery_id: int | None
+
+    @property
+    def attempted(self) -> bool:
+        """A request went out (or was refused by the SSRF guard) and a row records it."""
+        return self.delivery_id is not None
+
+
+def _skipped(outcome: str, webhook_id: str, error: str) -> CallResult:
+    return CallResult(
+        ok=False,
+        outcome=outcome,
+        status_code=None,
+        answer=None,
+        error=error,
+        duration_ms=0,
+        webhook_id=webhook_id,
+        delivery_id=None,
+    )
+
+
+def _text(data: bytes | str) -> str:
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    if len(text) > STORED_BODY_CHARS:
+        return text[:STORED_BODY_CHARS] + "…[truncated]"
+    return text
+
+
+def webhook_call(
+    *,
+    app: App,
+    capability: str,
+    event: str,
+    payload: Any,
+    webhook_id: str | None = None,
+    attempt: int = 1,
+    answer_check: Callable[[Any], object] | None = None,
+) -> CallResult:
+    """Call ``app``'s webhook for ``capability`` once and record it (SPEC-events §4).
+
+    The body is ``payload`` as JSON, exactly (callers shape it; ``event`` names it in the
+    delivery row). Signed with every live secret of the app; ``webhook_id`` (new when ``None``)
+    and ``attempt`` go in the headers: pass the same id on every retry of one message.
+
+    **Not sent, no row, breaker untouched** (``attempted`` is ``False``), returned at once:
+    ``disabled`` (the webhook answered 410 earlier: permanent until the owner re-enables it),
+    ``breaker_open`` (transient: a retry after the breaker's 60 s may go through; a deliveries
+    task should not count it as an attempt of the message) and ``not_configured`` (the manifest
+    has no webhook for ``capability``).
+
+    **Sent**: one :class:`~events.models.WebhookDelivery` row for this attempt, whatever happens
+    (request headers and body, status, answer headers and body truncated, duration, outcome,
+    error). ``ok`` means a 2xx whose answer passed ``answer_check``. ``answer_check(answer)`` gets
+    the parsed JSON (``None`` for an empty or non-JSON body) and raises any exception to reject
+    it: that is ``invalid_answer``, a failure like a timeout (``timeout``), a refused or
+    broken connection (``refused``, ``network_error``) or a non-2xx (``http_error``; a 3xx is
+    ``refused``, redirects are never followed). Every failure counts towards the breaker, every
+    success resets it; the failure that opens it notifies the owner and staff.
+    A **410** is ``gone``: the capability's webhook is disabled (the owner is notified once) and
+    the breaker is left alone.
+
+    The row is written in the caller's transaction when there is one (so a caller that rolls back
+    loses it); the HTTP call itself should never run inside a transaction that holds locks.
+    """
+    webhook_id = webhook_id or new_webhook_id()
+    config = webhook_config(app, capability)
+    if config is None:
+        error = f"{app.app_id} has no {capability} webhook"
+        return _skipped(SKIPPED_NOT_CONFIGURED, webhook_id, error)
+    if capability in app.disabled_webhooks:
+        return _skipped(SKIPPED_DISABLED, webhook_id, f"the {capability} webhook is disabled (410)")
+    timeout = config.timeout_ms / 1000
+    if not breaker.allow(app.app_id, capability, lease_seconds=timeout + LEASE_MARGIN_SECONDS):
+        return _skipped(SKIPPED_BREAKER_OPEN, webhook_id, f"the {capability} breaker is open")
+
+    body = json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+    secrets = list(
+        WebhookSecret.objects.live()
+        .filter(app=app)
+        .order_by("-created_at", "-id")
+        .values_list("secret", flat=True)
+    )
+    headers = webhook_headers(
+        signing_secrets=secrets,
+        webhook_id=webhook_id,
+        timestamp=int(time.time()),
+        body=body,
+        timeout_ms=config.timeout_ms,
+        attempt=attempt,
+    )
+    url = webhook_url(app, config.path)
+    started_at = timezone.now()
+    started = time.perf_counter()
+    status_code: int | None = None
+    answer_headers: dict[str, str] = {}
+    answer_body = b""
+    answer: Any = None
+    if not secrets:
+        outcome, error = Outcome.REFUSED, "the app has no live signing secret"
+    else:
+        try:
+            response = request(url, headers=headers, body=body, timeout=timeout)
+        except TransportError as failure:
+            outcome, error = failure.outcome, failure.message
+            status_code, answer_headers = failure.status_code, failure.headers
+        else:
+            status_code, answer_headers = response.status_code, response.headers
+            answer_body = response.body
+            outcome, error, answer = _judge(response.status_code, answer_body, answer_check)
+    duration_ms = round((time.perf_counter() - started) * 1000)
+
+    ok = outcome == Outcome.SUCCESS
+    opened = False
+    if ok:
+        breaker.record_success(app.app_id, capability)
+    elif outcome != Outcome.GONE:
+        opened = breaker.record_failure(app.app_id, capability)
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            app=app,
+            capability=capability,
+            event=event,
+            webhook_id=webhook_id,
+            attempt=attempt,
+            url=url[:2000],
+            request_headers=headers,
+            request_body=_text(body),
+            status_code=status_code,
+            response_headers=answer_headers,
+            response_body=_text(answer_body),
+            duration_ms=duration_ms,
+            outcome=outcome,
+            error=error[:1000],
+            created_at=started_at,
+        )
+        if opened:
+            notifications.breaker_opened(app, capability=capability)
+    if outcome == Outcome.GONE:
+        webhook_disable(app_id=app.pk, capability=capability)
+        if capability not in app.disabled_webhooks:  # the caller's instance skips from now on
+            app.disabled_webhooks = [*app.disabled_webhooks, capability]
+    return CallResult(
+        ok=ok,
+        outcome=str(outcome),
+        status_code=status_code,
+        answer=answer if ok else None,
+        error=error,
+        duration_ms=duration_ms,
+        webhook_id=webhook_id,
+        delivery_id=delivery.pk,
+    )
+
+
+def _judge(
+    status: int, body: bytes, answer_check: Callable[[Any], object] | None
+) -> tuple[str, str, Any]:
+    """(outcome, error, parsed answer) of a response that arrived."""
+    if status == 410:
+        return Outcome.GONE, "410 Gone: the webhook is disabled", None
+    if not 200 <= status < 300:
+        return Outcome.HTTP_ERROR, f"HTTP {status}", None
+    try:
+        answer = json.loads(body) if body.strip() else None
+    except ValueError:
+        answer = None
+    if answer_check is not None:
+        try:
+            answer_check(answer)
+        except Exception as rejection:  # the check's own way of saying no, whatever it raises
+            return Outcome.INVALID_ANSWER, f"invalid answer: {rejection}"[:1000], answer
+    return Outcome.SUCCESS, "", answer
