@@ -310,7 +310,7 @@ def test_synchronous_calls_arrive_signed_and_are_answered(platform_and_app):
     ]
     assert all(m["verified"] and m["status"] == 200 for m in received)
     assert [m["timeout_ms"] for m in received] == ["5000", "3000", "2000"]
-    assert all(m["attempt"] == "1" for m in received)
+    assert all(m["attempt"] == "1" and m["signatures"] == 1 for m in received)
     # The platform recorded each attempt, with the id the app saw.
     rows = list(_deliveries(app_id))
     assert [r.outcome for r in rows] == ["success"] * 3
@@ -339,8 +339,23 @@ def test_async_delivery_is_verified_and_a_replayed_webhook_id_does_nothing_twice
     assert again.status_code == 200
     assert again.json() == row_answer(row)
     assert app.work() == {"notifications": 1}
+    # And from the platform: a second copy of the message (a task run twice after a worker
+    # died mid-delivery sends the same webhook-id again).
+    from events.webhooks.calls import webhook_call
+
+    copy = webhook_call(
+        app=_app_row(app_id),
+        capability="notifications",
+        event=row.event,
+        payload=first["body"],
+        webhook_id=row.webhook_id,
+        attempt=2,
+    )
+    assert copy.ok and copy.answer == row_answer(row)
+    assert app.work() == {"notifications": 1}
     assert [(m["webhook_id"], m["duplicate"]) for m in app.received()] == [
         (row.webhook_id, False),
+        (row.webhook_id, True),
         (row.webhook_id, True),
     ]
 
