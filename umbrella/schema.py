@@ -48,6 +48,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "csv_too_many_rows": (400, "The CSV file has more rows than FANS_IMPORT_MAX_ROWS."),
     "size_mismatch": (400, "The uploaded file is larger than announced."),
     "invalid_image": (400, "The file is not a readable image."),
+    "invalid_manifest": (
+        400,
+        "An app manifest breaks the manifest schema or its rules; `details.fields` lists every "
+        "bad field: `[{path, message}]`, by JSON path.",
+    ),
     "not_authenticated": (401, "No credentials on an operation that needs them."),
     "invalid_token": (
         401,
@@ -111,6 +116,16 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "app_inactive": (409, "The app is disabled: nothing is sent to it."),
     "no_webhook": (409, "The app's manifest has no webhook for that capability."),
     "import_confirmed": (409, "The import was confirmed already."),
+    "app_id_taken": (409, "The app id is taken (or reserved): choose another."),
+    "too_many_apps": (409, "You have the most apps allowed (50)."),
+    "version_not_higher": (409, "A new manifest version must be higher (semver) than the current."),
+    "capability_in_use": (
+        409,
+        "Active rooms use a capability the new manifest removes; `details.rooms` counts them.",
+    ),
+    "version_is_current": (409, "The current manifest version can't be deprecated."),
+    "already_deprecated": (409, "The manifest version is already deprecated."),
+    "too_many_secrets": (409, "3 signing secrets are live: wait, or rotate with grace_hours 0."),
     "link_expired": (410, "(pages) A fan's confirmation link is too old: sign up again."),
     "request_too_large": (
         413,

@@ -364,6 +364,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatus": "messaging.models.CampaignStatus.choices",
         "CampaignKind": "messaging.models.CampaignKind.choices",
         "SmsEncoding": ["GSM-7", "UCS-2"],
+        "AppSecretKind": ["webhook", "client"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

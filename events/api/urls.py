@@ -1,10 +1,41 @@
 """The events platform's API (SPEC-events §5 and §6), under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, register_converter
 
-from events.api import deliveries
+from events.api import apps, deliveries
 
-urlpatterns: list[URLPattern | URLResolver] = []
+
+class AppIdConverter:
+    """An app id (``events.models.APP_ID_PATTERN``), except the word ``token``: ``/apps/token``
+    is the token exchange, whatever order the routes are listed in."""
+
+    regex = r"(?!token(?![a-z0-9_]))[a-z][a-z0-9_]{2,63}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AppIdConverter, "app_id")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("apps", apps.AppsApi.as_view(), name="api-apps"),
+    path("apps/manifest-schema", apps.ManifestSchemaApi.as_view(), name="api-app-manifest-schema"),
+    path("apps/<app_id:app_id>", apps.AppApi.as_view(), name="api-app"),
+    path("apps/<app_id:app_id>/versions", apps.AppVersionsApi.as_view(), name="api-app-versions"),
+    path(
+        "apps/<app_id:app_id>/rotate-secret",
+        apps.AppRotateSecretApi.as_view(),
+        name="api-app-rotate-secret",
+    ),
+    path(
+        "apps/<app_id:app_id>/deprecate-version",
+        apps.AppDeprecateVersionApi.as_view(),
+        name="api-app-deprecate-version",
+    ),
+]
 
 # Deliveries, dead letters and the test event (events/api/deliveries.py).
 urlpatterns += [
