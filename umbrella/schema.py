@@ -60,6 +60,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "refresh, or sign in again.",
     ),
     "authentication_failed": (401, "DRF's generic 401 code; not raised by our authenticators."),
+    "invalid_client": (401, "`POST /apps/token`: the app id or the secret is wrong (not which)."),
+    "credential_revoked": (401, "`POST /apps/token`: that app secret was revoked."),
     "permission_denied": (
         403,
         "Not allowed; also a session-cookie write without a CSRF token.",
@@ -72,6 +74,14 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         403,
         "A new conversation needs an onboarded artist or venue on the other side.",
     ),
+    "forbidden": (403, "Your role does not allow it; `details.required_roles`, `details.role`."),
+    "app_not_allowed": (403, "An app token on an endpoint or method that apps may not call."),
+    "app_permission_denied": (
+        403,
+        "The app lacks the scope; `details.required` and `details.granted` list scopes.",
+    ),
+    "app_required": (403, "Only an app calls this endpoint: send an app token."),
+    "app_disabled": (403, "`POST /apps/token`: the app is disabled."),
     "not_found": (404, "No such object (or not yours), or no such page."),
     "method_not_allowed": (405, "The method is not supported on this path."),
     "not_acceptable": (406, "The Accept header does not allow JSON."),

@@ -286,6 +286,8 @@ USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: app tokens (uat_…) and X-App-Token; anything else falls through to the next.
+        "events.auth.AppTokenAuthentication",
         "accounts.authentication.AccessTokenAuthentication",
         "accounts.authentication.SessionAuthentication",
     ],
@@ -307,6 +309,7 @@ REST_FRAMEWORK: dict[str, Any] = {
         "anon_read": env.str("THROTTLE_ANON_READ", default="120/min"),
         "user": env.str("THROTTLE_USER", default="100/min"),
         "app": env.str("THROTTLE_APP", default="1000/min"),
+        "app_token": env.str("THROTTLE_APP_TOKEN", default="20/min"),  # POST /apps/token, per IP
     },
     "EXCEPTION_HANDLER": "umbrella.api.exception_handler",
     # Proxies in front of the app (load balancer: 1). 0 trusts no X-Forwarded-For header, so a

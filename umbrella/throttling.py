@@ -176,6 +176,8 @@ class AnonRateThrottle(FixedWindowThrottle):
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         if request.user and request.user.is_authenticated:
             return None
+        if getattr(request.auth, "is_app", False):
+            return None  # an app's system call (no user): counted per app, not per IP
         if (request.method in permissions.SAFE_METHODS) != self.counts_reads:
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -205,10 +207,10 @@ class UserRateThrottle(FixedWindowThrottle):
 
 
 class AppRateThrottle(FixedWindowThrottle):
-    """Per app for event-app credentials. Wired in ahead of issue 11 (app platform: app
-    credentials): until those tokens exist no ``request.auth`` has an ``app_id``, so this
-    throttle never counts anything. Issue 11 issues app tokens with ``is_app = True`` and an
-    ``app_id``; ``UserRateThrottle`` then leaves them to this one."""
+    """Per app, for requests made with an app token (``request.auth.is_app`` and
+    ``request.auth.app_id``, set by the events platform's authentication): its system calls and
+    its calls acting for a user alike. The user and anonymous throttles leave these requests to
+    this one, so an app has one budget however many users it acts for."""
 
     scope = "app"
 

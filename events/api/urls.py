@@ -1,6 +1,6 @@
 """The events platform's API (SPEC-events §5 and §6), under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver, path, register_converter
+from django.urls import URLPattern, URLResolver, include, path, register_converter
 
 from events.api import apps, deliveries
 
@@ -21,6 +21,7 @@ class AppIdConverter:
 register_converter(AppIdConverter, "app_id")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("events.api.platform_urls")),  # first: apps/token, apps/me before apps/<id>
     path("apps", apps.AppsApi.as_view(), name="api-apps"),
     path("apps/manifest-schema", apps.ManifestSchemaApi.as_view(), name="api-app-manifest-schema"),
     path("apps/<app_id:app_id>", apps.AppApi.as_view(), name="api-app"),
