@@ -236,9 +236,10 @@ def platform_and_app(live_server, settings, tmp_path) -> Iterator[dict[str, Any]
     manifest = json.loads(MANIFEST.read_text())
     manifest["base_url"] = f"http://127.0.0.1:{port}"
     api = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"})
-    registered = api.post("/api/v1/apps", json={"app_id": "app_example_lottery", **manifest})
+    registered = api.post("/api/v1/apps", json={"manifest": manifest})
     assert registered.status_code == 201, registered.text
     credentials = registered.json()
+    assert credentials["app_id"] == "app_example_lottery"  # "app_" and meta.name
     app = start_example_app(
         port,
         tmp_path / "app.log",
@@ -419,3 +420,47 @@ def test_the_app_token_works_alone_and_for_a_user(platform_and_app):
     assert refused["status"] == 403, refused
     assert refused["body"]["error"]["code"] == "app_permission_denied"
     assert refused["body"]["error"]["details"]["required"] == ["users:read"]
+
+
+def test_during_a_rotation_either_secret_verifies(platform_and_app, tmp_path):
+    """After ``rotate-secret`` every call carries one signature per live secret: the running
+    app (old secret) and a new instance (new secret only) both verify. Once the grace is over
+    (``grace_hours: 0``) the old secret no longer signs and the old instance refuses."""
+    api, old = platform_and_app["api"], platform_and_app["app"]
+    app_id = platform_and_app["credentials"]["app_id"]
+    rotated = api.post(f"/api/v1/apps/{app_id}/rotate-secret", json={"secret": "webhook"})
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["value"]
+    assert new_secret.startswith("whsec_")
+    quiz = {"room_id": 11, "question_id": "q2", "answer": 0}
+    assert _call(app_id, "quiz_validation", quiz).answer == {"correct": True, "score": 10}
+    assert old.received()[-1]["signatures"] == 2 and old.received()[-1]["verified"]
+
+    port = int(old.url.rsplit(":", 1)[1])
+    stop_example_app(old)
+    new = start_example_app(port, tmp_path / "new.log", UMBRELLA_WEBHOOK_SECRET=new_secret)
+    try:
+        assert _call(app_id, "quiz_validation", quiz).ok
+        [message] = new.received()
+        assert message["verified"] and message["signatures"] == 2
+        # End the grace now: only the newest secret signs.
+        ended = api.post(
+            f"/api/v1/apps/{app_id}/rotate-secret", json={"secret": "webhook", "grace_hours": 0}
+        )
+        assert ended.status_code == 200, ended.text
+        newest = ended.json()["value"]
+    finally:
+        stop_example_app(new)
+    stale = start_example_app(port, tmp_path / "stale.log", UMBRELLA_WEBHOOK_SECRET=new_secret)
+    try:
+        refused = _call(app_id, "quiz_validation", quiz)
+        assert not refused.ok and refused.status_code == 401
+        [message] = stale.received()
+        assert not message["verified"] and message["signatures"] == 1
+    finally:
+        stop_example_app(stale)
+    fresh = start_example_app(port, tmp_path / "fresh.log", UMBRELLA_WEBHOOK_SECRET=newest)
+    try:
+        assert _call(app_id, "quiz_validation", quiz).ok
+    finally:
+        stop_example_app(fresh)
