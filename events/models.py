@@ -193,6 +193,12 @@ class WebhookDelivery(models.Model):
             ),
             models.Index(fields=["webhook_id"], name="delivery_webhook_id"),
             models.Index(fields=["created_at"], name="delivery_created"),
+            # Metrics (events.metrics): an app's attempts in a window, read from the index alone.
+            models.Index(
+                fields=["app", "created_at"],
+                include=["capability", "outcome", "duration_ms"],
+                name="delivery_metrics",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,3 +229,79 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_id} {self.capability} {self.webhook_id} (dead letter)"
+
+
+# --- health checks and alerts (events.health, events.alerts) --------------------------------
+
+
+class AppHealth(models.Model):
+    """The last health check of an app (``GET {base_url}/health``) and how many failed in a
+    row; a success resets the count."""
+
+    app = models.OneToOneField(
+        App, on_delete=models.CASCADE, primary_key=True, related_name="health"
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=1000, blank=True, default="")
+
+    class Meta:
+        ordering: ClassVar = ["app_id"]
+        verbose_name_plural = "app health"
+
+    def __str__(self) -> str:
+        return f"{self.app_id} health ({self.consecutive_failures} failed in a row)"
+
+
+class IncidentKind(models.TextChoices):
+    HEALTH = "health", "health check failing"  # 3 failed checks in a row
+    SUCCESS_RATE = "success_rate", "success rate low"  # < 95 % (warning), < 90 % (critical)
+    SLOW = "slow", "p95 over 80 % of the timeout"
+    DEAD_LETTERS = "dead_letters", "over 100 dead letters"
+
+
+class Severity(models.TextChoices):
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class AppIncidentQuerySet(models.QuerySet["AppIncident"]):
+    def open(self) -> "AppIncidentQuerySet":
+        return self.filter(closed_at__isnull=True)
+
+
+class AppIncident(models.Model):
+    """One incident of one kind for one (app, capability): opened (and its alert sent) when the
+    condition starts, closed when it clears. At most one open per (app, capability, kind), so an
+    alert goes out once per incident whoever evaluates it. ``capability`` is blank for the
+    app-wide health check."""
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="incidents")
+    capability = models.CharField(max_length=40, blank=True, default="")
+    kind = models.CharField(max_length=20, choices=IncidentKind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
+    detail = models.CharField(max_length=500, blank=True, default="")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppIncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["-opened_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["app", "capability", "kind"],
+                condition=Q(closed_at__isnull=True),
+                name="one_open_incident_per_kind",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["app", "-opened_at"], name="incident_app_recent"),
+        ]
+
+    def __str__(self) -> str:
+        where = f" {self.capability}" if self.capability else ""
+        state = "open" if self.closed_at is None else "closed"
+        return f"{self.app_id}{where} {self.get_kind_display()} ({self.severity}, {state})"

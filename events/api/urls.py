@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, include, path, register_converter
 
-from events.api import apps, deliveries
+from events.api import apps, deliveries, metrics
 
 
 class AppIdConverter:
@@ -75,4 +75,9 @@ urlpatterns += [
         deliveries.SendTestEventApi.as_view(),
         name="api-app-test-event",
     ),
+]
+
+# Metrics (events/api/metrics.py).
+urlpatterns += [
+    path("apps/<str:app_id>/metrics", metrics.AppMetricsApi.as_view(), name="api-app-metrics"),
 ]
