@@ -396,9 +396,21 @@ def test_the_send_test_event_endpoint_reaches_the_app_verified(platform_and_app)
     api, app = platform_and_app["api"], platform_and_app["app"]
     app_id = platform_and_app["credentials"]["app_id"]
     answer = api.post(f"/api/v1/apps/{app_id}/test-event", json={})
-    assert answer.status_code in (200, 201, 202), answer.text
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["ok"] and result["capability"] == "notifications"
+    assert result["answer"] == {"received": True}  # what the app answered, shown to its owner
     [message] = app.received()
     assert message["verified"] and message["status"] == 200
+    assert message["webhook_id"] == result["webhook_id"]
+    assert message["body"]["test"] is True and message["body"]["app_id"] == app_id
+    # The attempt is in the delivery log, as signed and sent.
+    row = api.get(f"/api/v1/apps/{app_id}/deliveries/{result['delivery_id']}")
+    assert row.status_code == 200, row.text
+    assert row.json()["event"] == "app.test" and row.json()["outcome"] == "success"
+    secret = platform_and_app["credentials"]["webhook_secret"]
+    headers = row.json()["request_headers"]
+    assert Webhook(secret).verify(row.json()["request_body"], headers) == message["body"]
 
 
 def test_the_app_token_works_alone_and_for_a_user(platform_and_app):
