@@ -443,9 +443,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     state = State(args.secret, platform, args.admin_token)
     server = serve(args.host, args.port, state)
-    host, port = server.server_address[:2]
     # The first line says where it listens (with --port 0 the system picks the port).
-    print(f"listening on http://{host}:{port}", flush=True)
+    print(f"listening on http://{args.host}:{server.server_port}", flush=True)
     if state.webhook is None:
         log.warning("no signing secret: webhooks will be refused until one is configured")
     try:
