@@ -159,6 +159,7 @@ def test_public_operations_need_no_credentials_and_the_others_do(schema):
         "gigs_retrieve",
         "artists_reviews_list",
         "venues_reviews_list",
+        "apps_manifest_schema",
     }
 
 
