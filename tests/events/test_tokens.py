@@ -76,7 +76,7 @@ def test_a_wrong_secret_an_unknown_app_and_a_deleted_app_get_one_error_that_does
     api_client,
 ):
     app, secret = app_with_secret()
-    other, other_secret = app_with_secret()
+    _other, other_secret = app_with_secret()
     deleted, deleted_secret = app_with_secret(deleted_at=timezone.now())
 
     answers = [

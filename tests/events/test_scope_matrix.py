@@ -1,0 +1,211 @@
+"""The app scope matrix (SPEC-events §2): every app-callable endpoint by every scope, for system
+calls and for an app acting for a user. An app granted only scope S may call an endpoint iff S is
+the scope the endpoint needs (or it needs none).
+
+The endpoints come from ``events.scopes.APP_ENDPOINTS``. When a row is added there (the rooms
+issue adds most of them), add to :data:`CALLS` how to call it: the first test fails until then.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
+
+from accounts.models import Role, User
+from events import scopes
+from events.models import Scope
+from events.scopes import APP_ENDPOINTS, AppScopes, UserOrApp, require_role
+from tests.accounts.conftest import bearer
+from tests.accounts.factories import UserFactory
+from tests.events.appauth import acting, app_with_secret, system, token_for, user_token
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class World:
+    """What the calls need: the user the app acts for (and reads), and whatever the rooms issue
+    adds (a room, a prize ...)."""
+
+    user: User
+
+
+# (endpoint, method) -> (path, JSON body or None) for that world
+CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
+    ("apps.me", "GET"): lambda world: ("/api/v1/apps/me", None),
+    ("users.profile", "GET"): lambda world: (f"/api/v1/users/{world.user.pk}", None),
+}
+ALLOWED = {200, 201, 204}
+
+
+def _table() -> set[tuple[str, str]]:
+    return {(endpoint, method) for endpoint, methods in APP_ENDPOINTS.items() for method in methods}
+
+
+def _views() -> list[Any]:
+    found = []
+
+    def walk(patterns: list[URLPattern | URLResolver]) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            else:
+                view = getattr(pattern.callback, "view_class", None)
+                if view is not None:
+                    found.append(view)
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_every_row_of_the_table_has_its_calls_here():
+    assert set(CALLS) == _table()
+    assert all(
+        scope is None or scope in Scope.values
+        for m in APP_ENDPOINTS.values()
+        for scope in m.values()
+    )
+
+
+def test_every_app_callable_view_is_in_the_table_and_checks_scopes():
+    named = {v.app_endpoint: v for v in _views() if getattr(v, "app_endpoint", None)}
+    assert set(named) == set(APP_ENDPOINTS)
+    for view in named.values():
+        assert AppScopes in view.permission_classes, view
+
+
+def _call(api_client, world: World, endpoint: str, method: str, headers: dict[str, str]):
+    path, body = CALLS[(endpoint, method)](world)
+    return getattr(api_client, method.lower())(path, body, format="json", **headers)
+
+
+def _headers(mode: str, token: str, world: World) -> dict[str, str]:
+    return system(token) if mode == "system" else acting(user_token(world.user), token)
+
+
+MATRIX = [
+    pytest.param(endpoint, method, granted, id=f"{endpoint}-{method}-{granted}")
+    for endpoint, method in sorted(CALLS)
+    for granted in Scope.values
+]
+
+
+@pytest.mark.parametrize("mode", ["system", "acting"])
+@pytest.mark.parametrize(("endpoint", "method", "granted"), MATRIX)
+def test_an_app_with_only_one_scope_calls_an_endpoint_iff_it_is_the_one_needed(
+    api_client, endpoint, method, granted, mode
+):
+    required = APP_ENDPOINTS[endpoint][method]
+    world = World(user=UserFactory())
+    app, secret = app_with_secret(permissions=[granted])
+
+    response = _call(
+        api_client, world, endpoint, method, _headers(mode, token_for(app, secret), world)
+    )
+
+    if required is None or granted == required:
+        assert response.status_code in ALLOWED, response.content
+    else:
+        assert response.status_code == 403, response.content
+        error = response.json()["error"]
+        assert error["code"] == "app_permission_denied"
+        assert error["details"] == {"required": [required], "granted": [granted]}
+        assert required in error["message"]
+
+
+@pytest.mark.parametrize("mode", ["system", "acting"])
+@pytest.mark.parametrize(("endpoint", "method"), sorted(CALLS), ids="-".join)
+def test_an_app_with_no_scope_calls_only_endpoints_that_need_none(
+    api_client, endpoint, method, mode
+):
+    required = APP_ENDPOINTS[endpoint][method]
+    world = World(user=UserFactory())
+    app, secret = app_with_secret(permissions=[])
+
+    response = _call(
+        api_client, world, endpoint, method, _headers(mode, token_for(app, secret), world)
+    )
+
+    if required is None:
+        assert response.status_code in ALLOWED
+    else:
+        assert response.status_code == 403
+        assert response.json()["error"]["details"] == {"required": [required], "granted": []}
+
+
+# --- acting for a user needs the user's role and the app's scope -------------------------------
+
+
+class OrganizeApi(APIView):
+    """A stand-in for a room action (the rooms issue's kind): the scope `rooms:write` for apps,
+    and a role for the user: here the account role ``venue`` plays the room's organizer."""
+
+    app_endpoint = "test.organize"
+    permission_classes = [UserOrApp, AppScopes]
+
+    def post(self, request: Request) -> Response:
+        require_role(
+            role=getattr(request.user, "role", "") or None, allowed=["venue"], action="organize"
+        )
+        return Response({"ok": True})
+
+
+@pytest.fixture
+def organize(monkeypatch):
+    monkeypatch.setitem(scopes.APP_ENDPOINTS, "test.organize", {"POST": Scope.ROOMS_WRITE})
+
+    def call(**headers):
+        request = APIRequestFactory().post("/api/v1/test/organize", {}, format="json", **headers)
+        return OrganizeApi.as_view()(request)
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("scope", "role", "status", "code"),
+    [
+        ("rooms:write", Role.VENUE, 200, None),
+        ("rooms:write", Role.FAN, 403, "forbidden"),
+        ("rooms:read", Role.VENUE, 403, "app_permission_denied"),
+        ("rooms:read", Role.FAN, 403, "app_permission_denied"),  # the scope is checked first
+    ],
+)
+def test_acting_for_a_user_needs_both_the_scope_and_the_role(organize, scope, role, status, code):
+    user = UserFactory(role=role)
+    app, secret = app_with_secret(permissions=[scope])
+
+    response = organize(**acting(user_token(user), token_for(app, secret)))
+
+    assert response.status_code == status
+    if code == "forbidden":
+        assert response.data["error"]["code"] == "forbidden"
+        assert response.data["error"]["details"] == {"required_roles": ["venue"], "role": "fan"}
+    elif code:
+        assert response.data["error"]["code"] == code
+        assert response.data["error"]["details"]["required"] == ["rooms:write"]
+
+
+@pytest.mark.parametrize(("role", "status"), [(Role.VENUE, 200), (Role.FAN, 403)])
+def test_a_person_alone_needs_only_the_role(organize, role, status):
+    response = organize(**bearer(user_token(UserFactory(role=role))))
+    assert response.status_code == status
+    if status == 403:
+        assert response.data["error"]["code"] == "forbidden"
+
+
+def test_a_system_call_has_no_role(organize):
+    """No user, no role: an app alone cannot do what needs a user's role."""
+    app, secret = app_with_secret(permissions=["rooms:write"])
+    response = organize(**system(token_for(app, secret)))
+    assert response.status_code == 403
+    assert response.data["error"] == {
+        "code": "forbidden",
+        "message": "Your role (none) cannot organize: it needs venue.",
+        "details": {"required_roles": ["venue"], "role": None},
+    }
