@@ -18,7 +18,7 @@ def webhook_deliver_task(
     webhook_id: str,
     attempt: int = 1,
     last_attempt: int = 3,
-    deferrals: int = 0,
+    deferred_since: float | None = None,
 ) -> str:
     """One attempt of one message; it enqueues the next attempt itself (with its backoff) or
     writes the dead letter. Acknowledged only once it ran: a worker killed mid-call gives the
@@ -33,7 +33,7 @@ def webhook_deliver_task(
         webhook_id=webhook_id,
         attempt=attempt,
         last_attempt=last_attempt,
-        deferrals=deferrals,
+        deferred_since=deferred_since,
     )
 
 

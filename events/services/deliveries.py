@@ -21,12 +21,14 @@ letters"):
 * **Exactly one dead letter per message**: ``DeadLetter.webhook_id`` is unique, written with
   ``get_or_create`` under a row lock; the owner and staff are told only when the row is made (or
   when a replayed message fails again), never by a duplicate task.
-* **An open circuit breaker** is not an attempt: nothing was sent, so the same attempt is
-  deferred until the breaker may let a probe through (60 s, plus jitter), at most
-  :data:`MAX_DEFERRALS` times; after that the message is dead-lettered ("circuit breaker open").
-* **A disabled webhook** (it answered 410 Gone, or was disabled before) or an inactive app: no
-  more attempts; the message is dead-lettered at once, so the owner can replay it after
-  re-enabling the webhook.
+* **An open circuit breaker** is not an attempt: nothing was sent, so the same attempt waits
+  until the breaker may let a probe through (its 60 s, plus jitter), for at most
+  :data:`MAX_DEFER_SECONDS` (10 minutes) in all; then the message is dead-lettered.
+* **A disabled webhook** (it answered 410 Gone, now or before), a capability the manifest no
+  longer has, or an inactive app: no more attempts; the message is dead-lettered at once, so the
+  owner can replay it once the webhook works again.
+* **The body** of an async delivery is ``{"event": …, "payload": …}`` (SPEC-events §4: event
+  name, payload); the dead letter keeps ``payload``.
 * **Replay** sends the dead letter's payload again under the same ``webhook-id``, with a fresh
   round of 3 attempts numbered after the earlier ones (4, 5, 6…). ``requeued_at`` is set; when the
   message is delivered the dead letter row is **deleted** (the attempts stay in the delivery log);
@@ -35,7 +37,7 @@ letters"):
 
 import json
 import random
-import uuid
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -54,9 +56,11 @@ ATTEMPTS = 3
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 30.0
 BACKOFF_JITTER = 0.3
-# While the breaker is open (60 s after the last failure, then one probe), an attempt waits.
+# While the breaker is open (60 s after the last failure, then one probe), an attempt waits,
+# for at most MAX_DEFER_SECONDS in all; then the message is dead-lettered.
 BREAKER_WAIT_SECONDS = 60.0
-MAX_DEFERRALS = 10
+HALF_OPEN_WAIT_SECONDS = 5.0
+MAX_DEFER_SECONDS = 600.0
 # A replay not settled after this long may be replayed again (its task was lost, say).
 REPLAY_GRACE = timedelta(minutes=15)
 BULK_REPLAY_MAX = 1000
@@ -77,11 +81,6 @@ def retry_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> f
     return step * (1 - BACKOFF_JITTER * rand())
 
 
-def new_webhook_id() -> str:
-    """A message id (``webhook-id``): ``msg_`` and 32 hex digits, unique per message."""
-    return f"msg_{uuid.uuid4().hex}"
-
-
 # --- enqueue ----------------------------------------------------------------------------------
 
 
@@ -94,6 +93,8 @@ def webhook_enqueue(*, app: App, capability: str, event: str, payload: dict[str,
     if not isinstance(payload, dict):
         raise TypeError("a webhook payload is a JSON object")
     payload = json.loads(json.dumps(payload))  # plain JSON now, not when the task is encoded
+    from events.webhooks.signing import new_webhook_id
+
     webhook_id = new_webhook_id()
     _send_attempt(
         app_pk=app.pk,
@@ -110,7 +111,6 @@ def webhook_enqueue(*, app: App, capability: str, event: str, payload: dict[str,
 def _send_attempt(*, countdown: float | None = None, **kwargs: Any) -> None:
     from events.tasks import webhook_deliver_task
 
-    kwargs.setdefault("deferrals", 0)
     if countdown is None:
         enqueue_on_commit(webhook_deliver_task, **kwargs)
     else:
@@ -147,16 +147,16 @@ def webhook_deliver(
     webhook_id: str,
     attempt: int,
     last_attempt: int,
-    deferrals: int = 0,
+    deferred_since: float | None = None,
 ) -> str:
     """Attempt ``attempt`` of message ``webhook_id``, and what follows it: the next attempt
     (after :func:`retry_delay`), the same attempt later (breaker open), a dead letter, or nothing
     (delivered). Safe to run twice: a settled message is not sent again.
 
     Not one transaction: the HTTP call must not hold a database transaction open. The call
-    records its own attempt row; what follows is written in a short transaction of its own.
+    records its own attempt row; a dead letter is written in a short transaction of its own.
     """
-    from events.webhooks.calls import webhook_call
+    from events.webhooks import calls
 
     app = App.objects.filter(pk=app_pk, deleted_at__isnull=True).select_related("owner").first()
     if app is None:
@@ -175,36 +175,39 @@ def webhook_deliver(
     }
     done = attempt - 1  # attempts made before this one
     if not app.is_active:
-        return _dead(app, message, attempts=done, error="The app is disabled.")
-    if capability in (app.disabled_webhooks or []):
-        return _dead(app, message, attempts=done, error=DISABLED_ERROR)
+        return _dead(app, message, attempts=done, error=INACTIVE_ERROR)
 
-    result = webhook_call(
+    result = calls.webhook_call(
         app=app,
         capability=capability,
         event=event,
-        payload=payload,
+        payload=webhook_body(event, payload),
         webhook_id=webhook_id,
         attempt=attempt,
     )
     if result.ok:
         DeadLetter.objects.filter(webhook_id=webhook_id).delete()  # a replay that succeeded
         return Step.DELIVERED
-    if breaker_refused(result):
-        if deferrals >= MAX_DEFERRALS:
+    if result.outcome == calls.SKIPPED_BREAKER_OPEN:
+        now = time.time()
+        since = deferred_since or now
+        if now - since >= MAX_DEFER_SECONDS or _eager():
+            # Eager Celery (the embedded default) cannot wait: dead now, replayable later.
             return _dead(app, message, attempts=done, error=BREAKER_ERROR)
         _send_attempt(
             **message,
             attempt=attempt,
             last_attempt=last_attempt,
-            deferrals=deferrals + 1,
-            countdown=BREAKER_WAIT_SECONDS * (1 + BACKOFF_JITTER * random.random()),  # noqa: S311
+            deferred_since=since,
+            countdown=breaker_wait(app.app_id, capability, now=now),
         )
         return Step.DEFERRED
-    error = result.error or f"{result.outcome} ({result.status_code or 'no answer'})"
-    if result.outcome == Outcome.GONE:
-        return _dead(app, message, attempts=attempt, error=error)
-    if attempt >= last_attempt:
+    if result.outcome == calls.SKIPPED_DISABLED:
+        return _dead(app, message, attempts=done, error=DISABLED_ERROR)
+    if result.outcome == calls.SKIPPED_NOT_CONFIGURED:
+        return _dead(app, message, attempts=done, error=NOT_CONFIGURED_ERROR)
+    error = result.error or result.outcome
+    if result.outcome == Outcome.GONE or attempt >= last_attempt:
         return _dead(app, message, attempts=attempt, error=error)
     _send_attempt(
         **message,
@@ -215,13 +218,33 @@ def webhook_deliver(
     return Step.RETRY
 
 
+INACTIVE_ERROR = "The app is disabled: nothing is sent to it."
 DISABLED_ERROR = "The webhook is disabled (it answered 410 Gone): re-enable it, then replay."
+NOT_CONFIGURED_ERROR = "The app's manifest has no webhook for this capability any more."
 BREAKER_ERROR = "The circuit breaker stayed open: the app kept failing."
 
 
-def breaker_refused(result: Any) -> bool:
-    """The call was not made because the (app, capability) breaker is open."""
-    return bool(getattr(result, "breaker_open", False))
+def _eager() -> bool:
+    from events.tasks import webhook_deliver_task
+
+    return bool(webhook_deliver_task.app.conf.task_always_eager)
+
+
+def webhook_body(event: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """What an async delivery sends (SPEC-events §4, ``notifications``: event name, payload)."""
+    return {"event": event, "payload": payload}
+
+
+def breaker_wait(app_id: str, capability: str, *, now: float) -> float:
+    """Seconds until an open breaker may let a probe through, plus up to 30 % jitter (so the
+    messages it held back do not all wake at once); a few seconds when it is half-open already
+    (a probe is out: its verdict comes soon)."""
+    from events.webhooks import breaker
+
+    probe_at = breaker.snapshot(app_id, capability).probe_at
+    wait = probe_at - now if probe_at is not None and probe_at > now else HALF_OPEN_WAIT_SECONDS
+    wait = min(max(wait, 1.0), BREAKER_WAIT_SECONDS)
+    return wait * (1 + BACKOFF_JITTER * random.random())  # noqa: S311 (spread, not secrecy)
 
 
 def _dead(app: App, message: dict[str, Any], *, attempts: int, error: str) -> str:
@@ -442,7 +465,7 @@ def app_send_test_event(*, app: App, by: User, capability: str | None = None) ->
         "sent_at": timezone.now().isoformat(),
     }
     result = webhook_call(
-        app=app, capability=capability, event=TEST_EVENT, payload=payload, webhook_id=None
+        app=app, capability=capability, event=TEST_EVENT, payload=webhook_body(TEST_EVENT, payload)
     )
     return SentTestEvent(
         capability=capability,
