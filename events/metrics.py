@@ -31,12 +31,12 @@ from events.models import (
     WEBHOOK_CAPABILITIES,
     App,
     AppIncident,
-    Capability,
     DeadLetter,
     Outcome,
     WebhookDelivery,
 )
 from events.webhooks import breaker
+from events.webhooks.calls import DEFAULT_TIMEOUT_MS, SYNC_TIMEOUT_MS, webhook_config
 from umbrella.errors import NotFoundError
 
 # window name → (length, bucket of the chart's series)
@@ -173,9 +173,10 @@ def delivery_stats(
     return _stats(rows, ["app_id", "capability"])
 
 
-def pending_dead_letters(*, app_pks: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
-    """(app pk, capability) → dead letters not replayed (yet). One query."""
-    rows = DeadLetter.objects.filter(requeued_at__isnull=True)
+def dead_letter_counts(*, app_pks: Iterable[int] | None = None) -> dict[tuple[int, str], int]:
+    """(app pk, capability) → dead letters (any age; one being replayed is still one until it
+    is delivered and its row deleted). One query."""
+    rows = DeadLetter.objects.all()
     if app_pks is not None:
         rows = rows.filter(app_id__in=list(app_pks))
     counts = rows.order_by().values("app_id", "capability").annotate(n=Count("id"))
@@ -190,20 +191,9 @@ def app_capabilities(app: App, seen: Iterable[str] = ()) -> list[str]:
 
 
 def capability_timeout_ms(app: App, capability: str) -> int:
-    """The webhook's timeout: the manifest's ``timeout_ms`` or SPEC-events §4's default."""
-    webhook = app.manifest.get("webhooks", {}).get(capability)
-    if isinstance(webhook, dict) and isinstance(webhook.get("timeout_ms"), int):
-        return int(webhook["timeout_ms"])
-    defaults = {
-        Capability.WINNER_SELECTION: 5000,
-        Capability.PARTICIPANT_REGISTRATION: 3000,
-        Capability.QUIZ_VALIDATION: 2000,
-        Capability.NOTIFICATIONS: 30000,
-    }
-    if capability in defaults:
-        return defaults[Capability(capability)]
-    is_async = isinstance(webhook, dict) and bool(webhook.get("async"))
-    return 30000 if is_async else 10000
+    """The webhook's timeout (the manifest's ``timeout_ms`` or SPEC-events §4's default)."""
+    config = webhook_config(app, capability)
+    return config.timeout_ms if config else DEFAULT_TIMEOUT_MS.get(capability, SYNC_TIMEOUT_MS)
 
 
 @dataclass
@@ -269,7 +259,7 @@ def apps_metrics(
     since, until = window_range(window, now)
     pks = [app.pk for app in apps]
     stats = delivery_stats(since=since, app_pks=pks)
-    dead = pending_dead_letters(app_pks=pks)
+    dead = dead_letter_counts(app_pks=pks)
     incidents: dict[int, list[AppIncident]] = defaultdict(list)
     for incident in AppIncident.objects.open().filter(app_id__in=pks).order_by("opened_at"):
         incidents[incident.app_id].append(incident)

@@ -52,4 +52,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "artists.reconcile_all_quotas",
         "schedule": crontab(minute=40, hour=3),
     },
+    "events-health-checks": {
+        "task": "events.health_check_all",
+        "schedule": crontab(minute="*/5"),
+    },
+    "events-alerts": {
+        "task": "events.alerts_evaluate",
+        "schedule": crontab(minute="*/5"),
+    },
 }

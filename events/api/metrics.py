@@ -46,7 +46,9 @@ class CapabilityMetricsSerializer(serializers.Serializer):
     breaker = serializers.ChoiceField(
         choices=["closed", "open", "half_open"], help_text="The circuit breaker's state now."
     )
-    dead_letters = serializers.IntegerField(help_text="Dead letters not replayed (any age).")
+    dead_letters = serializers.IntegerField(
+        help_text="Dead letters (any age) until delivered by a replay."
+    )
 
 
 class PointSerializer(serializers.Serializer):
