@@ -190,6 +190,7 @@ NEEDS = {
         "events.services.deliveries",
     ),
     "appauth (GET /api/v1/apps/me)": ("url", "/api/v1/apps/me"),
+    "observe (events.health)": ("module", "events.health"),
     "deliveries (POST /api/v1/apps/{app_id}/test-event)": ("url", "/api/v1/apps/app_x/test-event"),
 }
 
@@ -325,7 +326,7 @@ def test_async_delivery_is_verified_and_a_replayed_webhook_id_does_nothing_twice
     _deliver(app_id, "room.completed", {"room_id": 11, "winners": 2})
     [first] = app.received()
     assert first["verified"] and first["capability"] == "notifications"
-    assert first["body"] == {"room_id": 11, "winners": 2}
+    assert first["body"] == {"event": "room.completed", "payload": {"room_id": 11, "winners": 2}}
     assert app.work() == {"notifications": 1}
 
     # The same message again (a retry, or the platform's at-least-once delivery): the app gets
@@ -403,7 +404,9 @@ def test_the_send_test_event_endpoint_reaches_the_app_verified(platform_and_app)
     [message] = app.received()
     assert message["verified"] and message["status"] == 200
     assert message["webhook_id"] == result["webhook_id"]
-    assert message["body"]["test"] is True and message["body"]["app_id"] == app_id
+    assert message["body"]["event"] == "app.test"
+    assert message["body"]["payload"]["test"] is True
+    assert message["body"]["payload"]["app_id"] == app_id
     # The attempt is in the delivery log, as signed and sent.
     row = api.get(f"/api/v1/apps/{app_id}/deliveries/{result['delivery_id']}")
     assert row.status_code == 200, row.text
@@ -476,3 +479,22 @@ def test_during_a_rotation_either_secret_verifies(platform_and_app, tmp_path):
         assert _call(app_id, "quiz_validation", quiz).ok
     finally:
         stop_example_app(fresh)
+
+
+def test_the_platform_health_check_finds_the_example_app_and_its_absence(platform_and_app):
+    """``GET {base_url}/health`` (every 5 minutes in production; run here at once): healthy
+    while the app runs; three failures in a row once it is gone tell the owner, once."""
+    from accounts.models import Notification
+    from events.health import app_health_check
+
+    app, owner = platform_and_app["app"], platform_and_app["owner"]
+    row = _app_row(platform_and_app["credentials"]["app_id"])
+    health = app_health_check(app_pk=row.pk)
+    assert health is not None
+    assert health.consecutive_failures == 0 and health.last_status_code == 200
+    stop_example_app(app)
+    for _ in range(4):
+        health = app_health_check(app_pk=row.pk)
+    assert health is not None and health.consecutive_failures == 4
+    told = Notification.objects.filter(user=owner, verb="app.health_failing")
+    assert told.count() == 1
