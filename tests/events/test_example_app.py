@@ -498,3 +498,31 @@ def test_the_platform_health_check_finds_the_example_app_and_its_absence(platfor
     assert health is not None and health.consecutive_failures == 4
     told = Notification.objects.filter(user=owner, verb="app.health_failing")
     assert told.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.worker
+def test_a_delivery_through_a_real_worker_reaches_the_example_app(platform_and_app, settings):
+    """The same delivery as above, sent by a real Celery worker process (Redis broker,
+    PostgreSQL) instead of eagerly: the app verifies it and does its work once."""
+    from tests import celery_worker
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL")
+    app, app_id = platform_and_app["app"], platform_and_app["credentials"]["app_id"]
+    worker = celery_worker.start({"EVENTS_WEBHOOK_ALLOW_PRIVATE": "true"})
+    try:
+        with celery_worker.sending_to_workers():
+            _deliver(app_id, "room.completed", {"room_id": 13})
+            deadline = time.monotonic() + 60
+            while not app.received():
+                assert worker.poll() is None, worker.communicate()[0]
+                assert time.monotonic() < deadline, "the worker did not deliver in 60 s"
+                time.sleep(0.1)
+    finally:
+        celery_worker.stop(worker)
+    [message] = app.received()
+    assert message["verified"] and message["status"] == 200 and message["attempt"] == "1"
+    assert message["body"] == {"event": "room.completed", "payload": {"room_id": 13}}
+    assert app.work() == {"notifications": 1}
+    assert [r.outcome for r in _deliveries(app_id)] == ["success"]
