@@ -230,6 +230,7 @@ def platform_and_app(live_server, settings, tmp_path) -> Iterator[dict[str, Any]
     missing = _missing()
     if missing:
         pytest.skip("waiting for the platform's branches: " + "; ".join(missing))
+    _close_breakers("app_example_lottery")
     settings.EVENTS_WEBHOOK_ALLOW_PRIVATE = True
     owner = UserFactory()
     token = _sign_in(live_server.url, owner.email)
@@ -252,6 +253,17 @@ def platform_and_app(live_server, settings, tmp_path) -> Iterator[dict[str, Any]
     yield {"api": api, "app": app, "credentials": credentials, "owner": owner, "token": token}
     stop_example_app(app)
     api.close()
+    _close_breakers(credentials["app_id"])
+
+
+def _close_breakers(app_id: str) -> None:
+    """The breaker's state outlives a test (in this process without Redis), and every test
+    registers the same app id."""
+    from events.models import WEBHOOK_CAPABILITIES
+    from events.webhooks import breaker
+
+    for capability in WEBHOOK_CAPABILITIES:
+        breaker.reset(app_id, capability)
 
 
 def _app_row(app_id: str):
@@ -526,3 +538,32 @@ def test_a_delivery_through_a_real_worker_reaches_the_example_app(platform_and_a
     assert message["body"] == {"event": "room.completed", "payload": {"room_id": 13}}
     assert app.work() == {"notifications": 1}
     assert [r.outcome for r in _deliveries(app_id)] == ["success"]
+
+
+def test_failures_open_the_breaker_and_a_410_disables_the_webhook(platform_and_app):
+    """Seen from the app: after 5 failed calls in a row the 6th is not sent (the breaker is
+    open; the owner is told once); a 410 Gone turns that webhook off: the delivery is
+    dead-lettered at once and nothing more is sent to it."""
+    from accounts.models import Notification
+
+    api, app, owner = platform_and_app["api"], platform_and_app["app"], platform_and_app["owner"]
+    app_id = platform_and_app["credentials"]["app_id"]
+    quiz = {"room_id": 11, "question_id": "q1", "answer": 1}
+    app.fail("quiz_validation", times=5, status=503)
+    outcomes = [_call(app_id, "quiz_validation", quiz).outcome for _ in range(6)]
+    assert outcomes == ["http_error"] * 5 + ["breaker_open"]
+    assert len(app.received()) == 5 and app.work() == {}
+    assert Notification.objects.filter(user=owner, verb="app.breaker_opened").count() == 1
+
+    app.fail("notifications", times=1, status=410)
+    _deliver(app_id, "room.completed", {"room_id": 14})
+    assert [m["status"] for m in app.received()[5:]] == [410]
+    assert _app_row(app_id).disabled_webhooks == ["notifications"]
+    [letter] = api.get(f"/api/v1/apps/{app_id}/dead-letters").json()["results"]
+    assert letter["attempts"] == 1
+    _deliver(app_id, "room.completed", {"room_id": 15})
+    assert len(app.received()) == 6  # nothing more was sent
+    assert Notification.objects.filter(user=owner, verb="app.webhook_disabled").count() == 1
+    refused = api.post(f"/api/v1/apps/{app_id}/dead-letters/{letter['id']}/replay")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "webhook_disabled"
