@@ -2,12 +2,37 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from events import views_deliveries
+from events import views_apps, views_deliveries
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
-# The console's deliveries and dead letters (events/views_deliveries.py).
+# The console's app pages (events/views_apps.py): the list, registering, overview, versions.
 CONSOLE = "developers/apps/<str:app_id>/"
+urlpatterns += [
+    path("developers/apps/", views_apps.app_list, name="console-apps"),
+    path("developers/apps/new/", views_apps.app_new, name="console-app-new"),
+    path(CONSOLE, views_apps.app_overview, name="console-app"),
+    path(f"{CONSOLE}rotate/", views_apps.app_rotate, name="console-app-rotate"),
+    path(
+        f"{CONSOLE}webhooks/enable/",
+        views_apps.app_webhook_enable,
+        name="console-app-webhook-enable",
+    ),
+    path(f"{CONSOLE}active/", views_apps.app_set_active, name="console-app-active"),
+    path(f"{CONSOLE}versions/", views_apps.app_versions, name="console-app-versions"),
+    path(
+        f"{CONSOLE}versions/publish/",
+        views_apps.app_version_publish,
+        name="console-app-version-publish",
+    ),
+    path(
+        f"{CONSOLE}versions/deprecate/",
+        views_apps.app_version_deprecate,
+        name="console-app-version-deprecate",
+    ),
+]
+
+# The console's deliveries and dead letters (events/views_deliveries.py).
 urlpatterns += [
     path(f"{CONSOLE}deliveries/", views_deliveries.deliveries, name="console-deliveries"),
     path(

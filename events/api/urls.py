@@ -6,10 +6,11 @@ from events.api import apps, deliveries, metrics
 
 
 class AppIdConverter:
-    """An app id (``events.models.APP_ID_PATTERN``), except the word ``token``: ``/apps/token``
-    is the token exchange, whatever order the routes are listed in."""
+    """A path segment naming an app, except the word ``token``: ``/apps/token`` is the token
+    exchange, whatever order the routes are listed in. Any other segment reaches the view, so an
+    unknown or malformed app id is the API's ``404 not_found``."""
 
-    regex = r"(?!token(?![a-z0-9_]))[a-z][a-z0-9_]{2,63}"
+    regex = r"(?!token(?![^/]))[^/]+"
 
     def to_python(self, value: str) -> str:
         return value
