@@ -1,16 +1,16 @@
-"""Turning an app's webhook off (it answered 410 Gone) and on again.
+"""Turning an app's webhook off because it answered 410 Gone.
 
 A 410 means "this endpoint is gone for good" (Standard Webhooks): the platform stops calling that
-capability's webhook until the owner re-enables it, and tells the owner once. The list lives in
-``App.disabled_webhooks``; both writes lock the app row, so concurrent 410s disable (and notify)
-once and a re-enable never loses a concurrent disable of another capability.
+capability's webhook until the owner re-enables it (``events.services.apps.app_webhook_enable``,
+the console's door), and tells the owner once. The list lives in ``App.disabled_webhooks``; the
+write locks the app row, so concurrent 410s disable (and notify) once and never lose a concurrent
+change to another capability.
 """
 
 from django.db import transaction
 
 from events import notifications
 from events.models import App
-from events.webhooks import breaker
 
 
 @transaction.atomic
@@ -23,17 +23,4 @@ def webhook_disable(*, app_id: int, capability: str) -> bool:
     app.disabled_webhooks = [*app.disabled_webhooks, capability]
     app.save(update_fields=["disabled_webhooks", "updated_at"])
     notifications.webhook_disabled(app, capability=capability)
-    return True
-
-
-@transaction.atomic
-def webhook_enable(*, app_id: int, capability: str) -> bool:
-    """Call ``capability``'s webhook again, starting with a closed breaker. ``True`` when it was
-    disabled until now."""
-    app = App.objects.select_for_update().get(pk=app_id)
-    if capability not in app.disabled_webhooks:
-        return False
-    app.disabled_webhooks = [c for c in app.disabled_webhooks if c != capability]
-    app.save(update_fields=["disabled_webhooks", "updated_at"])
-    transaction.on_commit(lambda: breaker.reset(app.app_id, capability))
     return True

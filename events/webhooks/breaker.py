@@ -26,13 +26,14 @@ The clock is Python's ``time.time()``, passed into the script, not Redis' ``TIME
 it with time-machine, and the web and worker machines keep NTP time anyway.
 """
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from django.core.cache import cache
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
 
 from umbrella.cache import redis_client
 
@@ -41,6 +42,8 @@ OPEN_SECONDS = 60.0
 SUCCESSES_TO_CLOSE = 3
 DEFAULT_LEASE_SECONDS = 35.0  # the longest timeout (30 s) and a margin
 KEY_TTL_SECONDS = 24 * 3600  # a pair nobody called for a day is forgotten (closed)
+
+logger = logging.getLogger(__name__)
 
 State = Literal["closed", "open", "half_open"]
 
@@ -162,61 +165,67 @@ class RedisBackend:
         self.client.delete(key)
 
 
+@dataclass
+class _Pair:
+    s: str = "closed"
+    f: int = 0
+    ok: int = 0
+    t: float = 0.0
+    p: float = 0.0
+
+
 class MemoryBackend:
     """The same rules in one process (the embedded default has one), behind a lock."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.pairs: dict[str, dict[str, float | str]] = {}
+        self.pairs: dict[str, _Pair] = {}
 
     def allow(self, key: str, now: float, lease: float) -> bool:
         with self.lock:
             pair = self.pairs.get(key)
-            if pair is None or pair["s"] == "closed":
+            if pair is None or pair.s == "closed":
                 return True
-            if pair["s"] == "open":
-                if now < float(pair["t"]) + OPEN_SECONDS:
+            if pair.s == "open":
+                if now < pair.t + OPEN_SECONDS:
                     return False
-                pair.update(s="half_open", ok=0, p=now + lease)
+                pair.s, pair.ok, pair.p = "half_open", 0, now + lease
                 return True
-            if now < float(pair["p"]):
+            if now < pair.p:
                 return False
-            pair["p"] = now + lease
+            pair.p = now + lease
             return True
 
     def success(self, key: str, now: float) -> None:
         with self.lock:
             pair = self.pairs.get(key)
-            if pair is None or pair["s"] == "open":
+            if pair is None or pair.s == "open":
                 return
-            if pair["s"] == "closed":
-                del self.pairs[key]
-                return
-            pair["ok"] = float(pair["ok"]) + 1
-            if pair["ok"] >= SUCCESSES_TO_CLOSE:
+            pair.ok += 1
+            if pair.s == "closed" or pair.ok >= SUCCESSES_TO_CLOSE:
                 del self.pairs[key]
             else:
-                pair["p"] = 0
+                pair.p = 0.0
 
     def failure(self, key: str, now: float) -> bool:
         with self.lock:
-            pair = self.pairs.setdefault(key, {"s": "closed", "f": 0, "ok": 0, "t": now, "p": 0})
-            if pair["s"] == "closed":
-                pair["f"] = float(pair["f"]) + 1
-                pair["t"] = now
-                if pair["f"] >= FAILURES_TO_OPEN:
-                    pair["s"] = "open"
+            pair = self.pairs.setdefault(key, _Pair())
+            if pair.s == "closed":
+                pair.f += 1
+                pair.t = now
+                if pair.f >= FAILURES_TO_OPEN:
+                    pair.s = "open"
                     return True
-            elif pair["s"] == "half_open":
-                pair.update(s="open", t=now, ok=0, p=0)
+            elif pair.s == "half_open":
+                pair.s, pair.t, pair.ok, pair.p = "open", now, 0, 0.0
             else:
-                pair["t"] = max(float(pair["t"]), now)
+                pair.t = max(pair.t, now)
             return False
 
     def read(self, key: str) -> dict[str, str]:
         with self.lock:
-            pair = dict(self.pairs.get(key, {}))
-        return {k: v if isinstance(v, str) else repr(v) for k, v in pair.items()}
+            pair = self.pairs.get(key)
+            return {} if pair is None else {k: str(v) for k, v in vars(pair).items()}
 
     def reset(self, key: str) -> None:
         with self.lock:
@@ -247,21 +256,37 @@ def _key(app_id: str, capability: str) -> str:
     return cache.make_and_validate_key(name) if redis_client(cache) is not None else name
 
 
+# allow / record_success / record_failure *fail open*: when Redis cannot be reached the call
+# goes (its own timeout still bounds it) and the outcome is not counted, rather than every
+# draw and registration failing with the breaker's store. Logged, so it is seen.
+
+
 def allow(app_id: str, capability: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> bool:
     """May a call to this (app, capability) go now? In half-open, ``True`` hands the caller the
     one probe for ``lease_seconds`` (pass the call's timeout plus a margin); it must then
     report the outcome with :func:`record_success` or :func:`record_failure`."""
-    return backend().allow(_key(app_id, capability), time.time(), lease_seconds)
+    try:
+        return backend().allow(_key(app_id, capability), time.time(), lease_seconds)
+    except RedisError:
+        logger.warning("breaker store unreachable: %s %s allowed", app_id, capability)
+        return True
 
 
 def record_success(app_id: str, capability: str) -> None:
-    backend().success(_key(app_id, capability), time.time())
+    try:
+        backend().success(_key(app_id, capability), time.time())
+    except RedisError:
+        logger.warning("breaker store unreachable: success of %s %s lost", app_id, capability)
 
 
 def record_failure(app_id: str, capability: str) -> bool:
     """Count a failure; ``True`` when this failure just opened a closed breaker (notify then).
     A failed half-open probe re-opens it and returns ``False``: same incident."""
-    return backend().failure(_key(app_id, capability), time.time())
+    try:
+        return backend().failure(_key(app_id, capability), time.time())
+    except RedisError:
+        logger.warning("breaker store unreachable: failure of %s %s lost", app_id, capability)
+        return False
 
 
 def snapshot(app_id: str, capability: str) -> Snapshot:

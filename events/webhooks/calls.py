@@ -5,6 +5,7 @@ run their fallback on any result that is not ``ok``; the asynchronous deliveries
 once per attempt with the same ``webhook_id`` and ``attempt`` 1, 2, 3.
 """
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from events.webhooks.signing import new_webhook_id, webhook_headers
 from events.webhooks.transport import TransportError, request
 
 # SPEC-events §4: the timeout of each capability unless its manifest entry sets ``timeout_ms``.
-DEFAULT_TIMEOUT_MS = {
+DEFAULT_TIMEOUT_MS: dict[str, int] = {
     Capability.WINNER_SELECTION: 5_000,
     Capability.PARTICIPANT_REGISTRATION: 3_000,
     Capability.QUIZ_VALIDATION: 2_000,
@@ -41,6 +42,7 @@ LEASE_MARGIN_SECONDS = 5.0
 SKIPPED_BREAKER_OPEN = "breaker_open"
 SKIPPED_DISABLED = "disabled"
 SKIPPED_NOT_CONFIGURED = "not_configured"
+SKIPPED_APP_INACTIVE = "app_inactive"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ def webhook_url(app: App, path: str) -> str:
 class CallResult:
     """What happened. ``outcome`` is an :class:`~events.models.Outcome` value for a call that
     was made (``delivery_id`` is its row), or one of ``breaker_open``, ``disabled``,
-    ``not_configured`` for a call that was not (``delivery_id`` is ``None``)."""
+    ``not_configured``, ``app_inactive`` for a call that was not (``delivery_id`` is
+    ``None``)."""
 
     ok: bool
     outcome: str
@@ -138,8 +141,9 @@ def webhook_call(
     **Not sent, no row, breaker untouched** (``attempted`` is ``False``), returned at once:
     ``disabled`` (the webhook answered 410 earlier: permanent until the owner re-enables it),
     ``breaker_open`` (transient: a retry after the breaker's 60 s may go through; a deliveries
-    task should not count it as an attempt of the message) and ``not_configured`` (the manifest
-    has no webhook for ``capability``).
+    task should not count it as an attempt of the message), ``not_configured`` (the manifest
+    has no webhook for ``capability``) and ``app_inactive`` (staff disabled the app, or it is
+    deleted).
 
     **Sent**: one :class:`~events.models.WebhookDelivery` row for this attempt, whatever happens
     (request headers and body, status, answer headers and body truncated, duration, outcome,
@@ -156,10 +160,12 @@ def webhook_call(
     loses it); the HTTP call itself should never run inside a transaction that holds locks.
     """
     webhook_id = webhook_id or new_webhook_id()
+    if not app.is_active or app.deleted_at is not None:
+        return _skipped(SKIPPED_APP_INACTIVE, webhook_id, f"{app.app_id} is disabled")
     config = webhook_config(app, capability)
     if config is None:
-        error = f"{app.app_id} has no {capability} webhook"
-        return _skipped(SKIPPED_NOT_CONFIGURED, webhook_id, error)
+        reason = f"{app.app_id} has no {capability} webhook"
+        return _skipped(SKIPPED_NOT_CONFIGURED, webhook_id, reason)
     if capability in app.disabled_webhooks:
         return _skipped(SKIPPED_DISABLED, webhook_id, f"the {capability} webhook is disabled (410)")
     timeout = config.timeout_ms / 1000
@@ -188,6 +194,7 @@ def webhook_call(
     answer_headers: dict[str, str] = {}
     answer_body = b""
     answer: Any = None
+    outcome: str
     if not secrets:
         outcome, error = Outcome.REFUSED, "the app has no live signing secret"
     else:
@@ -208,7 +215,9 @@ def webhook_call(
         breaker.record_success(app.app_id, capability)
     elif outcome != Outcome.GONE:
         opened = breaker.record_failure(app.app_id, capability)
-    with transaction.atomic():
+    # The row alone commits by itself (no BEGIN/COMMIT round trips on the hot path); the
+    # notification of a breaker that just opened lands in one transaction with its row.
+    with transaction.atomic() if opened else contextlib.nullcontext():
         delivery = WebhookDelivery.objects.create(
             app=app,
             capability=capability,

@@ -315,7 +315,9 @@ def request(
     items.append(("connection", "close"))
     conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_RESPONSE_HEADER_BYTES)
     try:
-        events = [h11.Request(method=method, target=target.path, headers=items)]
+        events: list[h11.Request | h11.Data | h11.EndOfMessage] = [
+            h11.Request(method=method, target=target.path, headers=items)
+        ]
         events += [h11.Data(data=body)] if body else []
         wire = b"".join(conn.send(event) or b"" for event in [*events, h11.EndOfMessage()])
     except h11.LocalProtocolError as error:

@@ -126,6 +126,14 @@ def test_an_answer_comes_back_whole_with_its_headers(server):
     assert sent.body == b"{}"
 
 
+def test_a_get_without_a_body_works_too(server):
+    """What the health checks send: ``GET {base_url}/health``."""
+    server.route("/health", answer(200, {"status": "ok"}))
+    response = request(f"{server.base_url}/health", method="GET", headers={}, timeout=TIMEOUT)
+    assert (response.status_code, response.body) == (200, b'{"status": "ok"}')
+    assert "content-length" not in server.hits("/health")[0].headers
+
+
 def test_errors_are_returned_for_the_caller_to_judge(server):
     server.route("/hooks/x", answer(503, {"error": "busy"}))
     assert _post(f"{server.base_url}/hooks/x", timeout=TIMEOUT).status_code == 503
