@@ -134,6 +134,8 @@ class AppOnly(permissions.BasePermission):
     code = "app_required"
 
     def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method == "OPTIONS" or not hasattr(view, request.method.lower()):
+            return True  # describing the endpoint, or a method it lacks (405), is for anyone
         return app_principal(request) is not None
 
     def error_codes_for(self, *, view: Any, method: str) -> tuple[str, ...]:
