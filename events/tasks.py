@@ -19,6 +19,7 @@ def webhook_deliver_task(
     attempt: int = 1,
     last_attempt: int = 3,
     deferred_since: float | None = None,
+    replay: bool = False,
 ) -> str:
     """One attempt of one message; it enqueues the next attempt itself (with its backoff) or
     writes the dead letter. Acknowledged only once it ran: a worker killed mid-call gives the
@@ -34,6 +35,7 @@ def webhook_deliver_task(
         attempt=attempt,
         last_attempt=last_attempt,
         deferred_since=deferred_since,
+        replay=replay,
     )
 
 

@@ -44,6 +44,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import User
@@ -134,10 +135,6 @@ class Step:
     NO_APP = "no_app"
 
 
-def webhook_delivered(webhook_id: str) -> bool:
-    return WebhookDelivery.objects.filter(webhook_id=webhook_id, outcome=Outcome.SUCCESS).exists()
-
-
 def webhook_deliver(
     *,
     app_pk: int,
@@ -148,6 +145,7 @@ def webhook_deliver(
     attempt: int,
     last_attempt: int,
     deferred_since: float | None = None,
+    replay: bool = False,
 ) -> str:
     """Attempt ``attempt`` of message ``webhook_id``, and what follows it: the next attempt
     (after :func:`retry_delay`), the same attempt later (breaker open), a dead letter, or nothing
@@ -158,13 +156,24 @@ def webhook_deliver(
     """
     from events.webhooks import calls
 
-    app = App.objects.filter(pk=app_pk, deleted_at__isnull=True).select_related("owner").first()
+    # One query: the app, and whether the message is settled (delivered, or dead and not
+    # being replayed).
+    app = (
+        App.objects.filter(pk=app_pk, deleted_at__isnull=True)
+        .annotate(
+            delivered=Exists(
+                WebhookDelivery.objects.filter(webhook_id=webhook_id, outcome=Outcome.SUCCESS)
+            ),
+            dead=Exists(DeadLetter.objects.filter(webhook_id=webhook_id, requeued_at=None)),
+        )
+        .first()
+    )
     if app is None:
         return Step.NO_APP
-    if webhook_delivered(webhook_id):
+    if app.delivered:  # type: ignore[attr-defined]
         DeadLetter.objects.filter(webhook_id=webhook_id).delete()  # a replay raced a success
         return Step.ALREADY_DELIVERED
-    if DeadLetter.objects.filter(webhook_id=webhook_id, requeued_at__isnull=True).exists():
+    if app.dead:  # type: ignore[attr-defined]
         return Step.ALREADY_DEAD
     message = {
         "app_pk": app_pk,
@@ -186,7 +195,8 @@ def webhook_deliver(
         attempt=attempt,
     )
     if result.ok:
-        DeadLetter.objects.filter(webhook_id=webhook_id).delete()  # a replay that succeeded
+        if replay:  # its dead letter goes (a first round has none: no query)
+            DeadLetter.objects.filter(webhook_id=webhook_id).delete()
         return Step.DELIVERED
     if result.outcome == calls.SKIPPED_BREAKER_OPEN:
         now = time.time()
@@ -199,11 +209,14 @@ def webhook_deliver(
             attempt=attempt,
             last_attempt=last_attempt,
             deferred_since=since,
+            replay=replay,
             countdown=breaker_wait(app.app_id, capability, now=now),
         )
         return Step.DEFERRED
     if result.outcome == calls.SKIPPED_DISABLED:
         return _dead(app, message, attempts=done, error=DISABLED_ERROR)
+    if result.outcome == calls.SKIPPED_APP_INACTIVE:  # disabled since the read above
+        return _dead(app, message, attempts=done, error=INACTIVE_ERROR)
     if result.outcome == calls.SKIPPED_NOT_CONFIGURED:
         return _dead(app, message, attempts=done, error=NOT_CONFIGURED_ERROR)
     error = result.error or result.outcome
@@ -213,6 +226,7 @@ def webhook_deliver(
         **message,
         attempt=attempt + 1,
         last_attempt=last_attempt,
+        replay=replay,
         countdown=retry_delay(attempt - (last_attempt - ATTEMPTS)),
     )
     return Step.RETRY
@@ -332,6 +346,7 @@ def _requeue(app: App, letter: DeadLetter, now: Any) -> None:
         webhook_id=letter.webhook_id,
         attempt=letter.attempts + 1,
         last_attempt=letter.attempts + ATTEMPTS,
+        replay=True,
     )
 
 
