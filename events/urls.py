@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from events import views_apps, views_deliveries
+from events import views_apps, views_deliveries, views_metrics
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
@@ -62,4 +62,14 @@ urlpatterns += [
         views_deliveries.dead_letter_delete,
         name="console-dead-letter-delete",
     ),
+]
+
+# The console's metrics tab and the staff webhook-health page (events/views_metrics.py).
+urlpatterns += [
+    path(
+        "developers/apps/<str:app_id>/metrics/",
+        views_metrics.console_metrics,
+        name="console-metrics",
+    ),
+    path("staff/webhooks/", views_metrics.staff_webhooks, name="staff-webhooks"),
 ]

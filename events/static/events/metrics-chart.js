@@ -1,0 +1,72 @@
+// The console's metrics chart: three small uPlot charts (calls and failures, success rate, p95)
+// from the series the page carries as JSON (<script type="application/json">, no inline code).
+// The page's tables carry the same numbers for readers without JavaScript or a screen.
+(function () {
+  "use strict";
+  var holder = document.querySelector("[data-metrics-chart]");
+  if (!holder || typeof uPlot === "undefined") return;
+  var source = document.getElementById(holder.getAttribute("data-metrics-chart"));
+  if (!source) return;
+  var chart = JSON.parse(source.textContent);
+  var points = chart.points;
+  var times = points.map(function (p) { return p.t; });
+  var pick = function (name) { return points.map(function (p) { return p[name]; }); };
+  var bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 40] }) : undefined;
+
+  var charts = [
+    {
+      title: "Calls",
+      data: [times, pick("calls"), pick("failures")],
+      series: [
+        { label: "Calls", stroke: "#1565c0", fill: "rgba(21, 101, 192, 0.25)", paths: bars },
+        { label: "Failures", stroke: "#b71c1c", fill: "rgba(183, 28, 28, 0.35)", paths: bars },
+      ],
+      scale: { range: function (u, min, max) { return [0, Math.max(1, max)]; } },
+      unit: "",
+    },
+    {
+      title: "Success rate",
+      data: [times, pick("success")],
+      series: [{ label: "Success rate", stroke: "#2e7d32", width: 2, spanGaps: false }],
+      scale: { range: [0, 100] },
+      unit: " %",
+    },
+    {
+      title: "p95 latency",
+      data: [times, pick("p95")],
+      series: [{ label: "p95", stroke: "#e65100", width: 2, spanGaps: false }],
+      scale: { range: function (u, min, max) { return [0, Math.max(1, max || 0)]; } },
+      unit: " ms",
+    },
+  ];
+
+  var plots = [];
+  var width = function () { return Math.max(280, holder.clientWidth); };
+  charts.forEach(function (c) {
+    var box = document.createElement("figure");
+    var caption = document.createElement("figcaption");
+    caption.className = "chart-title";
+    caption.textContent = c.title;
+    box.appendChild(caption);
+    holder.appendChild(box);
+    var unit = c.unit;
+    var opts = {
+      width: width(),
+      height: 180,
+      scales: { x: { time: true }, y: c.scale },
+      series: [{}].concat(c.series.map(function (s) {
+        return Object.assign({ value: function (u, v) { return v == null ? "—" : v + unit; } }, s);
+      })),
+      axes: [{}, { values: function (u, ticks) { return ticks.map(function (v) { return v + unit; }); }, size: 70 }],
+    };
+    plots.push(new uPlot(opts, c.data, box));
+  });
+
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      plots.forEach(function (plot) { plot.setSize({ width: width(), height: 180 }); });
+    }, 150);
+  });
+})();
