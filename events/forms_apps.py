@@ -6,12 +6,16 @@ from typing import Any
 
 from django import forms
 
-from events.manifest import MANIFEST_MAX_BYTES
+from events.manifest import MANIFEST_MAX_BYTES, MAX_DEPTH, json_depth
 from events.models import APP_ID_PATTERN
 from events.services.apps import GRACE_HOURS_DEFAULT, REASON_MAX_LENGTH
 
 # Room for pretty-printed JSON (indentation) around a manifest of the largest size.
 MANIFEST_TEXT_MAX_LENGTH = 4 * MANIFEST_MAX_BYTES
+
+
+def _no_constant(name: str) -> Any:
+    raise forms.ValidationError(f"Not valid JSON: {name} is not a JSON value.")
 
 
 class ManifestField(forms.CharField):
@@ -26,13 +30,16 @@ class ManifestField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            return json.loads(text)
+            value = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 f"Not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
             ) from error
         except RecursionError as error:
-            raise forms.ValidationError("Not valid JSON: nested too deep.") from error
+            raise forms.ValidationError(f"Nested deeper than {MAX_DEPTH} levels.") from error
+        if json_depth(value) > MAX_DEPTH:
+            raise forms.ValidationError(f"Nested deeper than {MAX_DEPTH} levels.")
+        return value
 
     def validate(self, value: Any) -> None:
         if value is None and self.required:

@@ -39,6 +39,7 @@ TIMEOUT_MAX_MS = 30000
 URL_MAX_LENGTH = 2000
 PATH_MAX_LENGTH = 500
 MAX_ERRORS = 100  # a pasted manifest that is wrong everywhere gets the first 100, by path
+MAX_DEPTH = 64  # as the API's JSON parser (umbrella/parsers.py): pasted text gets the same bound
 
 # Capabilities whose answer the platform waits for (a draw, a join, a quiz answer), so their
 # webhook is synchronous; notifications are always delivered asynchronously (SPEC-events §4).
@@ -104,7 +105,6 @@ _webhook = {
 
 MANIFEST_SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
-    "$id": "https://umbrella.app/api/v1/apps/manifest-schema",
     "title": "Umbrella app manifest",
     "description": "SPEC-events §3. Rules beyond this schema (checked on registration): "
     "base_url is https (http only for localhost, 127.0.0.1, [::1]) with no trailing '/', query, "
@@ -169,7 +169,11 @@ MANIFEST_SCHEMA: dict[str, Any] = {
 }
 
 _VALIDATOR = Draft7Validator(MANIFEST_SCHEMA)
-_META_VALIDATOR = Draft7Validator(Draft7Validator.META_SCHEMA)
+# What ``Draft7Validator.check_schema`` checks (formats too: a ``pattern`` must compile), with
+# every error rather than the first.
+_META_VALIDATOR = Draft7Validator(
+    Draft7Validator.META_SCHEMA, format_checker=Draft7Validator.FORMAT_CHECKER
+)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 Path = tuple[str | int, ...]
@@ -302,7 +306,7 @@ def _url_problem(url: str, *, base: bool) -> str | None:
     return None
 
 
-def _depth(value: Any) -> int:
+def json_depth(value: Any) -> int:
     """Nesting depth of objects and lists (``{}`` is 1, a scalar 0), iteratively."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -336,7 +340,7 @@ def _check_settings(errors: _Errors, settings: Any) -> None:
     if size > SETTINGS_MAX_BYTES:
         errors.add(where, f"at most {SETTINGS_MAX_BYTES} bytes as JSON ({size} given)")
         return
-    if _depth(settings) > SETTINGS_MAX_DEPTH:
+    if json_depth(settings) > SETTINGS_MAX_DEPTH:
         errors.add(where, f"nested at most {SETTINGS_MAX_DEPTH} levels deep")
         return
     invalid = False
@@ -407,7 +411,7 @@ def manifest_errors(manifest: Any) -> list[dict[str, str]]:
     errors = _Errors()
     try:
         size = len(json.dumps(manifest, separators=(",", ":")))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         errors.add((), "must be JSON")
         return errors.fields()
     if size > MANIFEST_MAX_BYTES:

@@ -20,6 +20,17 @@ class ManifestField(serializers.JSONField):
     """A manifest (SPEC-events §3; its JSON Schema: ``GET /api/v1/apps/manifest-schema``)."""
 
 
+class AppListQuerySerializer(serializers.Serializer):
+    """The list's own filters (the paginator reads ``page`` and ``page_size``)."""
+
+    is_active = serializers.BooleanField(
+        required=False, default=None, allow_null=True, help_text="Only apps enabled (or not)."
+    )
+    owner_id = serializers.IntegerField(
+        required=False, min_value=1, help_text="Staff: only the apps of this user."
+    )
+
+
 class AppRegisterInputSerializer(InputSerializer):
     manifest = ManifestField(help_text="The app's manifest (see `GET /apps/manifest-schema`).")
     app_id = serializers.RegexField(

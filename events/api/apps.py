@@ -20,6 +20,7 @@ from events import selectors_apps as selectors
 from events.api.app_serializers import (
     AppCardSerializer,
     AppDetailSerializer,
+    AppListQuerySerializer,
     AppPublishInputSerializer,
     AppRegisteredSerializer,
     AppRegisterInputSerializer,
@@ -77,10 +78,17 @@ class AppsApi(APIView):
         operation_id="apps_list",
         summary="Your apps",
         description="The apps you own, by app id; staff see every app. Paginated by page.",
+        parameters=[AppListQuerySerializer],
         responses=AppCardSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
+        query = AppListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         rows = selectors.apps_visible(user=request_user(request))
+        if query.validated_data.get("is_active") is not None:
+            rows = rows.filter(is_active=query.validated_data["is_active"])
+        if "owner_id" in query.validated_data:
+            rows = rows.filter(owner_id=query.validated_data["owner_id"])
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(AppCardSerializer(page, many=True).data)

@@ -170,6 +170,24 @@ def test_the_list_has_the_callers_apps_and_staff_see_all(api_client, django_asse
     ]
 
 
+def test_the_list_filters_by_state_and_owner(api_client):
+    on = AppFactory(app_id="app_on")
+    AppFactory(app_id="app_off", is_active=False)
+    api_client.force_authenticate(UserFactory(is_staff=True))
+
+    def ids(query: str) -> list[str]:
+        response = api_client.get(f"/api/v1/apps?{query}")
+        assert response.status_code == 200
+        return [a["app_id"] for a in response.json()["results"]]
+
+    assert ids("is_active=true") == ["app_on"]
+    assert ids("is_active=false") == ["app_off"]
+    assert ids(f"owner_id={on.owner_id}") == ["app_on"]
+    bad = api_client.get("/api/v1/apps?is_active=perhaps")
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "validation_error"
+
+
 def test_an_app_is_404_for_strangers_and_readable_by_staff(api_client, registered):
     api_client.force_authenticate(UserFactory())
     stranger = api_client.get(f"/api/v1/apps/{registered.app_id}")

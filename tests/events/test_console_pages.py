@@ -138,7 +138,13 @@ def test_a_bad_manifest_is_shown_with_every_problem_next_to_the_field(owner):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("{not json", "Not valid JSON"), ("", "required")],
+    [
+        ("{not json", "Not valid JSON"),
+        ("", "required"),
+        ('{"a": NaN}', "NaN is not a JSON value"),
+        ("[" * 65 + "]" * 65, "Nested deeper than 64"),
+        ("[" * 5000 + "]" * 5000, "Nested deeper than 64"),
+    ],
 )
 def test_text_that_is_not_json_is_refused_next_to_the_field(owner, text, message):
     response = _client(owner).post("/developers/apps/new/", {"manifest": text, "app_id": ""})

@@ -207,6 +207,12 @@ BAD: list[tuple[str, Mutation, str, str]] = [
         "$.settings.type",
         "object",
     ),
+    (
+        "settings-bad-regex",
+        _set("settings", {"type": "object", "properties": {"x": {"pattern": "([a-"}}}),
+        "$.settings.properties.x.pattern",
+        "regex",
+    ),
     ("settings-too-deep", _set("settings", _nested(8)), "$.settings", "levels deep"),
     (
         "settings-too-big",
