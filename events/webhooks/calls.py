@@ -9,7 +9,7 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -168,11 +168,12 @@ def webhook_call(
         return _skipped(SKIPPED_NOT_CONFIGURED, webhook_id, reason)
     if capability in app.disabled_webhooks:
         return _skipped(SKIPPED_DISABLED, webhook_id, f"the {capability} webhook is disabled (410)")
+    # Before the breaker: a payload that is not JSON must not take (and strand) a probe lease.
+    body = json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     timeout = config.timeout_ms / 1000
     if not breaker.allow(app.app_id, capability, lease_seconds=timeout + LEASE_MARGIN_SECONDS):
         return _skipped(SKIPPED_BREAKER_OPEN, webhook_id, f"the {capability} breaker is open")
 
-    body = json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     secrets = list(
         WebhookSecret.objects.live()
         .filter(app=app)
@@ -189,31 +190,16 @@ def webhook_call(
     )
     url = webhook_url(app, config.path)
     started_at = timezone.now()
-    started = time.perf_counter()
-    status_code: int | None = None
-    answer_headers: dict[str, str] = {}
-    answer_body = b""
-    answer: Any = None
-    outcome: str
-    if not secrets:
-        outcome, error = Outcome.REFUSED, "the app has no live signing secret"
+    if secrets:
+        sent = _send(url, headers, body, timeout, answer_check)
     else:
-        try:
-            response = request(url, headers=headers, body=body, timeout=timeout)
-        except TransportError as failure:
-            outcome, error = failure.outcome, failure.message
-            status_code, answer_headers = failure.status_code, failure.headers
-        else:
-            status_code, answer_headers = response.status_code, response.headers
-            answer_body = response.body
-            outcome, error, answer = _judge(response.status_code, answer_body, answer_check)
-    duration_ms = round((time.perf_counter() - started) * 1000)
+        sent = _Sent(Outcome.REFUSED, "the app has no live signing secret")
 
-    ok = outcome == Outcome.SUCCESS
+    ok = sent.outcome == Outcome.SUCCESS
     opened = False
     if ok:
         breaker.record_success(app.app_id, capability)
-    elif outcome != Outcome.GONE:
+    elif sent.outcome != Outcome.GONE:
         opened = breaker.record_failure(app.app_id, capability)
     # The row alone commits by itself (no BEGIN/COMMIT round trips on the hot path); the
     # notification of a breaker that just opened lands in one transaction with its row.
@@ -227,29 +213,70 @@ def webhook_call(
             url=url[:2000],
             request_headers=headers,
             request_body=_text(body),
-            status_code=status_code,
-            response_headers=answer_headers,
-            response_body=_text(answer_body),
-            duration_ms=duration_ms,
-            outcome=outcome,
-            error=error[:1000],
+            status_code=sent.status_code,
+            response_headers=sent.headers,
+            response_body=_text(sent.body),
+            duration_ms=sent.duration_ms,
+            outcome=sent.outcome,
+            error=sent.error[:1000],
             created_at=started_at,
         )
         if opened:
             notifications.breaker_opened(app, capability=capability)
-    if outcome == Outcome.GONE:
+    if sent.outcome == Outcome.GONE:
         webhook_disable(app_id=app.pk, capability=capability)
         if capability not in app.disabled_webhooks:  # the caller's instance skips from now on
             app.disabled_webhooks = [*app.disabled_webhooks, capability]
     return CallResult(
         ok=ok,
-        outcome=str(outcome),
-        status_code=status_code,
-        answer=answer if ok else None,
-        error=error,
-        duration_ms=duration_ms,
+        outcome=str(sent.outcome),
+        status_code=sent.status_code,
+        answer=sent.answer if ok else None,
+        error=sent.error,
+        duration_ms=sent.duration_ms,
         webhook_id=webhook_id,
         delivery_id=delivery.pk,
+    )
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What one attempt brought back, judged."""
+
+    outcome: str
+    error: str = ""
+    status_code: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    answer: Any = None
+    duration_ms: int = 0
+
+
+def _send(
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    timeout: float,
+    answer_check: Callable[[Any], object] | None,
+) -> _Sent:
+    started = time.perf_counter()
+    try:
+        response = request(url, headers=headers, body=body, timeout=timeout)
+    except TransportError as failure:
+        outcome, error, answer = failure.outcome, failure.message, None
+        status_code, answer_headers, answer_body = failure.status_code, failure.headers, b""
+    else:
+        status_code, answer_headers = response.status_code, response.headers
+        answer_body = response.body
+        outcome, error, answer = _judge(status_code, answer_body, answer_check)
+    return _Sent(
+        outcome=outcome,
+        error=error,
+        status_code=status_code,
+        headers=answer_headers,
+        body=answer_body,
+        answer=answer,
+        duration_ms=round((time.perf_counter() - started) * 1000),
     )
 
 

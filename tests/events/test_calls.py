@@ -266,6 +266,20 @@ def test_a_failed_probe_reopens_without_a_second_notification(server):
     assert Notification.objects.filter(verb="app.breaker_opened").count() == 1
 
 
+def test_a_payload_that_is_not_json_fails_before_taking_the_probe(server):
+    app = _app(server)
+    server.route(HOOK, answer(500))
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        for _ in range(5):
+            _call(app)
+        clock.shift(61)
+        with pytest.raises(TypeError):
+            _call(app, payload={"when": object()})
+        server.route(HOOK, answer(200, {"winners": []}))
+        assert _call(app).ok  # the probe was still there to take
+    assert WebhookDelivery.objects.count() == 6
+
+
 def test_invalid_answers_open_the_breaker_too(server):
     app = _app(server)
     server.route(HOOK, answer(200, {"winners": "everyone"}))
