@@ -252,3 +252,11 @@ def test_a_public_profile_read_is_one_query_after_authentication(
     # one for the app token's credential and app, one for the user
     with django_assert_num_queries(2):
         assert api_client.get(f"/api/v1/users/{user.pk}", **system(app_token)).status_code == 200
+
+
+def test_head_follows_get(api_client, app_token):
+    user = UserFactory()
+    assert api_client.head(f"/api/v1/users/{user.pk}", **system(app_token)).status_code == 200
+    app, secret = app_with_secret(permissions=["rooms:read"])
+    refused = api_client.head(f"/api/v1/users/{user.pk}", **system(token_for(app, secret)))
+    assert refused.status_code == 403

@@ -209,3 +209,16 @@ def test_a_system_call_has_no_role(organize):
         "message": "Your role (none) cannot organize: it needs venue.",
         "details": {"required_roles": ["venue"], "role": None},
     }
+
+
+def test_options_describes_an_endpoint_to_an_app_without_its_scope(monkeypatch):
+    """DRF's OPTIONS tries the permissions of each write method: a missing scope leaves the
+    write out of the description instead of refusing the OPTIONS request."""
+    monkeypatch.setitem(scopes.APP_ENDPOINTS, "test.organize", {"POST": Scope.ROOMS_WRITE})
+    app, secret = app_with_secret(permissions=["rooms:read"])
+    request = APIRequestFactory().options("/api/v1/test/organize", **system(token_for(app, secret)))
+
+    response = OrganizeApi.as_view()(request)
+
+    assert response.status_code == 200
+    assert "actions" not in response.data

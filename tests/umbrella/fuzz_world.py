@@ -459,6 +459,15 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
         "signed_in": {403},
         **OWNERS({200, 403, 404, 409}),
     },
+    # Events, the platform API for apps: the token exchange reads no credentials but its body
+    # (401 invalid_client for made-up ones); the app-only reads refuse people (403 app_required).
+    "POST /apps/token": {
+        "public": {401} | BODY,
+        "signed_in": {401} | BODY,
+        "bad_token": {401} | BODY,
+    },
+    "GET /apps/me": {"signed_in": {403}},
+    "GET /users/{user_id}": {"signed_in": {403}},
 }
 
 
