@@ -127,7 +127,12 @@ class SendTestEventInputSerializer(InputSerializer):
 
 class SendTestEventResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    outcome = serializers.CharField(
+        help_text="An attempt's outcome ("
+        + ", ".join(f"`{v}`" for v in Outcome.values)
+        + "), or why nothing was sent: `breaker_open`, `disabled` (after a 410), "
+        "`not_configured`, `app_inactive` (then `delivery_id` is null)."
+    )
     capability = serializers.CharField()
     status_code = serializers.IntegerField(allow_null=True)
     answer = serializers.JSONField(allow_null=True, help_text="The app's JSON answer, if any.")
