@@ -33,7 +33,6 @@ def health_probe(app: App) -> tuple[bool, int | None, str]:
             method="GET",
             headers=HEALTH_HEADERS,
             timeout=HEALTH_TIMEOUT_SECONDS,
-            max_body=4096,
         )
     except TransportError as error:
         return False, error.status_code, f"{error.outcome}: {error.message}"[:1000]

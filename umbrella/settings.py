@@ -368,6 +368,10 @@ SPECTACULAR_SETTINGS = {
         "CampaignKind": "messaging.models.CampaignKind.choices",
         "SmsEncoding": ["GSM-7", "UCS-2"],
         "AppSecretKind": ["webhook", "client"],
+        # events: webhook metrics (events/api/metrics.py)
+        "BreakerState": ["closed", "open", "half_open"],
+        "AppIncidentKind": "events.models.IncidentKind.choices",
+        "AppIncidentSeverity": "events.models.Severity.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -3,7 +3,7 @@ owner or staff. Thin: the query serializer, the selectors of :mod:`events.metric
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,8 +16,21 @@ from events.models import IncidentKind, Severity
 APP_ID = OpenApiParameter("app_id", str, OpenApiParameter.PATH, description="The app's `app_id`.")
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": list(metrics.WINDOWS),
+        "x-enum-varnames": ["HOUR", "DAY", "WEEK"],
+        "default": metrics.DEFAULT_WINDOW,
+        "description": "The last hour, day or week (default `24h`).",
+    }
+)
+class WindowField(serializers.ChoiceField):
+    """A metrics window; named for client generators (the values start with a digit)."""
+
+
 class MetricsQuerySerializer(serializers.Serializer):
-    window = serializers.ChoiceField(
+    window = WindowField(
         choices=list(metrics.WINDOWS),
         default=metrics.DEFAULT_WINDOW,
         help_text="The last hour, day or week (default `24h`).",
@@ -69,7 +82,7 @@ class IncidentSerializer(serializers.Serializer):
 
 class AppMetricsSerializer(serializers.Serializer):
     app_id = serializers.CharField()
-    window = serializers.ChoiceField(choices=list(metrics.WINDOWS))
+    window = serializers.CharField(help_text="`1h`, `24h` or `7d`, as asked.")
     since = serializers.DateTimeField()
     until = serializers.DateTimeField()
     capabilities = CapabilityMetricsSerializer(many=True)
