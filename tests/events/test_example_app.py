@@ -567,3 +567,72 @@ def test_failures_open_the_breaker_and_a_410_disables_the_webhook(platform_and_a
     refused = api.post(f"/api/v1/apps/{app_id}/dead-letters/{letter['id']}/replay")
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "webhook_disabled"
+
+
+# --- docs/apps.md stays true -----------------------------------------------------------------
+
+DOC = ROOT / "docs" / "apps.md"
+
+
+def _python_snippet() -> str:
+    text = DOC.read_text()
+    start = text.index("```python\nimport os") + len("```python\n")
+    return text[start : text.index("```", start)]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_docs_verification_snippet_accepts_what_the_platform_signs():
+    """The Python snippet of "Verifying signatures", run as written, accepts a body signed by
+    the platform's own signing code with two live secrets (a rotation) and refuses a changed
+    body or a signature made with another secret."""
+    from events.webhooks.signing import webhook_headers
+
+    secret, older = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_" + "QUJDRA" * 4
+    body = b'{"event":"room.completed","payload":{"room_id":7}}'
+    headers = webhook_headers(
+        signing_secrets=[older, secret],
+        webhook_id="msg_doc",
+        timestamp=int(time.time()),
+        body=body,
+        timeout_ms=30000,
+        attempt=1,
+    )
+    os.environ["UMBRELLA_WEBHOOK_SECRET"] = secret
+    try:
+        namespace: dict[str, Any] = {}
+        exec(compile(_python_snippet(), str(DOC), "exec"), namespace)  # noqa: S102 (our doc)
+    finally:
+        del os.environ["UMBRELLA_WEBHOOK_SECRET"]
+    verified = namespace["verified"]
+    assert verified(body, headers) == {"event": "room.completed", "payload": {"room_id": 7}}
+    assert verified(body.replace(b"7", b"8"), headers) is None
+    only_older = headers | {"webhook-signature": headers["webhook-signature"].split()[0]}
+    assert verified(body, only_older) is None
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_docs_name_every_scope_header_and_capability():
+    """What apps build against, named on the page: the 11 scopes, every header of a webhook
+    call, every capability and each one's default timeout."""
+    from events.models import Capability, Scope
+    from events.webhooks.calls import DEFAULT_TIMEOUT_MS
+    from events.webhooks.signing import webhook_headers
+
+    text = DOC.read_text()
+    missing = [f"`{scope}`" for scope in Scope.values if f"| `{scope}` |" not in text]
+    headers = webhook_headers(
+        signing_secrets=["whsec_" + "QUJDRA" * 4],
+        webhook_id="msg_x",
+        timestamp=0,
+        body=b"{}",
+        timeout_ms=1000,
+        attempt=1,
+    )
+    missing += [f"header {name}" for name in headers if f"| `{name}` |" not in text]
+    missing += [f"`{c}`" for c in Capability.values if f"`{c}`" not in text]
+    missing += [
+        f"{capability} {ms}"
+        for capability, ms in DEFAULT_TIMEOUT_MS.items()
+        if f"`{capability}` {ms}" not in text
+    ]
+    assert not missing, missing
