@@ -302,27 +302,35 @@ class Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": "not found"})
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._json(413, {"error": "body too large"})
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self._json(413 if length > MAX_BODY else 400, {"error": "bad Content-Length"})
             return
         raw = self.rfile.read(length)
         if self.path in HOOKS:
             self._webhook(HOOKS[self.path], raw)
-        elif self.path == "/_platform":
-            if self._admin():
-                self._call_platform(raw)
-        elif self.path == "/_fail":
-            if self._admin():
+        elif self.path in ("/_platform", "/_fail"):
+            if not self._admin():
+                return
+            try:
                 order = json.loads(raw or b"{}")
-                with self.state.lock:
-                    self.state.failures[order["capability"]] = (
-                        int(order.get("times", 1)),
-                        int(order.get("status", 500)),
-                    )
-                self._json(200, {"ok": True})
+                if self.path == "/_platform":
+                    self._call_platform(order)
+                else:
+                    self._inject_failures(order)
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                self._json(400, {"error": f"bad request: {error!r}"})
         else:
             self._json(404, {"error": "not found"})
+
+    def _inject_failures(self, order: dict[str, Any]) -> None:
+        times, status = int(order.get("times", 1)), int(order.get("status", 500))
+        with self.state.lock:
+            self.state.failures[str(order["capability"])] = (times, status)
+        self._json(200, {"ok": True})
 
     def _webhook(self, capability: str, raw: bytes) -> None:
         headers = {name.lower(): value for name, value in self.headers.items()}
@@ -377,11 +385,10 @@ class Handler(BaseHTTPRequestHandler):
         self.state.record(entry)
         self._send(200, body)
 
-    def _call_platform(self, raw: bytes) -> None:
+    def _call_platform(self, order: dict[str, Any]) -> None:
         if self.state.platform is None:
             self._json(503, {"error": "UMBRELLA_URL, UMBRELLA_APP_ID or UMBRELLA_APP_SECRET unset"})
             return
-        order = json.loads(raw or b"{}")
         try:
             status, body = self.state.platform.call(
                 order.get("method", "GET"),

@@ -177,6 +177,35 @@ def test_the_example_app_refuses_what_it_cannot_verify_and_dedupes(lone_app):
     ]
 
 
+@pytest.mark.django_db(transaction=False)
+def test_the_example_app_inspection_routes_and_bad_requests(tmp_path):
+    """``LOTTERY_ADMIN_TOKEN`` guards the ``/_`` routes (``/health`` stays open); malformed
+    orders are a 400, unknown paths a 404, a platform call without credentials a 503."""
+    app = start_example_app(
+        _free_port(),
+        tmp_path / "app.log",
+        UMBRELLA_WEBHOOK_SECRET="whsec_" + "QUJDRA" * 4,
+        LOTTERY_ADMIN_TOKEN="let-me-in",
+    )
+    admin = {"Authorization": "Bearer let-me-in"}
+    try:
+        assert httpx.get(f"{app.url}/_received").status_code == 401
+        assert httpx.post(f"{app.url}/_fail", json={"capability": "x"}).status_code == 401
+        assert httpx.get(f"{app.url}/_received", headers=admin).json() == {
+            "messages": [],
+            "work": {},
+        }
+        bad = httpx.post(f"{app.url}/_fail", content=b"{nope", headers=admin)
+        assert bad.status_code == 400
+        assert httpx.post(f"{app.url}/_fail", json={}, headers=admin).status_code == 400
+        order = {"path": "/api/v1/apps/me"}
+        assert httpx.post(f"{app.url}/_platform", json=order, headers=admin).status_code == 503
+        assert httpx.get(f"{app.url}/nowhere").status_code == 404
+        assert httpx.post(f"{app.url}/nowhere", content=b"{}").status_code == 404
+    finally:
+        stop_example_app(app)
+
+
 # --- against the platform ------------------------------------------------------------------
 
 # What the end-to-end test needs from the helpers building the platform (SPEC-events names);
