@@ -21,6 +21,7 @@ Decisions (docs/events.md, "Apps and manifests"):
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from umbrella.errors import ApplicationError, NotFoundError
 
 APPS_MAX_PER_OWNER = 50
 WEBHOOK_SECRETS_MAX_LIVE = 3
+ID_ATTEMPTS = 5  # generated app ids: tries before giving up under a storm of equal names
 GRACE_HOURS_DEFAULT = 24
 GRACE_HOURS_MAX = 168
 REASON_MAX_LENGTH = 500
@@ -124,22 +126,27 @@ def app_register(*, owner: User, manifest: Any, app_id: str | None = None) -> Re
         )
     meta = manifest["meta"]
     wanted = app_id or _new_app_id(meta["name"])
-    try:
-        with transaction.atomic():
-            app = App.objects.create(
-                app_id=wanted,
-                owner=owner,
-                name=meta["name"],
-                manifest=manifest,
-                manifest_version=meta["version"],
-            )
-    except IntegrityError as error:
-        raise ApplicationError(
-            "app_id_taken",
-            f"The app id {wanted} is taken.",
-            details={"app_id": [f"{wanted} is taken: choose another."]},
-            status=409,
-        ) from error
+    for attempt in range(ID_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                app = App.objects.create(
+                    app_id=wanted,
+                    owner=owner,
+                    name=meta["name"],
+                    manifest=manifest,
+                    manifest_version=meta["version"],
+                )
+            break
+        except IntegrityError as error:
+            if app_id is not None or attempt == ID_ATTEMPTS - 1:
+                raise ApplicationError(
+                    "app_id_taken",
+                    f"The app id {wanted} is taken.",
+                    details={"app_id": [f"{wanted} is taken: choose another."]},
+                    status=409,
+                ) from error
+            # A registration of the same name took the generated id meanwhile.
+            wanted = f"{_new_app_id(meta['name'])[:57]}_{secrets.token_hex(3)}"
     AppManifestVersion.objects.create(app=app, version=meta["version"], manifest=manifest)
     _credential, client_secret = credential_issue(app=app)
     signing = webhook_secret_issue(app=app)

@@ -292,6 +292,60 @@ def test_concurrent_publishes_of_different_versions_never_go_backwards():
     assert len(history) == len(published) + 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_registrations_racing_for_one_app_id_get_one_app():
+    owners = [UserFactory() for _ in range(4)]
+    turn = iter(owners)
+    lock = threading.Lock()
+
+    def register() -> str:
+        with lock:
+            owner = next(turn)
+        registration = services.app_register(owner=owner, manifest=manifest(), app_id="app_wanted")
+        return registration.app.app_id
+
+    results = run_together(register, 4)
+    assert results.count("app_wanted") == 1, results
+    refusals = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(refusals) == 3 and {r.code for r in refusals} == {"app_id_taken"}
+    assert _counts() == (1, 1, 1, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_registrations_without_an_app_id_all_get_one():
+    owners = [UserFactory() for _ in range(4)]
+    turn = iter(owners)
+    lock = threading.Lock()
+
+    def register() -> str:
+        with lock:
+            owner = next(turn)
+        return services.app_register(owner=owner, manifest=manifest()).app.app_id
+
+    results = run_together(register, 4)
+    assert all(isinstance(r, str) for r in results), results
+    assert len(set(results)) == 4
+    assert all(r.startswith("app_holiday_lottery") for r in results)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_registrations_never_pass_the_per_owner_limit(monkeypatch):
+    monkeypatch.setattr(services, "APPS_MAX_PER_OWNER", 2)
+    owner = UserFactory()
+
+    def register() -> str:
+        fresh = User.objects.get(pk=owner.pk)
+        return services.app_register(owner=fresh, manifest=manifest()).app.app_id
+
+    results = run_together(register, 5)
+    assert len([r for r in results if isinstance(r, str)]) == 2, results
+    assert {r.code for r in results if isinstance(r, ApplicationError)} == {"too_many_apps"}
+    assert App.objects.filter(owner=owner).count() == 2
+
+
 # --- deprecation ----------------------------------------------------------------------------
 
 
