@@ -308,13 +308,16 @@ def test_twenty_concurrent_calls_on_a_half_open_breaker_send_one_probe(server):
         for _ in range(5):
             _call(app)
         clock.shift(61)
-        server.route(HOOK, answer(200, {"winners": []}, delay=0.3))
+        # The probe's answer takes long enough that every caller asks while it is out (a
+        # success frees the lease for the next probe, which is right, but not this test).
+        server.route(HOOK, answer(200, {"winners": []}, delay=2))
         start = threading.Barrier(20)
 
         def call(_: int) -> str:
             try:
+                mine = App.objects.get(pk=app.pk)
                 start.wait()
-                return _call(App.objects.get(pk=app.pk)).outcome
+                return _call(mine).outcome
             finally:
                 connection.close()
 

@@ -7,10 +7,14 @@ how a test makes ``app.test`` resolve where it wants, and change its mind (rebin
 
 import contextlib
 import ipaddress
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -395,3 +399,20 @@ def test_an_ipv6_app_is_reached_when_allowed():
         response = _post(f"{server.base_url}/hooks/x", timeout=TIMEOUT)
         assert response.body == b'{"v6": true}'
         assert server.hits("/hooks/x")[0].headers["host"] == f"[::1]:{server.port}"
+
+
+@pytest.mark.parametrize(("env", "allowed"), [({}, True), ({"DEBUG": "false"}, False)])
+def test_private_addresses_are_allowed_only_where_debug_is_on_by_default(env, allowed):
+    """Read in a subprocess: the test process's settings are already made. Production has
+    ``DEBUG`` off, so the guard is on there unless someone sets the variable."""
+    read = "from umbrella import settings as s; print(s.EVENTS_WEBHOOK_ALLOW_PRIVATE)"
+    result = subprocess.run(
+        [sys.executable, "-c", read],
+        cwd=Path(__file__).resolve().parents[2],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == str(allowed)
