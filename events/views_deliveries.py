@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import select_template
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import request_user
@@ -41,8 +42,13 @@ def console_page(view: ConsoleView) -> Any:
     return wrapper
 
 
+CONSOLE_BASES = ["events/console/base.html", "events/console/_deliveries_base.html"]
+
+
 def _context(app: App, tab: str, **extra: Any) -> dict[str, Any]:
-    return {"app": app, "tab": tab, **extra}
+    """The console's frame is ``events/console/base.html`` (its tabs) when it is installed,
+    else this module's stand-in with the same blocks."""
+    return {"app": app, "tab": tab, "console_base": select_template(CONSOLE_BASES), **extra}
 
 
 @console_page

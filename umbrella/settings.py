@@ -372,6 +372,7 @@ SPECTACULAR_SETTINGS = {
         "BreakerState": ["closed", "open", "half_open"],
         "AppIncidentKind": "events.models.IncidentKind.choices",
         "AppIncidentSeverity": "events.models.Severity.choices",
+        "WebhookOutcome": "events.models.Outcome.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

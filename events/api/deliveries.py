@@ -62,9 +62,15 @@ class DeliveryQuerySerializer(serializers.Serializer):
     outcome = serializers.CharField(
         required=False, help_text="One of " + ", ".join(f"`{v}`" for v in Outcome.values) + "."
     )
-    capability = serializers.CharField(required=False, max_length=40)
-    event = serializers.CharField(required=False, max_length=100)
-    webhook_id = serializers.CharField(required=False, max_length=64)
+    capability = serializers.CharField(
+        required=False, max_length=40, help_text="Only this capability's webhook."
+    )
+    event = serializers.CharField(
+        required=False, max_length=100, help_text="Only this event (e.g. `app.test`)."
+    )
+    webhook_id = serializers.CharField(
+        required=False, max_length=64, help_text="Only the attempts of this message."
+    )
 
     def validate_outcome(self, value: str) -> str:
         value = value.lower()  # enums are accepted in either case
