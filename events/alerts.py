@@ -103,6 +103,6 @@ def alerts_evaluate(*, now: datetime | None = None) -> list[AppIncident]:
                         app_pk=result.app.pk, kind=kind, capability=capability.capability
                     )
     # An app disabled or deleted since, or a capability gone: nothing to watch, nothing open.
-    for app_pk, capability, kind in opened.keys() - live:
-        incident_close(app_pk=app_pk, kind=kind, capability=capability)
+    for app_pk, gone_capability, gone_kind in opened.keys() - live:
+        incident_close(app_pk=app_pk, kind=gone_kind, capability=gone_capability)
     return sent
