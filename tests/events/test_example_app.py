@@ -31,6 +31,14 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from accounts.models import Notification
+from events.health import app_health_check
+from events.models import WEBHOOK_CAPABILITIES, App, Capability, Scope, WebhookDelivery
+from events.services.deliveries import webhook_enqueue
+from events.webhooks import breaker
+from events.webhooks.calls import DEFAULT_TIMEOUT_MS, webhook_call
+from events.webhooks.signing import webhook_headers
+from tests import celery_worker
 from tests.accounts.factories import PASSWORD, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,41 +216,6 @@ def test_the_example_app_inspection_routes_and_bad_requests(tmp_path):
 
 # --- against the platform ------------------------------------------------------------------
 
-# What the end-to-end test needs from the helpers building the platform (SPEC-events names);
-# until each piece is on this branch the test is skipped with the missing ones named.
-NEEDS = {
-    "apps (POST /api/v1/apps)": ("url", "/api/v1/apps"),
-    "appauth (POST /api/v1/apps/token)": ("url", "/api/v1/apps/token"),
-    "transport (events.webhooks.calls.webhook_call)": ("module", "events.webhooks.calls"),
-    "deliveries (events.services.deliveries.webhook_enqueue)": (
-        "module",
-        "events.services.deliveries",
-    ),
-    "appauth (GET /api/v1/apps/me)": ("url", "/api/v1/apps/me"),
-    "observe (events.health)": ("module", "events.health"),
-    "deliveries (POST /api/v1/apps/{app_id}/test-event)": ("url", "/api/v1/apps/app_x/test-event"),
-}
-
-
-def _missing() -> list[str]:
-    import importlib.util
-
-    from django.urls import Resolver404, resolve
-
-    missing = []
-    for name, (kind, target) in NEEDS.items():
-        if kind == "module":
-            if importlib.util.find_spec(target) is None:
-                missing.append(name)
-            continue
-        try:
-            found = resolve(target).url_name != "api-fallback"  # the API's catch-all 404
-        except Resolver404:
-            found = False
-        if not found:
-            missing.append(name)
-    return missing
-
 
 def _sign_in(base: str, email: str) -> str:
     answer = httpx.post(
@@ -256,9 +229,6 @@ def _sign_in(base: str, email: str) -> str:
 def platform_and_app(live_server, settings, tmp_path) -> Iterator[dict[str, Any]]:
     """The app registered through the API by a signed-in user and running with the returned
     secrets; the platform may call loopback addresses (the development setting)."""
-    missing = _missing()
-    if missing:
-        pytest.skip("waiting for the platform's branches: " + "; ".join(missing))
     _close_breakers("app_example_lottery")
     settings.EVENTS_WEBHOOK_ALLOW_PRIVATE = True
     owner = UserFactory()
@@ -288,23 +258,16 @@ def platform_and_app(live_server, settings, tmp_path) -> Iterator[dict[str, Any]
 def _close_breakers(app_id: str) -> None:
     """The breaker's state outlives a test (in this process without Redis), and every test
     registers the same app id."""
-    from events.models import WEBHOOK_CAPABILITIES
-    from events.webhooks import breaker
-
     for capability in WEBHOOK_CAPABILITIES:
         breaker.reset(app_id, capability)
 
 
 def _app_row(app_id: str):
-    from events.models import App
-
     return App.objects.get(app_id=app_id)
 
 
 def _call(app_id: str, capability: str, payload: dict[str, Any]) -> Any:
     """A synchronous webhook call through the transport (SPEC-events §4)."""
-    from events.webhooks.calls import webhook_call
-
     return webhook_call(
         app=_app_row(app_id), capability=capability, event=capability, payload=payload
     )
@@ -312,14 +275,11 @@ def _call(app_id: str, capability: str, payload: dict[str, Any]) -> Any:
 
 def _deliver(app_id: str, event: str, payload: dict[str, Any]) -> None:
     """An async ``notifications`` delivery (Celery; eager in the tests)."""
-    from events.services.deliveries import webhook_enqueue
 
     webhook_enqueue(app=_app_row(app_id), capability="notifications", event=event, payload=payload)
 
 
 def _deliveries(app_id: str):
-    from events.models import WebhookDelivery
-
     return WebhookDelivery.objects.filter(app__app_id=app_id).order_by("created_at", "id")
 
 
@@ -384,7 +344,6 @@ def test_async_delivery_is_verified_and_a_replayed_webhook_id_does_nothing_twice
     assert app.work() == {"notifications": 1}
     # And from the platform: a second copy of the message (a task run twice after a worker
     # died mid-delivery sends the same webhook-id again).
-    from events.webhooks.calls import webhook_call
 
     copy = webhook_call(
         app=_app_row(app_id),
@@ -525,8 +484,6 @@ def test_during_a_rotation_either_secret_verifies(platform_and_app, tmp_path):
 def test_the_platform_health_check_finds_the_example_app_and_its_absence(platform_and_app):
     """``GET {base_url}/health`` (every 5 minutes in production; run here at once): healthy
     while the app runs; three failures in a row once it is gone tell the owner, once."""
-    from accounts.models import Notification
-    from events.health import app_health_check
 
     app, owner = platform_and_app["app"], platform_and_app["owner"]
     row = _app_row(platform_and_app["credentials"]["app_id"])
@@ -546,7 +503,6 @@ def test_the_platform_health_check_finds_the_example_app_and_its_absence(platfor
 def test_a_delivery_through_a_real_worker_reaches_the_example_app(platform_and_app, settings):
     """The same delivery as above, sent by a real Celery worker process (Redis broker,
     PostgreSQL) instead of eagerly: the app verifies it and does its work once."""
-    from tests import celery_worker
 
     if not settings.REDIS_URL:
         pytest.skip("needs Redis: set REDIS_URL")
@@ -573,7 +529,6 @@ def test_failures_open_the_breaker_and_a_410_disables_the_webhook(platform_and_a
     """Seen from the app: after 5 failed calls in a row the 6th is not sent (the breaker is
     open; the owner is told once); a 410 Gone turns that webhook off: the delivery is
     dead-lettered at once and nothing more is sent to it."""
-    from accounts.models import Notification
 
     api, app, owner = platform_and_app["api"], platform_and_app["app"], platform_and_app["owner"]
     app_id = platform_and_app["credentials"]["app_id"]
@@ -614,7 +569,6 @@ def test_the_docs_verification_snippet_accepts_what_the_platform_signs():
     """The Python snippet of "Verifying signatures", run as written, accepts a body signed by
     the platform's own signing code with two live secrets (a rotation) and refuses a changed
     body or a signature made with another secret."""
-    from events.webhooks.signing import webhook_headers
 
     secret, older = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_" + "QUJDRA" * 4
     body = b'{"event":"room.completed","payload":{"room_id":7}}'
@@ -643,9 +597,6 @@ def test_the_docs_verification_snippet_accepts_what_the_platform_signs():
 def test_the_docs_name_every_scope_header_and_capability():
     """What apps build against, named on the page: the 11 scopes, every header of a webhook
     call, every capability and each one's default timeout."""
-    from events.models import Capability, Scope
-    from events.webhooks.calls import DEFAULT_TIMEOUT_MS
-    from events.webhooks.signing import webhook_headers
 
     text = DOC.read_text()
     missing = [f"`{scope}`" for scope in Scope.values if f"| `{scope}` |" not in text]
