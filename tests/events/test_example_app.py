@@ -262,7 +262,7 @@ def _close_breakers(app_id: str) -> None:
         breaker.reset(app_id, capability)
 
 
-def _app_row(app_id: str):
+def _app_row(app_id: str) -> App:
     return App.objects.get(app_id=app_id)
 
 
@@ -279,7 +279,7 @@ def _deliver(app_id: str, event: str, payload: dict[str, Any]) -> None:
     webhook_enqueue(app=_app_row(app_id), capability="notifications", event=event, payload=payload)
 
 
-def _deliveries(app_id: str):
+def _deliveries(app_id: str) -> Any:
     return WebhookDelivery.objects.filter(app__app_id=app_id).order_by("created_at", "id")
 
 
