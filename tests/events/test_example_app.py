@@ -7,13 +7,16 @@ can only use the standard library and ``standardwebhooks``) and talks to a real 
 1. a signed-in user registers it through ``POST /api/v1/apps`` with its ``manifest.json``
    (``base_url`` pointing at the app's port) and hands the returned signing secret to it;
 2. the platform calls it synchronously (``webhook_call``: winner selection, registration, quiz)
-   and asynchronously (a ``notifications`` delivery through Celery, eager here), and through
+   and asynchronously (a ``notifications`` delivery through Celery: eager, and a real worker on
+   PostgreSQL + Redis), and through
    ``POST /api/v1/apps/{app_id}/test-event``; every message arrives signed and the app verifies
    it with the Standard Webhooks library;
 3. a replayed ``webhook-id`` gets the first answer and does no work twice; a message that fails
    every attempt becomes a dead letter, and replaying it delivers it once;
 4. the app exchanges its app id and client secret for an app token and calls the platform with
-   it, alone and for a user (``X-App-Token``).
+   it, alone and for a user (``X-App-Token``);
+5. a signing-secret rotation, the breaker, a 410, the health check and a real Celery worker,
+   each seen from the app; and docs/apps.md's snippet and names checked against the code.
 """
 
 import json
