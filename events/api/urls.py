@@ -23,7 +23,7 @@ register_converter(AppIdConverter, "app_id")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("events.api.platform_urls")),  # first: apps/token, apps/me before apps/<id>
-    path("apps", apps.AppsApi.as_view(), name="api-apps"),
+    path("apps/", apps.AppsApi.as_view(), name="api-apps"),
     path("apps/manifest-schema", apps.ManifestSchemaApi.as_view(), name="api-app-manifest-schema"),
     path("apps/<app_id:app_id>", apps.AppApi.as_view(), name="api-app"),
     path("apps/<app_id:app_id>/versions", apps.AppVersionsApi.as_view(), name="api-app-versions"),

@@ -5,7 +5,9 @@ import json
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Notification
 from events import usage
@@ -359,3 +361,26 @@ def test_annotation_puts_each_problem_on_its_line_or_its_parents():
         "2": ["too big"],
         "{": ["whole"],
     }
+
+
+# --- queries don't grow with rows -----------------------------------------------------------
+
+
+def _queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_the_list_and_versions_pages_read_a_fixed_number_of_queries(owner, app):
+    staff = _client(UserFactory(is_staff=True))
+    client = _client(owner)
+    versions = "/developers/apps/app_lottery/versions/"
+    _queries(staff, "/developers/apps/")  # the first request of a session does more
+    _queries(client, versions)
+    few = (_queries(staff, "/developers/apps/"), _queries(client, versions))
+    for n in range(4):
+        AppFactory(app_id=f"app_more_{n}")
+        services.app_version_publish(app=app, manifest=_version(f"1.{n + 1}.0"), by=owner)
+    many = (_queries(staff, "/developers/apps/"), _queries(client, versions))
+    assert many == few
