@@ -3,8 +3,9 @@
 (anyone else: 404). They call the same selectors and services as the API."""
 
 import json
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,11 +24,7 @@ from umbrella.pagination import page_number, page_without_count
 PAGE_SIZE = 50
 
 
-class ConsoleView(Protocol):
-    def __call__(self, request: HttpRequest, app: App, **kwargs: Any) -> HttpResponse: ...
-
-
-def console_page(view: ConsoleView) -> Any:
+def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed in, and the owner of the app (or staff); the view gets the app."""
 
     @login_required

@@ -90,9 +90,19 @@ def webhook_enqueue(*, app: App, capability: str, event: str, payload: dict[str,
     """Queue ``payload`` for ``app``'s ``capability`` webhook; returns its ``webhook-id``.
 
     The task is sent after the caller's transaction commits (rolled back: nothing is sent).
+    An app whose manifest has no webhook for ``capability`` is refused at once
+    (``409 no_webhook``): check :func:`webhook_capabilities` first rather than making dead
+    letters nobody can deliver.
     """
     if not isinstance(payload, dict):
         raise TypeError("a webhook payload is a JSON object")
+    if capability not in webhook_capabilities(app):
+        raise ApplicationError(
+            "no_webhook",
+            f"The app's manifest has no {capability} webhook.",
+            details={"capability": capability},
+            status=409,
+        )
     payload = json.loads(json.dumps(payload))  # plain JSON now, not when the task is encoded
     from events.webhooks.signing import new_webhook_id
 

@@ -149,6 +149,17 @@ def test_a_failing_test_event_says_so(client, hook_app, httpserver):
     breaker.reset(hook_app.app_id, "notifications")
 
 
+def test_a_test_event_to_a_disabled_webhook_is_not_sent_and_says_why(client, hook_app, httpserver):
+    app_server = script(httpserver, 200)
+    hook_app.disabled_webhooks = ["notifications"]
+    hook_app.save()
+    client.force_login(hook_app.owner)
+    answer = client.post(_page(hook_app, "test-event/"), follow=True)
+    assert answer.redirect_chain[-1][0] == _page(hook_app, "deliveries/")
+    assert "webhook is disabled" in answer.content.decode()
+    assert app_server.requests == [] and not WebhookDelivery.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("method", "rest"),
     [

@@ -72,6 +72,16 @@ def test_enqueue_sends_nothing_before_commit_and_nothing_after_a_rollback(
     assert callbacks == [] and app_server.requests == []
 
 
+def test_enqueue_refuses_a_capability_without_a_webhook(
+    hook_app, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ApplicationError) as no:
+        deliveries.webhook_enqueue(
+            app=hook_app, capability="quiz_validation", event="x.y", payload={}
+        )
+    assert (no.value.code, no.value.status_code, callbacks) == ("no_webhook", 409, [])
+
+
 def test_a_delivery_arrives_signed_once_and_is_recorded(
     hook_app, httpserver, django_capture_on_commit_callbacks
 ):
