@@ -79,7 +79,7 @@ def alerts_evaluate(*, now: datetime | None = None) -> list[AppIncident]:
     }
     sent: list[AppIncident] = []
     live: set[tuple[int, str, str]] = set()
-    for result in metrics.apps_metrics(apps, window=WINDOW, now=now):
+    for result in metrics.apps_metrics(apps, window=WINDOW, now=now, breakers=False):
         for capability in result.capabilities:
             found = conditions(capability)
             for kind in KINDS:

@@ -252,10 +252,15 @@ def _total(stats: Iterable[Stats]) -> Stats:
 
 
 def apps_metrics(
-    apps: Sequence[App], *, window: str = DEFAULT_WINDOW, now: datetime | None = None
+    apps: Sequence[App],
+    *,
+    window: str = DEFAULT_WINDOW,
+    now: datetime | None = None,
+    breakers: bool = True,
 ) -> list[AppMetrics]:
     """The metrics of each of ``apps`` over ``window``, in a constant number of queries (stats,
-    dead letters, open incidents) plus one breaker read per (app, capability)."""
+    dead letters, open incidents) plus one breaker read per (app, capability) (``breakers=False``:
+    none, the state is then ``"unknown"``)."""
     since, until = window_range(window, now)
     pks = [app.pk for app in apps]
     stats = delivery_stats(since=since, app_pks=pks)
@@ -272,7 +277,7 @@ def apps_metrics(
             CapabilityMetrics(
                 capability=capability,
                 stats=stats.get((app.pk, capability), Stats()),
-                breaker=breaker.state(app.app_id, capability),
+                breaker=breaker.state(app.app_id, capability) if breakers else "unknown",
                 dead_letters=dead.get((app.pk, capability), 0),
                 timeout_ms=capability_timeout_ms(app, capability),
             )
