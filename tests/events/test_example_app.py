@@ -240,7 +240,7 @@ def platform_and_app(live_server, settings, tmp_path) -> Iterator[dict[str, Any]
     manifest = json.loads(MANIFEST.read_text())
     manifest["base_url"] = f"http://127.0.0.1:{port}"
     api = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"})
-    registered = api.post("/api/v1/apps", json={"manifest": manifest})
+    registered = api.post("/api/v1/apps/", json={"manifest": manifest})
     assert registered.status_code == 201, registered.text
     credentials = registered.json()
     assert credentials["app_id"] == "app_example_lottery"  # "app_" and meta.name
