@@ -6,11 +6,12 @@ from events.api import apps, deliveries, metrics
 
 
 class AppIdConverter:
-    """A path segment naming an app, except the word ``token``: ``/apps/token`` is the token
-    exchange, whatever order the routes are listed in. Any other segment reaches the view, so an
-    unknown or malformed app id is the API's ``404 not_found``."""
+    """A path segment naming an app, except ``token`` and ``manifest-schema``: ``/apps/token``
+    is the token exchange and ``/apps/manifest-schema`` the schema, whatever order the routes
+    are listed in. Any other segment reaches the view, so an unknown or malformed app id is the
+    API's ``404 not_found``."""
 
-    regex = r"(?!token(?![^/]))[^/]+"
+    regex = r"(?!(?:token|manifest-schema)(?![^/]))[^/]+"
 
     def to_python(self, value: str) -> str:
         return value

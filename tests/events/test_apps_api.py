@@ -1,5 +1,6 @@
 """The apps API (SPEC-events §6): status, body, and that a refused request changed nothing."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import resolve
 from django.utils import timezone
 
 from events.api.apps import AppApi
+from events.api.urls import AppIdConverter
 from events.manifest import MANIFEST_SCHEMA
 from events.models import App, AppCredential, AppManifestVersion, WebhookSecret
 from events.services import apps as services
@@ -139,6 +141,9 @@ def test_a_taken_app_id_is_409(owner_client, registered):
 def test_apps_token_is_never_read_as_an_app_id():
     assert resolve("/api/v1/apps/token_app").func.view_class is AppApi
     assert getattr(resolve("/api/v1/apps/token").func, "view_class", None) is not AppApi
+    for segment in ("token", "manifest-schema"):
+        assert not re.fullmatch(AppIdConverter.regex, segment)
+    assert re.fullmatch(AppIdConverter.regex, "tokens")
 
 
 # --- read -----------------------------------------------------------------------------------
