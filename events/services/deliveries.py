@@ -50,6 +50,8 @@ from django.utils import timezone
 from accounts.models import User
 from events import notifications
 from events.models import App, DeadLetter, Outcome, WebhookDelivery
+from events.webhooks import breaker, calls
+from events.webhooks.signing import new_webhook_id
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.tasks import enqueue_on_commit
 
@@ -104,8 +106,6 @@ def webhook_enqueue(*, app: App, capability: str, event: str, payload: dict[str,
             status=409,
         )
     payload = json.loads(json.dumps(payload))  # plain JSON now, not when the task is encoded
-    from events.webhooks.signing import new_webhook_id
-
     webhook_id = new_webhook_id()
     _send_attempt(
         app_pk=app.pk,
@@ -164,8 +164,6 @@ def webhook_deliver(
     Not one transaction: the HTTP call must not hold a database transaction open. The call
     records its own attempt row; a dead letter is written in a short transaction of its own.
     """
-    from events.webhooks import calls
-
     # One query: the app, and whether the message is settled (delivered, or dead and not
     # being replayed).
     app = (
@@ -263,8 +261,6 @@ def breaker_wait(app_id: str, capability: str, *, now: float) -> float:
     """Seconds until an open breaker may let a probe through, plus up to 30 % jitter (so the
     messages it held back do not all wake at once); a few seconds when it is half-open already
     (a probe is out: its verdict comes soon)."""
-    from events.webhooks import breaker
-
     probe_at = breaker.snapshot(app_id, capability).probe_at
     wait = probe_at - now if probe_at is not None and probe_at > now else HALF_OPEN_WAIT_SECONDS
     wait = min(max(wait, 1.0), BREAKER_WAIT_SECONDS)
@@ -459,8 +455,6 @@ def app_send_test_event(*, app: App, by: User, capability: str | None = None) ->
     """Send a signed ``app.test`` event to one of ``app``'s webhooks now and return the call's
     result (recorded like any attempt). ``capability`` defaults to ``notifications`` when the
     app has it, else its first webhook."""
-    from events.webhooks.calls import webhook_call
-
     if not can_manage(by, app) or app.deleted_at is not None:
         raise NotFoundError("not_found", "No such app.")
     hooks = webhook_capabilities(app)
@@ -489,7 +483,7 @@ def app_send_test_event(*, app: App, by: User, capability: str | None = None) ->
         "message": "A test event sent from Umbrella's developer console.",
         "sent_at": timezone.now().isoformat(),
     }
-    result = webhook_call(
+    result = calls.webhook_call(
         app=app, capability=capability, event=TEST_EVENT, payload=webhook_body(TEST_EVENT, payload)
     )
     return SentTestEvent(
