@@ -9,7 +9,10 @@
   if (!source) return;
   var chart = JSON.parse(source.textContent);
   var points = chart.points;
-  var times = points.map(function (p) { return p.t; });
+  // Each point stands for a bucket [t, t + step): drawn at its middle, the axis spanning them all.
+  var step = points.length > 1 ? points[1].t - points[0].t : 300;
+  var times = points.map(function (p) { return p.t + step / 2; });
+  var span = [points.length ? points[0].t : 0, points.length ? points[points.length - 1].t + step : step];
   var pick = function (name) { return points.map(function (p) { return p[name]; }); };
   var bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 40] }) : undefined;
 
@@ -53,7 +56,7 @@
     var opts = {
       width: width(),
       height: 180,
-      scales: { x: { time: true }, y: c.scale },
+      scales: { x: { time: true, range: function () { return span; } }, y: c.scale },
       series: [{}].concat(c.series.map(function (s) {
         return Object.assign({ value: function (u, v) { return v == null ? "—" : v + unit; } }, s);
       })),

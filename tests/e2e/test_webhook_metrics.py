@@ -1,0 +1,92 @@
+"""The console's metrics chart and the staff webhook-health page in a real Chromium: uPlot draws
+the three charts under the site's Content-Security-Policy (no violation, no script error), and
+both pages pass axe at 1280 and 390 px."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import User
+from events.models import AppIncident, IncidentKind, Outcome
+from tests.events.factories import AppFactory
+from tests.events.observe_data import attempts, dead_letters
+
+pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import TIMEOUT_MS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def open_as(browser: Browser, live_server, user) -> tuple[Page, list[str]]:
+    """A page signed in as ``user``, and the list its console errors go to."""
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page, errors
+
+
+def test_the_metrics_chart_draws_under_the_csp(browser, live_server, accessible, screenshot):
+    app = AppFactory()
+    now = timezone.now()
+    for hours in range(0, 20, 3):
+        attempts(app, [120, 250, 900], at=now - timedelta(hours=hours, minutes=10))
+    attempts(app, [5000], outcome=Outcome.TIMEOUT, at=now - timedelta(hours=2))
+    page, errors = open_as(browser, live_server, app.owner)
+
+    page.goto(f"/developers/apps/{app.app_id}/metrics/")
+
+    expect(page.locator(".metrics-charts .uplot")).to_have_count(3)
+    expect(page.locator(".metrics-charts canvas")).to_have_count(3)
+    assert page.locator(".metrics-charts figcaption").all_inner_texts() == [
+        "Calls",
+        "Success rate",
+        "p95 latency",
+    ]
+    assert not errors, errors  # a CSP violation is reported as a console error
+    screenshot(page, "console-metrics")
+    page.get_by_role("link", name="Last hour").click()
+    expect(page.locator(".metrics-charts canvas")).to_have_count(3)
+    accessible(page, "console-metrics")
+    assert not errors, errors
+    page.context.close()
+
+
+def test_the_staff_page_is_accessible(browser, live_server, accessible, screenshot):
+    staff = User.objects.create_superuser(email="ops@example.com", password="x" * 12)
+    app = AppFactory()
+    attempts(app, [100] * 10)
+    attempts(app, [4000] * 5, outcome=Outcome.TIMEOUT)
+    dead_letters(app, 4)
+    AppIncident.objects.create(
+        app=app, capability="winner_selection", kind=IncidentKind.SUCCESS_RATE, detail="66.7 %"
+    )
+    page, errors = open_as(browser, live_server, staff)
+
+    page.goto("/staff/webhooks/")
+
+    expect(page.get_by_role("heading", name="Webhook health")).to_be_visible()
+    expect(page.get_by_test_id("open-incident")).to_have_count(1)
+    screenshot(page, "staff-webhooks")
+    accessible(page, "staff-webhooks")
+    assert not errors, errors
+    page.context.close()
