@@ -242,3 +242,11 @@ def test_evaluators_running_at_once_send_one_alert(on_postgres):
     assert sum(results) == 2  # success rate and dead letters, once each
     assert AppIncident.objects.count() == 2
     assert Notification.objects.filter(user=app.owner, verb="app.alert").count() == 2
+
+
+def test_beat_evaluates_the_alerts_every_five_minutes():
+    from umbrella.beat import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["events-alerts"]
+    assert entry["task"] == alerts_evaluate_task.name
+    assert entry["schedule"].minute == set(range(0, 60, 5))

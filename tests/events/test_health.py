@@ -192,3 +192,11 @@ def test_checks_finishing_at_once_all_count_and_alert_once(on_postgres):
     assert AppHealth.objects.get(app=app).consecutive_failures == 8
     assert AppIncident.objects.filter(app=app, kind=IncidentKind.HEALTH).count() == 1
     assert len(health_alerts(app)) == 1
+
+
+def test_beat_runs_the_checks_every_five_minutes():
+    from umbrella.beat import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["events-health-checks"]
+    assert entry["task"] == health_check_all_task.name
+    assert entry["schedule"].minute == set(range(0, 60, 5))
