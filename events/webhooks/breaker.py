@@ -103,7 +103,7 @@ local key, op, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local to_open, open_s, to_close = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local lease, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
 local s = redis.call('HGET', key, 's') or 'closed'
-if op == 'allow' then
+local function admit()
   if s == 'closed' then return 2 - redis.call('EXISTS', key) end
   if s == 'open' then
     if now < tonumber(redis.call('HGET', key, 't')) + open_s then return 0 end
@@ -114,6 +114,11 @@ if op == 'allow' then
   end
   redis.call('EXPIRE', key, ttl)
   return 1
+end
+if op == 'allow' then
+  -- KEYS[2], when given, is a key read in the same round trip (the app's secrets stamp)
+  if KEYS[2] then return {admit(), redis.call('GET', KEYS[2]) or ''} end
+  return admit()
 elseif op == 'success' then
   if s == 'closed' then
     if redis.call('EXISTS', key) == 1 then redis.call('DEL', key) end
@@ -153,16 +158,25 @@ class RedisBackend:
         self.client = client
         self.script = client.register_script(_LUA)
 
-    def _run(self, op: str, key: str, now: float, lease: float = 0.0) -> int:
+    def _eval(self, op: str, keys: list[str], now: float, lease: float = 0.0) -> Any:
         args = [op, repr(now), FAILURES_TO_OPEN, OPEN_SECONDS, SUCCESSES_TO_CLOSE, lease]
         args.append(KEY_TTL_SECONDS)
         try:  # EVALSHA straight away (umbrella.cache does the same): one round trip
-            return int(self.client.evalsha(self.script.sha, 1, key, *args))
+            return self.client.evalsha(self.script.sha, len(keys), *keys, *args)
         except NoScriptError:  # a restarted or flushed Redis: the wrapper loads the script
-            return int(self.script(keys=[key], args=args))
+            return self.script(keys=keys, args=args)
+
+    def _run(self, op: str, key: str, now: float, lease: float = 0.0) -> int:
+        return int(self._eval(op, [key], now, lease))
 
     def admit(self, key: str, now: float, lease: float) -> int:
         return self._run("allow", key, now, lease)
+
+    def admit_and_read(self, key: str, now: float, lease: float, other: str) -> tuple[int, str]:
+        """:meth:`admit`, and the value of the string key ``other`` ('' when missing), in one
+        round trip."""
+        admitted, value = self._eval("allow", [key, other], now, lease)
+        return int(admitted), value.decode() if isinstance(value, bytes) else str(value)
 
     def allow(self, key: str, now: float, lease: float) -> bool:
         return self.admit(key, now, lease) != REFUSED
@@ -300,6 +314,24 @@ def admit(app_id: str, capability: str, *, lease_seconds: float = DEFAULT_LEASE_
     except RedisError:
         logger.warning("breaker store unreachable: %s %s allowed", app_id, capability)
         return ALLOWED
+
+
+def admit_and_read(
+    app_id: str, capability: str, other_key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS
+) -> tuple[int, str | None]:
+    """:func:`admit`, plus the value of the (full, prefixed) Redis key ``other_key`` read in the
+    same round trip: ``''`` when the key is missing, ``None`` when there is no Redis (or it cannot
+    be reached): the caller then has no shared value to go by."""
+    store = backend()
+    try:
+        if isinstance(store, RedisBackend):
+            return store.admit_and_read(
+                _key(app_id, capability), time.time(), lease_seconds, other_key
+            )
+        return store.admit(_key(app_id, capability), time.time(), lease_seconds), None
+    except RedisError:
+        logger.warning("breaker store unreachable: %s %s allowed", app_id, capability)
+        return ALLOWED, None
 
 
 def record_success(app_id: str, capability: str) -> None:

@@ -18,9 +18,10 @@ from django.db.models import Func, Value
 from django.utils import timezone
 
 from events import notifications
-from events.models import App, Capability, Outcome, WebhookDelivery, WebhookSecret
+from events.models import App, Capability, Outcome, WebhookDelivery
 from events.services.webhooks import webhook_disable
 from events.webhooks import breaker
+from events.webhooks import secrets as signing_secrets
 from events.webhooks.signing import new_webhook_id, webhook_headers
 from events.webhooks.transport import TransportError, request
 
@@ -172,16 +173,18 @@ def webhook_call(
     # Before the breaker: a payload that is not JSON must not take (and strand) a probe lease.
     body = json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     timeout = config.timeout_ms / 1000
-    admitted = breaker.admit(app.app_id, capability, lease_seconds=timeout + LEASE_MARGIN_SECONDS)
+    # One Redis round trip: the breaker's admission and the stamp of the app's secrets.
+    lease = timeout + LEASE_MARGIN_SECONDS
+    key = signing_secrets.stamp_key(app.pk)
+    if key is None:
+        admitted = breaker.admit(app.app_id, capability, lease_seconds=lease)
+        stamp: str | None = signing_secrets.local_stamp(app.pk)
+    else:
+        admitted, stamp = breaker.admit_and_read(app.app_id, capability, key, lease_seconds=lease)
     if admitted == breaker.REFUSED:
         return _skipped(SKIPPED_BREAKER_OPEN, webhook_id, f"the {capability} breaker is open")
 
-    secrets = list(
-        WebhookSecret.objects.live()
-        .filter(app=app)
-        .order_by("-created_at", "-id")
-        .values_list("secret", flat=True)
-    )
+    secrets = signing_secrets.live_secrets(app.pk, stamp=stamp)
     headers = webhook_headers(
         signing_secrets=secrets,
         webhook_id=webhook_id,
