@@ -70,12 +70,6 @@ def _require_onboarded(user: User) -> None:
         raise ApplicationError("onboarding_required", OnboardingRequired.default_detail, status=403)
 
 
-def blocked_between(a: int, b: int) -> bool:
-    return Block.objects.filter(
-        Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a)
-    ).exists()
-
-
 def _require_not_blocked(user_id: int, other_id: int) -> None:
     block = (
         Block.objects.filter(

@@ -221,6 +221,8 @@ def test_a_dead_workers_sms_is_found_in_twilios_log_and_not_sent_again(
     gets = [r for r, _ in twilio.log if r.method == "GET"]
     assert posts == [] and len(gets) == 1
     assert gets[0].args["To"] == "+15125550101"
+    # Only messages since the dead worker's claim.
+    assert gets[0].args["DateSent>"] == stale.strftime("%Y-%m-%dT%H:%M:%SZ")
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.provider_message_id) == ("sent", "SMold")
 

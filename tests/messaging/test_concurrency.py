@@ -20,16 +20,18 @@ def test_two_people_opening_the_same_conversation_at_once_get_one(settings):
     turn = itertools.cycle([(venue, artist), (artist, venue)])
     lock = threading.Lock()
 
-    def open_it() -> int:
+    def open_it() -> tuple[int, bool]:
         with lock:
             me, other = next(turn)
         user = User.objects.get(pk=me.pk)
-        conversation, _created = services.conversation_open(user=user, other_id=other.pk)
-        return conversation.pk
+        conversation, created = services.conversation_open(user=user, other_id=other.pk)
+        return conversation.pk, created
 
     results = run_together(open_it, 8)
-    assert all(isinstance(result, int) for result in results), results
-    assert len(set(results)) == 1
+    assert all(isinstance(result, tuple) for result in results), results
+    assert len({pk for pk, _ in results}) == 1
+    # Exactly one of them made it (the others lost the race and say so).
+    assert sorted(created for _, created in results) == [False] * 7 + [True]
     assert Conversation.objects.count() == 1
     assert Membership.objects.count() == 2
 

@@ -29,11 +29,14 @@ from PIL import Image
 from accounts.models import Role
 from artists.demo import tone_wav
 from artists.models import ArtistProfile, MediaCategory, MediaFile, MediaQuota, MediaStatus, Track
+from events.models import DeadLetter, Outcome, WebhookDelivery
+from events.services import apps as app_services
 from marketplace import services as marketplace_services
 from messaging.fans import imports as fan_imports
 from messaging.fans import services as fan_services
 from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
 from tests.artists.factories import PNG_1PX, ArtistProfileFactory
+from tests.events.factories import manifest as app_manifest
 from tests.marketplace.factories import GigFactory, VenueProfileFactory
 from tests.umbrella.fuzz_seed import EXAMPLES, SEED
 from umbrella.wsgi import application
@@ -140,6 +143,9 @@ class World:
     fan_member_ids: list[int] = field(default_factory=list)
     fan_import_ids: list[int] = field(default_factory=list)
     campaign_ids: list[int] = field(default_factory=list)
+    app_ids: list[str] = field(default_factory=list)
+    delivery_ids: list[int] = field(default_factory=list)
+    dead_letter_ids: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     bad_tokens: list[str] = field(default_factory=list)
 
@@ -202,6 +208,28 @@ def build_world() -> World:
         ).pk
         for owner in (artist, artist, other)
     ]
+    # The app platform: the artist's app (its webhooks on a closed local port, so a test event
+    # or a replay fails at once), one recorded attempt and one dead letter; another's app.
+    app = app_services.app_register(
+        owner=artist.user, manifest=app_manifest(base_url="http://127.0.0.1:9")
+    ).app
+    theirs = app_services.app_register(owner=other.user, manifest=app_manifest()).app
+    delivery = WebhookDelivery.objects.create(
+        app=app,
+        capability="notifications",
+        event="room.updated",
+        webhook_id="msg_fuzz_1",
+        outcome=Outcome.SUCCESS,
+        status_code=200,
+    )
+    dead = DeadLetter.objects.create(
+        app=app,
+        capability="notifications",
+        event="room.updated",
+        webhook_id="msg_fuzz_2",
+        payload={"room_id": 1},
+        attempts=3,
+    )
     users = {
         "artist": artist.user,
         "fan": UserFactory(),
@@ -226,6 +254,9 @@ def build_world() -> World:
         fan_member_ids=[member.pk],
         fan_import_ids=[preview.pk],
         campaign_ids=drafts,
+        app_ids=[app.app_id, app.app_id, app.app_id, theirs.app_id],
+        delivery_ids=[delivery.pk],
+        dead_letter_ids=[dead.pk],
     )
     for role, user in users.items():
         world.tokens[role] = sign_in(user)
@@ -467,6 +498,36 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
         "bad_token": {401} | BODY,
     },
     "GET /apps/me": {"signed_in": {403}},
+    # The app console's API: any onboarded user may register apps (newcomers and artists still
+    # onboarding: 403); an app is its owner's (the artist's), anyone else's lookups are 404.
+    # Lists check their filters first (400 for anyone), then who asks.
+    # No authentication classes: a bad token is not even read.
+    "GET /apps/manifest-schema": {"public": {200}, "signed_in": {200}, "bad_token": {200}},
+    "GET /apps/": {"signed_in": {200, 400, 403, 404}},  # 404: a page past the end
+    "POST /apps/": {"signed_in": {201, 403, 409} | BODY},
+    **{
+        op: {"signed_in": {403, 404} | extra, "artist": owner | extra}
+        for op, owner, extra in (
+            ("GET /apps/{app_id}", {200, 404}, set()),
+            ("PATCH /apps/{app_id}", {200, 404, 409}, BODY),
+            ("GET /apps/{app_id}/versions", {200, 404}, set()),
+            ("POST /apps/{app_id}/rotate-secret", {200, 201, 404, 409}, BODY),
+            ("POST /apps/{app_id}/deprecate-version", {200, 404, 409}, BODY),
+            ("GET /apps/{app_id}/deliveries/", {200, 400, 404}, {400}),
+            ("GET /apps/{app_id}/deliveries/{delivery_id}", {200, 404}, set()),
+            ("GET /apps/{app_id}/dead-letters/", {200, 400, 404}, {400}),
+            ("GET /apps/{app_id}/dead-letters/{dead_letter_id}", {200, 404}, set()),
+            ("DELETE /apps/{app_id}/dead-letters/{dead_letter_id}", {204, 404}, set()),
+            (
+                "POST /apps/{app_id}/dead-letters/{dead_letter_id}/replay",
+                {200, 202, 404, 409},
+                BODY,
+            ),
+            ("POST /apps/{app_id}/dead-letters/replay", {200, 202, 404, 409}, BODY),
+            ("POST /apps/{app_id}/test-event", {200, 404, 409}, BODY),
+            ("GET /apps/{app_id}/metrics", {200, 400, 404}, {400}),
+        )
+    },
     "GET /users/{user_id}": {"signed_in": {403}},
 }
 

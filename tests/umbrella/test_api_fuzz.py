@@ -131,6 +131,9 @@ def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObjec
         "list_id": world.fan_list_ids,
         "member_id": world.fan_member_ids,
         "job_id": world.fan_import_ids,
+        "app_id": world.app_ids,
+        "delivery_id": world.delivery_ids,
+        "dead_letter_id": world.dead_letter_ids,
     }
     for name in list(case.path_parameters or {}):
         choices = options.get(name)
@@ -195,11 +198,17 @@ def _call(case: Any, world: World, role: str, data: st.DataObject) -> Any:
 
 
 # What Django's URL converters accept: anything else is a 404 before any view runs.
-CONVERTERS = {"slug": r"[-a-zA-Z0-9_]+", "int": r"[0-9]+"}
+CONVERTERS = {
+    "slug": r"[-a-zA-Z0-9_]+",
+    "int": r"[0-9]+",
+    # events.api.urls.AppIdConverter: any segment but three words taken by other routes.
+    "app_id": r"(?!(?:token|me|manifest-schema)(?![^/]))[^/]+",
+}
 PARAM_CONVERTER = {"slug": "slug", "track_id": "int", "media_id": "int", "session_id": "int"}
 PARAM_CONVERTER["number"] = "int"
 PARAM_CONVERTER.update(dict.fromkeys(("conversation_id", "user_id", "campaign_id"), "int"))
 PARAM_CONVERTER.update(dict.fromkeys(("list_id", "member_id", "job_id"), "int"))  # fan lists
+PARAM_CONVERTER.update(app_id="app_id", delivery_id="int", dead_letter_id="int")  # events
 PARAM_CONVERTER.update(
     dict.fromkeys(
         ("gig_id", "application_id", "booking_id", "entry_id", "review_id", "saved_search_id"),
