@@ -10,6 +10,15 @@ class EventsConfig(AppConfig):
 
         register_kinds()
 
+        from django.db.models.signals import post_delete, post_save
+
+        from events.models import WebhookSecret
+        from events.webhooks.secrets import secrets_changed
+
+        # A rotation takes effect at once despite the secrets cache (events.webhooks.secrets).
+        post_save.connect(secrets_changed, sender=WebhookSecret, dispatch_uid="events-secrets")
+        post_delete.connect(secrets_changed, sender=WebhookSecret, dispatch_uid="events-secrets")
+
         from umbrella import domains
 
         domains.register(

@@ -17,6 +17,13 @@ States::
   closes the breaker. A failure re-opens it for another 60 s (not a new incident: no second
   notification). A probe whose process died simply lets its lease run out.
 
+A healthy app costs one round trip per call: :func:`admit` tells the caller when the breaker is
+closed with no failure on record, and the caller then skips :func:`record_success` (there is
+nothing to reset). The one difference from recording every success: a success whose call
+*started* before a concurrent call's failure was counted does not reset that failure (it is
+ordered by when it was admitted, not by when it ended). Failures are always counted, so this can
+only make a breaker open a little sooner under a race, never later.
+
 Where the state lives: with ``REDIS_URL`` set, in one Redis hash per pair under the cache's key
 prefix, read and written by one Lua script per operation, so concurrent callers in different
 processes never lose a count and exactly one of them gets the probe. Without Redis (the embedded
@@ -74,7 +81,13 @@ def _snapshot(raw: dict[str, str], now: float) -> Snapshot:
     )
 
 
+# What :func:`admit` answers: refused, allowed, or allowed with nothing counted at all (closed
+# and no failure on record), in which case a success has nothing to reset.
+REFUSED, ALLOWED, ALLOWED_CLEAN = 0, 1, 2
+
+
 class Backend(Protocol):
+    def admit(self, key: str, now: float, lease: float) -> int: ...
     def allow(self, key: str, now: float, lease: float) -> bool: ...
     def success(self, key: str, now: float) -> None: ...
     def failure(self, key: str, now: float) -> bool: ...
@@ -90,8 +103,8 @@ local key, op, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local to_open, open_s, to_close = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local lease, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
 local s = redis.call('HGET', key, 's') or 'closed'
-if op == 'allow' then
-  if s == 'closed' then return 1 end
+local function admit()
+  if s == 'closed' then return 2 - redis.call('EXISTS', key) end
   if s == 'open' then
     if now < tonumber(redis.call('HGET', key, 't')) + open_s then return 0 end
     redis.call('HSET', key, 's', 'half_open', 'ok', 0, 'p', now + lease)
@@ -101,6 +114,11 @@ if op == 'allow' then
   end
   redis.call('EXPIRE', key, ttl)
   return 1
+end
+if op == 'allow' then
+  -- KEYS[2], when given, is a key read in the same round trip (the app's secrets stamp)
+  if KEYS[2] then return {admit(), redis.call('GET', KEYS[2]) or ''} end
+  return admit()
 elseif op == 'success' then
   if s == 'closed' then
     if redis.call('EXISTS', key) == 1 then redis.call('DEL', key) end
@@ -140,16 +158,28 @@ class RedisBackend:
         self.client = client
         self.script = client.register_script(_LUA)
 
-    def _run(self, op: str, key: str, now: float, lease: float = 0.0) -> int:
+    def _eval(self, op: str, keys: list[str], now: float, lease: float = 0.0) -> Any:
         args = [op, repr(now), FAILURES_TO_OPEN, OPEN_SECONDS, SUCCESSES_TO_CLOSE, lease]
         args.append(KEY_TTL_SECONDS)
         try:  # EVALSHA straight away (umbrella.cache does the same): one round trip
-            return int(self.client.evalsha(self.script.sha, 1, key, *args))
+            return self.client.evalsha(self.script.sha, len(keys), *keys, *args)
         except NoScriptError:  # a restarted or flushed Redis: the wrapper loads the script
-            return int(self.script(keys=[key], args=args))
+            return self.script(keys=keys, args=args)
+
+    def _run(self, op: str, key: str, now: float, lease: float = 0.0) -> int:
+        return int(self._eval(op, [key], now, lease))
+
+    def admit(self, key: str, now: float, lease: float) -> int:
+        return self._run("allow", key, now, lease)
+
+    def admit_and_read(self, key: str, now: float, lease: float, other: str) -> tuple[int, str]:
+        """:meth:`admit`, and the value of the string key ``other`` ('' when missing), in one
+        round trip."""
+        admitted, value = self._eval("allow", [key, other], now, lease)
+        return int(admitted), value.decode() if isinstance(value, bytes) else str(value)
 
     def allow(self, key: str, now: float, lease: float) -> bool:
-        return self._run("allow", key, now, lease) == 1
+        return self.admit(key, now, lease) != REFUSED
 
     def success(self, key: str, now: float) -> None:
         self._run("success", key, now)
@@ -181,20 +211,25 @@ class MemoryBackend:
         self.lock = threading.Lock()
         self.pairs: dict[str, _Pair] = {}
 
-    def allow(self, key: str, now: float, lease: float) -> bool:
+    def admit(self, key: str, now: float, lease: float) -> int:
         with self.lock:
             pair = self.pairs.get(key)
-            if pair is None or pair.s == "closed":
-                return True
+            if pair is None:
+                return ALLOWED_CLEAN
+            if pair.s == "closed":
+                return ALLOWED
             if pair.s == "open":
                 if now < pair.t + OPEN_SECONDS:
-                    return False
+                    return REFUSED
                 pair.s, pair.ok, pair.p = "half_open", 0, now + lease
-                return True
+                return ALLOWED
             if now < pair.p:
-                return False
+                return REFUSED
             pair.p = now + lease
-            return True
+            return ALLOWED
+
+    def allow(self, key: str, now: float, lease: float) -> bool:
+        return self.admit(key, now, lease) != REFUSED
 
     def success(self, key: str, now: float) -> None:
         with self.lock:
@@ -265,11 +300,38 @@ def allow(app_id: str, capability: str, *, lease_seconds: float = DEFAULT_LEASE_
     """May a call to this (app, capability) go now? In half-open, ``True`` hands the caller the
     one probe for ``lease_seconds`` (pass the call's timeout plus a margin); it must then
     report the outcome with :func:`record_success` or :func:`record_failure`."""
+    return admit(app_id, capability, lease_seconds=lease_seconds) != REFUSED
+
+
+def admit(app_id: str, capability: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> int:
+    """:func:`allow` that says more, in the same single round trip: :data:`REFUSED`,
+    :data:`ALLOWED`, or :data:`ALLOWED_CLEAN` (closed, and not one failure on record). After
+    ``ALLOWED_CLEAN`` a success need not be recorded (:func:`record_success` would find nothing
+    to reset): the hot path of a healthy app is one Redis round trip per call, not two. A failure
+    is always recorded."""
     try:
-        return backend().allow(_key(app_id, capability), time.time(), lease_seconds)
+        return backend().admit(_key(app_id, capability), time.time(), lease_seconds)
     except RedisError:
         logger.warning("breaker store unreachable: %s %s allowed", app_id, capability)
-        return True
+        return ALLOWED
+
+
+def admit_and_read(
+    app_id: str, capability: str, other_key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS
+) -> tuple[int, str | None]:
+    """:func:`admit`, plus the value of the (full, prefixed) Redis key ``other_key`` read in the
+    same round trip: ``''`` when the key is missing, ``None`` when there is no Redis (or it cannot
+    be reached): the caller then has no shared value to go by."""
+    store = backend()
+    try:
+        if isinstance(store, RedisBackend):
+            return store.admit_and_read(
+                _key(app_id, capability), time.time(), lease_seconds, other_key
+            )
+        return store.admit(_key(app_id, capability), time.time(), lease_seconds), None
+    except RedisError:
+        logger.warning("breaker store unreachable: %s %s allowed", app_id, capability)
+        return ALLOWED, None
 
 
 def record_success(app_id: str, capability: str) -> None:

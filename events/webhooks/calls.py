@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Func, Value
 from django.utils import timezone
 
 from events import notifications
-from events.models import App, Capability, Outcome, WebhookDelivery, WebhookSecret
+from events.models import App, Capability, Outcome, WebhookDelivery
 from events.services.webhooks import webhook_disable
 from events.webhooks import breaker
+from events.webhooks import secrets as signing_secrets
 from events.webhooks.signing import new_webhook_id, webhook_headers
 from events.webhooks.transport import TransportError, request
 
@@ -171,15 +173,18 @@ def webhook_call(
     # Before the breaker: a payload that is not JSON must not take (and strand) a probe lease.
     body = json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     timeout = config.timeout_ms / 1000
-    if not breaker.allow(app.app_id, capability, lease_seconds=timeout + LEASE_MARGIN_SECONDS):
+    # One Redis round trip: the breaker's admission and the stamp of the app's secrets.
+    lease = timeout + LEASE_MARGIN_SECONDS
+    key = signing_secrets.stamp_key(app.pk)
+    if key is None:
+        admitted = breaker.admit(app.app_id, capability, lease_seconds=lease)
+        stamp: str | None = signing_secrets.local_stamp(app.pk)
+    else:
+        admitted, stamp = breaker.admit_and_read(app.app_id, capability, key, lease_seconds=lease)
+    if admitted == breaker.REFUSED:
         return _skipped(SKIPPED_BREAKER_OPEN, webhook_id, f"the {capability} breaker is open")
 
-    secrets = list(
-        WebhookSecret.objects.live()
-        .filter(app=app)
-        .order_by("-created_at", "-id")
-        .values_list("secret", flat=True)
-    )
+    secrets = signing_secrets.live_secrets(app.pk, stamp=stamp)
     headers = webhook_headers(
         signing_secrets=secrets,
         webhook_id=webhook_id,
@@ -198,16 +203,20 @@ def webhook_call(
     ok = sent.outcome == Outcome.SUCCESS
     opened = False
     if ok:
-        breaker.record_success(app.app_id, capability)
+        if admitted != breaker.ALLOWED_CLEAN:  # a clean closed breaker has nothing to reset
+            breaker.record_success(app.app_id, capability)
     elif sent.outcome != Outcome.GONE:
         opened = breaker.record_failure(app.app_id, capability)
-    # The row alone commits by itself (no BEGIN/COMMIT round trips on the hot path); the
-    # notification of a breaker that just opened lands in one transaction with its row.
+    # The row alone commits by itself (no BEGIN/COMMIT round trips on the hot path), without
+    # waiting for the WAL flush (docs/events.md, "Attempt rows commit asynchronously"); the
+    # notification of a breaker that just opened lands in one durable transaction with its row.
+    # Inside a caller's transaction the row is the caller's: its commit is the caller's too.
+    async_commit = not opened and not connection.in_atomic_block
     with transaction.atomic() if opened else contextlib.nullcontext():
         delivery = WebhookDelivery.objects.create(
             app=app,
             capability=capability,
-            event=event,
+            event=AsyncCommit(Value(event)) if async_commit else event,
             webhook_id=webhook_id,
             attempt=attempt,
             url=url[:2000],
@@ -237,6 +246,26 @@ def webhook_call(
         webhook_id=webhook_id,
         delivery_id=delivery.pk,
     )
+
+
+class AsyncCommit(Func):
+    """A value of an ``INSERT`` that also turns ``synchronous_commit`` off for the statement's
+    own (implicit) transaction: the row commits without waiting for the WAL flush, in the same
+    single round trip. PostgreSQL only (``set_config(…, true)`` is ``SET LOCAL``, undone at the
+    end of the transaction); elsewhere it is the value itself. Use it only outside a transaction
+    block, or it would make the whole enclosing transaction's commit asynchronous."""
+
+    arity = 1
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        return compiler.compile(self.source_expressions[0])
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(SELECT {sql} WHERE set_config('synchronous_commit', 'off', true) = 'off')",
+            params,
+        )
 
 
 @dataclass(frozen=True)

@@ -235,3 +235,20 @@ def test_an_unreachable_redis_lets_calls_through_rather_than_failing_them():
         breaker.record_success("app_unreachable", "winner_selection")
         with pytest.raises(redis.RedisError):  # staff pages show the error rather than a guess
             breaker.state("app_unreachable", "winner_selection")
+
+
+# --- admit: one round trip says whether a success has anything to reset -----------------------
+
+
+def test_admit_says_clean_only_when_closed_with_nothing_on_record(backend, key):
+    from events.webhooks.breaker import ALLOWED, ALLOWED_CLEAN, REFUSED
+
+    assert backend.admit(key, T0, LEASE) == ALLOWED_CLEAN
+    backend.failure(key, T0)
+    assert backend.admit(key, T0, LEASE) == ALLOWED  # a failure is counted: a success resets it
+    backend.success(key, T0)
+    assert backend.admit(key, T0, LEASE) == ALLOWED_CLEAN
+    _open(backend, key)
+    assert backend.admit(key, T0 + 1, LEASE) == REFUSED
+    assert backend.admit(key, T0 + OPEN_SECONDS, LEASE) == ALLOWED  # the probe, never "clean"
+    assert backend.admit(key, T0 + OPEN_SECONDS, LEASE) == REFUSED

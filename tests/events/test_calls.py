@@ -376,3 +376,77 @@ def test_concurrent_410s_disable_and_notify_once():
     assert results.count(True) == 1
     assert App.objects.get(pk=app.pk).disabled_webhooks == [WINNERS]
     assert Notification.objects.filter(verb="app.webhook_disabled").count() == 1
+
+
+# --- the hot path: round trips and commits ------------------------------------------------------
+
+
+def test_successes_on_a_clean_breaker_skip_the_record_but_failures_always_count(server):
+    app = _app(server)
+    server.route(HOOK, answer(200, {"winners": []}))
+    assert _call(app).ok
+    assert breaker.snapshot(app.app_id, WINNERS).failures == 0
+    server.route(HOOK, answer(500, {}))
+    assert not _call(app).ok
+    assert breaker.snapshot(app.app_id, WINNERS).failures == 1
+    server.route(HOOK, answer(200, {"winners": []}))
+    assert _call(app).ok  # admitted with a failure on record: this success resets it
+    assert breaker.snapshot(app.app_id, WINNERS).failures == 0
+    assert WebhookDelivery.objects.filter(app=app).count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_attempt_row_commits_asynchronously_alone_and_with_the_caller_inside_one(server):
+    """Alone, the row's own statement turns synchronous_commit off for its implicit transaction
+    only; in a caller's transaction the row is written normally, so the caller's commit stays
+    as durable as the caller made it."""
+    from django.db import transaction
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    app = _app(server)
+    server.route(HOOK, answer(200, {"winners": []}))
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        result = _call(app)
+    inserts = [sql for sql in seen if sql.startswith('INSERT INTO "events_webhookdelivery"')]
+    assert len(inserts) == 1
+    assert "set_config('synchronous_commit', 'off', true)" in inserts[0]
+    assert setting() == "on"  # the session's setting is untouched
+    row = WebhookDelivery.objects.get(pk=result.delivery_id)
+    assert (row.event, row.outcome, row.attempt) == ("draw.requested", Outcome.SUCCESS, 1)
+
+    seen.clear()
+    with transaction.atomic(), connection.execute_wrapper(record):
+        inner = _call(app)
+        assert setting() == "on"
+    inserts = [sql for sql in seen if sql.startswith('INSERT INTO "events_webhookdelivery"')]
+    assert len(inserts) == 1 and "set_config" not in inserts[0]
+    assert WebhookDelivery.objects.filter(pk=inner.delivery_id).exists()
+
+
+def test_the_row_of_the_failure_that_opens_the_breaker_commits_durably_with_its_notice(server):
+    app = _app(server)
+    server.route(HOOK, answer(500, {}))
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    for _ in range(4):
+        _call(app)
+    with connection.execute_wrapper(record):
+        result = _call(app)
+    assert breaker.state(app.app_id, WINNERS) == "open"
+    assert WebhookDelivery.objects.filter(pk=result.delivery_id).exists()
+    assert not any("set_config" in sql for sql in seen)
