@@ -50,6 +50,7 @@ from django.utils import timezone
 from accounts.models import User
 from events import notifications
 from events.models import App, DeadLetter, Outcome, WebhookDelivery
+from events.selectors_apps import may_manage
 from events.webhooks import breaker, calls
 from events.webhooks.signing import new_webhook_id
 from umbrella.errors import ApplicationError, NotFoundError
@@ -312,13 +313,8 @@ def dead_letter_record(
 # --- replay and delete ------------------------------------------------------------------------
 
 
-def can_manage(user: User, app: App) -> bool:
-    """The app's owner and staff see and manage its deliveries and dead letters."""
-    return bool(user.is_authenticated and (user.is_staff or app.owner_id == user.pk))
-
-
 def _refuse_unless_manager(user: User, app: App) -> None:
-    if not can_manage(user, app) or app.deleted_at is not None:
+    if not may_manage(user, app) or app.deleted_at is not None:
         raise NotFoundError("not_found", "No such dead letter.")
 
 
@@ -399,7 +395,7 @@ def dead_letters_replay(
     :data:`BULK_REPLAY_MAX` per call). All or nothing: an id that is not one of the app's dead
     letters is ``404`` (with the ids in ``details.missing``) and nothing is replayed. Letters
     being replayed already are skipped, not refused."""
-    if not can_manage(by, app) or app.deleted_at is not None:
+    if not may_manage(by, app) or app.deleted_at is not None:
         raise NotFoundError("not_found", "No such app.")
     if (ids is None) == (not all):
         raise ApplicationError(
@@ -455,7 +451,7 @@ def app_send_test_event(*, app: App, by: User, capability: str | None = None) ->
     """Send a signed ``app.test`` event to one of ``app``'s webhooks now and return the call's
     result (recorded like any attempt). ``capability`` defaults to ``notifications`` when the
     app has it, else its first webhook."""
-    if not can_manage(by, app) or app.deleted_at is not None:
+    if not may_manage(by, app) or app.deleted_at is not None:
         raise NotFoundError("not_found", "No such app.")
     hooks = webhook_capabilities(app)
     if not hooks:
