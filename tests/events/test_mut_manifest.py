@@ -68,6 +68,9 @@ def test_schema_errors_say_what_is_wrong_in_words():
         {"path": "$.meta.version", "message": "must be of type string"}
     ]
     assert _errors(meta="x") == [{"path": "$.meta", "message": "must be of type object"}]
+    assert _errors(meta=_meta(version="1.0")) == [
+        {"path": "$.meta.version", "message": "must be a semantic version such as 1.2.0"}
+    ]
     assert _errors(meta={"version": "1.0.0", "colour": "red"}) == [
         {"path": "$.meta.colour", "message": "unknown field"},
         {"path": "$.meta.name", "message": "required"},
@@ -101,6 +104,12 @@ def test_an_unknown_value_is_quoted_short_and_the_choices_are_listed():
     # exactly 60 characters (with the quotes) is shown whole
     [error] = _errors(fallbacks={"winner_selection": "y" * 58})
     assert error["message"] == f'unknown value "{"y" * 58}": expected one of platform_random'
+    # 61 characters is cut
+    [error] = _errors(fallbacks={"winner_selection": "z" * 59})
+    assert error["message"] == f'unknown value "{"z" * 56}…: expected one of platform_random'
+    # shown as written, not as \u escapes
+    [error] = _errors(fallbacks={"winner_selection": "tirage_équitable"})
+    assert error["message"] == 'unknown value "tirage_équitable": expected one of platform_random'
     [error] = _errors(webhooks={"winner_selection": "/w", "notifications": "/n", "teleport": "/t"})
     assert error == {"path": "$.webhooks.teleport", "message": 'unknown key "teleport"'}
 
