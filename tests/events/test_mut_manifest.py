@@ -169,6 +169,7 @@ def test_a_url_not_starting_with_http_is_named_by_the_pattern_only():
         ("https://a.example/x?y=1", NO_QUERY),
         ("https://a.example/x/", "no trailing '/': webhook paths start with '/'"),
         ("https://[::g]", "not a valid URL"),
+        ("https://[v1.a:b]", "not a valid host"),  # an "IPvFuture" host: urlsplit lets it by
     ],
 )
 def test_each_bad_base_url_is_named_with_its_own_reason(base_url, message):
