@@ -359,3 +359,17 @@ def test_the_refusal_sums_up_one_or_many_problems():
         f"The manifest has 2 problems: $.base_url {HTTPS_ONLY} (and 1 more)."
     )
     assert [f["path"] for f in two.value.details["fields"]] == ["$.base_url", "$.permissions[0]"]
+
+
+def test_problems_of_one_path_keep_the_order_found_schema_first():
+    fields = _errors(fallbacks={"participant_registration": "coin_toss"})
+    assert fields == [
+        {
+            "path": "$.fallbacks.participant_registration",
+            "message": 'unknown value "coin_toss": expected one of pending_approval',
+        },
+        {
+            "path": "$.fallbacks.participant_registration",
+            "message": "participant_registration is not among the capabilities",
+        },
+    ]
