@@ -373,3 +373,15 @@ def test_problems_of_one_path_keep_the_order_found_schema_first():
             "message": "participant_registration is not among the capabilities",
         },
     ]
+
+
+def test_an_unknown_permission_lists_every_scope_comma_separated():
+    from events.models import Scope
+
+    assert _errors(permissions=["rooms:read", "rooms:delete"]) == [
+        {
+            "path": "$.permissions[1]",
+            "message": 'unknown value "rooms:delete": expected one of ' + ", ".join(Scope.values),
+        }
+    ]
+    assert ", ".join(Scope.values).startswith("users:read, rooms:read, rooms:write")
