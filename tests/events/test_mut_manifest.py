@@ -385,3 +385,14 @@ def test_an_unknown_permission_lists_every_scope_comma_separated():
         }
     ]
     assert ", ".join(Scope.values).startswith("users:read, rooms:read, rooms:write")
+
+
+def test_webhooks_that_are_not_an_object_are_named_not_a_crash():
+    assert _errors(webhooks=["/hooks/winners"]) == [
+        {"path": "$.webhooks", "message": "must be of type object"},
+        {"path": "$.webhooks.notifications", "message": "required: notifications needs a webhook"},
+        {
+            "path": "$.webhooks.winner_selection",
+            "message": "required: winner_selection needs a webhook",
+        },
+    ]
