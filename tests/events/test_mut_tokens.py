@@ -158,3 +158,13 @@ def test_an_app_token_is_told_by_its_prefix():
     assert is_app_token("uat_x")
     assert not is_app_token("eyJ.uat_")
     assert not is_app_token("UAT_x")
+
+
+def test_verifying_a_token_reads_its_credential_and_app_in_one_query(
+    django_assert_num_queries,
+):
+    app, secret = app_with_secret()
+    token = token_for(app, secret)
+    with django_assert_num_queries(1):
+        holder = app_token_verify(token=token)
+        assert holder.app.app_id == app.app_id
