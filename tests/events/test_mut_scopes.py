@@ -150,3 +150,14 @@ def test_user_or_app_needs_one_of_them(organize):
     assert permission.has_permission(_request("GET"), organize) is False
     assert permission.has_permission(_request("GET", auth=_principal()), organize) is True
     assert permission.has_permission(_request("GET", user=UserFactory()), organize) is True
+
+
+def test_app_only_lets_anyone_ask_an_api_view_for_options(organize):
+    from rest_framework.views import APIView
+
+    class OrganizeApi(APIView):
+        def get(self, request):  # pragma: no cover - not called
+            return None
+
+    assert AppOnly().has_permission(_request("OPTIONS"), OrganizeApi()) is True
+    assert AppOnly().has_permission(_request("GET"), OrganizeApi()) is False
