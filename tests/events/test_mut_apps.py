@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from accounts.models import User
 from events import usage
 from events.models import App, AppCredential, AppManifestVersion, WebhookSecret
+from events.selectors_apps import app_managed, may_manage
 from events.services import apps as services
 from events.services.credentials import credential_issue, webhook_secret_issue
 from tests.accounts.factories import UserFactory
@@ -121,17 +123,15 @@ def test_the_limit_counts_only_the_owners_live_apps(monkeypatch):
 
 def test_only_the_owner_or_staff_manage_an_app_and_others_hear_not_found():
     app = AppFactory()
-    assert services.app_get(app_id=app.app_id, by=app.owner) == app
-    assert services.app_get(app_id=app.app_id, by=UserFactory(is_staff=True)) == app
-    stranger = _refusal(services.app_get, app_id=app.app_id, by=UserFactory())
+    assert app_managed(app_id=app.app_id, user=app.owner) == app
+    assert app_managed(app_id=app.app_id, user=UserFactory(is_staff=True)) == app
+    stranger = _refusal(app_managed, app_id=app.app_id, user=UserFactory())
     assert (stranger.code, stranger.status_code, stranger.message) == (
         "not_found",
         404,
         "No such app.",
     )
-    from django.contrib.auth.models import AnonymousUser
-
-    assert services.may_manage(AnonymousUser(), app) is False
+    assert may_manage(AnonymousUser(), app) is False
 
 
 def test_publish_refusals_are_exact_and_the_name_and_switches_follow(rooms_using):
