@@ -19,6 +19,12 @@ class EventsConfig(AppConfig):
         post_save.connect(secrets_changed, sender=WebhookSecret, dispatch_uid="events-secrets")
         post_delete.connect(secrets_changed, sender=WebhookSecret, dispatch_uid="events-secrets")
 
+        from events import selectors_rooms, usage
+
+        # The app platform's rules about rooms (events.usage) read the rooms.
+        usage.room_counter_register(selectors_rooms.active_rooms_using)
+        usage.version_organizers_register(selectors_rooms.organizers_on_version)
+
         from umbrella import domains
 
         domains.register(

@@ -1,9 +1,10 @@
 """The app platform (SPEC-events §1): apps, their manifest history, credentials, webhook signing
 secrets, every webhook attempt and the dead letters.
 
-Rooms, participants, prizes and draws come with the next issue; they stand on these rows. Every
-write goes through :mod:`events.services` (and its submodules); these classes hold only one
-row's invariants (constraints) and reusable queries.
+Live rooms (SPEC-events §1, issue 12) stand on these rows: Room, Participant, Prize, Winner,
+DrawCommitment, Draw, and RoomEvent (the per-room live-event log with its sequence numbers).
+Every write goes through :mod:`events.services` (and its submodules); these classes hold only
+one row's invariants (constraints) and reusable queries.
 """
 
 from datetime import datetime
@@ -12,7 +13,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from umbrella.models import TimeStampedModel
@@ -305,3 +306,317 @@ class AppIncident(models.Model):
         where = f" {self.capability}" if self.capability else ""
         state = "open" if self.closed_at is None else "closed"
         return f"{self.app_id}{where} {self.get_kind_display()} ({self.severity}, {state})"
+
+
+# --- Live rooms (SPEC-events §1, §2; issue 12) ------------------------------------------------
+
+ROOM_NAME_MAX = 255
+ROOM_DESCRIPTION_MAX = 2000
+# The hash chain of a room's commitment has this many links: a room makes at most this many
+# draws (docs/draws.md).
+DRAW_CHAIN_LENGTH = 1000
+
+
+class RoomStatus(models.TextChoices):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Role(models.TextChoices):
+    """Room roles (SPEC §8, SPEC-events §2). What each may do is :mod:`events.policy`."""
+
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    MODERATOR = "moderator"
+    PARTICIPANT = "participant"
+    VIEWER = "viewer"
+
+
+class ParticipantStatus(models.TextChoices):
+    ACTIVE = "active"
+    PENDING_APPROVAL = "pending_approval"
+
+
+class WinnerMethod(models.TextChoices):
+    APP = "app"
+    FALLBACK_RANDOM = "fallback_random"
+    MANUAL = "manual"
+
+
+class RoomQuerySet(models.QuerySet["Room"]):
+    def live(self) -> "RoomQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+
+class Room(TimeStampedModel):
+    """A live event run by an app, locked to the manifest version it was created with (its
+    settings are validated against that version forever, until an upgrade)."""
+
+    name = models.CharField(max_length=ROOM_NAME_MAX)
+    description = models.TextField(max_length=ROOM_DESCRIPTION_MAX, blank=True, default="")
+    app = models.ForeignKey(App, on_delete=models.PROTECT, related_name="rooms")
+    app_manifest_version = models.ForeignKey(
+        AppManifestVersion, on_delete=models.PROTECT, related_name="rooms"
+    )
+    app_settings = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=RoomStatus.choices, default=RoomStatus.DRAFT)
+    is_public = models.BooleanField(default=True)
+    gig = models.ForeignKey(
+        "marketplace.Gig", on_delete=models.SET_NULL, null=True, blank=True, related_name="rooms"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_rooms"
+    )
+    # The sequence number of the room's last live event (events.realtime); 0: none yet.
+    event_seq = models.PositiveBigIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(status__in=RoomStatus.values), name="room_status_known"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["status", "-created_at"],
+                condition=Q(deleted_at__isnull=True),
+                name="room_live_status_recent",
+            ),
+            models.Index(fields=["app", "status"], name="room_app_status"),
+            models.Index(fields=["created_by", "-created_at"], name="room_creator_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def live(self) -> "ParticipantQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+
+class Participant(models.Model):
+    """A person's membership of a room. One row per (room, user) for ever: leaving soft-deletes
+    it (``deleted_at``) and rejoining revives it."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
+    status = models.CharField(
+        max_length=16, choices=ParticipantStatus.choices, default=ParticipantStatus.ACTIVE
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    joined_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["joined_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["room", "user"], name="one_participant_per_user"),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="participant_role_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ParticipantStatus.values),
+                name="participant_status_known",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["room", "role", "status"],
+                condition=Q(deleted_at__isnull=True),
+                name="participant_live_room_role",
+            ),
+            models.Index(fields=["user", "-joined_at"], name="participant_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in room {self.room_id} ({self.role})"
+
+
+class PrizeQuerySet(models.QuerySet["Prize"]):
+    def live(self) -> "PrizeQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+
+class Prize(models.Model):
+    """Units to award in a room. ``quantity_remaining`` is only ever changed under a row lock
+    or with ``F()`` (events.services.winners); the constraints make over-awarding impossible
+    even for a buggy caller."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="prizes")
+    name = models.CharField(max_length=255)
+    description = models.TextField(max_length=2000, blank=True, default="")
+    # An https URL of an image (the API takes a URL; uploads are not part of the contract).
+    image = models.URLField(max_length=500, blank=True, default="")
+    quantity = models.PositiveIntegerField(default=1)
+    quantity_remaining = models.PositiveIntegerField(default=1)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PrizeQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="prize_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_remaining__gte=0) & Q(quantity_remaining__lte=F("quantity")),
+                name="prize_remaining_in_range",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["room", "created_at"],
+                condition=Q(deleted_at__isnull=True),
+                name="prize_live_room",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.quantity_remaining}/{self.quantity})"
+
+
+class WinnerQuerySet(models.QuerySet["Winner"]):
+    def live(self) -> "WinnerQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class Winner(models.Model):
+    """One awarded unit of a prize. Revoking gives the unit back in the same transaction
+    (events.services.winners). ``metadata`` is the audit: the draw number, the revealed chain
+    element, the app's answer."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="winners")
+    prize = models.ForeignKey(Prize, on_delete=models.PROTECT, related_name="winners")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="wins")
+    method = models.CharField(max_length=16, choices=WinnerMethod.choices)
+    draw = models.ForeignKey(
+        "Draw", on_delete=models.PROTECT, null=True, blank=True, related_name="winners"
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    selected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who triggered the pick or draw (empty: an app's system call).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = WinnerQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["prize", "participant"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_win_per_prize_and_participant",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=WinnerMethod.values), name="winner_method_known"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["room", "created_at"], name="winner_room_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} won {self.prize_id} ({self.method})"
+
+
+class DrawCommitment(models.Model):
+    """The room's hash chain (docs/draws.md): c_0 = ``seed`` (secret until revealed), c_(i+1) =
+    SHA-256(c_i), and ``commitment`` = c_N is published when the room is activated, before
+    anyone can join. Draw k reveals c_(N-k)."""
+
+    room = models.OneToOneField(
+        Room, on_delete=models.CASCADE, primary_key=True, related_name="commitment"
+    )
+    chain_length = models.PositiveIntegerField(default=DRAW_CHAIN_LENGTH)
+    commitment = models.CharField(max_length=64, help_text="c_N, hex.")
+    seed = models.CharField(max_length=64, help_text="c_0, hex. Never sent before its reveal.")
+    draws_made = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(draws_made__lte=F("chain_length")), name="draws_within_chain"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"room {self.room_id} commitment {self.commitment[:12]}…"
+
+
+class Draw(models.Model):
+    """Draw number ``number`` (k ≥ 1) of a room: its frozen entrants (sorted participant ids)
+    and their hash, the revealed chain element c_(N-k) and the result. Never edited."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="draws")
+    prize = models.ForeignKey(Prize, on_delete=models.PROTECT, related_name="draws")
+    number = models.PositiveIntegerField()
+    entrants = models.JSONField(default=list, help_text="Sorted participant ids, frozen.")
+    entrants_hash = models.CharField(max_length=64)
+    revealed = models.CharField(max_length=64, help_text="c_(N-k), hex.")
+    count = models.PositiveIntegerField(default=1)
+    result = models.JSONField(default=list, help_text="Winning participant ids, in order.")
+    method = models.CharField(max_length=16, choices=WinnerMethod.choices)
+    fallback_used = models.BooleanField(default=False)
+    app_answer = models.JSONField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["room_id", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["room", "number"], name="one_draw_per_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="draw_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"room {self.room_id} draw {self.number}"
+
+
+class RoomEvent(models.Model):
+    """The room's live-event log (events.realtime): every event sent to the room's sockets,
+    numbered 1, 2, 3… per room, in commit order, so a reconnecting client can ask for what it
+    missed. Kept at least :data:`events.realtime.KEEP_EVENTS`."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="live_events")
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=80)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["room_id", "seq"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["room", "seq"], name="one_event_per_seq"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["created_at"], name="room_event_created")]
+
+    def __str__(self) -> str:
+        return f"room {self.room_id} #{self.seq} {self.type}"

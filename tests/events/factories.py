@@ -1,6 +1,8 @@
 import factory
+from django.db import transaction
 
-from events.models import App, AppManifestVersion
+from events.models import App, AppManifestVersion, Participant, Prize, Role, Room, RoomStatus
+from events.services.draws import commitment_create
 from tests.accounts.factories import UserFactory
 
 
@@ -47,3 +49,46 @@ class AppFactory(factory.django.DjangoModelFactory):
             AppManifestVersion.objects.create(
                 app=self, version=self.manifest_version, manifest=self.manifest
             )
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    """A draft room on its app's current version, its creator its organizer. Use
+    ``status=RoomStatus.ACTIVE`` for an active room (a commitment is made, as activation would)."""
+
+    class Meta:
+        model = Room
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Room {n}")
+    app = factory.SubFactory(AppFactory)
+    app_manifest_version = factory.LazyAttribute(
+        lambda room: room.app.versions.get(version=room.app.manifest_version)
+    )
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def organizer(self, create, extracted, **kwargs):
+        if create:
+            Participant.objects.create(room=self, user=self.created_by, role=Role.ORGANIZER)
+            if self.status == RoomStatus.ACTIVE:
+                with transaction.atomic():
+                    commitment_create(room=self)
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    room = factory.SubFactory(RoomFactory, status=RoomStatus.ACTIVE)
+    user = factory.SubFactory(UserFactory)
+    role = Role.PARTICIPANT
+
+
+class PrizeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prize
+
+    room = factory.SubFactory(RoomFactory, status=RoomStatus.ACTIVE)
+    name = factory.Sequence(lambda n: f"Prize {n}")
+    quantity = 1
+    quantity_remaining = factory.LazyAttribute(lambda prize: prize.quantity)
