@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from django.db.models import Count, Q
 
 from accounts.models import User
-from events.models import App, AppManifestVersion, Participant, Role, RoomStatus
+from events import policy
+from events.models import App, AppManifestVersion, Participant, Role, Room, RoomStatus
+from umbrella.errors import NotFoundError
 
 
 def active_rooms_using(*, app: App, capabilities: frozenset[str]) -> int:
@@ -47,3 +49,20 @@ def organizers_on_version(*, app: App, version: str) -> Iterable[User]:
         .values("user_id")
     )
     return User.objects.filter(pk__in=user_ids, is_active=True)
+
+
+def room_get(room_id: object, user: object) -> Room:
+    """The live room ``room_id`` if ``user`` may read it (policy ``room.read``), else
+    ``404 not_found`` — a private room's existence is not revealed."""
+    try:
+        room = (
+            Room.objects.live()
+            .select_related("app", "app_manifest_version")
+            .get(
+                pk=int(room_id)  # type: ignore[call-overload]
+            )
+        )
+    except (Room.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFoundError("not_found", "No such room.") from None
+    policy.require(user, policy.ROOM_READ, room)
+    return room

@@ -1,6 +1,6 @@
 """The events platform's pages: the developer console and the staff webhook-health page."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from events import views_apps, views_deliveries, views_metrics
 
@@ -72,4 +72,10 @@ urlpatterns += [
         name="console-metrics",
     ),
     path("staff/webhooks/", views_metrics.staff_webhooks, name="staff-webhooks"),
+]
+
+# Rooms' pages (issue 12): each part lists its own pages in its own module.
+urlpatterns += [
+    path("", include("events.rooms_urls")),  # rooms list, create, live room page
+    path("", include("events.draws_urls")),  # the verification page
 ]

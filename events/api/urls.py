@@ -79,3 +79,11 @@ urlpatterns += [
     ),
     path("apps/<app_id:app_id>/metrics", metrics.AppMetricsApi.as_view(), name="api-app-metrics"),
 ]
+
+# Rooms (issue 12): each part of the room API lists its own routes in its own module.
+urlpatterns += [
+    path("", include("events.api.rooms_urls")),  # rooms, upgrade-manifest
+    path("", include("events.api.members_urls")),  # participants, prizes, winners
+    path("", include("events.api.draws_urls")),  # draws
+    path("", include("events.api.live_urls")),  # app events
+]

@@ -1,0 +1,5 @@
+"""Routes of the room API's draws part (issue 12), under /api/v1/."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
