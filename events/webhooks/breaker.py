@@ -361,6 +361,13 @@ def state(app_id: str, capability: str) -> State:
     return snapshot(app_id, capability).state
 
 
-def reset(app_id: str, capability: str) -> None:
-    """Close the breaker and forget its counts (staff's "reset breaker", a re-enabled webhook)."""
-    backend().reset(_key(app_id, capability))
+def reset(app_id: str, capability: str) -> bool:
+    """Close the breaker and forget its counts (staff's "reset breaker", a re-enabled webhook).
+    ``False`` when the store cannot be reached (logged): while it can't, calls go anyway (the
+    breaker fails open), so there is nothing to undo meanwhile."""
+    try:
+        backend().reset(_key(app_id, capability))
+    except RedisError:
+        logger.warning("breaker store unreachable: reset of %s %s lost", app_id, capability)
+        return False
+    return True
