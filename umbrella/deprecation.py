@@ -62,7 +62,8 @@ DEPRECATED: tuple[Deprecated, ...] = ()
 
 def deprecation_for(path: str, registry: Iterable[Deprecated] | None = None) -> Deprecated | None:
     """The entry covering ``path`` (the longest, most specific one), if any."""
-    found = [entry for entry in (DEPRECATED if registry is None else registry) if entry.covers(path)]
+    entries = DEPRECATED if registry is None else registry
+    found = [entry for entry in entries if entry.covers(path)]
     return max(found, key=lambda entry: len(entry.path), default=None)
 
 

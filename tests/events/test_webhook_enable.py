@@ -30,9 +30,7 @@ def _breakers_closed_after():
 @pytest.fixture
 def app() -> App:
     # A fresh app id per test: with REDIS_URL the breakers live in Redis, shared by the workers.
-    return AppFactory(
-        app_id=f"app_en_{uuid.uuid4().hex[:10]}", disabled_webhooks=["notifications"]
-    )
+    return AppFactory(app_id=f"app_en_{uuid.uuid4().hex[:10]}", disabled_webhooks=["notifications"])
 
 
 def _open(app: App, capability: str = "notifications") -> None:
