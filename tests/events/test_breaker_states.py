@@ -12,15 +12,9 @@ from events import metrics
 from events.webhooks import breaker
 from tests.events.factories import AppFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("closed_breakers")]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-
-
-@pytest.fixture(autouse=True)
-def _breakers_closed_after():
-    yield
-    breaker.MEMORY.clear()
 
 
 def _open(app_id: str, capability: str) -> None:

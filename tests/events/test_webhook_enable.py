@@ -18,13 +18,7 @@ from tests.accounts.factories import UserFactory
 from tests.events.factories import AppFactory
 from umbrella.errors import ApplicationError
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _breakers_closed_after():
-    yield
-    breaker.MEMORY.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("closed_breakers")]
 
 
 @pytest.fixture
