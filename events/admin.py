@@ -4,6 +4,9 @@ to them goes through the same functions as everywhere else:
 
 - **reset breaker**: ``events.webhooks.breaker.reset`` for each of the app's webhook
   capabilities (closed, counts forgotten), the function the re-enable path uses;
+- **call webhooks again**: ``events.services.apps.app_webhook_enable`` for each webhook a 410
+  Gone switched off (the console's "Call it again" button and ``POST …/webhooks/{capability}/
+  enable``): back on the list of called webhooks, breaker closed;
 - **disable / enable app**: ``events.services.apps.app_disable`` / ``app_enable`` (the console's
   staff switch);
 - **replay dead letters**: ``events.services.deliveries.dead_letters_replay(all=True)`` (the
@@ -110,7 +113,13 @@ class AppAdmin(RecordAdmin):
     )
     fields = readonly_fields
     inlines = [HealthInline, OpenIncidentInline, VersionInline]
-    actions = ["reset_breaker", "disable_app", "enable_app", "replay_dead_letters"]
+    actions = [
+        "reset_breaker",
+        "enable_webhooks",
+        "disable_app",
+        "enable_app",
+        "replay_dead_letters",
+    ]
 
     @admin.display(description="webhooks off (410)")
     def webhooks_disabled(self, obj: App) -> str:
@@ -153,6 +162,16 @@ class AppAdmin(RecordAdmin):
                 names.append(app.app_id + result)
         if names:
             self.message_user(request, f"{done}: {', '.join(names)}.", messages.SUCCESS)
+
+    @admin.action(description="Call again the webhooks switched off by a 410 Gone")
+    def enable_webhooks(self, request: HttpRequest, queryset: QuerySet[App]) -> None:
+        def enable(app: App, by: User) -> str:
+            capabilities = list(app.disabled_webhooks)
+            for capability in capabilities:
+                app_services.app_webhook_enable(app=app, capability=capability, by=by)
+            return f" ({', '.join(capabilities) or 'none was off'})"
+
+        self._each(request, queryset, enable, "Webhooks called again")
 
     @admin.action(description="Disable the apps (no webhook calls, no app tokens)")
     def disable_app(self, request: HttpRequest, queryset: QuerySet[App]) -> None:

@@ -16,6 +16,7 @@ path it should have (``$.meta.version``); an unexpected key by its own path. The
 by path, one entry per problem.
 """
 
+import importlib
 import ipaddress
 import json
 import re
@@ -40,6 +41,13 @@ URL_MAX_LENGTH = 2000
 PATH_MAX_LENGTH = 500
 MAX_ERRORS = 100  # a pasted manifest that is wrong everywhere gets the first 100, by path
 MAX_DEPTH = 64  # as the API's JSON parser (umbrella/parsers.py): pasted text gets the same bound
+# ReDoS: the regexes of ``settings`` (``pattern``, ``patternProperties``) will run with Python's
+# backtracking ``re`` on what organizers type. See _regex_problem and docs/apps.md.
+PATTERN_MAX_LENGTH = 200
+PATTERN_MAX_QUANTIFIERS = 3  # quantifiers matching a variable number of times: ?, *, +, {m,n}
+# The largest maxLength a string (or key) with a pattern may declare, by how many variable
+# quantifiers the pattern has: about n^(k+1) backtracking steps at worst stay near 10^6-10^7.
+PATTERN_INPUT_MAX_LENGTH = {0: 1000, 1: 1000, 2: 200, 3: 50}
 
 # Capabilities whose answer the platform waits for (a draw, a join, a quiz answer), so their
 # webhook is synchronous; notifications are always delivered asynchronously (SPEC-events §4).
@@ -113,6 +121,12 @@ MANIFEST_SCHEMA: dict[str, Any] = {
     "webhooks and fallbacks only for declared capabilities; notifications webhooks are async, "
     "the others sync; settings is a Draft-7 JSON Schema of type object, at most "
     f"{SETTINGS_MAX_DEPTH} levels deep and {SETTINGS_MAX_BYTES} bytes, with local $ref only; "
+    f"a settings pattern (or patternProperties key) is at most {PATTERN_MAX_LENGTH} characters, "
+    "with no backreference, no quantifier or alternation inside a repeated group and at most "
+    f"{PATTERN_MAX_QUANTIFIERS} variable quantifiers (?, *, +, {{m,n}}), and its schema "
+    "declares a maxLength (propertyNames.maxLength for patternProperties) of at most "
+    f"{PATTERN_INPUT_MAX_LENGTH[1]} (with 2 variable quantifiers {PATTERN_INPUT_MAX_LENGTH[2]}, "
+    f"with 3 {PATTERN_INPUT_MAX_LENGTH[3]}); "
     f"the whole manifest is at most {MANIFEST_MAX_BYTES} bytes.",
     "type": "object",
     "additionalProperties": False,
@@ -332,6 +346,150 @@ def _refs(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:
             stack.extend((child, (*where, index)) for index, child in enumerate(node))
 
 
+# --- regexes in settings (ReDoS) ---------------------------------------------------------------
+#
+# Room settings are checked against the app's ``settings`` schema with jsonschema, which runs
+# every ``pattern`` and ``patternProperties`` key with Python's backtracking ``re``. A pattern
+# such as ``(a+)+$`` takes exponential time on ``aaaa…!``, and ``\d*\d*\d*x`` polynomial time
+# of a high degree: one room's settings could hold a worker for hours. ``re`` has no timeout, and
+# a linear-time engine would be a new native dependency, so the patterns are refused up front,
+# at registration, by their structure (from Python's own parser, the one ``re`` compiles with):
+#
+# * no backreference or conditional (``\1``, ``(?(1)…)``): matching them is NP-hard;
+# * inside a group repeated more than once (``*``, ``+``, ``{2,}``, ``{3}``), no variable
+#   quantifier and no alternation: ``(a+)+``, ``(a|ab)*``, ``(a?){20}`` are where exponential
+#   backtracking comes from (an unambiguous ``(\d{3}-)*`` stays allowed);
+# * at most PATTERN_MAX_QUANTIFIERS variable quantifiers in all, and a bounded input: the string
+#   schema declares ``maxLength`` (keys: ``propertyNames.maxLength``) of at most
+#   PATTERN_INPUT_MAX_LENGTH[k]. With k variable quantifiers ``re.search`` takes at worst about
+#   n^(k+1) steps; measured over combinations of the worst atoms (``\d*``, lazy, lookahead,
+#   ``.*``, a fixed tail), the slowest allowed pattern and input took about 0.5 s on a loaded
+#   2-core machine. That is per string: the rooms' door must also bound how many strings one
+#   settings payload holds.
+#
+# Conservative: some safe patterns are refused (``^[a-z]+(\.[a-z]+)*$``: write
+# ``^[a-z.]+$``). Python's parser (``re._parser``) is private, hence imported by name; it has
+# been the same shape since 3.11 and ``tests/events/test_manifest_redos.py`` pins it.
+
+_sre = importlib.import_module("re._parser")
+_sre_c = importlib.import_module("re._constants")
+_REPEATS = {_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT}
+_REFERENCES = {_sre_c.GROUPREF, _sre_c.GROUPREF_EXISTS}
+
+
+def _regex_shape(pattern: str) -> tuple[str | None, int] | None:
+    """(what makes ``pattern`` unsafe or None, how many variable quantifiers it has); ``None``
+    when it is not a regex at all (the meta-schema's format check reports that)."""
+    if len(pattern) > PATTERN_MAX_LENGTH:
+        return f"a pattern is at most {PATTERN_MAX_LENGTH} characters", 0
+    try:
+        tree = _sre.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    variable = 0
+    stack: list[tuple[Any, bool]] = [(tree, False)]  # (items, inside a repeated group)
+    while stack:
+        items, looped = stack.pop()
+        for op, av in items:
+            if op in _REPEATS:
+                low, high, body = av
+                if low != high:
+                    if looped:
+                        return (
+                            "a quantifier inside a repeated group, such as (a+)+, can take "
+                            "exponential time: not allowed",
+                            variable,
+                        )
+                    variable += 1
+                stack.append((body, looped or high > 1))
+            elif op == _sre_c.BRANCH:
+                if looped:
+                    return (
+                        "an alternation inside a repeated group, such as (a|ab)*, can take "
+                        "exponential time: use a character class such as [ab]",
+                        variable,
+                    )
+                stack.extend((branch, looped) for branch in av[1])
+            elif op in _REFERENCES:
+                return "no backreferences or conditionals: they can take exponential time", 0
+            elif op == _sre_c.SUBPATTERN:
+                stack.append((av[3], looped))
+            elif op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT):
+                stack.append((av[1], looped))
+            elif op == _sre_c.ATOMIC_GROUP:
+                stack.append((av, looped))
+    if variable > PATTERN_MAX_QUANTIFIERS:
+        return (
+            f"at most {PATTERN_MAX_QUANTIFIERS} quantifiers that match a variable number of "
+            f"times (?, *, +, {{m,n}}); this one has {variable}",
+            variable,
+        )
+    return None, variable
+
+
+def _input_bound(quantifiers: int) -> int:
+    return PATTERN_INPUT_MAX_LENGTH[min(quantifiers, PATTERN_MAX_QUANTIFIERS)]
+
+
+def _require_bound(errors: _Errors, where: Path, declared: Any, bound: int, what: str) -> None:
+    if isinstance(declared, bool) or not isinstance(declared, int):
+        errors.add(where, f"required with {what}: at most {bound}")
+    elif declared > bound:
+        errors.add(where, f"at most {bound} with {what}")
+
+
+# Keywords whose value is data (never a schema), and those whose value maps names to schemas.
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
+_NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "definitions", "dependencies"})
+
+
+def _schema_objects(settings: dict[str, Any], where: Path) -> Iterator[tuple[dict[str, Any], Path]]:
+    """Every object of ``settings`` that can act as a schema (an unknown keyword's too: a
+    ``$ref`` may point there), with its path; data (``enum``, ``default``…) left out."""
+    stack: list[tuple[Any, Path]] = [(settings, where)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, list):
+            stack.extend((child, (*path, index)) for index, child in enumerate(node))
+        elif isinstance(node, dict):
+            yield node, path
+            for key, child in node.items():
+                if key in _DATA_KEYWORDS:
+                    continue
+                if key in _NAMED_SCHEMAS and isinstance(child, dict):
+                    stack.extend((sub, (*path, key, name)) for name, sub in child.items())
+                else:
+                    stack.append((child, (*path, key)))
+
+
+def _check_regexes(errors: _Errors, settings: dict[str, Any], where: Path) -> None:
+    for schema, path in _schema_objects(settings, where):
+        pattern = schema.get("pattern")
+        shape = _regex_shape(pattern) if isinstance(pattern, str) else None
+        if shape is not None:
+            problem, quantifiers = shape
+            if problem:
+                errors.add((*path, "pattern"), problem)
+            else:
+                bound = _input_bound(quantifiers)
+                declared = schema.get("maxLength")
+                _require_bound(errors, (*path, "maxLength"), declared, bound, "a pattern")
+        keyed = schema.get("patternProperties")
+        if isinstance(keyed, dict) and keyed:
+            most = 0
+            for key in keyed:
+                problem, quantifiers = _regex_shape(key) or (None, 0)
+                if problem:
+                    errors.add((*path, "patternProperties", key), problem)
+                most = max(most, quantifiers)
+            names = schema.get("propertyNames")
+            declared = names.get("maxLength") if isinstance(names, dict) else None
+            bound = _input_bound(most)
+            _require_bound(
+                errors, (*path, "propertyNames", "maxLength"), declared, bound, "patternProperties"
+            )
+
+
 def _check_settings(errors: _Errors, settings: Any) -> None:
     where: Path = ("settings",)
     if not isinstance(settings, dict):
@@ -353,6 +511,7 @@ def _check_settings(errors: _Errors, settings: Any) -> None:
     for path, ref in _refs(settings, where):
         if not (isinstance(ref, str) and ref.startswith("#")):
             errors.add(path, "only local references (starting with '#') are allowed")
+    _check_regexes(errors, settings, where)
 
 
 def _check_rules(errors: _Errors, manifest: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ Latency percentiles are over every attempt, failed ones included: a timed-out ca
 caller waited for, which is what the p95 alert watches.
 """
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, IntegerField, Q, QuerySet
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from events.models import (
     WEBHOOK_CAPABILITIES,
@@ -36,6 +38,8 @@ from events.models import (
 )
 from events.webhooks import breaker
 from events.webhooks.calls import DEFAULT_TIMEOUT_MS, SYNC_TIMEOUT_MS, webhook_config
+
+logger = logging.getLogger(__name__)
 
 # window name → (length, bucket of the chart's series)
 WINDOWS: dict[str, tuple[timedelta, timedelta]] = {
@@ -257,8 +261,8 @@ def apps_metrics(
     breakers: bool = True,
 ) -> list[AppMetrics]:
     """The metrics of each of ``apps`` over ``window``, in a constant number of queries (stats,
-    dead letters, open incidents) plus one breaker read per (app, capability) (``breakers=False``:
-    none, the state is then ``"unknown"``)."""
+    dead letters, open incidents) plus one Redis round trip for every breaker state
+    (``breakers=False``: none, the state is then ``"unknown"``)."""
     since, until = window_range(window, now)
     pks = [app.pk for app in apps]
     stats = delivery_stats(since=since, app_pks=pks)
@@ -269,17 +273,24 @@ def apps_metrics(
     seen: dict[int, set[str]] = defaultdict(set)
     for app_pk, capability in [*stats, *dead]:
         seen[app_pk].add(capability)
+    shown = {app.pk: app_capabilities(app, seen[app.pk]) for app in apps}
+    states: dict[tuple[str, str], str] = {}
+    if breakers:
+        try:
+            states.update(breaker.states((app.app_id, c) for app in apps for c in shown[app.pk]))
+        except RedisError:  # the page still shows everything else; the states say "unknown"
+            logger.warning("breaker store unreachable: breaker states unknown")
     result = []
     for app in apps:
         capabilities = [
             CapabilityMetrics(
                 capability=capability,
                 stats=stats.get((app.pk, capability), Stats()),
-                breaker=breaker.state(app.app_id, capability) if breakers else "unknown",
+                breaker=states.get((app.app_id, capability), "unknown"),
                 dead_letters=dead.get((app.pk, capability), 0),
                 timeout_ms=capability_timeout_ms(app, capability),
             )
-            for capability in app_capabilities(app, seen[app.pk])
+            for capability in shown[app.pk]
         ]
         result.append(
             AppMetrics(

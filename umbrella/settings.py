@@ -70,7 +70,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: rewrites any non-JSON error under /api/ (Django's debug pages included).
+    # Deprecation/Sunset headers of deprecated API paths (umbrella/deprecation.py), on every
+    # response there, the rewritten errors below included.
+    "umbrella.deprecation.DeprecationMiddleware",
+    # Rewrites any non-JSON error under /api/ (Django's debug pages included).
     "umbrella.api.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

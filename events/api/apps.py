@@ -223,3 +223,32 @@ class AppDeprecateVersionApi(APIView):
         row = services.app_version_deprecate(app=app, by=user, **serializer.validated_data)
         context = {"current_version": app.manifest_version}
         return Response(AppVersionSerializer(row, context=context).data)
+
+
+CAPABILITY = OpenApiParameter(
+    "capability",
+    str,
+    OpenApiParameter.PATH,
+    description="A capability with a webhook in the app's manifest (`notifications`, …).",
+)
+
+
+class AppWebhookEnableApi(APIView):
+    @extend_schema(
+        operation_id="apps_webhook_enable",
+        summary="Call a webhook again",
+        description="After the webhook answered `410 Gone` it is no longer called (the "
+        "capability is in `disabled_webhooks`): this takes it off that list and closes its "
+        "circuit breaker (counts forgotten), so the next call goes at once. Also the way to "
+        "close an open breaker by hand. Harmless when the webhook was not disabled. "
+        "`400 validation_error` when the manifest has no such webhook. The app's owner or staff.",
+        parameters=[APP_ID, CAPABILITY],
+        request=None,
+        responses=AppDetailSerializer,
+        extensions=raises("validation_error"),
+    )
+    def post(self, request: Request, app_id: str, capability: str) -> Response:
+        user = request_user(request)
+        app = selectors.app_managed(app_id=app_id, user=user)
+        app = services.app_webhook_enable(app=app, capability=capability, by=user)
+        return Response(app_detail_data(app))

@@ -158,6 +158,15 @@ class ByNewest(CursorPagination):
     ordering = ("-created_at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too
 
 
+def _one_page(
+    view: APIView, request: Request, rows: Any, serializer: type[serializers.Serializer]
+) -> Response:
+    """One page of ``rows`` by the view's paginator, each row through ``serializer``."""
+    paginator = view.pagination_class()  # type: ignore[attr-defined]
+    page: list[Any] = paginator.paginate_queryset(rows, request, view=view) or []
+    return paginator.get_paginated_response(serializer(page, many=True).data)  # type: ignore[no-any-return]
+
+
 class DeliveriesApi(APIView):
     pagination_class = ByNewest
 
@@ -175,9 +184,7 @@ class DeliveriesApi(APIView):
         query.is_valid(raise_exception=True)
         app = app_managed(app_id=app_id, user=request_user(request))
         rows = selectors.deliveries_of(app=app, **query.validated_data)
-        paginator = self.pagination_class()
-        page: list[Any] = paginator.paginate_queryset(rows, request, view=self) or []
-        return paginator.get_paginated_response(DeliverySerializer(page, many=True).data)
+        return _one_page(self, request, rows, DeliverySerializer)
 
 
 class DeliveryApi(APIView):
@@ -206,10 +213,7 @@ class DeadLettersApi(APIView):
     )
     def get(self, request: Request, app_id: str) -> Response:
         app = app_managed(app_id=app_id, user=request_user(request))
-        paginator = self.pagination_class()
-        rows = selectors.dead_letters_of(app=app)
-        page: list[Any] = paginator.paginate_queryset(rows, request, view=self) or []
-        return paginator.get_paginated_response(DeadLetterSerializer(page, many=True).data)
+        return _one_page(self, request, selectors.dead_letters_of(app=app), DeadLetterSerializer)
 
 
 class DeadLetterApi(APIView):

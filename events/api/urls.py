@@ -38,6 +38,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         apps.AppDeprecateVersionApi.as_view(),
         name="api-app-deprecate-version",
     ),
+    path(
+        "apps/<app_id:app_id>/webhooks/<str:capability>/enable",
+        apps.AppWebhookEnableApi.as_view(),
+        name="api-app-webhook-enable",
+    ),
 ]
 
 # Deliveries, dead letters and the test event (events/api/deliveries.py).

@@ -24,6 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import semver
@@ -36,6 +37,7 @@ from events.manifest import manifest_validate
 from events.models import APP_ID_PATTERN, App, AppCredential, AppManifestVersion, WebhookSecret
 from events.selectors_apps import app_managed
 from events.services.credentials import credential_issue, webhook_secret_issue
+from events.webhooks import breaker
 from umbrella.errors import ApplicationError, NotFoundError
 
 APPS_MAX_PER_OWNER = 50
@@ -274,8 +276,11 @@ def app_enable(*, app: App, by: User) -> App:
 
 @transaction.atomic
 def app_webhook_enable(*, app: App, capability: str, by: User) -> App:
-    """Call ``capability``'s webhook again after it answered 410 Gone (a no-op if it was not
-    disabled)."""
+    """Call ``capability``'s webhook again: it is taken off the list a 410 Gone put it on (if it
+    was there) and, once that is committed, its circuit breaker is closed with its counts
+    forgotten, so the next call goes at once instead of waiting out an open breaker. Running it
+    twice does no harm. The console's button, ``POST /apps/{app_id}/webhooks/{capability}/enable``
+    and the admin action all come here."""
     locked = _locked(app, by)
     if capability not in locked.manifest.get("webhooks", {}):
         raise ApplicationError(
@@ -286,4 +291,6 @@ def app_webhook_enable(*, app: App, capability: str, by: User) -> App:
     if capability in locked.disabled_webhooks:
         locked.disabled_webhooks = [c for c in locked.disabled_webhooks if c != capability]
         locked.save(update_fields=["disabled_webhooks", "updated_at"])
+    # After commit: a rolled-back enable must not close the breaker either.
+    transaction.on_commit(partial(breaker.reset, locked.app_id, capability))
     return locked

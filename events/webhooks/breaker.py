@@ -36,6 +36,7 @@ it with time-machine, and the web and worker machines keep NTP time anyway.
 import logging
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -92,6 +93,7 @@ class Backend(Protocol):
     def success(self, key: str, now: float) -> None: ...
     def failure(self, key: str, now: float) -> bool: ...
     def read(self, key: str) -> dict[str, str]: ...
+    def read_many(self, keys: Sequence[str]) -> list[dict[str, str]]: ...
     def reset(self, key: str) -> None: ...
 
 
@@ -191,6 +193,15 @@ class RedisBackend:
         raw = self.client.hgetall(key)
         return {k.decode(): v.decode() for k, v in raw.items()}
 
+    def read_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        """Every hash of ``keys``, in one round trip (a pipeline of HGETALLs, no MULTI)."""
+        if not keys:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
+        return [{k.decode(): v.decode() for k, v in raw.items()} for raw in pipe.execute()]
+
     def reset(self, key: str) -> None:
         self.client.delete(key)
 
@@ -261,6 +272,9 @@ class MemoryBackend:
         with self.lock:
             pair = self.pairs.get(key)
             return {} if pair is None else {k: str(v) for k, v in vars(pair).items()}
+
+    def read_many(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        return [self.read(key) for key in keys]
 
     def reset(self, key: str) -> None:
         with self.lock:
@@ -355,12 +369,29 @@ def snapshot(app_id: str, capability: str) -> Snapshot:
     return _snapshot(backend().read(_key(app_id, capability)), time.time())
 
 
+def states(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], State]:
+    """The state of each (app id, capability) of ``pairs``, read in **one** round trip however
+    many there are (the staff page shows hundreds). ``"unknown"`` is never answered: a store
+    that cannot be reached raises, as :func:`snapshot` does."""
+    wanted = list(dict.fromkeys(pairs))
+    raws = backend().read_many([_key(app_id, capability) for app_id, capability in wanted])
+    now = time.time()
+    return {pair: _snapshot(raw, now).state for pair, raw in zip(wanted, raws, strict=True)}
+
+
 def state(app_id: str, capability: str) -> State:
     """``closed``, ``open`` or ``half_open`` (also an open breaker whose 60 s are over: the next
     call will be its probe)."""
     return snapshot(app_id, capability).state
 
 
-def reset(app_id: str, capability: str) -> None:
-    """Close the breaker and forget its counts (staff's "reset breaker", a re-enabled webhook)."""
-    backend().reset(_key(app_id, capability))
+def reset(app_id: str, capability: str) -> bool:
+    """Close the breaker and forget its counts (staff's "reset breaker", a re-enabled webhook).
+    ``False`` when the store cannot be reached (logged): while it can't, calls go anyway (the
+    breaker fails open), so there is nothing to undo meanwhile."""
+    try:
+        backend().reset(_key(app_id, capability))
+    except RedisError:
+        logger.warning("breaker store unreachable: reset of %s %s lost", app_id, capability)
+        return False
+    return True

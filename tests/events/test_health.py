@@ -2,11 +2,14 @@
 tell the owner once, more failures tell nobody, a success closes the incident; the next run of
 failures is a new incident. Timeouts, redirects and refused addresses are failures too."""
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import close_old_connections
 
 from accounts.models import Notification
@@ -38,8 +41,20 @@ def health_alerts(app) -> list[Notification]:
     return list(Notification.objects.filter(verb="app.health_failing", user=app.owner))
 
 
+T0 = datetime(2027, 1, 4, 12, 0, 1, tzinfo=UTC)  # a second after a beat
+_SLOTS = itertools.count()
+
+
+def next_beat() -> "time_machine.travel":
+    """The clock at the next beat: one 5-minute slot later than the last one (a check is
+    counted once per slot)."""
+    return time_machine.travel(T0 + timedelta(minutes=5 * next(_SLOTS)), tick=True)
+
+
 def check(app) -> AppHealth:
-    result = health.app_health_check(app_pk=app.pk)
+    """One beat's check of ``app``."""
+    with next_beat():
+        result = health.app_health_check(app_pk=app.pk)
     assert result is not None
     return result
 
@@ -150,7 +165,8 @@ def test_the_beat_task_checks_every_active_app_and_only_those(server):
     app_at(server, deleted_at="2026-01-01T00:00:00Z")
 
     for _ in range(3):
-        assert health_check_all_task.delay().get() == 3
+        with next_beat():
+            assert health_check_all_task.delay().get() == 3
 
     assert len(server.hits("/health")) == 9
     assert [len(health_alerts(app)) for app in apps] == [1, 1, 1]
@@ -164,34 +180,111 @@ def test_a_disabled_or_deleted_app_is_not_checked(server):
     assert not server.hits("/health")
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_checks_finishing_at_once_all_count_and_alert_once(on_postgres):
-    """Eight failed checks recorded by eight threads at once: the row lock counts every one,
-    and the third-and-later ones open one incident between them."""
-    app = AppFactory()
-    barrier = threading.Barrier(8)
+def _record_at_once(app, slots: list[int]) -> None:
+    """Record a failed check per entry of ``slots`` (each a slot number after T0's), from that
+    many threads released together."""
+    barrier = threading.Barrier(len(slots))
     errors: list[BaseException] = []
 
-    def record() -> None:
+    def record(slot: int) -> None:
         try:
             barrier.wait(timeout=10)
-            health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+            health.app_health_record(
+                app_pk=app.pk,
+                ok=False,
+                error="HTTP 500",
+                checked_at=T0 + timedelta(seconds=health.SLOT_SECONDS * slot),
+            )
         except BaseException as error:  # pragma: no cover (reported below)
             errors.append(error)
         finally:
             close_old_connections()
 
-    threads = [threading.Thread(target=record) for _ in range(8)]
+    threads = [threading.Thread(target=record, args=(slot,)) for slot in slots]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-
     assert not errors
-    assert AppHealth.objects.get(app=app).consecutive_failures == 8
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_check_delivered_many_times_at_once_counts_once(on_postgres):
+    """Eight deliveries of one slot's check recording at once: the row lock and the slot guard
+    count exactly one."""
+    app = AppFactory()
+    _record_at_once(app, [0] * 8)
+
+    row = AppHealth.objects.get(app=app)
+    assert row.consecutive_failures == 1
+    assert row.last_checked_at == T0
+    assert not AppIncident.objects.filter(app=app).exists() and not health_alerts(app)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_third_failure_recorded_by_racing_checks_alerts_once(on_postgres):
+    """Two failures on record, then the next slot's check delivered eight times at once: one
+    third failure, one incident, one alert."""
+    app = AppFactory()
+    _record_at_once(app, [0])
+    _record_at_once(app, [1])
+    _record_at_once(app, [2] * 8)
+
+    assert AppHealth.objects.get(app=app).consecutive_failures == 3
     assert AppIncident.objects.filter(app=app, kind=IncidentKind.HEALTH).count() == 1
     assert len(health_alerts(app)) == 1
+
+
+def test_a_check_delivered_twice_in_its_slot_probes_and_counts_once(server):
+    """The same task run twice (a redelivery): the second sends no request and counts
+    nothing; the next beat's check counts again."""
+    server.route("/health", answer(503))
+    app = app_at(server)
+
+    with next_beat():
+        first = health.app_health_check(app_pk=app.pk)
+        second = health.app_health_check(app_pk=app.pk)
+    assert first is not None and second is not None
+    assert first.consecutive_failures == second.consecutive_failures == 1
+    assert len(server.hits("/health")) == 1
+
+    later = check(app)
+    assert later.consecutive_failures == 2
+    assert len(server.hits("/health")) == 2
+
+
+def test_a_late_result_of_an_earlier_slot_changes_nothing(server):
+    """A delivery of an older run that finishes after a newer check was counted: ignored (it
+    would both count twice and overwrite the newer result)."""
+    server.route("/health", answer(200))
+    app = app_at(server)
+    newer = check(app)
+
+    stale = health.app_health_record(
+        app_pk=app.pk,
+        ok=False,
+        error="HTTP 500",
+        checked_at=newer.last_checked_at - timedelta(seconds=health.SLOT_SECONDS),
+    )
+
+    assert stale.consecutive_failures == 0 and stale.last_error == ""
+    row = AppHealth.objects.get(app=app)
+    assert (row.consecutive_failures, row.last_checked_at) == (0, newer.last_checked_at)
+
+
+def test_a_check_crossing_a_slot_boundary_stays_in_the_slot_it_started_in():
+    boundary = datetime(2027, 1, 4, 12, 5, tzinfo=UTC)
+    assert health.health_slot(boundary - timedelta(seconds=1)) + 1 == health.health_slot(boundary)
+    app = AppFactory()
+    started = boundary - timedelta(seconds=2)
+    with time_machine.travel(boundary + timedelta(seconds=3), tick=False):
+        row = health.app_health_record(app_pk=app.pk, ok=False, checked_at=started)
+    assert row.last_checked_at == started
+    # The beat's check of the slot that just began is still counted.
+    after = health.app_health_record(app_pk=app.pk, ok=False, checked_at=boundary)
+    assert after.consecutive_failures == 2
 
 
 def test_beat_runs_the_checks_every_five_minutes():

@@ -51,7 +51,11 @@ def test_the_embedded_default_is_sqlite_made_for_parallel_requests():
     assert found["last_seen"] == 300
     assert "accounts.last_seen.LastSeenMiddleware" in found["middleware"]
     assert "allauth.usersessions.middleware.UserSessionsMiddleware" not in found["middleware"]
-    assert found["middleware"][0] == "umbrella.api.JsonErrorsMiddleware"
+    # Outermost, the deprecation headers, so the JSON error pages made next carry them too.
+    assert found["middleware"][:2] == [
+        "umbrella.deprecation.DeprecationMiddleware",
+        "umbrella.api.JsonErrorsMiddleware",
+    ]
     assert found["rates"]["anon"] == "20/min"
     assert found["rates"]["anon_read"] == "120/min"
     # Development: the browsable API for a browser that asks for HTML.
