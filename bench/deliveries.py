@@ -21,6 +21,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -58,8 +59,14 @@ class _Answer(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: concurrent connects beyond it are dropped and the
+    # client's SYN is retried a second later. Real app servers listen with 128 or more.
+    request_queue_size = 1024
+
+
 def _serve() -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    server = _Server(("127.0.0.1", 0), _Answer)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -113,7 +120,7 @@ def _bench_app(base_url: str) -> Any:
     return app
 
 
-def _worker(args: argparse.Namespace) -> subprocess.Popen:
+def _worker(args: argparse.Namespace, log: Any) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
@@ -122,6 +129,8 @@ def _worker(args: argparse.Namespace) -> subprocess.Popen:
         "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
         "EVENTS_WEBHOOK_ALLOW_PRIVATE": "true",
         "DJANGO_SETTINGS_MODULE": "umbrella.settings",
+        # As in production: DEBUG keeps (and formats) every statement the worker runs.
+        "DEBUG": "false",
     }
     command = [
         sys.executable,
@@ -141,7 +150,7 @@ def _worker(args: argparse.Namespace) -> subprocess.Popen:
         QUEUE,
     ]
     return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
     )
 
 
@@ -152,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--prefetch", type=int, default=4, help="worker prefetch multiplier")
     parser.add_argument("--timeout", type=float, default=600, help="give up after (s)")
+    parser.add_argument("--worker-log", default="", help="keep the worker's output in this file")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS))
     args = parser.parse_args(argv)
@@ -178,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db.models import Count, Max, Min
 
+    from events import delivery_queue
     from events.models import DeadLetter, WebhookDelivery
     from events.services.deliveries import webhook_enqueue
     from events.webhooks import breaker
@@ -189,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     breaker.reset(app.app_id, "notifications")
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge(QUEUE)
+    delivery_queue.clear()
 
     t0 = time.perf_counter()
     for n in range(args.count):
@@ -196,13 +208,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     enqueued = time.perf_counter() - t0
     print(f"enqueued {args.count} messages in {enqueued:.2f} s ({args.count / enqueued:,.0f}/s)")
 
-    worker = _worker(args)
+    log = (
+        open(args.worker_log, "w+")  # noqa: SIM115 (lives as long as this process)
+        if args.worker_log
+        else tempfile.NamedTemporaryFile("w+", prefix="bench-deliveries-", suffix=".log")  # noqa: SIM115
+    )
+    worker = _worker(args, log)  # its output in a file: a full pipe would stall it
     deadline = time.monotonic() + args.timeout
     rows = WebhookDelivery.objects.filter(app=app)
     try:
         while rows.filter(outcome="success").count() < args.count:
             if worker.poll() is not None:
-                print(f"the worker stopped:\n{worker.stdout.read() if worker.stdout else ''}")
+                log.seek(0)
+                print(f"the worker stopped:\n{log.read()}")
                 return 1
             if time.monotonic() > deadline:
                 print(f"timed out after {args.timeout:.0f} s")

@@ -44,6 +44,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "messaging.campaign_dispatch",
         "schedule": crontab(minute="*"),
     },
+    "events-drain-deliveries": {  # a safety net: enqueueing starts a drain itself
+        "task": "events.webhook_drain",
+        "schedule": 60.0,
+    },
     "events-prune-deliveries": {
         "task": "events.deliveries_prune",
         "schedule": crontab(minute=50, hour=3),

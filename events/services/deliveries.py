@@ -44,11 +44,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import CharField, Value
 from django.utils import timezone
 
 from accounts.models import User
-from events import notifications
+from events import delivery_queue, notifications
 from events.models import App, DeadLetter, Outcome, WebhookDelivery
 from events.selectors_apps import may_manage
 from events.webhooks import breaker, calls
@@ -115,15 +115,37 @@ def webhook_enqueue(*, app: App, capability: str, event: str, payload: dict[str,
         payload=payload,
         webhook_id=webhook_id,
         attempt=1,
-        last_attempt=ATTEMPTS,
+        last_attempt=round_attempts(app, capability),
+        first_attempt=1,
     )
     return webhook_id
 
 
+def round_attempts(app: App, capability: str) -> int:
+    """How many attempts a message to ``capability`` gets (and each replay of it): the
+    manifest's ``retry`` block of that webhook. ``{"enabled": false}``: one, then the dead
+    letter; ``max_attempts`` (the schema allows 1 to 3): that many; absent: :data:`ATTEMPTS`.
+    Read when the message is enqueued or replayed: a manifest changed meanwhile applies to the
+    next message (or replay), not to attempts already under way."""
+    config = calls.webhook_config(app, capability)
+    retry = config.retry if config is not None else {}
+    if retry.get("enabled") is False:
+        return 1
+    wanted = retry.get("max_attempts")
+    if isinstance(wanted, int) and not isinstance(wanted, bool):
+        return min(max(wanted, 1), ATTEMPTS)
+    return ATTEMPTS
+
+
 def _send_attempt(*, countdown: float | None = None, **kwargs: Any) -> None:
+    """Send an attempt after commit: onto the due list, delivered in batches (events/
+    delivery_queue.py), or, with a countdown (a retry, a deferral), eager Celery or no Redis,
+    as one ``events.webhook_deliver`` task."""
     from events.tasks import webhook_deliver_task
 
-    if countdown is None:
+    if countdown is None and delivery_queue.available():
+        transaction.on_commit(lambda: delivery_queue.push([kwargs]))
+    elif countdown is None:
         enqueue_on_commit(webhook_deliver_task, **kwargs)
     else:
         transaction.on_commit(
@@ -140,6 +162,7 @@ class Step:
     DELIVERED = "delivered"
     ALREADY_DELIVERED = "already_delivered"
     ALREADY_DEAD = "already_dead"
+    DUPLICATE = "duplicate"  # a second copy of a message in the same batch: not sent twice
     RETRY = "retry"
     DEFERRED = "deferred"
     DEAD = "dead"
@@ -155,71 +178,144 @@ def webhook_deliver(
     webhook_id: str,
     attempt: int,
     last_attempt: int,
+    first_attempt: int | None = None,
     deferred_since: float | None = None,
     replay: bool = False,
 ) -> str:
     """Attempt ``attempt`` of message ``webhook_id``, and what follows it: the next attempt
     (after :func:`retry_delay`), the same attempt later (breaker open), a dead letter, or nothing
-    (delivered). Safe to run twice: a settled message is not sent again.
-
-    Not one transaction: the HTTP call must not hold a database transaction open. The call
-    records its own attempt row; a dead letter is written in a short transaction of its own.
-    """
-    # One query: the app, and whether the message is settled (delivered, or dead and not
-    # being replayed).
-    app = (
-        App.objects.filter(pk=app_pk, deleted_at__isnull=True)
-        .annotate(
-            delivered=Exists(
-                WebhookDelivery.objects.filter(webhook_id=webhook_id, outcome=Outcome.SUCCESS)
-            ),
-            dead=Exists(DeadLetter.objects.filter(webhook_id=webhook_id, requeued_at=None)),
-        )
-        .first()
+    (delivered). Safe to run twice: a settled message is not sent again. A batch of one
+    (:func:`webhook_deliver_many`)."""
+    [step] = webhook_deliver_many(
+        [
+            {
+                "app_pk": app_pk,
+                "capability": capability,
+                "event": event,
+                "payload": payload,
+                "webhook_id": webhook_id,
+                "attempt": attempt,
+                "last_attempt": last_attempt,
+                "first_attempt": first_attempt,
+                "deferred_since": deferred_since,
+                "replay": replay,
+            }
+        ]
     )
-    if app is None:
-        return Step.NO_APP
-    if app.delivered:  # type: ignore[attr-defined]
-        DeadLetter.objects.filter(webhook_id=webhook_id).delete()  # a replay raced a success
-        return Step.ALREADY_DELIVERED
-    if app.dead:  # type: ignore[attr-defined]
-        return Step.ALREADY_DEAD
-    message = {
-        "app_pk": app_pk,
-        "capability": capability,
-        "event": event,
-        "payload": payload,
-        "webhook_id": webhook_id,
+    return step
+
+
+MESSAGE_KEYS = frozenset(
+    {
+        "app_pk",
+        "capability",
+        "event",
+        "payload",
+        "webhook_id",
+        "attempt",
+        "last_attempt",
+        "first_attempt",
+        "deferred_since",
+        "replay",
     }
-    done = attempt - 1  # attempts made before this one
-    if not app.is_active:
-        return _dead(app, message, attempts=done, error=INACTIVE_ERROR)
+)
 
-    result = calls.webhook_call(
-        app=app,
-        capability=capability,
-        event=event,
-        payload=webhook_body(event, payload),
-        webhook_id=webhook_id,
-        attempt=attempt,
-    )
+
+def webhook_deliver_many(messages: Sequence[dict[str, Any]]) -> list[str]:
+    """One attempt of each message (the task's arguments: ``app_pk``, ``capability``,
+    ``event``, ``payload``, ``webhook_id``, ``attempt``, ``last_attempt``, optionally
+    ``first_attempt``, ``deferred_since``, ``replay``); returns each one's :class:`Step`, in
+    order. What one attempt does is :func:`webhook_deliver`'s; the batch shares its fixed costs:
+
+    * **one query** finds which messages are settled (a successful attempt, or a dead letter not
+      being replayed): ``webhook_id IN (…)``; one more reads their apps;
+    * the unsettled ones go to :func:`~events.webhooks.calls.webhook_calls` per (app,
+      capability): **concurrent** HTTP calls, one breaker round trip, **one multi-row INSERT**;
+    * only the failed ones are retried, each with its own backoff (one task message each).
+
+    Not one transaction: the HTTP calls must not hold a database transaction open. A message
+    given twice in one batch is sent once (:data:`Step.DUPLICATE` for the other copy).
+    """
+    steps: list[str | None] = [None] * len(messages)
+    ids = {m["webhook_id"] for m in messages}
+    apps = {
+        app.pk: app
+        for app in App.objects.filter(
+            pk__in={m["app_pk"] for m in messages}, deleted_at__isnull=True
+        )
+    }
+    settled: dict[str, str] = {}
+    if apps:
+        delivered = (
+            WebhookDelivery.objects.filter(webhook_id__in=ids, outcome=Outcome.SUCCESS)
+            .order_by()
+            .values_list("webhook_id", Value(Step.ALREADY_DELIVERED, output_field=CharField()))
+        )
+        dead = (
+            DeadLetter.objects.filter(webhook_id__in=ids, requeued_at=None)
+            .order_by()
+            .values_list("webhook_id", Value(Step.ALREADY_DEAD, output_field=CharField()))
+        )
+        for webhook_id, state in delivered.union(dead, all=True):
+            if settled.get(webhook_id) != Step.ALREADY_DELIVERED:  # delivered wins over dead
+                settled[webhook_id] = state
+    groups: dict[tuple[int, str], list[int]] = {}
+    seen: set[str] = set()
+    for n, message in enumerate(messages):
+        app = apps.get(message["app_pk"])
+        webhook_id = message["webhook_id"]
+        if app is None:
+            steps[n] = Step.NO_APP
+        elif webhook_id in seen:
+            steps[n] = Step.DUPLICATE
+        elif settled.get(webhook_id) == Step.ALREADY_DELIVERED:
+            DeadLetter.objects.filter(webhook_id=webhook_id).delete()  # a replay raced a success
+            steps[n] = Step.ALREADY_DELIVERED
+        elif settled.get(webhook_id) == Step.ALREADY_DEAD:
+            steps[n] = Step.ALREADY_DEAD
+        elif not app.is_active:
+            steps[n] = _dead(app, message, attempts=message["attempt"] - 1, error=INACTIVE_ERROR)
+        else:
+            groups.setdefault((app.pk, message["capability"]), []).append(n)
+        seen.add(webhook_id)
+    for (app_pk, capability), members in groups.items():
+        app = apps[app_pk]
+        results = calls.webhook_calls(
+            app=app,
+            capability=capability,
+            messages=[
+                calls.Message(
+                    event=messages[n]["event"],
+                    payload=webhook_body(messages[n]["event"], messages[n]["payload"]),
+                    webhook_id=messages[n]["webhook_id"],
+                    attempt=messages[n]["attempt"],
+                )
+                for n in members
+            ],
+        )
+        for n, result in zip(members, results, strict=True):
+            steps[n] = _after(app, messages[n], result)
+    return steps  # type: ignore[return-value]
+
+
+def _after(app: App, message: dict[str, Any], result: calls.CallResult) -> str:
+    """What follows one attempt's result: nothing, the next attempt, later, or a dead letter."""
+    attempt, last_attempt = message["attempt"], message["last_attempt"]
+    replay = bool(message.get("replay"))
+    done = attempt - 1  # attempts made before this one
     if result.ok:
         if replay:  # its dead letter goes (a first round has none: no query)
-            DeadLetter.objects.filter(webhook_id=webhook_id).delete()
+            DeadLetter.objects.filter(webhook_id=message["webhook_id"]).delete()
         return Step.DELIVERED
     if result.outcome == calls.SKIPPED_BREAKER_OPEN:
         now = time.time()
-        since = deferred_since or now
+        since = message.get("deferred_since") or now
         if now - since >= MAX_DEFER_SECONDS or _eager():
             # Eager Celery (the embedded default) cannot wait: dead now, replayable later.
             return _dead(app, message, attempts=done, error=BREAKER_ERROR)
         _send_attempt(
-            **message,
-            attempt=attempt,
-            last_attempt=last_attempt,
-            deferred_since=since,
-            replay=replay,
-            countdown=breaker_wait(app.app_id, capability, now=now),
+            **_next(message, deferred_since=since),
+            countdown=breaker_wait(app.app_id, message["capability"], now=now),
         )
         return Step.DEFERRED
     if result.outcome == calls.SKIPPED_DISABLED:
@@ -231,14 +327,31 @@ def webhook_deliver(
     error = result.error or result.outcome
     if result.outcome == Outcome.GONE or attempt >= last_attempt:
         return _dead(app, message, attempts=attempt, error=error)
+    first = _first_attempt(message)
     _send_attempt(
-        **message,
-        attempt=attempt + 1,
-        last_attempt=last_attempt,
-        replay=replay,
-        countdown=retry_delay(attempt - (last_attempt - ATTEMPTS)),
+        **_next(message, attempt=attempt + 1, deferred_since=None),
+        countdown=retry_delay(attempt - first + 1),
     )
     return Step.RETRY
+
+
+def _first_attempt(message: dict[str, Any]) -> int:
+    """The number of the first attempt of the message's current round (1, or 4 for a replay of
+    a message that failed 3). Messages enqueued before rounds had their own size carry none:
+    their rounds were :data:`ATTEMPTS` long."""
+    first = message.get("first_attempt")
+    return int(first) if first else max(int(message["last_attempt"]) - ATTEMPTS + 1, 1)
+
+
+def _next(message: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The task arguments of the message's next (or deferred) attempt."""
+    following = {k: v for k, v in message.items() if k in MESSAGE_KEYS}
+    following["first_attempt"] = _first_attempt(message)
+    following["replay"] = bool(message.get("replay"))
+    following.update(changes)
+    if following.get("deferred_since") is None:
+        following.pop("deferred_since", None)
+    return following
 
 
 INACTIVE_ERROR = "The app is disabled: nothing is sent to it."
@@ -269,7 +382,15 @@ def breaker_wait(app_id: str, capability: str, *, now: float) -> float:
 
 
 def _dead(app: App, message: dict[str, Any], *, attempts: int, error: str) -> str:
-    created = dead_letter_record(app=app, attempts=attempts, error=error, **message)
+    created = dead_letter_record(
+        app=app,
+        capability=message["capability"],
+        event=message["event"],
+        payload=message["payload"],
+        webhook_id=message["webhook_id"],
+        attempts=attempts,
+        error=error,
+    )
     return Step.DEAD if created else Step.ALREADY_DEAD
 
 
@@ -347,7 +468,8 @@ def _requeue(app: App, letter: DeadLetter, now: Any) -> None:
         payload=letter.payload,
         webhook_id=letter.webhook_id,
         attempt=letter.attempts + 1,
-        last_attempt=letter.attempts + ATTEMPTS,
+        last_attempt=letter.attempts + round_attempts(app, letter.capability),
+        first_attempt=letter.attempts + 1,
         replay=True,
     )
 

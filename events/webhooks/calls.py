@@ -1,14 +1,19 @@
-"""One webhook call to an app, start to finish: :func:`webhook_call`.
+"""One webhook call to an app, start to finish: :func:`webhook_call`; and many calls of one
+app's webhook at once: :func:`webhook_calls`.
 
-The synchronous capabilities (winner selection, registration, quiz answers) call it directly and
-run their fallback on any result that is not ``ok``; the asynchronous deliveries (Celery) call it
-once per attempt with the same ``webhook_id`` and ``attempt`` 1, 2, 3.
+The synchronous capabilities (winner selection, registration, quiz answers) call
+:func:`webhook_call` directly and run their fallback on any result that is not ``ok``; the
+asynchronous deliveries (Celery) send a batch of messages with :func:`webhook_calls` (each with
+its own ``webhook_id`` and ``attempt``), which keeps every rule of :func:`webhook_call` per call
+but pays the fixed costs (breaker admission, secrets, the ``INSERT``) once per batch and sends the
+requests concurrently.
 """
 
 import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,3 +332,187 @@ def _judge(
         except Exception as rejection:  # the check's own way of saying no, whatever it raises
             return Outcome.INVALID_ANSWER, f"invalid answer: {rejection}"[:1000], answer
     return Outcome.SUCCESS, "", answer
+
+
+# --- many calls of one webhook at once (the async deliveries' batches) -------------------------
+
+# The threads that send a batch's requests (each one blocking HTTP call with its own deadline).
+# A batch never has more requests in flight than this; several batches share them.
+SEND_THREADS = 32
+_SENDERS = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="webhook-send")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One call of a batch: what :func:`webhook_call` takes per call."""
+
+    event: str
+    payload: Any
+    webhook_id: str
+    attempt: int
+
+
+def webhook_calls(*, app: App, capability: str, messages: Sequence[Message]) -> list[CallResult]:
+    """:func:`webhook_call` for each of ``messages`` (same app, same capability), in one go;
+    the results in the order of ``messages``.
+
+    The same rules per call (skips, signing, SSRF guard and timeout, judging, one row per call
+    sent, 410, breaker counting and its notification), with the fixed costs paid per batch: one
+    breaker admission (and secrets stamp) round trip, the secrets read once, **one multi-row
+    INSERT** of the attempt rows, committed asynchronously like :func:`webhook_call`'s (durably,
+    with the notification, when a failure opened the breaker). The requests go **concurrently**
+    (:data:`SEND_THREADS`) when the breaker is closed with nothing on record; otherwise one at
+    a time, each admitted by the breaker (a half-open breaker lets one probe through at a time,
+    a closed one with failures on record is reset by the first success), so the breaker's rules
+    hold exactly. Outcomes are counted in the order the calls ended; a clean breaker whose
+    calls all succeed costs no second round trip. Call it outside any transaction.
+    """
+    results: list[CallResult | None] = [None] * len(messages)
+
+    def skip_rest(todo: list[int], outcome: str, error: str) -> None:
+        for i in todo:
+            results[i] = _skipped(outcome, messages[i].webhook_id, error)
+
+    todo = list(range(len(messages)))
+    if not app.is_active or app.deleted_at is not None:
+        skip_rest(todo, SKIPPED_APP_INACTIVE, f"{app.app_id} is disabled")
+        return results  # type: ignore[return-value]
+    config = webhook_config(app, capability)
+    if config is None:
+        skip_rest(todo, SKIPPED_NOT_CONFIGURED, f"{app.app_id} has no {capability} webhook")
+        return results  # type: ignore[return-value]
+    bodies: dict[int, bytes] = {}
+    for i in todo:  # a payload that is not JSON is the caller's bug, raised before anything
+        bodies[i] = json.dumps(
+            messages[i].payload, cls=DjangoJSONEncoder, separators=(",", ":")
+        ).encode()
+    timeout = config.timeout_ms / 1000
+    lease = timeout + LEASE_MARGIN_SECONDS
+    url = webhook_url(app, config.path)
+    key = signing_secrets.stamp_key(app.pk)
+    rows: list[WebhookDelivery] = []
+    row_of: dict[int, int] = {}  # message index -> its row in rows
+    opened = gone = False
+    while todo:
+        if capability in app.disabled_webhooks:
+            skip_rest(todo, SKIPPED_DISABLED, f"the {capability} webhook is disabled (410)")
+            break
+        if key is None:
+            admitted = breaker.admit(app.app_id, capability, lease_seconds=lease)
+            stamp: str | None = signing_secrets.local_stamp(app.pk)
+        else:
+            admitted, stamp = breaker.admit_and_read(
+                app.app_id, capability, key, lease_seconds=lease
+            )
+        if admitted == breaker.REFUSED:
+            skip_rest(todo, SKIPPED_BREAKER_OPEN, f"the {capability} breaker is open")
+            break
+        # Clean: all of them at once. Else one (the probe, or the call whose success resets
+        # the failures on record), then admit again.
+        batch, todo = (todo, []) if admitted == breaker.ALLOWED_CLEAN else (todo[:1], todo[1:])
+        secrets = signing_secrets.live_secrets(app.pk, stamp=stamp)
+        now = int(time.time())
+        sending = {}
+        for i in batch:
+            headers = webhook_headers(
+                signing_secrets=secrets,
+                webhook_id=messages[i].webhook_id,
+                timestamp=now,
+                body=bodies[i],
+                timeout_ms=config.timeout_ms,
+                attempt=messages[i].attempt,
+            )
+            sending[i] = (headers, timezone.now())
+        ended: list[tuple[int, _Sent]] = []
+        if not secrets:
+            ended = [
+                (i, _Sent(Outcome.REFUSED, "the app has no live signing secret")) for i in batch
+            ]
+        elif len(batch) == 1:
+            ended = [(batch[0], _send(url, sending[batch[0]][0], bodies[batch[0]], timeout, None))]
+        else:
+            futures = {
+                _SENDERS.submit(_send, url, sending[i][0], bodies[i], timeout, None): i
+                for i in batch
+            }
+            ended = [(futures[f], f.result()) for f in as_completed(futures)]
+        dirty = admitted != breaker.ALLOWED_CLEAN
+        for i, sent in ended:  # the breaker counts them in the order they ended
+            if sent.outcome == Outcome.SUCCESS:
+                if dirty:
+                    breaker.record_success(app.app_id, capability)
+            elif sent.outcome != Outcome.GONE:
+                opened = breaker.record_failure(app.app_id, capability) or opened
+                dirty = True
+            else:
+                gone = True
+            headers, started_at = sending[i]
+            row_of[i] = len(rows)
+            rows.append(
+                _row(app, capability, messages[i], url, headers, bodies[i], sent, started_at)
+            )
+        if gone and capability not in app.disabled_webhooks:
+            app.disabled_webhooks = [*app.disabled_webhooks, capability]  # the rest are skipped
+    if rows:
+        _insert(rows, notify=(app, capability) if opened else None)
+    if gone:
+        webhook_disable(app_id=app.pk, capability=capability)
+    for i, at in row_of.items():
+        row = rows[at]
+        ok = row.outcome == Outcome.SUCCESS
+        results[i] = CallResult(
+            ok=ok,
+            outcome=str(row.outcome),
+            status_code=row.status_code,
+            answer=None,
+            error=row.error,
+            duration_ms=row.duration_ms,
+            webhook_id=row.webhook_id,
+            delivery_id=row.pk,
+        )
+    return results  # type: ignore[return-value]
+
+
+def _insert(rows: list[WebhookDelivery], *, notify: tuple[App, str] | None) -> None:
+    """One multi-row ``INSERT`` of a batch's attempt rows (PostgreSQL: ``UNNEST`` of one array
+    per column, planned once), committed **without waiting for the WAL flush** like
+    :func:`webhook_call`'s rows (``SET LOCAL synchronous_commit = off`` for this transaction
+    only), or durably with the notification of a breaker that just opened (``notify``). Inside
+    a caller's transaction the rows (and the commit) are the caller's."""
+    asynchronous = notify is None and not connection.in_atomic_block
+    with transaction.atomic():
+        if asynchronous and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
+        WebhookDelivery.objects.bulk_create(rows)
+        if notify is not None:
+            notifications.breaker_opened(notify[0], capability=notify[1])
+
+
+def _row(
+    app: App,
+    capability: str,
+    message: Message,
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    sent: _Sent,
+    started_at: Any,
+) -> WebhookDelivery:
+    return WebhookDelivery(
+        app=app,
+        capability=capability,
+        event=message.event,
+        webhook_id=message.webhook_id,
+        attempt=message.attempt,
+        url=url[:2000],
+        request_headers=headers,
+        request_body=_text(body),
+        status_code=sent.status_code,
+        response_headers=sent.headers,
+        response_body=_text(sent.body),
+        duration_ms=sent.duration_ms,
+        outcome=sent.outcome,
+        error=sent.error[:1000],
+        created_at=started_at,
+    )
