@@ -5,7 +5,7 @@ to them goes through the same functions as everywhere else:
 - **reset breaker**: ``events.webhooks.breaker.reset`` for each of the app's webhook
   capabilities (closed, counts forgotten), the function the re-enable path uses;
 - **call webhooks again**: ``events.services.apps.app_webhook_enable`` for each webhook a 410
-  Gone switched off (the console's "Call it again" button and ``POST …/webhooks/{capability}/
+  Gone switched off (the console's **Re-enable** button and ``POST …/webhooks/{capability}/
   enable``): back on the list of called webhooks, breaker closed;
 - **disable / enable app**: ``events.services.apps.app_disable`` / ``app_enable`` (the console's
   staff switch);

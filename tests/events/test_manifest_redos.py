@@ -64,6 +64,7 @@ def test_a_pattern_that_can_backtrack_catastrophically_is_refused_at_its_path(pa
         (r"^https?://\S+$", PATTERN_INPUT_MAX_LENGTH[2]),
         (r"^(\d{3}-)*\d{3}$", 1000),  # a fixed-length group, repeated: unambiguous
         (r"^(?:ab){2}(?:c|d)$", 5),  # an alternation that is not repeated
+        (r"^(?:a|b)*$", 1000),  # single characters: Python reads it as [ab]*
         (r"^\+?[0-9 ]+-?\d$", PATTERN_INPUT_MAX_LENGTH[3]),
         ("x" * PATTERN_MAX_LENGTH, PATTERN_MAX_LENGTH),
     ],
