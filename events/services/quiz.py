@@ -441,14 +441,15 @@ def _judge(room: Room, question_id: str, answer_index: int) -> Verdict:
 def _answering_participant(room: Room, by: User) -> int:
     """``by``'s participant id in ``room`` if the policy lets them answer (one query: the row
     read here tells the policy the role)."""
+    if by is None or not by.is_authenticated:
+        policy.require(by, policy.QUIZ_ANSWER, room)  # refuses: sign in / not found
     row = (
         Participant.objects.live()
-        .filter(room=room, user_id=getattr(by, "pk", None), status=ParticipantStatus.ACTIVE)
+        .filter(room=room, user_id=by.pk, status=ParticipantStatus.ACTIVE)
         .values_list("pk", "role")
         .first()
     )
-    if by is not None and by.is_authenticated:
-        policy.remember_role(room, by.pk, row[1] if row else None)
+    policy.remember_role(room, by.pk, row[1] if row else None)
     policy.require(by, policy.QUIZ_ANSWER, room)
     if row is None:  # unreachable: the policy admits members only
         raise ApplicationError("forbidden", "Only participants answer the quiz.", status=403)

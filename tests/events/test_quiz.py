@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 from asgiref.sync import async_to_sync
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from events import live_quiz
@@ -273,6 +274,9 @@ def test_only_participants_answer_and_only_organizers_run_the_quiz(server, clock
     for who in (room.created_by, moderator.user, viewer.user, outsider):
         error = refused(quiz.quiz_answer, room=room, by=who, question_id="q1", answer_index=1)
         assert error.code == "forbidden" and error.status_code == 403
+    for nobody in (AnonymousUser(), None):
+        error = refused(quiz.quiz_answer, room=room, by=nobody, question_id="q1", answer_index=1)
+        assert error.code == "not_authenticated" and error.status_code == 401
     left = ParticipantFactory(room=room, deleted_at=timezone.now())
     assert refused(answer_it, room, left, 1).code == "forbidden"
     private = quiz_room(server, is_public=False)
