@@ -18,6 +18,7 @@ Lock order: the quiz run row, then the room row (:func:`events.realtime.publish`
 prize (:func:`quiz_award`). See docs/rooms.md, "Quiz".
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -385,7 +386,9 @@ class Verdict:
 
 
 def _verdict_key(room_id: int, question_id: str, answer_index: int | str) -> str:
-    return f"events:quiz:{room_id}:{question_id}:{answer_index}"
+    # Question ids are the organizer's text: hashed, so any id makes a valid cache key.
+    qid = hashlib.sha256(question_id.encode()).hexdigest()[:32]
+    return f"events:quiz:{room_id}:{qid}:{answer_index}"
 
 
 def _check_answer(answer: Any) -> None:
