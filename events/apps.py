@@ -5,7 +5,10 @@ class EventsConfig(AppConfig):
     name = "events"
 
     def ready(self) -> None:
-        from events import schema  # noqa: F401 (registers the app token's OpenAPI scheme)
+        from events import (
+            schema,  # noqa: F401 (registers the app token's OpenAPI scheme)
+            tasks_quiz,  # noqa: F401 (Celery's autodiscovery reads tasks.py only)
+        )
         from events.notifications import register_kinds
 
         register_kinds()

@@ -620,3 +620,109 @@ class RoomEvent(models.Model):
 
     def __str__(self) -> str:
         return f"room {self.room_id} #{self.seq} {self.type}"
+
+
+# --- Quiz rooms (SPEC-events §8 Quiz; events.services.quiz) -----------------------------------
+
+
+class QuizStatus(models.TextChoices):
+    IDLE = "idle"
+    QUESTION_OPEN = "question_open"
+    BETWEEN = "between"
+    FINISHED = "finished"
+
+
+class QuizRun(models.Model):
+    """A room's quiz: where it stands and the question now open. Times are the server's clock.
+
+    ``closes_at``: answers received from then on are refused. ``settles_at`` (``closes_at`` plus
+    the app's judging time): the question is closed (correct index revealed, round winner
+    announced) by then at the latest, so an answer received in time is still being judged.
+    ``questions`` is the room's questions as they were at the start (one run sees one set)."""
+
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, related_name="quiz_run")
+    status = models.CharField(max_length=16, choices=QuizStatus.choices, default=QuizStatus.IDLE)
+    questions = models.JSONField(default=list, blank=True)
+    question_index = models.IntegerField(null=True, blank=True)
+    question_id = models.CharField(max_length=100, blank=True, default="")
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    settles_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"quiz of room {self.room_id} ({self.status})"
+
+
+class QuizRound(models.Model):
+    """One question as it was shown; ``closed_at`` set once it closed, with the correct index
+    revealed and the round's winner: the first correct answer by server receive time."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="quiz_rounds")
+    question_id = models.CharField(max_length=100)
+    index = models.PositiveIntegerField()
+    opened_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    correct_index = models.IntegerField(null=True, blank=True)
+    winner = models.ForeignKey(
+        "QuizAnswer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["room_id", "index"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["room", "question_id"], name="one_round_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"room {self.room_id} question {self.question_id}"
+
+
+class QuizJudge(models.TextChoices):
+    APP = "app"  # the app's quiz_validation webhook answered
+    CACHE = "cache"  # the app failed; its earlier verdicts for the question decided
+
+
+class QuizAnswer(models.Model):
+    """A participant's one answer to one question, timed by the server (``received_at``,
+    ``response_ms`` from the question's opening). ``correct`` and ``score`` are secret until the
+    question closes."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="quiz_answers")
+    question_id = models.CharField(max_length=100)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="quiz_answers"
+    )
+    answer_index = models.PositiveSmallIntegerField()
+    received_at = models.DateTimeField()
+    response_ms = models.PositiveIntegerField()
+    correct = models.BooleanField()
+    score = models.FloatField(default=0)
+    judged_by = models.CharField(max_length=8, choices=QuizJudge.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["room_id", "question_id", "received_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["room", "question_id", "participant"], name="one_answer_per_question"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["room", "question_id", "correct", "received_at"], name="quiz_first_correct"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"room {self.room_id} question {self.question_id} by {self.participant_id}"
