@@ -355,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "Genre": "artists.models.GENRES",
         "GigStatus": "marketplace.models.GigStatus.choices",
         "RoomStatus": "events.models.RoomStatus.choices",
+        "UpgradeStrategy": ["automatic", "assisted"],
         "PaymentType": "marketplace.models.PaymentType.choices",
         "ApplicationStatus": "marketplace.models.ApplicationStatus.choices",
         "BookingStatus": "marketplace.models.BookingStatus.choices",

@@ -132,7 +132,9 @@ def test_the_list_shows_public_rooms_and_your_own_private_ones_staff_all():
     assert deleted.pk not in ids(UserFactory(is_staff=True))
     rows = client_for(member).get(LIST).json()["results"]
     assert {row["id"]: row["my_role"] for row in rows} == {public.pk: None, private.pk: "viewer"}
-    assert "app_settings" not in rows[0]
+    detail = client_for(member).get(f"{LIST}{private.pk}").json()
+    [row] = [row for row in rows if row["id"] == private.pk]
+    assert row == {key: value for key, value in detail.items() if key != "app_settings"}
 
 
 def test_the_list_filters():
@@ -349,3 +351,63 @@ def test_the_gig_page_loads_the_room_fragment_that_events_serves(client):
     assert f'hx-get="/gigs/{gig.pk}/room/"' in page.content.decode()
     assert fragment.status_code == 200 and "Encore draw" in fragment.content.decode()
     assert hidden.status_code == 200 and hidden.content == b""  # not readable: nothing shown
+
+
+# --- the page statement and its reference queryset agree (PostgreSQL) -------------------------
+
+
+@pytest.mark.postgres
+def test_the_page_statement_and_the_queryset_agree_for_random_filters_and_viewers():
+    """docs/conventions.md "Fast reads": on PostgreSQL the list runs a hand-written statement
+    (selectors_rooms.rooms_page_source); the queryset (rooms_list) is its reference."""
+    import random
+
+    from events import selectors_rooms as selectors
+
+    apps = [lottery_app(), lottery_app()]
+    users = [UserFactory() for _ in range(3)]
+    gig = GigFactory()
+    rng = random.Random(12)
+    for n in range(30):
+        room = RoomFactory(
+            app=apps[n % 2],
+            is_public=rng.random() < 0.6,
+            status=rng.choice(RoomStatus.values),
+            created_by=rng.choice(users),
+            gig=gig if n % 7 == 0 else None,
+            deleted_at=gig.created_at if n % 11 == 0 else None,
+        )
+        for user in rng.sample(users, rng.randrange(3)):
+            if user != room.created_by:
+                ParticipantFactory(
+                    room=room,
+                    user=user,
+                    role=rng.choice([Role.VIEWER, Role.MODERATOR]),
+                    status=rng.choice(["active", "active", "pending_approval"]),
+                )
+    from django.contrib.auth.models import AnonymousUser
+
+    viewers = [AnonymousUser(), *users, UserFactory(is_staff=True)]
+    for _ in range(60):
+        filters: dict = {}
+        if rng.random() < 0.4:
+            filters["status"] = rng.sample(RoomStatus.values, rng.choice([1, 2]))
+        if rng.random() < 0.3:
+            filters["app"] = rng.choice(apps).app_id
+        if rng.random() < 0.3:
+            filters["is_public"] = rng.random() < 0.5
+        if rng.random() < 0.2:
+            filters["created_by"] = rng.choice(users).pk
+        if rng.random() < 0.1:
+            filters["gig"] = gig.pk
+        viewer = rng.choice(viewers)
+        anonymous = not viewer.is_authenticated
+        system_app = rng.choice(apps) if anonymous and rng.random() < 0.5 else None
+        statement = selectors.rooms_page_source(viewer, filters=filters, app=system_app)
+        reference = selectors.room_card_rows(
+            selectors.rooms_list(viewer, filters=filters, app=system_app)
+        )
+        for start, stop in ((0, 5), (5, 10), (0, 40)):
+            got = [(r["id"], r["my_role"], r["version"]) for r in statement[start:stop]]
+            want = [(r["id"], r["my_role"], r["version"]) for r in reference[start:stop]]
+            assert got == want, (filters, viewer)
