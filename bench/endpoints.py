@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import bodies, gigs, messages, seed
+from bench import bodies, gigs, messages, rooms, seed
 
 
 @dataclass(frozen=True)
@@ -227,5 +227,16 @@ ENDPOINTS += [
         messages.messages_call,  # type: ignore[arg-type]
         target_ratio=0.30,
         signs_in="venue",
+    ),
+]
+# Live rooms (bench/rooms.py): the room list over 5 000 rooms, signed in as the bench user (a
+# member of some private rooms), with varied filters.
+ENDPOINTS += [
+    Endpoint(
+        "rooms",
+        "/api/v1/rooms/?<varied filters>",
+        rooms.rooms_call,
+        auth=True,
+        target_ratio=0.30,
     ),
 ]

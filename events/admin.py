@@ -247,3 +247,7 @@ class AppIncidentAdmin(RecordAdmin):
     list_filter = ["kind", "severity", ("closed_at", admin.EmptyFieldListFilter)]
     search_fields = ["app__app_id", "detail"]
     list_select_related = ["app"]
+
+
+# Rooms (issue 12): their own module.
+from events import admin_rooms  # noqa: E402, F401

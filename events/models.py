@@ -726,3 +726,42 @@ class QuizAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"room {self.room_id} question {self.question_id} by {self.participant_id}"
+
+class RoomAuditAction(models.TextChoices):
+    CREATE = "create"
+    UPDATE = "update"
+    ACTIVATE = "activate"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+    DELETE = "delete"
+    UPGRADE_MANIFEST = "upgrade_manifest"
+
+
+class RoomAudit(models.Model):
+    """One change to a room, written by its service in the change's transaction
+    (events.services.rooms). ``by`` is empty for an app's system call (``detail.app_id`` then
+    names the app). Never edited."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="audit")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=20, choices=RoomAuditAction.choices)
+    from_status = models.CharField(max_length=12, blank=True, default="")
+    to_status = models.CharField(max_length=12, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["room", "-created_at"], name="roomaudit_room_recent"),
+        ]
+
+    def __str__(self) -> str:
+        change = f" {self.from_status}→{self.to_status}" if self.to_status else ""
+        return f"room {self.room_id}: {self.action}{change}"

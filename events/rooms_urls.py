@@ -1,5 +1,10 @@
 """Pages of the rooms' rooms part (issue 12)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from events import views_rooms
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # The gig page's room, loaded by marketplace/templates/marketplace/gig_detail.html (htmx).
+    path("gigs/<int:gig_id>/room/", views_rooms.gig_room_fragment, name="gig-room-fragment"),
+]

@@ -36,6 +36,17 @@ if TYPE_CHECKING:
 APP_ENDPOINTS: dict[str, dict[str, Scope | None]] = {
     "apps.me": {"GET": None},  # GET /api/v1/apps/me: the calling app and its scopes
     "users.profile": {"GET": Scope.USERS_READ},  # GET /api/v1/users/{id}: a public profile
+    # Rooms (events/api/rooms.py): /api/v1/rooms/, /rooms/{id}, its upgrade and transitions.
+    "rooms.list": {"GET": Scope.ROOMS_READ, "POST": Scope.ROOMS_WRITE},
+    "rooms.detail": {
+        "GET": Scope.ROOMS_READ,
+        "PATCH": Scope.ROOMS_WRITE,
+        "DELETE": Scope.ROOMS_WRITE,
+    },
+    "rooms.upgrade_manifest": {"POST": Scope.ROOMS_WRITE},
+    "rooms.activate": {"POST": Scope.ROOMS_WRITE},
+    "rooms.complete": {"POST": Scope.ROOMS_WRITE},
+    "rooms.cancel": {"POST": Scope.ROOMS_WRITE},
 }
 
 

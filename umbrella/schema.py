@@ -136,6 +136,16 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "version_is_current": (409, "The current manifest version can't be deprecated."),
     "already_deprecated": (409, "The manifest version is already deprecated."),
     "too_many_secrets": (409, "3 signing secrets are live: wait, or rotate with grace_hours 0."),
+    "invalid_transition": (
+        409,
+        "Rooms: that status change is not allowed from the room's status; `details.from`, "
+        "`details.to`, `details.allowed`.",
+    ),
+    "migration_required": (
+        409,
+        "Rooms: the settings don't validate against the target manifest version; "
+        "`details.missing` and `details.fields` (by settings path): send `migration_data`.",
+    ),
     "link_expired": (410, "(pages) A fan's confirmation link is too old: sign up again."),
     "request_too_large": (
         413,

@@ -357,6 +357,8 @@ SPECTACULAR_SETTINGS = {
         "SessionEndReason": "accounts.models.SessionEndReason.choices",
         "Genre": "artists.models.GENRES",
         "GigStatus": "marketplace.models.GigStatus.choices",
+        "RoomStatus": "events.models.RoomStatus.choices",
+        "UpgradeStrategy": ["automatic", "assisted"],
         "PaymentType": "marketplace.models.PaymentType.choices",
         "ApplicationStatus": "marketplace.models.ApplicationStatus.choices",
         "BookingStatus": "marketplace.models.BookingStatus.choices",

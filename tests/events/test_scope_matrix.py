@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from events import scopes
-from events.models import Scope
+from events.models import App, AppManifestVersion, Room, RoomStatus, Scope
 from events.scopes import APP_ENDPOINTS, AppScopes, UserOrApp, require_role
 from tests.accounts.conftest import bearer
 from tests.accounts.factories import UserFactory
@@ -31,22 +31,49 @@ from tests.events.appauth import (
     token_for,
     user_token,
 )
+from tests.events.factories import RoomFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @dataclass
 class World:
-    """What the calls need: the user the app acts for (and reads), and whatever the rooms issue
-    adds (a room, a prize ...)."""
+    """What the calls need: the user the app acts for (and reads), the calling app, and whatever
+    the rooms issue adds (a room, a prize ...)."""
 
     user: User
+    app: App
+
+    def room(self, **fields: Any) -> Room:
+        """A public room of the calling app organized by the user (a draft unless told)."""
+        return RoomFactory(app=self.app, created_by=self.user, **fields)
+
+    def newer_version(self) -> str:
+        """A second manifest version of the calling app (settings still fit: automatic)."""
+        newer = {**self.app.manifest, "meta": {**self.app.manifest["meta"], "version": "9.0.0"}}
+        AppManifestVersion.objects.create(app=self.app, version="9.0.0", manifest=newer)
+        return "9.0.0"
 
 
 # (endpoint, method) -> (path, JSON body or None) for that world
 CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("apps.me", "GET"): lambda world: ("/api/v1/apps/me", None),
     ("users.profile", "GET"): lambda world: (f"/api/v1/users/{world.user.pk}", None),
+    ("rooms.list", "GET"): lambda world: ("/api/v1/rooms/", None),
+    ("rooms.list", "POST"): lambda world: ("/api/v1/rooms/", {"name": "Matrix room"}),
+    ("rooms.detail", "GET"): lambda world: (f"/api/v1/rooms/{world.room().pk}", None),
+    ("rooms.detail", "PATCH"): lambda world: (f"/api/v1/rooms/{world.room().pk}", {"name": "N"}),
+    ("rooms.detail", "DELETE"): lambda world: (f"/api/v1/rooms/{world.room().pk}", None),
+    ("rooms.upgrade_manifest", "POST"): lambda world: (
+        f"/api/v1/rooms/{world.room().pk}/upgrade-manifest",
+        {"target_version": world.newer_version()},
+    ),
+    ("rooms.activate", "POST"): lambda world: (f"/api/v1/rooms/{world.room().pk}/activate", None),
+    ("rooms.complete", "POST"): lambda world: (
+        f"/api/v1/rooms/{world.room(status=RoomStatus.ACTIVE).pk}/complete",
+        None,
+    ),
+    ("rooms.cancel", "POST"): lambda world: (f"/api/v1/rooms/{world.room().pk}/cancel", None),
 }
 ALLOWED = {200, 201, 204}
 
@@ -109,8 +136,8 @@ def test_an_app_with_only_one_scope_calls_an_endpoint_iff_it_is_the_one_needed(
     api_client, endpoint, method, granted, mode
 ):
     required = APP_ENDPOINTS[endpoint][method]
-    world = World(user=UserFactory())
     app, secret = app_with_secret(permissions=[granted])
+    world = World(user=UserFactory(), app=app)
 
     response = _call(
         api_client, world, endpoint, method, _headers(mode, token_for(app, secret), world)
@@ -132,8 +159,8 @@ def test_an_app_with_no_scope_calls_only_endpoints_that_need_none(
     api_client, endpoint, method, mode
 ):
     required = APP_ENDPOINTS[endpoint][method]
-    world = World(user=UserFactory())
     app, secret = app_with_secret(permissions=[])
+    world = World(user=UserFactory(), app=app)
 
     response = _call(
         api_client, world, endpoint, method, _headers(mode, token_for(app, secret), world)
