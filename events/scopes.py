@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 APP_ENDPOINTS: dict[str, dict[str, Scope | None]] = {
     "apps.me": {"GET": None},  # GET /api/v1/apps/me: the calling app and its scopes
     "users.profile": {"GET": Scope.USERS_READ},  # GET /api/v1/users/{id}: a public profile
+    "rooms.events": {"POST": Scope.REALTIME_PUBLISH},  # POST /api/v1/rooms/{id}/events
 }
 
 
