@@ -182,7 +182,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             missed = await database_sync_to_async(_logged)(room_id, since, last)
         complete = since is None or since >= last or bool(missed and missed[0]["seq"] == since + 1)
         self.rooms[room_id] = min(since, last) if since is not None else last
-        await self.send_message("room:subscribed", {"last_seq": last, "complete": complete}, room_id)
+        await self.send_message(
+            "room:subscribed", {"last_seq": last, "complete": complete}, room_id
+        )
         for event in missed:
             await self._forward(room_id, event)
         self.rooms[room_id] = last

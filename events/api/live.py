@@ -22,7 +22,7 @@ class AppEventInputSerializer(InputSerializer):
         help_text="`app:<your app_id>:<name>`, the name 1 to 40 of `a-z 0-9 _ . -` "
         "(e.g. `app:app_lottery_v1:countdown`).",
     )
-    data = serializers.JSONField(
+    data = serializers.JSONField(  # type: ignore[assignment]
         required=False,
         default=dict,
         help_text=f"A JSON object of at most {live.DATA_MAX_BYTES} bytes; the platform adds "
@@ -33,7 +33,9 @@ class AppEventInputSerializer(InputSerializer):
 class AppEventOutputSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="The event's name.")
     seq = serializers.IntegerField(help_text="Its sequence number in the room.")
-    data = serializers.DictField(help_text="As sockets receive it (with room_id and timestamp).")
+    data = serializers.DictField(  # type: ignore[assignment]
+        help_text="As sockets receive it (with room_id and timestamp)."
+    )
 
 
 class RoomAppEventsApi(APIView):

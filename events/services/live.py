@@ -63,9 +63,7 @@ def _clean_data(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _validation("data", "Send data as a JSON object.")
     if reserved := sorted(RESERVED_KEYS & set(data)):
-        raise _validation(
-            "data", f"The platform sets {', '.join(reserved)}: leave it out of data."
-        )
+        raise _validation("data", f"The platform sets {', '.join(reserved)}: leave it out of data.")
     size = len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
     if size > DATA_MAX_BYTES:
         raise _validation(

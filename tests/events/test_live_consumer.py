@@ -252,9 +252,7 @@ def _leave(participant: Participant) -> None:
     """What the members' leave service does: soft-delete, and tell the room."""
     with transaction.atomic():
         Participant.objects.filter(pk=participant.pk).update(deleted_at=timezone.now())
-        realtime.publish(
-            participant.room, "participant:left", {"user_id": participant.user_id}
-        )
+        realtime.publish(participant.room, "participant:left", {"user_id": participant.user_id})
 
 
 def test_a_member_who_leaves_stops_hearing_the_room_and_others_go_on(room):
@@ -325,3 +323,37 @@ def test_a_role_change_of_someone_else_keeps_the_socket(room, member):
     assert seen["type"] == "participant:updated"
     assert [m["type"] for m in after] == ["test:tick"]
 
+
+def test_an_app_event_reaches_the_members_sockets(room, member):
+    from rest_framework.test import APIClient
+
+    from tests.events.appauth import app_with_secret, system, token_for
+
+    app, secret = app_with_secret(permissions=["realtime:publish"])
+    Room.objects.filter(pk=room.pk).update(app=app)
+    token = token_for(app, secret)
+    event = f"app:{app.app_id}:countdown"
+
+    def post() -> int:
+        response = APIClient().post(
+            f"/api/v1/rooms/{room.pk}/events",
+            {"event": event, "data": {"left": 3}},
+            format="json",
+            **system(token),
+        )
+        assert response.status_code == 201, response.content
+        return response.json()["seq"]
+
+    async def scenario():
+        socket = await connect(member)
+        await subscribe(socket, room.pk)
+        seq = await sync_to_async(post)()
+        got = await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+        return seq, got
+
+    seq, got = run_async(scenario)
+    assert got["type"] == event
+    assert got["seq"] == seq
+    assert got["data"]["left"] == 3
+    assert got["data"]["room_id"] == room.pk
