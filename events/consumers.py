@@ -1,7 +1,8 @@
 """The rooms' WebSocket, ``/ws/rooms/`` (SPEC-events §7; docs/rooms.md, "Live events").
 
 Who: the connection's person (session cookie from this site, or an access token: see
-accounts/websocket.py); anonymous sockets are closed with 4401. What: JSON messages
+accounts/websocket.py); anyone else's socket is accepted and closed at once with code 4401
+and a reason. What: JSON messages
 ``{"type", "data"}``.
 
 - ``room:subscribe {room_id, since_seq?}``: members only (policy ``room.subscribe``); anyone
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 MAX_SUBSCRIPTIONS = 10
 REPLAY_PAGE = 500
 CLOSE_UNAUTHENTICATED = 4401
+UNAUTHENTICATED_REASON = "not_authenticated: sign in, or send a valid access token"
 # Events after which a socket re-checks that its person may still follow the room.
 MEMBERSHIP_EVENTS = frozenset({"participant:left", "participant:updated", "room:deleted"})
 
@@ -99,13 +101,15 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        self.user = user
         self.rooms = {}
         offered = self.scope.get("subprotocols") or []
+        # Accepted, then closed with a reason: a browser sees the code and reason of a close,
+        # but nothing of a refused handshake.
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED, reason=UNAUTHENTICATED_REASON)
+            return
+        self.user = user
 
     async def disconnect(self, code: int) -> None:
         for room_id in list(getattr(self, "rooms", {})):

@@ -40,18 +40,27 @@ def member(room):
 # --- who may connect and subscribe --------------------------------------------------------------
 
 
-def test_an_anonymous_socket_is_refused_with_a_reason():
+@pytest.mark.parametrize(
+    "headers",
+    [SITE, [(b"authorization", b"Bearer garbage")], [(b"host", b"testserver"), (b"cookie", b"x")]],
+    ids=["nothing", "bad-token", "cookie-without-origin"],
+)
+def test_an_anonymous_socket_is_refused_with_a_reason(headers):
     from channels.testing import WebsocketCommunicator
 
     from umbrella.asgi import application
 
     async def scenario():
-        socket = WebsocketCommunicator(application, "/ws/rooms/", headers=SITE)
-        connected, code = await socket.connect(timeout=10)
-        await socket.disconnect()
-        return connected, code
+        socket = WebsocketCommunicator(application, "/ws/rooms/", headers=headers)
+        await socket.connect(timeout=10)
+        closed = await socket.receive_output(timeout=10)
+        await socket.wait()
+        return closed
 
-    assert run_async(scenario) == (False, 4401)
+    closed = run_async(scenario)
+    assert closed["type"] == "websocket.close"
+    assert closed["code"] == 4401
+    assert closed["reason"].startswith("not_authenticated")
 
 
 def test_an_access_token_connects_and_subscribes(room, member):
