@@ -47,6 +47,8 @@ APP_ENDPOINTS: dict[str, dict[str, Scope | None]] = {
     "rooms.activate": {"POST": Scope.ROOMS_WRITE},
     "rooms.complete": {"POST": Scope.ROOMS_WRITE},
     "rooms.cancel": {"POST": Scope.ROOMS_WRITE},
+
+    "rooms.events": {"POST": Scope.REALTIME_PUBLISH},  # POST /api/v1/rooms/{id}/events
 }
 
 

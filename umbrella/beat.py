@@ -64,4 +64,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "events.alerts_evaluate",
         "schedule": crontab(minute="*/5"),
     },
+    "events-prune-room-events": {
+        "task": "events.room_events_prune",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -421,7 +421,7 @@ SAVED_SEARCHES_MAX_PER_USER = env.int("SAVED_SEARCHES_MAX_PER_USER", default=20)
 # --- WebSockets (umbrella/asgi.py) -----------------------------------------------------------
 # Each module listed has ``websocket_urlpatterns`` (paths under /ws/); the ASGI application
 # mounts them behind WEBSOCKET_AUTH (session cookie or access token). Events adds its own.
-WEBSOCKET_URLCONFS = ["messaging.routing"]
+WEBSOCKET_URLCONFS = ["messaging.routing", "events.routing"]
 WEBSOCKET_AUTH = "accounts.websocket.WebSocketAuthMiddleware"
 # In-memory (one process) by default; Redis when REDIS_URL is set, so the web process, the ws
 # process and Celery workers all reach every socket.
@@ -512,6 +512,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL and not PRODUCTION
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+# Task modules that autodiscovery (``<app>.tasks``) does not find.
+CELERY_IMPORTS = ["events.tasks_live"]
 # One queue unless told otherwise; the tests give each parallel worker's real Celery worker a
 # queue of its own (tests/celery_worker.py), as two deployments sharing a broker would.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")

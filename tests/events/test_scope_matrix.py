@@ -55,6 +55,17 @@ class World:
         return "9.0.0"
 
 
+def _app_event(world: World) -> tuple[str, Any]:
+    """An app event in a room of the calling app (the app made last), the user a member."""
+    from events.models import App
+    from tests.events.factories import ParticipantFactory, RoomFactory
+
+    app = App.objects.latest("pk")
+    room = RoomFactory(app=app)
+    ParticipantFactory(room=room, user=world.user)
+    return f"/api/v1/rooms/{room.pk}/events", {"event": f"app:{app.app_id}:ping", "data": {}}
+
+
 # (endpoint, method) -> (path, JSON body or None) for that world
 CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("apps.me", "GET"): lambda world: ("/api/v1/apps/me", None),
@@ -74,6 +85,8 @@ CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         None,
     ),
     ("rooms.cancel", "POST"): lambda world: (f"/api/v1/rooms/{world.room().pk}/cancel", None),
+
+    ("rooms.events", "POST"): _app_event,
 }
 ALLOWED = {200, 201, 204}
 
