@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 APP_ENDPOINTS: dict[str, dict[str, Scope | None]] = {
     "apps.me": {"GET": None},  # GET /api/v1/apps/me: the calling app and its scopes
     "users.profile": {"GET": Scope.USERS_READ},  # GET /api/v1/users/{id}: a public profile
+    # Draws (events/api/draws.py): draw in the app's rooms, read a room's draws.
+    "rooms.draw": {"POST": Scope.WINNERS_WRITE},  # POST /api/v1/rooms/{id}/draw
+    "rooms.draws": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/draws/
+    "rooms.draw_detail": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/draws/{number}
 }
 
 
