@@ -2,6 +2,7 @@
 independent reimplementation, tampering detected, the app asked first and every failure mode
 falling back (real local HTTP servers), the API, the race and the query count."""
 
+import json
 import random
 
 import pytest
@@ -47,10 +48,14 @@ def test_docs_worked_example():
     assert draws.entrants_bytes(entrants) == b"3\n5\n9\n12\n40"
     digest = draws.entrants_hash(entrants)
     assert digest == ref.entrants_digest(entrants)
+    assert digest == "e5ae5b4ab76c5cc7d427eeb9ab0bda1c2261b8ee13b8bf7c718d65c5dc9646cc"
+    assert revealed == "d7629036bbc8ea654d34db3b4fc62d79ee9ee8fe845d8fdb61b2e589c41dcdaa"
+    block = draws.block(revealed, digest, 7, 1, 0)
+    assert block.hex().startswith("0ed3454d74f28886")  # words 248726861, 1962051718, …
     result = draws.select(
         revealed_hex=revealed, entrant_ids=entrants, prize_id=7, number=1, count=2
     )
-    assert result == ref.winners(revealed, entrants, 7, 1, 2)
+    assert result == ref.winners(revealed, entrants, 7, 1, 2) == [5, 12]
     assert draws.verifies(revealed, 1, draws.chain_element(seed, 1000))
 
 
@@ -231,7 +236,7 @@ def test_a_valid_app_answer_is_used(server):
                     {"participant_id": chosen, "prize_id": prize.pk, "metadata": {"why": "first"}}
                 ]
             },
-        ),  # fmt: skip
+        ),
     )
     made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
     [draw] = made.draws
@@ -241,7 +246,6 @@ def test_a_valid_app_answer_is_used(server):
     assert (winner.participant_id, winner.method) == (chosen, WinnerMethod.APP)
     assert winner.metadata["why"] == "first" and winner.metadata["draw_number"] == 1
     [request] = server.hits(HOOK)
-    import json
 
     body = json.loads(request.body)
     assert body["room_id"] == room.pk and body["draw_id"] == 1 and body["count"] == 1
