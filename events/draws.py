@@ -102,13 +102,16 @@ def select(
     prize_id: int,
     number: int,
     count: int,
+    entrants_hash_hex: str | None = None,
 ) -> list[int]:
     """The winners of draw ``number`` of prize ``prize_id``: ``count`` distinct entrants by a
-    partial Fisher-Yates shuffle of the sorted entrants, in the order drawn."""
+    partial Fisher-Yates shuffle of the sorted entrants, in the order drawn. ``entrants_hash_hex``:
+    H when the caller has just computed it from the same entrants (saves hashing them twice)."""
     pool = sorted(int(pid) for pid in entrant_ids)
     if not 0 <= count <= len(pool):
         raise ValueError("count must be between 0 and the number of entrants")
-    stream = Stream(revealed_hex, entrants_hash(pool), prize_id, number)
+    digest = entrants_hash_hex if entrants_hash_hex is not None else entrants_hash(pool)
+    stream = Stream(revealed_hex, digest, prize_id, number)
     for i in range(count):
         j = i + stream.below(len(pool) - i)
         pool[i], pool[j] = pool[j], pool[i]

@@ -21,11 +21,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from redis.exceptions import RedisError
 
 from accounts.models import User
 from events import draws, notifications, policy, realtime
 from events.models import (
     DRAW_CHAIN_LENGTH,
+    App,
     Capability,
     Draw,
     DrawCommitment,
@@ -39,7 +41,15 @@ from events.models import (
     WinnerMethod,
 )
 from events.services.winners import lock_prize, winners_award
-from events.webhooks.calls import webhook_call
+from events.webhooks import breaker
+from events.webhooks.calls import (
+    SKIPPED_APP_INACTIVE,
+    SKIPPED_BREAKER_OPEN,
+    SKIPPED_DISABLED,
+    SKIPPED_NOT_CONFIGURED,
+    webhook_call,
+    webhook_config,
+)
 from umbrella.errors import ApplicationError, NotFoundError
 
 # The webhook's delivery rows name this event.
@@ -145,9 +155,30 @@ class _Asked:
     ok: bool = False
 
 
+def unavailable(app: App) -> str:
+    """Why ``app`` cannot be asked for winners now ("" if it can be): the outcome
+    :func:`~events.webhooks.calls.webhook_call` would return at once without a request. Checked
+    first so a fallback does not read and encode the entrants for a call that will not go."""
+    if not app.is_active or app.deleted_at is not None:
+        return SKIPPED_APP_INACTIVE
+    if webhook_config(app, Capability.WINNER_SELECTION) is None:
+        return SKIPPED_NOT_CONFIGURED
+    if Capability.WINNER_SELECTION in app.disabled_webhooks:
+        return SKIPPED_DISABLED
+    try:
+        if breaker.state(app.app_id, Capability.WINNER_SELECTION) == "open":
+            return SKIPPED_BREAKER_OPEN
+    except RedisError:  # the call itself decides (webhook_call logs an unreachable store)
+        pass
+    return ""
+
+
 def _ask_app(
     room: Room, prize: Prize, *, count: int | None, draw_id: int, multiple: bool
 ) -> _Asked:
+    skipped = unavailable(room.app)
+    if skipped:
+        return _Asked(draw_id=draw_id, outcome=skipped)
     rows = list(
         eligible_entrants(room, prize, multiple=multiple).values("pk", "user_id", "metadata")
     )
@@ -323,8 +354,11 @@ def _draw(
     failures: list[tuple[Prize, str]] = []
     for pid in ids:
         prize = lock_prize(room, pid)
-        entrants = list(
-            eligible_entrants(room, prize, multiple=multiple).values_list("pk", flat=True)
+        # sorted here, not by the database: the sort is cheaper in Python, and the hash needs it
+        entrants = sorted(
+            eligible_entrants(room, prize, multiple=multiple)
+            .order_by()
+            .values_list("pk", flat=True)
         )
         wanted = count if count is not None else min(prize.quantity_remaining, len(entrants))
         if prize.quantity_remaining < max(wanted, 1):
@@ -355,6 +389,7 @@ def _draw(
                 prize_id=prize.pk,
                 number=number,
                 count=wanted,
+                entrants_hash_hex=entrants_hash,
             )
             metas: list[dict[str, Any]] = [{} for _ in winners_ids]
         else:

@@ -443,3 +443,23 @@ def test_a_fallback_draw_costs_a_fixed_number_of_queries(django_assert_max_num_q
         room_draw(room=room, by=None, prize_ids=[second.pk])
     # 14 statements plus the savepoint around them, whatever the number of entrants
     assert len(small.captured_queries) == 16, [q["sql"][:80] for q in small.captured_queries]
+
+
+# --- the verification page (the browser's side: tests/e2e/test_draw_verify.py) -----------------
+
+
+@pytest.mark.django_db
+def test_the_verification_page_embeds_the_draw_and_follows_the_room_read_rule(client):
+    room, prize, _people = _room(4, quantity=1)
+    [draw] = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk]).draws
+    page = client.get(f"/rooms/{room.pk}/draws/1/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="draw-data"' in html and draw.revealed in html and "draw-verify.js" in html
+    assert DrawCommitment.objects.get(room=room).seed not in html  # c_0 never leaves
+    assert client.get(f"/rooms/{room.pk}/draws/2/").status_code == 404
+    room.is_public = False
+    room.save()
+    assert client.get(f"/rooms/{room.pk}/draws/1/").status_code == 404
+    client.force_login(room.created_by)
+    assert client.get(f"/rooms/{room.pk}/draws/1/").status_code == 200
