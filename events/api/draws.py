@@ -30,6 +30,16 @@ from umbrella.errors import NotFoundError
 from umbrella.pagination import PageNumberPagination
 from umbrella.schema import raises
 
+# A person (token or session), an app alone (system call) or an app acting for a person; reads
+# also anonymously (``{}``: a public room's draws).
+PEOPLE_AND_APPS: list[dict[str, list[str]]] = [
+    {"accessToken": []},
+    {"sessionCookie": []},
+    {"appToken": []},
+    {"accessToken": [], "actingAppToken": []},
+]
+ANYONE_AND_APPS: list[dict[str, list[str]]] = [*PEOPLE_AND_APPS, {}]
+
 ROOM_ID = OpenApiParameter("room_id", int, OpenApiParameter.PATH, description="The room's `id`.")
 NUMBER = OpenApiParameter(
     "number", int, OpenApiParameter.PATH, description="The draw's number k in the room (1, 2…)."
@@ -159,6 +169,7 @@ class RoomDrawApi(APIView):
         "the winners (`fallback_used: true`, the organizers are told). Each draw reveals its "
         "chain element at once. Organizers, moderators, room admins and staff; apps with "
         "`winners:write`.",
+        auth=PEOPLE_AND_APPS,  # type: ignore[arg-type]
         parameters=[ROOM_ID],
         request=DrawInputSerializer,
         responses={201: DrawMadeSerializer},
@@ -208,6 +219,7 @@ class RoomDrawsApi(APIView):
         summary="A room's draws",
         description="Oldest first, without the entrant lists (see one draw for those). Anyone "
         "who may read the room; apps with `rooms:read`.",
+        auth=ANYONE_AND_APPS,  # type: ignore[arg-type]
         parameters=[ROOM_ID],
         responses=DrawCardSerializer(many=True),
     )
@@ -232,6 +244,7 @@ class RoomDrawDetailApi(APIView):
         "element c_(N-k), the frozen entrants and their hash, the result and the method: "
         "everything docs/draws.md needs to recompute the winners. Anyone who may read the "
         "room; apps with `rooms:read`.",
+        auth=ANYONE_AND_APPS,  # type: ignore[arg-type]
         parameters=[ROOM_ID, NUMBER],
         responses=DrawDetailSerializer,
     )
