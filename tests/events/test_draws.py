@@ -4,6 +4,8 @@ falling back (real local HTTP servers), the API, the race and the query count.""
 
 import json
 import random
+import re
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -463,3 +465,20 @@ def test_the_verification_page_embeds_the_draw_and_follows_the_room_read_rule(cl
     assert client.get(f"/rooms/{room.pk}/draws/1/").status_code == 404
     client.force_login(room.created_by)
     assert client.get(f"/rooms/{room.pk}/draws/1/").status_code == 200
+
+
+def test_the_python_of_docs_draws_md_recomputes_the_same_winners():
+    """The snippet readers copy from docs/draws.md is itself a third reimplementation."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "draws.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 (our own documentation)
+    seed_rng = random.Random(7)
+    revealed = draws.chain_element("00" * 32, 999)
+    assert namespace["winners"](revealed, [12, 5, 40, 9, 3], 7, 1, 2) == [5, 12]
+    for _ in range(100):
+        r = seed_rng.randbytes(32).hex()
+        ids = seed_rng.sample(range(1, 10**6), seed_rng.randint(1, 200))
+        count = seed_rng.randint(1, len(ids))
+        expected = draws.select(revealed_hex=r, entrant_ids=ids, prize_id=3, number=9, count=count)
+        assert namespace["winners"](r, ids, 3, 9, count) == expected
