@@ -447,6 +447,22 @@ def test_a_fallback_draw_costs_a_fixed_number_of_queries(django_assert_max_num_q
     assert len(small.captured_queries) == 16, [q["sql"][:80] for q in small.captured_queries]
 
 
+@pytest.mark.django_db
+def test_a_fallback_after_an_open_breaker_costs_a_fixed_number_of_queries(
+    django_assert_max_num_queries,
+):
+    room, prize, _people = _room(
+        300, quantity=5, app_manifest=manifest(base_url="http://127.0.0.1:9")
+    )
+    room.app_manifest_version  # noqa: B018 (loaded, as the API's room read does)
+    for _ in range(5):
+        breaker.record_failure(room.app.app_id, "winner_selection")
+    # the draw's 14, the notification's 3 (organizers, row, e-mail preference), the savepoint
+    with django_assert_max_num_queries(19):
+        made = room_draw(room=room, by=None, prize_ids=[prize.pk])
+    assert made.fallback_used
+
+
 # --- the verification page (the browser's side: tests/e2e/test_draw_verify.py) -----------------
 
 
