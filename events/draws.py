@@ -6,7 +6,10 @@ activated; draw k reveals c_(N-k), and anyone checks SHA-256^k(c_(N-k)) = c_N.
 """
 
 import hashlib
+import hmac
 import secrets
+import struct
+from collections.abc import Iterable, Sequence
 
 
 def new_seed() -> str:
@@ -32,3 +35,111 @@ def verifies(revealed_hex: str, k: int, commitment_hex: str) -> bool:
         return secrets.compare_digest(chain_step(revealed_hex, k), commitment_hex.lower())
     except ValueError:
         return False
+
+
+# --- the selection (docs/draws.md, "The selection") --------------------------------------------
+
+# The first bytes of every HMAC message: the version of the algorithm.
+DOMAIN = b"umbrella-draw-v1"
+WORD = 2**32  # the stream is read as unsigned 32-bit big-endian integers
+
+
+def entrants_bytes(entrant_ids: Iterable[int]) -> bytes:
+    """The entrants as hashed: the ids sorted ascending, in decimal ASCII, joined by ``\\n``
+    (no trailing newline; no entrants: no bytes)."""
+    return "\n".join(str(int(pid)) for pid in sorted(entrant_ids)).encode("ascii")
+
+
+def entrants_hash(entrant_ids: Iterable[int]) -> str:
+    """H = SHA-256 of :func:`entrants_bytes`, hex."""
+    return hashlib.sha256(entrants_bytes(entrant_ids)).hexdigest()
+
+
+def block(
+    revealed_hex: str, entrants_hash_hex: str, prize_id: int, number: int, counter: int
+) -> bytes:
+    """Block ``counter`` of the stream: HMAC-SHA-256 keyed by the 32 bytes of the revealed
+    element over DOMAIN ‖ H (32 bytes) ‖ prize id ‖ draw number ‖ counter (each an unsigned
+    64-bit big-endian integer): 72 bytes in, 32 out."""
+    message = (
+        DOMAIN + bytes.fromhex(entrants_hash_hex) + struct.pack(">QQQ", prize_id, number, counter)
+    )
+    return hmac.new(bytes.fromhex(revealed_hex), message, hashlib.sha256).digest()
+
+
+class Stream:
+    """The unsigned 32-bit words of blocks 0, 1, 2… in order, and unbiased integers from them."""
+
+    def __init__(self, revealed_hex: str, entrants_hash_hex: str, prize_id: int, number: int):
+        self._args = (revealed_hex, entrants_hash_hex, int(prize_id), int(number))
+        self._counter = 0
+        self._words: list[int] = []
+        self.words_used = 0
+
+    def word(self) -> int:
+        if not self._words:
+            data = block(*self._args, self._counter)
+            self._counter += 1
+            self._words = list(reversed(struct.unpack(">8I", data)))
+        self.words_used += 1
+        return self._words.pop()
+
+    def below(self, n: int) -> int:
+        """A uniform integer in [0, n) by rejection: words ≥ 2^32 - (2^32 mod n) are skipped."""
+        if not 1 <= n <= WORD:
+            raise ValueError("n must be in 1..2^32")
+        bound = WORD - WORD % n
+        while True:
+            x = self.word()
+            if x < bound:
+                return x % n
+
+
+def select(
+    *,
+    revealed_hex: str,
+    entrant_ids: Iterable[int],
+    prize_id: int,
+    number: int,
+    count: int,
+    entrants_hash_hex: str | None = None,
+) -> list[int]:
+    """The winners of draw ``number`` of prize ``prize_id``: ``count`` distinct entrants by a
+    partial Fisher-Yates shuffle of the sorted entrants, in the order drawn. ``entrants_hash_hex``:
+    H when the caller has just computed it from the same entrants (saves hashing them twice)."""
+    pool = sorted(int(pid) for pid in entrant_ids)
+    if not 0 <= count <= len(pool):
+        raise ValueError("count must be between 0 and the number of entrants")
+    digest = entrants_hash_hex if entrants_hash_hex is not None else entrants_hash(pool)
+    stream = Stream(revealed_hex, digest, prize_id, number)
+    for i in range(count):
+        j = i + stream.below(len(pool) - i)
+        pool[i], pool[j] = pool[j], pool[i]
+    return pool[:count]
+
+
+def check(
+    *,
+    commitment_hex: str,
+    number: int,
+    revealed_hex: str,
+    entrant_ids: Sequence[int],
+    entrants_hash_hex: str,
+    prize_id: int,
+    result: Sequence[int],
+) -> dict[str, bool]:
+    """What the verification page checks, server-side: the chain, the entrants' hash and the
+    winners (recomputed with ``count = len(result)``)."""
+    chain = verifies(revealed_hex, number, commitment_hex)
+    entrants_ok = secrets.compare_digest(entrants_hash(entrant_ids), entrants_hash_hex.lower())
+    try:
+        again = select(
+            revealed_hex=revealed_hex,
+            entrant_ids=entrant_ids,
+            prize_id=prize_id,
+            number=number,
+            count=len(result),
+        )
+    except ValueError:
+        again = None
+    return {"chain": chain, "entrants": entrants_ok, "winners": again == list(result)}

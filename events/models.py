@@ -727,6 +727,7 @@ class QuizAnswer(models.Model):
     def __str__(self) -> str:
         return f"room {self.room_id} question {self.question_id} by {self.participant_id}"
 
+
 class RoomAuditAction(models.TextChoices):
     CREATE = "create"
     UPDATE = "update"

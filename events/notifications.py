@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from accounts.models import User
 from accounts.notifications import notify, register_kind
-from events.models import App
+from events.models import App, Room
 
 KINDS: tuple[tuple[str, str, bool], ...] = (
     ("app.version_deprecated", "A version of an app one of your rooms uses is deprecated", True),
@@ -20,6 +20,7 @@ KINDS: tuple[tuple[str, str, bool], ...] = (
     ("app.breaker_opened", "Calls to your app's webhook are paused after repeated failures", True),
     ("app.health_failing", "Your app's health check failed three times in a row", True),
     ("app.alert", "Your app's webhooks are failing or slow", True),
+    ("room.draw_fallback", "A draw in your room fell back to the platform's verifiable draw", True),
 )
 
 
@@ -102,3 +103,25 @@ def health_failing(app: App) -> None:
 def alert(app: App, *, text: str) -> None:
     """One alert of SPEC-events §4 (success rate, p95, dead letters), sent once per incident."""
     _owner_and_staff(app, verb="app.alert", page="", text=f"{app.name}: {text}")
+
+
+def draw_verify_path(room_id: int, number: int) -> str:
+    """The public verification page of draw ``number`` of a room (events/draws_urls.py)."""
+    return f"/rooms/{room_id}/draws/{number}/"
+
+
+def draw_fallback(
+    organizers: Iterable[User], *, room: Room, reasons: list[str], numbers: list[int]
+) -> None:
+    """The organizers of ``room``: the app did not pick the winners of draws ``numbers``
+    (failure, timeout, invalid answer, open breaker), so the platform drew them."""
+    why = reasons[0] if reasons else "the app did not answer"
+    drawn = ", ".join(f"#{n}" for n in numbers)
+    for user in organizers:
+        notify(
+            user,
+            verb="room.draw_fallback",
+            target_url=draw_verify_path(room.pk, numbers[0]),
+            text=f"{room.name}: {room.app.name} did not pick the winners of draw {drawn} "
+            f"({why}), so the platform's verifiable draw did.",
+        )

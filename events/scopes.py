@@ -47,8 +47,11 @@ APP_ENDPOINTS: dict[str, dict[str, Scope | None]] = {
     "rooms.activate": {"POST": Scope.ROOMS_WRITE},
     "rooms.complete": {"POST": Scope.ROOMS_WRITE},
     "rooms.cancel": {"POST": Scope.ROOMS_WRITE},
-
     "rooms.events": {"POST": Scope.REALTIME_PUBLISH},  # POST /api/v1/rooms/{id}/events
+    # Draws (events/api/draws.py): draw in the app's rooms, read a room's draws.
+    "rooms.draw": {"POST": Scope.WINNERS_WRITE},  # POST /api/v1/rooms/{id}/draw
+    "rooms.draws": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/draws/
+    "rooms.draw_detail": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/draws/{number}
 }
 
 

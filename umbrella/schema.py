@@ -135,6 +135,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "version_is_current": (409, "The current manifest version can't be deprecated."),
     "already_deprecated": (409, "The manifest version is already deprecated."),
+    "room_not_active": (409, "Draws happen in active rooms only (`details.status`)."),
+    "draws_exhausted": (409, "The room's hash chain is used up: no draw left (`details`)."),
+    "prize_exhausted": (409, "Not enough units of the prize left (`details.quantity_remaining`)."),
+    "not_enough_entrants": (409, "Fewer eligible entrants than winners asked for (`details`)."),
     "too_many_secrets": (409, "3 signing secrets are live: wait, or rotate with grace_hours 0."),
     "invalid_transition": (
         409,

@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
     # Enums get the names clients will use (``Role.ARTIST``, not ``RoleEnum``/``BlankEnum``).
     "ENUM_NAME_OVERRIDES": {
         "Role": "accounts.models.Role.choices",
+        "WinnerMethod": "events.models.WinnerMethod.choices",
         "PerformanceType": "artists.models.PerformanceType.choices",
         "MediaCategory": "artists.models.MediaCategory.choices",
         "MediaStatus": "artists.models.MediaStatus.choices",

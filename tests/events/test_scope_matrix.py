@@ -66,6 +66,28 @@ def _app_event(world: World) -> tuple[str, Any]:
     return f"/api/v1/rooms/{room.pk}/events", {"event": f"app:{app.app_id}:ping", "data": {}}
 
 
+def _drawn_room(world: World, *, drawn: bool) -> tuple[int, int]:
+    """(room id, prize id) of an active room of the app under test (the last one made), its
+    organizer ``world.user``, one entrant; ``drawn``: with draw 1 made. (The draws part.)"""
+    from events.models import App, RoomStatus
+    from events.services.draws import room_draw
+    from tests.events.factories import ParticipantFactory, PrizeFactory, RoomFactory
+
+    app = App.objects.order_by("-pk").first()
+    room = RoomFactory(app=app, created_by=world.user, status=RoomStatus.ACTIVE)
+    prize = PrizeFactory(room=room, quantity=2)
+    ParticipantFactory(room=room)
+    ParticipantFactory(room=room)
+    if drawn:
+        room_draw(room=room, by=world.user, prize_ids=[prize.pk], count=1)
+    return room.pk, prize.pk
+
+
+def _draw_call(world: World) -> tuple[str, Any]:
+    room_id, prize_id = _drawn_room(world, drawn=False)
+    return f"/api/v1/rooms/{room_id}/draw", {"prize_ids": [prize_id]}
+
+
 # (endpoint, method) -> (path, JSON body or None) for that world
 CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("apps.me", "GET"): lambda world: ("/api/v1/apps/me", None),
@@ -85,8 +107,16 @@ CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         None,
     ),
     ("rooms.cancel", "POST"): lambda world: (f"/api/v1/rooms/{world.room().pk}/cancel", None),
-
     ("rooms.events", "POST"): _app_event,
+    ("rooms.draw", "POST"): _draw_call,
+    ("rooms.draws", "GET"): lambda world: (
+        f"/api/v1/rooms/{_drawn_room(world, drawn=True)[0]}/draws/",
+        None,
+    ),
+    ("rooms.draw_detail", "GET"): lambda world: (
+        f"/api/v1/rooms/{_drawn_room(world, drawn=True)[0]}/draws/1",
+        None,
+    ),
 }
 ALLOWED = {200, 201, 204}
 

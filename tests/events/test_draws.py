@@ -1,0 +1,500 @@
+"""Provably fair draws (issue 12 item 4, docs/draws.md): the selection checked against an
+independent reimplementation, tampering detected, the app asked first and every failure mode
+falling back (real local HTTP servers), the API, the race and the query count."""
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Notification
+from events import draws
+from events.models import Draw, DrawCommitment, Prize, Role, RoomStatus, Winner, WinnerMethod
+from events.services.credentials import webhook_secret_issue
+from events.services.draws import room_draw
+from events.webhooks import breaker
+from tests.accounts.conftest import bearer
+from tests.concurrency import run_together
+from tests.events import draws_reference as ref
+from tests.events.appauth import app_with_secret, system, token_for, user_token
+from tests.events.appserver import AppServer, answer
+from tests.events.factories import (
+    AppFactory,
+    ParticipantFactory,
+    PrizeFactory,
+    RoomFactory,
+    manifest,
+)
+from umbrella.errors import ApplicationError
+
+HOOK = "/hooks/winners"
+NO_APP = manifest(
+    capabilities=["notifications"],
+    webhooks={"notifications": {"path": "/hooks/notify", "async": True}},
+    fallbacks={},
+)
+
+
+# --- the algorithm, against the independent reimplementation ----------------------------------
+
+
+def test_docs_worked_example():
+    """The numbers of docs/draws.md, "Worked example"."""
+    seed = "00" * 32
+    revealed = draws.chain_element(seed, 1000 - 1)
+    entrants = [12, 5, 40, 9, 3]
+    assert draws.entrants_bytes(entrants) == b"3\n5\n9\n12\n40"
+    digest = draws.entrants_hash(entrants)
+    assert digest == ref.entrants_digest(entrants)
+    assert digest == "e5ae5b4ab76c5cc7d427eeb9ab0bda1c2261b8ee13b8bf7c718d65c5dc9646cc"
+    assert revealed == "d7629036bbc8ea654d34db3b4fc62d79ee9ee8fe845d8fdb61b2e589c41dcdaa"
+    block = draws.block(revealed, digest, 7, 1, 0)
+    assert block.hex().startswith("0ed3454d74f28886")  # words 248726861, 1962051718, …
+    result = draws.select(
+        revealed_hex=revealed, entrant_ids=entrants, prize_id=7, number=1, count=2
+    )
+    assert result == ref.winners(revealed, entrants, 7, 1, 2) == [5, 12]
+    assert draws.verifies(revealed, 1, draws.chain_element(seed, 1000))
+
+
+def test_a_thousand_random_draws_agree_with_the_reimplementation():
+    rng = random.Random(20261203)
+    for _ in range(1000):
+        seed = rng.randbytes(32).hex()
+        n = rng.randint(1, 60)
+        k = rng.randint(1, n)
+        commitment = draws.chain_element(seed, n)
+        revealed = draws.chain_element(seed, n - k)
+        size = rng.choice([1, 2, 3, 7, 50, 300, rng.randint(1, 2000)])
+        entrants = rng.sample(range(1, 10**9), size)
+        prize_id = rng.randint(1, 2**40)
+        count = rng.randint(1, size)
+        ours = draws.select(
+            revealed_hex=revealed, entrant_ids=entrants, prize_id=prize_id, number=k, count=count
+        )
+        assert ours == ref.winners(revealed, entrants, prize_id, k, count)
+        assert len(set(ours)) == count and set(ours) <= set(entrants)
+        assert ref.chain_ok(revealed, k, commitment)
+        assert draws.entrants_hash(entrants) == ref.entrants_digest(entrants)
+
+
+def test_rejection_sampling_is_used_for_bounds_that_do_not_divide_2_32():
+    stream = draws.Stream("11" * 32, "22" * 32, 1, 1)
+    n = 2**31 + 1  # bound = 2^32 - (2^32 mod n) = n: about half the words are rejected
+    values = [stream.below(n) for _ in range(200)]
+    assert all(0 <= v < n for v in values)
+    assert stream.words_used > 200  # some words were skipped, none reduced with a bias
+
+
+def test_a_tampered_entrant_list_or_seed_is_detected():
+    seed = draws.new_seed()
+    commitment = draws.chain_element(seed, 50)
+    revealed = draws.chain_element(seed, 47)
+    entrants = list(range(100, 160))
+    result = draws.select(
+        revealed_hex=revealed, entrant_ids=entrants, prize_id=3, number=3, count=4
+    )
+    honest = dict(
+        commitment_hex=commitment,
+        number=3,
+        revealed_hex=revealed,
+        entrant_ids=entrants,
+        entrants_hash_hex=draws.entrants_hash(entrants),
+        prize_id=3,
+        result=result,
+    )
+    assert draws.check(**honest) == {"chain": True, "entrants": True, "winners": True}
+    swapped = [e for e in entrants if e != result[0]] + [999]
+    assert draws.check(**{**honest, "entrant_ids": swapped})["entrants"] is False
+    other = draws.chain_element(draws.new_seed(), 47)
+    assert draws.check(**{**honest, "revealed_hex": other}) == {
+        "chain": False,
+        "entrants": True,
+        "winners": False,
+    }
+    assert not ref.chain_ok(other, 3, commitment)
+    assert ref.entrants_digest(swapped) != honest["entrants_hash_hex"]
+
+
+# --- the service -----------------------------------------------------------------------------
+
+
+def _room(n_entrants: int = 5, quantity: int = 2, app_manifest: dict | None = None):
+    app = AppFactory(manifest=app_manifest or NO_APP)
+    room = RoomFactory(app=app, status=RoomStatus.ACTIVE)
+    prize = PrizeFactory(room=room, quantity=quantity)
+    people = [ParticipantFactory(room=room) for _ in range(n_entrants)]
+    return room, prize, people
+
+
+def _verify_with_reference(draw: Draw) -> None:
+    c = DrawCommitment.objects.get(room=draw.room)
+    assert ref.chain_ok(draw.revealed, draw.number, c.commitment)
+    assert ref.entrants_digest(draw.entrants) == draw.entrants_hash
+    assert draw.result == ref.winners(
+        draw.revealed, draw.entrants, draw.prize_id, draw.number, draw.count
+    )
+
+
+@pytest.mark.django_db
+def test_a_draw_without_an_app_is_the_verifiable_draw_and_reveals_its_element():
+    room, prize, people = _room(6, quantity=2)
+    ParticipantFactory(room=room, role=Role.VIEWER)  # not an entrant
+    made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
+    [draw] = made.draws
+    assert (draw.number, draw.method, draw.fallback_used, made.fallback_used) == (
+        1,
+        WinnerMethod.FALLBACK_RANDOM,
+        False,
+        False,
+    )
+    assert draw.entrants == sorted(p.pk for p in people)
+    assert len(draw.result) == 2 == draw.count
+    _verify_with_reference(draw)
+    assert sorted(w.participant_id for w in made.winners) == sorted(draw.result)
+    assert all(w.draw_id == draw.pk for w in made.winners)
+    prize.refresh_from_db()
+    assert prize.quantity_remaining == 0
+    assert DrawCommitment.objects.get(room=room).draws_made == 1
+    event = room.live_events.filter(type="draw:revealed").get()
+    assert event.data["seed"] == draw.revealed and event.data["number"] == 1
+    assert event.data["result"] == draw.result
+    assert not Notification.objects.filter(verb="room.draw_fallback").exists()
+
+    # the next draw: the next chain element; winners of a prize are not drawn again for it
+    prize.quantity = 4
+    prize.quantity_remaining = 2
+    prize.save()
+    [second] = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk], count=1).draws
+    assert second.number == 2 and draws.chain_step(second.revealed) == draw.revealed
+    assert not set(second.entrants) & set(draw.result)
+    _verify_with_reference(second)
+
+
+@pytest.mark.django_db
+def test_refusals_write_nothing():
+    room, prize, _people = _room(2, quantity=1)
+    stranger_room = RoomFactory(status=RoomStatus.ACTIVE)
+    participant = ParticipantFactory(room=room)
+
+    def refused(**kw):
+        with pytest.raises(ApplicationError) as error:
+            room_draw(**{"room": room, "by": room.created_by, "prize_ids": [prize.pk]} | kw)
+        return error.value
+
+    assert refused(count=2).code == "prize_exhausted"
+    assert refused(by=participant.user).code == "forbidden"
+    assert refused(prize_ids=[PrizeFactory(room=stranger_room).pk]).code == "not_found"
+    assert refused(prize_ids=[prize.pk, 10**9]).code == "not_found"
+    commitment = DrawCommitment.objects.get(room=room)
+    commitment.draws_made = commitment.chain_length
+    commitment.save()
+    assert refused().code == "draws_exhausted"
+    room.status = RoomStatus.COMPLETED
+    room.save()
+    assert refused().code == "room_not_active"
+    assert not Draw.objects.exists() and not Winner.objects.exists()
+    empty_room, empty_prize, _ = _room(0)
+    with pytest.raises(ApplicationError) as nobody:
+        room_draw(room=empty_room, by=empty_room.created_by, prize_ids=[empty_prize.pk])
+    assert nobody.value.code == "not_enough_entrants"
+
+
+# --- the app first, then the fallback --------------------------------------------------------
+
+
+@pytest.fixture
+def server():
+    with AppServer() as app:
+        yield app
+
+
+def _app_room(server: AppServer, n_entrants: int = 4, quantity: int = 1):
+    hooks = {
+        "winner_selection": {"path": HOOK, "timeout_ms": 1000},
+        "notifications": {"path": "/hooks/notify", "async": True},
+    }
+    room, prize, people = _room(
+        n_entrants, quantity, manifest(base_url=server.base_url, webhooks=hooks)
+    )
+    webhook_secret_issue(app=room.app)
+    return room, prize, people
+
+
+@pytest.mark.django_db
+def test_a_valid_app_answer_is_used(server):
+    room, prize, people = _app_room(server)
+    chosen = people[2].pk
+    server.route(
+        HOOK,
+        answer(
+            200,
+            {
+                "winners": [
+                    {"participant_id": chosen, "prize_id": prize.pk, "metadata": {"why": "first"}}
+                ]
+            },
+        ),
+    )
+    made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
+    [draw] = made.draws
+    assert (draw.method, draw.fallback_used, made.fallback_used) == ("app", False, False)
+    assert draw.result == [chosen] and draw.app_answer["draw_id"] == 1
+    [winner] = made.winners
+    assert (winner.participant_id, winner.method) == (chosen, WinnerMethod.APP)
+    assert winner.metadata["why"] == "first" and winner.metadata["draw_number"] == 1
+    [request] = server.hits(HOOK)
+
+    body = json.loads(request.body)
+    assert body["room_id"] == room.pk and body["draw_id"] == 1 and body["count"] == 1
+    assert [p["id"] for p in body["participants"]] == sorted(p.pk for p in people)
+    assert body["prizes"] == [{"id": prize.pk, "name": prize.name, "quantity_remaining": 1}]
+    assert ref.chain_ok(draw.revealed, 1, DrawCommitment.objects.get(room=room).commitment)
+    assert not Notification.objects.filter(verb="room.draw_fallback").exists()
+
+
+def _invalid(prize_id: int, people) -> dict:
+    return {"winners": [{"participant_id": 10**9, "prize_id": prize_id}]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["timeout", "500", "invalid", "too_many", "breaker_open"])
+def test_every_app_failure_falls_back_and_says_so(server, mode):
+    room, prize, people = _app_room(server, quantity=1)
+    if mode == "timeout":
+        server.route(HOOK, answer(200, {"winners": []}, delay=1.5))
+    elif mode == "500":
+        server.route(HOOK, answer(500, {"error": "boom"}))
+    elif mode == "invalid":
+        server.route(HOOK, answer(200, _invalid(prize.pk, people)))
+    elif mode == "too_many":
+        two = [{"participant_id": p.pk, "prize_id": prize.pk} for p in people[:2]]
+        server.route(HOOK, answer(200, {"winners": two}))
+    else:
+        for _ in range(5):
+            breaker.record_failure(room.app.app_id, "winner_selection")
+    made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
+    [draw] = made.draws
+    assert made.fallback_used and draw.fallback_used
+    assert draw.method == WinnerMethod.FALLBACK_RANDOM
+    _verify_with_reference(draw)
+    assert [w.method for w in made.winners] == [WinnerMethod.FALLBACK_RANDOM]
+    told = Notification.objects.get(verb="room.draw_fallback")
+    assert told.user_id == room.created_by_id
+    assert told.target_url == f"/rooms/{room.pk}/draws/1/"
+    assert len(server.hits(HOOK)) == (0 if mode == "breaker_open" else 1)
+
+
+@pytest.mark.django_db
+def test_an_app_answer_that_went_stale_falls_back(server):
+    """Valid when asked, but the chosen entrant left before the transaction."""
+    room, prize, people = _app_room(server)
+    leaver = people[0]
+    server.route(
+        HOOK, answer(200, {"winners": [{"participant_id": leaver.pk, "prize_id": prize.pk}]})
+    )
+    from django.utils import timezone
+
+    from events.services import draws as service
+
+    real = service._ask_app
+
+    def ask_then_leave(*args, **kwargs):
+        asked = real(*args, **kwargs)
+        type(leaver).objects.filter(pk=leaver.pk).update(deleted_at=timezone.now())
+        return asked
+
+    service._ask_app = ask_then_leave
+    try:
+        made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
+    finally:
+        service._ask_app = real
+    [draw] = made.draws
+    assert draw.fallback_used and leaver.pk not in draw.entrants
+    assert draw.app_answer["winners"][0]["participant_id"] == leaver.pk
+    _verify_with_reference(draw)
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_api_draws_and_anyone_reads_and_verifies_a_public_rooms_draws(api_client):
+    room, prize, _people = _room(5, quantity=2)
+    second = PrizeFactory(room=room, quantity=1)
+    response = api_client.post(
+        f"/api/v1/rooms/{room.pk}/draw",
+        {"prize_ids": [second.pk, prize.pk], "count": 1},
+        format="json",
+        **bearer(user_token(room.created_by)),
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["fallback_used"] is False and body["draw_ids"] == [1, 2]
+    assert [d["prize_id"] for d in body["draws"]] == sorted([prize.pk, second.pk])
+    assert len(body["winners"]) == 2 and {w["draw_id"] for w in body["winners"]} == {1, 2}
+
+    anonymous = api_client.__class__()
+    listing = anonymous.get(f"/api/v1/rooms/{room.pk}/draws/")
+    assert listing.status_code == 200 and listing.json()["count"] == 2
+    one = anonymous.get(f"/api/v1/rooms/{room.pk}/draws/2").json()
+    assert one["entrants_count"] == len(one["entrants"]) == 5
+    assert ref.chain_ok(one["revealed"], one["number"], one["commitment"])
+    assert ref.entrants_digest(one["entrants"]) == one["entrants_hash"]
+    assert one["result"] == ref.winners(
+        one["revealed"], one["entrants"], one["prize_id"], one["number"], one["count"]
+    )
+    assert anonymous.get(f"/api/v1/rooms/{room.pk}/draws/3").status_code == 404
+
+    room.is_public = False
+    room.save()
+    assert anonymous.get(f"/api/v1/rooms/{room.pk}/draws/2").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_in_the_one_error_shape(api_client):
+    room, prize, people = _room(1, quantity=1)
+    headers = bearer(user_token(room.created_by))
+    bad = api_client.post(
+        f"/api/v1/rooms/{room.pk}/draw", {"prize_ids": []}, format="json", **headers
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation_error"
+    extra = api_client.post(
+        f"/api/v1/rooms/{room.pk}/draw", {"prize_ids": [prize.pk], "x": 1}, format="json", **headers
+    )
+    assert extra.status_code == 400
+    too_many = api_client.post(
+        f"/api/v1/rooms/{room.pk}/draw",
+        {"prize_ids": [prize.pk], "count": 2},
+        format="json",
+        **headers,
+    )
+    assert too_many.status_code == 409
+    assert too_many.json()["error"]["code"] == "prize_exhausted"
+    member = api_client.post(
+        f"/api/v1/rooms/{room.pk}/draw",
+        {"prize_ids": [prize.pk]},
+        format="json",
+        **bearer(user_token(people[0].user)),
+    )
+    assert member.status_code == 403 and member.json()["error"]["code"] == "forbidden"
+    assert not Draw.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_app_system_call_draws_only_in_its_own_rooms(api_client):
+    app, secret = app_with_secret(
+        permissions=["winners:write"], manifest=NO_APP | {"permissions": ["winners:write"]}
+    )
+    room = RoomFactory(app=app, status=RoomStatus.ACTIVE)
+    prize = PrizeFactory(room=room)
+    ParticipantFactory(room=room)
+    other = PrizeFactory()  # another app's room
+    ParticipantFactory(room=other.room)
+    headers = system(token_for(app, secret))
+    mine = api_client.post(
+        f"/api/v1/rooms/{room.pk}/draw", {"prize_ids": [prize.pk]}, format="json", **headers
+    )
+    assert mine.status_code == 201, mine.content
+    assert Winner.objects.get().selected_by is None
+    theirs = api_client.post(
+        f"/api/v1/rooms/{other.room_id}/draw", {"prize_ids": [other.pk]}, format="json", **headers
+    )
+    assert theirs.status_code == 404
+
+
+# --- races and cost ----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hundred_simultaneous_draws_of_a_prize_of_ten_make_exactly_ten_winners():
+    room, prize, _people = _room(120, quantity=10)
+
+    def draw_one():
+        return room_draw(room=room, by=room.created_by, prize_ids=[prize.pk], count=1)
+
+    results = run_together(draw_one, 100)
+    made = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(made) == 10 and len(refused) == 90, [r for r in results if isinstance(r, Exception)][
+        :3
+    ]
+    assert {r.code for r in refused} == {"prize_exhausted"}
+    assert Winner.objects.filter(prize=prize).count() == 10
+    assert len(set(Winner.objects.values_list("participant_id", flat=True))) == 10
+    assert Prize.objects.get(pk=prize.pk).quantity_remaining == 0
+    numbers = sorted(Draw.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, 11))  # refused draws used no chain element
+    assert DrawCommitment.objects.get(room=room).draws_made == 10
+    for draw in Draw.objects.all():
+        _verify_with_reference(draw)
+
+
+@pytest.mark.django_db
+def test_a_fallback_draw_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
+    room, prize, _people = _room(300, quantity=5)
+    with django_assert_max_num_queries(16):
+        room_draw(room=room, by=None, prize_ids=[prize.pk])
+    second = PrizeFactory(room=room, quantity=1)
+    with CaptureQueriesContext(connection) as small:
+        room_draw(room=room, by=None, prize_ids=[second.pk])
+    # 14 statements plus the savepoint around them, whatever the number of entrants
+    assert len(small.captured_queries) == 16, [q["sql"][:80] for q in small.captured_queries]
+
+
+@pytest.mark.django_db
+def test_a_fallback_after_an_open_breaker_costs_a_fixed_number_of_queries(
+    django_assert_max_num_queries,
+):
+    room, prize, _people = _room(
+        300, quantity=5, app_manifest=manifest(base_url="http://127.0.0.1:9")
+    )
+    room.app_manifest_version  # noqa: B018 (loaded, as the API's room read does)
+    for _ in range(5):
+        breaker.record_failure(room.app.app_id, "winner_selection")
+    # the draw's 14, the notification's 3 (organizers, row, e-mail preference), the savepoint
+    with django_assert_max_num_queries(19):
+        made = room_draw(room=room, by=None, prize_ids=[prize.pk])
+    assert made.fallback_used
+
+
+# --- the verification page (the browser's side: tests/e2e/test_draw_verify.py) -----------------
+
+
+@pytest.mark.django_db
+def test_the_verification_page_embeds_the_draw_and_follows_the_room_read_rule(client):
+    room, prize, _people = _room(4, quantity=1)
+    [draw] = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk]).draws
+    page = client.get(f"/rooms/{room.pk}/draws/1/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="draw-data"' in html and draw.revealed in html and "draw-verify.js" in html
+    assert DrawCommitment.objects.get(room=room).seed not in html  # c_0 never leaves
+    assert client.get(f"/rooms/{room.pk}/draws/2/").status_code == 404
+    room.is_public = False
+    room.save()
+    assert client.get(f"/rooms/{room.pk}/draws/1/").status_code == 404
+    client.force_login(room.created_by)
+    assert client.get(f"/rooms/{room.pk}/draws/1/").status_code == 200
+
+
+def test_the_python_of_docs_draws_md_recomputes_the_same_winners():
+    """The snippet readers copy from docs/draws.md is itself a third reimplementation."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "draws.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 (our own documentation)
+    seed_rng = random.Random(7)
+    revealed = draws.chain_element("00" * 32, 999)
+    assert namespace["winners"](revealed, [12, 5, 40, 9, 3], 7, 1, 2) == [5, 12]
+    for _ in range(100):
+        r = seed_rng.randbytes(32).hex()
+        ids = seed_rng.sample(range(1, 10**6), seed_rng.randint(1, 200))
+        count = seed_rng.randint(1, len(ids))
+        expected = draws.select(revealed_hex=r, entrant_ids=ids, prize_id=3, number=9, count=count)
+        assert namespace["winners"](r, ids, 3, 9, count) == expected
