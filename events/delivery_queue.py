@@ -147,7 +147,7 @@ def stale_after() -> float:
     return float(options.get("visibility_timeout", 3600))
 
 
-def claim(count: int = BATCH) -> list[str]:
+def claim(count: int) -> list[str]:
     """Up to ``count`` due messages (JSON), now claimed; stale claims are taken back first."""
     client = _client()
     if client is None:
@@ -178,12 +178,13 @@ def release() -> bool:
     return bool(_eval(client, _RELEASE, [due, flag], [FLAG_SECONDS]))
 
 
-def drain(*, seconds: float = DRAIN_SECONDS, batch: int = BATCH) -> int:
+def drain(*, seconds: float = DRAIN_SECONDS, batch: int | None = None) -> int:
     """Deliver due messages in batches until the list is empty (or ``seconds`` passed: then
     a fresh drain task takes over). Returns how many messages it took."""
     from events.tasks import webhook_deliver_batch
 
     ends = time.monotonic() + seconds
+    batch = batch or BATCH
     taken = 0
     while True:
         items = claim(batch)
