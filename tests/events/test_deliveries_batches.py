@@ -307,6 +307,8 @@ def test_the_first_push_starts_one_drain_and_release_says_when_more_came(due_lis
 
 
 def test_a_drain_delivers_the_list_in_batches(due_list, hook_app, httpserver, monkeypatch):
+    # One lane, in this thread: other threads would not see this test's transaction.
+    monkeypatch.setattr(delivery_queue, "LANES", 1)
     app_server = script(httpserver, 200)
     # Eager Celery: the first push runs the drain task at once, in this process.
     delivery_queue.push([_message(hook_app, f"msg_{n}", n) for n in range(7)])
