@@ -15,6 +15,7 @@ and the worker takes up to :data:`BATCH` of them per round trip.
   time), delivers them together (:func:`events.services.deliveries.webhook_deliver_many`), then
   removes them from the claimed set (the acknowledgement), and loops until the list is empty; then
   it clears the flag and checks the list once more (a message pushed meanwhile is not stranded).
+  :data:`LANES` batches are under way at once (threads), so one's waits overlap another's work.
   A drain hands over to a fresh task after :data:`DRAIN_SECONDS` so it never holds a worker slot
   for long.
 * **A worker killed mid-batch** leaves its messages in the claimed set: any later claim first
