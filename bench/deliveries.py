@@ -154,6 +154,15 @@ def _worker(args: argparse.Namespace, log: Any) -> subprocess.Popen:
     )
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` (all its threads), from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.deliveries", description=__doc__)
     parser.add_argument("--count", type=int, default=5000, help="messages to deliver")
@@ -216,8 +225,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     worker = _worker(args, log)  # its output in a file: a full pipe would stall it
     deadline = time.monotonic() + args.timeout
     rows = WebhookDelivery.objects.filter(app=app)
+    # (worker CPU, this process's CPU, deliveries so far) when the first rows were seen
+    cpu_start: tuple[float, float, int] | None = None
+    cpu_end = (0.0, 0.0)
     try:
-        while rows.filter(outcome="success").count() < args.count:
+        while (done := rows.filter(outcome="success").count()) < args.count:
+            if done and cpu_start is None:
+                cpu_start = (_cpu_seconds(worker.pid), time.process_time(), done)
             if worker.poll() is not None:
                 log.seek(0)
                 print(f"the worker stopped:\n{log.read()}")
@@ -226,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"timed out after {args.timeout:.0f} s")
                 return 1
             time.sleep(0.25)
+        cpu_end = (_cpu_seconds(worker.pid), time.process_time())
     finally:
         worker.terminate()
         try:
@@ -247,6 +262,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"target >= 500/s)\n"
         f"  every message exactly once: {'yes' if ok else 'NO'}"
     )
+    if cpu_start is not None and cpu_end[0] > cpu_start[0]:
+        # CPU time is not inflated by other processes' load, unlike the rate: per delivery, the
+        # worker's (all its threads) and this process's (the local app, and this poll loop).
+        per = max(span["n"] - cpu_start[2], 1)
+        worker_ms = 1000 * (cpu_end[0] - cpu_start[0]) / per
+        app_ms = 1000 * (cpu_end[1] - cpu_start[1]) / per
+        print(
+            f"  CPU per delivery: worker {worker_ms:.2f} ms, local app {app_ms:.2f} ms "
+            f"(one core of worker CPU: ~{1000 / worker_ms:,.0f} deliveries/s); "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
     return 0 if ok else 1
 
 

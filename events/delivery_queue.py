@@ -15,6 +15,7 @@ and the worker takes up to :data:`BATCH` of them per round trip.
   time), delivers them together (:func:`events.services.deliveries.webhook_deliver_many`), then
   removes them from the claimed set (the acknowledgement), and loops until the list is empty; then
   it clears the flag and checks the list once more (a message pushed meanwhile is not stranded).
+  :data:`LANES` batches are under way at once (threads), so one's waits overlap another's work.
   A drain hands over to a fresh task after :data:`DRAIN_SECONDS` so it never holds a worker slot
   for long.
 * **A worker killed mid-batch** leaves its messages in the claimed set: any later claim first
@@ -39,10 +40,12 @@ import hashlib
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from redis.exceptions import NoScriptError
 
 from umbrella.cache import redis_client
@@ -50,6 +53,7 @@ from umbrella.cache import redis_client
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+LANES = 4
 DRAIN_SECONDS = 20.0
 FLAG_SECONDS = 60
 
@@ -147,7 +151,7 @@ def stale_after() -> float:
     return float(options.get("visibility_timeout", 3600))
 
 
-def claim(count: int = BATCH) -> list[str]:
+def claim(count: int) -> list[str]:
     """Up to ``count`` due messages (JSON), now claimed; stale claims are taken back first."""
     client = _client()
     if client is None:
@@ -178,31 +182,53 @@ def release() -> bool:
     return bool(_eval(client, _RELEASE, [due, flag], [FLAG_SECONDS]))
 
 
-def drain(*, seconds: float = DRAIN_SECONDS, batch: int = BATCH) -> int:
+def drain(*, seconds: float = DRAIN_SECONDS, batch: int | None = None) -> int:
     """Deliver due messages in batches until the list is empty (or ``seconds`` passed: then
-    a fresh drain task takes over). Returns how many messages it took."""
-    from events.tasks import webhook_deliver_batch
-
+    a fresh drain task takes over). :data:`LANES` batches are under way at once (each lane a
+    thread with its own database connection), so one batch's waits (the database, the app's
+    answers) overlap another's work. Returns how many messages it took."""
     ends = time.monotonic() + seconds
+    size = batch or BATCH
     taken = 0
     while True:
-        items = claim(batch)
-        if not items:
-            if release():
-                continue
-            return taken
-        messages = []
-        for item in items:
-            try:
-                messages.append(json.loads(item))
-            except ValueError:
-                logger.error("not a delivery message: %r", item[:200])
-        webhook_deliver_batch(messages)  # raises: the messages stay claimed and come back
-        done(items)
-        taken += len(items)
-        if time.monotonic() > ends:
+        if LANES == 1:
+            results = [_lane(ends, size, own_connection=False)]
+        else:
+            with ThreadPoolExecutor(LANES, thread_name_prefix="webhook-drain") as lanes:
+                futures = [lanes.submit(_lane, ends, size) for _ in range(LANES)]
+                results = [future.result() for future in futures]
+        taken += sum(n for n, _ in results)
+        if any(out_of_time for _, out_of_time in results):
             _send_drain()  # the flag stays set: this one hands over
             return taken
+        if not release():
+            return taken
+
+
+def _lane(ends: float, size: int, *, own_connection: bool = True) -> tuple[int, bool]:
+    """Claim, deliver, acknowledge, until the list is empty: (messages taken, out of time)."""
+    from events.tasks import webhook_deliver_batch
+
+    taken = 0
+    try:
+        while True:
+            items = claim(size)
+            if not items:
+                return taken, False
+            messages = []
+            for item in items:
+                try:
+                    messages.append(json.loads(item))
+                except ValueError:
+                    logger.error("not a delivery message: %r", item[:200])
+            webhook_deliver_batch(messages)  # raises: the messages stay claimed and come back
+            done(items)
+            taken += len(items)
+            if time.monotonic() > ends:
+                return taken, True
+    finally:
+        if own_connection:
+            connections.close_all()  # this thread's, opened for its batches
 
 
 def pending() -> tuple[int, int]:

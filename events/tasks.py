@@ -11,11 +11,7 @@ logger = logging.getLogger(__name__)
 # --- async deliveries (docs/events.md, "Async deliveries and dead letters") -------------------
 
 
-@shared_task(
-    name="events.webhook_deliver",
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@shared_task(name="events.webhook_deliver", acks_late=True, reject_on_worker_lost=True)
 def webhook_deliver_task(
     *,
     app_pk: int,

@@ -1,19 +1,25 @@
 """Asynchronous webhook deliveries, their retries and the dead letters (SPEC-events §4).
 
-A message is enqueued after commit (:func:`webhook_enqueue`) and delivered by the Celery task
-``events.webhook_deliver``, which calls :func:`webhook_deliver` once per attempt. Each attempt is
-one synchronous :func:`events.webhooks.calls.webhook_call` (signed, breaker-checked, SSRF-guarded,
-recorded as a ``WebhookDelivery`` row). Decisions (docs/events.md, "Async deliveries and dead
+A message is enqueued after commit (:func:`webhook_enqueue`): onto the Redis due list that one
+``events.webhook_drain`` task delivers in batches (events/delivery_queue.py), or, without Redis
+or with eager Celery, as one ``events.webhook_deliver`` task. Either way each attempt goes
+through :func:`webhook_deliver_many` (a batch of one for the task): one settled check for the
+batch, then per (app, capability) :func:`events.webhooks.calls.webhook_calls`, which keeps every
+rule of one :func:`~events.webhooks.calls.webhook_call` per message (signed, breaker-checked,
+SSRF-guarded, one ``WebhookDelivery`` row per attempt) but sends the batch concurrently and
+writes its rows with one ``INSERT``. Decisions (docs/events.md, "Async deliveries and dead
 letters"):
 
-* **3 attempts**, then a dead letter. The wait before attempt ``n + 1`` is
-  :func:`retry_delay` (1 s doubling, capped at 30 s, minus up to 30 % jitter).
-* **The payload lives in the task's arguments** (plain JSON) between attempts, not in a row: every
-  attempt is recorded anyway (the ``WebhookDelivery`` row holds the signed body), the dead letter
-  keeps the payload once every attempt failed, and no extra write per message keeps the hot path
-  at one insert per attempt. The broker must therefore be durable (Redis with AOF in production,
-  docs/deployment.md); a task lost between commit and broker loses its message, as any
-  after-commit enqueue does.
+* **3 attempts**, or fewer when the webhook's manifest ``retry`` block says so
+  (:func:`round_attempts`), then a dead letter. The wait before attempt ``n + 1`` of a round is
+  :func:`retry_delay` (1 s doubling, capped at 30 s, minus up to 30 % jitter); each failed
+  message of a batch is retried alone, as one ``events.webhook_deliver`` task with a countdown.
+* **The payload lives in the due list or the retry task's arguments** (plain JSON) between
+  attempts, not in a row: every attempt is recorded anyway (the ``WebhookDelivery`` row holds the
+  signed body), the dead letter keeps the payload once every attempt failed, and no extra write
+  per message keeps the hot path at one multi-row insert per batch. Redis must therefore be
+  durable (AOF in production, docs/deployment.md); a message lost between commit and Redis is
+  lost, as any after-commit enqueue would.
 * **Idempotent per webhook-id**: an attempt first looks for a successful attempt of the same
   ``webhook_id`` and for a dead letter not being replayed; either means the message is settled and
   nothing is sent. A task run twice (a worker killed before it acknowledged) therefore sends at most
@@ -30,9 +36,10 @@ letters"):
 * **The body** of an async delivery is ``{"event": …, "payload": …}`` (SPEC-events §4: event
   name, payload); the dead letter keeps ``payload``.
 * **Replay** sends the dead letter's payload again under the same ``webhook-id``, with a fresh
-  round of 3 attempts numbered after the earlier ones (4, 5, 6…). ``requeued_at`` is set; when the
-  message is delivered the dead letter row is **deleted** (the attempts stay in the delivery log);
-  when it fails again the same row is updated (``requeued_at`` cleared) and people are told again.
+  round of attempts (3, or the ``retry`` block's) numbered after the earlier ones (4, 5, 6…).
+  ``requeued_at`` is set; when the message is delivered the dead letter row is **deleted** (the
+  attempts stay in the delivery log); when it fails again the same row is updated
+  (``requeued_at`` cleared) and people are told again.
 """
 
 import json

@@ -127,3 +127,34 @@ def test_a_worker_killed_mid_delivery_loses_nothing(hook_app, httpserver):
     assert len(app_server.ids) >= 2 and set(app_server.ids) == {webhook_id}  # one message
     assert WebhookDelivery.objects.get(outcome="success").webhook_id == webhook_id
     assert not DeadLetter.objects.exists()
+
+
+def test_many_messages_are_drained_in_batches_each_sent_once(hook_app, httpserver):
+    from django.db import transaction
+
+    from events import delivery_queue
+
+    app_server = Scripted(200)
+    httpserver.expect_request(NOTIFY, method="POST").respond_with_handler(app_server)
+    worker = _worker()
+    try:
+        with celery_worker.sending_to_workers():
+            delivery_queue.clear()
+            with transaction.atomic():  # pushed after the commit, one drain started
+                ids = {_enqueue(hook_app) for _ in range(40)}
+            # Every claim is acknowledged too (just after its batch's rows are written).
+            _wait(
+                lambda: (
+                    WebhookDelivery.objects.filter(outcome="success").count() >= 40
+                    and delivery_queue.pending() == (0, 0)
+                ),
+                worker,
+                90,
+                "the 40 deliveries",
+            )
+    finally:
+        celery_worker.stop(worker)
+    assert sorted(app_server.ids()) == sorted(ids)  # each message sent once
+    rows = WebhookDelivery.objects.all()
+    assert sorted(r.webhook_id for r in rows) == sorted(ids)
+    assert {(r.attempt, r.outcome) for r in rows} == {(1, "success")}
