@@ -47,10 +47,14 @@ class Answered:
         return db
 
     def get(self, app: str, webhook_id: str) -> tuple[int, bytes] | None:
-        row = self._connect().execute(
-            "SELECT status, body FROM answered WHERE app = ? AND webhook_id = ?",
-            (app, webhook_id),
-        ).fetchone()
+        row = (
+            self._connect()
+            .execute(
+                "SELECT status, body FROM answered WHERE app = ? AND webhook_id = ?",
+                (app, webhook_id),
+            )
+            .fetchone()
+        )
         return (int(row[0]), bytes(row[1])) if row else None
 
     def keep_first(self, app: str, webhook_id: str, status: int, body: bytes) -> tuple[int, bytes]:

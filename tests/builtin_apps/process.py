@@ -1,6 +1,6 @@
-"""The built-in apps' process, started as production starts it (``gunicorn
-builtin_apps.wsgi:application``, the Procfile's ``apps``) on a free port, and signed requests
-made with the Standard Webhooks library as the platform makes them."""
+"""The built-in apps' process, started as production starts it (the Procfile's ``apps`` line)
+on a free port, and signed requests made with the Standard Webhooks library as the platform
+makes them."""
 
 import json
 import os
@@ -50,6 +50,23 @@ def write_credentials(path: Path) -> None:
     )
 
 
+def procfile_command(*, port: int, workers: int) -> list[str]:
+    """The Procfile's ``apps`` line, as production runs it, on ``127.0.0.1:<port>``."""
+    (line,) = [
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("apps:")
+    ]
+    command = (
+        line.removeprefix("apps:")
+        .replace("${APPS_PORT:-8002}", str(port))
+        .replace("${APPS_CONCURRENCY:-2}", str(workers))
+        .replace("0.0.0.0:", "127.0.0.1:")
+        .split()
+    )
+    assert command[0] == "gunicorn" and "builtin_apps.wsgi:application" in command, line
+    assert "$" not in " ".join(command), line
+    return [sys.executable, "-m", *command]
+
+
 @dataclass
 class AppsProcess:
     url: str
@@ -76,18 +93,7 @@ def start(
     port = port or free_port()
     log = directory / "apps.log"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "builtin_apps.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            "4",
-        ],
+        procfile_command(port=port, workers=workers),
         cwd=ROOT,
         env={
             "PATH": os.environ.get("PATH", ""),

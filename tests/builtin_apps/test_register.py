@@ -199,3 +199,21 @@ def test_the_platform_calls_the_apps_process_with_the_registered_secrets(tmp_pat
         }
     finally:
         running.stop()
+
+
+def test_bin_dev_registers_and_starts_the_apps_with_no_extra_step():
+    """bin/dev: migrate, then register, then the apps process in the background (stopped on
+    exit), then the server."""
+    lines = (process.ROOT / "bin" / "dev").read_text().splitlines()
+    steps = [
+        next(i for i, line in enumerate(lines) if marker in line)
+        for marker in (
+            "manage.py migrate",
+            "manage.py register_builtin_apps",
+            "gunicorn builtin_apps.wsgi:application",
+            "trap ",
+            "manage.py runserver",
+        )
+    ]
+    assert steps == sorted(steps)
+    assert not any(line.startswith("exec ") for line in lines)  # the trap must run
