@@ -94,7 +94,7 @@ class BuiltinApps:
             return 503, _dumps({"error": "no signing secret yet"})
         if any(not headers.get(header) for header in SIGNATURE_HEADERS):
             return 400, _dumps({"error": "missing webhook-id, webhook-timestamp or signature"})
-        try:
+        try:  # a malformed secret is a ValueError too: refused, never a 500
             data = Webhook(creds["webhook_secret"]).verify(raw, headers)
         except (WebhookVerificationError, ValueError) as error:
             log.warning("%s %s refused: %s", name, capability, error)
