@@ -507,6 +507,20 @@ CAMPAIGNS_SMS_FALLBACK_TIME_ZONES = env.list(
 # development and tests). Off in production: the SSRF guard refuses them there.
 EVENTS_WEBHOOK_ALLOW_PRIVATE = env.bool("EVENTS_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 
+# --- events: the built-in Lottery and Quiz apps (docs/rooms.md "Built-in apps") -------------
+# Where `register_builtin_apps` writes their secrets (mode 600; the apps process reads the same
+# BUILTIN_APPS_CREDENTIALS), where they are reached (their manifests' base_url: <url>/lottery,
+# <url>/quiz) and the staff account that owns them.
+BUILTIN_APPS = {
+    "credentials": env.str(
+        "BUILTIN_APPS_CREDENTIALS", default=str(BASE_DIR / ".builtin_apps.json")
+    ),
+    "base_url": env.str(
+        "BUILTIN_APPS_URL", default=f"http://127.0.0.1:{env.int('APPS_PORT', default=8002)}/apps"
+    ),
+    "owner_email": env.str("BUILTIN_APPS_OWNER", default="builtin-apps@umbrella.invalid"),
+}
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool(
