@@ -224,7 +224,9 @@ class RoomDetailSerializer(RoomSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_app_settings(self, room: Room) -> Any:
-        return selectors.room_settings_for(self.context.get("user"), room)
+        return selectors.room_settings_for(
+            self.context.get("user"), room, app=self.context.get("system_app")
+        )
 
 
 class UpgradeManifestOutputSerializer(serializers.Serializer):
@@ -262,7 +264,10 @@ def _room(request: Request, room_id: Any, *, write: bool = False) -> Room:
 
 
 def _detail(request: Request, room: Room) -> dict[str, Any]:
-    return dict(RoomDetailSerializer(room, context={"user": _viewer(request)}).data)
+    user, app = _actor(request)
+    system_app = app if user is None else None  # an app acting for a person sees what they see
+    context = {"user": _viewer(request), "system_app": system_app}
+    return dict(RoomDetailSerializer(room, context=context).data)
 
 
 class RoomPagination(CursorPagination):

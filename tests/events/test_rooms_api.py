@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from events.models import AppManifestVersion, Participant, Role, Room, RoomAudit, RoomStatus
 from tests.accounts.factories import UserFactory
-from tests.events.appauth import app_with_secret, system, token_for
+from tests.events.appauth import acting, app_with_secret, minted_user_token, system, token_for
 from tests.events.factories import AppFactory, ParticipantFactory, RoomFactory, manifest
 from tests.events.test_rooms_services import LOTTERY_SETTINGS, SECRET_SETTINGS
 from tests.marketplace.factories import GigFactory
@@ -311,6 +311,28 @@ def test_write_only_settings_reach_only_those_who_may_update():
         assert all("correct_index" not in q for q in body["app_settings"]["questions"])
         assert "s3cret" not in str(body)
     assert client_for(room.created_by).get(path).json()["app_settings"] == SECRET_SETTINGS
+
+
+def test_the_rooms_own_app_reads_its_write_only_settings_in_a_system_call_only():
+    """The settings are the app's configuration (the Quiz app judges with the correct index);
+    another app, or the app acting for a participant, sees what a participant sees."""
+    own, own_secret = app_with_secret(
+        manifest=manifest(settings=LOTTERY_SETTINGS, permissions=["rooms:read"])
+    )
+    room = RoomFactory(app=own, app_settings=SECRET_SETTINGS, is_public=True)
+    other, other_secret = app_with_secret(permissions=["rooms:read"])
+    path = f"{LIST}{room.pk}"
+    client = APIClient()
+
+    mine = client.get(path, **system(token_for(own, own_secret))).json()
+    assert mine["app_settings"] == SECRET_SETTINGS
+    theirs = client.get(path, **system(token_for(other, other_secret))).json()
+    assert "api_key" not in theirs["app_settings"] and "s3cret" not in str(theirs)
+    member = ParticipantFactory(room=room).user
+    for_member = client.get(
+        path, **acting(minted_user_token(member), token_for(own, own_secret))
+    ).json()
+    assert "api_key" not in for_member["app_settings"] and "s3cret" not in str(for_member)
 
 
 def test_a_system_call_reads_its_own_private_rooms_and_manages_only_them():
