@@ -228,3 +228,7 @@ class AppIncidentAdmin(RecordAdmin):
     list_filter = ["kind", "severity", ("closed_at", admin.EmptyFieldListFilter)]
     search_fields = ["app__app_id", "detail"]
     list_select_related = ["app"]
+
+
+# A room's participants, prizes, winners and draws (issue 12): their own module.
+from events import admin_members  # noqa: E402, F401

@@ -36,6 +36,21 @@ if TYPE_CHECKING:
 APP_ENDPOINTS: dict[str, dict[str, Scope | None]] = {
     "apps.me": {"GET": None},  # GET /api/v1/apps/me: the calling app and its scopes
     "users.profile": {"GET": Scope.USERS_READ},  # GET /api/v1/users/{id}: a public profile
+    # A room's participants, prizes and winners (events/api/members.py).
+    "rooms.participants": {"GET": Scope.PARTICIPANTS_READ, "POST": Scope.PARTICIPANTS_WRITE},
+    "rooms.participant": {
+        "GET": Scope.PARTICIPANTS_READ,
+        "PATCH": Scope.PARTICIPANTS_WRITE,
+        "DELETE": Scope.PARTICIPANTS_WRITE,
+    },
+    "rooms.prizes": {"GET": Scope.PRIZES_READ, "POST": Scope.PRIZES_WRITE},
+    "rooms.prize": {
+        "GET": Scope.PRIZES_READ,
+        "PATCH": Scope.PRIZES_WRITE,
+        "DELETE": Scope.PRIZES_WRITE,
+    },
+    "rooms.winners": {"GET": Scope.WINNERS_READ, "POST": Scope.WINNERS_WRITE},
+    "rooms.winner": {"DELETE": Scope.WINNERS_WRITE},
 }
 
 

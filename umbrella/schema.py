@@ -53,6 +53,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "An app manifest breaks the manifest schema or its rules; `details.fields` lists every "
         "bad field: `[{path, message}]`, by JSON path.",
     ),
+    "not_eligible": (400, "Rooms: only active participants (role `participant`) can win."),
     "not_authenticated": (401, "No credentials on an operation that needs them."),
     "invalid_token": (
         401,
@@ -82,6 +83,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "app_required": (403, "Only an app calls this endpoint: send an app token."),
     "app_disabled": (403, "`POST /apps/token`: the app is disabled."),
+    "registration_refused": (
+        403,
+        "Rooms: the room's app refused the join; `details.reason` is its reason.",
+    ),
+    "role_not_grantable": (403, "Rooms: nobody is made organizer or admin through the API."),
     "not_found": (404, "No such object (or not yours), or no such page."),
     "method_not_allowed": (405, "The method is not supported on this path."),
     "not_acceptable": (406, "The Accept header does not allow JSON."),
@@ -136,6 +142,14 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "version_is_current": (409, "The current manifest version can't be deprecated."),
     "already_deprecated": (409, "The manifest version is already deprecated."),
     "too_many_secrets": (409, "3 signing secrets are live: wait, or rotate with grace_hours 0."),
+    "room_not_active": (409, "Rooms: only an active room can be joined."),
+    "already_active": (409, "Rooms: already an active participant of the room."),
+    "already_pending": (409, "Rooms: already asked to join; waiting for an organizer's approval."),
+    "not_pending": (409, "Rooms: the participant is not awaiting approval."),
+    "last_organizer": (409, "Rooms: the room's last organizer can't be demoted or removed."),
+    "duplicate": (409, "Rooms: that participant already holds a unit of that prize."),
+    "prize_exhausted": (409, "Rooms: not enough units of the prize left."),
+    "already_revoked": (409, "Rooms: the win was already revoked."),
     "link_expired": (410, "(pages) A fan's confirmation link is too old: sign up again."),
     "request_too_large": (
         413,
