@@ -6,8 +6,8 @@ award takes, events.services.winners) ``remaining = max(0, new - awarded)``, whe
 is the prize's live wins, counted (not inferred from the old numbers: a quantity lowered below
 what was awarded and raised again must not hand the difference out twice) — so a change
 racing with picks never lets the prize be over-awarded, and a quantity below what was awarded
-leaves the winners alone with nothing remaining. A prize with winners (live or revoked: they are the audit) or
-draws is only soft-deleted; one without is deleted.
+leaves the winners alone with nothing remaining. A prize with winners (live or revoked: they
+are the audit) or draws is only soft-deleted; one without is deleted.
 """
 
 from typing import Any
