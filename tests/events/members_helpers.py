@@ -72,3 +72,46 @@ def registering_app(base_url: str) -> Any:
     )
     webhook_secret_issue(app=app)
     return app
+
+
+@dataclass
+class ScopeWorld:
+    """What the scope matrix's calls of the members endpoints need (tests/events/
+    test_scope_matrix.py): an active room of the calling app organized by the world's user,
+    with a participant, a viewer, a prize and a winner."""
+
+    room: Room
+    participant: Participant
+    viewer: Participant
+    prize: Any
+    winner: Any
+    newcomer: User
+
+
+def scope_world(world: Any) -> ScopeWorld:
+    """Built once per world. The room belongs to the app made last (the matrix makes the
+    calling app just before calling): a system call reaches only its own app's rooms."""
+    from events.models import App, WinnerMethod
+    from tests.events.factories import PrizeFactory
+
+    if "_members" not in world.__dict__:
+        app = App.objects.order_by("-pk").first() or AppFactory()
+        room = RoomFactory(status=RoomStatus.ACTIVE, app=app, created_by=world.user)
+        participant = ParticipantFactory(room=room)
+        prize = PrizeFactory(room=room, quantity=5)
+        winner_row = ParticipantFactory(room=room)
+        from events.models import Prize, Winner
+
+        winner = Winner.objects.create(
+            room=room, prize=prize, participant=winner_row, method=WinnerMethod.MANUAL
+        )
+        Prize.objects.filter(pk=prize.pk).update(quantity_remaining=4)
+        world.__dict__["_members"] = ScopeWorld(
+            room=room,
+            participant=participant,
+            viewer=ParticipantFactory(room=room, role=Role.VIEWER),
+            prize=prize,
+            winner=winner,
+            newcomer=UserFactory(),
+        )
+    return world.__dict__["_members"]
