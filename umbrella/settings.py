@@ -374,6 +374,9 @@ SPECTACULAR_SETTINGS = {
         "CampaignKind": "messaging.models.CampaignKind.choices",
         "SmsEncoding": ["GSM-7", "UCS-2"],
         "AppSecretKind": ["webhook", "client"],
+        "RoomRole": "events.models.Role.choices",
+        "ParticipantStatus": "events.models.ParticipantStatus.choices",
+        "WinnerMethod": "events.models.WinnerMethod.choices",
         "WebhookOutcome": "events.models.Outcome.choices",
         # events: webhook metrics (events/api/metrics.py)
         "BreakerState": ["closed", "open", "half_open"],

@@ -84,7 +84,7 @@ class MembersApi(APIView):
 
 
 def _paginated(view: APIView, request: Request, rows: Any, serializer: Any) -> Response:
-    paginator = PageNumberPagination()
+    paginator = PageNumberPagination()  # the view's pagination_class, which the schema reads
     page: list[Any] = paginator.paginate_queryset(rows, request, view=view) or []
     return paginator.get_paginated_response(serializer(page))
 
@@ -109,8 +109,14 @@ class ParticipantSerializer(serializers.Serializer):
 
 
 class ParticipantQuerySerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices, required=False)
-    status = serializers.ChoiceField(choices=ParticipantStatus.choices, required=False)
+    role = serializers.ChoiceField(
+        choices=Role.choices, required=False, help_text="Only this role (any case)."
+    )
+    status = serializers.ChoiceField(
+        choices=ParticipantStatus.choices,
+        required=False,
+        help_text="Only this status (any case); `pending_approval` for managers.",
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         data = {k: (v.lower() if k in ("role", "status") else v) for k, v in data.items()}
@@ -191,8 +197,12 @@ class WinnerSerializer(serializers.Serializer):
 
 
 class WinnerQuerySerializer(serializers.Serializer):
-    prize_id = serializers.IntegerField(required=False, min_value=1)
-    include_revoked = serializers.BooleanField(required=False, default=False)
+    prize_id = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only the winners of this prize."
+    )
+    include_revoked = serializers.BooleanField(
+        required=False, default=False, help_text="`true`: revoked wins too."
+    )
 
 
 class PickInputSerializer(InputSerializer):
@@ -204,6 +214,7 @@ class PickInputSerializer(InputSerializer):
 
 
 class ParticipantsApi(MembersApi):
+    pagination_class = PageNumberPagination
     app_endpoint = "rooms.participants"
 
     @extend_schema(
@@ -246,7 +257,11 @@ class ParticipantsApi(MembersApi):
             200: OpenApiResponse(ParticipantSerializer, description="A left membership revived."),
         },
         extensions=raises(
-            "room_not_active", "already_active", "already_pending", "registration_refused"
+            "forbidden",
+            "room_not_active",
+            "already_active",
+            "already_pending",
+            "registration_refused",
         ),
     )
     def post(self, request: Request, room_id: int) -> Response:
@@ -290,7 +305,7 @@ class ParticipantApi(MembersApi):
         parameters=[ROOM_ID, PARTICIPANT_ID],
         request=ParticipantUpdateInputSerializer,
         responses=ParticipantSerializer,
-        extensions=raises("role_not_grantable", "last_organizer", "not_pending"),
+        extensions=raises("forbidden", "role_not_grantable", "last_organizer", "not_pending"),
     )
     def patch(self, request: Request, room_id: int, participant_id: int) -> Response:
         data = ParticipantUpdateInputSerializer(data=request.data)
@@ -314,7 +329,7 @@ class ParticipantApi(MembersApi):
         "an organizer.",
         parameters=[ROOM_ID, PARTICIPANT_ID],
         responses={204: None},
-        extensions=raises("last_organizer"),
+        extensions=raises("forbidden", "last_organizer"),
     )
     def delete(self, request: Request, room_id: int, participant_id: int) -> Response:
         room, by, _system = self.actor(request, room_id)
@@ -333,6 +348,7 @@ class LeaveApi(MembersApi):
         "awaiting approval withdraws their request this way.",
         parameters=[ROOM_ID],
         responses={204: None},
+        extensions=raises("forbidden"),
     )
     def delete(self, request: Request, room_id: int) -> Response:
         room, by, _system = self.actor(request, room_id)
@@ -345,6 +361,7 @@ class LeaveApi(MembersApi):
 
 
 class PrizesApi(MembersApi):
+    pagination_class = PageNumberPagination
     app_endpoint = "rooms.prizes"
 
     @extend_schema(
@@ -366,6 +383,7 @@ class PrizesApi(MembersApi):
         parameters=[ROOM_ID],
         request=PrizeInputSerializer,
         responses={201: PrizeSerializer},
+        extensions=raises("forbidden"),
     )
     def post(self, request: Request, room_id: int) -> Response:
         data = PrizeInputSerializer(data=request.data)
@@ -396,6 +414,7 @@ class PrizeApi(MembersApi):
         parameters=[ROOM_ID, PRIZE_ID],
         request=PrizeUpdateInputSerializer,
         responses=PrizeSerializer,
+        extensions=raises("forbidden"),
     )
     def patch(self, request: Request, room_id: int, prize_id: int) -> Response:
         data = PrizeUpdateInputSerializer(data=request.data, partial=True)
@@ -412,6 +431,7 @@ class PrizeApi(MembersApi):
         "record (soft-deleted); it no longer appears in the lists.",
         parameters=[ROOM_ID, PRIZE_ID],
         responses={204: None},
+        extensions=raises("forbidden"),
     )
     def delete(self, request: Request, room_id: int, prize_id: int) -> Response:
         room, by, _system = self.actor(request, room_id)
@@ -423,6 +443,7 @@ class PrizeApi(MembersApi):
 
 
 class WinnersApi(MembersApi):
+    pagination_class = PageNumberPagination
     app_endpoint = "rooms.winners"
 
     @extend_schema(
@@ -449,7 +470,7 @@ class WinnersApi(MembersApi):
         parameters=[ROOM_ID],
         request=PickInputSerializer,
         responses={201: WinnerSerializer},
-        extensions=raises("duplicate", "prize_exhausted", "not_eligible"),
+        extensions=raises("forbidden", "duplicate", "prize_exhausted", "not_eligible"),
     )
     def post(self, request: Request, room_id: int) -> Response:
         data = PickInputSerializer(data=request.data)
@@ -469,7 +490,7 @@ class WinnerApi(MembersApi):
         description="Organizers (`winners.revoke`). The unit goes back to the prize.",
         parameters=[ROOM_ID, WINNER_ID],
         responses={204: None},
-        extensions=raises("already_revoked"),
+        extensions=raises("forbidden", "already_revoked"),
     )
     def delete(self, request: Request, room_id: int, winner_id: int) -> Response:
         room, by, _system = self.actor(request, room_id)

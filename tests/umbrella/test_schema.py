@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from artists.models import PerformanceType
+from events.scopes import AppOnly
 from tests.accounts.factories import UserFactory
 from tests.artists.factories import ArtistProfileFactory, png_upload
 from umbrella.schema import ERROR_CODES
@@ -144,11 +145,12 @@ def test_public_operations_need_no_credentials_and_the_others_do(schema):
         if all(isinstance(p, permissions.AllowAny) for p in view.get_permissions()):
             public.add(operation["operationId"])
             assert operation["security"] == [], f"{method} {path}"
-        elif getattr(view, "app_endpoint", None):  # events: only apps call it (docs/events.md)
-            assert operation["security"] == [
-                {"appToken": []},
-                {"accessToken": [], "actingAppToken": []},
-            ]
+        elif getattr(view, "app_endpoint", None):  # events: apps call it (docs/events.md)
+            apps = [{"appToken": []}, {"accessToken": [], "actingAppToken": []}]
+            if any(isinstance(p, AppOnly) for p in view.get_permissions()):  # only apps
+                assert operation["security"] == apps
+            else:  # people too (the rooms' endpoints)
+                assert operation["security"] == [*apps, {"accessToken": []}, {"sessionCookie": []}]
         else:
             assert operation["security"] == [{"accessToken": []}, {"sessionCookie": []}]
     assert public == {
@@ -166,6 +168,12 @@ def test_public_operations_need_no_credentials_and_the_others_do(schema):
         "venues_reviews_list",
         "apps_token",  # the app's credentials are in the body (events)
         "apps_manifest_schema",
+        # a public room's members, prizes and winners (events/api/members.py)
+        "rooms_participants_list",
+        "rooms_participants_retrieve",
+        "rooms_prizes_list",
+        "rooms_prizes_retrieve",
+        "rooms_winners_list",
     }
 
 
