@@ -16,7 +16,6 @@ from events.models import (
     Participant,
     ParticipantStatus,
     Prize,
-    Role,
     Room,
     Winner,
 )
@@ -79,11 +78,3 @@ def winners_of(
     if prize_id is not None:
         rows = rows.filter(prize_id=prize_id)
     return rows.order_by("created_at", "id")
-
-
-def organizer_count(room: Room) -> int:
-    return (
-        Participant.objects.live()
-        .filter(room=room, role=Role.ORGANIZER, status=ParticipantStatus.ACTIVE)
-        .count()
-    )
