@@ -249,5 +249,5 @@ class AppIncidentAdmin(RecordAdmin):
     list_select_related = ["app"]
 
 
-# Rooms (issue 12): their own module.
-from events import admin_rooms  # noqa: E402, F401
+# Rooms, and a room's participants, prizes, winners and draws (issue 12): their own modules.
+from events import admin_members, admin_rooms  # noqa: E402, F401

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from accounts.models import User
 from accounts.notifications import notify, register_kind
-from events.models import App, Room
+from events.models import App, Participant, ParticipantStatus, Role, Room
 
 KINDS: tuple[tuple[str, str, bool], ...] = (
     ("app.version_deprecated", "A version of an app one of your rooms uses is deprecated", True),
@@ -21,6 +21,7 @@ KINDS: tuple[tuple[str, str, bool], ...] = (
     ("app.health_failing", "Your app's health check failed three times in a row", True),
     ("app.alert", "Your app's webhooks are failing or slow", True),
     ("room.draw_fallback", "A draw in your room fell back to the platform's verifiable draw", True),
+    ("room.participant_pending", "Someone asks to join a room you organize", True),
 )
 
 
@@ -124,4 +125,30 @@ def draw_fallback(
             target_url=draw_verify_path(room.pk, numbers[0]),
             text=f"{room.name}: {room.app.name} did not pick the winners of draw {drawn} "
             f"({why}), so the platform's verifiable draw did.",
+        )
+
+
+def room_path(room: Room) -> str:
+    """The room's page (its organizer controls list who awaits approval)."""
+    return f"/rooms/{room.pk}/"
+
+
+def participant_pending(*, room: Room, participant: Participant) -> None:
+    """The room's organizers (and admins): someone was admitted as ``pending_approval`` because
+    the app's ``participant_registration`` webhook did not answer (SPEC-events §4 fallback)."""
+    organizers = User.objects.filter(
+        is_active=True,
+        room_memberships__room=room,
+        room_memberships__role__in=(Role.ORGANIZER, Role.ADMIN),
+        room_memberships__status=ParticipantStatus.ACTIVE,
+        room_memberships__deleted_at__isnull=True,
+    )
+    name = participant.user.get_short_name()
+    for user in organizers:
+        notify(
+            user,
+            verb="room.participant_pending",
+            target_url=room_path(room),
+            text=f"{name} asks to join “{room.name}”: the app could not confirm them, "
+            "so they wait for your approval.",
         )

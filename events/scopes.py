@@ -52,6 +52,21 @@ APP_ENDPOINTS: dict[str, dict[str, Scope | None]] = {
     "rooms.draw": {"POST": Scope.WINNERS_WRITE},  # POST /api/v1/rooms/{id}/draw
     "rooms.draws": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/draws/
     "rooms.draw_detail": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/draws/{number}
+    # A room's participants, prizes and winners (events/api/members.py).
+    "rooms.participants": {"GET": Scope.PARTICIPANTS_READ, "POST": Scope.PARTICIPANTS_WRITE},
+    "rooms.participant": {
+        "GET": Scope.PARTICIPANTS_READ,
+        "PATCH": Scope.PARTICIPANTS_WRITE,
+        "DELETE": Scope.PARTICIPANTS_WRITE,
+    },
+    "rooms.prizes": {"GET": Scope.PRIZES_READ, "POST": Scope.PRIZES_WRITE},
+    "rooms.prize": {
+        "GET": Scope.PRIZES_READ,
+        "PATCH": Scope.PRIZES_WRITE,
+        "DELETE": Scope.PRIZES_WRITE,
+    },
+    "rooms.winners": {"GET": Scope.WINNERS_READ, "POST": Scope.WINNERS_WRITE},
+    "rooms.winner": {"DELETE": Scope.WINNERS_WRITE},
 }
 
 

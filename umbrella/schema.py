@@ -53,6 +53,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "An app manifest breaks the manifest schema or its rules; `details.fields` lists every "
         "bad field: `[{path, message}]`, by JSON path.",
     ),
+    "not_eligible": (400, "Rooms: only active participants (role `participant`) can win."),
     "not_authenticated": (401, "No credentials on an operation that needs them."),
     "invalid_token": (
         401,
@@ -82,6 +83,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "app_required": (403, "Only an app calls this endpoint: send an app token."),
     "app_disabled": (403, "`POST /apps/token`: the app is disabled."),
+    "registration_refused": (
+        403,
+        "Rooms: the room's app refused the join; `details.reason` is its reason.",
+    ),
+    "role_not_grantable": (403, "Rooms: nobody is made organizer or admin through the API."),
     "not_found": (404, "No such object (or not yours), or no such page."),
     "method_not_allowed": (405, "The method is not supported on this path."),
     "not_acceptable": (406, "The Accept header does not allow JSON."),
@@ -135,7 +141,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "version_is_current": (409, "The current manifest version can't be deprecated."),
     "already_deprecated": (409, "The manifest version is already deprecated."),
-    "room_not_active": (409, "Draws happen in active rooms only (`details.status`)."),
+    "room_not_active": (
+        409,
+        "Rooms: only an active room can be joined or drawn in (`details.status`).",
+    ),
     "draws_exhausted": (409, "The room's hash chain is used up: no draw left (`details`)."),
     "prize_exhausted": (409, "Not enough units of the prize left (`details.quantity_remaining`)."),
     "not_enough_entrants": (409, "Fewer eligible entrants than winners asked for (`details`)."),
@@ -150,6 +159,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "Rooms: the settings don't validate against the target manifest version; "
         "`details.missing` and `details.fields` (by settings path): send `migration_data`.",
     ),
+    "already_active": (409, "Rooms: already an active participant of the room."),
+    "already_pending": (409, "Rooms: already asked to join; waiting for an organizer's approval."),
+    "not_pending": (409, "Rooms: the participant is not awaiting approval."),
+    "last_organizer": (409, "Rooms: the room's last organizer can't be demoted or removed."),
+    "duplicate": (409, "Rooms: that participant already holds a unit of that prize."),
+    "already_revoked": (409, "Rooms: the win was already revoked."),
     "link_expired": (410, "(pages) A fan's confirmation link is too old: sign up again."),
     "request_too_large": (
         413,

@@ -380,6 +380,8 @@ SPECTACULAR_SETTINGS = {
         "CampaignKind": "messaging.models.CampaignKind.choices",
         "SmsEncoding": ["GSM-7", "UCS-2"],
         "AppSecretKind": ["webhook", "client"],
+        "RoomRole": "events.models.Role.choices",
+        "ParticipantStatus": "events.models.ParticipantStatus.choices",
         "WebhookOutcome": "events.models.Outcome.choices",
         # events: webhook metrics (events/api/metrics.py)
         "BreakerState": ["closed", "open", "half_open"],

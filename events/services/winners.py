@@ -27,6 +27,7 @@ from events.models import (
     Role,
     Room,
     Winner,
+    WinnerMethod,
 )
 from umbrella.errors import ApplicationError, NotFoundError
 
@@ -140,9 +141,11 @@ def winners_award(
 
 
 @transaction.atomic
-def winner_revoke(*, room: Room, winner_id: Any, by: User) -> Winner:
-    """Revoke a live win; its unit goes back to the prize in the same transaction."""
-    policy.require(by, policy.WINNERS_REVOKE, room)
+def winner_revoke(*, room: Room, winner_id: Any, by: User | None) -> Winner:
+    """Revoke a live win; its unit goes back to the prize in the same transaction. ``by=None``
+    is an app's system call (the API checked its ``winners:write`` scope)."""
+    if by is not None:
+        policy.require(by, policy.WINNERS_REVOKE, room)
     try:
         winner = Winner.objects.select_for_update().get(pk=int(winner_id), room=room)
     except (Winner.DoesNotExist, TypeError, ValueError):
@@ -153,7 +156,33 @@ def winner_revoke(*, room: Room, winner_id: Any, by: User) -> Winner:
     winner.revoked_at = timezone.now()
     winner.revoked_by = by
     winner.save(update_fields=["revoked_at", "revoked_by"])
-    if prize.quantity_remaining < prize.quantity:
-        Prize.objects.filter(pk=prize.pk).update(quantity_remaining=F("quantity_remaining") + 1)
+    # The unit comes back unless the prize's quantity was lowered below what was awarded
+    # (events.services.prizes): remaining is always max(0, quantity - live wins).
+    remaining = max(0, prize.quantity - Winner.objects.live().filter(prize=prize).count())
+    if remaining != prize.quantity_remaining:
+        Prize.objects.filter(pk=prize.pk).update(quantity_remaining=remaining)
     realtime.publish(room, "winner:revoked", winner_data(winner))
+    return winner
+
+
+@transaction.atomic
+def winner_pick(*, room: Room, by: User | None, prize_id: Any, participant_id: Any) -> Winner:
+    """A manual pick (policy ``winners.draw``; ``by=None``: an app's system call whose scope
+    the API checked): one unit of the prize to one participant, under the prize's row lock.
+    ``409 prize_exhausted``, ``409 duplicate``, ``400 not_eligible``, ``404`` for a prize that
+    is not the room's."""
+    if by is not None:
+        policy.require(by, policy.WINNERS_DRAW, room)
+    try:
+        pid = int(participant_id)
+    except (TypeError, ValueError, OverflowError):
+        raise ApplicationError(
+            "validation_error",
+            "participant_id must be a participant's id.",
+            details={"participant_id": ["A whole number."]},
+        ) from None
+    prize = lock_prize(room, prize_id)
+    [winner] = winners_award(
+        room=room, prize=prize, participant_ids=[pid], method=WinnerMethod.MANUAL, by=by
+    )
     return winner

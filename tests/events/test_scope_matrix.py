@@ -32,6 +32,7 @@ from tests.events.appauth import (
     user_token,
 )
 from tests.events.factories import RoomFactory
+from tests.events.members_helpers import scope_world
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,10 @@ def _draw_call(world: World) -> tuple[str, Any]:
     return f"/api/v1/rooms/{room_id}/draw", {"prize_ids": [prize_id]}
 
 
+def _members(world: World, rest: str) -> str:
+    return f"/api/v1/rooms/{scope_world(world).room.pk}/{rest}"
+
+
 # (endpoint, method) -> (path, JSON body or None) for that world
 CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("apps.me", "GET"): lambda world: ("/api/v1/apps/me", None),
@@ -115,6 +120,50 @@ CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ),
     ("rooms.draw_detail", "GET"): lambda world: (
         f"/api/v1/rooms/{_drawn_room(world, drawn=True)[0]}/draws/1",
+        None,
+    ),
+    # A room's participants, prizes and winners (tests/events/members_helpers.scope_world).
+    ("rooms.participants", "GET"): lambda world: (_members(world, "participants/"), None),
+    ("rooms.participants", "POST"): lambda world: (
+        _members(world, "participants/"),
+        {"user_id": scope_world(world).newcomer.pk},
+    ),
+    ("rooms.participant", "GET"): lambda world: (
+        _members(world, f"participants/{scope_world(world).viewer.pk}"),
+        None,
+    ),
+    ("rooms.participant", "PATCH"): lambda world: (
+        _members(world, f"participants/{scope_world(world).viewer.pk}"),
+        {"role": "moderator"},
+    ),
+    ("rooms.participant", "DELETE"): lambda world: (
+        _members(world, f"participants/{scope_world(world).viewer.pk}"),
+        None,
+    ),
+    ("rooms.prizes", "GET"): lambda world: (_members(world, "prizes/"), None),
+    ("rooms.prizes", "POST"): lambda world: (_members(world, "prizes/"), {"name": "Mug"}),
+    ("rooms.prize", "GET"): lambda world: (
+        _members(world, f"prizes/{scope_world(world).prize.pk}"),
+        None,
+    ),
+    ("rooms.prize", "PATCH"): lambda world: (
+        _members(world, f"prizes/{scope_world(world).prize.pk}"),
+        {"quantity": 7},
+    ),
+    ("rooms.prize", "DELETE"): lambda world: (
+        _members(world, f"prizes/{scope_world(world).prize.pk}"),
+        None,
+    ),
+    ("rooms.winners", "GET"): lambda world: (_members(world, "winners/"), None),
+    ("rooms.winners", "POST"): lambda world: (
+        _members(world, "winners/"),
+        {
+            "prize_id": scope_world(world).prize.pk,
+            "participant_id": scope_world(world).participant.pk,
+        },
+    ),
+    ("rooms.winner", "DELETE"): lambda world: (
+        _members(world, f"winners/{scope_world(world).winner.pk}"),
         None,
     ),
 }

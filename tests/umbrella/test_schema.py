@@ -171,6 +171,12 @@ def test_public_operations_need_no_credentials_and_the_others_do(schema):
         "apps_manifest_schema",
         "rooms_list",  # public rooms (events/api/rooms.py)
         "rooms_retrieve",
+        # a public room's members, prizes and winners (events/api/members.py)
+        "rooms_participants_list",
+        "rooms_participants_retrieve",
+        "rooms_prizes_list",
+        "rooms_prizes_retrieve",
+        "rooms_winners_list",
     }
 
 
