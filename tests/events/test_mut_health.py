@@ -9,6 +9,7 @@ import pytest
 from accounts.models import Notification
 from events import health
 from events.models import AppIncident, IncidentKind
+from events.services.incidents import incident_raise
 from tests.events.appserver import AppServer, Handler, Received
 from tests.events.factories import AppFactory, manifest
 
@@ -56,4 +57,40 @@ def test_the_failure_that_alerts_reads_the_app_and_its_owner_with_the_row(
         health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
 
     assert AppIncident.objects.open().filter(app=app, kind=IncidentKind.HEALTH).count() == 1
+    assert Notification.objects.filter(user=app.owner, verb="app.health_failing").count() == 1
+
+
+def test_a_long_error_is_kept_to_its_first_1000_characters():
+    app = AppFactory()
+
+    result = health.app_health_record(app_pk=app.pk, ok=False, error="x" * 999 + "yz" + "w" * 500)
+
+    result.refresh_from_db()
+    assert result.last_error == "x" * 999 + "y"
+
+
+def test_another_kind_of_open_incident_does_not_silence_the_health_alert():
+    app = AppFactory()
+    incident_raise(app=app, kind=IncidentKind.DEAD_LETTERS, capability="notifications", detail="!")
+    other = AppFactory()
+    incident_raise(app=other, kind=IncidentKind.HEALTH, detail="down")
+
+    for _ in range(health.FAILURES_TO_ALERT):
+        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+
+    assert AppIncident.objects.open().filter(app=app, kind=IncidentKind.HEALTH).count() == 1
+    assert Notification.objects.filter(user=app.owner, verb="app.health_failing").count() == 1
+
+
+def test_failures_while_the_incident_is_open_only_count(django_assert_max_num_queries):
+    app = AppFactory()
+    for _ in range(health.FAILURES_TO_ALERT):
+        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+
+    # get_or_create, the locked row, the save, the open-incident check, and the savepoint
+    # around it all: no insert tried against the open incident
+    with django_assert_max_num_queries(6):
+        result = health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+
+    assert result.consecutive_failures == health.FAILURES_TO_ALERT + 1
     assert Notification.objects.filter(user=app.owner, verb="app.health_failing").count() == 1
