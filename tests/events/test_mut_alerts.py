@@ -19,6 +19,7 @@ from tests.events.test_alerts import calls
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+QUERIES_OF_ONE_ALERT = 14  # measured on SQLite
 
 
 @pytest.fixture
@@ -148,3 +149,27 @@ def test_the_detail_is_kept_to_500_characters_also_when_it_escalates():
     assert escalated is not None and escalated.pk == opened.pk
     escalated.refresh_from_db()
     assert (escalated.severity, escalated.detail) == (Severity.CRITICAL, "c" * 499 + "d")
+
+
+def test_an_evaluation_may_be_of_an_earlier_hour(clock):
+    app = AppFactory()
+    calls(app, ok=0, failed=20, at=NOW - timedelta(hours=2))
+
+    assert alerts.alerts_evaluate() == []  # now: the bad calls are outside the hour
+    [incident] = alerts.alerts_evaluate(now=NOW - timedelta(hours=1, minutes=30))
+
+    assert (incident.app_id, incident.kind) == (app.pk, IncidentKind.SUCCESS_RATE)
+
+
+def test_an_alert_reads_the_owner_with_the_app(clock, django_assert_max_num_queries):
+    app = AppFactory()
+    calls(app, ok=0, failed=20)
+
+    # the reads of an evaluation, then the incident (savepoints, insert), the owner's
+    # notification and email preference, and staff's (none here); the owner read apart would be
+    # one more
+    with django_assert_max_num_queries(QUERIES_OF_ONE_ALERT):
+        [incident] = alerts.alerts_evaluate()
+
+    assert Notification.objects.filter(user=app.owner, verb="app.alert").count() == 1
+    assert incident.app_id == app.pk
