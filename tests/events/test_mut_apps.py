@@ -360,3 +360,10 @@ def test_enabling_a_webhook_of_an_app_without_webhooks_is_refused_not_a_crash():
         400,
         "The app has no notifications webhook.",
     )
+
+
+def test_the_managed_app_comes_with_its_owner_in_one_query(django_assert_num_queries):
+    app = AppFactory()
+    with django_assert_num_queries(1):
+        found = app_managed(app_id=app.app_id, user=app.owner)
+        assert found.owner.email == app.owner.email
