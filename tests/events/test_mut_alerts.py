@@ -173,3 +173,42 @@ def test_an_alert_reads_the_owner_with_the_app(clock, django_assert_max_num_quer
 
     assert Notification.objects.filter(user=app.owner, verb="app.alert").count() == 1
     assert incident.app_id == app.pk
+
+
+def test_a_known_incident_does_not_keep_the_other_kinds_of_its_capability_from_alerting(clock):
+    app = AppFactory()
+    calls(app, ok=0, failed=20, capability="notifications")
+    alerts.alerts_evaluate()  # success_rate, critical: open and sent
+
+    dead_letters(app, 101)
+    [incident] = alerts.alerts_evaluate()
+
+    assert (incident.capability, incident.kind) == ("notifications", IncidentKind.DEAD_LETTERS)
+
+
+@pytest.mark.parametrize(
+    "older",
+    [
+        {"app": "other", "capability": "a", "kind": IncidentKind.SUCCESS_RATE},
+        {"app": "same", "capability": "b", "kind": IncidentKind.SUCCESS_RATE},
+        {"app": "same", "capability": "a", "kind": IncidentKind.SLOW},
+    ],
+    ids=["another-app", "another-capability", "another-kind"],
+)
+def test_an_escalation_raises_its_own_incident_and_no_other(clock, older):
+    app, other = AppFactory(), AppFactory()
+    mine = {"app": app, "capability": "a", "kind": IncidentKind.SUCCESS_RATE}
+    incident_raise(**mine, detail="mine")
+    clock.shift(timedelta(seconds=1))  # the other incident is newer: found first if unfiltered
+    incident_raise(**{**older, "app": other if older["app"] == "other" else app}, detail="other")
+
+    escalated = incident_raise(**mine, detail="mine, worse", severity=Severity.CRITICAL)
+
+    assert escalated is not None
+    assert (escalated.app_id, escalated.capability, escalated.kind) == (
+        app.pk,
+        "a",
+        IncidentKind.SUCCESS_RATE,
+    )
+    severities = dict(AppIncident.objects.values_list("detail", "severity"))
+    assert severities == {"mine, worse": Severity.CRITICAL, "other": Severity.WARNING}

@@ -367,3 +367,12 @@ def test_the_managed_app_comes_with_its_owner_in_one_query(django_assert_num_que
     with django_assert_num_queries(1):
         found = app_managed(app_id=app.app_id, user=app.owner)
         assert found.owner.email == app.owner.email
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_plain_read_of_a_managed_app_takes_no_lock_and_needs_no_transaction():
+    """The doors read apps outside any transaction (autocommit): a row lock there would be
+    refused by PostgreSQL (every test above runs inside the test's transaction and can't see it)."""
+    app = AppFactory()
+    assert app_managed(app_id=app.app_id, user=app.owner) == app
