@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from events import usage
 from events.models import App, AppCredential, AppManifestVersion, WebhookSecret
-from events.selectors_apps import app_managed, may_manage
+from events.selectors_apps import app_managed, live_credentials, may_manage
 from events.services import apps as services
 from events.services.credentials import credential_issue, webhook_secret_issue
 from tests.accounts.factories import UserFactory
@@ -376,3 +376,15 @@ def test_a_plain_read_of_a_managed_app_takes_no_lock_and_needs_no_transaction():
     refused by PostgreSQL (every test above runs inside the test's transaction and can't see it)."""
     app = AppFactory()
     assert app_managed(app_id=app.app_id, user=app.owner) == app
+
+
+def test_the_client_secrets_listed_are_this_apps_live_ones_newest_first():
+    app, other = AppFactory(), AppFactory()
+    older, _ = credential_issue(app=app)
+    revoked, _ = services.app_credential_rotate(app=app, by=app.owner)
+    AppCredential.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    credential_issue(app=other)
+    newer, _ = credential_issue(app=app)
+    AppCredential.objects.filter(pk=older.pk).update(revoked_at=None)  # live again, for order
+
+    assert live_credentials(app=app) == [newer, older]
