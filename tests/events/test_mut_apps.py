@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from events import usage
 from events.models import App, AppCredential, AppManifestVersion, WebhookSecret
-from events.selectors_apps import app_managed, may_manage
+from events.selectors_apps import app_managed, live_credentials, may_manage
 from events.services import apps as services
 from events.services.credentials import credential_issue, webhook_secret_issue
 from tests.accounts.factories import UserFactory
@@ -294,3 +294,97 @@ def test_enabling_a_webhook_the_app_does_not_have_is_refused_by_name():
     services.app_webhook_enable(app=app, capability="notifications", by=app.owner)
     app.refresh_from_db()
     assert app.disabled_webhooks == ["winner_selection"]
+
+
+# --- answers to the survivors of the mutmut run (docs/testing.md, "Events: the rest of the
+# platform") -----------------------------------------------------------------------------------
+
+
+def test_removing_several_capabilities_in_use_names_them_all_comma_separated(rooms_using):
+    app = AppFactory()
+    rooms_using["rooms"] = 3
+    new = _version("2.0.0", capabilities=[])
+    del new["webhooks"], new["fallbacks"]
+
+    error = _refusal(services.app_version_publish, app=app, manifest=new, by=app.owner)
+
+    assert (error.code, error.message, error.details) == (
+        "capability_in_use",
+        "3 active rooms use notifications, winner_selection: it can't be removed while they do.",
+        {"capabilities": ["notifications", "winner_selection"], "rooms": 3},
+    )
+
+
+def test_deprecating_a_version_touches_this_apps_version_even_when_another_app_has_it():
+    other = AppFactory()  # its 1.0.0 row comes first
+    services.app_version_publish(app=other, manifest=_version("1.1.0"), by=other.owner)
+    app = AppFactory()
+    services.app_version_publish(app=app, manifest=_version("1.1.0"), by=app.owner)
+
+    row = services.app_version_deprecate(app=app, version="1.0.0", reason="old", by=app.owner)
+
+    assert (row.app_id, row.version) == (app.pk, "1.0.0")
+    deprecated = AppManifestVersion.objects.filter(deprecated_at__isnull=False)
+    assert list(deprecated.values_list("app_id", "version")) == [(app.pk, "1.0.0")]
+
+
+def test_the_organizers_asked_about_are_those_of_this_app_on_this_version():
+    app = AppFactory()
+    services.app_version_publish(app=app, manifest=_version("1.1.0"), by=app.owner)
+    organizer = UserFactory()
+    asked: list[tuple[int, str]] = []
+
+    def finder(*, app: App, version: str) -> list[User]:
+        asked.append((app.pk, version))
+        return [organizer]
+
+    remove = usage.version_organizers_register(finder)
+    try:
+        services.app_version_deprecate(app=app, version="1.0.0", reason="old", by=app.owner)
+    finally:
+        remove()
+
+    assert asked == [(app.pk, "1.0.0")]
+    assert organizer.notifications.filter(verb="app.version_deprecated").count() == 1
+
+
+def test_enabling_a_webhook_of_an_app_without_webhooks_is_refused_not_a_crash():
+    data = manifest(capabilities=[])
+    del data["webhooks"], data["fallbacks"]
+    app = services.app_register(owner=UserFactory(), manifest=data).app
+
+    error = _refusal(services.app_webhook_enable, app=app, capability="notifications", by=app.owner)
+
+    assert (error.code, error.status_code, error.message) == (
+        "validation_error",
+        400,
+        "The app has no notifications webhook.",
+    )
+
+
+def test_the_managed_app_comes_with_its_owner_in_one_query(django_assert_num_queries):
+    app = AppFactory()
+    with django_assert_num_queries(1):
+        found = app_managed(app_id=app.app_id, user=app.owner)
+        assert found.owner.email == app.owner.email
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_plain_read_of_a_managed_app_takes_no_lock_and_needs_no_transaction():
+    """The doors read apps outside any transaction (autocommit): a row lock there would be
+    refused by PostgreSQL (every test above runs inside the test's transaction and can't see it)."""
+    app = AppFactory()
+    assert app_managed(app_id=app.app_id, user=app.owner) == app
+
+
+def test_the_client_secrets_listed_are_this_apps_live_ones_newest_first():
+    app, other = AppFactory(), AppFactory()
+    older, _ = credential_issue(app=app)
+    revoked, _ = services.app_credential_rotate(app=app, by=app.owner)
+    AppCredential.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    credential_issue(app=other)
+    newer, _ = credential_issue(app=app)
+    AppCredential.objects.filter(pk=older.pk).update(revoked_at=None)  # live again, for order
+
+    assert live_credentials(app=app) == [newer, older]
