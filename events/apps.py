@@ -43,5 +43,7 @@ class EventsConfig(AppConfig):
                         link_text="Open the developer console",
                     ),
                 ),
+                # The gig page shows the gig's room (events/views_rooms.py).
+                gig_fragments=("gig-room-fragment",),
             )
         )

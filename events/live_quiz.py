@@ -44,7 +44,9 @@ async def handle(consumer: Any, kind: str, data: dict[str, Any]) -> None:
     """Answer one quiz message on ``consumer`` (``kind`` is one of :data:`QUIZ_MESSAGES`)."""
     received_at = timezone.now()  # the server's clock times the answer, before any waiting
     if not isinstance(data, dict):
-        await consumer.send_error("invalid", "The message's data must be an object.", room_id=None)
+        await consumer.send_error(
+            "bad_request", "The message's data must be an object.", room_id=None
+        )
         return
     if kind not in QUIZ_MESSAGES:
         await consumer.send_error(

@@ -101,6 +101,9 @@ class EntryPoints:
     # "artist" or "venue") and ``pk`` (a user id, an artist or a venue profile id): the "Message"
     # buttons of lower apps' pages (``{% message_url "venue" gig.venue_id %}``, templatetags).
     contact: str = ""
+    # URL names of fragments a gig page loads (htmx) given ``gig_id``: a higher app's part of a
+    # gig (events' room of the gig).
+    gig_fragments: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for prefix in self.open_prefixes:
@@ -191,6 +194,15 @@ def artist_tabs() -> list[ProfileTab]:
 
 
 CONTACT_KINDS = ("user", "artist", "venue")
+
+
+def gig_fragment_urls(gig_id: int) -> list[str]:
+    """The fragments higher apps add to the page of gig ``gig_id``, in registration order."""
+    return [
+        reverse(name, kwargs={"gig_id": gig_id})
+        for entry in _registry.values()
+        for name in entry.gig_fragments
+    ]
 
 
 def contact_url(kind: str, pk: int) -> str | None:

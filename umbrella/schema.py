@@ -165,6 +165,18 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "last_organizer": (409, "Rooms: the room's last organizer can't be demoted or removed."),
     "duplicate": (409, "Rooms: that participant already holds a unit of that prize."),
     "already_revoked": (409, "Rooms: the win was already revoked."),
+    "quiz_invalid_settings": (400, "Quiz: the room's questions are not a valid quiz."),
+    "invalid_answer": (400, "Quiz: answer_index must be one of the question's options."),
+    "quiz_not_started": (409, "Quiz: the room's quiz has not started."),
+    "quiz_already_started": (409, "Quiz: a room runs its quiz once; it has started already."),
+    "quiz_finished": (409, "Quiz: the room's quiz is over."),
+    "quiz_not_finished": (409, "Quiz: prizes go to the top places once the quiz is over."),
+    "quiz_unsupported": (409, "Quiz: the room's app has no `quiz_validation` capability."),
+    "quiz_no_more_questions": (409, "Quiz: every question was shown; end the quiz."),
+    "question_not_open": (409, "Quiz: that question is not the open one."),
+    "question_closed": (409, "Quiz: the question closed before the answer was judged."),
+    "already_answered": (409, "Quiz: one answer per question and participant."),
+    "no_quiz_winners": (409, "Quiz: nobody answered correctly, so no place can be awarded."),
     "link_expired": (410, "(pages) A fan's confirmation link is too old: sign up again."),
     "request_too_large": (
         413,
@@ -182,6 +194,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "throttled": (429, "Over a rate limit; see `Retry-After` and `details.retry_after_seconds`."),
     "server_error": (500, "A bug on our side; it is logged."),
     "service_unavailable": (503, "A dependency is down (health check)."),
+    "quiz_validation_unavailable": (
+        503,
+        "Quiz: the app could not judge the answer and no verdict is cached: answer again.",
+    ),
 }
 
 STATUS_TITLES = {

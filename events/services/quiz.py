@@ -506,7 +506,12 @@ def quiz_answer(
     received = min(received_at or now, now)
     participant_id = _answering_participant(room, by)
     if isinstance(question_id, bool) or not isinstance(question_id, str | int):
-        raise ApplicationError("invalid", "question_id is required.", field="question_id")
+        raise ApplicationError(
+            "validation_error",
+            "question_id is required.",
+            details={"question_id": ["This field is required."]},
+            field="question_id",
+        )
     question_id = str(question_id)
     run = QuizRun.objects.filter(room=room).first()
     if quiz_close_due(room_id=room.pk, run=run):  # a question whose time is up closes first
@@ -580,7 +585,12 @@ def quiz_award(*, room: Room, by: User, prize_id: Any, places: Any) -> list[Winn
 
     policy.require(by, policy.WINNERS_DRAW, room)
     if isinstance(places, bool) or not isinstance(places, int) or not 1 <= places <= 100:
-        raise ApplicationError("invalid", "places must be 1 to 100.", field="places")
+        raise ApplicationError(
+            "validation_error",
+            "places must be 1 to 100.",
+            details={"places": ["1 to 100."]},
+            field="places",
+        )
     run = QuizRun.objects.filter(room=room).first()
     if run is None or run.status != QuizStatus.FINISHED:
         raise ApplicationError(

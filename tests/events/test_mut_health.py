@@ -2,7 +2,9 @@
 platform") found the suite silent: the check is a ``GET``, and the failure that opens the
 incident reads the app and its owner with the health row."""
 
+import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,6 +16,14 @@ from tests.events.appserver import AppServer, Handler, Received
 from tests.events.factories import AppFactory, manifest
 
 pytestmark = pytest.mark.django_db
+
+_BEATS = itertools.count()
+T0 = datetime(2027, 1, 4, 12, 0, 1, tzinfo=UTC)
+
+
+def _beat() -> datetime:
+    """A check time one 5-minute slot after the last (a check counts once per slot)."""
+    return T0 + timedelta(seconds=health.SLOT_SECONDS * next(_BEATS))
 
 
 @pytest.fixture(autouse=True)
@@ -48,13 +58,13 @@ def test_the_failure_that_alerts_reads_the_app_and_its_owner_with_the_row(
 ):
     app = AppFactory()
     for _ in range(health.FAILURES_TO_ALERT - 1):
-        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500", checked_at=_beat())
 
     # get_or_create, the locked row with its app and owner, the save, the open-incident check,
     # the incident, the owner's notification and email preference (no staff here), and five
     # SAVEPOINT/RELEASE statements; the app and owner read apart would be two more
     with django_assert_max_num_queries(13):
-        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500", checked_at=_beat())
 
     assert AppIncident.objects.open().filter(app=app, kind=IncidentKind.HEALTH).count() == 1
     assert Notification.objects.filter(user=app.owner, verb="app.health_failing").count() == 1
@@ -76,7 +86,7 @@ def test_another_kind_of_open_incident_does_not_silence_the_health_alert():
     incident_raise(app=other, kind=IncidentKind.HEALTH, detail="down")
 
     for _ in range(health.FAILURES_TO_ALERT):
-        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500", checked_at=_beat())
 
     assert AppIncident.objects.open().filter(app=app, kind=IncidentKind.HEALTH).count() == 1
     assert Notification.objects.filter(user=app.owner, verb="app.health_failing").count() == 1
@@ -85,12 +95,14 @@ def test_another_kind_of_open_incident_does_not_silence_the_health_alert():
 def test_failures_while_the_incident_is_open_only_count(django_assert_max_num_queries):
     app = AppFactory()
     for _ in range(health.FAILURES_TO_ALERT):
-        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+        health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500", checked_at=_beat())
 
     # get_or_create, the locked row, the save, the open-incident check, and the savepoint
     # around it all: no insert tried against the open incident
     with django_assert_max_num_queries(6):
-        result = health.app_health_record(app_pk=app.pk, ok=False, error="HTTP 500")
+        result = health.app_health_record(
+            app_pk=app.pk, ok=False, error="HTTP 500", checked_at=_beat()
+        )
 
     assert result.consecutive_failures == health.FAILURES_TO_ALERT + 1
     assert Notification.objects.filter(user=app.owner, verb="app.health_failing").count() == 1

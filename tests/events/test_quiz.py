@@ -298,7 +298,7 @@ def test_bad_answers_and_wrong_questions_are_refused(server, clock):
     for index in (3, -1, True, "1", None):
         assert refused(answer_it, room, a, index).code == "invalid_answer"
     assert refused(answer_it, room, a, 1, question_id="q2").code == "question_not_open"
-    assert refused(answer_it, room, a, 1, question_id=["q1"]).code == "invalid"
+    assert refused(answer_it, room, a, 1, question_id=["q1"]).code == "validation_error"
     assert not QuizAnswer.objects.exists() and server.hits(QUIZ_HOOK) == []
 
 
@@ -494,7 +494,7 @@ def test_the_top_places_are_awarded_a_prize_once_the_quiz_is_over(server, clock)
         "forbidden"
     )
     assert refused(quiz.quiz_award, room=room, by=organizer, prize_id=prize.pk,
-                   places=0).code == "invalid"  # fmt: skip
+                   places=0).code == "validation_error"  # fmt: skip
     # Three places asked, but c got nothing right: only a and b are placed.
     won = quiz.quiz_award(room=room, by=organizer, prize_id=prize.pk, places=3)
     assert [(w.participant_id, w.metadata["quiz_rank"]) for w in won] == [(b.pk, 1), (a.pk, 2)]
@@ -547,7 +547,7 @@ def test_the_quiz_messages_drive_the_services_as_the_connected_person(server):
         ("forbidden", room.pk),
         ("not_found", 10**9),
         ("not_found", None),
-        ("invalid", None),
+        ("bad_request", None),
     ]
     handle(organizer, "quiz:end", {"room_id": room.pk})
     assert organizer.errors == []

@@ -19,3 +19,12 @@ def message_url(kind: str, pk: int | None) -> str:
     if not pk:
         return ""
     return domains.contact_url(kind, pk) or ""
+
+
+@register.simple_tag
+def gig_fragment_urls(gig_id: int) -> list[str]:
+    """The URLs of the fragments higher apps add to a gig's page (``domains.gig_fragment_urls``)::
+
+    {% load domains %}{% gig_fragment_urls gig.id as fragments %}
+    """
+    return domains.gig_fragment_urls(gig_id)
