@@ -146,6 +146,10 @@ class World:
     app_ids: list[str] = field(default_factory=list)
     delivery_ids: list[int] = field(default_factory=list)
     dead_letter_ids: list[int] = field(default_factory=list)
+    room_ids: list[int] = field(default_factory=list)
+    participant_ids: list[int] = field(default_factory=list)
+    prize_ids: list[int] = field(default_factory=list)
+    winner_ids: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     bad_tokens: list[str] = field(default_factory=list)
 
@@ -230,9 +234,26 @@ def build_world() -> World:
         payload={"room_id": 1},
         attempts=3,
     )
+    # Rooms: the artist's active public room of that app, the fan and another person in it, a
+    # prize and a win; another artist's private room (out of reach).
+    from events.services import participants as room_participants
+    from events.services import prizes as room_prizes
+    from events.services import rooms as room_services
+    from events.services import winners as room_winners
+
+    fan = UserFactory()
+    room = room_services.room_create(by=artist.user, app=app, name="Fuzz night")
+    room_services.room_activate(room=room, by=artist.user)
+    joined, _ = room_participants.participant_join(room=room, by=fan)
+    winner_to_be, _ = room_participants.participant_join(room=room, by=UserFactory())
+    prize = room_prizes.prize_create(room=room, by=artist.user, name="Vinyl", quantity=5)
+    win = room_winners.winner_pick(
+        room=room, by=artist.user, prize_id=prize.pk, participant_id=winner_to_be.pk
+    )
+    hidden = room_services.room_create(by=other.user, app=theirs, name="Private", is_public=False)
     users = {
         "artist": artist.user,
-        "fan": UserFactory(),
+        "fan": fan,
         "newcomer": NewUserFactory(),
         "onboarding_artist": onboarding.user,
         "venue": venue.user,
@@ -257,6 +278,10 @@ def build_world() -> World:
         app_ids=[app.app_id, app.app_id, app.app_id, theirs.app_id],
         delivery_ids=[delivery.pk],
         dead_letter_ids=[dead.pk],
+        room_ids=[room.pk, room.pk, room.pk, hidden.pk],
+        participant_ids=[joined.pk, winner_to_be.pk],
+        prize_ids=[prize.pk],
+        winner_ids=[win.pk],
     )
     for role, user in users.items():
         world.tokens[role] = sign_in(user)
@@ -529,6 +554,55 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
         )
     },
     "GET /users/{user_id}": {"signed_in": {403}},
+    # Rooms (docs/rooms.md): reads are public for public rooms (a private one is 404 to
+    # non-members); writes need a role in the room (403), a state that allows them (409), and
+    # anonymous callers get 401 (or 404 for a room they may not see). Filters and bodies: 400.
+    # Apps call them too: a generated X-App-Token that is not one is 401 for anyone.
+    **{
+        op: {"public": {200, 400, 401, 404}, "signed_in": {200, 400, 401, 404}}
+        for op in (
+            "GET /rooms/",
+            "GET /rooms/{room_id}",
+            "GET /rooms/{room_id}/draws/",
+            "GET /rooms/{room_id}/draws/{number}",
+            "GET /rooms/{room_id}/participants/",
+            "GET /rooms/{room_id}/participants/{participant_id}",
+            "GET /rooms/{room_id}/prizes/",
+            "GET /rooms/{room_id}/prizes/{prize_id}",
+            "GET /rooms/{room_id}/winners/",
+        )
+    },
+    **{
+        op: {"public": {401, 404} | BODY, "signed_in": {200, 201, 204, 401, 403, 404, 409} | BODY}
+        for op in (
+            "POST /rooms/",
+            "PATCH /rooms/{room_id}",
+            "DELETE /rooms/{room_id}",
+            "POST /rooms/{room_id}/activate",
+            "POST /rooms/{room_id}/cancel",
+            "POST /rooms/{room_id}/complete",
+            "POST /rooms/{room_id}/upgrade-manifest",
+            "POST /rooms/{room_id}/draw",
+            "POST /rooms/{room_id}/participants/",
+            "PATCH /rooms/{room_id}/participants/{participant_id}",
+            "DELETE /rooms/{room_id}/participants/{participant_id}",
+            "DELETE /rooms/{room_id}/participants/me",
+            "POST /rooms/{room_id}/prizes/",
+            "PATCH /rooms/{room_id}/prizes/{prize_id}",
+            "DELETE /rooms/{room_id}/prizes/{prize_id}",
+            "POST /rooms/{room_id}/winners/",
+            "DELETE /rooms/{room_id}/winners/{winner_id}",
+        )
+    },
+    # App events: app tokens only; a person's token is refused.
+    "POST /rooms/{room_id}/events": {
+        "public": {401, 403, 404} | BODY,
+        "signed_in": {401, 403, 404} | BODY,
+    },
+    "POST /apps/{app_id}/webhooks/{capability}/enable": {
+        "signed_in": {403, 404} | BODY,
+        "artist": {200, 400, 404} | BODY,
+    },
 }
 
 

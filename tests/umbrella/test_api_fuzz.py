@@ -134,6 +134,11 @@ def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObjec
         "app_id": world.app_ids,
         "delivery_id": world.delivery_ids,
         "dead_letter_id": world.dead_letter_ids,
+        "room_id": world.room_ids,
+        "participant_id": world.participant_ids,
+        "prize_id": world.prize_ids,
+        "winner_id": world.winner_ids,
+        "capability": ["notifications", "winner_selection", "quiz_validation"],
     }
     for name in list(case.path_parameters or {}):
         choices = options.get(name)
@@ -209,6 +214,10 @@ PARAM_CONVERTER["number"] = "int"
 PARAM_CONVERTER.update(dict.fromkeys(("conversation_id", "user_id", "campaign_id"), "int"))
 PARAM_CONVERTER.update(dict.fromkeys(("list_id", "member_id", "job_id"), "int"))  # fan lists
 PARAM_CONVERTER.update(app_id="app_id", delivery_id="int", dead_letter_id="int")  # events
+PARAM_CONVERTER.update(
+    dict.fromkeys(("room_id", "participant_id", "prize_id", "winner_id"), "int"), capability="str"
+)
+CONVERTERS["str"] = r"[^/]+"
 PARAM_CONVERTER.update(
     dict.fromkeys(
         ("gig_id", "application_id", "booking_id", "entry_id", "review_id", "saved_search_id"),
