@@ -7,6 +7,7 @@ the visitor may read, or nothing at all.
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from events import selectors_rooms as selectors
@@ -14,9 +15,8 @@ from events.models import Room
 
 
 def _room_page(room: Room) -> str:
-    """The live room page: not served yet (the pages part of the rooms issue), so the fragment
-    shows the room without a link."""
-    return ""
+    """The live room page's address."""
+    return reverse("room-live", args=[room.pk])
 
 
 @require_GET

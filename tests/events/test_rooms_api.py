@@ -372,7 +372,22 @@ def test_the_gig_page_loads_the_room_fragment_that_events_serves(client):
     assert page.status_code == 200
     assert f'hx-get="/gigs/{gig.pk}/room/"' in page.content.decode()
     assert fragment.status_code == 200 and "Encore draw" in fragment.content.decode()
+    assert f'href="/rooms/{room.pk}/"' in fragment.content.decode()  # the live room page
     assert hidden.status_code == 200 and hidden.content == b""  # not readable: nothing shown
+
+
+def test_the_live_room_page_is_readable_by_the_rooms_read_rule_only(client):
+    room = RoomFactory(app=lottery_app(), name="Open draw")
+    private = RoomFactory(app=room.app, is_public=False, name="Secret draw")
+
+    page = client.get(f"/rooms/{room.pk}/")
+    hidden = client.get(f"/rooms/{private.pk}/")
+    client.force_login(private.created_by)
+    own = client.get(f"/rooms/{private.pk}/")
+
+    assert page.status_code == 200 and "Open draw" in page.content.decode()
+    assert hidden.status_code == 404 and "Secret draw" not in hidden.content.decode()
+    assert own.status_code == 200 and "Secret draw" in own.content.decode()
 
 
 # --- the page statement and its reference queryset agree (PostgreSQL) -------------------------
