@@ -3,11 +3,15 @@
 transaction (``notify`` writes the row there; the email goes after commit).
 
 "Owner and staff" means the app's owner and every active staff account. Links go to the
-developer console (``/developers/apps/<app_id>/…``, the owner's pages) or the staff
-webhook-health page (``/staff/webhooks/``). The paths are written here and nowhere else.
+developer console (``/developers/apps/<app_id>/…``, the owner's pages), the staff
+webhook-health page (``/staff/webhooks/``), or a room's pages (the live room page and a draw's
+verification page, reversed from their URL names: events' own). The paths are written here and
+nowhere else.
 """
 
 from collections.abc import Iterable
+
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.notifications import notify, register_kind
@@ -108,7 +112,7 @@ def alert(app: App, *, text: str) -> None:
 
 def draw_verify_path(room_id: int, number: int) -> str:
     """The public verification page of draw ``number`` of a room (events/draws_urls.py)."""
-    return f"/rooms/{room_id}/draws/{number}/"
+    return reverse("draw-verify", kwargs={"room_id": room_id, "number": number})
 
 
 def draw_fallback(
@@ -129,8 +133,9 @@ def draw_fallback(
 
 
 def room_path(room: Room) -> str:
-    """The room's page (its organizer controls list who awaits approval)."""
-    return f"/rooms/{room.pk}/"
+    """The live room page (events/room_live_urls.py; its organizer controls list who awaits
+    approval)."""
+    return reverse("room-live", kwargs={"room_id": room.pk})
 
 
 def participant_pending(*, room: Room, participant: Participant) -> None:
