@@ -3,10 +3,12 @@ versions, and write their secrets where the apps process reads them (docs/rooms.
 "Built-in apps").
 
 Like any app's owner, it calls ``/api/v1/apps/``: in process by default (httpx's WSGI transport
-on Django's WSGI handler: no server needed, as in ``bin/dev`` and the release step), or a
-running server with ``--api-url``. It signs in as the apps' owner, a staff account with no
-password (``settings.BUILTIN_APPS["owner_email"]``, created on the first run), by minting an
-access token as the sign-in does (a device session of its own, ended when the command ends).
+on Django's WSGI handler: no server needed, as in ``seed_demo`` and the release step), or a
+running server with ``--api-url``. In process, the requests use the command's own database
+connection, so they may run inside a caller's transaction (``seed_demo`` runs the command in
+one). It signs in as the apps' owner, a staff account with no password
+(``settings.BUILTIN_APPS["owner_email"]``, created on the first run), by minting an access token
+as the sign-in does (a device session of its own, ended when the command ends).
 
 Idempotent: an app already registered is left as it is, or its new version published
 (``PATCH``) when ``meta.version`` of its JSON file is higher. Its secrets in the credentials
@@ -19,6 +21,8 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,8 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from accounts.models import User
 from accounts.tokens import UmbrellaTokenStrategy
@@ -70,6 +76,28 @@ def write_credentials(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
+@contextmanager
+def connection_kept() -> Iterator[None]:
+    """In-process requests must not close the database connection: it is the command's own, and
+    may be inside the caller's transaction (Django's WSGI handler closes it around each request,
+    as a server must; Django's test client suspends that the same way). The expected ``404`` of
+    an app not registered yet is not logged as a warning either."""
+    suspended = [
+        signal
+        for signal in (request_started, request_finished)
+        if signal.disconnect(close_old_connections)
+    ]
+    requests_log = logging.getLogger("django.request")
+    level = requests_log.level
+    requests_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        requests_log.setLevel(level)
+        for signal in suspended:
+            signal.connect(close_old_connections)
+
+
 class Command(BaseCommand):
     help = "Register (or upgrade) the built-in Lottery and Quiz apps and store their secrets."
 
@@ -97,18 +125,23 @@ class Command(BaseCommand):
         if options["api_url"]:
             transport: httpx.BaseTransport = httpx.HTTPTransport()
             base = options["api_url"].rstrip("/")
+            in_process: AbstractContextManager[None] = nullcontext()
         else:
             transport = httpx.WSGITransport(app=WSGIHandler())
             hosts = [h for h in settings.ALLOWED_HOSTS if h != "*"]
             base = "https://" + (hosts[0].lstrip(".") if hosts else "localhost")
+            in_process = connection_kept()
         credentials = read_credentials(path)
         try:
-            with httpx.Client(
-                transport=transport,
-                base_url=base + "/api/v1",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30,
-            ) as api:
+            with (
+                in_process,
+                httpx.Client(
+                    transport=transport,
+                    base_url=base + "/api/v1",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                ) as api,
+            ):
                 for name in NAMES:
                     wanted = manifest(name, config["base_url"])
                     known = credentials["apps"].get(name) or {}
