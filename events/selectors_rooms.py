@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import CharField, Count, F, FilteredRelation, Q, Value
 
 from accounts.models import User
+from artists.models import ArtistProfile
 from events import policy
 from events.models import (
     App,
@@ -24,6 +25,8 @@ from events.models import (
     RoomQuerySet,
     RoomStatus,
 )
+from marketplace import selectors as marketplace_selectors
+from messaging.fans import selectors as fan_selectors
 from umbrella.errors import ApplicationError, NotFoundError
 from umbrella.keyset import KeysetRows, iso_sql
 
@@ -241,6 +244,43 @@ def gig_room(gig_id: int, user: object) -> Room | None:
     if room is not None:
         remember_listed_roles([room], user)
     return room
+
+
+# --- the room's artist (fan lists) ------------------------------------------------------------
+
+
+def room_artist(room: Room) -> ArtistProfile | None:
+    """The artist a room is *of* (docs/rooms.md, "Fan lists"): the booked artist of its gig
+    (the show's artist, whoever runs the room), else its creator's artist profile (an artist
+    running their own room), else nobody."""
+    if room.gig_id is not None:
+        artist = marketplace_selectors.gig_booked_artist(gig_id=room.gig_id)
+        if artist is not None:
+            return artist
+    return ArtistProfile.objects.filter(user_id=room.created_by_id).first()
+
+
+def fan_list_offer(room: Room) -> dict[str, Any] | None:
+    """What a join form offers: ``{artist_id, artist_name}`` when people joining ``room`` may
+    opt in to its artist's fan list (the room is an artist's, and the artist has a list open
+    for sign-ups), else ``None`` (``fan_list_opt_in`` would be ``409 no_fan_list``)."""
+    artist = room_artist(room)
+    if artist is None or fan_selectors.room_list(artist_id=artist.pk) is None:
+        return None
+    return {"artist_id": artist.pk, "artist_name": artist.stage_name}
+
+
+def fan_list_status(room: Room, user: User) -> dict[str, Any] | None:
+    """Where ``user`` stands on the fan list of ``room``'s artist: ``{artist_id, artist_name,
+    status}`` (``subscribed``, or ``pending`` while a confirmation link is out), or ``None``
+    when they are not on it (or the room is nobody's)."""
+    artist = room_artist(room)
+    if artist is None:
+        return None
+    status = fan_selectors.room_member_status(artist_id=artist.pk, email=user.email)
+    if status not in ("subscribed", "pending"):
+        return None
+    return {"artist_id": artist.pk, "artist_name": artist.stage_name, "status": status}
 
 
 # --- settings secrets -------------------------------------------------------------------------

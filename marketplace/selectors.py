@@ -325,6 +325,20 @@ def applications_of_artist(*, user: User) -> QuerySet[Application]:
 # --- bookings and availability ----------------------------------------------------------------
 
 
+def gig_booked_artist(*, gig_id: int) -> ArtistProfile | None:
+    """The artist who plays (or played) the gig: its live booking's (active, or completed once
+    the gig is over); ``None`` while nobody is booked or after a cancellation."""
+    booking = (
+        Booking.objects.filter(
+            gig_id=gig_id, status__in=(BookingStatus.ACTIVE, BookingStatus.COMPLETED)
+        )
+        .select_related("artist")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return booking.artist if booking is not None else None
+
+
 def bookings_of(*, user: User) -> QuerySet[Booking]:
     """The user's bookings: as the booked artist, or as the venue. Others: none."""
     bookings = Booking.objects.select_related("gig", "artist")

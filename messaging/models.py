@@ -389,6 +389,7 @@ class ConsentEventKind(models.TextChoices):
     SMS_STOP = "sms_stop", "SMS STOP"
     SMS_START = "sms_start", "SMS START"
     REMOVED = "removed", "Removed from a list"
+    ROOM_OPT_IN = "room_opt_in", "Opted in when joining a live room"
 
 
 class ConsentEvent(models.Model):

@@ -165,6 +165,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "last_organizer": (409, "Rooms: the room's last organizer can't be demoted or removed."),
     "duplicate": (409, "Rooms: that participant already holds a unit of that prize."),
     "already_revoked": (409, "Rooms: the win was already revoked."),
+    "no_fan_list": (
+        409,
+        "Rooms: `fan_list_opt_in` on a room with no artist's fan list to join "
+        "(`details.reason`: `no_artist` or `no_open_list`); nobody joined.",
+    ),
     "quiz_invalid_settings": (400, "Quiz: the room's questions are not a valid quiz."),
     "invalid_answer": (400, "Quiz: answer_index must be one of the question's options."),
     "quiz_not_started": (409, "Quiz: the room's quiz has not started."),

@@ -382,6 +382,7 @@ SPECTACULAR_SETTINGS = {
         "AppSecretKind": ["webhook", "client"],
         "RoomRole": "events.models.Role.choices",
         "ParticipantStatus": "events.models.ParticipantStatus.choices",
+        "RoomFanListStatus": ["subscribed", "pending"],
         "WebhookOutcome": "events.models.Outcome.choices",
         # events: webhook metrics (events/api/metrics.py)
         "BreakerState": ["closed", "open", "half_open"],

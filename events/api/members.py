@@ -25,7 +25,7 @@ from accounts.permissions import OnboardingComplete
 from events import selectors_members as selectors
 from events.models import Participant, ParticipantStatus, Role, Room, WinnerMethod
 from events.scopes import AppScopes, UserOrApp, app_principal
-from events.selectors_rooms import room_get
+from events.selectors_rooms import fan_list_status, room_get
 from events.services import participants as participant_services
 from events.services import prizes as prize_services
 from events.services import winners as winner_services
@@ -123,9 +123,35 @@ class ParticipantQuerySerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class FanListStatusSerializer(serializers.Serializer):
+    artist_id = serializers.IntegerField()
+    artist_name = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=[("subscribed", "subscribed"), ("pending", "pending")],
+        help_text="`subscribed`: on the artist's fan list. `pending`: the account's address is "
+        "not verified, so a confirmation link was emailed first (the double opt-in).",
+    )
+
+
+class JoinedSerializer(ParticipantSerializer):
+    fan_list = FanListStatusSerializer(
+        allow_null=True,
+        help_text="With `fan_list_opt_in`: where you stand on the room's artist's fan list; "
+        "`null` otherwise.",
+    )
+
+
 class JoinInputSerializer(InputSerializer):
     metadata = serializers.DictField(
         required=False, help_text="What you join with (sent to the app's registration webhook)."
+    )
+    fan_list_opt_in = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also get the news of the room's artist (its gig's booked artist, else its "
+        "organizer if an artist): you are added to the artist's fan list, in the same step. "
+        "Only for yourself; `409 no_fan_list` (and nobody joins) when the room has no artist "
+        "with a fan list open for sign-ups.",
     )
     user_id = serializers.IntegerField(
         required=False,
@@ -253,8 +279,8 @@ class ParticipantsApi(MembersApi):
         parameters=[ROOM_ID],
         request=JoinInputSerializer,
         responses={
-            201: ParticipantSerializer,
-            200: OpenApiResponse(ParticipantSerializer, description="A left membership revived."),
+            201: JoinedSerializer,
+            200: OpenApiResponse(JoinedSerializer, description="A left membership revived."),
         },
         extensions=raises(
             "forbidden",
@@ -262,6 +288,7 @@ class ParticipantsApi(MembersApi):
             "already_active",
             "already_pending",
             "registration_refused",
+            "no_fan_list",
         ),
     )
     def post(self, request: Request, room_id: int) -> Response:
@@ -273,10 +300,18 @@ class ParticipantsApi(MembersApi):
             user = User.objects.filter(pk=data.validated_data["user_id"]).first()
             if user is None:
                 raise NotFoundError("not_found", "No such user.")
+        opt_in = data.validated_data["fan_list_opt_in"]
         participant, created = participant_services.participant_join(
-            room=room, by=by, user=user, metadata=data.validated_data.get("metadata")
+            room=room,
+            by=by,
+            user=user,
+            metadata=data.validated_data.get("metadata"),
+            fan_list_opt_in=opt_in,
         )
-        body = ParticipantSerializer(participant, context={"everything": True}).data
+        body = {
+            **ParticipantSerializer(participant, context={"everything": True}).data,
+            "fan_list": fan_list_status(room, participant.user) if opt_in else None,
+        }
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

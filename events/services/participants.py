@@ -13,7 +13,9 @@ Invariants kept here (docs/rooms.md, "Participants, prizes and winners"):
   (3 s, :func:`events.webhooks.calls.webhook_call`, outside any transaction): ``accept: true``
   admits, ``accept: false`` refuses (``403 registration_refused`` with the app's reason, nothing
   written), anything else (timeout, error, invalid answer, open breaker, disabled app) admits
-  the person as ``pending_approval`` and asks the organizers to approve.
+  the person as ``pending_approval`` and asks the organizers to approve;
+* a person joining a room of an artist may opt in to the artist's fan list in the same
+  transaction (messaging's fans service records the consent).
 
 ``by`` is the person acting, or ``None`` for an app's system call (the API checked the app's
 scope and that the room is the app's).
@@ -26,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from events import notifications, policy, realtime
+from events import notifications, policy, realtime, selectors_rooms
 from events.models import (
     Capability,
     Participant,
@@ -36,6 +38,8 @@ from events.models import (
     RoomStatus,
 )
 from events.webhooks.calls import webhook_call
+from messaging.fans import selectors as fan_selectors
+from messaging.fans import services as fan_services
 from umbrella.errors import ApplicationError, NotFoundError
 
 METADATA_MAX_BYTES = 4096
@@ -150,6 +154,7 @@ def participant_join(
     by: User | None,
     user: User | None = None,
     metadata: dict[str, Any] | None = None,
+    fan_list_opt_in: bool = False,
 ) -> tuple[Participant, bool]:
     """``user`` (default: ``by``) joins ``room``; returns ``(participant, created)``.
 
@@ -157,6 +162,13 @@ def participant_join(
     ``participants.manage``; ``by=None`` is an app's system call. The room must be active
     (``409 room_not_active``). A live row is ``409 already_active`` (``already_pending`` while
     awaiting approval); a left row is revived (role back to ``participant``).
+
+    ``fan_list_opt_in``: the person also asks for the news of the room's artist
+    (:func:`events.selectors_rooms.room_artist`) and is put on the artist's fan list by
+    :func:`messaging.fans.services.room_opt_in`, in the join's transaction: both happen or
+    neither. Only for oneself (``400 validation_error`` when adding someone else); a room that
+    is no artist's, or whose artist has no list open for sign-ups, is ``409 no_fan_list`` and
+    nobody joins.
     """
     metadata = check_metadata(metadata)
     user = user or by
@@ -189,6 +201,7 @@ def participant_join(
             status=409,
         )
     _existing_refusal(room.participants.filter(user_id=user.pk).first())
+    artist_id = _fan_list_artist(room, by=by, user=user) if fan_list_opt_in else None
 
     status = ParticipantStatus.ACTIVE
     if _registration_needed(room):
@@ -200,12 +213,38 @@ def participant_join(
             )
         if verdict == "fallback":
             status = ParticipantStatus.PENDING_APPROVAL
-    return _join_write(room=room, user=user, metadata=metadata, status=status)
+    return _join_write(
+        room=room, user=user, metadata=metadata, status=status, fan_list_artist_id=artist_id
+    )
+
+
+def _fan_list_artist(room: Room, *, by: User | None, user: User) -> int:
+    """The artist whose fan list ``user`` opts in to by joining ``room`` (checked before the
+    app is asked; the list itself is found again under its lock when the fan is added)."""
+    if by is None or by.pk != user.pk:
+        message = "Only the person joining can opt in to an artist's fan list."
+        raise ApplicationError(
+            "validation_error",
+            message,
+            details={"fan_list_opt_in": [message]},
+            field="fan_list_opt_in",
+        )
+    artist = selectors_rooms.room_artist(room)
+    if artist is None:
+        raise fan_services.no_fan_list(None, "no_artist")
+    if fan_selectors.room_list(artist_id=artist.pk) is None:
+        raise fan_services.no_fan_list(artist.pk, "no_open_list")
+    return artist.pk
 
 
 @transaction.atomic
 def _join_write(
-    *, room: Room, user: User, metadata: dict[str, Any], status: str
+    *,
+    room: Room,
+    user: User,
+    metadata: dict[str, Any],
+    status: str,
+    fan_list_artist_id: int | None = None,
 ) -> tuple[Participant, bool]:
     # Re-checked under the lock: the room may have closed while the app answered.
     current = _lock_room(room)
@@ -237,6 +276,10 @@ def _join_write(
         row.deleted_at = None
         row.save(update_fields=["role", "status", "metadata", "joined_at", "deleted_at"])
     row.user = user
+    if fan_list_artist_id is not None:
+        # After the room's lock (the lock order: room, then the fan list); a list closed since
+        # the check is 409 no_fan_list and undoes the join.
+        fan_services.room_opt_in(artist_id=fan_list_artist_id, user=user, room_id=room.pk)
     realtime.publish(room, "participant:joined", participant_data(row))
     if status == ParticipantStatus.PENDING_APPROVAL:
         notifications.participant_pending(room=room, participant=row)

@@ -43,6 +43,33 @@ def lists_of(*, artist: ArtistProfile) -> QuerySet[ContactList, dict[str, Any]]:
     )
 
 
+def room_list(*, artist_id: int) -> ContactList | None:
+    """The list where fans who opt in from a live room of the artist land (docs/rooms.md, "Fan
+    lists"): the artist's oldest list open for sign-ups (an artist closes a list's sign-ups to
+    stop it taking anyone new, from a room too)."""
+    return (
+        ContactList.objects.filter(artist_id=artist_id, signup_open=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def room_member_status(*, artist_id: int, email: str) -> str | None:
+    """Where ``email`` stands on the artist's room list: ``subscribed``, ``pending`` (a
+    confirmation link is out), ``opted_out``, or ``None`` (not on it, or no such list)."""
+    contact_list = room_list(artist_id=artist_id)
+    if contact_list is None:
+        return None
+    member = (
+        ContactMember.objects.filter(contact_list=contact_list, email=email.strip().lower())
+        .only("opted_in", "opted_out_at")
+        .first()
+    )
+    if member is None:
+        return None
+    return member_status({"opted_in": member.opted_in, "opted_out_at": member.opted_out_at})
+
+
 def signup_url(token: str) -> str:
     return settings.SITE_URL + reverse("fans-join", args=[token])
 

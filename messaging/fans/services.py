@@ -6,6 +6,8 @@ consent").
   are in :mod:`messaging.fans.imports`.
 - The public sign-up: :func:`signup_request` (sends the confirmation email) and
   :func:`signup_confirm` (the link in it: consent is recorded then).
+- From a live room: :func:`room_opt_in` (a fan joining a room of the artist opts in; events
+  calls it).
 - Leaving: :func:`unsubscribe` (the signed link of every email), :func:`sms_inbound` (SMS
   STOP/START from Twilio's webhook).
 
@@ -19,6 +21,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -354,7 +357,6 @@ def signup_request(
     if ip:
         _throttle(f"fans-signup-ip:{ip}", "FANS_SIGNUP_RATE")
     _throttle(f"fans-signup-address:{contact_list.pk}:{clean_email}", "FANS_SIGNUP_RATE")
-    now = timezone.now()
     with transaction.atomic():
         contact_list = ContactList.objects.select_for_update().get(pk=contact_list.pk)
         member = (
@@ -364,38 +366,56 @@ def signup_request(
         )
         if member is not None and member.opted_in and member.opted_out_at is None:
             return SIGNUP_ALREADY
-        resend = timedelta(seconds=settings.FANS_CONFIRM_RESEND_SECONDS)
-        if member is not None and member.confirm_sent_at and now - member.confirm_sent_at < resend:
-            return SIGNUP_RECENT
-        if member is None:
-            phone_taken = fields["phone"] and _on_list(
-                contact_list.pk, email=None, phone=fields["phone"]
-            )
-            member = ContactMember.objects.create(
-                contact_list=contact_list,
-                source=MemberSource.SIGNUP,
-                opted_in=False,
-                **{**fields, "phone": None if phone_taken else fields["phone"]},
-            )
-        else:
-            for field in ("name", "city"):
-                if fields[field]:
-                    setattr(member, field, fields[field])
-        member.confirm_sent_at = now
-        member.confirm_token_hash = consent.token_hash(consent.confirm_token(member))
-        member.save()
-        event(
-            ConsentEventKind.SIGNUP_REQUESTED,
-            artist_id=contact_list.artist_id,
-            list_id=contact_list.pk,
-            email=clean_email,
-            phone=member.phone,
-            at=now,
-            ip=ip,
+        return _confirmation_request(
+            contact_list, member, fields=fields, source=MemberSource.SIGNUP, ip=ip
         )
-        from messaging import tasks
 
-        enqueue_on_commit(tasks.fans_send_confirmation_task, member_id=member.pk)
+
+def _confirmation_request(
+    contact_list: ContactList,
+    member: ContactMember | None,
+    *,
+    fields: dict[str, Any],
+    source: str,
+    **detail: Any,
+) -> str:
+    """The double opt-in's first half, in the caller's transaction under the list's lock: a
+    pending member (``member`` if the address is on the list already, not opted in) with a new
+    confirmation link, its record, and the email enqueued on commit — unless a link went out
+    less than ``FANS_CONFIRM_RESEND_SECONDS`` ago."""
+    now = timezone.now()
+    resend = timedelta(seconds=settings.FANS_CONFIRM_RESEND_SECONDS)
+    if member is not None and member.confirm_sent_at and now - member.confirm_sent_at < resend:
+        return SIGNUP_RECENT
+    if member is None:
+        phone_taken = fields["phone"] and _on_list(
+            contact_list.pk, email=None, phone=fields["phone"]
+        )
+        member = ContactMember.objects.create(
+            contact_list=contact_list,
+            source=source,
+            opted_in=False,
+            **{**fields, "phone": None if phone_taken else fields["phone"]},
+        )
+    else:
+        for field in ("name", "city"):
+            if fields[field]:
+                setattr(member, field, fields[field])
+    member.confirm_sent_at = now
+    member.confirm_token_hash = consent.token_hash(consent.confirm_token(member))
+    member.save()
+    event(
+        ConsentEventKind.SIGNUP_REQUESTED,
+        artist_id=contact_list.artist_id,
+        list_id=contact_list.pk,
+        email=member.email,
+        phone=member.phone,
+        at=now,
+        **detail,
+    )
+    from messaging import tasks
+
+    enqueue_on_commit(tasks.fans_send_confirmation_task, member_id=member.pk)
     return SIGNUP_SENT
 
 
@@ -486,6 +506,118 @@ def send_confirmation(*, member_id: int) -> bool:
         return False
     confirmation_email(member).send()
     return True
+
+
+# --- from a live room (events) ------------------------------------------------------------------
+
+
+def no_fan_list(artist_id: int | None, reason: str) -> ApplicationError:
+    """``409 no_fan_list``: there is no list to opt in to (``reason``: ``no_artist`` — the room
+    is nobody's; ``no_open_list`` — the artist has no list open for sign-ups)."""
+    message = (
+        "This room is not an artist's: there is no fan list to join."
+        if reason == "no_artist"
+        else "This artist has no fan list open for sign-ups."
+    )
+    return ApplicationError(
+        "no_fan_list",
+        message,
+        details={"reason": reason, "artist_id": artist_id},
+        status=409,
+        field="fan_list_opt_in",
+    )
+
+
+def _address_verified(user: User, email: str) -> bool:
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+def room_opt_in(*, artist_id: int, user: User, room_id: int) -> ContactMember:
+    """A signed-in fan who joins a live room of the artist asks for the artist's news
+    (docs/rooms.md, "Fan lists"). They land on the artist's **room list**
+    (:func:`messaging.fans.selectors.room_list`: the oldest list open for sign-ups; none is
+    ``409 no_fan_list``), by their account's email address, with ``source`` ``room``.
+
+    - Already subscribed there: nothing changes, nothing is recorded (asking twice adds once).
+    - The account's address is verified (what the double opt-in's link proves): they are opted
+      in now (``consent_at`` now, ``ConsentEvent`` ``room_opt_in`` naming the user and the
+      room), and, since they asked themselves, an earlier email opt-out of this artist is lifted
+      (as a confirmed sign-up does).
+    - Not verified: the double opt-in — a pending member and the confirmation email, exactly as
+      the sign-up page (``signup_requested``, one link per ``FANS_CONFIRM_RESEND_SECONDS``).
+
+    Under the list's row lock, in the caller's transaction when there is one (the room join's),
+    so simultaneous opt-ins of one fan make one member."""
+    try:
+        email = normalize_email(user.email)
+    except AddressError:
+        email = None
+    if email is None:
+        raise _validation("fan_list_opt_in", "Your account has no usable email address.")
+    with transaction.atomic():
+        contact_list = (
+            ContactList.objects.select_for_update()
+            .filter(artist_id=artist_id, signup_open=True)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if contact_list is None:
+            raise no_fan_list(artist_id, "no_open_list")
+        member = (
+            ContactMember.objects.select_for_update()
+            .filter(contact_list=contact_list, email=email)
+            .first()
+        )
+        if member is not None and member.opted_in and member.opted_out_at is None:
+            return member
+        name = clean_place(user.get_short_name(), MEMBER_NAME_MAX_LENGTH)
+        if not _address_verified(user, email):
+            fields = {"email": email, "phone": None, "name": name, "city": "", "region": ""}
+            _confirmation_request(
+                contact_list,
+                member,
+                fields=fields,
+                source=MemberSource.ROOM,
+                user=user.pk,
+                room=room_id,
+            )
+            return ContactMember.objects.get(contact_list=contact_list, email=email)
+        now = timezone.now()
+        if member is None:
+            member = ContactMember.objects.create(
+                contact_list=contact_list,
+                email=email,
+                name=name,
+                source=MemberSource.ROOM,
+                opted_in=True,
+                consent_at=now,
+            )
+        else:
+            member.opted_in = True
+            member.opted_out_at = None
+            member.consent_at = now
+            member.confirm_token_hash = ""
+            member.save(
+                update_fields=[
+                    "opted_in",
+                    "opted_out_at",
+                    "consent_at",
+                    "confirm_token_hash",
+                    "updated_at",
+                ]
+            )
+        ArtistOptOut.objects.filter(artist_id=artist_id, email=email).delete()
+        event(
+            ConsentEventKind.ROOM_OPT_IN,
+            artist_id=artist_id,
+            list_id=contact_list.pk,
+            email=email,
+            phone=member.phone,
+            at=now,
+            user=user.pk,
+            room=room_id,
+        )
+    return member
 
 
 # --- leaving ---------------------------------------------------------------------------------
