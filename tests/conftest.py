@@ -88,6 +88,16 @@ def _test_settings(settings):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _builtin_apps_credentials(tmp_path_factory):
+    """The built-in apps' secrets go to a file of the test run, never the developer's
+    .builtin_apps.json (seed_demo registers the apps and writes it)."""
+    path = tmp_path_factory.mktemp("builtin-apps") / "builtin_apps.json"
+    credentials = {**django_settings.BUILTIN_APPS, "credentials": str(path)}
+    with override_settings(BUILTIN_APPS=credentials):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _eager_celery():
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

@@ -213,6 +213,7 @@ DEMO_SEEDERS = [
     "marketplace.demo",
     "messaging.demo",
     "events.demo",
+    "events.demo_rooms",  # registers the built-in apps (bin/dev relies on it), then rooms
 ]
 
 LOGIN_URL = "account_login"

@@ -201,15 +201,19 @@ def test_the_platform_calls_the_apps_process_with_the_registered_secrets(tmp_pat
         running.stop()
 
 
-def test_bin_dev_registers_and_starts_the_apps_with_no_extra_step():
-    """bin/dev: migrate, then register, then the apps process in the background (stopped on
-    exit), then the server."""
+def test_bin_dev_registers_and_starts_the_apps_with_no_extra_step(settings):
+    """bin/dev: migrate, then seed_demo (which registers the apps: events.demo_rooms runs the
+    command, and bin/dev does not run it a second time), then the apps process in the
+    background (stopped on exit), then the server."""
     lines = (process.ROOT / "bin" / "dev").read_text().splitlines()
+    commands = [line for line in lines if not line.lstrip().startswith("#")]
+    assert not any("register_builtin_apps" in line for line in commands)
+    assert "events.demo_rooms" in settings.DEMO_SEEDERS
     steps = [
         next(i for i, line in enumerate(lines) if marker in line)
         for marker in (
             "manage.py migrate",
-            "manage.py register_builtin_apps",
+            "manage.py seed_demo",
             "gunicorn builtin_apps.wsgi:application",
             "trap ",
             "manage.py runserver",
