@@ -108,14 +108,44 @@ def select(
     partial Fisher-Yates shuffle of the sorted entrants, in the order drawn. ``entrants_hash_hex``:
     H when the caller has just computed it from the same entrants (saves hashing them twice)."""
     pool = sorted(int(pid) for pid in entrant_ids)
+    digest = entrants_hash_hex if entrants_hash_hex is not None else entrants_hash(pool)
+    return select_sorted(
+        revealed_hex=revealed_hex,
+        pool=pool,
+        prize_id=prize_id,
+        number=number,
+        count=count,
+        entrants_hash_hex=digest,
+    )
+
+
+def select_sorted(
+    *,
+    revealed_hex: str,
+    pool: Sequence[int],
+    prize_id: int,
+    number: int,
+    count: int,
+    entrants_hash_hex: str,
+) -> list[int]:
+    """:func:`select` for entrants already sorted ascending (``pool``, not copied nor changed)
+    and their hash. The same partial Fisher-Yates, kept sparse: only the positions the shuffle
+    has touched are remembered, so a draw of ``count`` winners costs O(count), whatever the
+    number of entrants."""
     if not 0 <= count <= len(pool):
         raise ValueError("count must be between 0 and the number of entrants")
-    digest = entrants_hash_hex if entrants_hash_hex is not None else entrants_hash(pool)
-    stream = Stream(revealed_hex, digest, prize_id, number)
+    stream = Stream(revealed_hex, entrants_hash_hex, prize_id, number)
+    moved: dict[int, int] = {}  # position -> the entrant now there, where it changed
+    size = len(pool)
+    winners: list[int] = []
     for i in range(count):
-        j = i + stream.below(len(pool) - i)
-        pool[i], pool[j] = pool[j], pool[i]
-    return pool[:count]
+        j = i + stream.below(size - i)
+        at_j = moved.get(j)
+        at_i = moved.get(i)
+        # swap a[i] and a[j]: a[i] (final from now on) is the winner, a[j] takes the old a[i]
+        winners.append(int(pool[j]) if at_j is None else at_j)
+        moved[j] = int(pool[i]) if at_i is None else at_i
+    return winners
 
 
 def check(

@@ -66,8 +66,14 @@ def publish_many(room: Room, events: list[tuple[str, dict[str, Any]]]) -> list[R
         )
         for i, (type, data) in enumerate(events)
     )
-    transaction.on_commit(lambda: _send(room.pk, rows))
+    send_on_commit(room.pk, rows)
     return rows
+
+
+def send_on_commit(room_id: int, events: list[RoomEvent]) -> None:
+    """Send logged ``events`` to the room's sockets once the transaction commits (for a
+    service that logged them itself, in its own statement: events.services.draws)."""
+    transaction.on_commit(lambda: _send(room_id, events))
 
 
 def _send(room_id: int, events: list[RoomEvent]) -> None:

@@ -192,7 +192,7 @@ class RoomDrawApi(APIView):
             prize_ids=data.validated_data["prize_ids"],
             count=data.validated_data.get("count"),
         )
-        commitment = DrawCommitment.objects.get(room=room)
+        commitment = made.commitment or DrawCommitment.objects.get(room=room)
         numbers = {d.pk: d.number for d in made.draws}
         return Response(
             {

@@ -435,32 +435,133 @@ def test_a_hundred_simultaneous_draws_of_a_prize_of_ten_make_exactly_ten_winners
         _verify_with_reference(draw)
 
 
+def _crowd(room, n: int) -> list[int]:
+    """``n`` more entrants of ``room``, inserted in bulk (a factory per person is too slow)."""
+    from accounts.models import User
+    from events.models import Participant
+
+    tag = f"{room.pk}-{Participant.objects.count()}"
+    users = User.objects.bulk_create(
+        User(email=f"crowd-{tag}-{i}@example.com", display_name=f"Entrant {i}") for i in range(n)
+    )
+    return [
+        p.pk for p in Participant.objects.bulk_create(Participant(room=room, user=u) for u in users)
+    ]
+
+
+def _statements(captured: CaptureQueriesContext) -> list[str]:
+    """What the draw sent, without the savepoint the test's transaction puts around it."""
+    return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+
+
+# On PostgreSQL a draw is 3 statements (docs/draws.md, "What a draw costs"): the locks, the
+# entrants, the write; on SQLite the same steps take 10 through the ORM.
+DRAW_STATEMENTS = 3 if connection.vendor == "postgresql" else 10
+
+
 @pytest.mark.django_db
 def test_a_fallback_draw_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
-    room, prize, _people = _room(300, quantity=5)
-    with django_assert_max_num_queries(16):
-        room_draw(room=room, by=None, prize_ids=[prize.pk])
-    second = PrizeFactory(room=room, quantity=1)
+    """Three statements whether 5 or 5 000 entrants, 1 or 10 winners (plus the savepoint the
+    test's own transaction puts around the draw's)."""
+    few, few_prize, _people = _room(5, quantity=1)
     with CaptureQueriesContext(connection) as small:
-        room_draw(room=room, by=None, prize_ids=[second.pk])
-    # 14 statements plus the savepoint around them, whatever the number of entrants
-    assert len(small.captured_queries) == 16, [q["sql"][:80] for q in small.captured_queries]
+        room_draw(room=few, by=None, prize_ids=[few_prize.pk])
+    crowd, prize, _people = _room(0, quantity=10)
+    entrants = _crowd(crowd, 5000)
+    with (
+        django_assert_max_num_queries(DRAW_STATEMENTS + 2),
+        CaptureQueriesContext(connection) as big,
+    ):
+        made = room_draw(room=crowd, by=None, prize_ids=[prize.pk])
+    assert len(_statements(small)) == len(_statements(big)) == DRAW_STATEMENTS, _statements(big)
+    [draw] = made.draws
+    assert draw.entrants == entrants and len(draw.result) == 10 == len(made.winners)
+    _verify_with_reference(Draw.objects.get(pk=draw.pk))
+    assert Prize.objects.get(pk=prize.pk).quantity_remaining == 0
+    # one more statement per extra prize (its entrants), whatever their entrants
+    more = [PrizeFactory(room=crowd, quantity=2), PrizeFactory(room=crowd, quantity=1)]
+    with CaptureQueriesContext(connection) as two:
+        made = room_draw(room=crowd, by=None, prize_ids=[p.pk for p in more])
+    extra = 1 if connection.vendor == "postgresql" else 2  # SQLite: its stock update too
+    assert len(_statements(two)) == DRAW_STATEMENTS + extra
+    assert [d.number for d in made.draws] == [2, 3]
 
 
 @pytest.mark.django_db
 def test_a_fallback_after_an_open_breaker_costs_a_fixed_number_of_queries(
     django_assert_max_num_queries,
 ):
+    """The fallback proper (``fallback_used: true``): the draw's statements (on PostgreSQL the
+    locks read the organizers too, the app having failed already) and the notification's two
+    per organizer (the row, the e-mail preference)."""
     room, prize, _people = _room(
         300, quantity=5, app_manifest=manifest(base_url="http://127.0.0.1:9")
     )
     room.app_manifest_version  # noqa: B018 (loaded, as the API's room read does)
     for _ in range(5):
         breaker.record_failure(room.app.app_id, "winner_selection")
-    # the draw's 14, the notification's 3 (organizers, row, e-mail preference), the savepoint
-    with django_assert_max_num_queries(19):
+    organizers = 0 if connection.vendor == "postgresql" else 1
+    expected = DRAW_STATEMENTS + organizers + 2
+    with django_assert_max_num_queries(expected + 2), CaptureQueriesContext(connection) as seen:
         made = room_draw(room=room, by=None, prize_ids=[prize.pk])
     assert made.fallback_used
+    assert len(_statements(seen)) == expected, _statements(seen)
+    told = Notification.objects.get(verb="room.draw_fallback")
+    assert told.user_id == room.created_by_id
+
+
+@pytest.mark.django_db
+def test_a_draw_writes_what_it_returns_and_logs_its_events_in_order(
+    django_capture_on_commit_callbacks,
+):
+    """The one write of the PostgreSQL path: the rows, the winners' audit, the stock, the
+    commitment, and the room events numbered after the room's last one."""
+    room, prize, people = _room(8, quantity=3)
+    room.app_settings = {"allow_multiple_wins": False}
+    room.save()
+    before = room.live_events.count()
+    second = PrizeFactory(room=room, quantity=2)
+    with django_capture_on_commit_callbacks() as sent:
+        made = room_draw(room=room, by=room.created_by, prize_ids=[second.pk, prize.pk])
+    assert len(sent) == 1  # the events go out after commit, together
+    first, then = made.draws
+    assert (first.prize_id, first.number, then.prize_id, then.number) == (
+        prize.pk,
+        1,
+        second.pk,
+        2,
+    )
+    for draw in made.draws:
+        stored = Draw.objects.get(pk=draw.pk)
+        assert (stored.entrants, stored.entrants_hash, stored.result, stored.count) == (
+            draw.entrants,
+            draw.entrants_hash,
+            draw.result,
+            draw.count,
+        )
+        assert stored.created_by_id == room.created_by_id and stored.app_answer is None
+        _verify_with_reference(stored)
+    # allow_multiple_wins false: the second prize's entrants are the first one's less its
+    # winners (drawn in this very request, not yet written when the second is drawn)
+    assert set(then.entrants) == {p.pk for p in people} - set(first.result)
+    stored = list(Winner.objects.filter(room=room).order_by("pk"))
+    assert [(w.pk, w.prize_id, w.participant_id, w.draw_id) for w in made.winners] == [
+        (w.pk, w.prize_id, w.participant_id, w.draw_id) for w in stored
+    ]
+    assert [w.participant_id for w in stored] == first.result + then.result
+    assert all(w.selected_by_id == room.created_by_id for w in stored)
+    assert stored[0].metadata == {"draw_number": 1, "revealed": first.revealed}
+    assert Prize.objects.get(pk=prize.pk).quantity_remaining == 0
+    assert Prize.objects.get(pk=second.pk).quantity_remaining == 0
+    assert DrawCommitment.objects.get(room=room).draws_made == 2
+    events = list(room.live_events.order_by("seq"))[before:]
+    assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 7))
+    assert [e.type for e in events] == ["winner:selected"] * 5 + ["draw:revealed"] * 2
+    assert events[0].data["id"] == stored[0].pk and events[0].data["draw_id"] == first.pk
+    assert {"room_id", "timestamp"} <= set(events[0].data) and events[5].data["number"] == 1
+    assert events[6].data["entrants_count"] == len(then.entrants)
+    room.refresh_from_db()
+    assert room.event_seq == events[-1].seq
 
 
 # --- the verification page (the browser's side: tests/e2e/test_draw_verify.py) -----------------
