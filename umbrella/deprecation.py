@@ -7,10 +7,18 @@ versioning policy"): every response under a deprecated path carries
 
 One registry, :data:`DEPRECATED`, lists what is deprecated: a whole version (``/api/v1/``) or
 one endpoint (``/api/v1/things``, which also covers ``/api/v1/things/3`` but not
-``/api/v1/things-else``). :class:`DeprecationMiddleware` stamps the headers on every response
-whose path it covers — errors and the JSON error pages included, since it is the outermost
-middleware. Nothing is deprecated today, so the registry is empty and the middleware costs one
-check of an empty tuple per request.
+``/api/v1/things-else``). One rule, :func:`deprecation_for`, says what an entry covers, and two
+readers use it:
+
+* :class:`DeprecationMiddleware` stamps the headers on every response whose path it covers —
+  errors and the JSON error pages included, since it is the outermost middleware;
+* the OpenAPI schema (``umbrella.schema.AutoSchema``) marks every operation whose path template
+  it covers ``deprecated: true`` and documents the three headers on its responses. The schema
+  takes deprecation from here only: ``extend_schema(deprecated=True)`` is refused, and so is an
+  entry that covers no operation of the schema (a typo would deprecate nothing).
+
+Nothing is deprecated today, so the registry is empty and the middleware costs one check of an
+empty tuple per request.
 
 To deprecate something: add an entry here, in the same commit as the announcement (docs and
 changelog), with a sunset at least 6 months later.
@@ -38,6 +46,10 @@ class Deprecated:
     def __post_init__(self) -> None:
         if not self.path.startswith("/api/"):
             raise ValueError(f"{self.path}: only API paths are deprecated this way")
+        if "{" in self.path or "}" in self.path:
+            # A request's path never holds "{id}": the headers would never be sent, while the
+            # schema (which matches path templates) would say the operation is deprecated.
+            raise ValueError(f"{self.path}: a path as requested, not a template with {{...}}")
         if self.since.tzinfo is None or self.sunset.tzinfo is None:
             raise ValueError(f"{self.path}: since and sunset must be aware datetimes")
         if self.sunset <= self.since:
@@ -61,7 +73,11 @@ DEPRECATED: tuple[Deprecated, ...] = ()
 
 
 def deprecation_for(path: str, registry: Iterable[Deprecated] | None = None) -> Deprecated | None:
-    """The entry covering ``path`` (the longest, most specific one), if any."""
+    """The entry covering ``path`` (the longest, most specific one), if any.
+
+    ``path`` is a request's path (the middleware) or an OpenAPI path template such as
+    ``/api/v1/things/{id}`` (the schema): entries hold no ``{...}`` and match whole leading
+    segments, so a template is covered exactly when the requests it stands for are."""
     entries = DEPRECATED if registry is None else registry
     found = [entry for entry in entries if entry.covers(path)]
     return max(found, key=lambda entry: len(entry.path), default=None)

@@ -10,18 +10,26 @@ so the schema must be exact, not merely valid:
   the view's authenticators, permissions and throttles, its request body and its parameters,
   plus the domain codes the view declares with :func:`raises`. 401 carries ``WWW-Authenticate``,
   429 carries ``Retry-After``. Operations anyone may call get ``security: []``.
+- Deprecation comes from one place, ``umbrella.deprecation.DEPRECATED`` (the registry whose
+  headers ``DeprecationMiddleware`` sends): an operation whose path it covers is
+  ``deprecated: true``, says since when and until when in its description, and documents the
+  ``Deprecation``, ``Sunset`` and ``Link`` headers on each of its responses.
+  ``extend_schema(deprecated=True)`` is refused (a deprecation the responses would not announce).
 - :func:`postprocess` adds the ``ErrorResponse``, ``ApiError`` and ``ErrorCode`` components and
   gives a choice that may be blank (``""``: a role not chosen yet) one named enum instead of
-  ``BlankEnum``.
+  ``BlankEnum``; it refuses a registry entry that covers no operation.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular import openapi
 from drf_spectacular.settings import spectacular_settings
 from rest_framework import authentication, pagination, permissions
+
+from umbrella import deprecation
 
 # code: (status, when). Kept in status order; docs/api.md has the same table for people.
 ERROR_CODES: dict[str, tuple[int, str]] = {
@@ -263,6 +271,37 @@ def error_response(status: int, codes: Iterable[str]) -> dict[str, Any]:
     return response
 
 
+def deprecation_headers(entry: deprecation.Deprecated) -> dict[str, Any]:
+    """The response headers of an operation ``entry`` deprecates (their values are the ones
+    :class:`~umbrella.deprecation.DeprecationMiddleware` sends)."""
+    values = entry.headers()
+    return {
+        "Deprecation": {
+            "description": "When this operation was deprecated (RFC 9745): `@` and a Unix time.",
+            "schema": {"type": "string"},
+            "example": values["Deprecation"],
+        },
+        "Sunset": {
+            "description": "When this operation will be switched off (RFC 8594), an HTTP date.",
+            "schema": {"type": "string"},
+            "example": values["Sunset"],
+        },
+        "Link": {
+            "description": 'The migration notes, `rel="deprecation"` (RFC 9745), after any link '
+            "of the operation's own.",
+            "schema": {"type": "string"},
+            "example": values["Link"],
+        },
+    }
+
+
+def deprecation_note(entry: deprecation.Deprecated) -> str:
+    return (
+        f"**Deprecated** since {entry.since.date().isoformat()}; switched off on "
+        f"{entry.sunset.date().isoformat()} (`Sunset`). Migration notes: {entry.notes}"
+    )
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema, plus each operation's error statuses and its security.
 
@@ -270,6 +309,10 @@ class AutoSchema(openapi.AutoSchema):
     ``error_codes_for(*, view, method) -> Iterable[str]`` (see
     ``accounts.permissions.OnboardingComplete``), so that umbrella needs no import of it.
     """
+
+    def is_deprecated(self) -> bool:
+        # The registry the middleware reads, by the same rule (umbrella.deprecation).
+        return deprecation.deprecation_for(self.path) is not None
 
     def _is_public(self) -> bool:
         return all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
@@ -335,6 +378,19 @@ class AutoSchema(openapi.AutoSchema):
             responses[str(status)] = error_response(status, codes)
         if self._is_public():
             operation["security"] = []
+        entry = deprecation.deprecation_for(path)
+        if bool(operation.get("deprecated")) != (entry is not None):
+            raise ImproperlyConfigured(
+                f"{method} {path}: deprecate in umbrella.deprecation.DEPRECATED (its responses "
+                "then carry the Deprecation and Sunset headers), not with extend_schema"
+            )
+        if entry is not None:
+            headers = deprecation_headers(entry)
+            for response in responses.values():
+                response["headers"] = {**response.get("headers", {}), **headers}
+            note = deprecation_note(entry)
+            description = operation.get("description")
+            operation["description"] = f"{description}\n\n{note}" if description else note
         return operation
 
 
@@ -454,4 +510,16 @@ def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[s
     _merge_same_enums(result, spectacular_settings.ENUM_NAME_OVERRIDES)
     _merge_blank_choices(schemas)
     result["components"]["schemas"] = dict(sorted(schemas.items()))
+    _check_deprecations(result)
     return result
+
+
+def _check_deprecations(result: dict[str, Any]) -> None:
+    """Every entry of the deprecation registry covers some operation: a path mistyped there
+    would deprecate nothing, in the schema or in the headers."""
+    paths = list(result.get("paths", {}))
+    for entry in deprecation.DEPRECATED:
+        if not any(entry.covers(path) for path in paths):
+            raise ImproperlyConfigured(
+                f"umbrella.deprecation.DEPRECATED: {entry.path} covers no operation of the API"
+            )
