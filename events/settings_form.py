@@ -973,6 +973,15 @@ class SettingsForm(forms.Form):
 
     # -- errors ------------------------------------------------------------------------------
 
+    def add_error(self, field: str | None, error: Any) -> None:
+        """Django's, also on an unbound form (the assisted upgrade shows the service's errors
+        on a form drawn from the room's settings, before anything was posted)."""
+        if not hasattr(self, "cleaned_data"):
+            self.cleaned_data = {}
+        if self._errors is None:
+            self.full_clean()
+        super().add_error(field, error)
+
     def apply_errors(self, details: dict[str, Any]) -> None:
         """Put the service's settings errors (``{"settings.x[0].y": [messages]}``) next to the
         input or fieldset each path names (the nearest one drawn, saying what lies below it),
