@@ -978,7 +978,7 @@ class SettingsForm(forms.Form):
         on a form drawn from the room's settings, before anything was posted)."""
         if not hasattr(self, "cleaned_data"):
             self.cleaned_data = {}
-        if self._errors is None:
+        if getattr(self, "_errors", None) is None:
             self.full_clean()
         super().add_error(field, error)
 

@@ -183,7 +183,7 @@ def room_new(request: HttpRequest) -> HttpResponse:
     apps = _app_choices()
     gigs = _gig_choices(user)
     if request.method != "POST":
-        app = _chosen_app(request.GET.get("app") or (apps[0][0] if apps else None))
+        app = _chosen_app(request.GET.get("app")) or _chosen_app(apps[0][0] if apps else None)
         form = RoomCreateForm(apps=apps, gigs=gigs, initial={"app": app.app_id if app else None})
         return _new_page(request, form, app, _new_settings(app))
     app = _chosen_app(request.POST.get("app"))
@@ -268,16 +268,13 @@ def room_new_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _place_error(error: ApplicationError, form: Any, settings: SettingsForm | None) -> None:
-    """A service's refusal next to what it is about: settings paths on the settings form,
-    the room's fields on its form, anything else above the form."""
+    """A service's refusal next to what it is about: settings paths on the settings form
+    (a settings refusal names nothing else), the room's fields on its form, anything else
+    above the form."""
     details = error.details if isinstance(error.details, dict) else {}
-    about_settings = {k: v for k, v in details.items() if str(k).startswith(PREFIX)}
-    if settings is not None and about_settings:
-        settings.apply_errors(about_settings)
+    if settings is not None and any(str(key).startswith(PREFIX) for key in details):
+        settings.apply_errors(details)
         settings.describe()
-        others = {k: v for k, v in details.items() if k not in about_settings}
-        if others:
-            add_application_error(form, ApplicationError(error.code, error.message, details=others))
         return
     if error.code == "app_inactive" and "app" in form.fields:
         form.add_error("app", error.message)
