@@ -45,5 +45,7 @@ class EventsConfig(AppConfig):
                 ),
                 # The gig page shows the gig's room (events/views_rooms.py).
                 gig_fragments=("gig-room-fragment",),
+                # The rooms list: anyone, signed in or not (public rooms).
+                menu=(domains.MenuLink(label="Rooms", url_name="rooms"),),
             )
         )

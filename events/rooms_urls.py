@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("gigs/<int:gig_id>/room/", views_rooms.gig_room_fragment, name="gig-room-fragment"),
     # The live room page (events/views_room_live.py).
     path("", include("events.room_live_urls")),
+    path("", include("events.rooms_manage_urls")),  # list, create, manage (views_rooms_manage)
 ]

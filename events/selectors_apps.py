@@ -39,6 +39,22 @@ def apps_visible(*, user: User) -> AppQuerySet:
     return rows if user.is_staff else rows.filter(owner=user)
 
 
+def apps_for_rooms() -> AppQuerySet:
+    """Apps a new room can be run by: live and enabled (each has a current manifest), by name.
+    Only what a choice shows is read (a manifest is read for the chosen app alone)."""
+    return (
+        App.objects.live()
+        .filter(is_active=True)
+        .only("id", "app_id", "name")
+        .order_by("name", "app_id")
+    )
+
+
+def apps_for_filter() -> AppQuerySet:
+    """Apps the room list filters by: every live app (a disabled one still has rooms)."""
+    return App.objects.live().only("id", "app_id", "name").order_by("name", "app_id")
+
+
 def versions_of(*, app: App) -> QuerySet[AppManifestVersion]:
     """Every published version of ``app``, newest first (publishing order is semver order)."""
     return AppManifestVersion.objects.filter(app=app).order_by("-published_at", "-id")

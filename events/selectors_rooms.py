@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import semver
 from django.db import connection
 from django.db.models import CharField, Count, F, FilteredRelation, Q, Value
 
@@ -82,6 +83,27 @@ def room_get(room_id: object, user: object) -> Room:
         raise NotFoundError("not_found", "No such room.") from None
     policy.require(user, policy.ROOM_READ, room)
     return room
+
+
+def upgrade_targets(room: Room) -> list[AppManifestVersion]:
+    """The versions of ``room``'s app above the one it is locked to (semver), lowest first:
+    what its organizer may upgrade it to (events.services.rooms.room_upgrade_manifest)."""
+    current = _semver(room.app_manifest_version.version)
+    if current is None:
+        return []
+    found = []
+    for version in AppManifestVersion.objects.filter(app_id=room.app_id).only("id", "version"):
+        parsed = _semver(version.version)
+        if parsed is not None and parsed.compare(current) > 0:
+            found.append((parsed, version))
+    return [version for _, version in sorted(found, key=lambda pair: pair[0])]
+
+
+def _semver(text: str) -> semver.Version | None:
+    try:
+        return semver.Version.parse(text)
+    except (TypeError, ValueError):
+        return None
 
 
 # --- the room list ----------------------------------------------------------------------------
