@@ -89,13 +89,27 @@
     }
   }
 
+  var toAnnounce = [];
   function announce(text) {
+    // Said together when several arrive at once (a close, then the next question), so one
+    // does not cut the other off; cleared first, so the same words twice are said twice.
     if (!announcer) {
       return;
     }
-    // Cleared first, so the same words said twice are announced twice.
-    announcer.textContent = "";
-    window.setTimeout(function () { announcer.textContent = text; }, 50);
+    toAnnounce.push(text);
+    if (toAnnounce.length === 1) {
+      announcer.textContent = "";
+      window.setTimeout(function () {
+        announcer.textContent = toAnnounce.join(" ");
+        toAnnounce = [];
+      }, 100);
+    }
+  }
+
+  function freshFor(node) {
+    // Newly arrived rows stand out for a little while.
+    node.classList.add("fresh");
+    window.setTimeout(function () { node.classList.remove("fresh"); }, 10000);
   }
 
   function csrfToken() {
@@ -233,7 +247,8 @@
     var item = list.querySelector("[data-participant-id='" + p.id + "']");
     if (!item) {
       removeEmpty(list);
-      item = element("li", "fresh");
+      item = element("li");
+      freshFor(item);
       item.setAttribute("data-participant-id", String(p.id));
       item.setAttribute("data-testid", "participant");
       list.insertBefore(item, list.firstChild);
@@ -366,7 +381,8 @@
       return;
     }
     removeEmpty(list);
-    var item = element("li", "fresh");
+    var item = element("li");
+    freshFor(item);
     item.setAttribute("data-winner-id", String(w.id));
     item.setAttribute("data-prize-id", String(w.prize_id));
     item.setAttribute("data-testid", "winner");
@@ -446,8 +462,8 @@
       return;
     }
     removeEmpty(list);
-    list.querySelectorAll(".fresh").forEach(function (old) { old.classList.remove("fresh"); });
-    var item = element("li", "draw-result fresh");
+    var item = element("li", "draw-result");
+    freshFor(item);
     item.setAttribute("data-draw-number", String(d.number));
     item.setAttribute("data-testid", "draw");
     var title = element("p", "draw-title");
@@ -749,7 +765,6 @@
     awaiting = awaiting === "control" ? null : awaiting;
     renderQuestion(question);
     showQuizStatus();
-    $("[data-round-result]").hidden = true;
     announce("Question " + (question.index + 1) + " of " + question.count + ": " + question.text);
     var active = document.activeElement;
     var typing = active && (active.tagName === "INPUT" || active.tagName === "TEXTAREA" || active.tagName === "SELECT");
