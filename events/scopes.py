@@ -52,6 +52,7 @@ APP_ENDPOINTS: dict[str, dict[str, Scope | None]] = {
     "rooms.draw": {"POST": Scope.WINNERS_WRITE},  # POST /api/v1/rooms/{id}/draw
     "rooms.draws": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/draws/
     "rooms.draw_detail": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/draws/{number}
+    "rooms.quiz": {"GET": Scope.ROOMS_READ},  # GET /api/v1/rooms/{id}/quiz (events/api/quiz.py)
     # A room's participants, prizes and winners (events/api/members.py).
     "rooms.participants": {"GET": Scope.PARTICIPANTS_READ, "POST": Scope.PARTICIPANTS_WRITE},
     "rooms.participant": {

@@ -50,16 +50,31 @@ def quiz_leaderboard(*, room: Room) -> list[dict[str, Any]]:
     ]
 
 
-def quiz_state(*, room: Room, participant_id: int | None = None) -> dict[str, Any]:
-    """The quiz as a client draws it (closing first a question whose time is up): status, the
-    open question (no correct index), the closed rounds with their correct index and winner,
-    ``participant_id``'s own answers (correctness only for closed questions), and the
-    leaderboard so far. The caller has checked that the person may read the room."""
+def _asked(run: QuizRun, index: int) -> dict[str, Any]:
+    """Question ``index`` as the run copied it ({} if the copy lacks it)."""
+    questions = run.questions or []
+    return questions[index] if 0 <= index < len(questions) else {}
+
+
+def quiz_state(
+    *, room: Room, participant_id: int | None = None, close_due: bool = True
+) -> dict[str, Any]:
+    """The quiz as a client draws it (closing first a question whose time is up, unless
+    ``close_due`` is false: a read-only snapshot): status, the open question (no correct
+    index), the closed rounds with their correct index and winner, ``participant_id``'s own
+    answers (correctness only for closed questions), and the leaderboard so far. The caller
+    has checked that the person may read the room."""
     run = QuizRun.objects.filter(room=room).first()
-    if quiz_close_due(room_id=room.pk, run=run):
+    if close_due and quiz_close_due(room_id=room.pk, run=run):
         run = QuizRun.objects.filter(room=room).first()
     if run is None:
-        return {"status": QuizStatus.IDLE, "question": None, "rounds": [], "my_answers": []}
+        return {
+            "status": QuizStatus.IDLE,
+            "question": None,
+            "rounds": [],
+            "my_answers": [],
+            "leaderboard": [],
+        }
     rounds = list(QuizRound.objects.filter(room=room).select_related("winner").order_by("index"))
     closed = {r.question_id for r in rounds if r.closed_at is not None}
     mine = []
@@ -80,6 +95,9 @@ def quiz_state(*, room: Room, participant_id: int | None = None) -> dict[str, An
             {
                 "question_id": r.question_id,
                 "index": r.index,
+                # closed: the question is no secret any more (shown with its answer)
+                "text": _asked(run, r.index).get("text", ""),
+                "options": _asked(run, r.index).get("options", []),
                 "opened_at": moment(r.opened_at),
                 "closed_at": moment(r.closed_at),
                 "correct_index": r.correct_index,

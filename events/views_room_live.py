@@ -1,27 +1,117 @@
-"""The live room page: ``/rooms/{id}/`` (issue 12, docs/rooms.md).
+"""The live room page: ``/rooms/{id}/`` (issue 12, docs/rooms.md "Live room page").
 
-A thin door: the room by its read rule (a private room is 404 to outsiders) and what the
-visitor may do there (events.policy); the live part runs in the browser over ``/ws/rooms/``.
+Thin doors. The page is rendered from one consistent snapshot of the room
+(:func:`events.selectors_room_live.room_live_state`: the room by its read rule, so a private
+room is 404 to outsiders) with the sequence number the script subscribes from
+(``events/static/events/room-live.js`` over ``/ws/rooms/``). Joining, leaving and drawing are
+plain forms posting here, so they work without JavaScript; each calls the one service of its
+change and comes back to the page with a message. With JavaScript, the draw goes through the
+API and its result arrives for everyone at once as a live event.
 """
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from events import policy
+from accounts.selectors import request_user
+from events.models import ParticipantStatus, Room
+from events.selectors_room_live import room_live_state
 from events.selectors_rooms import room_get
-from umbrella.errors import NotFoundError
+from events.services import draws as draw_services
+from events.services import participants as participant_services
+from umbrella.errors import ApplicationError, NotFoundError
 
 
 @require_GET
 def room_live(request: HttpRequest, room_id: int) -> HttpResponse:
     try:
-        room = room_get(room_id, request.user)
+        state = room_live_state(room_id, request.user)
     except NotFoundError:
         raise Http404("No such room.") from None
-    context = {
-        "room": room,
-        "role": policy.role_of(request.user, room),
-        "can_update": policy.can(request.user, policy.ROOM_UPDATE, room),
-    }
-    return render(request, "events/rooms/live.html", context)
+    return render(
+        request,
+        "events/rooms/live.html",
+        {"room": state.room, "state": state, "data": state.data()},
+    )
+
+
+def _back(room_id: int) -> HttpResponse:
+    return redirect("room-live", room_id=room_id)
+
+
+def _room(request: HttpRequest, room_id: int) -> Room:
+    try:
+        return room_get(room_id, request.user)
+    except NotFoundError:
+        raise Http404("No such room.") from None
+
+
+def _signed_in(request: HttpRequest, room_id: int) -> HttpResponse | None:
+    """Anonymous visitors are sent to sign in, then back to the room's page (not to this
+    POST-only address)."""
+    if request.user.is_authenticated:
+        return None
+    return redirect_to_login(reverse("room-live", kwargs={"room_id": room_id}))
+
+
+@require_POST
+def room_join(request: HttpRequest, room_id: int) -> HttpResponse:
+    if (sign_in := _signed_in(request, room_id)) is not None:
+        return sign_in
+    room = _room(request, room_id)
+    try:
+        row, _created = participant_services.participant_join(room=room, by=request_user(request))
+    except NotFoundError:
+        raise Http404("No such room.") from None
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(room.pk)
+    if row.status == ParticipantStatus.PENDING_APPROVAL:
+        messages.info(request, "You asked to join. An organizer has to approve you.")
+    else:
+        messages.success(request, f"You joined {room.name}.")
+    return _back(room.pk)
+
+
+@require_POST
+def room_leave(request: HttpRequest, room_id: int) -> HttpResponse:
+    if (sign_in := _signed_in(request, room_id)) is not None:
+        return sign_in
+    room = _room(request, room_id)
+    try:
+        row = participant_services.participant_leave(room=room, by=request_user(request))
+    except NotFoundError:
+        raise Http404("No such room.") from None
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(room.pk)
+    if row.status == ParticipantStatus.PENDING_APPROVAL:
+        messages.success(request, "You withdrew your request to join.")
+    else:
+        messages.success(request, f"You left {room.name}.")
+    return _back(room.pk)
+
+
+@require_POST
+def room_draw(request: HttpRequest, room_id: int) -> HttpResponse:
+    if (sign_in := _signed_in(request, room_id)) is not None:
+        return sign_in
+    room = _room(request, room_id)
+    try:
+        made = draw_services.room_draw(
+            room=room, by=request_user(request), prize_ids=[request.POST.get("prize_id", "")]
+        )
+    except NotFoundError as error:
+        if error.code == "not_found" and "prize_id" in error.details:
+            messages.error(request, error.message)
+            return _back(room.pk)
+        raise Http404("No such room.") from None
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(room.pk)
+    numbers = ", ".join(f"#{d.number}" for d in made.draws)
+    messages.success(request, f"Draw {numbers} made: the winners are below.")
+    return _back(room.pk)

@@ -91,4 +91,5 @@ urlpatterns += [
     path("", include("events.api.members_urls")),  # participants, prizes, winners
     path("", include("events.api.draws_urls")),  # draws
     path("", include("events.api.live_urls")),  # app events
+    path("", include("events.api.quiz_urls")),  # the quiz's state
 ]

@@ -148,6 +148,9 @@ def question_public(run: QuizRun) -> dict[str, Any]:
         "time_limit_s": q["time_limit_s"],
         "opened_at": moment(run.opened_at),
         "closes_at": moment(run.closes_at),
+        # When the question closes at the latest (its time, then the judging grace): a client
+        # that has not heard the close by then reads the state, which closes it (lazy close).
+        "settles_at": moment(run.settles_at),
     }
 
 

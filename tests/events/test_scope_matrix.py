@@ -122,6 +122,10 @@ CALLS: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/rooms/{_drawn_room(world, drawn=True)[0]}/draws/1",
         None,
     ),
+    ("rooms.quiz", "GET"): lambda world: (
+        f"/api/v1/rooms/{_drawn_room(world, drawn=False)[0]}/quiz",
+        None,
+    ),
     # A room's participants, prizes and winners (tests/events/members_helpers.scope_world).
     ("rooms.participants", "GET"): lambda world: (_members(world, "participants/"), None),
     ("rooms.participants", "POST"): lambda world: (

@@ -570,6 +570,7 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
             "GET /rooms/{room_id}/prizes/",
             "GET /rooms/{room_id}/prizes/{prize_id}",
             "GET /rooms/{room_id}/winners/",
+            "GET /rooms/{room_id}/quiz",
         )
     },
     **{
