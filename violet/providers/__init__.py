@@ -70,11 +70,13 @@ def api_key() -> str:
 
 
 def get_provider() -> Provider:
-    """Claude when an API key is set, otherwise the offline provider."""
-    from violet.providers.claude import ClaudeProvider
+    """Claude when an API key is set, otherwise the offline provider. The SDK is imported
+    only when it is used (importing it takes seconds: a first page would wait for it)."""
     from violet.providers.offline import OfflineProvider
 
     if api_key():
+        from violet.providers.claude import ClaudeProvider
+
         return ClaudeProvider(
             api_key=api_key(),
             model=settings.VIOLET_MODEL,
