@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Role
 from accounts.selectors import request_user
-from marketplace import selectors, services, steps
+from marketplace import hooks, selectors, services, steps
 from marketplace.calendar import feed_ics, feed_owner
 from marketplace.forms import (
     ApplicationForm,
@@ -137,7 +137,6 @@ def gig_detail(request: HttpRequest, gig_id: int) -> HttpResponse:
     except NotFoundError as error:
         raise Http404("No such gig.") from error
     application = _own_pending_application(request, gig_id)
-    form = ApplicationForm(request.POST or None)
     user = request.user
     can_apply = (
         user.is_authenticated
@@ -145,6 +144,10 @@ def gig_detail(request: HttpRequest, gig_id: int) -> HttpResponse:
         and application is None
         and gig["status"] == "open"
     )
+    # ?draft=<ref>: a pitch a higher app wrote for this gig (Violet), pasted into the form.
+    draft = request.GET.get("draft", "")[:40] if can_apply and request.method == "GET" else ""
+    pitch = hooks.application_draft(user=user, gig_id=gig_id, ref=draft) if draft else None
+    form = ApplicationForm(request.POST or None, initial={"pitch": pitch} if pitch else None)
     if request.method == "POST":
         if not can_apply:
             messages.info(request, "Only an artist who has not applied yet can apply.")

@@ -3,8 +3,10 @@
 - ``application`` serves both (``bin/dev``: ``runserver`` is Daphne's, so WebSockets work with
   no extra step; tests; a single-process deployment).
 - ``websocket_application`` is the production ``ws`` process (Procfile): WebSockets, plus
-  ``GET /ws/health`` for the load balancer; any other HTTP path is 404. Pages and the API
-  stay on gunicorn (``web``); docs/deployment.md says how the load balancer splits them.
+  ``GET /ws/health`` for the load balancer, plus the long streamed HTTP responses under
+  ``settings.ASGI_HTTP_PREFIXES`` (``/stream/``: Violet's drafts), served by Django's async
+  views on the event loop; any other HTTP path is 404. Pages and the API stay on gunicorn
+  (``web``); docs/deployment.md says how the load balancer splits them.
 
 Consumers come from the modules in ``settings.WEBSOCKET_URLCONFS`` (each has
 ``websocket_urlpatterns``), authenticated by ``settings.WEBSOCKET_AUTH`` (session cookie or
@@ -36,7 +38,11 @@ def websocket_routes() -> Any:
 
 
 async def websocket_only_http(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """HTTP on the ``ws`` process: the load balancer's health check, else 404."""
+    """HTTP on the ``ws`` process: the streamed responses, the load balancer's health check,
+    else 404."""
+    if scope["path"].startswith(tuple(settings.ASGI_HTTP_PREFIXES)):
+        await django_application(scope, receive, send)
+        return
     ok = scope["path"] == "/ws/health"
     body = b"ok" if ok else b"Not found"
     await send(

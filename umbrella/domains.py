@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from urllib.parse import urlencode
 
 from django.urls import reverse
 
@@ -81,6 +82,41 @@ class ProfileTab:
         return reverse(self.url_name, kwargs={"slug": slug})
 
 
+# The places of lower apps' pages where higher apps may add a link (``PageLink.page``), and the
+# values each place gives the link (added to its query string).
+PAGE_SLOTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "profile-editor": (),  # artists: the artist's profile editor
+        "gig-application": ("gig",),  # marketplace: a gig's page, where an artist may apply
+        "booking": ("booking",),  # marketplace: one booking on the bookings page
+        "conversation": ("conversation",),  # messaging: one conversation's page
+    }
+)
+
+
+@dataclass(frozen=True)
+class PageLink(_RoleLink):
+    """A link a higher app adds to a place of a lower app's page (Violet's "Draft a reply" on
+    a conversation). The URL is ``url_name``'s, with ``query`` and the place's values
+    (``PAGE_SLOTS``) in its query string: ``/violet/?tool=message_reply&conversation=12``."""
+
+    page: str
+    label: str
+    url_name: str
+    query: tuple[tuple[str, str], ...] = ()
+    # Roles of the signed-in users who see it; empty means every signed-in user.
+    roles: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.page not in PAGE_SLOTS:
+            raise ValueError(f"page link: unknown page {self.page!r} (see PAGE_SLOTS)")
+
+    def url_with(self, values: Mapping[str, object]) -> str:
+        params = [*self.query, *((k, str(values[k])) for k in PAGE_SLOTS[self.page])]
+        return f"{reverse(self.url_name)}?{urlencode(params)}" if params else self.url
+
+
 @dataclass(frozen=True)
 class EntryPoints:
     """One domain app's entry points."""
@@ -104,6 +140,8 @@ class EntryPoints:
     # URL names of fragments a gig page loads (htmx) given ``gig_id``: a higher app's part of a
     # gig (events' room of the gig).
     gig_fragments: tuple[str, ...] = ()
+    # Links on lower apps' pages (a place of PAGE_SLOTS each): Violet's "Write with Violet".
+    page_links: tuple[PageLink, ...] = ()
 
     def __post_init__(self) -> None:
         for prefix in self.open_prefixes:
@@ -214,3 +252,18 @@ def contact_url(kind: str, pk: int) -> str | None:
         if entry.contact:
             return reverse(entry.contact, kwargs={"kind": kind, "pk": pk})
     return None
+
+
+def page_links(page: str, role: str | None, **values: object) -> list[tuple[str, str]]:
+    """``(label, url)`` of the links higher apps add to ``page`` for a signed-in ``role``
+    (``None``: nobody is signed in, no link), given the place's values (``gig=12``)."""
+    if page not in PAGE_SLOTS:
+        raise ValueError(f"page_links: unknown page {page!r}")
+    if role is None:
+        return []
+    return [
+        (link.label, link.url_with(values))
+        for entry in _registry.values()
+        for link in entry.page_links
+        if link.page == page and (not link.roles or role in link.roles)
+    ]

@@ -190,6 +190,13 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "question_closed": (409, "Quiz: the question closed before the answer was judged."),
     "already_answered": (409, "Quiz: one answer per question and participant."),
     "no_quiz_winners": (409, "Quiz: nobody answered correctly, so no place can be awarded."),
+    "profile_incomplete": (
+        409,
+        "Violet: the tool needs profile fields that are empty; `details.missing_fields` lists "
+        "them (`[{field, label}]`).",
+    ),
+    "violet_not_savable": (409, "Violet: that tool's drafts have no profile field: copy them."),
+    "violet_not_completed": (409, "Violet: only a completed draft can be saved."),
     "link_expired": (410, "(pages) A fan's confirmation link is too old: sign up again."),
     "request_too_large": (
         413,
@@ -205,11 +212,32 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unsupported_type": (415, "This kind of file (judged by its bytes) is not accepted here."),
     "type_mismatch": (415, "The file's bytes and its name's extension disagree."),
     "throttled": (429, "Over a rate limit; see `Retry-After` and `details.retry_after_seconds`."),
+    "violet_limit_reached": (
+        429,
+        "Violet: today's prompts are used (50 per artist per UTC day); `details` has `limit`, "
+        "`used`, `remaining`, `resets_at`; `Retry-After` is the wait until midnight UTC.",
+    ),
     "server_error": (500, "A bug on our side; it is logged."),
+    "violet_provider_error": (
+        502,
+        "Violet: the AI provider failed or answered nothing; the prompt was not counted.",
+    ),
+    "violet_stream_interrupted": (
+        502,
+        "Violet (streams): the AI's answer was cut off mid-stream; the prompt was not counted.",
+    ),
     "service_unavailable": (503, "A dependency is down (health check)."),
+    "streaming_unavailable": (
+        503,
+        "`/stream/` reached a WSGI worker instead of the ASGI process: use the JSON endpoint.",
+    ),
     "quiz_validation_unavailable": (
         503,
         "Quiz: the app could not judge the answer and no verdict is cached: answer again.",
+    ),
+    "violet_provider_timeout": (
+        504,
+        "Violet: the AI provider did not answer in time; the prompt was not counted.",
     ),
 }
 
@@ -223,7 +251,9 @@ STATUS_TITLES = {
     413: "Too large",
     415: "Unsupported media type",
     429: "Too many requests",
+    502: "Bad gateway (an outside service failed)",
     503: "Service unavailable",
+    504: "Gateway timeout (an outside service was too slow)",
 }
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}

@@ -214,6 +214,7 @@ DEMO_SEEDERS = [
     "messaging.demo",
     "events.demo",
     "events.demo_rooms",  # registers the built-in apps (bin/dev relies on it), then rooms
+    "violet.demo",
 ]
 
 LOGIN_URL = "account_login"
@@ -427,6 +428,10 @@ SAVED_SEARCHES_MAX_PER_USER = env.int("SAVED_SEARCHES_MAX_PER_USER", default=20)
 # Each module listed has ``websocket_urlpatterns`` (paths under /ws/); the ASGI application
 # mounts them behind WEBSOCKET_AUTH (session cookie or access token). Events adds its own.
 WEBSOCKET_URLCONFS = ["messaging.routing", "events.routing"]
+# HTTP paths the ``ws`` (ASGI) process also serves, through Django: responses that stream for
+# a long time (Violet's drafts, /stream/violet/generate), which must not hold a gunicorn worker.
+# The load balancer routes them to ``ws`` like /ws/ (docs/deployment.md).
+ASGI_HTTP_PREFIXES = ["/stream/"]
 WEBSOCKET_AUTH = "accounts.websocket.WebSocketAuthMiddleware"
 # In-memory (one process) by default; Redis when REDIS_URL is set, so the web process, the ws
 # process and Celery workers all reach every socket.
@@ -523,6 +528,30 @@ BUILTIN_APPS = {
         "BUILTIN_APPS_URL", default=f"http://127.0.0.1:{env.int('APPS_PORT', default=8002)}/apps"
     ),
     "owner_email": env.str("BUILTIN_APPS_OWNER", default="builtin-apps@umbrella.invalid"),
+}
+
+# --- violet: the AI writing toolkit (docs/violet.md) ------------------------------------------
+# Claude through the official SDK when a key is set (CLAUDE_API_KEY is an alias), otherwise the
+# offline provider (deterministic template drafts, labelled "Offline draft").
+VIOLET_API_KEY = env.str("ANTHROPIC_API_KEY", default="") or env.str("CLAUDE_API_KEY", default="")
+VIOLET_MODEL = env.str("VIOLET_MODEL", default="claude-sonnet-4-6")
+VIOLET_MAX_TOKENS = env.int("VIOLET_MAX_TOKENS", default=1024)
+# Per request to Anthropic: the wait for a whole answer, or for the next piece of a stream.
+VIOLET_TIMEOUT_SECONDS = env.float("VIOLET_TIMEOUT_SECONDS", default=60.0)
+VIOLET_MAX_RETRIES = env.int("VIOLET_MAX_RETRIES", default=1)
+# A stream is ended (and the prompt given back) when it has run this long in all.
+VIOLET_STREAM_MAX_SECONDS = env.float("VIOLET_STREAM_MAX_SECONDS", default=180.0)
+# Anthropic's address; tests point it at a local server. Empty: the SDK's default.
+VIOLET_BASE_URL = env.str("VIOLET_BASE_URL", default="")
+VIOLET_DAILY_LIMIT = env.int("VIOLET_DAILY_LIMIT", default=50)  # prompts per artist per UTC day
+# The offline provider streams a few words at a time, this many seconds apart.
+VIOLET_OFFLINE_STREAM_DELAY = env.float("VIOLET_OFFLINE_STREAM_DELAY", default=0.03)
+# USD per million tokens of the model in use: the staff's spend per day (admin).
+VIOLET_PRICES_USD_PER_MTOK = {
+    "input": env.float("VIOLET_PRICE_INPUT", default=3.0),
+    "output": env.float("VIOLET_PRICE_OUTPUT", default=15.0),
+    "cache_read": env.float("VIOLET_PRICE_CACHE_READ", default=0.3),
+    "cache_write": env.float("VIOLET_PRICE_CACHE_WRITE", default=3.75),
 }
 
 # --- Celery ---------------------------------------------------------------------------------

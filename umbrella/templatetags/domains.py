@@ -1,5 +1,7 @@
 """Template tags that ask the domain registry (umbrella/domains.py) for pages of higher apps."""
 
+from typing import Any
+
 from django import template
 
 from umbrella import domains
@@ -28,3 +30,15 @@ def gig_fragment_urls(gig_id: int) -> list[str]:
     {% load domains %}{% gig_fragment_urls gig.id as fragments %}
     """
     return domains.gig_fragment_urls(gig_id)
+
+
+@register.simple_tag(takes_context=True)
+def page_links(context: Any, page: str, **values: object) -> list[dict[str, str]]:
+    """The links higher apps add to a place of this page, for the signed-in user::
+
+    {% load domains %}{% page_links "conversation" conversation=conversation_id as links %}
+    {% for link in links %}<a href="{{ link.url }}">{{ link.label }}</a>{% endfor %}
+    """
+    user = getattr(context.get("request"), "user", None)
+    role = user.role if user is not None and user.is_authenticated else None
+    return [{"label": label, "url": url} for label, url in domains.page_links(page, role, **values)]
