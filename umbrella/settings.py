@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "messaging",
     "events",
     "violet",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,7 @@ DEMO_SEEDERS = [
     "marketplace.demo",
     "messaging.demo",
     "events.demo",
+    "analytics.demo",  # last: 90 days of figures for the demo's artists and venues
 ]
 
 LOGIN_URL = "account_login"

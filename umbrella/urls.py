@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("marketplace.api.urls")),
     path("", include("messaging.api.urls")),
     path("", include("events.api.urls")),
+    path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -43,6 +44,7 @@ urlpatterns = [
     path("", include("marketplace.urls")),
     path("", include("messaging.urls")),
     path("", include("events.urls")),
+    path("", include("analytics.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -28,3 +28,13 @@ def gig_fragment_urls(gig_id: int) -> list[str]:
     {% load domains %}{% gig_fragment_urls gig.id as fragments %}
     """
     return domains.gig_fragment_urls(gig_id)
+
+
+@register.simple_tag
+def artist_stats_fragment_urls(slug: str) -> list[str]:
+    """The URLs of the fragments higher apps add to an artist's Stats tab
+    (``domains.artist_stats_fragment_urls``)::
+
+    {% load domains %}{% artist_stats_fragment_urls artist.slug as fragments %}
+    """
+    return domains.artist_stats_fragment_urls(slug)
