@@ -389,6 +389,12 @@ SPECTACULAR_SETTINGS = {
         "BreakerState": ["closed", "open", "half_open"],
         "AppIncidentKind": "events.models.IncidentKind.choices",
         "AppIncidentSeverity": "events.models.Severity.choices",
+        # analytics (analytics/api/serializers.py)
+        "AnalyticsSubject": ["artist", "venue"],
+        "AnalyticsArtistSubject": ["artist"],
+        "AnalyticsVenueSubject": ["venue"],
+        "AnalyticsUnit": ["count", "cents", "rating", "seconds"],
+        "PublicFigure": "analytics.metrics.SHAREABLE",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -108,7 +108,9 @@ class FigureSerializer(serializers.Serializer):
     percent = serializers.IntegerField(
         allow_null=True, help_text="The change in percent; `null` from zero or without figures."
     )
-    direction = serializers.ChoiceField(choices=["up", "down", "same"], allow_null=True)
+    direction = serializers.CharField(
+        allow_null=True, help_text="`up`, `down` or `same`; `null` with nothing to compare."
+    )
     good = serializers.BooleanField(
         allow_null=True, help_text="Whether the change is good news (less waiting is)."
     )
@@ -136,7 +138,7 @@ class PublicStatsSettingsSerializer(serializers.Serializer):
         help_text="The figures your public Stats tab shows, in this order.",
     )
     available = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(catalog.SHAREABLE)),
+        child=serializers.CharField(),
         help_text="The figures you may show (earnings, applications, messages and campaign "
         "sends stay private).",
     )

@@ -28,7 +28,8 @@ from artists.selectors import artist_own
 from umbrella.errors import NotFoundError
 from umbrella.schema import raises
 
-OWN = ("not_artist_or_venue", "not_a_venue", "not_an_artist")
+# Other roles: 403; an artist or venue whose profile is not made yet: 404.
+OWN = ("not_artist_or_venue", "not_found")
 SLUG = OpenApiParameter(
     "slug", str, OpenApiParameter.PATH, description="The artist's slug, as in their profile URL."
 )
@@ -113,7 +114,7 @@ class AnalyticsPublicStatsSettingsApi(APIView):
         summary="Your public figures",
         description="Artists: which figures your page's Stats tab shows (none until you choose).",
         responses=PublicStatsSettingsSerializer,
-        extensions=raises("not_an_artist"),
+        extensions=raises("not_an_artist", "not_found"),
     )
     def get(self, request: Request) -> Response:
         artist = artist_own(user=request_user(request))
@@ -128,7 +129,7 @@ class AnalyticsPublicStatsSettingsApi(APIView):
         "shown (`400`). An empty list hides them all.",
         request=PublicStatsInputSerializer,
         responses=PublicStatsSettingsSerializer,
-        extensions=raises("not_an_artist"),
+        extensions=raises("not_an_artist", "not_found"),
     )
     def put(self, request: Request) -> Response:
         serializer = PublicStatsInputSerializer(data=request.data)
