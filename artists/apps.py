@@ -23,12 +23,15 @@ class ArtistsConfig(AppConfig):
         from accounts.models import Role
         from accounts.role_locks import role_lock_register
         from accounts.state_hooks import user_state_register
+        from artists import daily_metrics as figures
         from artists.services.profiles import artist_files_delete_on_commit, artist_listed_sync
-        from umbrella import domains
+        from umbrella import daily_metrics, domains
 
         role_lock_register(_artist_profile_locks_role)
         user_deletion_register(artist_files_delete_on_commit)
         user_state_register(artist_listed_sync)
+        # The artists and their profile views in the nightly analytics rollup.
+        daily_metrics.register(self.name, subjects=figures.SUBJECTS, figures=figures.FIGURES)
 
         domains.register(
             domains.EntryPoints(

@@ -97,3 +97,9 @@ class MarketplaceConfig(AppConfig):
         from marketplace.notifications import register_kinds
 
         register_kinds()
+
+        from marketplace import daily_metrics as figures
+        from umbrella import daily_metrics
+
+        # Venues, and the gig, application, booking and rating figures of the nightly rollup.
+        daily_metrics.register(self.name, subjects=figures.SUBJECTS, figures=figures.FIGURES)

@@ -20,6 +20,11 @@ class MessagingConfig(AppConfig):
         user_state_register(live.close_sockets_of_gone_account)
         user_deletion_register(live.close_sockets_of_deleted_account)
         self._campaigns()
+        from messaging import daily_metrics as figures
+        from umbrella import daily_metrics
+
+        # Messages received, fan list growth and campaign sends in the nightly rollup.
+        daily_metrics.register(self.name, figures=figures.FIGURES)
         domains.register(
             domains.EntryPoints(
                 app=self.name,

@@ -16,6 +16,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "accounts.purge_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    "analytics-rollup-daily": {
+        # Just after midnight UTC, once the last profile views of the day are flushed (30 s).
+        "task": "analytics.rollup_daily",
+        "schedule": crontab(minute=7, hour=0),
+    },
     "artists-flush-profile-views": {
         "task": "artists.flush_profile_views",
         "schedule": float(PROFILE_VIEWS_FLUSH_SECONDS),

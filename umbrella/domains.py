@@ -142,6 +142,9 @@ class EntryPoints:
     gig_fragments: tuple[str, ...] = ()
     # Links on lower apps' pages (a place of PAGE_SLOTS each): Violet's "Write with Violet".
     page_links: tuple[PageLink, ...] = ()
+    # URL names of fragments the public artist page's Stats tab loads (htmx) given ``slug=``: a
+    # higher app's figures of the artist (analytics: the figures the artist made public).
+    artist_stats_fragments: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for prefix in self.open_prefixes:
@@ -240,6 +243,15 @@ def gig_fragment_urls(gig_id: int) -> list[str]:
         reverse(name, kwargs={"gig_id": gig_id})
         for entry in _registry.values()
         for name in entry.gig_fragments
+    ]
+
+
+def artist_stats_fragment_urls(slug: str) -> list[str]:
+    """The fragments higher apps add to an artist's Stats tab, in registration order."""
+    return [
+        reverse(name, kwargs={"slug": slug})
+        for entry in _registry.values()
+        for name in entry.artist_stats_fragments
     ]
 
 

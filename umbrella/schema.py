@@ -62,6 +62,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "bad field: `[{path, message}]`, by JSON path.",
     ),
     "not_eligible": (400, "Rooms: only active participants (role `participant`) can win."),
+    "day_not_over": (400, "(admin, rollup_metrics) A UTC day not over yet can't be rolled up."),
     "not_authenticated": (401, "No credentials on an operation that needs them."),
     "invalid_token": (
         401,
@@ -79,6 +80,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "not_an_artist": (403, "Only artist accounts have an artist profile."),
     "not_a_venue": (403, "Only venue accounts can do this (venue profile, gigs, applicants)."),
     "blocked": (403, "One of you blocked the other: no new conversation or message between you."),
+    "not_artist_or_venue": (403, "Analytics: only artist and venue accounts have figures."),
     "not_messageable": (
         403,
         "A new conversation needs an onboarded artist or venue on the other side.",

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "messaging",
     "events",
     "violet",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,7 @@ DEMO_SEEDERS = [
     "events.demo",
     "events.demo_rooms",  # registers the built-in apps (bin/dev relies on it), then rooms
     "violet.demo",
+    "analytics.demo",  # last: 90 days of figures for the demo's artists and venues
 ]
 
 LOGIN_URL = "account_login"
@@ -390,6 +392,12 @@ SPECTACULAR_SETTINGS = {
         "BreakerState": ["closed", "open", "half_open"],
         "AppIncidentKind": "events.models.IncidentKind.choices",
         "AppIncidentSeverity": "events.models.Severity.choices",
+        # analytics (analytics/api/serializers.py)
+        "AnalyticsSubject": ["artist", "venue"],
+        "AnalyticsArtistSubject": ["artist"],
+        "AnalyticsVenueSubject": ["venue"],
+        "AnalyticsUnit": ["count", "cents", "rating", "seconds"],
+        "PublicFigure": "analytics.metrics.SHAREABLE",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

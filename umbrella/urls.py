@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("messaging.api.urls")),
     path("", include("events.api.urls")),
     path("", include("violet.api.urls")),
+    path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",
@@ -45,6 +46,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("events.urls")),
     path("", include("violet.urls")),
+    path("", include("analytics.urls")),
     path("admin/", admin.site.urls),
 ]
 

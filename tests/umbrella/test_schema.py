@@ -177,6 +177,7 @@ def test_public_operations_need_no_credentials_and_the_others_do(schema):
         "rooms_prizes_list",
         "rooms_prizes_retrieve",
         "rooms_winners_list",
+        "analytics_artist_public_stats",  # what an artist chose to show (analytics)
     }
 
 

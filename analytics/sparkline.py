@@ -1,0 +1,28 @@
+"""A small trend line drawn on the server (SVG), for the public Stats tab: no script, readable
+without one, and the same in every browser. Pure: no database."""
+
+from typing import Any
+
+WIDTH, HEIGHT, PAD = 120, 32, 2
+
+
+def points(values: list[Any]) -> list[str]:
+    """SVG ``polyline`` point lists, one per run of days that have a value (a day without one,
+    such as a rating on a day with no review, breaks the line). Scaled to fill the box; a flat
+    series sits in the middle."""
+    numbers = [float(v) for v in values if v is not None]
+    if len(values) < 2 or not numbers:
+        return []
+    low, high = min(numbers), max(numbers)
+    span = high - low
+    step = (WIDTH - 2 * PAD) / (len(values) - 1)
+    runs: list[list[str]] = [[]]
+    for i, value in enumerate(values):
+        if value is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        ratio = (float(value) - low) / span if span else 0.5
+        y = HEIGHT - PAD - ratio * (HEIGHT - 2 * PAD)
+        runs[-1].append(f"{PAD + i * step:.1f},{y:.1f}")
+    return [" ".join(run) for run in runs if run]

@@ -1,0 +1,208 @@
+"""The analytics API: own figures only, every day of the range, the one range rule, headline
+figures against the period before, the artist's choice of public figures and what the public
+sees of it, errors in the one shape, and queries that do not grow with the days asked for."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Role
+from analytics import metrics
+from analytics.models import PublicStats
+from tests.accounts.factories import NewUserFactory, UserFactory
+from tests.analytics.conftest import artist_day, client_for, days_ago, venue_day
+from tests.artists.factories import ArtistProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/analytics"
+
+
+def error_of(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    return body["error"]
+
+
+# --- GET /analytics/daily/ ---------------------------------------------------------------------
+
+
+def test_an_artist_gets_every_day_of_the_last_30_with_their_own_figures(artist):
+    artist_day(artist, 0, profile_views=7, unique_viewers=7, reviews=2, avg_rating=Decimal("4.5"))
+    artist_day(artist, 29, earnings=12_345, gigs_completed=1)
+    artist_day(artist, 30, profile_views=99)  # before the 30 days
+    other = ArtistProfileFactory()
+    artist_day(other, 0, profile_views=1000)  # someone else's
+    body = client_for(artist.user).get(f"{API}/daily/").json()
+    assert (body["subject"], body["id"]) == ("artist", artist.pk)
+    assert (body["from"], body["to"]) == (days_ago(29).isoformat(), days_ago(0).isoformat())
+    days = body["days"]
+    assert [d["day"] for d in days] == [days_ago(n).isoformat() for n in range(29, -1, -1)]
+    assert set(days[0]) == {"day", *metrics.names("artist")}
+    assert (days[0]["earnings"], days[0]["gigs_completed"]) == (12_345, 1)
+    assert days[-1]["profile_views"] == 7 and days[-1]["avg_rating"] == 4.5
+    zeros = {m.name: None if m.nullable else 0 for m in metrics.ARTIST_METRICS}
+    assert days[10] == {"day": days_ago(19).isoformat(), **zeros}
+    assert sum(d["profile_views"] for d in days) == 7  # never the other artist's
+
+
+def test_a_venue_gets_its_own_figures(venue):
+    venue_day(venue, 1, gigs_posted=2, applications_answered=3, median_answer_seconds=5400)
+    body = client_for(venue.user).get(f"{API}/daily/", {"from": days_ago(2), "to": days_ago(0)})
+    body = body.json()
+    assert (body["subject"], body["id"]) == ("venue", venue.pk)
+    assert [d["gigs_posted"] for d in body["days"]] == [0, 2, 0]
+    assert [d["median_answer_seconds"] for d in body["days"]] == [None, 5400, None]
+    assert set(body["days"][0]) == {"day", *metrics.names("venue")}
+
+
+@pytest.mark.parametrize("path", ["daily/", "summary"])
+def test_only_artists_and_venues_have_figures(path):
+    fan = UserFactory(role=Role.FAN)
+    error_of(client_for(fan).get(f"{API}/{path}"), 403, "not_artist_or_venue")
+    error_of(client_for(NewUserFactory()).get(f"{API}/{path}"), 403, "not_artist_or_venue")
+    error_of(client_for(None).get(f"{API}/{path}"), 401, "not_authenticated")
+
+
+def test_an_artist_without_a_profile_yet_is_told_so():
+    newcomer = NewUserFactory(role=Role.ARTIST)
+    error_of(client_for(newcomer).get(f"{API}/daily/"), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"to": "TODAY"}, "to"),  # today is not rolled up yet
+        ({"from": "D0", "to": "D1"}, "from"),  # first after last
+        ({"from": "D366", "to": "D0"}, "from"),  # 367 days
+        ({"from": "2024-02-30"}, "from"),  # no such day
+        ({"to": "yesterday"}, "to"),
+    ],
+)
+def test_a_range_the_rule_refuses_is_a_400_naming_the_field(artist, query, field):
+    named = {"TODAY": days_ago(-1), "D0": days_ago(0), "D1": days_ago(1), "D366": days_ago(366)}
+    params = {k: str(named.get(v, v)) for k, v in query.items()}
+    error = error_of(client_for(artist.user).get(f"{API}/daily/", params), 400, "validation_error")
+    assert field in error["details"], error
+
+
+def test_a_whole_year_is_one_entry_per_day_in_a_fixed_number_of_queries(
+    artist, django_assert_max_num_queries
+):
+    for n in range(0, 366, 3):
+        artist_day(artist, n, profile_views=n + 1)
+    client = client_for(artist.user)
+    with django_assert_max_num_queries(3):  # the profile, its days (and the session's user)
+        body = client.get(f"{API}/daily/", {"from": days_ago(365), "to": days_ago(0)}).json()
+    assert len(body["days"]) == 366
+    assert sum(d["profile_views"] for d in body["days"]) == sum(n + 1 for n in range(0, 366, 3))
+
+
+# --- GET /analytics/summary -----------------------------------------------------------------
+
+
+def test_the_summary_compares_the_period_with_the_one_before(artist):
+    sale = {"earnings": 30_000, "gigs_completed": 1, "reviews": 1, "avg_rating": Decimal("4")}
+    for n in range(7):
+        artist_day(artist, n, profile_views=10, unique_viewers=10, **(sale if n == 2 else {}))
+    artist_day(artist, 7, profile_views=50, unique_viewers=50)  # the week before
+    body = client_for(artist.user).get(f"{API}/summary", {"days": 7}).json()
+    assert (body["days"], body["first"], body["last"]) == (7, str(days_ago(6)), str(days_ago(0)))
+    assert (body["previous_first"], body["previous_last"]) == (str(days_ago(13)), str(days_ago(7)))
+    figures = {f["name"]: f for f in body["figures"]}
+    assert list(figures) == list(metrics.names("artist"))
+    views = figures["profile_views"]
+    assert (views["value"], views["previous"], views["delta"], views["percent"]) == (70, 50, 20, 40)
+    assert (views["direction"], views["good"], views["display"]) == ("up", True, "70")
+    assert views["change_text"] == "Up 40% from 50."
+    earnings = figures["earnings"]
+    assert (earnings["value"], earnings["percent"], earnings["display"]) == (30_000, None, "$300")
+    assert figures["avg_rating"]["value"] == 4.0 and figures["avg_rating"]["previous"] is None
+
+
+def test_the_summary_takes_only_the_offered_periods(artist):
+    response = client_for(artist.user).get(f"{API}/summary", {"days": 13})
+    error = error_of(response, 400, "validation_error")
+    assert "days" in error["details"]
+
+
+# --- the artist's public figures --------------------------------------------------------------
+
+
+def test_an_artist_chooses_the_public_figures(artist):
+    client = client_for(artist.user)
+    assert client.get(f"{API}/public-stats").json() == {
+        "metrics": [],
+        "available": list(metrics.SHAREABLE),
+    }
+    chosen = ["avg_rating", "profile_views"]
+    response = client.put(f"{API}/public-stats", {"metrics": chosen}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["metrics"] == ["profile_views", "avg_rating"]  # the catalog's order
+    assert PublicStats.objects.get(artist=artist).updated_by == artist.user
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"metrics": ["earnings"]}, {"metrics": ["nope"]}, {"metrics": "profile_views"}, {}],
+)
+def test_private_or_unknown_figures_are_refused_and_nothing_changes(artist, body):
+    PublicStats.objects.create(artist=artist, metrics=["profile_views"])
+    response = client_for(artist.user).put(f"{API}/public-stats", body, format="json")
+    error_of(response, 400, "validation_error")
+    assert PublicStats.objects.get(artist=artist).metrics == ["profile_views"]
+
+
+def test_a_stray_field_is_refused(artist):
+    response = client_for(artist.user).put(
+        f"{API}/public-stats", {"metrics": [], "public": True}, format="json"
+    )
+    assert "public" in error_of(response, 400, "validation_error")["details"]
+
+
+def test_only_artists_choose_public_figures(venue):
+    client = client_for(venue.user)
+    error_of(client.get(f"{API}/public-stats"), 403, "not_an_artist")
+    response = client.put(f"{API}/public-stats", {"metrics": []}, format="json")
+    error_of(response, 403, "not_an_artist")
+    assert not PublicStats.objects.exists()
+
+
+def test_the_public_sees_only_the_chosen_figures(artist):
+    artist_day(artist, 0, profile_views=12, unique_viewers=12, earnings=99_999, gigs_completed=1)
+    artist_day(artist, 40, profile_views=3, unique_viewers=3)
+    PublicStats.objects.create(artist=artist, metrics=["profile_views", "gigs_completed"])
+    body = client_for(None).get(f"{API}/artists/{artist.slug}/public-stats").json()
+    assert (body["slug"], body["stage_name"], body["days"]) == (artist.slug, "Nova Reyes", 30)
+    assert [f["name"] for f in body["figures"]] == ["profile_views", "gigs_completed"]
+    assert body["figures"][0]["value"] == 12
+    assert len(body["trend"]) == 90
+    last = {"day": str(days_ago(0)), "values": {"profile_views": 12, "gigs_completed": 1}}
+    assert body["trend"][-1] == last
+    assert "99999" not in str(body) and "earnings" not in str(body)
+
+
+def test_an_artist_who_shows_nothing_has_no_public_figures(artist):
+    artist_day(artist, 0, profile_views=12, unique_viewers=12)
+    body = client_for(None).get(f"{API}/artists/{artist.slug}/public-stats").json()
+    assert (body["figures"], body["trend"], body["first"]) == ([], [], None)
+
+
+def test_a_hidden_artist_has_no_public_figures():
+    hidden = ArtistProfileFactory(user__is_active=False)
+    PublicStats.objects.create(artist=hidden, metrics=["profile_views"])
+    response = client_for(None).get(f"{API}/artists/{hidden.slug}/public-stats")
+    error_of(response, 404, "not_found")
+    error_of(client_for(None).get(f"{API}/artists/nobody/public-stats"), 404, "not_found")
+
+
+def test_days_are_iso_dates_and_ratings_numbers(artist):
+    artist_day(artist, 0, reviews=3, avg_rating=Decimal("4.67"))
+    body = client_for(artist.user).get(f"{API}/daily/", {"from": days_ago(0)}).json()
+    zeros = {m.name: None if m.nullable else 0 for m in metrics.ARTIST_METRICS}
+    expected = {**zeros, "day": str(days_ago(0)), "reviews": 3, "avg_rating": 4.67}
+    assert body["days"] == [expected]
+    assert dt.date.fromisoformat(body["from"]) == days_ago(0)
