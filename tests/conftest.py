@@ -145,7 +145,17 @@ def redis_channel_layer(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": f"test-{uuid.uuid4().hex[:12]}"},
+            "CONFIG": {
+                # the production host's shape (umbrella/settings.py), on the test Redis
+                "hosts": [
+                    {
+                        "address": url,
+                        "socket_timeout": django_settings.CHANNEL_LAYER_SOCKET_TIMEOUT,
+                        "socket_connect_timeout": 5.0,
+                    }
+                ],
+                "prefix": f"test-{uuid.uuid4().hex[:12]}",
+            },
         }
     }
     channel_layers.backends.clear()

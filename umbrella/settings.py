@@ -443,12 +443,23 @@ ASGI_HTTP_PREFIXES = ["/stream/"]
 WEBSOCKET_AUTH = "accounts.websocket.WebSocketAuthMiddleware"
 # In-memory (one process) by default; Redis when REDIS_URL is set, so the web process, the ws
 # process and Celery workers all reach every socket.
+# channels-redis waits for a socket's messages with BZPOPMIN of 5 s; redis-py 8 gives every
+# connection a 5 s socket timeout by default, so under load an idle wait ran into it and the
+# connection was dropped (TimeoutError). A host is therefore a dict with a socket timeout well
+# above the 5 s wait (CHANNEL_LAYER_SOCKET_TIMEOUT, seconds); connecting keeps redis-py's 5 s.
+CHANNEL_LAYER_SOCKET_TIMEOUT = env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=30.0)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [env.str("CHANNEL_LAYER_URL", default=REDIS_URL)],
+                "hosts": [
+                    {
+                        "address": env.str("CHANNEL_LAYER_URL", default=REDIS_URL),
+                        "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT,
+                        "socket_connect_timeout": 5.0,
+                    }
+                ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="umbrella-ws"),
             },
         }

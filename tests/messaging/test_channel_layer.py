@@ -34,13 +34,33 @@ def _layers(**env: str) -> dict:
     return json.loads(result.stdout)["default"]
 
 
+def _host(address: str, timeout: float = 30.0) -> dict:
+    return {"address": address, "socket_timeout": timeout, "socket_connect_timeout": 5.0}
+
+
 def test_in_memory_by_default_and_redis_with_redis_url():
     assert _layers()["BACKEND"] == "channels.layers.InMemoryChannelLayer"
     redis = _layers(REDIS_URL="redis://cache.internal:6379/2")
     assert redis["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert redis["CONFIG"]["hosts"] == ["redis://cache.internal:6379/2"]
+    assert redis["CONFIG"]["hosts"] == [_host("redis://cache.internal:6379/2")]
     own = _layers(REDIS_URL="redis://a:6379/0", CHANNEL_LAYER_URL="redis://b:6379/1")
-    assert own["CONFIG"]["hosts"] == ["redis://b:6379/1"]
+    assert own["CONFIG"]["hosts"] == [_host("redis://b:6379/1")]
+    longer = _layers(REDIS_URL="redis://a:6379/0", CHANNEL_LAYER_SOCKET_TIMEOUT="60")
+    assert longer["CONFIG"]["hosts"] == [_host("redis://a:6379/0", 60.0)]
+
+
+def test_the_layers_connections_outwait_its_5_second_blocking_read():
+    """channels-redis waits for messages with a 5 s BZPOPMIN; redis-py 8's default socket
+    timeout is 5 s too, so an empty answer arriving a little late (a loaded machine) timed out
+    and dropped the socket (1011). The configured host reaches redis-py's connections."""
+    from channels_redis.core import RedisChannelLayer
+
+    config = _layers(REDIS_URL="redis://cache.internal:6379/2")["CONFIG"]
+    layer = RedisChannelLayer(**config)
+    pool = layer.create_pool(0)
+    assert pool.connection_kwargs["socket_timeout"] == 30.0
+    assert pool.connection_kwargs["socket_timeout"] > 2 * layer.brpop_timeout
+    assert pool.connection_kwargs["socket_connect_timeout"] == 5.0
 
 
 @pytest.mark.django_db(transaction=True)
