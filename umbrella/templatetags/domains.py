@@ -42,6 +42,8 @@ def page_links(context: Any, page: str, **values: object) -> list[dict[str, str]
     user = getattr(context.get("request"), "user", None)
     role = user.role if user is not None and user.is_authenticated else None
     return [{"label": label, "url": url} for label, url in domains.page_links(page, role, **values)]
+
+
 @register.simple_tag
 def artist_stats_fragment_urls(slug: str) -> list[str]:
     """The URLs of the fragments higher apps add to an artist's Stats tab
