@@ -352,6 +352,8 @@ SPECTACULAR_SETTINGS = {
     # Enums get the names clients will use (``Role.ARTIST``, not ``RoleEnum``/``BlankEnum``).
     "ENUM_NAME_OVERRIDES": {
         "Role": "accounts.models.Role.choices",
+        "VioletTool": "violet.models.Tool.choices",
+        "VioletProvider": "violet.models.ProviderName.choices",
         "WinnerMethod": "events.models.WinnerMethod.choices",
         "PerformanceType": "artists.models.PerformanceType.choices",
         "MediaCategory": "artists.models.MediaCategory.choices",
