@@ -198,7 +198,7 @@ def test_the_list_takes_the_same_queries_for_one_room_or_a_full_page(
         )
         Participant.objects.create(room=created, user=UserFactory(), role=Role.PARTICIPANT)
     client = client_of(organizer)
-    client.get("/rooms/")  # the session's first read warms nothing the pin should count
+    client.get("/rooms/")  # a first request may record the device (accounts.last_seen)
     # session, user, unread messages and notifications (the menu), the app filter, the page.
     with django_assert_max_num_queries(6):
         response = client.get("/rooms/?status=draft")
