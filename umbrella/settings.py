@@ -388,6 +388,11 @@ SPECTACULAR_SETTINGS = {
         "BreakerState": ["closed", "open", "half_open"],
         "AppIncidentKind": "events.models.IncidentKind.choices",
         "AppIncidentSeverity": "events.models.Severity.choices",
+        # violet (violet/api/serializers.py)
+        "VioletTool": "violet.models.Tool.choices",
+        "VioletGenerationStatus": "violet.models.GenerationStatus.choices",
+        "VioletProvider": "violet.models.ProviderName.choices",
+        "VioletFactSource": ["profile", "platform", "gig", "booking", "conversation", "you"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
