@@ -352,8 +352,6 @@ SPECTACULAR_SETTINGS = {
     # Enums get the names clients will use (``Role.ARTIST``, not ``RoleEnum``/``BlankEnum``).
     "ENUM_NAME_OVERRIDES": {
         "Role": "accounts.models.Role.choices",
-        "VioletTool": "violet.models.Tool.choices",
-        "VioletProvider": "violet.models.ProviderName.choices",
         "WinnerMethod": "events.models.WinnerMethod.choices",
         "PerformanceType": "artists.models.PerformanceType.choices",
         "MediaCategory": "artists.models.MediaCategory.choices",
@@ -400,6 +398,11 @@ SPECTACULAR_SETTINGS = {
         "AnalyticsVenueSubject": ["venue"],
         "AnalyticsUnit": ["count", "cents", "rating", "seconds"],
         "PublicFigure": "analytics.metrics.SHAREABLE",
+        # violet (violet/api/serializers.py)
+        "VioletTool": "violet.models.Tool.choices",
+        "VioletGenerationStatus": "violet.models.GenerationStatus.choices",
+        "VioletProvider": "violet.models.ProviderName.choices",
+        "VioletFactSource": ["profile", "platform", "gig", "booking", "conversation", "you"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -35,7 +35,7 @@ from umbrella.errors import ApplicationError, NotFoundError
 from violet import prompts
 from violet.grounding import Grounding, field_label, ground
 from violet.models import DailyUsage, Generation, GenerationStatus
-from violet.providers import Completion, Job, Provider, ProviderError, get_provider
+from violet.providers import Completion, Job, Provider, ProviderFailure, get_provider
 from violet.tools import TOOLS, Tool, tool_named
 
 logger = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def _expire_stale(artist_id: int) -> None:
     for generation_id in list(stale):
         generation_fail(
             generation_id=generation_id,
-            error=ProviderError(
+            error=ProviderFailure(
                 "violet_provider_timeout", "No answer came: the draft was abandoned.", status=504
             ),
         )
@@ -306,14 +306,14 @@ def generate(*, user: User, tool: Any, inputs: Any, provider: Provider | None = 
     generation = generation_start(prepared=prepared, provider=provider)
     try:
         completion = provider.complete(prepared.job)
-    except ProviderError as error:
+    except ProviderFailure as error:
         generation_fail(generation_id=generation.pk, error=error)
         raise
     except Exception:
         logger.exception("Violet provider %s crashed", provider.name)
         generation_fail(
             generation_id=generation.pk,
-            error=ProviderError("violet_provider_error", "The AI provider failed."),
+            error=ProviderFailure("violet_provider_error", "The AI provider failed."),
         )
         raise
     return generation_complete(generation_id=generation.pk, completion=completion)

@@ -29,7 +29,7 @@ from django.conf import settings
 from umbrella.errors import ApplicationError
 from violet import selectors, services
 from violet.models import Generation
-from violet.providers import Completion, Delta, Provider, ProviderError
+from violet.providers import Completion, Delta, Provider, ProviderFailure
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +68,15 @@ async def events(
                     else:
                         completion = piece
         if completion is None:
-            raise ProviderError(
+            raise ProviderFailure(
                 "violet_stream_interrupted",
                 "The AI's answer was cut off. Your prompt was not counted; try again.",
             )
-    except (ProviderError, TimeoutError) as caught:
+    except (ProviderFailure, TimeoutError) as caught:
         error = (
             caught
-            if isinstance(caught, ProviderError)
-            else ProviderError(
+            if isinstance(caught, ProviderFailure)
+            else ProviderFailure(
                 "violet_provider_timeout",
                 "The AI took too long to answer. Your prompt was not counted; try again.",
                 status=504,
@@ -95,7 +95,7 @@ async def events(
         raise
     except Exception:
         logger.exception("Violet stream of generation %s crashed", generation.pk)
-        error = ProviderError("violet_provider_error", "The AI provider failed.")
+        error = ProviderFailure("violet_provider_error", "The AI provider failed.")
         await sync_to_async(services.generation_fail)(generation_id=generation.pk, error=error)
         yield sse("error", {"error": _error(error), "usage": await usage(artist_id=artist_id)})
         return

@@ -150,6 +150,7 @@ class World:
     participant_ids: list[int] = field(default_factory=list)
     prize_ids: list[int] = field(default_factory=list)
     winner_ids: list[int] = field(default_factory=list)
+    generation_ids: list[int] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     bad_tokens: list[str] = field(default_factory=list)
 
@@ -251,6 +252,17 @@ def build_world() -> World:
         room=room, by=artist.user, prize_id=prize.pk, participant_id=winner_to_be.pk
     )
     hidden = room_services.room_create(by=other.user, app=theirs, name="Private", is_public=False)
+    # Violet: the artist's bio (savable) and captions (not savable) drafts; another's draft.
+    from violet import services as violet_services
+
+    drafts = [
+        violet_services.generate(user=owner.user, tool=tool, inputs=inputs).pk
+        for owner, tool, inputs in (
+            (artist, "bio", {}),
+            (artist, "social_captions", {"topic": "New single out Friday"}),
+            (other, "tagline", {}),
+        )
+    ]
     users = {
         "artist": artist.user,
         "fan": fan,
@@ -282,6 +294,7 @@ def build_world() -> World:
         participant_ids=[joined.pk, winner_to_be.pk],
         prize_ids=[prize.pk],
         winner_ids=[win.pk],
+        generation_ids=[drafts[0], drafts[0], drafts[1], drafts[2]],
     )
     for role, user in users.items():
         world.tokens[role] = sign_in(user)
@@ -604,6 +617,25 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
         "signed_in": {403, 404} | BODY,
         "artist": {200, 400, 404} | BODY,
     },
+    # Violet: artists only (others 403 not_an_artist, input may be refused first); an artist
+    # still onboarding reads but may not write (403). Offline provider: no 502/504 here; the
+    # allowance is not reached (each example rolls back). 404: a gig, booking, conversation or
+    # draft that is not there or not yours (or a cursor not made by us); 409: a gig not open, a
+    # draft with no profile field to go into; 400 on save: the profile refused the text.
+    "GET /violet/tools": {"signed_in": {403}, **OWNERS({200})},
+    "POST /violet/generate": {
+        "signed_in": {403} | BODY,
+        "artist": {201, 404, 409} | BODY,
+        "onboarding_artist": {403} | BODY,
+    },
+    "GET /violet/history": {"signed_in": {403}, **OWNERS({200, 400, 404})},
+    "GET /violet/history/{generation_id}": {"signed_in": {403, 404}, **OWNERS({200, 404})},
+    "POST /violet/history/{generation_id}/save": {
+        "signed_in": {403, 404},
+        "artist": {200, 400, 404, 409},
+        "onboarding_artist": {403},
+    },
+    "GET /violet/usage": {"signed_in": {403}, **OWNERS({200})},
 }
 
 
@@ -628,6 +660,7 @@ def key_operations() -> dict[tuple[str, str], float]:
         ("GET /artists/{slug}", "fan"): 0.2,
         ("PATCH /artists/me/tracks/{track_id}", "artist"): 0.2,
         ("PATCH /me", "fan"): 0.2,
+        ("POST /violet/generate", "artist"): 0.2,
     }
 
 

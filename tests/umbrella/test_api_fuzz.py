@@ -139,6 +139,7 @@ def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObjec
         "prize_id": world.prize_ids,
         "winner_id": world.winner_ids,
         "capability": ["notifications", "winner_selection", "quiz_validation"],
+        "generation_id": world.generation_ids,
     }
     for name in list(case.path_parameters or {}):
         choices = options.get(name)
@@ -157,7 +158,24 @@ def _repair_body(op: str, case: Any, world: World, data: st.DataObject) -> None:
     documented = body_fields(method, f"/api/v1{path}")
     for name in set(body) - documented:  # undocumented fields are refused (400)
         body.pop(name)
-    if op == "POST /artists/me/tracks":
+    if op == "POST /violet/generate":
+        # A tool with inputs that can pass (random inputs are refused: 400, checked too).
+        tool, inputs = data.draw(
+            st.sampled_from(
+                [
+                    ("bio", {"length": "long", "voice": "first"}),
+                    ("tagline", {"tone": "bold"}),
+                    ("gig_pitch", {"gig": world.gig_ids[0], "notes": "We bring a PA"}),
+                    ("social_captions", {"topic": "New single", "count": 2}),
+                    ("setlist_ideas", {"minutes": 30}),
+                    ("press_release", {"booking": world.booking_ids[0]}),
+                ]
+            ),
+            label="violet request",
+        )
+        body.clear()
+        body.update({"tool": tool, "inputs": inputs})
+    elif op == "POST /artists/me/tracks":
         body["audio"] = WAV
         body.pop("cover_art", None)
     elif op == "POST /artists/me/media":
@@ -214,6 +232,7 @@ PARAM_CONVERTER["number"] = "int"
 PARAM_CONVERTER.update(dict.fromkeys(("conversation_id", "user_id", "campaign_id"), "int"))
 PARAM_CONVERTER.update(dict.fromkeys(("list_id", "member_id", "job_id"), "int"))  # fan lists
 PARAM_CONVERTER.update(app_id="app_id", delivery_id="int", dead_letter_id="int")  # events
+PARAM_CONVERTER["generation_id"] = "int"  # violet
 PARAM_CONVERTER.update(
     dict.fromkeys(("room_id", "participant_id", "prize_id", "winner_id"), "int"), capability="str"
 )

@@ -112,3 +112,32 @@ def test_the_main_menu_lists_the_domains_links_by_role(client, registry):
 
     registry.unregister("artists")
     assert "Find artists" not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_page_links_carry_the_place_s_values_and_follow_the_roles(registry):
+    registry.register(
+        domains.EntryPoints(
+            app="helper",
+            page_links=(
+                domains.PageLink(
+                    page="conversation",
+                    label="Help",
+                    url_name="dashboard",
+                    query=(("tool", "reply"),),
+                    roles=frozenset({"artist"}),
+                ),
+            ),
+        )
+    )
+
+    links = domains.page_links("conversation", "artist", conversation=12)
+
+    assert ("Help", f"{reverse('dashboard')}?tool=reply&conversation=12") in links
+    assert ("Help", f"{reverse('dashboard')}?tool=reply&conversation=12") not in (
+        domains.page_links("conversation", "venue", conversation=12)
+    )
+    assert domains.page_links("conversation", None, conversation=12) == []
+    with pytest.raises(ValueError, match="unknown page"):
+        domains.page_links("nowhere", "artist")
+    with pytest.raises(ValueError, match="unknown page"):
+        domains.PageLink(page="nowhere", label="x", url_name="dashboard")

@@ -16,7 +16,7 @@ from tests.violet.factories import full_artist
 from umbrella.errors import ApplicationError
 from violet import prompts, selectors, services
 from violet.models import DailyUsage, Generation, GenerationStatus
-from violet.providers import Completion, Delta, ProviderError, get_provider
+from violet.providers import Completion, Delta, ProviderFailure, get_provider
 from violet.providers.claude import ClaudeProvider
 
 pytestmark = pytest.mark.django_db
@@ -196,7 +196,7 @@ def test_a_stream_cut_off_halfway_is_a_clear_error(claude, pitch):
     _, _, prepared = pitch
     claude.stream(["We would ", "love to ", "play."], cut_after=4)  # start, block, ping, 1 delta
 
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(ProviderFailure) as caught:
         _collect(get_provider(), prepared.job)
 
     assert caught.value.code == "violet_stream_interrupted"

@@ -19,7 +19,7 @@ from tests.violet.factories import full_artist, started
 from umbrella.errors import ApplicationError
 from violet import selectors, services
 from violet.models import DailyUsage, Generation, GenerationStatus
-from violet.providers import Completion, ProviderError
+from violet.providers import Completion, ProviderFailure
 from violet.providers.offline import OfflineProvider
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_a_failure_gives_the_unit_back_once():
     artist = full_artist()
     generation = started(artist.user)
     assert used(artist) == 1
-    error = ProviderError("violet_provider_error", "down")
+    error = ProviderFailure("violet_provider_error", "down")
 
     services.generation_fail(generation_id=generation.pk, error=error)
     services.generation_fail(generation_id=generation.pk, error=error)  # again: no effect
@@ -122,7 +122,7 @@ def test_completing_after_an_expiry_takes_a_unit_only_if_one_is_left(settings):
     artist = full_artist()
     late = started(artist.user)
     services.generation_fail(
-        generation_id=late.pk, error=ProviderError("violet_provider_timeout", "x", status=504)
+        generation_id=late.pk, error=ProviderFailure("violet_provider_timeout", "x", status=504)
     )
     other = services.generate(user=artist.user, tool="tagline", inputs={})  # takes the unit
 

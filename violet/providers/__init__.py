@@ -8,7 +8,7 @@
 A provider takes a :class:`Job` and either answers one :class:`Completion`
 (:meth:`Provider.complete`, the JSON API and pages without JavaScript) or streams
 :class:`Delta` items followed by one :class:`Completion` (:meth:`Provider.stream`, async, run
-in the ASGI process). Failures are :class:`ProviderError`; the services give the allowance unit
+in the ASGI process). Failures are :class:`ProviderFailure`; the services give the allowance unit
 back for every one of them.
 """
 
@@ -48,7 +48,7 @@ class Completion:
     stop_reason: str = ""
 
 
-class ProviderError(ApplicationError):
+class ProviderFailure(ApplicationError):
     """The provider failed: 502 ``violet_provider_error`` or ``violet_stream_interrupted``, or
     504 ``violet_provider_timeout``. The prompt is not counted against the allowance."""
 

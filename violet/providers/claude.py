@@ -19,7 +19,7 @@ from typing import Any
 import anthropic
 import httpx2
 
-from violet.providers import Completion, Delta, Job, ProviderError
+from violet.providers import Completion, Delta, Job, ProviderFailure
 
 logger = logging.getLogger(__name__)
 # A timeout raised by the SDK, or by the HTTP client while a stream is read.
@@ -45,7 +45,7 @@ def _completion(message: Any, *, model: str) -> Completion:
         block.text for block in message.content if getattr(block, "type", "") == "text"
     ).strip()
     if not text:
-        raise ProviderError("violet_provider_error", "The AI answered with no text. Try again.")
+        raise ProviderFailure("violet_provider_error", "The AI answered with no text. Try again.")
     usage = message.usage
     return Completion(
         text=text,
@@ -58,12 +58,12 @@ def _completion(message: Any, *, model: str) -> Completion:
     )
 
 
-def _failure(error: Exception) -> ProviderError:
+def _failure(error: Exception) -> ProviderFailure:
     """The provider's exception as the error the artist sees (details are logged, not shown)."""
-    if isinstance(error, ProviderError):
+    if isinstance(error, ProviderFailure):
         return error
     if isinstance(error, TIMEOUTS):
-        return ProviderError(
+        return ProviderFailure(
             "violet_provider_timeout",
             "The AI took too long to answer. Your prompt was not counted; try again.",
             status=504,
@@ -72,7 +72,7 @@ def _failure(error: Exception) -> ProviderError:
         logger.warning("Claude answered %s: %s", error.status_code, error.message)
     else:
         logger.warning("Claude request failed: %r", error)
-    return ProviderError(
+    return ProviderFailure(
         "violet_provider_error",
         "The AI service is not answering right now. Your prompt was not counted; try again.",
     )
@@ -105,7 +105,7 @@ class ClaudeProvider:
             with anthropic.Anthropic(**self._options) as client:
                 message = client.messages.create(**request_params(job, model=self.model))
             return _completion(message, model=self.model)
-        except (anthropic.AnthropicError, httpx2.HTTPError, ProviderError) as error:
+        except (anthropic.AnthropicError, httpx2.HTTPError, ProviderFailure) as error:
             raise _failure(error) from error
 
     async def stream(self, job: Job) -> AsyncGenerator[Delta | Completion, None]:
@@ -123,16 +123,16 @@ class ClaudeProvider:
                     raise _interrupted()
                 message = await stream.get_final_message()
             yield _completion(message, model=self.model)
-        except (anthropic.AnthropicError, httpx2.HTTPError, ProviderError) as error:
-            if started and not isinstance(error, (ProviderError, *TIMEOUTS)):
+        except (anthropic.AnthropicError, httpx2.HTTPError, ProviderFailure) as error:
+            if started and not isinstance(error, (ProviderFailure, *TIMEOUTS)):
                 raise _interrupted() from error  # the connection broke mid-answer
             raise _failure(error) from error
         finally:
             await client.close()
 
 
-def _interrupted() -> ProviderError:
-    return ProviderError(
+def _interrupted() -> ProviderFailure:
+    return ProviderFailure(
         "violet_stream_interrupted",
         "The AI's answer was cut off. Your prompt was not counted; try again.",
     )
