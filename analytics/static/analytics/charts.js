@@ -45,6 +45,7 @@
     var grid = "rgba(127, 127, 127, 0.25)";
     var format = formatter(chart.unit);
     var series = [{
+      label: "Day",
       value: function (u, ts) { return ts == null ? "—" : DAY.format(new Date(ts * 1000)); },
     }];
     chart.series.forEach(function (s, i) {
@@ -65,7 +66,7 @@
       }
       series.push(options);
     });
-    var yRange = chart.unit === "rating" ? { range: [1, 5] } : {};
+    var yRange = chart.unit === "rating" ? { range: [0.8, 5.2] } : {};
     var opts = {
       width: Math.max(box.clientWidth, 200),
       height: HEIGHT,
