@@ -1,5 +1,5 @@
-/* The analytics dashboard's charts: each <figure data-chart="ID"> is drawn with uPlot (vendored,
-   analytics/vendor/) from the JSON in <script id="ID" type="application/json"> that the page
+/* The analytics dashboard's charts: each <figure data-chart="ID"> is drawn with uPlot 1.6.32 (vendored in
+   umbrella/static/vendor/) from the JSON in <script id="ID" type="application/json"> that the page
    wrote (analytics.selectors.charts). The days are UTC days, and are shown as such. The table
    under the charts holds the same figures for screen readers and without JavaScript. */
 (function () {
