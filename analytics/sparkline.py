@@ -6,10 +6,10 @@ from typing import Any
 WIDTH, HEIGHT, PAD = 120, 32, 2
 
 
-def points(values: list[Any]) -> list[str]:
-    """SVG ``polyline`` point lists, one per run of days that have a value (a day without one,
-    such as a rating on a day with no review, breaks the line). Scaled to fill the box; a flat
-    series sits in the middle."""
+def points(values: list[Any], *, span_gaps: bool = False) -> list[str]:
+    """SVG ``polyline`` point lists, one per run of days that have a value: a day without one
+    breaks the line, unless ``span_gaps`` (a rating, known only on days with reviews: the line
+    goes from one to the next). Scaled to fill the box; a flat series sits in the middle."""
     numbers = [float(v) for v in values if v is not None]
     if len(values) < 2 or not numbers:
         return []
@@ -19,7 +19,7 @@ def points(values: list[Any]) -> list[str]:
     runs: list[list[str]] = [[]]
     for i, value in enumerate(values):
         if value is None:
-            if runs[-1]:
+            if runs[-1] and not span_gaps:
                 runs.append([])
             continue
         ratio = (float(value) - low) / span if span else 0.5

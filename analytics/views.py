@@ -124,7 +124,10 @@ def public_stats(request: HttpRequest, slug: str) -> HttpResponse:
     figures = [
         {
             **figure,
-            "lines": sparkline.points([d[figure["name"]] for d in found["trend"]]),
+            "lines": sparkline.points(
+                [d[figure["name"]] for d in found["trend"]],
+                span_gaps=labels[figure["name"]].nullable,
+            ),
             "trend_label": f"{labels[figure['name']].label}, last "
             f"{selectors.PUBLIC_TREND_DAYS} days",
         }

@@ -1,6 +1,7 @@
 """Demo artists: a dozen varied, onboarded profiles with short generated tracks, and an avatar and
 a banner drawn at seed time (genre colours and initials; nothing downloaded). Idempotent."""
 
+import datetime as dt
 import io
 import math
 import struct
@@ -9,12 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from PIL import Image, ImageDraw, ImageFont
 
 from accounts.demo import ensure_user
 from accounts.models import Role
 from artists import services
-from artists.models import ArtistProfile, Track
+from artists.models import ArtistProfile, ProfileView, Track
 
 ARTISTS: list[dict[str, Any]] = [
     {"email": "artist@demo.umbrella.test", "stage_name": "Nova Reyes", "city": "Austin", "state": "TX", "country": "US", "genre": "indie", "secondary": ["folk", "pop"], "influences": ["Phoebe Bridgers", "Bon Iver"], "types": ["solo", "acoustic"], "flat": 45000, "hourly": 15000, "weekdays": True, "weekends": True, "tagline": "Late-night indie folk with a warm, cinematic edge."},
@@ -219,3 +221,16 @@ def seed(say: Callable[[str], None]) -> None:
                     data={"title": title, "genre": spec["genre"], "release_year": 2020 + n},
                 )
         say(f"artist   {spec['stage_name']:<22} /artists/{profile.slug}/")
+
+
+def add_past_views(artist: ArtistProfile, views: list[tuple[dt.date, str]]) -> int:
+    """Demo history (analytics.demo): profile views of past days, recorded as the view counter
+    would have (one row per viewer per day, the artist's total raised by the new ones). Made up,
+    and only for the demo: the counter's own path takes views of today. Returns how many were
+    new (repeating it adds nothing)."""
+    rows = [ProfileView(artist=artist, day=day, viewer_key=key) for day, key in views]
+    before = ProfileView.objects.filter(artist=artist).count()
+    ProfileView.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    added = ProfileView.objects.filter(artist=artist).count() - before
+    ArtistProfile.objects.filter(pk=artist.pk).update(profile_views=F("profile_views") + added)
+    return added

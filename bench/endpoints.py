@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import bodies, gigs, messages, rooms, seed
+from bench import analytics, bodies, gigs, messages, rooms, seed
 
 
 @dataclass(frozen=True)
@@ -238,5 +238,16 @@ ENDPOINTS += [
         rooms.rooms_call,
         auth=True,
         target_ratio=0.30,
+    ),
+]
+# Analytics (bench/analytics.py): an artist's daily figures over a year, as one of the 2 000
+# artists that sign in.
+ENDPOINTS += [
+    Endpoint(
+        "analytics",
+        "/api/v1/analytics/daily/?from=&to= (365 days, varied artists)",
+        analytics.analytics_call,  # type: ignore[arg-type]
+        target_ratio=0.30,
+        signs_in="artist",
     ),
 ]

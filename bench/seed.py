@@ -389,6 +389,11 @@ def main() -> None:
 
     if "rooms" not in skip:
         print(rooms.seed_rooms(bench_email=os.environ["BENCH_EMAIL"]))
+    from bench import analytics  # a year of daily figures of the artists that sign in
+
+    if "analytics" not in skip:
+        artists = min(int(os.environ.get("BENCH_ARTISTS", ARTISTS)), ARTISTS)
+        print(analytics.seed_analytics(artists=artists))
 
 
 if __name__ == "__main__":

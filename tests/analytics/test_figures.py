@@ -76,6 +76,7 @@ def test_a_trend_line_breaks_where_a_day_has_no_value():
     lines = sparkline.points([1, 2, None, 4, 5])
     assert len(lines) == 2
     assert all(len(line.split()) == 2 for line in lines)
+    assert sparkline.points([1, None, 3], span_gaps=True) == ["2.0,30.0 118.0,2.0"]
     assert sparkline.points([3, 3, 3]) == ["2.0,16.0 60.0,16.0 118.0,16.0"]  # flat: the middle
     assert sparkline.points([None, None]) == [] and sparkline.points([1]) == []
 

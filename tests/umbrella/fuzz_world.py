@@ -613,6 +613,24 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
         "public": {401, 403, 404} | BODY,
         "signed_in": {401, 403, 404} | BODY,
     },
+    # Analytics: an artist's or a venue's own figures (other roles 403 not_artist_or_venue; a
+    # range the rule refuses, or a period not offered, 400); the artist's choice of public
+    # figures (others 403 not_an_artist; an artist still onboarding reads it but may not write:
+    # 403); what a public artist shows (404 for a slug that is not a public artist's).
+    **{
+        op: {
+            "signed_in": {403},
+            **{r: {200, 400} for r in ("artist", "onboarding_artist", "venue")},
+        }
+        for op in ("GET /analytics/daily/", "GET /analytics/summary")
+    },
+    "GET /analytics/public-stats": {"signed_in": {403}, **OWNERS({200})},
+    "PUT /analytics/public-stats": {
+        "signed_in": {403} | BODY,
+        "artist": {200} | BODY,
+        "onboarding_artist": {403} | BODY,
+    },
+    "GET /analytics/artists/{slug}/public-stats": {"public": {200, 404}, "signed_in": {200, 404}},
     "POST /apps/{app_id}/webhooks/{capability}/enable": {
         "signed_in": {403, 404} | BODY,
         "artist": {200, 400, 404} | BODY,
@@ -661,6 +679,8 @@ def key_operations() -> dict[tuple[str, str], float]:
         ("PATCH /artists/me/tracks/{track_id}", "artist"): 0.2,
         ("PATCH /me", "fan"): 0.2,
         ("POST /violet/generate", "artist"): 0.2,
+        ("GET /analytics/daily/", "artist"): 0.2,
+        ("GET /analytics/daily/", "venue"): 0.2,
     }
 
 

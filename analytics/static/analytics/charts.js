@@ -1,5 +1,5 @@
-/* The analytics dashboard's charts: each <figure data-chart="ID"> is drawn with uPlot (vendored,
-   analytics/vendor/) from the JSON in <script id="ID" type="application/json"> that the page
+/* The analytics dashboard's charts: each <figure data-chart="ID"> is drawn with uPlot 1.6.32 (vendored in
+   umbrella/static/vendor/) from the JSON in <script id="ID" type="application/json"> that the page
    wrote (analytics.selectors.charts). The days are UTC days, and are shown as such. The table
    under the charts holds the same figures for screen readers and without JavaScript. */
 (function () {
@@ -45,6 +45,7 @@
     var grid = "rgba(127, 127, 127, 0.25)";
     var format = formatter(chart.unit);
     var series = [{
+      label: "Day",
       value: function (u, ts) { return ts == null ? "—" : DAY.format(new Date(ts * 1000)); },
     }];
     chart.series.forEach(function (s, i) {
@@ -65,7 +66,7 @@
       }
       series.push(options);
     });
-    var yRange = chart.unit === "rating" ? { range: [1, 5] } : {};
+    var yRange = chart.unit === "rating" ? { range: [0.8, 5.2] } : {};
     var opts = {
       width: Math.max(box.clientWidth, 200),
       height: HEIGHT,
