@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
         "Genre": "artists.models.GENRES",
         "GigStatus": "marketplace.models.GigStatus.choices",
         "RoomStatus": "events.models.RoomStatus.choices",
+        "QuizStatus": "events.models.QuizStatus.choices",
         "UpgradeStrategy": ["automatic", "assisted"],
         "PaymentType": "marketplace.models.PaymentType.choices",
         "ApplicationStatus": "marketplace.models.ApplicationStatus.choices",

@@ -11,13 +11,14 @@ leaderboard of closed questions. Anyone who may read the room; apps with ``rooms
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.api.draws import ANYONE_AND_APPS, room_for
-from events.api.members import PublicRead
 from events.models import Participant, ParticipantStatus, QuizStatus
+from events.scopes import AppScopes
 from events.selectors_quiz import quiz_state
 from events.selectors_room_live import is_quiz_room
 from events.services.quiz import moment
@@ -90,7 +91,7 @@ class QuizStateSerializer(serializers.Serializer):
 
 class RoomQuizApi(APIView):
     app_endpoint = "rooms.quiz"
-    permission_classes = [PublicRead]
+    permission_classes = [AllowAny, AppScopes]
 
     @extend_schema(
         operation_id="rooms_quiz_retrieve",

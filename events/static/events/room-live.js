@@ -903,18 +903,19 @@
   }
 
   function pollQuiz() {
-    // A page that can't follow the room live (not a member) reads the quiz now and then.
+    // A page that can't follow the room live (not a member) reads the quiz now and then: every
+    // 5 s while it runs, every 15 s before it starts, not at all once it is over.
+    if (!quiz || quiz.status === "finished" || status !== "active") {
+      return;
+    }
     window.setTimeout(function () {
-      if (!quiz || quiz.status === "finished" || quiz.status === "idle") {
-        return;
-      }
       readQuiz().then(function (state) {
         if (state) {
           applyQuizState(state);
         }
         pollQuiz();
       });
-    }, 5000);
+    }, quiz.status === "idle" ? 15000 : 5000);
   }
 
   function sendAnswer(button) {
