@@ -53,7 +53,7 @@ QUESTION = {
     "text": "Which planet is called the red planet?",
     "options": ["Venus", "Mars", "Jupiter"],
     "correct_index": 1,
-    "time_limit_s": 10,
+    "time_limit_s": 15,  # room to check the page before the close on a loaded machine
 }
 SECOND_QUESTION = {
     "id": "rings",

@@ -80,7 +80,7 @@ def test_an_active_lottery_room_as_its_organizer_sees_it(django_assert_max_num_q
 
     client = Client()
     client.force_login(room.created_by)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(22) as counted:
         response = client.get(f"/rooms/{room.pk}/")
     html = response.content.decode()
     data = json.loads(DATA.search(html).group(1))
@@ -103,6 +103,15 @@ def test_an_active_lottery_room_as_its_organizer_sees_it(django_assert_max_num_q
     assert data["can"]["draw"] and data["can"]["subscribe"] and not data["can"]["quiz_answer"]
     assert {p["id"]: p["awarded"] for p in data["prizes"]} == {vinyl.pk: 1, poster.pk: 1}
     assert data["names"][str(bob.pk)] == "Bob" and data["quiz"] is None
+
+    # More of everything: the same number of queries.
+    more = [ParticipantFactory(room=room) for _ in range(8)]
+    for _ in range(3):
+        extra = PrizeFactory(room=room, quantity=2)
+        room_draw(room=room, by=room.created_by, prize_ids=[extra.pk])
+    winner_pick(room=room, by=room.created_by, prize_id=poster.pk, participant_id=more[0].pk)
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        assert client.get(f"/rooms/{room.pk}/").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,16 @@
     }
   }
 
+  // As many rows as the server lists (events/selectors_room_live.py); the counts stay exact.
+  var LISTED = { people: 100, winners: 200, draws: 20 };
+
+  function trim(list, most) {
+    var rows = list.querySelectorAll(":scope > li:not([data-empty])");
+    for (var i = most; i < rows.length; i += 1) {
+      rows[i].remove();
+    }
+  }
+
   function seconds(ms) {
     return (ms / 1000).toFixed(1) + " s";
   }
@@ -239,6 +249,12 @@
 
   function setParticipantsCount() {
     $("[data-participants-count]").textContent = String(participantsCount);
+    var list = $("[data-participant-list]");
+    trim(list, LISTED.people);
+    var listed = list.querySelectorAll("[data-participant-id]").length;
+    var more = $("[data-participants-more]");
+    more.textContent = "The newest " + listed + " are shown.";
+    more.hidden = participantsCount <= listed;
   }
 
   function addParticipant(p) {
@@ -400,6 +416,7 @@
     }
     item.appendChild(how);
     list.insertBefore(item, list.firstChild);
+    trim(list, LISTED.winners);
     winnersCount += 1;
     setWinnersCount();
   }
@@ -486,6 +503,7 @@
     }
     item.appendChild(verify);
     list.insertBefore(item, list.firstChild);
+    trim(list, LISTED.draws);
   }
 
   function onCommitted(c) {
