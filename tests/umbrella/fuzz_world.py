@@ -31,6 +31,7 @@ from artists.demo import tone_wav
 from artists.models import ArtistProfile, MediaCategory, MediaFile, MediaQuota, MediaStatus, Track
 from events.models import DeadLetter, Outcome, WebhookDelivery
 from events.services import apps as app_services
+from events.services.tokens import app_token_issue
 from marketplace import services as marketplace_services
 from messaging.fans import imports as fan_imports
 from messaging.fans import services as fan_services
@@ -95,6 +96,13 @@ PNG = png_bytes()
 # --- roles and the world ----------------------------------------------------------------------
 
 ROLES = ["anonymous", "bad_token", "newcomer", "fan", "onboarding_artist", "artist", "venue"]
+# Fuzzed only on the operations whose _ALLOWED entry names them: an app token is refused on
+# every endpoint apps may not call (403 app_not_allowed), which proves nothing more each time.
+# "app": the artist's app, a system call with its own token.
+EXTRA_ROLES = ["app"]
+# The world's app: the fixture manifest's scopes, and room events.
+APP_SCOPES = ["rooms:read", "prizes:read", "winners:write", "realtime:publish"]
+NEXT_VERSION = "1.1.0"
 
 _login_client = Client()  # one instance: building the middleware chain for each sign-in is slow
 
@@ -151,6 +159,12 @@ class World:
     prize_ids: list[int] = field(default_factory=list)
     winner_ids: list[int] = field(default_factory=list)
     generation_ids: list[int] = field(default_factory=list)
+    # What the room operations' repairs need to reach their success path: the artist's draft
+    # room (to activate), the app's newer version (to upgrade to), a participant who has not
+    # won the prize yet (to pick).
+    draft_room_id: int = 0
+    next_version: str = ""
+    pickable_participant_id: int = 0
     tokens: dict[str, str] = field(default_factory=dict)
     bad_tokens: list[str] = field(default_factory=list)
 
@@ -214,10 +228,13 @@ def build_world() -> World:
         for owner in (artist, artist, other)
     ]
     # The app platform: the artist's app (its webhooks on a closed local port, so a test event
-    # or a replay fails at once), one recorded attempt and one dead letter; another's app.
-    app = app_services.app_register(
-        owner=artist.user, manifest=app_manifest(base_url="http://127.0.0.1:9")
-    ).app
+    # or a replay fails at once; it may publish room events), one recorded attempt and one dead
+    # letter; another's app.
+    registration = app_services.app_register(
+        owner=artist.user,
+        manifest=app_manifest(base_url="http://127.0.0.1:9", permissions=APP_SCOPES),
+    )
+    app = registration.app
     theirs = app_services.app_register(owner=other.user, manifest=app_manifest()).app
     delivery = WebhookDelivery.objects.create(
         app=app,
@@ -263,6 +280,11 @@ def build_world() -> World:
             (other, "tagline", {}),
         )
     ]
+    draft = room_services.room_create(by=artist.user, app=app, name="Fuzz draft")
+    # a newer version of the app: the rooms above (on 1.0.0) may upgrade to it
+    newer = app_manifest(base_url="http://127.0.0.1:9", permissions=APP_SCOPES)
+    newer["meta"] = {**newer["meta"], "version": NEXT_VERSION}
+    app_services.app_version_publish(app=app, manifest=newer, by=artist.user)
     users = {
         "artist": artist.user,
         "fan": fan,
@@ -295,9 +317,16 @@ def build_world() -> World:
         prize_ids=[prize.pk],
         winner_ids=[win.pk],
         generation_ids=[drafts[0], drafts[0], drafts[1], drafts[2]],
+        draft_room_id=draft.pk,
+        next_version=NEXT_VERSION,
+        pickable_participant_id=joined.pk,
     )
     for role, user in users.items():
         world.tokens[role] = sign_in(user)
+    # the artist's app, signed in with its client secret (a system call: no person)
+    world.tokens["app"] = app_token_issue(
+        app_id=app.app_id, app_secret=registration.client_secret
+    ).access_token
     good = sign_in(UserFactory())
     world.bad_tokens = [
         expired(good),
@@ -608,10 +637,13 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
             "DELETE /rooms/{room_id}/winners/{winner_id}",
         )
     },
-    # App events: app tokens only; a person's token is refused.
+    # App events: app tokens only; a person's token is refused. The world's app publishes in
+    # its own rooms (another app's room is 404); at most 10 a second per room (429); a
+    # generated X-App-Token that is not one is 401, as above.
     "POST /rooms/{room_id}/events": {
         "public": {401, 403, 404} | BODY,
         "signed_in": {401, 403, 404} | BODY,
+        "app": {201, 401, 404, 429} | BODY,
     },
     # Analytics: an artist's or a venue's own figures (other roles 403 not_artist_or_venue; a
     # range the rule refuses, or a period not offered, 400); the artist's choice of public
@@ -657,6 +689,11 @@ _ALLOWED: dict[str, dict[str, set[int]]] = {
 }
 
 
+def roles_of(op: str) -> list[str]:
+    """The roles ``op`` is fuzzed as: every role, and the extra ones its entry names."""
+    return ROLES + [role for role in EXTRA_ROLES if role in _ALLOWED[op]]
+
+
 def allowed(op: str, role: str) -> set[int]:
     table = _ALLOWED[op]
     if role in table:
@@ -681,6 +718,12 @@ def key_operations() -> dict[tuple[str, str], float]:
         ("POST /violet/generate", "artist"): 0.2,
         ("GET /analytics/daily/", "artist"): 0.2,
         ("GET /analytics/daily/", "venue"): 0.2,
+        # the rooms' writes, with the bodies and rooms the repairs give them
+        ("POST /rooms/", "artist"): 0.2,
+        ("POST /rooms/{room_id}/activate", "artist"): 0.2,
+        ("POST /rooms/{room_id}/upgrade-manifest", "artist"): 0.2,
+        ("POST /rooms/{room_id}/winners/", "artist"): 0.2,
+        ("POST /rooms/{room_id}/events", "app"): 0.2,
     }
 
 

@@ -59,7 +59,6 @@ from tests.umbrella.fuzz_world import (
     HITS,
     OPERATIONS,
     PNG,
-    ROLES,
     WAV,
     World,
     allowed,
@@ -67,6 +66,7 @@ from tests.umbrella.fuzz_world import (
     build_world,
     key_operations,
     operation_id,
+    roles_of,
     schema,
     sign_in,
 )
@@ -149,6 +149,56 @@ def _real_path_parameters(case: Any, world: World, role: str, data: st.DataObjec
             case.path_parameters[name] = data.draw(st.sampled_from(choices), label=name)
 
 
+def _printable(value: Any, default: str) -> str:
+    """``value`` without the characters names refuse, or ``default`` if nothing is left."""
+    text = "".join(c for c in value if c.isprintable()) if isinstance(value, str) else ""
+    return text if text.strip() else default
+
+
+# The room a repaired room operation acts on (tests/umbrella/fuzz_world.py): the artist's draft
+# room to activate; the artist's active room (of the world's app) for the others.
+ROOM_OF = {
+    "POST /rooms/{room_id}/activate": lambda world: world.draft_room_id,
+    "POST /rooms/{room_id}/upgrade-manifest": lambda world: world.room_ids[0],
+    "POST /rooms/{room_id}/winners/": lambda world: world.room_ids[0],
+    "POST /rooms/{room_id}/events": lambda world: world.room_ids[0],
+}
+
+
+def _repair_room_call(op: str, case: Any, world: World) -> None:
+    """The room operations' success paths need a room in the right state and bodies that
+    name real things: the world's app, its newer version, a prize and a participant who may
+    still win it, the app's own event prefix."""
+    if op in ROOM_OF:
+        case.path_parameters["room_id"] = ROOM_OF[op](world)
+    # A generated X-App-Token is never a token (401): the caller acts as itself.
+    case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "x-app-token"}
+    body = case.body if isinstance(case.body, dict) else {}
+    if op == "POST /rooms/":
+        case.body = {
+            "name": _printable(body.get("name"), "Fuzz room")[:255],
+            "description": _printable(body.get("description"), "")[:2000],
+            "app": world.app_ids[0],
+            "app_settings": {},  # the app's schema is any object; its defaults fill it
+            "is_public": body.get("is_public", True) is not False,
+        }
+    elif op == "POST /rooms/{room_id}/upgrade-manifest":
+        case.body = {"target_version": world.next_version}
+    elif op == "POST /rooms/{room_id}/winners/":
+        case.body = {
+            "prize_id": world.prize_ids[0],
+            "participant_id": world.pickable_participant_id,
+        }
+    elif op == "POST /rooms/{room_id}/events":
+        extra = body.get("data")
+        extra = (
+            {k: v for k, v in extra.items() if k not in ("room_id", "timestamp")}
+            if isinstance(extra, dict)
+            else {}
+        )
+        case.body = {"event": f"app:{world.app_ids[0]}:fuzz.tick", "data": extra}
+
+
 def _repair_body(op: str, case: Any, world: World, data: st.DataObject) -> None:
     """Turn a generated body into one that can pass, keeping the generated values that may."""
     if op == "GET /analytics/daily/" and case.query:
@@ -159,6 +209,8 @@ def _repair_body(op: str, case: Any, world: World, data: st.DataObject) -> None:
         for name, days in (("to", back[0]), ("from", back[1])):
             if name in case.query:
                 case.query[name] = (yesterday - dt.timedelta(days=days)).isoformat()
+    if op.startswith("POST /rooms/"):
+        _repair_room_call(op, case, world)
     if op == "PUT /artists/me/onboarding/{number}" and not isinstance(case.body, dict):
         case.body = {}
     body = case.body if isinstance(case.body, dict) else None
@@ -309,7 +361,7 @@ def test_operation_answers_as_documented(op: str) -> None:
     operation = schema[f"/api/v1{path}"][method]
     world = build_world()
     strategies = _strategies(operation)
-    for role in ROLES:
+    for role in roles_of(op):
         _fuzz(op, role, world, strategies)
 
 
