@@ -7,7 +7,8 @@ the daily allowance.
   and what it cost. It is written ``pending`` before the provider is called and becomes
   ``completed`` or ``failed`` after (violet/services.py).
 - :class:`DailyUsage` is one row per artist per UTC day: ``prompts`` is the number of units of
-  the allowance in use (completed plus pending generations; a failed one gives its unit back),
+  the allowance in use (completed, pending and cancelled generations; a failed one gives its
+  unit back),
   plus the tokens and the cost of that day. The allowance is enforced on this row with one
   conditional ``UPDATE`` (docs/violet.md "The daily allowance"). Kept when the artist's
   account is deleted (``SET NULL``), so the staff's spend per day never changes afterwards.
@@ -114,7 +115,7 @@ class DailyUsage(TimeStampedModel):
     )
     day = models.DateField(help_text="UTC day.")
     prompts = models.PositiveIntegerField(
-        default=0, help_text="Units of the allowance in use: completed and pending generations."
+        default=0, help_text="Units of the allowance in use (failed generations gave theirs back)."
     )
     failures = models.PositiveIntegerField(
         default=0, help_text="Generations that failed and gave their unit back."

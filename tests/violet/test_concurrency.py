@@ -1,6 +1,8 @@
 """The daily allowance under concurrent requests, on PostgreSQL: never one prompt more than
 the limit, whatever the number of racing requests; and the day's row made once."""
 
+import time
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -25,11 +27,27 @@ def _post_as(user):
     return call
 
 
+def wait_for_free_connections(needed: int, *, seconds: float = 120) -> None:
+    """Parallel test workers share one PostgreSQL (max_connections 300, README): wait until
+    ``needed`` connections are free, so that another worker's race test is not refused."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity"
+            )
+            free = cursor.fetchone()[0]
+        if free >= needed or time.monotonic() > deadline:
+            return
+        time.sleep(1)
+
+
 @pytest.mark.timeout(300)
 def test_200_concurrent_requests_at_45_of_50_accept_exactly_5(settings):
     settings.VIOLET_OFFLINE_STREAM_DELAY = 0
     artist = full_artist()
     DailyUsage.objects.create(artist=artist, day=utc_today(), prompts=45)
+    wait_for_free_connections(200 + 20)
     connection.close()
 
     statuses = run_together(_post_as(artist.user), 200)

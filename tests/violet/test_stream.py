@@ -215,3 +215,56 @@ def test_a_claude_stream_cut_halfway_ends_with_an_error_and_the_allowance_unchan
     assert generation.status == GenerationStatus.FAILED
     assert generation.error_code == "violet_stream_interrupted"
     assert selectors.usage_of(artist_id=artist.pk)["used"] == 0
+
+
+def test_the_ws_process_serves_streams_and_no_other_http_path():
+    from channels.testing import HttpCommunicator
+
+    from umbrella.asgi import websocket_application
+
+    async def scenario() -> tuple[Any, Any]:
+        stream = await HttpCommunicator(
+            websocket_application,
+            "POST",
+            URL,
+            body=b'{"tool": "bio"}',
+            headers=[(b"content-type", b"application/json")],
+        ).get_response()
+        page = await HttpCommunicator(websocket_application, "GET", "/violet/").get_response()
+        return stream, page
+
+    stream, page = run_async(scenario)
+
+    # Django answered (401: no credentials), not the ws process's 404.
+    assert stream["status"] == 401
+    assert json.loads(stream["body"])["error"]["code"] == "not_authenticated"
+    assert page["status"] == 404
+
+
+def test_a_client_that_goes_away_leaves_a_cancelled_draft_that_counts():
+    from asgiref.sync import sync_to_async
+
+    from violet import services, streaming
+    from violet.providers.offline import OfflineProvider
+
+    artist = full_artist()
+    provider = OfflineProvider(delay=0.01)
+    prepared = services.generation_prepare(user=artist.user, tool="bio", inputs={})
+    generation = services.generation_start(prepared=prepared, provider=provider)
+
+    async def scenario() -> list[bytes]:
+        events = streaming.events(generation=generation, prepared=prepared, provider=provider)
+        received = [await anext(events), await anext(events), await anext(events)]
+        await events.aclose()  # what Django does when the client disconnects
+        await sync_to_async(lambda: None)()
+        return received
+
+    received = run_async(scenario)
+
+    names = [name for name, _ in parse(b"".join(received))]
+    assert names == ["start", "delta", "delta"]
+    written = "".join(data["text"] for name, data in parse(b"".join(received)) if name == "delta")
+    generation.refresh_from_db()
+    assert generation.status == GenerationStatus.CANCELLED
+    assert generation.output == written
+    assert selectors.usage_of(artist_id=artist.pk)["used"] == 1

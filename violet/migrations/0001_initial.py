@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('day', models.DateField(help_text='UTC day.')),
-                ('prompts', models.PositiveIntegerField(default=0, help_text='Units of the allowance in use: completed and pending generations.')),
+                ('prompts', models.PositiveIntegerField(default=0, help_text='Units of the allowance in use (failed generations gave theirs back).')),
                 ('failures', models.PositiveIntegerField(default=0, help_text='Generations that failed and gave their unit back.')),
                 ('input_tokens', models.PositiveBigIntegerField(default=0)),
                 ('output_tokens', models.PositiveBigIntegerField(default=0)),
