@@ -54,6 +54,12 @@ async def handle(consumer: Any, kind: str, data: dict[str, Any]) -> None:
         )
         return
     try:
-        await database_sync_to_async(_run)(consumer.user, kind, data, received_at)
+        # Not thread-sensitive: an answer waits for the app's quiz_validation webhook (up to 2 s);
+        # on the process-wide single thread that Channels' default would use, every other
+        # socket's answer, subscribe and replay would queue behind it (bench/quiz.py). The
+        # services are safe to run side by side (tests/events/test_quiz_concurrency.py).
+        await database_sync_to_async(_run, thread_sensitive=False)(
+            consumer.user, kind, data, received_at
+        )
     except ApplicationError as error:
         await consumer.send_error(error.code, error.message, room_id=data.get("room_id"))

@@ -1,11 +1,14 @@
-"""Awarding and revoking prize units (SPEC-events §1, §6 Winners): the one home of "a prize is
-never over-awarded", used by manual picks, app draws and the platform's fallback draw alike.
+"""Awarding and revoking prize units (SPEC-events §1, §6 Winners): the rules of "a prize is
+never over-awarded", used by manual picks and quiz awards. Draws (events.services.draws) keep
+the same rules — the prize locked, its stock checked, entrants read under that lock, so no
+duplicate and only eligible participants — but write their winners in their own single
+statement with the draw (docs/draws.md, "What a draw costs").
 
 Every award locks the prize row (``SELECT … FOR UPDATE``) for the rest of the caller's
 transaction, checks stock, eligibility (live, active participants of the room with the
 ``participant`` role) and duplicates (no two live wins of one prize by one participant), then
 writes the winners, takes the units with ``F()`` and logs ``winner:selected`` events — so 100
-concurrent draws of a prize of quantity 10 make exactly 10 winners. The table's check
+concurrent picks (or draws) of a prize of quantity 10 make exactly 10 winners. The table's check
 constraint (``0 ≤ quantity_remaining ≤ quantity``) and the partial unique index on live wins
 back this up in the database.
 """
