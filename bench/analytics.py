@@ -64,7 +64,8 @@ def _yesterday() -> dt.date:
 
 
 def _popularity(n: int) -> float:
-    """Artist ``n``'s mean profile views a day: most a few, a few over a hundred (``u**4``; 8 on average)."""
+    """Artist ``n``'s mean profile views a day: most a few, a few over a hundred (``u**4``;
+    8 on average)."""
     u = (n * 0.6180339887) % 1.0
     return 0.3 + 40 * u**4
 
