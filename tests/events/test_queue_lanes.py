@@ -195,7 +195,7 @@ def test_four_lanes_deliver_at_once_each_message_once_and_close_their_connection
     assert delivery_queue.pending() == (0, 0)
     assert WebhookDelivery.objects.filter(outcome="success").count() == 8
     # Each lane's thread closed the connection it opened for its batches.
-    assert _connections_to_this_database() == before
+    assert _connections_to_this_database() <= before  # (others may close meanwhile)
     assert caplog.records == []
 
 
