@@ -78,12 +78,12 @@ def broker(settings) -> Iterator[Broker]:
     conf = celery_app.conf
     previous = conf.task_always_eager, conf.task_default_queue
     on = Broker(f"test-deliveries-{uuid.uuid4().hex[:10]}")
-    conf.task_always_eager, conf.task_default_queue = False, on.queue
-    delivery_queue.clear()  # this queue's due list
     try:
+        conf.task_always_eager, conf.task_default_queue = False, on.queue
+        delivery_queue.clear()  # this queue's due list
         yield on
-    finally:
         delivery_queue.clear()
+    finally:  # whatever happened, the other tests get eager Celery back
         conf.task_always_eager, conf.task_default_queue = previous
         on.close()
 
