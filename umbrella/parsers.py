@@ -3,7 +3,9 @@
 * **JSON** is parsed once with checks Python's ``json`` lacks: nesting deeper than
   ``MAX_JSON_DEPTH`` (``json`` itself overflows the C stack near 1,000 levels and raises
   ``RecursionError``) and lone UTF-16 surrogates (``"\\ud800"`` decodes to a ``str`` that
-  cannot be encoded back to UTF-8, so the database, the password hasher and the mailer fail).
+  cannot be encoded back to UTF-8, so the database, the password hasher and the mailer fail)
+  and NUL characters (``"\\u0000"``: PostgreSQL stores neither a ``text`` nor a ``jsonb`` value
+  holding one, and a JSON object such as a prize's metadata reaches ``jsonb`` unvalidated).
 * **Size and count limits** are Django's (``DATA_UPLOAD_MAX_MEMORY_SIZE``,
   ``DATA_UPLOAD_MAX_NUMBER_FIELDS``, ``DATA_UPLOAD_MAX_NUMBER_FILES``). Django raises them as
   ``SuspiciousOperation`` subclasses, which DRF does not know: :func:`api_exception_for`
@@ -57,7 +59,8 @@ def _has_lone_surrogate(text: str) -> bool:
 
 
 def check_json_value(value: Any) -> None:
-    """Refuse nesting deeper than ``MAX_JSON_DEPTH`` and strings with lone surrogates."""
+    """Refuse nesting deeper than ``MAX_JSON_DEPTH`` and strings (values and keys) with lone
+    surrogates or NUL characters."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -65,6 +68,10 @@ def check_json_value(value: Any) -> None:
             if _has_lone_surrogate(item):
                 raise HostileJSON(
                     "invalid_unicode", "The JSON body contains an unpaired UTF-16 surrogate."
+                )
+            if "\x00" in item:
+                raise HostileJSON(
+                    "invalid_unicode", "The JSON body contains a NUL character (\\u0000)."
                 )
             continue
         if isinstance(item, dict | list):

@@ -40,7 +40,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "parse_error": (400, "The body could not be parsed (malformed JSON or multipart)."),
     "too_deep": (400, "The JSON body nests deeper than 64 levels."),
-    "invalid_unicode": (400, "A JSON string holds an unpaired UTF-16 surrogate."),
+    "invalid_unicode": (400, "A JSON string holds an unpaired UTF-16 surrogate or a NUL."),
     "too_many_fields": (400, "A form body with more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS."),
     "too_many_files": (400, "A form body with more files than DATA_UPLOAD_MAX_NUMBER_FILES."),
     "bad_request": (400, "Django refused the request before any view ran (e.g. a bad Host)."),

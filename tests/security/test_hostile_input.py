@@ -189,6 +189,28 @@ def test_lone_surrogates_on_our_api_are_a_400(signed_in):
     assert user.display_name == "Original"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"display_name": "a\\u0000b"}',
+        '{"display_name": "Nova", "links": {"a\\u0000": 1}}',
+        '{"display_name": "Nova", "x": [[{"deep": ["\\u0000"]}]]}',
+    ],
+    ids=["value", "key", "nested"],
+)
+def test_nul_characters_in_json_are_a_400_wherever_they_sit(signed_in, body):
+    # PostgreSQL stores a NUL in neither text nor jsonb: a free-form object (a prize's metadata)
+    # reached jsonb and failed with a 500 (fuzz seed 192527794) before the parser refused it.
+    user, auth = signed_in
+
+    response = client().patch(ME, body, content_type="application/json", **auth)
+
+    assert_api_error(response, 400, "invalid_unicode")
+    assert "NUL" in response.json()["error"]["message"]
+    user.refresh_from_db()
+    assert user.display_name == "Original"
+
+
 def test_a_proper_surrogate_pair_is_just_an_emoji(signed_in):
     _, auth = signed_in
 

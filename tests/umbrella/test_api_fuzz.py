@@ -198,8 +198,8 @@ def _repair_room_call(op: str, case: Any, world: World) -> None:
 
 
 def _storable(value: Any) -> Any:
-    """``value`` without NUL characters, which PostgreSQL cannot store in JSON (a gap of the
-    API's JSON checks, reported apart: not what these repairs are about)."""
+    """``value`` without NUL characters, which the API refuses in any JSON string (400
+    ``invalid_unicode``, umbrella/parsers.py): removed so the repaired call can succeed."""
     if isinstance(value, str):
         return value.replace("\x00", "")
     if isinstance(value, list):
