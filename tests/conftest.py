@@ -12,6 +12,7 @@
 * API rate limits are lifted except in the tests that check them (``low_throttle_rates``).
 """
 
+import asyncio
 import os
 import uuid
 
@@ -161,3 +162,13 @@ def redis_channel_layer(settings):
     channel_layers.backends.clear()
     yield get_channel_layer()
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_loop_left_by_playwright(request: pytest.FixtureRequest) -> None:
+    """Sync Playwright marks this thread as running its event loop after every call while the
+    session's browser lives (``asyncio._set_running_loop`` in playwright/_impl/_greenlets.py), so
+    a later test in the same xdist worker met "You cannot use AsyncToSync in the same thread as
+    an async event loop" (CI, stop 18). Browser tests set it again on their next call."""
+    if "e2e" not in request.keywords:
+        asyncio._set_running_loop(None)

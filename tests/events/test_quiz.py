@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
@@ -32,7 +33,6 @@ from events.tasks_quiz import quiz_close_question_task
 from tests.accounts.factories import UserFactory
 from tests.events.appserver import AppServer, answer
 from tests.events.factories import ParticipantFactory, PrizeFactory, RoomFactory
-from tests.events.live_helpers import run_async
 from tests.events.quizkit import CORRECT, QUESTIONS, QUIZ_HOOK, quiz_manifest, quiz_room
 from umbrella.errors import ApplicationError
 
@@ -526,12 +526,7 @@ class FakeConsumer:
 def test_the_quiz_messages_drive_the_services_as_the_connected_person(server):
     room = quiz_room(server)
     a, b = players(room, 2)
-
-    def handle(consumer: FakeConsumer, kind: str, content: Any) -> None:
-        # In a thread of its own: an earlier browser test in this worker (sync Playwright) leaves
-        # this thread looking like it runs an event loop, where async_to_sync refuses to run.
-        run_async(lambda: live_quiz.handle(consumer, kind, content))
-
+    handle = async_to_sync(live_quiz.handle)
     organizer = FakeConsumer(room.created_by)
     handle(organizer, "quiz:start", {"room_id": room.pk})
     handle(organizer, "quiz:next_question", {"room_id": room.pk})
