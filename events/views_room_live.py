@@ -9,6 +9,9 @@ change and comes back to the page with a message. With JavaScript, the draw goes
 API and its result arrives for everyone at once as a live event.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -57,61 +60,56 @@ def _signed_in(request: HttpRequest, room_id: int) -> HttpResponse | None:
     return redirect_to_login(reverse("room-live", kwargs={"room_id": room_id}))
 
 
-@require_POST
-def room_join(request: HttpRequest, room_id: int) -> HttpResponse:
-    if (sign_in := _signed_in(request, room_id)) is not None:
-        return sign_in
-    room = _room(request, room_id)
-    try:
-        row, _created = participant_services.participant_join(room=room, by=request_user(request))
-    except NotFoundError:
-        raise Http404("No such room.") from None
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return _back(room.pk)
-    if row.status == ParticipantStatus.PENDING_APPROVAL:
-        messages.info(request, "You asked to join. An organizer has to approve you.")
-    else:
-        messages.success(request, f"You joined {room.name}.")
-    return _back(room.pk)
+def _live_form(
+    act: Callable[[HttpRequest, Room], tuple[int, str]],
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """One of the live page's forms: sign in first (then back to the room's page), the room by
+    its read rule (404 to outsiders), then ``act``, which calls the one service of its change and
+    says how it went (a message level and text); a refusal is shown as an error. Either way the
+    visitor comes back to the room's page."""
 
-
-@require_POST
-def room_leave(request: HttpRequest, room_id: int) -> HttpResponse:
-    if (sign_in := _signed_in(request, room_id)) is not None:
-        return sign_in
-    room = _room(request, room_id)
-    try:
-        row = participant_services.participant_leave(room=room, by=request_user(request))
-    except NotFoundError:
-        raise Http404("No such room.") from None
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return _back(room.pk)
-    if row.status == ParticipantStatus.PENDING_APPROVAL:
-        messages.success(request, "You withdrew your request to join.")
-    else:
-        messages.success(request, f"You left {room.name}.")
-    return _back(room.pk)
-
-
-@require_POST
-def room_draw(request: HttpRequest, room_id: int) -> HttpResponse:
-    if (sign_in := _signed_in(request, room_id)) is not None:
-        return sign_in
-    room = _room(request, room_id)
-    try:
-        made = draw_services.room_draw(
-            room=room, by=request_user(request), prize_ids=[request.POST.get("prize_id", "")]
-        )
-    except NotFoundError as error:
-        if error.code == "not_found" and "prize_id" in error.details:
+    @require_POST
+    @wraps(act)
+    def view(request: HttpRequest, room_id: int) -> HttpResponse:
+        if (sign_in := _signed_in(request, room_id)) is not None:
+            return sign_in
+        room = _room(request, room_id)
+        try:
+            level, text = act(request, room)
+        except NotFoundError as error:
+            if error.code == "not_found" and "prize_id" in error.details:  # the form's field
+                messages.error(request, error.message)
+                return _back(room.pk)
+            raise Http404("No such room.") from None
+        except ApplicationError as error:
             messages.error(request, error.message)
             return _back(room.pk)
-        raise Http404("No such room.") from None
-    except ApplicationError as error:
-        messages.error(request, error.message)
+        messages.add_message(request, level, text)
         return _back(room.pk)
+
+    return view
+
+
+@_live_form
+def room_join(request: HttpRequest, room: Room) -> tuple[int, str]:
+    row, _created = participant_services.participant_join(room=room, by=request_user(request))
+    if row.status == ParticipantStatus.PENDING_APPROVAL:
+        return messages.INFO, "You asked to join. An organizer has to approve you."
+    return messages.SUCCESS, f"You joined {room.name}."
+
+
+@_live_form
+def room_leave(request: HttpRequest, room: Room) -> tuple[int, str]:
+    row = participant_services.participant_leave(room=room, by=request_user(request))
+    if row.status == ParticipantStatus.PENDING_APPROVAL:
+        return messages.SUCCESS, "You withdrew your request to join."
+    return messages.SUCCESS, f"You left {room.name}."
+
+
+@_live_form
+def room_draw(request: HttpRequest, room: Room) -> tuple[int, str]:
+    made = draw_services.room_draw(
+        room=room, by=request_user(request), prize_ids=[request.POST.get("prize_id", "")]
+    )
     numbers = ", ".join(f"#{d.number}" for d in made.draws)
-    messages.success(request, f"Draw {numbers} made: the winners are below.")
-    return _back(room.pk)
+    return messages.SUCCESS, f"Draw {numbers} made: the winners are below."
