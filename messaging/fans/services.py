@@ -18,7 +18,7 @@ Every change of consent writes a :class:`~messaging.models.ConsentEvent`.
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -371,6 +371,20 @@ def signup_request(
         )
 
 
+def _consented(member: ContactMember, *, artist_id: int, at: datetime) -> None:
+    """``member`` is opted in as of ``at`` (a confirmation, or a room's opt-in of a verified
+    address): any earlier opt-out of the list and its pending confirmation are cleared, and so is
+    the artist's own opt-out of that address. The caller holds the member's row lock."""
+    member.opted_in = True
+    member.opted_out_at = None
+    member.consent_at = at
+    member.confirm_token_hash = ""
+    member.save(
+        update_fields=["opted_in", "opted_out_at", "consent_at", "confirm_token_hash", "updated_at"]
+    )
+    ArtistOptOut.objects.filter(artist_id=artist_id, email=member.email).delete()
+
+
 def _confirmation_request(
     contact_list: ContactList,
     member: ContactMember | None,
@@ -446,20 +460,7 @@ def signup_confirm(*, token: str, ip: str | None = None) -> ContactMember:
                 "link_expired", "This link has expired. Sign up again for a new one.", status=410
             )
         artist_id = member.contact_list.artist_id
-        member.opted_in = True
-        member.opted_out_at = None
-        member.consent_at = now
-        member.confirm_token_hash = ""
-        member.save(
-            update_fields=[
-                "opted_in",
-                "opted_out_at",
-                "consent_at",
-                "confirm_token_hash",
-                "updated_at",
-            ]
-        )
-        ArtistOptOut.objects.filter(artist_id=artist_id, email=member.email).delete()
+        _consented(member, artist_id=artist_id, at=now)
         event(
             ConsentEventKind.SIGNUP_CONFIRMED,
             artist_id=artist_id,
@@ -592,21 +593,9 @@ def room_opt_in(*, artist_id: int, user: User, room_id: int) -> ContactMember:
                 opted_in=True,
                 consent_at=now,
             )
+            ArtistOptOut.objects.filter(artist_id=artist_id, email=email).delete()
         else:
-            member.opted_in = True
-            member.opted_out_at = None
-            member.consent_at = now
-            member.confirm_token_hash = ""
-            member.save(
-                update_fields=[
-                    "opted_in",
-                    "opted_out_at",
-                    "consent_at",
-                    "confirm_token_hash",
-                    "updated_at",
-                ]
-            )
-        ArtistOptOut.objects.filter(artist_id=artist_id, email=email).delete()
+            _consented(member, artist_id=artist_id, at=now)
         event(
             ConsentEventKind.ROOM_OPT_IN,
             artist_id=artist_id,
