@@ -311,7 +311,9 @@ def room_update(
     via_app: App | None = None,
 ) -> Room:
     """Change what is given (``None``: unchanged; ``gig_id=None`` unlinks the gig). Settings
-    are validated against the room's **locked** version and replace the old ones whole.
+    are validated against the room's **locked** version and replace the old ones whole; once the
+    room is completed or cancelled they can't change (``409 invalid_transition``; the same
+    settings sent again are fine, so a form posting everything still saves a new name).
     Publishes ``room:updated`` with the names of the changed fields (never settings values:
     they may hold secrets; clients read them again)."""
     locked = _lock(room)
@@ -328,6 +330,14 @@ def room_update(
         schema = settings_schema(locked.app_manifest_version.manifest)
         settings_validate(schema, app_settings)
         if app_settings != locked.app_settings:
+            if locked.status not in (RoomStatus.DRAFT, RoomStatus.ACTIVE):
+                # What was drawn or played ran under these settings: they stay as they were.
+                raise ApplicationError(
+                    "invalid_transition",
+                    f"A {locked.status} room is over: its settings can't change.",
+                    details={"from": locked.status, "to": locked.status, "allowed": []},
+                    status=409,
+                )
             changed["app_settings"] = app_settings
     if gig_id is not _UNSET and gig_id != locked.gig_id:
         gig = _gig_for(gig_id, by if by is not None else locked.created_by)
