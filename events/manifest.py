@@ -193,6 +193,17 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 Path = tuple[str | int, ...]
 
 
+def version_above(version: str, than: str) -> bool:
+    """Whether ``version`` comes after ``than`` in semver 2.0 order (a pre-release comes before
+    its release: ``1.0.0-rc.1`` < ``1.0.0``; build metadata does not count). The one ordering of
+    manifest versions: publishing a new one, the upgrade targets a room is offered, the upgrade
+    itself. A string that is no semver (none passes the manifest's checks) is above nothing."""
+    try:
+        return semver.Version.parse(version).compare(than) > 0
+    except (TypeError, ValueError):
+        return False
+
+
 def json_path(parts: Iterable[str | int]) -> str:
     """``("webhooks", "notifications", "timeout_ms")`` → ``$.webhooks.notifications.timeout_ms``."""
     text = "$"

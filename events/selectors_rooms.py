@@ -16,6 +16,7 @@ from django.db.models import CharField, Count, F, FilteredRelation, Q, Value
 from accounts.models import User
 from artists.models import ArtistProfile
 from events import policy
+from events.manifest import version_above
 from events.models import (
     App,
     AppManifestVersion,
@@ -88,22 +89,13 @@ def room_get(room_id: object, user: object) -> Room:
 def upgrade_targets(room: Room) -> list[AppManifestVersion]:
     """The versions of ``room``'s app above the one it is locked to (semver), lowest first:
     what its organizer may upgrade it to (events.services.rooms.room_upgrade_manifest)."""
-    current = _semver(room.app_manifest_version.version)
-    if current is None:
-        return []
-    found = []
-    for version in AppManifestVersion.objects.filter(app_id=room.app_id).only("id", "version"):
-        parsed = _semver(version.version)
-        if parsed is not None and parsed.compare(current) > 0:
-            found.append((parsed, version))
+    current = room.app_manifest_version.version
+    found = [
+        (semver.Version.parse(version.version), version)
+        for version in AppManifestVersion.objects.filter(app_id=room.app_id).only("id", "version")
+        if version_above(version.version, current)
+    ]
     return [version for _, version in sorted(found, key=lambda pair: pair[0])]
-
-
-def _semver(text: str) -> semver.Version | None:
-    try:
-        return semver.Version.parse(text)
-    except (TypeError, ValueError):
-        return None
 
 
 # --- the room list ----------------------------------------------------------------------------

@@ -27,13 +27,12 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-import semver
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from events import notifications, usage
-from events.manifest import manifest_validate
+from events.manifest import manifest_validate, version_above
 from events.models import APP_ID_PATTERN, App, AppCredential, AppManifestVersion, WebhookSecret
 from events.selectors_apps import app_managed
 from events.services.credentials import credential_issue, webhook_secret_issue
@@ -150,7 +149,7 @@ def app_version_publish(*, app: App, manifest: Any, by: User) -> AppManifestVers
     locked = _locked(app, by)
     version = manifest["meta"]["version"]
     current = locked.manifest_version
-    if semver.Version.parse(version).compare(current) <= 0:
+    if not version_above(version, current):
         raise ApplicationError(
             "version_not_higher",
             f"Version {version} is not higher than the current {current}.",

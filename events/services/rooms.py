@@ -31,7 +31,7 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 from accounts.models import User
 from events import policy, realtime
-from events.manifest import json_path
+from events.manifest import json_path, version_above
 from events.models import (
     ROOM_DESCRIPTION_MAX,
     ROOM_NAME_MAX,
@@ -483,14 +483,6 @@ def room_delete(*, room: Room, by: User | None, via_app: App | None = None) -> R
 # --- the manifest upgrade ---------------------------------------------------------------------
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    core = version.split("+", 1)[0].split("-", 1)[0]
-    try:
-        return tuple(int(part) for part in core.split("."))
-    except ValueError:
-        return (0,)
-
-
 @transaction.atomic
 def room_upgrade_manifest(
     *,
@@ -525,7 +517,7 @@ def room_upgrade_manifest(
             f"The app has no version {target_version}.",
             details={"target_version": [f"The app has no version {target_version}."]},
         )
-    if _version_key(target.version) <= _version_key(old.version):
+    if not version_above(target.version, old.version):
         raise ApplicationError(
             "version_not_higher",
             f"The room is on {old.version}: the target must be a higher version.",
