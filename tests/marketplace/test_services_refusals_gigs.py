@@ -64,7 +64,9 @@ def test_each_refused_time_is_explained_next_to_its_field(venue):
             {"end_time": GIG["start_time"]},
             {"end_time": ["The end time must differ from the start time."]},
         ),
-        ({"date": timezone.localdate() - dt.timedelta(days=1)}, None),
+        # yesterday where the venue is (the UTC date is still "today" west of UTC after midnight)
+        ({"date": timezone.localdate(timezone=ZoneInfo(venue.timezone)) - dt.timedelta(days=1)},
+         None),
         (
             {"date": next_spring_forward(venue.timezone), "start_time": dt.time(2, 30),
              "end_time": dt.time(3, 30)},
