@@ -10,6 +10,10 @@
   prefix in the one Redis database; live servers, moto and Chromium use free ports per worker.
 * Celery runs eagerly unless a test starts a real worker (see tests/umbrella/test_worker.py).
 * API rate limits are lifted except in the tests that check them (``low_throttle_rates``).
+* Transactional tests (``django_db(transaction=True)``, live servers) end with ``DELETE`` of the
+  tables that have rows instead of Django's ``TRUNCATE`` of every table on PostgreSQL
+  (tests/db_reset.py): the same end state in a fraction of the time.
+* ``module_rows``: rows a module builds once for tests that only read them.
 """
 
 import asyncio
@@ -19,11 +23,12 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import connection
-from django.test import override_settings
+from django.db import connection, transaction
+from django.test import TransactionTestCase, override_settings
 from rest_framework import throttling
 from rest_framework.test import APIClient
 
+from tests import db_reset
 from umbrella.celery import app as celery_app
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
@@ -33,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1" ... under pytest-xdist
     if worker:
         _own_cache_prefix(worker)
+    TransactionTestCase._fixture_teardown = db_reset.transactional_teardown  # type: ignore[method-assign]
 
 
 def _own_cache_prefix(worker: str) -> None:
@@ -78,11 +84,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+TEST_SETTINGS = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "ACCOUNT_RATE_LIMITS": False,
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.ACCOUNT_RATE_LIMITS = False
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, value)
     cache.clear()
     yield
     cache.clear()
@@ -113,6 +125,29 @@ HIGH_RATES = dict.fromkeys(django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATE
 @pytest.fixture(autouse=True)
 def _lift_throttles(monkeypatch):
     monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", dict(HIGH_RATES))
+
+
+@pytest.fixture(scope="module")
+def module_rows(django_db_setup, django_db_blocker):
+    """An open transaction for rows a module builds once and its tests only read.
+
+    A module-scoped fixture that needs the rows requests this one and writes them; each test
+    (``django_db``, not transactional) then runs in a savepoint inside it, so what a test writes
+    is rolled back as usual and the next test sees the rows as they were made. The transaction is
+    rolled back after the module's last test. The test settings and lifted rate limits apply
+    while the rows are made, as they do in a test.
+    """
+    with (
+        django_db_blocker.unblock(),
+        override_settings(**TEST_SETTINGS),
+        pytest.MonkeyPatch.context() as patch,
+        transaction.atomic(),
+    ):
+        patch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", dict(HIGH_RATES))
+        cache.clear()
+        yield
+        transaction.set_rollback(True)
+    cache.clear()
 
 
 @pytest.fixture
