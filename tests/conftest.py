@@ -13,16 +13,20 @@
 * Transactional tests (``django_db(transaction=True)``, live servers) end with ``DELETE`` of the
   tables that have rows instead of Django's ``TRUNCATE`` of every table on PostgreSQL
   (tests/db_reset.py): the same end state in a fraction of the time.
-* ``module_rows``: rows a module builds once for tests that only read them.
+* ``module_rows``: rows a module builds once for tests that only read them; ``seeded_demo``: the
+  demo, seeded once per module.
 """
 
 import asyncio
+import io
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import TransactionTestCase, override_settings
 from rest_framework import throttling
@@ -148,6 +152,22 @@ def module_rows(django_db_setup, django_db_blocker):
         yield
         transaction.set_rollback(True)
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def _demo_media(module_rows, tmp_path_factory) -> Path:
+    media = tmp_path_factory.mktemp("demo-media")
+    with override_settings(MEDIA_ROOT=media):
+        call_command("seed_demo", stdout=io.StringIO())
+    return media
+
+
+@pytest.fixture
+def seeded_demo(_demo_media: Path, settings) -> None:
+    """The demo (``seed_demo``, ~10 s), seeded once for the module and rolled back after it, for
+    tests that read it or seed it again: each test starts from the demo as one run left it (what
+    a test writes is rolled back), with the demo's media root, where its pictures are."""
+    settings.MEDIA_ROOT = _demo_media
 
 
 @pytest.fixture

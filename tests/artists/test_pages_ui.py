@@ -1,13 +1,10 @@
 """What a user reads on the artist pages: one "bio complete" rule for the wizard and the studio,
-counts in the right number, no rating before there are reviews, demo pictures, and a search page
-that only speaks of the filters it shows."""
+counts in the right number, no rating before there are reviews, and a search page that only
+speaks of the filters it shows. The demo's pictures: test_demo_pictures.py."""
 
 import pytest
-from django.core.management import call_command
 
-from accounts.demo import DEMO_PASSWORD
 from artists import services, steps
-from artists.demo import ARTISTS
 from artists.models import ArtistProfile, Track
 from artists.selectors import completeness_of
 from tests.accounts.factories import UserFactory
@@ -117,34 +114,3 @@ def test_search_page_names_its_own_fields_in_errors(client):
     assert '<a href="#search-weekends">Weekends: Use true or false.</a>' in html
     assert 'id="search-weekends"' in html and 'aria-invalid="true"' in html
     assert "No artists match" not in html  # the problem is the filter, not the results
-
-
-def test_seed_demo_gives_every_artist_an_avatar_and_a_banner(settings, tmp_path):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-    profiles = ArtistProfile.objects.filter(user__email__in=[a["email"] for a in ARTISTS])
-    assert profiles.count() == len(ARTISTS)
-    for profile in profiles:
-        assert profile.avatar.name.endswith(".jpg") and profile.banner.name.endswith(".jpg")
-        assert profile.avatar.storage.exists(profile.avatar.name)
-        missing = completeness_of(artist=profile)["missing"]
-        assert "Profile photo" not in missing and "Banner image" not in missing
-        assert "Bio" not in missing
-        assert Track.objects.filter(artist=profile).exists()
-    # Idempotent: a second run keeps the same pictures.
-    before = {p.pk: (p.avatar.name, p.banner.name) for p in profiles}
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    after = {p.pk: (p.avatar.name, p.banner.name) for p in profiles.all()}
-    assert before == after
-    assert DEMO_PASSWORD
-
-
-def test_search_cards_show_the_avatar(client, settings):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    nova = ArtistProfile.objects.get(slug="nova-reyes")
-
-    html = client.get("/artists/", {"q": "Nova"}).content.decode()
-    profile = client.get("/artists/nova-reyes/").content.decode()
-
-    assert f'<img class="avatar" src="{nova.avatar.url}"' in html
-    assert f'src="{nova.banner.url}"' in profile and f'src="{nova.avatar.url}"' in profile

@@ -41,10 +41,8 @@ def rating(reviews) -> Decimal:
     return Decimal(avg).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def test_seed_demo_twice_makes_a_full_marketplace_once(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    seed()
-    first = snapshot()
+def test_seed_demo_twice_makes_a_full_marketplace_once(seeded_demo):
+    first = snapshot()  # after the first run (seeded_demo)
     seed()
     assert snapshot() == first  # idempotent
     from marketplace.models import SavedSearch, Unavailability
@@ -78,10 +76,8 @@ def test_seed_demo_twice_makes_a_full_marketplace_once(settings, tmp_path):
         assert booking.ends_at < today
 
 
-def test_every_demo_figure_is_the_sum_of_real_rows(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    seed()
-    seed()
+def test_every_demo_figure_is_the_sum_of_real_rows(seeded_demo):
+    seed()  # the second run
     artists = ArtistProfile.objects.filter(user__email__in=[a["email"] for a in ARTISTS])
     assert artists.filter(total_gigs__gt=0).exists()
     for artist in artists:
@@ -102,9 +98,7 @@ def test_every_demo_figure_is_the_sum_of_real_rows(settings, tmp_path):
         assert venue.avg_rating == rating(reviews)
 
 
-def test_hand_set_figures_of_an_old_demo_database_are_replaced(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    seed()
+def test_hand_set_figures_of_an_old_demo_database_are_replaced(seeded_demo):
     ArtistProfile.objects.update(total_gigs=37, avg_rating="4.80", total_reviews=12)
     seed()
     nova = ArtistProfile.objects.get(user__email="artist@demo.umbrella.test")
