@@ -25,6 +25,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -133,9 +134,18 @@ class Caller:
         return handler(url, data, format="multipart", HTTP_AUTHORIZATION=f"Bearer {self.token(op)}")
 
 
+@pytest.fixture(scope="module")
+def _caller(module_rows) -> Caller:
+    """Made once for the module (every request is rolled back, see ``attack``); its access
+    tokens live an hour, so a slow run of the module under load does not meet expired ones."""
+    with override_settings(HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN=3600):
+        return Caller()
+
+
 @pytest.fixture
-def caller() -> Caller:
-    return Caller()
+def caller(_caller: Caller) -> Caller:
+    _caller.client = APIClient(raise_request_exception=False)  # no cookies from another test
+    return _caller
 
 
 def snapshot() -> list[Any]:

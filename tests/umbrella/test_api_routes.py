@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from tests.artists.factories import ArtistProfileFactory
 from tests.umbrella.test_error_shape import assert_error
 
@@ -62,10 +63,16 @@ def debug(request, settings):
     return request.param
 
 
+@pytest.fixture(scope="module")
+def _artist_pk(module_rows) -> int:
+    """One artist for the module's ~500 requests (each test is rolled back)."""
+    return ArtistProfileFactory().user.pk
+
+
 @pytest.fixture
-def artist_client() -> APIClient:
+def artist_client(_artist_pk: int) -> APIClient:
     client = APIClient(raise_request_exception=False)
-    client.force_authenticate(ArtistProfileFactory().user)
+    client.force_authenticate(User.objects.get(pk=_artist_pk))  # fresh: nothing cached on it
     return client
 
 
