@@ -3,9 +3,8 @@
 Django ends a transactional test (``django_db(transaction=True)``, a live server) with
 ``flush``: one ``TRUNCATE`` of every table (~75, each with its indexes and TOAST table, so new
 files for each) and then the ``post_migrate`` signal, which writes the content types and
-permissions again (~300 rows, queries for every app). That took 0.3 s per test on an idle
-machine and 3 to 5 s at load 8 on the shared 2-core box. ``reset_database`` ends in the same
-state:
+permissions again (~300 rows, queries for every app). That took 3 to 5 s per test at load 8 on
+the shared 2-core box (0.1 s this way). ``reset_database`` ends in the same state:
 
 * only the tables that have rows are emptied (one query finds them), with ``DELETE``; the
   foreign keys Django makes on PostgreSQL are ``DEFERRABLE INITIALLY DEFERRED``, so the order
