@@ -506,24 +506,21 @@ def test_the_platform_health_check_finds_the_example_app_and_its_absence(platfor
 
 @pytest.mark.postgres
 @pytest.mark.worker
-def test_a_delivery_through_a_real_worker_reaches_the_example_app(platform_and_app, settings):
+def test_a_delivery_through_a_real_worker_reaches_the_example_app(
+    platform_and_app, celery_worker_shared
+):
     """The same delivery as above, sent by a real Celery worker process (Redis broker,
-    PostgreSQL) instead of eagerly: the app verifies it and does its work once."""
+    PostgreSQL; the session's shared one) instead of eagerly: the app verifies it and does its
+    work once."""
 
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis: set REDIS_URL")
     app, app_id = platform_and_app["app"], platform_and_app["credentials"]["app_id"]
-    worker = celery_worker.start({"EVENTS_WEBHOOK_ALLOW_PRIVATE": "true"})
-    try:
-        with celery_worker.sending_to_workers():
-            _deliver(app_id, "room.completed", {"room_id": 13})
-            deadline = time.monotonic() + 60
-            while not app.received():
-                assert worker.poll() is None, worker.communicate()[0]
-                assert time.monotonic() < deadline, "the worker did not deliver in 60 s"
-                time.sleep(0.1)
-    finally:
-        celery_worker.stop(worker)
+    with celery_worker.sending_to_workers():
+        _deliver(app_id, "room.completed", {"room_id": 13})
+        deadline = time.monotonic() + 60
+        while not app.received():
+            assert celery_worker_shared.process.poll() is None, celery_worker_shared.output()
+            assert time.monotonic() < deadline, "the worker did not deliver in 60 s"
+            time.sleep(0.1)
     [message] = app.received()
     assert message["verified"] and message["status"] == 200 and message["attempt"] == "1"
     assert message["body"] == {"event": "room.completed", "payload": {"room_id": 13}}
