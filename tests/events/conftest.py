@@ -32,6 +32,7 @@ class SharedWorker:
             with self.log.open("a") as out:
                 self.process = celery_worker.start(self.ENV, log=out)
         elif self.process.poll() is not None:
+            self.process = None  # the next test starts another
             pytest.fail(f"the shared Celery worker exited:\n{self.output()}")
         return self.process
 
