@@ -73,7 +73,7 @@ def test_three_failures_give_one_dead_letter_and_a_replay_delivers_it(
     worker = celery_worker_shared
     failing = Scripted(500)
     httpserver.expect_request(NOTIFY, method="POST").respond_with_handler(failing)
-    with celery_worker.sending_to_workers():
+    with worker.sending():
         started = time.monotonic()
         webhook_id = _enqueue(hook_app)
         _wait(lambda: DeadLetter.objects.exists(), worker, 60, "the dead letter")
@@ -157,7 +157,7 @@ def test_many_messages_are_drained_in_batches_each_sent_once(
 
     app_server = Scripted(200)
     httpserver.expect_request(NOTIFY, method="POST").respond_with_handler(app_server)
-    with celery_worker.sending_to_workers():
+    with celery_worker_shared.sending():
         delivery_queue.clear()
         with transaction.atomic():  # pushed after the commit, one drain started
             ids = {_enqueue(hook_app) for _ in range(40)}

@@ -9,7 +9,6 @@ import pytest
 
 from events.models import QuizRun, QuizStatus, RoomEvent
 from events.services import quiz
-from tests import celery_worker
 from tests.events.appserver import AppServer
 from tests.events.quizkit import QUESTIONS, quiz_room
 
@@ -20,7 +19,7 @@ def test_the_scheduled_task_closes_the_question_when_its_time_is_up(celery_worke
     with AppServer() as server:
         room = quiz_room(server, app_settings={"questions": [{**QUESTIONS[0], "time_limit_s": 1}]})
         quiz.quiz_start(room=room, by=room.created_by)
-        with celery_worker.sending_to_workers():
+        with celery_worker_shared.sending():
             run = quiz.quiz_next_question(room=room, by=room.created_by)
         grace = (run.settles_at - run.opened_at).total_seconds()
         assert 3 <= grace <= 4  # 1 s to answer, the app's 2 s to judge, 0.5 s margin
