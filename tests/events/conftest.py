@@ -1,6 +1,12 @@
+import subprocess
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
 import pytest
 
 from events.webhooks import breaker
+from tests import celery_worker
 
 
 @pytest.fixture
@@ -9,3 +15,60 @@ def closed_breakers():
     use app ids of their own)."""
     yield
     breaker.MEMORY.clear()
+
+
+class SharedWorker:
+    """The real Celery worker of this xdist worker's session (tests/celery_worker.py), started
+    by the first test that needs one: starting one per test cost each a few seconds. It lives
+    until the session ends, so it consumes a queue of its own: on the xdist worker's queue it
+    would take the tasks of the workers other tests start (tests/messaging, tests/umbrella)."""
+
+    ENV = {"EVENTS_WEBHOOK_ALLOW_PRIVATE": "true"}  # the test app servers are on 127.0.0.1
+    QUEUE = f"{celery_worker.QUEUE}-events"
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def ensure(self) -> subprocess.Popen:
+        if self.process is None:
+            celery_worker.purge(self.QUEUE)  # nothing left from an earlier run
+            with self.log.open("a") as out:
+                self.process = celery_worker.start(self.ENV, queue=self.QUEUE, log=out)
+        elif self.process.poll() is not None:
+            self.process = None  # the next test starts another
+            pytest.fail(f"the shared Celery worker exited:\n{self.output()}")
+        return self.process
+
+    def sending(self) -> AbstractContextManager[None]:
+        """Tasks sent from this process go to this worker."""
+        return celery_worker.sending_to_workers(self.QUEUE)
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def stop(self) -> None:
+        celery_worker.stop(self.process)
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def _shared_worker(django_db_setup, tmp_path_factory) -> Iterator[SharedWorker]:
+    # After django_db_setup: the worker uses the test database, and stops before it goes.
+    shared = SharedWorker(tmp_path_factory.mktemp("celery-worker") / "worker.log")
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def celery_worker_shared(_shared_worker, settings, on_postgres, request) -> Iterator[SharedWorker]:
+    """The shared real worker, running the tasks the test sends it (``with ….sending():``).
+    A test that fails may leave tasks behind (waiting, or held with a countdown): the worker is
+    replaced."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL")
+    failed = request.session.testsfailed
+    _shared_worker.ensure()
+    yield _shared_worker
+    if request.session.testsfailed != failed:
+        _shared_worker.stop()

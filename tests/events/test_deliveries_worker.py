@@ -1,5 +1,6 @@
 """Async deliveries through a real Celery worker (tests/celery_worker.py, Redis broker,
-PostgreSQL), against a real local HTTP server standing in for the app: an endpoint failing 3
+PostgreSQL; the session's shared one, tests/events/conftest.py, except where one is killed),
+against a real local HTTP server standing in for the app: an endpoint failing 3
 times gives exactly one dead letter and a replay delivers it; a worker killed (SIGKILL) in the
 middle of a delivery loses nothing: a new worker sends it again, with the same webhook-id."""
 
@@ -9,6 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import pytest
 from werkzeug import Request, Response
@@ -28,19 +30,35 @@ def hook_app(httpserver, settings, on_postgres):
     yield from app_at(httpserver, settings)
 
 
-def _worker(**env: str) -> subprocess.Popen:
-    return celery_worker.start({"EVENTS_WEBHOOK_ALLOW_PRIVATE": "true", **env})
+class Worker(Protocol):
+    process: subprocess.Popen
+
+    def output(self) -> str: ...
 
 
-def _wait(condition: Callable[[], bool], worker: subprocess.Popen, seconds: float, what: str):
+def _wait(condition: Callable[[], bool], worker: Worker, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        if worker.poll() is not None:
-            pytest.fail(f"worker exited early:\n{worker.stdout.read() if worker.stdout else ''}")
+        if worker.process.poll() is not None:
+            pytest.fail(f"worker exited early:\n{worker.output()}")
         if time.monotonic() > deadline:
-            worker.kill()
-            pytest.fail(f"{what} did not happen in {seconds} s:\n{worker.communicate()[0]}")
+            pytest.fail(f"{what} did not happen in {seconds} s:\n{worker.output()}")
         time.sleep(0.05)
+
+
+class Own:
+    """A worker of the test's own (on its own queue: the shared one must not take its
+    tasks), its output read once it is stopped."""
+
+    def __init__(self, queue: str, **env: str) -> None:
+        self.process = celery_worker.start(
+            {"EVENTS_WEBHOOK_ALLOW_PRIVATE": "true", **env}, queue=queue
+        )
+
+    def output(self) -> str:
+        if self.process.poll() is None:
+            self.process.kill()
+        return self.process.communicate()[0]
 
 
 def _enqueue(app) -> str:
@@ -49,29 +67,28 @@ def _enqueue(app) -> str:
     )
 
 
-def test_three_failures_give_one_dead_letter_and_a_replay_delivers_it(hook_app, httpserver):
+def test_three_failures_give_one_dead_letter_and_a_replay_delivers_it(
+    hook_app, httpserver, celery_worker_shared
+):
+    worker = celery_worker_shared
     failing = Scripted(500)
     httpserver.expect_request(NOTIFY, method="POST").respond_with_handler(failing)
-    worker = _worker()
-    try:
-        with celery_worker.sending_to_workers():
-            started = time.monotonic()
-            webhook_id = _enqueue(hook_app)
-            _wait(lambda: DeadLetter.objects.exists(), worker, 60, "the dead letter")
-            took = time.monotonic() - started
-            letter = DeadLetter.objects.get()
-            assert (letter.webhook_id, letter.attempts) == (webhook_id, 3)
-            assert failing.attempts() == ["1", "2", "3"]
-            assert failing.ids() == [webhook_id] * 3
-            assert took >= 0.7 + 1.4  # two backoff waits, at least 70 % of 1 s and 2 s
+    with worker.sending():
+        started = time.monotonic()
+        webhook_id = _enqueue(hook_app)
+        _wait(lambda: DeadLetter.objects.exists(), worker, 60, "the dead letter")
+        took = time.monotonic() - started
+        letter = DeadLetter.objects.get()
+        assert (letter.webhook_id, letter.attempts) == (webhook_id, 3)
+        assert failing.attempts() == ["1", "2", "3"]
+        assert failing.ids() == [webhook_id] * 3
+        assert took >= 0.7 + 1.4  # two backoff waits, at least 70 % of 1 s and 2 s
 
-            httpserver.clear()
-            fixed = Scripted(200)
-            httpserver.expect_request(NOTIFY, method="POST").respond_with_handler(fixed)
-            deliveries.dead_letter_replay(dead_letter_id=letter.pk, by=hook_app.owner)
-            _wait(lambda: not DeadLetter.objects.exists(), worker, 60, "the replay")
-    finally:
-        celery_worker.stop(worker)
+        httpserver.clear()
+        fixed = Scripted(200)
+        httpserver.expect_request(NOTIFY, method="POST").respond_with_handler(fixed)
+        deliveries.dead_letter_replay(dead_letter_id=letter.pk, by=hook_app.owner)
+        _wait(lambda: not DeadLetter.objects.exists(), worker, 60, "the replay")
     assert fixed.ids() == [webhook_id] and fixed.attempts() == ["4"]
     rows = WebhookDelivery.objects.filter(webhook_id=webhook_id).order_by("attempt")
     assert [(r.attempt, r.outcome) for r in rows] == [
@@ -102,19 +119,21 @@ class SlowFirst:
 def test_a_worker_killed_mid_delivery_loses_nothing(hook_app, httpserver):
     app_server = SlowFirst()
     httpserver.expect_request(NOTIFY, method="POST").respond_with_handler(app_server)
-    first = _worker()
-    second = None
+    queue = f"{celery_worker.QUEUE}-killed"
+    celery_worker.purge(queue)
+    first, second = Own(queue), None
     try:
-        with celery_worker.sending_to_workers():
+        with celery_worker.sending_to_workers(queue):
             webhook_id = _enqueue(hook_app)
             _wait(lambda: len(app_server.ids) == 1, first, 60, "the first delivery")
-            os.kill(first.pid, signal.SIGKILL)  # mid-call: nothing recorded, nothing acked
-            first.wait(timeout=10)
+            os.kill(first.process.pid, signal.SIGKILL)  # mid-call: nothing recorded, nothing acked
+            first.process.wait(timeout=10)
             app_server.release.set()
             assert not WebhookDelivery.objects.exists()
             # The new worker takes back what the dead one held once it is older than the
-            # broker's visibility timeout (an hour in production; seconds here).
-            second = _worker(CELERY_VISIBILITY_TIMEOUT="2")
+            # broker's visibility timeout (an hour in production; 2 s here), at its next sweep
+            # (every second for test workers: tests/celery_worker_app.py).
+            second = Own(queue, CELERY_VISIBILITY_TIMEOUT="2")
             _wait(
                 lambda: WebhookDelivery.objects.filter(outcome="success").exists(),
                 second,
@@ -122,38 +141,36 @@ def test_a_worker_killed_mid_delivery_loses_nothing(hook_app, httpserver):
                 "the delivery by the second worker",
             )
     finally:
-        for process in (first, second):
-            celery_worker.stop(process)
+        for worker in (first, second):
+            celery_worker.stop(worker and worker.process)
     assert len(app_server.ids) >= 2 and set(app_server.ids) == {webhook_id}  # one message
     assert WebhookDelivery.objects.get(outcome="success").webhook_id == webhook_id
     assert not DeadLetter.objects.exists()
 
 
-def test_many_messages_are_drained_in_batches_each_sent_once(hook_app, httpserver):
+def test_many_messages_are_drained_in_batches_each_sent_once(
+    hook_app, httpserver, celery_worker_shared
+):
     from django.db import transaction
 
     from events import delivery_queue
 
     app_server = Scripted(200)
     httpserver.expect_request(NOTIFY, method="POST").respond_with_handler(app_server)
-    worker = _worker()
-    try:
-        with celery_worker.sending_to_workers():
-            delivery_queue.clear()
-            with transaction.atomic():  # pushed after the commit, one drain started
-                ids = {_enqueue(hook_app) for _ in range(40)}
-            # Every claim is acknowledged too (just after its batch's rows are written).
-            _wait(
-                lambda: (
-                    WebhookDelivery.objects.filter(outcome="success").count() >= 40
-                    and delivery_queue.pending() == (0, 0)
-                ),
-                worker,
-                90,
-                "the 40 deliveries",
-            )
-    finally:
-        celery_worker.stop(worker)
+    with celery_worker_shared.sending():
+        delivery_queue.clear()
+        with transaction.atomic():  # pushed after the commit, one drain started
+            ids = {_enqueue(hook_app) for _ in range(40)}
+        # Every claim is acknowledged too (just after its batch's rows are written).
+        _wait(
+            lambda: (
+                WebhookDelivery.objects.filter(outcome="success").count() >= 40
+                and delivery_queue.pending() == (0, 0)
+            ),
+            celery_worker_shared,
+            90,
+            "the 40 deliveries",
+        )
     assert sorted(app_server.ids()) == sorted(ids)  # each message sent once
     rows = WebhookDelivery.objects.all()
     assert sorted(r.webhook_id for r in rows) == sorted(ids)

@@ -3,12 +3,15 @@ apps registered and the demo's live rooms (an active lottery at a gig, an active
 completed lottery with a verifiable draw), made through the services; safe twice."""
 
 import json
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 
 from events import demo, demo_rooms
@@ -37,12 +40,28 @@ from tests.events import draws_reference as ref
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """The demo, seeded once for the module (it takes seconds) inside a transaction that is
+    rolled back afterwards; each test runs in a savepoint of it, so what one test changes
+    (seeding again) the next does not see."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],  # as each test
+        ),
+        transaction.atomic(),
+    ):
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
+def seeded(_seeded_once, db):
+    return _seeded_once
 
 
 def test_the_demo_artist_has_an_app_with_two_versions_one_deprecated(seeded):
