@@ -6,7 +6,12 @@ sync API against pytest-django's ``live_server``.
   started, and Django refuses ORM calls while a loop runs (``SynchronousOnlyOperation``). The
   test code only touches the database between browser calls, never concurrently with them, so
   ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set while the browser is up.
-* Every test gets a fresh browser context (own cookies, so its own sign-in) and page.
+* Every test gets a fresh browser context (own cookies, so its own sign-in) and page; the one
+  Chromium is started once per xdist worker (session scope).
+* Tests that are not about signing in sign in with ``sign_in_by_cookie``: Django's test client
+  logs the user in (``force_login``) and its session cookie is planted in the context, which
+  saves the sign-in form's round trips. The sign-in form itself is walked by the sign-up and
+  artist journeys.
 """
 
 import os
@@ -49,6 +54,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "e2e" in item.keywords:
             item.add_marker(skip)
+
+
+def sign_in_by_cookie(context: "BrowserContext", user, url: str) -> None:
+    """Sign ``user`` in for every page of ``context`` on the server at ``url``: a session made
+    by the test client's ``force_login``, its cookie planted in the browser."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": url}])
 
 
 @pytest.fixture(scope="session")
