@@ -5,10 +5,18 @@ sync API against pytest-django's ``live_server``.
 * Playwright's sync API keeps an asyncio event loop running in this thread for as long as it is
   started, and Django refuses ORM calls while a loop runs (``SynchronousOnlyOperation``). The
   test code only touches the database between browser calls, never concurrently with them, so
-  ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set while the browser is up.
-* Every test gets a fresh browser context (own cookies, so its own sign-in) and page.
+  ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set while the browser is up. tests/conftest.py clears that
+  running loop for the other apps' tests; every browser test puts it back first (an autouse
+  fixture below), or Playwright's next call closes its connection.
+* Every test gets a fresh browser context (own cookies, so its own sign-in) and page; the one
+  Chromium is started once per xdist worker (session scope).
+* Tests that are not about signing in sign in with ``sign_in_by_cookie``: Django's test client
+  logs the user in (``force_login``) and its session cookie is planted in the context, which
+  saves the sign-in form's round trips. The sign-in form itself is walked by the sign-up and
+  artist journeys.
 """
 
+import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +59,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def sign_in_by_cookie(context: "BrowserContext", user, url: str) -> None:
+    """Sign ``user`` in for every page of ``context`` on the server at ``url``: a session made
+    by the test client's ``force_login``, its cookie planted in the browser."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": url}])
+
+
+# The event loop of the session's sync Playwright, once it is started.
+_PLAYWRIGHT_LOOP: list[asyncio.AbstractEventLoop | None] = []
+
+
+def _playwright_loop_back() -> None:
+    """Mark Playwright's loop as this thread's running loop again, as Playwright leaves it after
+    each call. tests/conftest.py clears that mark for the other apps' tests
+    (``_no_loop_left_by_playwright``); Playwright's next call, run with no running loop,
+    closed its connection ("Playwright connection closed") and every later browser test on the
+    same xdist worker failed."""
+    if _PLAYWRIGHT_LOOP and _PLAYWRIGHT_LOOP[0] is not None:
+        asyncio._set_running_loop(_PLAYWRIGHT_LOOP[0])
+
+
+@pytest.fixture(autouse=True)
+def _playwright_loop_for_browser_tests() -> None:
+    _playwright_loop_back()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator["Browser"]:
     reason = _skip_reason()
@@ -60,6 +98,7 @@ def browser() -> Iterator["Browser"]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     expect.set_options(timeout=TIMEOUT_MS)
     playwright = sync_playwright().start()
+    _PLAYWRIGHT_LOOP.append(asyncio._get_running_loop())
     try:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
@@ -67,9 +106,12 @@ def browser() -> Iterator["Browser"]:
         try:
             yield chromium
         finally:
+            _playwright_loop_back()  # the last test may have been another app's
             chromium.close()
     finally:
+        _playwright_loop_back()
         playwright.stop()
+        _PLAYWRIGHT_LOOP.clear()
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:

@@ -1,6 +1,8 @@
 """Accessibility in a real browser: every page of the site as each role (anonymous, fan, artist,
 venue, staff) passes axe with no serious or critical violation at 1280 and 390 px and does not
-scroll sideways on the phone; forms in their error state too. Then a keyboard-only pass (Tab,
+scroll sideways on the phone; forms in their error state too. axe checks a page once: the
+signed-in pages that only the main menu tells apart between roles once as the fan, and a page
+that another test (a journey) already checks in the same state not again here. Then a keyboard-only pass (Tab,
 Shift+Tab, Enter, Space; typing into fields) through the artist onboarding wizard and the profile
 editor, with a visible focus indicator on every stop.
 
@@ -13,6 +15,7 @@ import mimetypes
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -24,14 +27,14 @@ from accounts.notifications import notifications_mark_read as notify_read
 from artists import services
 from artists.demo import avatar_png, banner_png
 from artists.models import ArtistProfile, Track
-from tests.accounts.factories import PASSWORD, NewUserFactory, UserFactory
+from tests.accounts.factories import NewUserFactory, UserFactory
 from tests.artists.factories import ArtistProfileFactory, png_upload, wav_upload
 from tests.e2e.a11y import assert_accessible
 
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -49,8 +52,8 @@ def media_root(settings, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def open_page(browser: Browser, live_server, media_root: Path) -> Iterator[Callable[..., Page]]:
-    """``open_page(email=None)``: a page in a fresh context (signed in when ``email`` is given)
-    that answers ``/media/…`` from MEDIA_ROOT."""
+    """``open_page(user=None)``: a page in a fresh context (signed in as ``user`` when given, by
+    its session cookie) that answers ``/media/…`` from MEDIA_ROOT."""
     opened: list[BrowserContext] = []
 
     def serve_media(route: Route) -> None:
@@ -62,7 +65,7 @@ def open_page(browser: Browser, live_server, media_root: Path) -> Iterator[Calla
         else:
             route.fulfill(status=404, body="not found")
 
-    def make(email: str | None = None) -> Page:
+    def make(user: Any = None) -> Page:
         ctx = browser.new_context(
             base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
         )
@@ -70,14 +73,9 @@ def open_page(browser: Browser, live_server, media_root: Path) -> Iterator[Calla
         ctx.set_default_navigation_timeout(TIMEOUT_MS)
         ctx.route(re.compile(r"^https?://[^/]+/media/"), serve_media)
         opened.append(ctx)
-        page = ctx.new_page()
-        if email:
-            page.goto("/accounts/login/")
-            page.get_by_label(re.compile(r"^Email:?$")).fill(email)
-            page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-            page.get_by_role("button", name="Sign in", exact=True).click()
-            expect(page.get_by_test_id("sign-out")).to_be_visible()
-        return page
+        if user is not None:
+            sign_in_by_cookie(ctx, user, live_server.url)
+        return ctx.new_page()
 
     yield make
     for ctx in opened:
@@ -188,7 +186,12 @@ SIGNED_IN_PAGES = [
     "/notifications/preferences/",
     "/messages/",
 ]
+# Of those, the pages whose content depends on the role (or, for the artist's own page, on
+# being its owner). The others differ between roles only by the main menu's links, which each
+# role's dashboard has: axe checks them once, as the fan (who has the most on them).
+ROLE_PAGES = ["/dashboard/", "/notifications/"]  # the venue's list stays empty
 ARTIST_PAGES = [
+    "/artists/nova-reyes/",  # as its owner
     "/studio/",
     "/studio/profile/",
     "/studio/tracks/",
@@ -198,9 +201,8 @@ ARTIST_PAGES = [
     "/gigs/?genre=indie",  # with "Save this search"
     "/availability/",
     "/saved-searches/",
-    "/bookings/",  # empty states
+    "/bookings/",  # empty states (the calendar page: test_booking_pages_are_accessible)
     "/bookings/?when=past",
-    "/bookings/calendar/",
 ]
 STAFF_PAGES = [
     "/admin/",
@@ -217,6 +219,9 @@ def _check_all(page: Page, paths: list[str], who: str) -> None:
         assert response is not None
         expected = 404 if path == "/no-such-page/" else 200
         assert response.status == expected, f"{who} {path}: HTTP {response.status}"
+        # The page asked for, not a redirect (to the sign-in page, say).
+        shown = urlsplit(page.url)
+        assert shown.path + (f"?{shown.query}" if shown.query else "") == path, f"{who} {path}"
         # Content loaded with HTMX (the artist page's marketplace tabs) is checked too.
         page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
         try:
@@ -246,7 +251,7 @@ def test_fan_pages_are_accessible(open_page, artist):
     first = Notification.objects.filter(user=fan).first()
     assert first is not None
     notify_read(user=fan, ids=[first.pk])
-    _check_all(open_page(fan.email), SIGNED_IN_PAGES, "fan")
+    _check_all(open_page(fan), SIGNED_IN_PAGES, "fan")
 
 
 def test_venue_pages_are_accessible(open_page, artist):
@@ -264,10 +269,9 @@ def test_venue_pages_are_accessible(open_page, artist):
         f"/venues/{venue.slug}/",
         f"/venue/gigs/{gig.pk}/applicants/",
         f"/gigs/{gig.pk}/",
-        "/bookings/",
-        "/bookings/calendar/",
+        "/bookings/",  # the venue's empty state (the calendar: test_booking_pages_are_accessible)
     ]
-    _check_all(open_page(venue.user.email), SIGNED_IN_PAGES + venue_pages, "venue")
+    _check_all(open_page(venue.user), ROLE_PAGES + venue_pages, "venue")
 
 
 def test_venue_wizard_and_profile_editor_are_accessible(open_page, venue_world):
@@ -281,13 +285,13 @@ def test_venue_wizard_and_profile_editor_are_accessible(open_page, venue_world):
         number=1,
         data={"name": "Green Room", "city": "Austin", "country": "US", "timezone": "UTC"},
     )
-    page = open_page(user.email)
+    page = open_page(user)
     _check_all(page, ["/onboarding/venue/1/", "/onboarding/venue/2/"], "onboarding venue")
     page.get_by_role("button", name="Finish").click()  # step 2's required fields are empty
     expect(page.get_by_test_id("error-summary")).to_be_visible()
     assert_accessible(page, "venue wizard with errors")
 
-    owner = open_page(venue_world.user.email)
+    owner = open_page(venue_world.user)
     owner.goto("/venue/profile/")
     owner.get_by_label(re.compile(r"^Venue name:?$")).fill("")
     owner.get_by_label(re.compile(r"^Capacity:?$")).fill("-5")
@@ -322,7 +326,7 @@ def test_messaging_pages_are_accessible(open_page, artist):
         f"/messages/{blocked.pk}/",
         f"/messages/to/{UserFactory(role=Role.ARTIST, display_name='Juniper').pk}/",
     ]
-    page = open_page(fan.email)
+    page = open_page(fan)
     _check_all(page, pages, "fan")
     page.goto(f"/messages/{talk.pk}/")
     # The form's path without the script: a copy of the form has no listener, so it posts.
@@ -359,7 +363,7 @@ def test_fan_list_pages_are_accessible(open_page, artist, django_capture_on_comm
     imports.import_confirm(user=user, job_id=report.pk, consent_confirmed=True)
     member = fans.member_add(user=user, list_id=made.pk, email="sam@example.com")
     unsubscribe = "/fans/unsubscribe/" + consent.unsubscribe_token(member) + "/"
-    page = open_page(user.email)
+    page = open_page(user)
     _check_all(
         page,
         [
@@ -416,7 +420,7 @@ def test_artist_pages_are_accessible(open_page, artist):
     market.saved_search_create(
         user=artist.user, name="Indie in Austin", filters={"genre": "indie", "city": "Austin"}
     )
-    _check_all(open_page(artist.user.email), SIGNED_IN_PAGES + ARTIST_PAGES, "artist")
+    _check_all(open_page(artist.user), ROLE_PAGES + ARTIST_PAGES, "artist")
 
 
 def test_booking_pages_are_accessible(open_page, artist):
@@ -450,7 +454,7 @@ def test_booking_pages_are_accessible(open_page, artist):
         "/bookings/calendar/",
     ]
     for who in (artist.user, venue.user):
-        page = open_page(who.email)
+        page = open_page(who)
         _check_all(page, paths, who.role)
         page.goto(f"/bookings/{upcoming.pk}/cancel/")
         page.get_by_role("button", name="Cancel the booking").click()
@@ -463,7 +467,8 @@ def test_booking_pages_are_accessible(open_page, artist):
         page.goto("/bookings/calendar/")
         page.get_by_role("button", name="Make my calendar address").click()
         expect(page.get_by_test_id("feed-url")).to_be_visible()
-        assert_accessible(page, f"calendar address shown as {who.role}")
+        if who == venue.user:  # the artist's, the same page: tests/e2e/test_booking_journey.py
+            assert_accessible(page, f"calendar address shown as {who.role}")
         response = page.goto("/bookings/?when=someday")
         assert response is not None and response.status == 400
         assert_accessible(page, f"bookings with a bad filter as {who.role}")
@@ -489,13 +494,13 @@ def test_the_marketplace_tabs_load_into_the_artist_page(open_page, venue_world):
 
 def test_staff_pages_are_accessible(open_page, artist):
     staff = UserFactory(is_staff=True, is_superuser=True, role="")
-    _check_all(open_page(staff.email), ["/dashboard/", *STAFF_PAGES], "staff")
+    _check_all(open_page(staff), ["/dashboard/", *STAFF_PAGES], "staff")
 
 
 def test_forms_with_errors_are_accessible(open_page, artist):
     """The error state of the long forms: a summary at the top (role=alert) that links to each
     field in error; axe-clean at both widths."""
-    page = open_page(artist.user.email)
+    page = open_page(artist.user)
     page.goto("/studio/profile/")
     page.get_by_label(re.compile(r"^Stage name:?$")).fill("")
     page.get_by_label(re.compile(r"^Years performing:?$")).fill("500")  # max 100
@@ -532,7 +537,8 @@ def test_forms_with_errors_are_accessible(open_page, artist):
     assert_accessible(page, "saved searches with errors")
 
     new = NewUserFactory()
-    fresh = open_page(new.email)
+    fresh = open_page(new)
+    fresh.goto("/dashboard/")  # where signing in leads
     expect(fresh).to_have_url(re.compile(r"/onboarding/$"))
     assert_accessible(fresh, "onboarding (role choice)")
     fresh.get_by_role("button", name="Continue").click()
@@ -605,7 +611,8 @@ def _type_into(page: Page, name: str, text: str) -> None:
 
 def test_onboarding_wizard_by_keyboard_only(open_page):
     user = NewUserFactory()
-    page = open_page(user.email)
+    page = open_page(user)
+    page.goto("/dashboard/")  # where signing in leads
     expect(page).to_have_url(re.compile(r"/onboarding/$"))
 
     # The skip link comes first and takes the focus to the content.
@@ -696,7 +703,7 @@ def test_onboarding_wizard_by_keyboard_only(open_page):
 
 
 def test_profile_editor_by_keyboard_only(open_page, artist):
-    page = open_page(artist.user.email)
+    page = open_page(artist.user)
     page.goto("/studio/profile/")
 
     # Every stop from the top of the page to the Save button shows where the focus is.
@@ -771,7 +778,7 @@ def test_campaign_pages_are_accessible(open_page, artist):
         f"/studio/campaigns/{sms.pk}/send/",
         f"/studio/campaigns/{sent.pk}/",
     ]
-    page = open_page(artist.user.email)
+    page = open_page(artist.user)
     _check_all(page, pages, "artist")
     page.goto("/studio/campaigns/new/")
     page.get_by_label(re.compile(r"^Message:?$")).fill("Hi {frist_name}")

@@ -6,7 +6,6 @@ table opens from the keyboard; the period links and the public figures work end 
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from analytics import metrics
 from analytics.models import PublicStats
@@ -17,7 +16,7 @@ from tests.marketplace.factories import VenueProfileFactory
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,10 +37,7 @@ def open_as(browser: Browser, live_server, user=None) -> tuple[Page, list[str]]:
     )
     context.set_default_timeout(TIMEOUT_MS)
     if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = {"name": "sessionid", "value": client.cookies["sessionid"].value}
-        context.add_cookies([{**cookie, "url": live_server.url}])
+        sign_in_by_cookie(context, user, live_server.url)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -28,7 +28,7 @@ from tests.artists.factories import PNG_1PX, ArtistProfileFactory
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -265,7 +265,8 @@ def test_artist_uploads_track_and_photo_then_a_visitor_plays_the_track(
     assert quota.used_bytes == 0
 
     page = new_context()
-    _sign_in(page, artist.user.email)
+    sign_in_by_cookie(page.context, artist.user, live_server.url)
+    page.goto("/dashboard/")  # where signing in leads
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Studio").click()
     expect(page).to_have_url(re.compile(r"/studio/$"))

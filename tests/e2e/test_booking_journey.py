@@ -11,13 +11,13 @@ import datetime as dt
 import re
 import urllib.request
 from collections.abc import Callable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 
 from marketplace.models import Booking, Gig, Review
-from tests.accounts.factories import PASSWORD
 from tests.artists.factories import ArtistProfileFactory
 from tests.marketplace.bookings import book, played
 from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
@@ -25,7 +25,7 @@ from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -35,25 +35,21 @@ def _label(text: str) -> re.Pattern[str]:
 
 
 @pytest.fixture
-def signed_in(browser: Browser, live_server) -> Iterator[Callable[[str], Page]]:
-    """``signed_in(email)``: a page in a fresh browser context, signed in through the form;
-    ``data-confirm`` questions are answered yes."""
+def signed_in(browser: Browser, live_server) -> Iterator[Callable[[Any], Page]]:
+    """``signed_in(user)``: a page in a fresh browser context, signed in (by its session
+    cookie); ``data-confirm`` questions are answered yes."""
     opened: list[BrowserContext] = []
 
-    def make(email: str) -> Page:
+    def make(user: Any) -> Page:
         ctx = browser.new_context(
             base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
         )
         ctx.set_default_timeout(TIMEOUT_MS)
         ctx.set_default_navigation_timeout(TIMEOUT_MS)
         opened.append(ctx)
+        sign_in_by_cookie(ctx, user, live_server.url)
         page = ctx.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
-        page.goto("/accounts/login/")
-        page.get_by_label(_label("Email")).fill(email)
-        page.get_by_label(_label("Password")).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        expect(page.get_by_test_id("sign-out")).to_be_visible()
         return page
 
     yield make
@@ -70,7 +66,8 @@ def test_venue_posts_artist_applies_venue_accepts_both_see_it_and_the_feed_has_i
     date = in_days(12)
 
     # The venue posts a gig from its page.
-    venue_page = signed_in(venue.user.email)
+    venue_page = signed_in(venue.user)
+    venue_page.goto("/dashboard/")  # where signing in leads
     venue_page.get_by_role("link", name="My venue").click()
     venue_page.get_by_label(_label("Title")).fill("Friday jazz")
     venue_page.get_by_label(_label("Date")).fill(date.isoformat())
@@ -84,7 +81,8 @@ def test_venue_posts_artist_applies_venue_accepts_both_see_it_and_the_feed_has_i
     gig = Gig.objects.get(title="Friday jazz")
 
     # The artist finds it on the board and applies.
-    artist_page = signed_in(artist.user.email)
+    artist_page = signed_in(artist.user)
+    artist_page.goto("/dashboard/")  # where signing in leads
     artist_page.get_by_role("link", name="Gigs", exact=True).click()
     artist_page.get_by_role("link", name="Friday jazz").click()
     artist_page.get_by_label(_label("Your pitch")).fill("Trio, standards and originals.")
@@ -149,7 +147,7 @@ def test_both_sides_review_blind_and_the_reviews_become_public_together(signed_i
     venue, artist = booking.gig.venue, booking.artist
 
     # The venue reviews the artist from its past bookings.
-    venue_page = signed_in(venue.user.email)
+    venue_page = signed_in(venue.user)
     venue_page.goto("/bookings/?when=past")
     row = venue_page.get_by_test_id("booking")
     expect(row.get_by_test_id("review-state")).to_contain_text("Your review is due by")
@@ -165,7 +163,7 @@ def test_both_sides_review_blind_and_the_reviews_become_public_together(signed_i
     expect(mine.get_by_test_id("blind-note")).to_contain_text("Hidden until both are in or")
 
     # The artist sees nothing of it yet.
-    artist_page = signed_in(artist.user.email)
+    artist_page = signed_in(artist.user)
     artist_page.goto(f"/bookings/{booking.pk}/reviews/")
     theirs = artist_page.get_by_test_id("their-review")
     expect(theirs.get_by_test_id("blind-note")).to_contain_text("Hidden until both are in or")

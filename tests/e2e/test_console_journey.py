@@ -8,7 +8,6 @@ axe (the project's rule: no serious or critical violation, at 1280 and 390 px)."
 import json
 
 import pytest
-from django.test import Client
 
 from events.models import App, DeadLetter, WebhookDelivery
 from events.webhooks import breaker
@@ -19,15 +18,13 @@ from tests.events.factories import manifest
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import sign_in_by_cookie
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page: Page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    sign_in_by_cookie(page.context, user, live_server.url)
 
 
 def _tab(page: Page, name: str) -> None:

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection, connections
-from django.test import Client
 
 from accounts.models import Role
 from messaging import services
@@ -20,7 +19,7 @@ from tests.accounts.factories import UserFactory
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -60,13 +59,9 @@ def signed_in(browser: Browser, asgi_server: str) -> Iterator:
     opened: list[BrowserContext] = []
 
     def make(user) -> BrowserContext:
-        client = Client()
-        client.force_login(user)
         ctx = browser.new_context(base_url=asgi_server, locale="en-US")
         ctx.set_default_timeout(TIMEOUT_MS)
-        ctx.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server}]
-        )
+        sign_in_by_cookie(ctx, user, asgi_server)
         opened.append(ctx)
         return ctx
 

@@ -26,7 +26,6 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
-from django.test import Client
 
 from events.models import App, Draw, DrawCommitment, Room, Winner
 from events.services import participants as participant_services
@@ -39,7 +38,7 @@ from tests.builtin_apps import process
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = [
     pytest.mark.e2e,
@@ -120,13 +119,9 @@ def signed_in(browser: Browser, asgi_server: str) -> Iterator:
     opened: list[BrowserContext] = []
 
     def make(user: Any, **options: Any) -> BrowserContext:
-        client = Client()
-        client.force_login(user)
         ctx = browser.new_context(base_url=asgi_server, locale="en-US", **options)
         ctx.set_default_timeout(TIMEOUT_MS)
-        ctx.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server}]
-        )
+        sign_in_by_cookie(ctx, user, asgi_server)
         opened.append(ctx)
         return ctx
 

@@ -10,7 +10,6 @@ server's jsonschema matches."""
 import re
 
 import pytest
-from django.test import Client
 
 from builtin_apps import manifest as builtin_manifest
 from events.models import (
@@ -31,7 +30,7 @@ from tests.events.factories import AppFactory, ParticipantFactory, PrizeFactory
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +38,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def sign_in(page: Page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    sign_in_by_cookie(page.context, user, live_server.url)
 
 
 def apps() -> None:

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection, connections
-from django.test import Client
 
 from artists.models import ArtistProfile
 from tests.violet.factories import full_artist
@@ -20,7 +19,7 @@ from violet.models import Generation
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -60,15 +59,11 @@ def test_a_draft_streams_onto_the_page_and_is_saved_as_the_bio(
     browser: Browser, asgi_server: str, accessible
 ):
     artist = full_artist()
-    client = Client()
-    client.force_login(artist.user)
     context = browser.new_context(
         base_url=asgi_server, locale="en-US", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(TIMEOUT_MS)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server}]
-    )
+    sign_in_by_cookie(context, artist.user, asgi_server)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     try:
         page = context.new_page()

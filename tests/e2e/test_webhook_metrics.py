@@ -5,7 +5,6 @@ both pages pass axe at 1280 and 390 px."""
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,28 +15,18 @@ from tests.events.observe_data import attempts, dead_letters
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def open_as(browser: Browser, live_server, user) -> tuple[Page, list[str]]:
     """A page signed in as ``user``, and the list its console errors go to."""
-    client = Client()
-    client.force_login(user)
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
     )
     context.set_default_timeout(TIMEOUT_MS)
-    context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    sign_in_by_cookie(context, user, live_server.url)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
