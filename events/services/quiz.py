@@ -584,8 +584,11 @@ def quiz_answers_announce(*, room_id: int, question_id: str) -> int | None:
         run = _share_run(room_id)  # a close in progress finishes first; then nothing to say
         if run is None or run.status != QuizStatus.QUESTION_OPEN or run.question_id != question_id:
             return None
+        # The room row first (it numbers the event): counts follow the events' order, so a
+        # later count is never smaller, whichever window's announcement commits first.
+        # (NO KEY: answers being saved hold the row KEY SHARE, by their foreign key, and go on.)
+        room = Room.objects.select_for_update(no_key=True).get(pk=room_id)
         count = QuizAnswer.objects.filter(room_id=room_id, question_id=question_id).count()
-        room = Room.objects.get(pk=room_id)
         realtime.publish(
             room, "quiz:answer_submitted", {"question_id": question_id, "answers": count}
         )

@@ -110,5 +110,7 @@ def test_answers_racing_the_end_are_counted_by_the_close_or_refused(server):
     # A count is told before the close or not at all, and never more than the close counts.
     told = RoomEvent.objects.filter(room=room, type="quiz:answer_submitted")
     assert all(e.seq < close.seq and e.data["answers"] <= saved for e in told)
+    counts = [e.data["answers"] for e in told.order_by("seq")]
+    assert counts == sorted(counts)  # a later count is never smaller
     announced = [r for r in results if isinstance(r, int) and not isinstance(r, bool)]
     assert sorted(announced) == sorted(e.data["answers"] for e in told)
