@@ -13,18 +13,23 @@ One quiz room of ``app_quiz`` with one question and ``--sockets`` participants, 
 own socket subscribed to the room, and the organizer's socket. The organizer shows the
 question (``quiz:next_question``); when ``quiz:question_shown`` arrives, each participant sends
 its ``quiz:answer`` at its own moment spread evenly over ``--window`` seconds (1 s), one in
-``--correct-every`` with the right option. Its **acknowledgement** is the
-``quiz:answer_submitted`` event naming its participant (docs/rooms.md: "the answerer's
-acknowledgement too"), which every socket of the room receives. The organizer then ends the
-quiz, which closes the question.
+``--correct-every`` with the right option. Its **acknowledgement** is the ``quiz:answer_ack``
+the server sends to the answering socket alone once the answer is saved (docs/rooms.md, "Quiz");
+the room hears the count, ``quiz:answer_submitted {question_id, answers}``, at most every
+250 ms. The organizer then ends the quiz, which closes the question.
 
 Reported: the span over which the answers were sent, acknowledgements received, errors by
-code, acknowledgement latency (answer sent → its ``answer_submitted`` received) p50 / p95 / p99
-/ max, how many of the N x (N + 1) ``answer_submitted`` deliveries arrived, and the checks:
-every answer saved once; exactly one ``quiz:round_winner`` (every socket got the same one), a
-participant who answered right, whose answer the server received first among the right ones,
-and the round's recorded winner; no correct index before the close. The issue sets no target
-for the latency; the exit status is 1 when a check fails.
+code, acknowledgement latency (answer sent → its ``quiz:answer_ack`` received) p50 / p95 / p99
+/ max, where the server's time went (receipt → saved; the Quiz app's ``quiz_validation``
+calls), how many ``answer_submitted`` counts the room was told and whether every socket heard
+them all, the last one counting every answer; and the checks: every answer saved once and
+acknowledged; exactly one ``quiz:round_winner`` (every socket got the same one), a participant
+who answered right, whose answer the server received first among the right ones, and the
+round's recorded winner; no correct index before the close. The issue sets no target for the
+latency; the exit status is 1 when a check fails.
+
+Until docs/decisions/quiz-answer-ack.md, the acknowledgement was the room event
+``quiz:answer_submitted`` naming the participant, sent to every socket (N x (N + 1) deliveries).
 
 Its own database (``<bench database>_quiz``); the load side never imports Django (seeding and
 checking run in subprocesses with the servers' environment).
@@ -148,27 +153,24 @@ def seed(sockets: int) -> dict[str, Any]:
 def verify(room_id: int) -> dict[str, Any]:
     """What the database says of the round: every answer, the right ones by receive time, the
     round's recorded winner; and where the server's time went: per answer, from its receipt
-    (the consumer's stamp) to its ``answer_submitted`` being logged, and the Quiz app's
+    (the consumer's stamp) to its row being made (after the app judged it), and the Quiz app's
     ``quiz_validation`` calls (the delivery rows' durations)."""
     from events.models import QuizAnswer, QuizRound, RoomEvent, WebhookDelivery
 
     answers = list(
         QuizAnswer.objects.filter(room_id=room_id, question_id=QUESTION_ID)
         .order_by("received_at", "id")
-        .values("participant_id", "correct", "received_at")
+        .values("participant_id", "correct", "received_at", "created_at")
     )
     right = [a for a in answers if a["correct"]]
     first_at = right[0]["received_at"] if right else None
     rounds = list(QuizRound.objects.filter(room_id=room_id, question_id=QUESTION_ID))
-    logged = {
-        e.data.get("participant_id"): e.created_at
-        for e in RoomEvent.objects.filter(room_id=room_id, type="quiz:answer_submitted")
-    }
-    server_ms = [
-        (logged[a["participant_id"]] - a["received_at"]).total_seconds() * 1000
-        for a in answers
-        if a["participant_id"] in logged
-    ]
+    told = list(
+        RoomEvent.objects.filter(room_id=room_id, type="quiz:answer_submitted")
+        .order_by("seq")
+        .values_list("data", flat=True)
+    )
+    server_ms = [(a["created_at"] - a["received_at"]).total_seconds() * 1000 for a in answers]
     opened = rounds[0].opened_at if rounds else None
     calls = WebhookDelivery.objects.filter(
         app__app_id="app_quiz", capability="quiz_validation", created_at__gte=opened
@@ -181,6 +183,7 @@ def verify(room_id: int) -> dict[str, Any]:
         "first_right": [a["participant_id"] for a in right if a["received_at"] == first_at],
         "recorded_winner": [r.winner.participant_id if r.winner else None for r in rounds],
         "server_ms": server_ms,
+        "told": [d.get("answers") for d in told],
         "webhook_ms": list(calls.values_list("duration_ms", flat=True)),
         "webhook_outcomes": dict(Counter(calls.values_list("outcome", flat=True))),
     }
@@ -241,10 +244,10 @@ class Socket:
         self.token = token
         self.participant = participant
         self.answer = answer
-        self.own = f'"participant_id": {participant},'  # in its answer_submitted event
         self.sent_at: float | None = None
         self.acked_at: float | None = None
-        self.submitted = 0  # answer_submitted events received (anyone's)
+        self.submitted = 0  # answer_submitted events received (the room's counts)
+        self.last_count = 0  # the last count heard
         self.errors: list[str] = []
         self.shown: asyncio.Future[tuple[dict[str, Any], float]] | None = None
         self.closed: dict[str, Any] | None = None
@@ -272,16 +275,16 @@ class Socket:
         try:
             async for text in self.socket:
                 now = time.perf_counter()
-                if '"quiz:answer_submitted"' in text:
-                    self.submitted += 1
-                    if self.acked_at is None and self.own in text:
-                        self.acked_at = now
-                    continue
                 if "correct_index" in text and self.closed is None:
                     self.leaked = '"quiz:question_closed"' not in text
                 event = json.loads(text)
                 kind = event.get("type")
-                if kind == "quiz:question_shown" and self.shown and not self.shown.done():
+                if kind == "quiz:answer_ack" and self.acked_at is None:
+                    self.acked_at = now
+                elif kind == "quiz:answer_submitted":
+                    self.submitted += 1
+                    self.last_count = max(self.last_count, event["data"]["answers"])
+                elif kind == "quiz:question_shown" and self.shown and not self.shown.done():
                     self.shown.set_result((event["data"], now))
                 elif kind == "quiz:question_closed":
                     self.closed = event["data"]
@@ -335,9 +338,9 @@ async def measure(args: argparse.Namespace, ids: dict[str, Any], port: int) -> d
     ):
         await asyncio.sleep(0.05)
     acks_done = time.perf_counter()
-    # every answer_submitted to every socket (the fan-out), a little longer
+    # the room's last count (every answer) to every socket, a little longer
     while time.perf_counter() < min(deadline, acks_done + 10) and any(
-        s.submitted < len(players) for s in everyone
+        s.last_count < len(players) for s in everyone
     ):
         await asyncio.sleep(0.05)
     await organizer.send("quiz:end", {"room_id": room})
@@ -357,6 +360,7 @@ async def measure(args: argparse.Namespace, ids: dict[str, Any], port: int) -> d
         ],
         "errors": Counter(code for p in players for code in p.errors),
         "deliveries": sum(s.submitted for s in everyone),
+        "heard_all": sum(s.last_count == len(players) for s in everyone),
         "closed": [s.closed for s in everyone],
         "winners": [s.winners for s in everyone],
         "leaked": sum(s.leaked for s in everyone),
@@ -379,6 +383,11 @@ def checks(result: dict[str, Any], db: dict[str, Any], sockets: int) -> list[tup
     return [
         ("every answer saved once", db["answers"] == db["participants"] == sockets),
         ("every answer acknowledged", len(result["latencies"]) == sockets),
+        ("every socket heard every count the room was told, never smaller than the one before, "
+         "the last one counting every answer",
+         result["deliveries"] == len(db["told"]) * (sockets + 1)
+         and result["heard_all"] == sockets + 1 and db["told"][-1:] == [sockets]
+         and db["told"] == sorted(db["told"])),
         ("exactly one quiz:round_winner per socket, the same everywhere",
          one_each and winner is not None),
         ("the winner answered right", winner in result["right"]),
@@ -409,7 +418,7 @@ def report(args: argparse.Namespace, result: dict[str, Any], db: dict[str, Any])
             f"ms, p99 {_percentile(latencies, 0.99):.0f} ms, max {latencies[-1]:.0f} ms"
         )
     for name, key in (
-        ("receipt → logged (server)", "server_ms"),
+        ("receipt → saved (server)", "server_ms"),
         ("quiz_validation call", "webhook_ms"),
     ):
         values = sorted(float(v) for v in db[key])
@@ -419,9 +428,11 @@ def report(args: argparse.Namespace, result: dict[str, Any], db: dict[str, Any])
                 f"p95 {_percentile(values, 0.95):.0f} ms, max {values[-1]:.0f} ms"
                 + (f" ({db['webhook_outcomes']})" if key == "webhook_ms" else "")
             )
-    expected = n * (n + 1)
+    told = db["told"]
     print(
-        f"answer_submitted deliveries: {result['deliveries']} of {expected} (N x (N + 1) sockets)"
+        f"answer_submitted: {len(told)} counts told ({told[:3]} … {told[-1:]}), "
+        f"{result['deliveries']} deliveries of {len(told) * (n + 1)} "
+        f"(counts x (N + 1) sockets); {result['heard_all']} of {n + 1} sockets heard {n}"
     )
     failed = 0
     for what, held in checks(result, db, n):

@@ -447,6 +447,10 @@ WEBSOCKET_URLCONFS = ["messaging.routing", "events.routing"]
 # The load balancer routes them to ``ws`` like /ws/ (docs/deployment.md).
 ASGI_HTTP_PREFIXES = ["/stream/"]
 WEBSOCKET_AUTH = "accounts.websocket.WebSocketAuthMiddleware"
+# Threads of each ws process for the room sockets' blocking quiz work (events.live_quiz): an
+# answer holds one while the app's quiz_validation webhook judges it (up to 2 s) and while it is
+# saved. Each thread keeps its own database connection (count them against max_connections).
+WS_THREADS = env.int("WS_THREADS", default=32)
 # In-memory (one process) by default; Redis when REDIS_URL is set, so the web process, the ws
 # process and Celery workers all reach every socket.
 # channels-redis waits for a socket's messages with BZPOPMIN of 5 s; redis-py 8 gives every

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -160,6 +160,18 @@ def question_public(run: QuizRun) -> dict[str, Any]:
 def _lock_run(room: Room) -> QuizRun | None:
     """The room's quiz run, locked for the rest of the transaction."""
     return QuizRun.objects.select_for_update().filter(room=room).first()
+
+
+def _share_run(room_id: int) -> QuizRun | None:
+    """The room's quiz run under a ``FOR SHARE`` lock for the rest of the transaction: answers
+    being saved hold it side by side, while a close (``FOR UPDATE``) waits for them all, and an
+    answer arriving during a close waits for it and then reads the closed status. (SQLite: the
+    plain read; it locks the whole database for a write anyway.)"""
+    if connection.vendor != "postgresql":
+        return QuizRun.objects.filter(room_id=room_id).first()
+    table = QuizRun._meta.db_table
+    rows = QuizRun.objects.raw(f"SELECT * FROM {table} WHERE room_id = %s FOR SHARE", [room_id])  # noqa: S608
+    return next(iter(rows), None)
 
 
 def _lock_or_create_run(room: Room) -> QuizRun:
@@ -503,7 +515,10 @@ def quiz_answer(
     """``by`` (a participant) answers the open question. ``received_at`` is when the server got
     the message (now if not given; never later than now). One answer per question; refused once
     the question's time is up by the server clock (``409 question_closed``). The app judges it
-    (outside any transaction); ``quiz:answer_submitted`` says who answered, not whether right.
+    (outside any transaction). Nothing is published: the caller acknowledges the answerer
+    (:func:`answer_ack`) and announces the count to the room, coalesced
+    (:func:`quiz_answers_announce`, from events.live_quiz) — one room event per answer was a
+    fan-out of N x N messages for N answerers (docs/decisions/quiz-answer-ack.md).
     """
     now = timezone.now()
     received = min(received_at or now, now)
@@ -538,7 +553,9 @@ def quiz_answer(
         raise _already()
     verdict = _judge(room, question_id, answer_index)
     with transaction.atomic():
-        run = _check_open(_lock_run(room), question_id)
+        # Shared, not exclusive: answers save side by side; a close waits for them (and counts
+        # them) or comes first (and they are refused question_closed).
+        run = _check_open(_share_run(room.pk), question_id)
         try:
             with transaction.atomic():
                 answer = QuizAnswer.objects.create(
@@ -554,20 +571,33 @@ def quiz_answer(
                 )
         except IntegrityError:
             raise _already() from None
-        realtime.publish(
-            room,
-            "quiz:answer_submitted",
-            {
-                "question_id": question_id,
-                "participant_id": participant_id,
-                "answers": answers.count(),
-            },
-        )
     return answer
 
 
+def quiz_answers_announce(*, room_id: int, question_id: str) -> int | None:
+    """``quiz:answer_submitted {question_id, answers}``: how many answers the open question has
+    so far, told to the room — no option, no correctness, nobody named. Nothing when the
+    question is no longer open (its close tells the final count). Returns the count announced.
+    Called at most every :data:`events.live_quiz.ANNOUNCE_EVERY` per question, after answers
+    (coalesced)."""
+    with transaction.atomic():
+        run = _share_run(room_id)  # a close in progress finishes first; then nothing to say
+        if run is None or run.status != QuizStatus.QUESTION_OPEN or run.question_id != question_id:
+            return None
+        # The room row first (it numbers the event): counts follow the events' order, so a
+        # later count is never smaller, whichever window's announcement commits first.
+        # (NO KEY: answers being saved hold the row KEY SHARE, by their foreign key, and go on.)
+        room = Room.objects.select_for_update(no_key=True).get(pk=room_id)
+        count = QuizAnswer.objects.filter(room_id=room_id, question_id=question_id).count()
+        realtime.publish(
+            room, "quiz:answer_submitted", {"question_id": question_id, "answers": count}
+        )
+    return count
+
+
 def answer_ack(answer: QuizAnswer) -> dict[str, Any]:
-    """What the answerer is told: received, and when — never whether it was right."""
+    """What the answerer alone is told once the answer is saved (``quiz:answer_ack``): its own
+    option, received, and when — never whether it was right."""
     return {
         "question_id": answer.question_id,
         "answer_index": answer.answer_index,

@@ -4,7 +4,9 @@ double and non-participant answers refused, the app down with and without cached
 closing on time (task and lazy), prizes for the top places, the WebSocket translation, and the
 correct answer never sent before its question closes."""
 
+import asyncio
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -112,6 +114,11 @@ def test_a_full_quiz_times_answers_closes_questions_and_ranks_the_players(server
     answer_it(room, c, 0)  # wrong
     assert got.response_ms == 2000 and quiz.answer_ack(got).keys() == {
         "question_id", "answer_index", "received_at", "response_ms"}  # fmt: skip
+    # The room hears the count, not who answered what (coalesced by events.live_quiz).
+    assert quiz.quiz_answers_announce(room_id=room.pk, question_id="q1") == 3
+    [told] = events(room, "quiz:answer_submitted")
+    assert told.data.keys() == {"question_id", "answers", "room_id", "timestamp"}
+    assert (told.data["question_id"], told.data["answers"]) == ("q1", 3)
     # The app got exactly the body docs/apps.md fixes, signed (judging() checked it).
     bodies = [json.loads(r.body) for r in server.hits(QUIZ_HOOK)]
     assert bodies[0] == {"room_id": room.pk, "question_id": "q1", "answer": 1}
@@ -125,6 +132,8 @@ def test_a_full_quiz_times_answers_closes_questions_and_ranks_the_players(server
     answer_it(room, c, 0)  # right, 1 s
     answer_it(room, b, 0)  # right, 1 s, after c (same clock instant, later id)
     answer_it(room, a, 1)  # wrong
+    assert quiz.quiz_answers_announce(room_id=room.pk, question_id="q1") is None  # closed
+    assert quiz.quiz_answers_announce(room_id=room.pk, question_id="q2") == 3
 
     finished = quiz.quiz_end(room=room, by=organizer)
     assert finished.status == QuizStatus.FINISHED
@@ -134,13 +143,13 @@ def test_a_full_quiz_times_answers_closes_questions_and_ranks_the_players(server
         "quiz:status_changed",  # idle → between
         "quiz:status_changed",  # between → question_open
         "quiz:question_shown",
-        *["quiz:answer_submitted"] * 3,
+        "quiz:answer_submitted",  # 3 answers
         "quiz:question_closed",
         "quiz:round_winner",
         "quiz:status_changed",  # question_open → between
         "quiz:status_changed",  # between → question_open
         "quiz:question_shown",
-        *["quiz:answer_submitted"] * 3,
+        "quiz:answer_submitted",  # 3 answers
         "quiz:question_closed",
         "quiz:round_winner",
         "quiz:status_changed",  # question_open → between
@@ -258,7 +267,8 @@ def test_a_second_answer_to_a_question_is_refused(server, clock):
     assert error.code == "already_answered" and error.status_code == 409
     assert list(QuizAnswer.objects.values_list("answer_index", flat=True)) == [0]
     assert len(server.hits(QUIZ_HOOK)) == 1
-    assert len(events(room, "quiz:answer_submitted")) == 1
+    assert events(room, "quiz:answer_submitted") == []  # answering publishes nothing itself
+    assert quiz.quiz_answers_announce(room_id=room.pk, question_id="q1") == 1
 
 
 def test_only_participants_answer_and_only_organizers_run_the_quiz(server, clock):
@@ -446,6 +456,7 @@ def test_no_correct_answer_reaches_anyone_before_its_question_closes(server, clo
         clock.shift(SECOND)
         acks = [quiz.answer_ack(answer_it(room, a, q["correct_index"])),
                 quiz.answer_ack(answer_it(room, b, 1 - min(q["correct_index"], 1)))]  # fmt: skip
+        assert quiz.quiz_answers_announce(room_id=room.pk, question_id=q["id"]) == 2
         state = quiz_state(room=room, participant_id=a.pk)
         mine = [m for m in state["my_answers"] if m["question_id"] == q["id"]]
         seen_before_close[q["id"]] = [acks, state["question"], mine]
@@ -512,14 +523,19 @@ def test_the_top_places_are_awarded_a_prize_once_the_quiz_is_over(server, clock)
 
 
 class FakeConsumer:
-    """What events.live_quiz needs of the room consumer: its user and ``send_error``."""
+    """What events.live_quiz needs of the room consumer: its user, ``send_error`` and
+    ``send_message``."""
 
     def __init__(self, user: Any) -> None:
         self.user = user
         self.errors: list[tuple[str, str, Any]] = []
+        self.sent: list[tuple[str, dict[str, Any], Any]] = []
 
     async def send_error(self, code: str, message: str, room_id: Any = None) -> None:
         self.errors.append((code, message, room_id))
+
+    async def send_message(self, kind: str, data: dict[str, Any], room_id: Any) -> None:
+        self.sent.append((kind, data, room_id))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -537,6 +553,9 @@ def test_the_quiz_messages_drive_the_services_as_the_connected_person(server):
                                    "user_id": b.user_id, "participant_id": b.pk})  # fmt: skip
     assert player.errors == []
     assert list(QuizAnswer.objects.values_list("participant_id", flat=True)) == [a.pk]
+    [(kind, ack, rid)] = player.sent
+    assert (kind, rid, ack["answer_index"]) == ("quiz:answer_ack", room.pk, 1)
+    assert organizer.sent == []  # controls answer through the room's events only
     handle(player, "quiz:answer", {"room_id": room.pk, "question_id": "q1", "answer_index": 0})
     handle(player, "quiz:end", {"room_id": room.pk})
     handle(player, "quiz:answer", {"room_id": 10**9, "question_id": "q1", "answer_index": 0})
@@ -552,6 +571,71 @@ def test_the_quiz_messages_drive_the_services_as_the_connected_person(server):
     handle(organizer, "quiz:end", {"room_id": room.pk})
     assert organizer.errors == []
     assert QuizRun.objects.get(room=room).status == QuizStatus.FINISHED
+    assert len(player.sent) == 1  # refusals are errors, never acknowledgements
+
+
+class FrozenTime:
+    """``time`` for events.live_quiz whose ``time()`` stands still (``shift`` moves it)."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def time(self) -> float:
+        return self.at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answers_are_acknowledged_at_once_and_the_room_hears_the_count_once_a_window(
+    server, monkeypatch
+):
+    room = quiz_room(server)
+    people = players(room, 4)
+    quiz.quiz_start(room=room, by=room.created_by)
+    quiz.quiz_next_question(room=room, by=room.created_by)
+    every = live_quiz.ANNOUNCE_EVERY
+    # The clock stands 0.1 s into a window (which answers claim it is the clock's call).
+    frozen = FrozenTime((int(time.time() / every) + 1) * every + 0.1)
+    monkeypatch.setattr(live_quiz, "time", frozen)
+    sockets = [FakeConsumer(p.user) for p in people]
+    window_ends: dict[float, asyncio.Event] = {}  # when each window ends: when the test says
+
+    async def wait_until(at: float) -> None:
+        await window_ends.setdefault(at, asyncio.Event()).wait()
+
+    monkeypatch.setattr(live_quiz, "_wait_until", wait_until)
+
+    async def answer(socket: FakeConsumer, index: int) -> None:
+        message = {"room_id": room.pk, "question_id": "q1", "answer_index": index}
+        await live_quiz.handle(socket, "quiz:answer", message)
+
+    async def end_window() -> None:
+        pending = live_quiz.announcing()
+        assert len(pending) == 1  # the window's first answer claimed it, in one task
+        window_ends.setdefault((int(frozen.at / every) + 1) * every, asyncio.Event()).set()
+        await asyncio.wait_for(asyncio.gather(*pending), 30)
+
+    async def burst() -> None:
+        # Three answers in one window, a repeated one refused; then one in the next window.
+        for socket, index in zip(sockets[:3], (1, 0, 2), strict=True):
+            await answer(socket, index)
+        await answer(sockets[0], 0)
+        await end_window()
+        frozen.at += every
+        await answer(sockets[3], 1)
+        await end_window()
+
+    async_to_sync(burst)()
+    # Each answerer got its own acknowledgement at once: its option and time, no correctness.
+    for socket, index in zip(sockets, (1, 0, 2, 1), strict=True):
+        [(kind, ack, room_id)] = socket.sent
+        assert (kind, room_id) == ("quiz:answer_ack", room.pk)
+        assert ack.keys() == {"question_id", "answer_index", "received_at", "response_ms"}
+        assert (ack["question_id"], ack["answer_index"]) == ("q1", index)
+    assert [code for code, _, _ in sockets[0].errors] == ["already_answered"]
+    # The room heard two counts, not one event per answer, and never who answered.
+    told = [e.data for e in events(room, "quiz:answer_submitted")]
+    assert [(d["question_id"], d["answers"]) for d in told] == [("q1", 3), ("q1", 4)]
+    assert all(d.keys() == {"question_id", "answers", "room_id", "timestamp"} for d in told)
 
 
 # --- cost --------------------------------------------------------------------------------------
@@ -564,6 +648,10 @@ def test_an_answer_costs_a_bounded_number_of_queries(server, clock, django_asser
     quiz.quiz_next_question(room=room, by=room.created_by)
     room = Room.objects.select_related("app", "app_manifest_version").get(pk=room.pk)
     # Reads: the person, the run, a previous answer, the app's secrets; the attempt's row; then
-    # savepoint, run lock, savepoint + answer + release, count, the event (3), release.
-    with django_assert_max_num_queries(15):
+    # savepoint, run lock (shared), savepoint + answer + release, release. Nothing published.
+    with django_assert_max_num_queries(11):
         answer_it(room, a, 1, question_id="q1")
+    # The room's count (at most every ANNOUNCE_EVERY): savepoint, run lock, count, the room,
+    # the event (3), release.
+    with django_assert_max_num_queries(8):
+        quiz.quiz_answers_announce(room_id=room.pk, question_id="q1")

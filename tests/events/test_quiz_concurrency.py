@@ -78,13 +78,21 @@ def test_one_person_answering_many_times_at_once_answers_once(server):
     assert len(results) - len(errors) == 1
     assert {e.code for e in errors} == {"already_answered"}
     assert QuizAnswer.objects.filter(room=room).count() == 1
-    assert RoomEvent.objects.filter(room=room, type="quiz:answer_submitted").count() == 1
+    assert quiz.quiz_answers_announce(room_id=room.pk, question_id="q1") == 1
 
 
 def test_answers_racing_the_end_are_counted_by_the_close_or_refused(server):
     room, people = open_quiz(server)
     answer = answers_from(room, people)
-    calls = iter([lambda: quiz.quiz_end(room=fresh(room), by=room.created_by)] + [answer] * N)
+
+    def announce():
+        return quiz.quiz_answers_announce(room_id=room.pk, question_id="q1")
+
+    calls = iter(
+        [lambda: quiz.quiz_end(room=fresh(room), by=room.created_by)]
+        + [answer] * N
+        + [announce] * 4  # the answers' counts, racing the close too
+    )
     lock = threading.Lock()
 
     def one():
@@ -92,11 +100,17 @@ def test_answers_racing_the_end_are_counted_by_the_close_or_refused(server):
             call = next(calls)
         return call()
 
-    results = run_together(one, N + 1)
+    results = run_together(one, N + 1 + 4)
     refused = [r for r in results if isinstance(r, ApplicationError)]
     assert {e.code for e in refused} <= {"question_closed"}
     saved = QuizAnswer.objects.filter(room=room).count()
     assert saved == N - len(refused)
     [close] = RoomEvent.objects.filter(room=room, type="quiz:question_closed")
     assert close.data["answers"] == saved
-    assert RoomEvent.objects.filter(room=room, type="quiz:answer_submitted").count() == saved
+    # A count is told before the close or not at all, and never more than the close counts.
+    told = RoomEvent.objects.filter(room=room, type="quiz:answer_submitted")
+    assert all(e.seq < close.seq and e.data["answers"] <= saved for e in told)
+    counts = [e.data["answers"] for e in told.order_by("seq")]
+    assert counts == sorted(counts)  # a later count is never smaller
+    announced = [r for r in results if isinstance(r, int) and not isinstance(r, bool)]
+    assert sorted(announced) == sorted(e.data["answers"] for e in told)

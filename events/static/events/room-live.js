@@ -27,7 +27,6 @@
   var lastSeq = data.seq;
   var status = data.status;
   var can = data.can || {};
-  var myParticipant = data.participant_id;
   var names = new Map();
   Object.keys(data.names || {}).forEach(function (key) { names.set(Number(key), data.names[key]); });
   var participantsCount = data.participants_count;
@@ -871,16 +870,24 @@
   }
 
   function onAnswerSubmitted(a) {
+    // The room's count, told at most every 250 ms; this page's own answer is acknowledged
+    // apart (quiz:answer_ack).
     var count = $("[data-answer-count]");
-    if (count) {
+    if (count && quiz.question && quiz.question.question_id === a.question_id) {
       count.textContent = a.answers + (a.answers === 1 ? " answer so far." : " answers so far.");
     }
-    if (a.participant_id === myParticipant && quiz.question && quiz.question.question_id === a.question_id) {
-      awaiting = null;
-      var mine = myAnswers.get(a.question_id);
-      var text = mine ? quiz.question.options[mine.answer_index] : "";
-      feedback("Your answer is in" + (text ? ": " + text : "") + ". The right one is shown when the question closes.");
+  }
+
+  function onAnswerAck(mine) {
+    // To this socket alone, once its answer is saved: the option and the time, no correctness.
+    if (!quiz || !quiz.question || quiz.question.question_id !== mine.question_id) {
+      return;
     }
+    awaiting = null;
+    myAnswers.set(mine.question_id, { question_id: mine.question_id, answer_index: mine.answer_index, response_ms: mine.response_ms });
+    paintOptions();
+    var text = quiz.question.options[mine.answer_index] || "";
+    feedback("Your answer is in" + (text ? ": " + text : "") + ". The right one is shown when the question closes.");
   }
 
   function applyQuizState(state) {
@@ -1060,6 +1067,10 @@
     }
     if (type === "error") {
       onError(body);
+      return;
+    }
+    if (type === "quiz:answer_ack") {
+      onAnswerAck(body); // not a room event: no sequence number of its own
       return;
     }
     if (typeof message.seq !== "number" || message.seq <= lastSeq) {
