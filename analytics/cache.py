@@ -31,7 +31,9 @@ from analytics import metrics
 from analytics.metrics import Unit
 
 GENERATION_KEY = "analytics:generation"
-SERIES_DAYS = 2 * metrics.MAX_RANGE_DAYS  # the days kept: any range within the last two years
+# The days kept: a year ending on any day of the last five weeks (the dashboards' and the
+# clients' usual asks end yesterday); an older range is read as asked, not kept.
+SERIES_DAYS = metrics.MAX_RANGE_DAYS + 35
 KEEP_SECONDS = 26 * 3600  # a day and the rollup's margin; a new generation comes before
 
 
@@ -113,21 +115,49 @@ def day_texts(
     return out
 
 
-def body(kind: str, subject_id: int, first: dt.date, last: dt.date, days: Sequence[str]) -> bytes:
-    """The answer, as ``AnalyticsDailyApi`` documents it."""
-    head = (
+def _head(kind: str, subject_id: int, first: dt.date, last: dt.date) -> bytes:
+    return (
         f'{{"subject":"{kind}","id":{int(subject_id)},"from":"{first.isoformat()}",'
         f'"to":"{last.isoformat()}","days":['
-    )
-    return (head + ",".join(days) + "]}").encode()
+    ).encode()
+
+
+def body(kind: str, subject_id: int, first: dt.date, last: dt.date, days: Sequence[str]) -> bytes:
+    """The answer, as ``AnalyticsDailyApi`` documents it."""
+    return _head(kind, subject_id, first, last) + ",".join(days).encode() + b"]}"
 
 
 # --- kept series -----------------------------------------------------------------------------
 
 
+class Series:
+    """Days kept for a user: their JSON texts joined by commas in one ``bytes`` (no list to
+    rebuild when read back), and where each day starts in it (plus one past the end)."""
+
+    def __init__(self, kind: str, subject_id: int, start: dt.date, days: list[str]) -> None:
+        self.kind = kind
+        self.subject_id = subject_id
+        self.start = start.toordinal()
+        self.text = ",".join(days).encode()
+        offsets, at = [], 0
+        for day in days:
+            offsets.append(at)
+            at += len(day.encode()) + 1
+        offsets.append(at)  # one past the last day's comma-to-be
+        self.offsets = tuple(offsets)
+
+    def answer(self, first: dt.date, last: dt.date) -> bytes | None:
+        begin = first.toordinal() - self.start
+        end = last.toordinal() - self.start + 1
+        if begin < 0 or end >= len(self.offsets):
+            return None
+        days = self.text[self.offsets[begin] : self.offsets[end] - 1]
+        return _head(self.kind, self.subject_id, first, last) + days + b"]}"
+
+
 class Kept:
-    """What a request found: the answer if a kept series covers its range, else what to store
-    a new series under."""
+    """What a request found: the answer if a kept series covers its range under the current
+    generation, else what to store a new series under."""
 
     def __init__(self, key: str, generation: str, answer: bytes | None) -> None:
         self.key = key
@@ -142,19 +172,11 @@ def daily_get(*, user_id: int, role: str, first: dt.date, last: dt.date) -> Kept
     found = cache.get_many([GENERATION_KEY, key])
     generation = _generation(found.get(GENERATION_KEY))
     kept = found.get(key)
-    if not (isinstance(kept, tuple) and len(kept) == 5 and kept[0] == generation):
+    if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == generation):
         return Kept(key, generation, None)
-    _generation_of, kind, subject_id, start, days = kept
-    begin = first.toordinal() - start
-    end = last.toordinal() - start + 1
-    if begin < 0 or end > len(days):
-        return Kept(key, generation, None)
-    return Kept(key, generation, body(kind, subject_id, first, last, days[begin:end]))
+    series = kept[1]
+    return Kept(key, generation, series.answer(first, last) if isinstance(series, Series) else None)
 
 
-def daily_put(kept: Kept, *, kind: str, subject_id: int, start: dt.date, days: list[str]) -> None:
-    cache.set(
-        kept.key,
-        (kept.generation, kind, subject_id, start.toordinal(), days),
-        timeout=KEEP_SECONDS,
-    )
+def daily_put(kept: Kept, series: Series) -> None:
+    cache.set(kept.key, (kept.generation, series), timeout=KEEP_SECONDS)

@@ -78,16 +78,16 @@ def daily_answer(*, user: User, first: dt.date, last: dt.date) -> bytes:
         return kept.answer
     subject = subject_of(user=user)
     start = last_complete_day() - dt.timedelta(days=answers.SERIES_DAYS - 1)
+    count = (last - first).days + 1
     if first < start:
-        count = (last - first).days + 1
         days = answers.day_texts(subject.kind, first, count, _rows(subject, first, last))
         return answers.body(subject.kind, subject.id, first, last, days)
     end = start + dt.timedelta(days=answers.SERIES_DAYS - 1)
-    series = answers.day_texts(subject.kind, start, answers.SERIES_DAYS, _rows(subject, start, end))
-    answers.daily_put(kept, kind=subject.kind, subject_id=subject.id, start=start, days=series)
+    days = answers.day_texts(subject.kind, start, answers.SERIES_DAYS, _rows(subject, start, end))
+    series = answers.Series(subject.kind, subject.id, start, days)
+    answers.daily_put(kept, series)
     begin = (first - start).days
-    days = series[begin : begin + (last - first).days + 1]
-    return answers.body(subject.kind, subject.id, first, last, days)
+    return answers.body(subject.kind, subject.id, first, last, days[begin : begin + count])
 
 
 def _zeros(kind: str) -> tuple[Any, ...]:

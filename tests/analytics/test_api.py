@@ -11,7 +11,8 @@ from django.core.cache import cache
 from accounts.models import Role
 from analytics import cache as answers
 from analytics import metrics, selectors, services
-from analytics.api.serializers import json_value
+from analytics.api.serializers import DailyQuerySerializer, json_value
+from analytics.api.views import _iso_dates
 from analytics.models import DailyMetric, PublicStats
 from artists.models import ProfileView
 from tests.accounts.factories import NewUserFactory, UserFactory
@@ -336,3 +337,16 @@ def test_each_user_has_their_own_kept_answer(artist):
 def test_a_fan_is_refused_before_the_range_is_read():
     fan = UserFactory(role=Role.FAN)
     error_of(client_for(fan).get(f"{API}/daily/", {"to": "2999-01-01"}), 403, "not_artist_or_venue")
+
+
+@pytest.mark.parametrize(
+    "raw", ["2026-03-07", "2026-3-7", "2026-W10-1", "", "2026-02-30", "07/03/2026", "2026-03-07x"]
+)
+def test_the_quick_date_reading_agrees_with_the_serializer(raw):
+    quick = _iso_dates({"from": raw})
+    query = DailyQuerySerializer(data={"from": raw})
+    if quick is not None:
+        assert query.is_valid() and quick == (query.validated_data["from"], None)
+    else:  # the serializer decides (and says what is wrong)
+        assert raw in ("2026-3-7", "", "2026-02-30", "07/03/2026", "2026-03-07x")
+    assert _iso_dates({}) == (None, None)
