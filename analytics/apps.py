@@ -30,6 +30,23 @@ def _figures_match_the_catalog(app_configs: Any = None, **kwargs: Any) -> list[c
     return problems
 
 
+def _forget_answers_on_save() -> None:
+    """A figures row saved or deleted one by one (admin, a test, a shell) makes the API's kept
+    answers unusable, as the bulk writers do themselves (``analytics.cache``)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from analytics.cache import figures_changed_on_commit
+    from analytics.models import DailyMetric, VenueDailyMetric
+
+    def changed(**kwargs: Any) -> None:
+        figures_changed_on_commit()
+
+    for model in (DailyMetric, VenueDailyMetric):
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            uid = f"analytics-answers-{model.__name__}-{name}"
+            signal.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+
+
 class AnalyticsConfig(AppConfig):
     name = "analytics"
 
@@ -38,6 +55,7 @@ class AnalyticsConfig(AppConfig):
         from umbrella import domains
 
         checks.register(_figures_match_the_catalog)
+        _forget_answers_on_save()
         both = frozenset({Role.ARTIST, Role.VENUE})
         domains.register(
             domains.EntryPoints(

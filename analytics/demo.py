@@ -18,6 +18,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from accounts.models import User
+from analytics import cache as answers
 from analytics import services
 from analytics.models import DailyMetric, VenueDailyMetric
 from artists.demo import ARTISTS, add_past_views
@@ -135,6 +136,7 @@ def seed(say: Callable[[str], None]) -> None:
         views += add_past_views(artist, seen)
     for venue in venues.order_by("id"):
         VenueDailyMetric.objects.bulk_create(venue_days(venue, last), ignore_conflicts=True)
+    answers.figures_changed_on_commit()  # the API's kept answers (analytics.cache)
     say(
         f"analytics: {DAYS} days of figures (made up) for {artists.count()} artists and "
         f"{venues.count()} venues up to {last} ({views} profile views behind them)"

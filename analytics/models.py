@@ -31,7 +31,9 @@ class _DayFigures(models.Model):
     day = models.DateField(help_text="The UTC day the figures are of.")
     # No index on these (a table of one row per subject per day): the rollup writes them.
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, help_text="When the day was last rolled up.")
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="When the day's figures last changed (a rollup wrote them)."
+    )
 
     class Meta:
         abstract = True

@@ -77,7 +77,9 @@ def collect(kind: str, day: Day) -> tuple[dict[int, str], dict[int, dict[str, An
 def write(
     kind: str, day: dt.date, subjects: dict[int, str], rows: dict[int, dict[str, Any]]
 ) -> int:
-    """Upsert the rows of one day (one statement on PostgreSQL); returns how many."""
+    """Upsert the rows of one day (one statement on PostgreSQL); returns how many rows were
+    written or changed: on PostgreSQL a row that already holds these figures is left as it is
+    (a rerun over unchanged sources writes nothing)."""
     if not rows:
         return 0
     table = TABLES[kind]
@@ -85,24 +87,23 @@ def write(
     now = timezone.now()
     ids = sorted(rows)  # one order for every writer: concurrent reruns of a day never deadlock
     if connection.vendor == "postgresql":
-        _upsert_postgresql(table, names, day, ids, subjects, rows, now)
-    else:
-        objects = [
-            table.model(
-                **{table.id_column: pk, table.name_column: subjects[pk], "day": day},
-                **rows[pk],
-                created_at=now,
-                updated_at=now,
-            )
-            for pk in ids
-        ]
-        table.model.objects.bulk_create(  # type: ignore[attr-defined]
-            objects,
-            update_conflicts=True,
-            unique_fields=[table.id_column, "day"],
-            update_fields=[table.name_column, *names, "updated_at"],
+        return _upsert_postgresql(table, names, day, ids, subjects, rows, now)
+    objects = [
+        table.model(
+            **{table.id_column: pk, table.name_column: subjects[pk], "day": day},
+            **rows[pk],
+            created_at=now,
+            updated_at=now,
         )
-    return len(ids)
+        for pk in ids
+    ]
+    table.model.objects.bulk_create(  # type: ignore[attr-defined]
+        objects,
+        update_conflicts=True,
+        unique_fields=[table.id_column, "day"],
+        update_fields=[table.name_column, *names, "updated_at"],
+    )
+    return len(ids)  # written, changed or not
 
 
 def _upsert_postgresql(
@@ -113,7 +114,7 @@ def _upsert_postgresql(
     subjects: dict[int, str],
     rows: dict[int, dict[str, Any]],
     now: dt.datetime,
-) -> None:
+) -> int:
     meta = table.model._meta
     columns = [table.id_column, table.name_column, *names]
     arrays: list[list[Any]] = [ids, [subjects[pk] for pk in ids]]
@@ -125,13 +126,19 @@ def _upsert_postgresql(
     assignments = ", ".join(
         f"{column} = EXCLUDED.{column}" for column in [table.name_column, *names, "updated_at"]
     )
+    # A row whose name and figures are already these is not touched: no new row version, no
+    # index or WAL writes (a rerun over unchanged sources, the nightly catch-up's usual case).
+    stored = ", ".join(f"t.{column}" for column in [table.name_column, *names])
+    excluded = ", ".join(f"EXCLUDED.{column}" for column in [table.name_column, *names])
     sql = f"""
-        INSERT INTO {meta.db_table} ({", ".join(columns)}, day, created_at, updated_at)
+        INSERT INTO {meta.db_table} AS t ({", ".join(columns)}, day, created_at, updated_at)
         SELECT *, %s::date, %s::timestamptz, %s::timestamptz FROM unnest({", ".join(casts)})
         ON CONFLICT ({table.id_column}, day) DO UPDATE SET {assignments}
+        WHERE ({stored}) IS DISTINCT FROM ({excluded})
     """  # noqa: S608 (table and column names from the models, values as parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, [day, now, now, *arrays])  # in the order of the text
+        return int(cursor.rowcount)
 
 
 def _plain(value: Any) -> Any:
@@ -149,5 +156,9 @@ def clear_emptied(
     emptied = sorted(pk for pk in existing if pk in subjects and pk not in rows)
     if not emptied:
         return 0
-    deleted, _ = manager.filter(day=day, **{f"{table.id_column}__in": emptied}).delete()
-    return int(deleted)
+    # One statement whatever the number (the ORM's delete would read the rows first and send
+    # a signal per row: analytics.apps connects one); rollup_day renews the API's kept answers.
+    sql = f"DELETE FROM {table.model._meta.db_table} WHERE day = %s AND {table.id_column} = ANY(%s)"  # noqa: S608 (names from the model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day, emptied])
+        return int(cursor.rowcount)

@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
+from analytics import cache as answers
 from analytics import metrics, rollup
 from analytics.models import PublicStats, RollupRun
 from artists.models import ArtistProfile
@@ -29,6 +30,7 @@ class RollupResult:
     artists: int
     venues: int
     cleared: int
+    changed: int  # rows written or changed (a rerun over unchanged sources: 0 on PostgreSQL)
     queries: int
     seconds: float
 
@@ -64,16 +66,20 @@ def rollup_day(*, day: dt.date, now: dt.datetime | None = None) -> RollupResult:
             _lock_day(day)
             window = Day(day)
             written: dict[str, int] = {}
-            cleared = 0
+            cleared = changed = 0
             for kind in KINDS:
                 subjects, rows = rollup.collect(kind, window)
-                written[kind] = rollup.write(kind, day, subjects, rows)
+                written[kind] = len(rows)
+                changed += rollup.write(kind, day, subjects, rows)
                 cleared += rollup.clear_emptied(kind, day, subjects, rows)
+            if changed or cleared:
+                answers.figures_changed_on_commit()  # the API's kept answers are not used again
         result = RollupResult(
             day=day,
             artists=written[ARTIST],
             venues=written[VENUE],
             cleared=cleared,
+            changed=changed,
             queries=counter.count,
             seconds=round(time.perf_counter() - started, 3),
         )

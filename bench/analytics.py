@@ -77,6 +77,7 @@ def seed_analytics(*, artists: int) -> str:
     """Figures of :data:`STORED_DAYS` days up to yesterday for every artist that signs in."""
     from django.db import connection, transaction
 
+    from analytics import cache as answers
     from analytics.models import DailyMetric
     from artists.models import ArtistProfile
     from bench.gigs import ARTIST_IDENTITY_EVERY
@@ -108,6 +109,7 @@ def seed_analytics(*, artists: int) -> str:
                         continue  # a quiet day: no row (yesterday always has one)
                     copy.write_row((pk, name, day, *day_figures(rng, n), now, now))
                     written += 1
+    answers.figures_changed_on_commit()  # written with COPY: no signal tells the API's cache
     with connection.cursor() as cursor:
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         cursor.execute(f"{command} analytics_dailymetric")
@@ -178,7 +180,7 @@ MARKER = "bench_analytics_activity"
 def seed_activity(*, day: dt.date, artists: int, history: int = HISTORY_DAYS) -> str:
     """Activity for ``day`` (and profile views, fans and campaign sends for the ``history``
     days before it), each day once (a marker table remembers the days seeded)."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER} (day date PRIMARY KEY)")
@@ -189,6 +191,11 @@ def seed_activity(*, day: dt.date, artists: int, history: int = HISTORY_DAYS) ->
     said = []
     for d in todo:
         said.append(_seed_day(d, artists=artists, full=(d == day)))
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Apart: an earlier run's messages may have gone with a reseed of bench/messages.py.
+        messages = _messages(cursor, cursor.cursor, day, artists)["messages"]
+        if messages:
+            said.append(f"{day}: {messages} messages")
     with connection.cursor() as cursor:
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"  # (a test's)
         cursor.execute(
@@ -233,7 +240,6 @@ def _seed_day(day: dt.date, *, artists: int, full: bool) -> str:
         counts.update(_fans(cursor, raw, day, artist_ids))
         counts.update(_campaigns(cursor, raw, day, artist_ids))
         if full:
-            counts.update(_messages(cursor, raw, day))
             counts.update(_answers(cursor, day))
             counts.update(_reviews(cursor, day))
         cursor.execute(f"INSERT INTO {MARKER} (day) VALUES (%s)", [day])  # noqa: S608
@@ -314,13 +320,47 @@ def _campaigns(cursor: Any, raw: Any, day: dt.date, artist_ids: list[int]) -> di
     return {"campaign sends": sent}
 
 
-def _messages(cursor: Any, raw: Any, day: dt.date) -> dict[str, int]:
-    """~15 000 messages in the bench conversations."""
+ROLLUP_CONVERSATIONS = 2_000  # venue v and artist 10·v + 5: none of bench/messages.py's pairs
+
+
+def _messages(cursor: Any, raw: Any, day: dt.date, artists: int) -> dict[str, int]:
+    """~15 000 messages between venues and artists, in conversations of the rollup bench's own.
+
+    Not in the API bench's conversations (``bench/messages.py``): that seed checks that those
+    hold exactly its million messages, and seeds them all again (deleting every conversation of
+    a bench venue, these too) when they do not. Its artists are numbers 10·v; these are 10·v + 5.
+    """
     rng = random.Random(f"bench-day-messages-{day}")
-    cursor.execute("SELECT id, user_low_id, user_high_id FROM messaging_conversation")
-    conversations = cursor.fetchall()
-    if not conversations:
+    cursor.execute(
+        "SELECT v.user_id, a.user_id FROM marketplace_venueprofile v "
+        "JOIN artists_artistprofile a ON a.slug = 'bench-artist-' || "
+        "lpad(((10 * substr(v.slug, 13)::int + 5) %% %s)::text, 5, '0') "
+        "WHERE v.slug LIKE 'bench-venue-%%' ORDER BY v.slug LIMIT %s",
+        [artists, ROLLUP_CONVERSATIONS],
+    )
+    pairs = [(min(a, b), max(a, b)) for a, b in cursor.fetchall()]
+    if not pairs:
         return {"messages": 0}
+    cursor.execute(
+        "INSERT INTO messaging_conversation (user_low_id, user_high_id, created_at, "
+        "last_message_preview) SELECT l, h, now(), '' FROM unnest(%s::bigint[], %s::bigint[]) "
+        "AS p(l, h) ON CONFLICT DO NOTHING",
+        [[low for low, _ in pairs], [high for _, high in pairs]],
+    )
+    cursor.execute(
+        "SELECT id, user_low_id, user_high_id FROM messaging_conversation "
+        "WHERE (user_low_id, user_high_id) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
+        [[low for low, _ in pairs], [high for _, high in pairs]],
+    )
+    conversations = cursor.fetchall()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    cursor.execute(
+        "SELECT count(*) FROM messaging_message WHERE conversation_id = ANY(%s) "
+        "AND created_at >= %s AND created_at < %s",
+        [[pk for pk, _, _ in conversations], start, start + dt.timedelta(days=1)],
+    )
+    if cursor.fetchone()[0]:
+        return {"messages": 0}  # there already
     with raw.copy(
         "COPY messaging_message (conversation_id, sender_id, content, created_at) FROM STDIN"
     ) as copy:
@@ -368,12 +408,21 @@ def _reviews(cursor: Any, day: dt.date) -> dict[str, int]:
 
 def rollup_measure(*, artists: int, runs: int, history: int) -> dict[str, Any]:
     """Seed yesterday's activity, then roll yesterday up ``runs`` times; the figures."""
+    from django.db import connection
+
     from analytics import services
+    from analytics.models import DailyMetric, RollupRun, VenueDailyMetric
     from umbrella import daily_metrics
     from umbrella.daily_metrics import Day
 
     day = _yesterday()
     print(seed_activity(day=day, artists=artists, history=history), flush=True)
+    # The first run is the night's: the day has no rows yet (an earlier bench run wrote them).
+    with connection.cursor() as cursor:  # raw: no signal per row (analytics.apps)
+        for model in (DailyMetric, VenueDailyMetric, RollupRun):
+            table = model._meta.db_table
+            cursor.execute(f"DELETE FROM {table} WHERE day = %s", [day])  # noqa: S608
+        cursor.execute("VACUUM analytics_dailymetric, analytics_venuedailymetric")
     results = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -382,6 +431,7 @@ def rollup_measure(*, artists: int, runs: int, history: int) -> dict[str, Any]:
             {
                 "seconds": round(time.perf_counter() - started, 3),
                 "queries": result.queries,
+                "changed": result.changed,
                 "artists": result.artists,
                 "venues": result.venues,
             }
@@ -456,17 +506,25 @@ def rollup_main(argv: list[str]) -> int:
 def report(data: dict[str, Any], *, artists: int) -> str:
     runs = data["runs"]
     out = [f"\nrollup of {data['day']} at {artists} artists ({len(runs)} runs):", ""]
-    out.append("run  seconds  queries  artist rows  venue rows")
+    out.append("run  seconds  queries  artist rows  venue rows  rows written")
     for i, run in enumerate(runs, 1):
         out.append(
-            f"{i:<4} {run['seconds']:<8} {run['queries']:<8} {run['artists']:<12} {run['venues']}"
+            f"{i:<4} {run['seconds']:<8} {run['queries']:<8} {run['artists']:<12} "
+            f"{run['venues']:<11} {run.get('changed', '-')}"
         )
-    median = statistics.median(run["seconds"] for run in runs)
-    out.append(f"\nmedian {median:.3f} s (target < 2 s: {'PASS' if median < 2 else 'FAIL'})")
+    first = runs[0]["seconds"]
+    out.append(f"\nfirst run (writes the day) {first:.3f} s (target < 2 s: {_verdict(first)})")
+    if len(runs) > 1:
+        median = statistics.median(run["seconds"] for run in runs[1:])
+        out.append(f"reruns, median {median:.3f} s (target < 2 s: {_verdict(median)})")
     out.append("\neach figure function on its own (ms, subjects with figures):")
     for part in data["parts"]:
         out.append(f"  {part['kind']:<7} {part['figures']:<48} {part['ms']:>8} {part['subjects']}")
     return "\n".join(out)
+
+
+def _verdict(seconds: float) -> str:
+    return "PASS" if seconds < 2 else "FAIL"
 
 
 def main() -> None:

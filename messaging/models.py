@@ -111,6 +111,10 @@ class Message(models.Model):
     class Meta:
         indexes: ClassVar = [
             models.Index(F("conversation"), F("id").desc(), name="message_conversation_newest"),
+            # The nightly rollup's messages of one day (analytics: messages received).
+            models.Index(
+                fields=["created_at"], include=["conversation", "sender"], name="message_created"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -292,6 +296,13 @@ class ContactMember(models.Model):
         ]
         indexes: ClassVar = [
             models.Index(F("contact_list"), F("id").desc(), name="contact_member_list_newest"),
+            # The nightly rollup's fans who joined on one day (analytics: fan list growth).
+            models.Index(
+                fields=["consent_at"],
+                include=["contact_list", "id"],
+                condition=Q(consent_at__isnull=False),
+                name="contact_member_consent",
+            ),
             models.Index(
                 fields=["email"], condition=Q(email__isnull=False), name="contact_member_email"
             ),
@@ -415,6 +426,8 @@ class ConsentEvent(models.Model):
     class Meta:
         indexes: ClassVar = [
             models.Index(F("artist"), F("at").desc(), name="consent_event_artist"),
+            # The nightly rollup's fans who left on one day (analytics: fan list growth).
+            models.Index(fields=["at"], include=["artist", "kind"], name="consent_event_at"),
         ]
 
     def __str__(self) -> str:
@@ -641,6 +654,13 @@ class Delivery(models.Model):
                 name="delivery_provider_id",
             ),
             models.Index(fields=["campaign", "status"], name="delivery_campaign_status"),
+            # The nightly rollup's sends of one day (analytics: campaign sends).
+            models.Index(
+                fields=["sent_at"],
+                include=["campaign", "id"],
+                condition=Q(sent_at__isnull=False),
+                name="delivery_sent",
+            ),
         ]
 
     def __str__(self) -> str:

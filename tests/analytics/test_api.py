@@ -6,10 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Role
-from analytics import metrics
-from analytics.models import PublicStats
+from analytics import cache as answers
+from analytics import metrics, selectors, services
+from analytics.api.serializers import DailyQuerySerializer, json_value
+from analytics.api.views import _iso_dates
+from analytics.models import DailyMetric, PublicStats
+from artists.models import ProfileView
 from tests.accounts.factories import NewUserFactory, UserFactory
 from tests.analytics.conftest import artist_day, client_for, days_ago, venue_day
 from tests.artists.factories import ArtistProfileFactory
@@ -206,3 +211,142 @@ def test_days_are_iso_dates_and_ratings_numbers(artist):
     expected = {**zeros, "day": str(days_ago(0)), "reviews": 3, "avg_rating": 4.67}
     assert body["days"] == [expected]
     assert dt.date.fromisoformat(body["from"]) == days_ago(0)
+
+
+# --- the kept answer (analytics.cache) ---------------------------------------------------------
+
+
+def _expected(subject, first: dt.date, last: dt.date) -> dict:
+    """The answer as built from the rows, day by day (``selectors.daily``)."""
+    days = selectors.daily(subject, first=first, last=last)
+    return {
+        "subject": subject.kind,
+        "id": subject.id,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "days": [{k: json_value(v) for k, v in day.items()} for day in days],
+    }
+
+
+def test_the_next_answer_is_kept_and_costs_no_query(artist, django_assert_max_num_queries):
+    artist_day(artist, 0, profile_views=3, unique_viewers=3, reviews=2, avg_rating=Decimal("4.5"))
+    artist_day(artist, 40, earnings=9_900, gigs_completed=1, fan_growth=-2)
+    client = client_for(artist.user)
+    subject = selectors.subject_of(user=artist.user)
+    year = {"from": days_ago(364), "to": days_ago(0)}
+    with django_assert_max_num_queries(2):  # the profile and its days
+        first = client.get(f"{API}/daily/", year)
+    assert first.status_code == 200 and first["Content-Type"] == "application/json"
+    assert first.json() == _expected(subject, days_ago(364), days_ago(0))
+    with django_assert_max_num_queries(0):
+        again = client.get(f"{API}/daily/", year)
+        month = client.get(f"{API}/daily/", {"from": days_ago(60), "to": days_ago(31)})
+        default = client.get(f"{API}/daily/")
+    assert again.content == first.content
+    assert month.json() == _expected(subject, days_ago(60), days_ago(31))
+    assert default.json() == _expected(subject, days_ago(29), days_ago(0))
+
+
+def test_a_range_older_than_the_kept_days_is_read_as_asked(artist, django_assert_max_num_queries):
+    old = answers.SERIES_DAYS + 10
+    artist_day(artist, old, profile_views=5, unique_viewers=5)
+    client = client_for(artist.user)
+    subject = selectors.subject_of(user=artist.user)
+    query = {"from": days_ago(old + 3), "to": days_ago(old - 3)}
+    for _ in range(2):
+        with django_assert_max_num_queries(2):
+            body = client.get(f"{API}/daily/", query).json()
+        assert body == _expected(subject, days_ago(old + 3), days_ago(old - 3))
+        assert [d["profile_views"] for d in body["days"]] == [0, 0, 0, 5, 0, 0, 0]
+
+
+def test_a_venue_answer_is_kept_with_its_own_figures(venue):
+    venue_day(venue, 1, applications_answered=2, median_answer_seconds=3_600, avg_rating=None)
+    client = client_for(venue.user)
+    subject = selectors.subject_of(user=venue.user)
+    first = client.get(f"{API}/daily/").json()
+    assert first == _expected(subject, days_ago(29), days_ago(0))
+    assert client.get(f"{API}/daily/").json() == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rollup_that_writes_makes_the_kept_answer_unusable():
+    """The rollup commits, then the next read has its figures (a real commit: the generation
+    changes inside the transaction and again after it)."""
+    artist = ArtistProfileFactory()
+    client = client_for(artist.user)
+    day = days_ago(0)
+    views = lambda: client.get(f"{API}/daily/").json()["days"][-1]["profile_views"]  # noqa: E731
+    assert views() == 0
+    ProfileView.objects.create(artist=artist, viewer_key="u:1", day=day)
+    assert views() == 0  # kept: the rollup has not run
+    services.rollup_day(day=day)
+    assert views() == 1
+    ProfileView.objects.create(artist=artist, viewer_key="u:2", day=day)
+    services.rollup_day(day=day)
+    assert views() == 2
+
+
+def test_a_rerun_that_changes_nothing_keeps_the_answers(artist):
+    ProfileView.objects.create(artist=artist, viewer_key="u:1", day=days_ago(0))
+    services.rollup_day(day=days_ago(0))
+    generation = cache.get(answers.GENERATION_KEY)
+    assert generation
+    result = services.rollup_day(day=days_ago(0))
+    if result.changed == 0:  # PostgreSQL: the unchanged row is not written
+        assert cache.get(answers.GENERATION_KEY) == generation
+    ProfileView.objects.filter(artist=artist).delete()
+    assert services.rollup_day(day=days_ago(0)).cleared == 1
+    assert cache.get(answers.GENERATION_KEY) != generation
+
+
+def test_an_answer_kept_under_another_generation_is_not_used(artist):
+    """A reader that read the rows just before a rollup committed kept them under the old
+    generation; the new one makes them unusable, and a lost generation key too."""
+    client = client_for(artist.user)
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 0
+    DailyMetric.objects.bulk_create(  # a bulk write: no signal
+        [DailyMetric(artist_id=artist.pk, stage_name="x", day=days_ago(0), profile_views=4)]
+    )
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 0  # still kept
+    answers.figures_changed()
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 4
+    DailyMetric.objects.filter(artist_id=artist.pk).update(profile_views=6)
+    cache.delete(answers.GENERATION_KEY)  # evicted
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 6
+
+
+def test_a_row_saved_one_by_one_makes_the_kept_answer_unusable(artist):
+    client = client_for(artist.user)
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 0
+    row = artist_day(artist, 0, profile_views=2, unique_viewers=2)
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 2
+    row.delete()
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 0
+
+
+def test_each_user_has_their_own_kept_answer(artist):
+    other = ArtistProfileFactory()
+    artist_day(artist, 0, profile_views=9, unique_viewers=9)
+    mine = client_for(artist.user).get(f"{API}/daily/").json()
+    theirs = client_for(other.user).get(f"{API}/daily/").json()
+    assert (mine["id"], theirs["id"]) == (artist.pk, other.pk)
+    assert theirs["days"][-1]["profile_views"] == 0 and mine["days"][-1]["profile_views"] == 9
+
+
+def test_a_fan_is_refused_before_the_range_is_read():
+    fan = UserFactory(role=Role.FAN)
+    error_of(client_for(fan).get(f"{API}/daily/", {"to": "2999-01-01"}), 403, "not_artist_or_venue")
+
+
+@pytest.mark.parametrize(
+    "raw", ["2026-03-07", "2026-3-7", "2026-W10-1", "", "2026-02-30", "07/03/2026", "2026-03-07x"]
+)
+def test_the_quick_date_reading_agrees_with_the_serializer(raw):
+    quick = _iso_dates({"from": raw})
+    query = DailyQuerySerializer(data={"from": raw})
+    if quick is not None:
+        assert query.is_valid() and quick == (query.validated_data["from"], None)
+    else:  # the serializer decides (and says what is wrong)
+        assert raw in ("2026-3-7", "", "2026-02-30", "07/03/2026", "2026-03-07x")
+    assert _iso_dates({}) == (None, None)
