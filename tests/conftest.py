@@ -21,6 +21,7 @@ import asyncio
 import io
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -220,10 +221,19 @@ def redis_channel_layer(settings):
 
 
 @pytest.fixture(autouse=True)
-def _no_loop_left_by_playwright(request: pytest.FixtureRequest) -> None:
+def _no_loop_left_by_playwright(request: pytest.FixtureRequest) -> Iterator[None]:
     """Sync Playwright marks this thread as running its event loop after every call while the
     session's browser lives (``asyncio._set_running_loop`` in playwright/_impl/_greenlets.py), so
     a later test in the same xdist worker met "You cannot use AsyncToSync in the same thread as
-    an async event loop" (CI, stop 18). Browser tests set it again on their next call."""
-    if "e2e" not in request.keywords:
-        asyncio._set_running_loop(None)
+    an async event loop" (CI, stop 18). The mark is lifted for a test that is not a browser test
+    and put back after it: Playwright's next call in a browser test expects it (without it, the
+    session's browser connection was closed; tests/e2e/conftest.py restores it too)."""
+    if "e2e" in request.keywords:
+        yield
+        return
+    left = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(left)
