@@ -2,9 +2,9 @@
 venue, staff) passes axe with no serious or critical violation at 1280 and 390 px and does not
 scroll sideways on the phone; forms in their error state too. axe checks a page once: the
 signed-in pages that only the main menu tells apart between roles once as the fan, and a page
-that another test (a journey) already checks in the same state not again here. Then a keyboard-only pass (Tab,
-Shift+Tab, Enter, Space; typing into fields) through the artist onboarding wizard and the profile
-editor, with a visible focus indicator on every stop.
+that another test (a journey) already checks in the same state not again here. Then a
+keyboard-only pass (Tab, Shift+Tab, Enter, Space; typing into fields) through the artist
+onboarding wizard and the profile editor, with a visible focus indicator on every stop.
 
 The demo's own pictures (artists.demo draws them) are stored through the upload service into a
 temporary MEDIA_ROOT, and the browser context answers ``/media/…`` from there.
