@@ -663,7 +663,9 @@
     function tick() {
       var left = closes - serverNow();
       if (left > 0) {
-        var secondsLeft = Math.ceil(left / 1000);
+        // The clock estimate may lag the server's by up to half a slow page's answer time:
+        // never show more than the question has.
+        var secondsLeft = Math.min(Math.ceil(left / 1000), question.time_limit_s || Infinity);
         clock.textContent = secondsLeft + (secondsLeft === 1 ? " second" : " seconds") + " left";
         clock.classList.toggle("urgent", secondsLeft <= 5);
         return;
