@@ -134,6 +134,49 @@ def page(context: "BrowserContext") -> "Page":
     return context.new_page()
 
 
+def _asgi_application():  # module level: the child process builds it
+    from channels.routing import get_default_application
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    return ASGIStaticFilesHandler(get_default_application())
+
+
+@pytest.fixture
+def asgi_settings() -> dict:
+    """Settings the ASGI server process starts with, besides the ones it always needs; a module
+    overrides this fixture to add its own (the process copies the settings when it starts)."""
+    return {}
+
+
+@pytest.fixture
+def asgi_server(settings, asgi_settings: dict) -> Iterator[str]:
+    """A real ASGI server (Daphne in a child process, serving pages and WebSockets as ``bin/dev``
+    does) and its address. PostgreSQL only: the server process must see the test's committed
+    rows. One process serves pages and sockets, so the in-memory channel layer reaches every
+    socket (and xdist workers sharing one Redis never hear each other)."""
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the server process reads the test's rows")
+    from daphne.testing import DaphneProcess
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    for name, value in asgi_settings.items():
+        setattr(settings, name, value)
+    connections.close_all()  # the child must not share the parent's connection
+    server = DaphneProcess("127.0.0.1", _asgi_application)
+    server.start()
+    if not server.ready.wait(60):
+        server.terminate()
+        pytest.fail("Daphne did not start")
+    try:
+        yield f"http://127.0.0.1:{server.port.value}"
+    finally:
+        server.terminate()
+        server.join(10)
+
+
 @pytest.fixture
 def screenshot(request: pytest.FixtureRequest):
     """``screenshot(page, "dashboard")`` saves ``$E2E_SCREENSHOT_DIR/e2e-dashboard.png`` (full

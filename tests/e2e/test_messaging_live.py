@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection, connections
 
 from accounts.models import Role
 from messaging import services
@@ -22,36 +21,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _application():  # module level: the child process builds it
-    from channels.routing import get_default_application
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    return ASGIStaticFilesHandler(get_default_application())
-
-
-@pytest.fixture
-def asgi_server(settings) -> Iterator[str]:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: the server process reads the test's rows")
-    from daphne.testing import DaphneProcess
-
-    # One process serves pages and sockets, so an in-memory channel layer reaches every socket
-    # (and xdist workers sharing one Redis never hear each other).
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-    connections.close_all()  # the child must not share the parent's connection
-    server = DaphneProcess("127.0.0.1", _application)
-    server.start()
-    if not server.ready.wait(60):
-        server.terminate()
-        pytest.fail("Daphne did not start")
-    try:
-        yield f"http://127.0.0.1:{server.port.value}"
-    finally:
-        server.terminate()
-        server.join(10)
 
 
 @pytest.fixture

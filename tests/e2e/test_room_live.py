@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
 
 from events.models import App, Draw, DrawCommitment, Room, Winner
 from events.services import participants as participant_services
@@ -63,35 +62,9 @@ SECOND_QUESTION = {
 }
 
 
-def _application():  # module level: the child process builds it
-    from channels.routing import get_default_application
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    return ASGIStaticFilesHandler(get_default_application())
-
-
 @pytest.fixture
-def asgi_server(settings) -> Iterator[str]:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: the server process reads the test's rows")
-    from daphne.testing import DaphneProcess
-
-    # One process serves pages and sockets, so the in-memory channel layer reaches every socket.
-    # Everything that must be heard live therefore happens through that server.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-    settings.EVENTS_WEBHOOK_ALLOW_PRIVATE = True  # the apps process listens on 127.0.0.1
-    connections.close_all()  # the child must not share the parent's connection
-    server = DaphneProcess("127.0.0.1", _application)
-    server.start()
-    if not server.ready.wait(60):
-        server.terminate()
-        pytest.fail("Daphne did not start")
-    try:
-        yield f"http://127.0.0.1:{server.port.value}"
-    finally:
-        server.terminate()
-        server.join(10)
+def asgi_settings() -> dict:
+    return {"EVENTS_WEBHOOK_ALLOW_PRIVATE": True}  # the apps process listens on 127.0.0.1
 
 
 @pytest.fixture

@@ -7,10 +7,7 @@ after, at 1280 and 390 px.
 PostgreSQL only: the server process must see the test's committed rows.
 """
 
-from collections.abc import Iterator
-
 import pytest
-from django.db import connection, connections
 
 from artists.models import ArtistProfile
 from tests.violet.factories import full_artist
@@ -24,35 +21,10 @@ from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _application():  # module level: the child process builds it
-    from channels.routing import get_default_application
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    return ASGIStaticFilesHandler(get_default_application())
-
-
 @pytest.fixture
-def asgi_server(settings) -> Iterator[str]:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: the server process reads the test's rows")
-    from daphne.testing import DaphneProcess
-
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+def asgi_settings() -> dict:
     # Slow enough to watch: a short bio is about 20 pieces, 0.15 s apart.
-    settings.VIOLET_OFFLINE_STREAM_DELAY = 0.15
-    settings.VIOLET_API_KEY = ""
-    connections.close_all()  # the child must not share the parent's connection
-    server = DaphneProcess("127.0.0.1", _application)
-    server.start()
-    if not server.ready.wait(60):
-        server.terminate()
-        pytest.fail("Daphne did not start")
-    try:
-        yield f"http://127.0.0.1:{server.port.value}"
-    finally:
-        server.terminate()
-        server.join(10)
+    return {"VIOLET_OFFLINE_STREAM_DELAY": 0.15, "VIOLET_API_KEY": ""}
 
 
 def test_a_draft_streams_onto_the_page_and_is_saved_as_the_bio(
