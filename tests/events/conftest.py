@@ -1,9 +1,13 @@
+import shutil
+import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+import redis
 
 from events.webhooks import breaker
 from tests import celery_worker
@@ -72,3 +76,33 @@ def celery_worker_shared(_shared_worker, settings, on_postgres, request) -> Iter
     yield _shared_worker
     if request.session.testsfailed != failed:
         _shared_worker.stop()
+
+
+@pytest.fixture
+def fresh_redis() -> Iterator[redis.Redis]:
+    """A private Redis server of our own (a free port, nothing saved): no script loaded, nobody
+    else's commands in its counters."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("needs redis-server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield client
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(10)

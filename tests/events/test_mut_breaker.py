@@ -8,10 +8,7 @@ unreachable store. Both backends where the rule is the backend's (Redis skipped 
 
 import logging
 import os
-import shutil
 import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -219,35 +216,6 @@ def test_two_sites_on_one_redis_keep_their_breakers_apart_by_cache_prefix():
 
 
 # --- a Redis that has never seen the script (restarted, flushed) --------------------------------
-
-
-@pytest.fixture
-def fresh_redis() -> Iterator[redis.Redis]:
-    """A private Redis server of our own: nobody else's scripts or commands in its counters."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("needs redis-server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield client
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(10)
 
 
 def _evalsha_stats(client: redis.Redis) -> tuple[int, int]:

@@ -8,9 +8,6 @@ list"). Deliveries are real: a local HTTP server stands in for the app."""
 
 import json
 import logging
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -361,38 +358,16 @@ def test_without_redis_there_is_no_list_and_a_drain_ends_at_once(settings):
 
 
 @pytest.fixture
-def fresh_redis() -> Iterator[redis.Redis]:
-    """A private Redis server of our own as the cache: no script loaded, counters ours alone."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("needs redis-server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        cache = {
-            "BACKEND": "umbrella.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "KEY_PREFIX": "fresh",
-        }
-        with override_settings(CACHES={"default": cache}):  # gone before the server is
-            yield client
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(10)
+def fresh_cache(fresh_redis: redis.Redis) -> Iterator[redis.Redis]:
+    """A private Redis server (tests/events/conftest.py) as the cache: counters ours alone."""
+    port = fresh_redis.connection_pool.connection_kwargs["port"]
+    cache = {
+        "BACKEND": "umbrella.cache.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+        "KEY_PREFIX": "fresh",
+    }
+    with override_settings(CACHES={"default": cache}):  # gone before the server is
+        yield fresh_redis
 
 
 def _script_calls(client: redis.Redis) -> tuple[int, int]:
@@ -403,17 +378,17 @@ def _script_calls(client: redis.Redis) -> tuple[int, int]:
     )
 
 
-def test_a_redis_without_the_scripts_gets_each_once_then_one_evalsha_per_call(fresh_redis, drains):
+def test_a_redis_without_the_scripts_gets_each_once_then_one_evalsha_per_call(fresh_cache, drains):
     delivery_queue.push([{"webhook_id": "msg_a"}])  # NOSCRIPT: sent whole, and run
     assert drains == [1]
-    assert _script_calls(fresh_redis) == (1, 1)
+    assert _script_calls(fresh_cache) == (1, 1)
     delivery_queue.push([{"webhook_id": "msg_b"}, {"webhook_id": "msg_c"}])
-    assert _script_calls(fresh_redis) == (1, 2)  # known now: EVALSHA alone
+    assert _script_calls(fresh_cache) == (1, 2)  # known now: EVALSHA alone
 
     claimed = delivery_queue.claim(2)
     assert [json.loads(c)["webhook_id"] for c in claimed] == ["msg_a", "msg_b"]
     assert delivery_queue.claim(2) == ['{"webhook_id":"msg_c"}']
     assert delivery_queue.release() is False
     # push, claim and release: each script sent once, every call one EVALSHA.
-    assert _script_calls(fresh_redis) == (3, 5)
+    assert _script_calls(fresh_cache) == (3, 5)
     assert delivery_queue.pending() == (0, 3)
