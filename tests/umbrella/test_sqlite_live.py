@@ -9,36 +9,15 @@ device session: the worst case for SQLite's single writer. A signed-in page and 
 (avatar and banner) are requested together, 20 times.
 """
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-EMAIL = "live@example.com"
-PASSWORD = "a-long-Passphrase-42"
-ROUNDS = 20
+from tests.dev_server import runserver, sign_in
 
-SETUP = f"""
-import django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0, interactive=False)
-from allauth.account.models import EmailAddress
-from accounts.models import User
-user = User.objects.create_user(
-    email="{EMAIL}", password="{PASSWORD}", display_name="Live", role="fan",
-    onboarding_complete=True,
-)
-EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-"""
+ROUNDS = 20
 
 # A one-pixel PNG.
 PNG = bytes.fromhex(
@@ -47,77 +26,20 @@ PNG = bytes.fromhex(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_sqlite_server(tmp_path):
     media = tmp_path / "media"
     media.mkdir()
     (media / "avatar.png").write_bytes(PNG)
     (media / "banner.png").write_bytes(PNG)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DJANGO_SETTINGS_MODULE": "umbrella.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(media),
-        "REDIS_URL": "",  # explicit: a developer's .env must not switch Redis on
-        "LAST_SEEN_INTERVAL_SECONDS": "0",
-        "ACCOUNT_RATE_LIMITS_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([sys.executable, "-c", SETUP], cwd=BASE_DIR, env=env, check=True, timeout=120)
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{base}/", timeout=2)
-                break
-            except requests.ConnectionError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield base, tmp_path / "server.log"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
-
-
-def _sign_in(base: str) -> dict[str, str]:
-    browser = requests.Session()
-    browser.get(f"{base}/accounts/login/", timeout=10)
-    response = browser.post(
-        f"{base}/accounts/login/",
-        data={
-            "login": EMAIL,
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-        },
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text[:500]
-    assert response.url.endswith("/dashboard/"), response.url
-    return browser.cookies.get_dict()
+    with runserver(tmp_path, media=media, migrations=True) as server:
+        yield server
 
 
 @pytest.mark.timeout(180)
 def test_parallel_signed_in_requests_on_sqlite_never_fail(live_sqlite_server):
     base, log = live_sqlite_server
-    cookies = _sign_in(base)
+    cookies = sign_in(base)
     urls = [f"{base}/dashboard/", f"{base}/media/avatar.png", f"{base}/media/banner.png"]
     start = threading.Barrier(len(urls))
 
