@@ -2,6 +2,8 @@
 
 import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,3 +36,22 @@ def redacted(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
+
+
+def run_module(
+    env: dict[str, str], module: str, *args: str, what: str = "", tail: int = 800
+) -> str:
+    """``python -m module args…`` in the project with ``env`` (the server's: its SECRET_KEY
+    signs, its database is the bench's); its standard output. A failure raises with the end of
+    its standard error."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{what or args[0]} failed: {result.stderr.strip()[-tail:]}")
+    return result.stdout

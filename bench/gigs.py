@@ -28,7 +28,6 @@ import itertools
 import json
 import os
 import random
-import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -543,19 +542,12 @@ class _Session:
 def identities(env: dict[str, str], kind: str, *, artists: int) -> dict[str, Any]:
     """``mint_identities`` in a subprocess with the server's environment (its SECRET_KEY signs
     the tokens), so the load generator never loads Django."""
-    from bench.environment import PROJECT_DIR
+    from bench.environment import run_module
 
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.gigs", "identities", kind, str(artists)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    out = run_module(
+        env, "bench.gigs", "identities", kind, str(artists), what=f"minting {kind} tokens"
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"minting {kind} tokens failed: {result.stderr.strip()[-800:]}")
-    data: dict[str, Any] = json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(out)
     return data
 
 

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -27,8 +26,8 @@ from bench import database
 from bench.environment import (
     DEFAULT_DATABASE_URL,
     DEFAULT_REDIS_URL,
-    PROJECT_DIR,
     redacted,
+    run_module,
     server_env,
 )
 from bench.live import SUBPROTOCOL, TOKEN_PREFIX, p95_of, running_daphne
@@ -135,17 +134,7 @@ def publish(room_id: int, events: int, interval: float) -> None:
 
 
 def _in_server_env(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.live_rooms", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{args[0]} failed: {result.stderr.strip()[-800:]}")
-    return result.stdout
+    return run_module(env, "bench.live_rooms", *args)
 
 
 # --- the load side ------------------------------------------------------------------------------

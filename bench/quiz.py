@@ -56,6 +56,7 @@ from bench.environment import (
     DEFAULT_REDIS_URL,
     PROJECT_DIR,
     redacted,
+    run_module,
     server_env,
 )
 from bench.live import SUBPROTOCOL, TOKEN_PREFIX, running_daphne
@@ -190,17 +191,7 @@ def verify(room_id: int) -> dict[str, Any]:
 
 
 def _in_server_env(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.quiz", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{args[0]} failed: {result.stderr.strip()[-1500:]}")
-    return result.stdout
+    return run_module(env, "bench.quiz", *args, tail=1500)
 
 
 # --- the servers --------------------------------------------------------------------------------
