@@ -55,6 +55,12 @@ def test_an_apps_prize_is_created_with_its_defaults_and_logged_whole():
     assert events_of(room, "prize:created") == [data(row)]
 
 
+def test_a_prize_given_only_a_name_has_no_description_or_image():
+    prize = prizes.prize_create(room=RoomFactory(), by=None, name="Mug")
+    row = Prize.objects.get(pk=prize.pk)
+    assert (row.description, row.image, row.quantity) == ("", "", 1)
+
+
 def test_a_prize_keeps_what_it_is_given():
     room = RoomFactory()
     prize = prizes.prize_create(
