@@ -5,7 +5,7 @@ who may win, what a win records and which live events it logs."""
 import pytest
 from django.db import transaction
 
-from events.models import Participant, Prize, RoomEvent, Winner, WinnerMethod
+from events.models import Draw, Participant, Prize, RoomEvent, Winner, WinnerMethod
 from events.services import winners
 from tests.events.factories import ParticipantFactory, PrizeFactory
 from tests.events.members_helpers import cast_room
@@ -211,7 +211,9 @@ def test_only_live_active_participants_of_this_room_win_and_the_refused_are_name
         {"participant_ids": sorted(bad)},
         400,
     )
+    other = ParticipantFactory(room=cast.room).pk  # eligible, but not asked about
     assert winners.eligible_ids(cast.room, [ok, *bad]) == {ok}
+    assert winners.eligible_ids(cast.room, [other]) == {other}
     assert not Winner.objects.exists()
 
 
@@ -309,3 +311,32 @@ def test_a_win_that_is_not_the_rooms_is_not_found(winner_id):
     error = refused(winners.winner_revoke, room=cast.room, winner_id=winner_id, by=None)
     assert shape(error) == ("not_found", "No such winner in this room.", {}, 404)
     assert not Winner.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_an_award_for_a_draw_records_the_draw():
+    cast = cast_room()
+    prize = PrizeFactory(room=cast.room)
+    draw = Draw.objects.create(
+        room=cast.room,
+        prize=prize,
+        number=1,
+        entrants_hash="0" * 64,
+        revealed="0" * 64,
+        method=WinnerMethod.MANUAL,
+    )
+    pid = cast.rows["participant"].pk
+    with transaction.atomic():
+        [won] = award(cast.room, prize, [pid], draw=draw)
+    assert Winner.objects.get(pk=won.pk).draw_id == draw.pk
+    assert events_of(cast.room, "winner:selected")[0]["draw_id"] == draw.pk
+
+
+def test_metadata_for_fewer_winners_than_named_is_a_programming_error():
+    cast = cast_room()
+    prize = PrizeFactory(room=cast.room, quantity=2)
+    people = [ParticipantFactory(room=cast.room).pk for _ in range(2)]
+    with pytest.raises(ValueError), transaction.atomic():
+        award(cast.room, prize, people, metadata=[{"n": 1}])
+    assert not Winner.objects.exists()
+    prize.refresh_from_db()
+    assert prize.quantity_remaining == 2
