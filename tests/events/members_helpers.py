@@ -3,11 +3,14 @@
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from accounts.models import User
-from events.models import Participant, ParticipantStatus, Role, Room, RoomStatus
+from events.models import Participant, ParticipantStatus, Role, Room, RoomEvent, RoomStatus
 from events.services.credentials import webhook_secret_issue
 from tests.accounts.factories import UserFactory
 from tests.events.factories import AppFactory, ParticipantFactory, RoomFactory, manifest
+from umbrella.errors import ApplicationError
 
 # The people of the matrices (SPEC-events §2 rows, plus the pending, the staff and anonymous).
 PEOPLE = (
@@ -115,3 +118,24 @@ def scope_world(world: Any) -> ScopeWorld:
             newcomer=UserFactory(),
         )
     return world.__dict__["_members"]
+
+
+def refused(call: Any, **kwargs: Any) -> ApplicationError:
+    """The ApplicationError ``call(**kwargs)`` raises (the test fails if it raises none)."""
+    with pytest.raises(ApplicationError) as error:
+        call(**kwargs)
+    return error.value
+
+
+def error_shape(error: ApplicationError) -> tuple[str, str, Any, int]:
+    """A refusal whole: code, message, details and HTTP status."""
+    return error.code, error.message, error.details, error.status_code
+
+
+def events_data(room: Room, type: str) -> list[dict[str, Any]]:
+    """The data of the room's live events of one type, in order, without the room id and the
+    time every event carries."""
+    return [
+        {k: v for k, v in e.data.items() if k not in ("room_id", "timestamp")}
+        for e in RoomEvent.objects.filter(room=room, type=type).order_by("seq")
+    ]

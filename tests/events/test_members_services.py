@@ -22,20 +22,13 @@ from events.webhooks import breaker
 from tests.accounts.factories import UserFactory
 from tests.events.appserver import AppServer, answer
 from tests.events.factories import ParticipantFactory, PrizeFactory, RoomFactory
-from tests.events.members_helpers import cast_room, registering_app
-from umbrella.errors import ApplicationError
+from tests.events.members_helpers import cast_room, refused, registering_app
 
 pytestmark = pytest.mark.django_db
 
 
 def events_of(room, type):
     return list(RoomEvent.objects.filter(room=room, type=type).order_by("seq"))
-
-
-def refused(call, **kwargs):
-    with pytest.raises(ApplicationError) as error:
-        call(**kwargs)
-    return error.value
 
 
 # --- join, leave, revive ----------------------------------------------------------------------

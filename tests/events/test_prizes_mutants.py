@@ -4,32 +4,17 @@ their messages and details, what an update writes and logs, and when a delete is
 
 import pytest
 
-from events.models import Draw, Prize, RoomEvent, Winner
+from events.models import Draw, Prize, Winner
 from events.services import prizes, winners
 from tests.events.factories import ParticipantFactory, PrizeFactory, RoomFactory
-from umbrella.errors import ApplicationError
+from tests.events.members_helpers import error_shape, events_data, refused
 
 pytestmark = pytest.mark.django_db
 
 
-def events_of(room, type):
-    return [
-        {k: v for k, v in e.data.items() if k not in ("room_id", "timestamp")}
-        for e in RoomEvent.objects.filter(room=room, type=type).order_by("seq")
-    ]
-
-
-def refused(call, **kwargs):
-    with pytest.raises(ApplicationError) as error:
-        call(**kwargs)
-    return error.value
-
-
-def shape(error):
-    return error.code, error.message, error.details, error.status_code
-
-
 def data(prize):
+    """A prize as live events show it, written out here on purpose: the expectation must not be
+    events.services.prizes.prize_data itself, whose mutants it checks."""
     return {
         "id": prize.pk,
         "name": prize.name,
@@ -52,7 +37,7 @@ def test_an_apps_prize_is_created_with_its_defaults_and_logged_whole():
         1,
     )
     assert row.metadata == {} and row.room_id == room.pk
-    assert events_of(room, "prize:created") == [data(row)]
+    assert events_data(room, "prize:created") == [data(row)]
 
 
 def test_a_prize_given_only_a_name_has_no_description_or_image():
@@ -79,13 +64,13 @@ def test_a_prize_keeps_what_it_is_given():
         {"tier": "gold"},
     )
     assert (row.quantity, row.quantity_remaining) == (1_000_000, 1_000_000)
-    assert events_of(room, "prize:created") == [data(row)]
+    assert events_data(room, "prize:created") == [data(row)]
 
 
 @pytest.mark.parametrize("quantity", ["3", True, 2.0, None])
 def test_a_quantity_that_is_not_a_whole_number_is_refused_by_name(quantity):
     error = refused(prizes.prize_create, room=RoomFactory(), by=None, name="X", quantity=quantity)
-    assert shape(error) == (
+    assert error_shape(error) == (
         "validation_error",
         "quantity must be a whole number.",
         {"quantity": ["A whole number."]},
@@ -97,7 +82,7 @@ def test_a_quantity_that_is_not_a_whole_number_is_refused_by_name(quantity):
 @pytest.mark.parametrize("quantity", [0, -1, 1_000_001])
 def test_a_quantity_out_of_bounds_names_the_bounds(quantity):
     error = refused(prizes.prize_create, room=RoomFactory(), by=None, name="X", quantity=quantity)
-    assert shape(error) == (
+    assert error_shape(error) == (
         "validation_error",
         "quantity must be between 1 and 1000000.",
         {"quantity": ["Between 1 and 1000000."]},
@@ -108,7 +93,7 @@ def test_a_quantity_out_of_bounds_names_the_bounds(quantity):
 @pytest.mark.parametrize("name", ["", "   ", None, "x" * 256])
 def test_a_name_that_is_blank_or_too_long_is_refused_by_name(name):
     error = refused(prizes.prize_create, room=RoomFactory(), by=None, name=name)
-    assert shape(error) == (
+    assert error_shape(error) == (
         "validation_error",
         "A prize needs a name of 1 to 255 characters.",
         {"name": ["1 to 255 characters."]},
@@ -138,7 +123,7 @@ def test_an_update_writes_each_field_it_is_given_and_logs_the_result():
     assert (row.name, row.description, row.image, row.metadata) == ("New", "", "new.png", {"b": 2})
     assert row.updated_at > before
     assert data(updated) == data(row)
-    assert events_of(room, "prize:updated") == [data(row)]
+    assert events_data(room, "prize:updated") == [data(row)]
     prizes.prize_update(room=room, by=None, prize_id=prize.pk, image=None)
     assert Prize.objects.get(pk=prize.pk).image == ""
 
@@ -148,7 +133,7 @@ def test_an_update_with_nothing_to_change_writes_and_logs_nothing():
     before = Prize.objects.get(pk=prize.pk).updated_at
     prizes.prize_update(room=prize.room, by=None, prize_id=prize.pk)
     assert Prize.objects.get(pk=prize.pk).updated_at == before
-    assert events_of(prize.room, "prize:updated") == []
+    assert events_data(prize.room, "prize:updated") == []
 
 
 def test_an_unknown_field_is_a_programming_error_named():
@@ -173,7 +158,7 @@ def test_a_quantity_change_counts_only_live_wins():
     prizes.prize_update(room=room, by=None, prize_id=prize.pk, quantity=3)
     row = Prize.objects.get(pk=prize.pk)
     assert (row.quantity, row.quantity_remaining) == (3, 1)
-    assert events_of(room, "prize:updated")[-1] == data(row)
+    assert events_data(room, "prize:updated")[-1] == data(row)
 
 
 @pytest.mark.parametrize("history", ["revoked_win", "draw"])
@@ -198,7 +183,7 @@ def test_a_prize_with_only_a_revoked_win_or_a_draw_is_soft_deleted(history):
     assert prizes.prize_delete(room=room, by=None, prize_id=prize.pk) is True
     row = Prize.objects.get(pk=prize.pk)
     assert row.deleted_at is not None and row.updated_at >= row.deleted_at
-    assert events_of(room, "prize:deleted") == [shown]
+    assert events_data(room, "prize:deleted") == [shown]
     assert Winner.objects.filter(prize=prize).count() == (history == "revoked_win")
 
 
@@ -207,4 +192,4 @@ def test_an_unused_prize_is_deleted_and_logged_as_it_was():
     shown = data(prize)
     assert prizes.prize_delete(room=prize.room, by=None, prize_id=prize.pk) is False
     assert not Prize.objects.filter(pk=prize.pk).exists()
-    assert events_of(prize.room, "prize:deleted") == [shown]
+    assert events_data(prize.room, "prize:deleted") == [shown]

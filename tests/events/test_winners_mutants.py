@@ -8,27 +8,9 @@ from django.db import transaction
 from events.models import Draw, Participant, Prize, RoomEvent, Winner, WinnerMethod
 from events.services import winners
 from tests.events.factories import ParticipantFactory, PrizeFactory
-from tests.events.members_helpers import cast_room
-from umbrella.errors import ApplicationError
+from tests.events.members_helpers import cast_room, error_shape, events_data, refused
 
 pytestmark = pytest.mark.django_db
-
-
-def events_of(room, type):
-    return [
-        {k: v for k, v in e.data.items() if k not in ("room_id", "timestamp")}
-        for e in RoomEvent.objects.filter(room=room, type=type).order_by("seq")
-    ]
-
-
-def refused(call, **kwargs):
-    with pytest.raises(ApplicationError) as error:
-        call(**kwargs)
-    return error.value
-
-
-def shape(error):
-    return error.code, error.message, error.details, error.status_code
 
 
 def award(room, prize, ids, **kwargs):
@@ -52,7 +34,7 @@ def test_a_pick_logs_the_win_as_live_events_show_it():
         None,
     )
     assert won.selected_by_id is None
-    assert events_of(cast.room, "winner:selected") == [
+    assert events_data(cast.room, "winner:selected") == [
         {
             "id": won.pk,
             "prize_id": prize.pk,
@@ -76,7 +58,7 @@ def test_a_participant_id_that_is_not_a_number_is_refused_by_name(participant_id
         prize_id=prize.pk,
         participant_id=participant_id,
     )
-    assert shape(error) == (
+    assert error_shape(error) == (
         "validation_error",
         "participant_id must be a participant's id.",
         {"participant_id": ["A whole number."]},
@@ -100,7 +82,7 @@ def test_a_prize_that_is_not_the_rooms_live_prize_is_not_found_by_id(prize_id):
         prize_id=prize_id,
         participant_id=cast.rows["participant"].pk,
     )
-    assert shape(error) == (
+    assert error_shape(error) == (
         "not_found",
         "No such prize in this room.",
         {"prize_id": [str(prize_id)]},
@@ -156,7 +138,7 @@ def test_an_award_of_several_writes_them_in_order_with_their_metadata():
         (people[2], {"n": 3}, by.pk),
     ]
     assert len({w.created_at for w in rows}) == 1
-    assert [e["participant_id"] for e in events_of(cast.room, "winner:selected")] == people
+    assert [e["participant_id"] for e in events_data(cast.room, "winner:selected")] == people
 
 
 def test_an_award_without_metadata_records_an_empty_object_each():
@@ -174,7 +156,7 @@ def test_a_participant_named_twice_is_a_duplicate():
     pid = cast.rows["participant"].pk
     with transaction.atomic():
         error = refused(award, room=cast.room, prize=prize, ids=[pid, str(pid)])
-    assert shape(error) == ("duplicate", "A participant appears twice.", {}, 409)
+    assert error_shape(error) == ("duplicate", "A participant appears twice.", {}, 409)
     assert not Winner.objects.exists()
 
 
@@ -184,7 +166,7 @@ def test_more_winners_than_units_is_refused_with_what_is_left():
     people = [ParticipantFactory(room=cast.room).pk for _ in range(2)]
     with transaction.atomic():
         error = refused(award, room=cast.room, prize=prize, ids=people)
-    assert shape(error) == (
+    assert error_shape(error) == (
         "prize_exhausted",
         "Only 1 of this prize left.",
         {"prize_id": prize.pk, "quantity_remaining": 1},
@@ -205,7 +187,7 @@ def test_only_live_active_participants_of_this_room_win_and_the_refused_are_name
     bad = [cast.rows["pending"].pk, cast.rows["viewer"].pk, left.pk, elsewhere.pk]
     with transaction.atomic():
         error = refused(award, room=cast.room, prize=prize, ids=[ok, *reversed(bad)])
-    assert shape(error) == (
+    assert error_shape(error) == (
         "not_eligible",
         "Only active participants of this room can win.",
         {"participant_ids": sorted(bad)},
@@ -234,7 +216,7 @@ def test_a_live_winner_of_the_prize_cannot_win_it_again_but_a_revoked_one_can():
         award(cast.room, prize, [second, first])
     with transaction.atomic():
         error = refused(award, room=cast.room, prize=prize, ids=[third, second, first])
-    assert shape(error) == (
+    assert error_shape(error) == (
         "duplicate",
         "Already a winner of this prize.",
         {"participant_ids": sorted([first, second])},
@@ -267,7 +249,7 @@ def test_a_revoke_records_who_and_when_gives_the_unit_back_and_says_so():
     prize.refresh_from_db()
     assert prize.quantity_remaining == 2
     assert Winner.objects.get(pk=won[1].pk).revoked_at is None
-    assert events_of(cast.room, "winner:revoked") == [
+    assert events_data(cast.room, "winner:revoked") == [
         {
             "id": won[0].pk,
             "prize_id": prize.pk,
@@ -291,10 +273,10 @@ def test_a_revoked_win_cannot_be_revoked_again():
     )
     winners.winner_revoke(room=cast.room, winner_id=won.pk, by=None)
     again = refused(winners.winner_revoke, room=cast.room, winner_id=won.pk, by=None)
-    assert shape(again) == ("already_revoked", "This win was already revoked.", {}, 409)
+    assert error_shape(again) == ("already_revoked", "This win was already revoked.", {}, 409)
     prize.refresh_from_db()
     assert prize.quantity_remaining == 1
-    assert len(events_of(cast.room, "winner:revoked")) == 1
+    assert len(events_data(cast.room, "winner:revoked")) == 1
 
 
 @pytest.mark.parametrize("winner_id", ["abc", None, "other_room"])
@@ -309,7 +291,7 @@ def test_a_win_that_is_not_the_rooms_is_not_found(winner_id):
             participant_id=ParticipantFactory(room=prize.room).pk,
         ).pk
     error = refused(winners.winner_revoke, room=cast.room, winner_id=winner_id, by=None)
-    assert shape(error) == ("not_found", "No such winner in this room.", {}, 404)
+    assert error_shape(error) == ("not_found", "No such winner in this room.", {}, 404)
     assert not Winner.objects.filter(revoked_at__isnull=False).exists()
 
 
@@ -328,7 +310,7 @@ def test_an_award_for_a_draw_records_the_draw():
     with transaction.atomic():
         [won] = award(cast.room, prize, [pid], draw=draw)
     assert Winner.objects.get(pk=won.pk).draw_id == draw.pk
-    assert events_of(cast.room, "winner:selected")[0]["draw_id"] == draw.pk
+    assert events_data(cast.room, "winner:selected")[0]["draw_id"] == draw.pk
 
 
 def test_metadata_for_fewer_winners_than_named_is_a_programming_error():
