@@ -1,9 +1,11 @@
 """The rooms' WebSocket, ``/ws/rooms/`` (SPEC-events §7; docs/rooms.md, "Live events").
 
 Who: the connection's person (session cookie from this site, or an access token: see
-accounts/websocket.py); anyone else's socket is accepted and closed at once with code 4401
-and a reason. What: JSON messages
-``{"type", "data"}``.
+accounts/websocket.py), or an app (its own token, or acting for that person: see
+events/websocket.py); anyone else's socket, and one with a refused app token, is accepted and
+closed at once with code 4401 and a reason. An app needs the scope ``realtime:subscribe`` to
+subscribe; its own socket follows only its own app's rooms; apps do not send ``quiz:*``.
+What: JSON messages ``{"type", "data"}``.
 
 - ``room:subscribe {room_id, since_seq?}``: members only (policy ``room.subscribe``); anyone
   else gets ``error`` and joins nothing. The socket joins the room's group **first**, then
@@ -39,7 +41,7 @@ from django.utils import timezone
 
 from accounts.websocket import SUBPROTOCOL
 from events import live_quiz, policy, realtime
-from events.models import Room
+from events.models import Room, Scope
 from umbrella.api import iso_timestamp
 from umbrella.errors import ApplicationError
 
@@ -49,22 +51,40 @@ MAX_SUBSCRIPTIONS = 10
 REPLAY_PAGE = 500
 CLOSE_UNAUTHENTICATED = 4401
 UNAUTHENTICATED_REASON = "not_authenticated: sign in, or send a valid access token"
+CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's reason fits in 123 bytes
 # Events after which a socket re-checks that its person may still follow the room.
 MEMBERSHIP_EVENTS = frozenset({"participant:left", "participant:updated", "room:deleted"})
 
 
-def _room_state(user: Any, room_id: int) -> int:
-    """The room's last sequence number, if ``user`` may subscribe; else ApplicationError."""
+def _room_state(user: Any, app: Any, room_id: int) -> int:
+    """The room's last sequence number, if the socket may subscribe; else ApplicationError.
+
+    A person (alone, or with an app acting for them) needs the policy's ``room.subscribe``; an
+    app's own socket (no person) follows only rooms of that app: any other room is
+    ``not_found``, as for its system calls on the API (docs/rooms.md, "Apps on the socket")."""
     room = Room.objects.live().filter(pk=room_id).first()
-    if room is None:
+    if room is None or (_system(app) and room.app_id != app.app.pk):
         raise ApplicationError("not_found", "No such room.", status=404)
-    policy.require(user, policy.ROOM_SUBSCRIBE, room)
+    if not _system(app):
+        policy.require(user, policy.ROOM_SUBSCRIBE, room)
     return room.event_seq
 
 
-def _may_subscribe(user: Any, room_id: int) -> bool:
-    room = Room.objects.live().filter(pk=room_id).first()
-    return room is not None and policy.can(user, policy.ROOM_SUBSCRIBE, room)
+def _may_subscribe(user: Any, app: Any, room_id: int) -> bool:
+    try:
+        _room_state(user, app, room_id)
+    except ApplicationError:
+        return False
+    return True
+
+
+def _system(app: Any) -> bool:
+    """An app's own socket: an app token, no person."""
+    return app is not None and app.acting_for is None
+
+
+def _close_reason(text: str) -> str:
+    return text.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
 
 
 def _logged(room_id: int, after: int, upto: int | None = None) -> list[dict[str, Any]]:
@@ -96,6 +116,7 @@ def _about_user(data: dict[str, Any]) -> int | None:
 
 class RoomConsumer(AsyncJsonWebsocketConsumer):
     user: Any
+    app: Any  # events.auth.AppPrincipal of an app's socket (its own, or acting for user), or None
     # room id -> the last seq sent to this socket for that room
     rooms: dict[int, int]
 
@@ -106,7 +127,14 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         # Accepted, then closed with a reason: a browser sees the code and reason of a close,
         # but nothing of a refused handshake.
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
-        if user is None or not user.is_authenticated:
+        self.app = self.scope.get("app")
+        refused = self.scope.get("app_refused")
+        if refused:
+            await self.close(
+                code=CLOSE_UNAUTHENTICATED, reason=_close_reason(f"invalid_token: {refused}")
+            )
+            return
+        if not _system(self.app) and (user is None or not user.is_authenticated):
             await self.close(code=CLOSE_UNAUTHENTICATED, reason=UNAUTHENTICATED_REASON)
             return
         self.user = user
@@ -138,6 +166,13 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self._subscribe(data)
         elif kind == "room:unsubscribe":
             await self._unsubscribe(data)
+        elif kind.startswith("quiz:") and self.app is not None:
+            await self.send_error(
+                "app_not_allowed",
+                "Apps cannot run or answer a quiz over the socket: the organizer and the "
+                "participants do, from their own connections.",
+                data.get("room_id"),
+            )
         elif kind.startswith("quiz:"):
             try:
                 await live_quiz.handle(self, kind, data)
@@ -160,6 +195,16 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 "bad_request", "room_id must be a room's id, since_seq a sequence number."
             )
             return
+        if await self._app_expired():
+            return
+        if self.app is not None and Scope.REALTIME_SUBSCRIBE not in self.app.scopes:
+            await self.send_error(
+                "app_permission_denied",
+                f"The app {self.app.app_id} lacks the scope {Scope.REALTIME_SUBSCRIBE.value}: "
+                "add it to the manifest's permissions (a new manifest version).",
+                room_id,
+            )
+            return
         if room_id in self.rooms:  # subscribed already: the socket has everything since
             await self.send_message(
                 "room:subscribed", {"last_seq": self.rooms[room_id], "complete": True}, room_id
@@ -176,7 +221,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         # before this returns) and are checked against self.rooms then.
         await self.channel_layer.group_add(group, self.channel_name)
         try:
-            last = await database_sync_to_async(_room_state)(self.user, room_id)
+            last = await database_sync_to_async(_room_state)(self.user, self.app, room_id)
         except ApplicationError as error:  # not subscribed: drop the group, hear nothing
             await self.channel_layer.group_discard(group, self.channel_name)
             await self.send_error(error.code, error.message, room_id)
@@ -211,7 +256,23 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event)
         self.rooms[room_id] = event["seq"]
 
+    async def _app_expired(self) -> bool:
+        """Close an app's socket once its app token has expired (checked on every subscribe
+        and event, like the API on every request); True if it did."""
+        if self.app is None or timezone.now() < self.app.expires_at:
+            return False
+        for room_id in list(self.rooms):
+            await self.channel_layer.group_discard(realtime.room_group(room_id), self.channel_name)
+        self.rooms = {}
+        await self.close(
+            code=CLOSE_UNAUTHENTICATED,
+            reason="token_expired: get a new app token from /api/v1/apps/token and reconnect",
+        )
+        return True
+
     async def room_event(self, message: dict[str, Any]) -> None:
+        if await self._app_expired():
+            return
         event = message["event"]
         room_id = event["data"].get("room_id")
         last = self.rooms.get(room_id)
@@ -231,7 +292,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         about = _about_user(event["data"])
         if about is not None and about != self.user.pk:
             return
-        if not await database_sync_to_async(_may_subscribe)(self.user, room_id):
+        if not await database_sync_to_async(_may_subscribe)(self.user, self.app, room_id):
             await self._leave(room_id, "membership_ended")
 
     @classmethod
