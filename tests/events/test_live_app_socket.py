@@ -2,13 +2,15 @@
 socket"): an app's own socket follows its own app's rooms, an app acting for a person follows
 what that person may follow, and either needs the scope; refused tokens close the socket with a
 reason, an expired one closes it, and apps do not send quiz messages. Through the whole ASGI
-application, on both channel layers."""
+application, on the in-memory channel layer (the first test on channels-redis too: who may
+subscribe is decided before any layer is involved)."""
 
 from datetime import timedelta
 
 import pytest
 import time_machine
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
@@ -27,7 +29,16 @@ from tests.events.live_helpers import (
     subscribe,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("layer")]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
 
 SUBSCRIBE = "realtime:subscribe"
 
@@ -92,6 +103,7 @@ def closed_with(headers, subprotocols=None) -> dict:
 # --- the app's own socket --------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("layer")
 def test_an_apps_own_socket_follows_its_own_room(app_and_token, own_room):
     _app, token = app_and_token
     answer, heard = hear_one(bearer(token), own_room.pk)
