@@ -350,3 +350,45 @@ def test_the_quick_date_reading_agrees_with_the_serializer(raw):
     else:  # the serializer decides (and says what is wrong)
         assert raw in ("2026-3-7", "", "2026-02-30", "07/03/2026", "2026-03-07x")
     assert _iso_dates({}) == (None, None)
+
+
+# --- the days' text written by PostgreSQL ------------------------------------------------------
+
+
+def test_postgresql_writes_each_day_exactly_as_python_does(artist, venue):
+    """``selectors._day_texts`` (one statement on PostgreSQL) against ``answers.day_texts``
+    (Python, from the rows): the same text, byte for byte, for every kind of value."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL writes the days' text only there")
+    ratings = ["1.00", "4.00", "4.50", "4.67", "3.33", "1.05", "2.10", "5.00", None]
+    for n, rating in enumerate(ratings):
+        artist_day(
+            artist,
+            2 * n,
+            profile_views=n * 1000 + 7,
+            unique_viewers=n,
+            earnings=2**40 + n,
+            reviews=1 if rating else 0,
+            avg_rating=Decimal(rating) if rating else None,
+            fan_growth=-n,
+        )
+    venue_day(
+        venue,
+        0,
+        gigs_posted=2,
+        applications_answered=3,
+        median_answer_seconds=5400,
+        reviews=2,
+        avg_rating=Decimal("4.20"),
+    )
+    venue_day(venue, 3, bookings=1)  # no median, no rating
+    for subject_user in (artist.user, venue.user):
+        subject = selectors.subject_of(user=subject_user)
+        first, count = days_ago(25), 27  # a day without a row at each end
+        last = first + dt.timedelta(days=count - 1)
+        in_python = answers.day_texts(
+            subject.kind, first, count, selectors._rows(subject, first, last)
+        )
+        assert selectors._day_texts(subject, first, count) == in_python
