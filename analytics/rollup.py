@@ -158,7 +158,11 @@ def clear_emptied(
         return 0
     # One statement whatever the number (the ORM's delete would read the rows first and send
     # a signal per row: analytics.apps connects one); rollup_day renews the API's kept answers.
-    sql = f"DELETE FROM {table.model._meta.db_table} WHERE day = %s AND {table.id_column} = ANY(%s)"  # noqa: S608 (names from the model)
+    if connection.vendor == "postgresql":
+        ids, params = "= ANY(%s)", [day, emptied]
+    else:  # SQLite (the embedded default) has no arrays: a list of parameters
+        ids, params = f"IN ({', '.join(['%s'] * len(emptied))})", [day, *emptied]
+    sql = f"DELETE FROM {table.model._meta.db_table} WHERE day = %s AND {table.id_column} {ids}"  # noqa: S608 (names from the model)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day, emptied])
+        cursor.execute(sql, params)
         return int(cursor.rowcount)

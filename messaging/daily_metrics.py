@@ -43,7 +43,10 @@ def _received(profile_table: str, day: Day) -> dict[int, dict[str, Any]]:
         GROUP BY p.id
     """  # noqa: S608 (table names from the models, values as parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day.start, day.end])
+        # Adapted as the ORM does: on SQLite a datetime is compared as text, and only the
+        # backend's own format (UTC, no offset) orders like the stored values.
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.execute(sql, [adapt(day.start), adapt(day.end)])
         return {pk: {"messages_received": n} for pk, n in cursor.fetchall()}
 
 
