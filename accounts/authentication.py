@@ -14,7 +14,7 @@ from accounts.revocation import revocation_key
 from accounts.selectors import user_get_cached
 from accounts.tokens import access_token_current, decode_access_token
 from umbrella.cache import uncount
-from umbrella.throttling import prefetched, user_windows
+from umbrella.throttling import prefetched, read_for_view, user_reads, user_windows
 
 # Access tokens whose signature this process has verified: token -> (payload, session key).
 # Verifying (RS256 and decrypting the session id) cost ~0.3-1 ms, more than the rest of a
@@ -79,12 +79,14 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
         payload, session_key = decoded
         user_id = str_to_user_id(payload["sub"])
         revoked = revocation_key(session_key)
-        # One cache round trip: the cached user, the revocation entry and (unless revoked) one
-        # more count in each per-user rate window of the view, which its throttle then reads.
+        # One cache round trip: the cached user, the revocation entry, what the view reads for
+        # this user (its ``user_cache_reads``) and (unless revoked) one more count in each
+        # per-user rate window of the view, which its throttle then reads.
         windows = user_windows(request, user_id)
+        reads = user_reads(request, user_id)
         user, found, counts = user_get_cached(
             user_id=user_id,
-            also=(revoked,),
+            also=(revoked, *reads),
             count=[(window_key, ttl) for _key, window_key, ttl, _ends in windows],
             count_unless=revoked,
         )
@@ -111,6 +113,8 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
                 for key, window_key, _ttl, ends in windows
             },
         )
+        if reads:
+            read_for_view(request, reads, found)
         return user, AccessToken(payload, session_key)
 
     def authenticate_header(self, request: Request) -> str:

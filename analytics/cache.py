@@ -27,6 +27,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from accounts.models import Role
 from analytics import metrics
 from analytics.metrics import Unit
 
@@ -165,11 +166,29 @@ class Kept:
         self.answer = answer
 
 
-def daily_get(*, user_id: int, role: str, first: dt.date, last: dt.date) -> Kept:
+def reads_for(user_id: int) -> tuple[str, ...]:
+    """The keys :func:`daily_get` reads for ``user_id`` whatever their role (an artist's or a
+    venue's kept days), for token authentication to read in its own round trip before the
+    user, and so the role, is known (``umbrella.throttling.user_reads``)."""
+    return (GENERATION_KEY, *(series_key(user_id, role) for role in (Role.ARTIST, Role.VENUE)))
+
+
+def daily_get(
+    *,
+    user_id: int,
+    role: str,
+    first: dt.date,
+    last: dt.date,
+    read: tuple[tuple[str, ...], dict[str, Any]] | None = None,
+) -> Kept:
     """One cache round trip: the generation and the user's kept days; the answer when they
-    cover ``first``..``last`` under the current generation."""
+    cover ``first``..``last`` under the current generation. None when ``read`` (keys, values
+    found) already holds both: read by the request's authentication."""
     key = series_key(user_id, role)
-    found = cache.get_many([GENERATION_KEY, key])
+    if read is not None and key in read[0] and GENERATION_KEY in read[0]:
+        found = read[1]
+    else:
+        found = cache.get_many([GENERATION_KEY, key])
     generation = _generation(found.get(GENERATION_KEY))
     kept = found.get(key)
     if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == generation):

@@ -158,6 +158,7 @@ def clear_emptied(
         return 0
     # One statement whatever the number (the ORM's delete would read the rows first and send
     # a signal per row: analytics.apps connects one); rollup_day renews the API's kept answers.
+    params: list[Any]
     if connection.vendor == "postgresql":
         ids, params = "= ANY(%s)", [day, emptied]
     else:  # SQLite (the embedded default) has no arrays: a list of parameters

@@ -118,13 +118,19 @@ def _day_texts(subject: Subject, first: dt.date, count: int) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def daily_answer(*, user: User, first: dt.date, last: dt.date) -> bytes:
+def daily_answer(
+    *,
+    user: User,
+    first: dt.date,
+    last: dt.date,
+    read: tuple[tuple[str, ...], dict[str, Any]] | None = None,
+) -> bytes:
     """The JSON answer of ``GET /analytics/daily/``: the user's own days ``first``..``last``.
 
     From the kept series when it covers them (no SQL, :mod:`analytics.cache`); else the
     subject and its stored days of the last ``cache.SERIES_DAYS`` days (two queries), kept for
     the next requests. An older range is read and answered as asked, not kept."""
-    kept = answers.daily_get(user_id=user.pk, role=user.role, first=first, last=last)
+    kept = answers.daily_get(user_id=user.pk, role=user.role, first=first, last=last, read=read)
     if kept.answer is not None:
         return kept.answer
     subject = subject_of(user=user)

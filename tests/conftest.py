@@ -237,3 +237,27 @@ def _no_loop_left_by_playwright(request: pytest.FixtureRequest) -> Iterator[None
         yield
     finally:
         asyncio._set_running_loop(left)
+
+
+@pytest.fixture
+def on_redis():
+    """Skips a test that needs the real Redis (round trips, scripts) when there is none."""
+    if not django_settings.REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL")
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """Every packet redis-py sends: one per command, one per pipeline or script call (see
+    tests/redis_trips.py)."""
+    from redis.connection import AbstractConnection
+
+    sent: list[bytes] = []
+    real = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return real(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    return sent

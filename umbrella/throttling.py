@@ -55,6 +55,32 @@ def user_windows(request: Any, user_pk: Any) -> list[tuple[str, str, int, float]
     return windows
 
 
+# Cache keys a view reads for the signed-in user, read by token authentication in its one round
+# trip (see ``user_reads``); what was found, for the view: ``(keys read, values found)``.
+USER_READS = "_user_cache_reads"
+
+
+def user_reads(request: Any, user_pk: Any) -> tuple[str, ...]:
+    """The cache keys the request's view will read for user ``user_pk`` (its
+    ``user_cache_reads(user_pk)``), for authentication that reads the cache for that user
+    anyway: it reads them in the same round trip and hands them over with :func:`read_for_view`.
+    A view without the hook: none."""
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    reads = getattr(view, "user_cache_reads", None)
+    return tuple(reads(user_pk)) if reads is not None else ()
+
+
+def read_for_view(request: Any, keys: tuple[str, ...], found: dict[str, Any]) -> None:
+    setattr(request, USER_READS, (keys, {key: found[key] for key in keys if key in found}))
+
+
+def read_by_authentication(request: Any) -> tuple[tuple[str, ...], dict[str, Any]] | None:
+    """What authentication read for the view (:func:`user_reads`), or ``None`` (not read:
+    another authentication, or no such hook): the view then reads the cache itself."""
+    read: tuple[tuple[str, ...], dict[str, Any]] | None = getattr(request, USER_READS, None)
+    return read
+
+
 def prefetched(request: Any, counts: dict[str, tuple[int, float, str]]) -> None:
     setattr(request, PREFETCHED, counts)
 

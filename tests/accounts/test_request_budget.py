@@ -8,7 +8,6 @@ from allauth.headless.tokens.strategies.jwt import internal as jwt_internal
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
-from redis.connection import AbstractConnection
 from redis.exceptions import NoScriptError
 from rest_framework import throttling
 from rest_framework.permissions import BasePermission
@@ -21,26 +20,6 @@ from tests.accounts.conftest import app_login, bearer
 from umbrella.cache import read_and_count, uncount
 
 ME = "/api/v1/me"
-
-
-@pytest.fixture
-def on_redis():
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis: set REDIS_URL")
-
-
-@pytest.fixture
-def round_trips(monkeypatch):
-    """Every packet redis-py sends: one per command, one per pipeline or script call."""
-    sent: list[bytes] = []
-    real = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command)
-        return real(self, command, check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
-    return sent
 
 
 @pytest.fixture

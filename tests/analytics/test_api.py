@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from rest_framework.test import APIClient
 
 from accounts.models import Role
 from analytics import cache as answers
@@ -18,6 +19,7 @@ from artists.models import ProfileView
 from tests.accounts.factories import NewUserFactory, UserFactory
 from tests.analytics.conftest import artist_day, client_for, days_ago, venue_day
 from tests.artists.factories import ArtistProfileFactory
+from tests.redis_trips import commands
 
 pytestmark = pytest.mark.django_db
 
@@ -392,3 +394,41 @@ def test_postgresql_writes_each_day_exactly_as_python_does(artist, venue):
             subject.kind, first, count, selectors._rows(subject, first, last)
         )
         assert selectors._day_texts(subject, first, count) == in_python
+
+
+def test_a_kept_answer_is_read_in_the_access_tokens_one_cache_round_trip(
+    artist, django_assert_max_num_queries, on_redis, round_trips
+):
+    """Token authentication reads the view's keys (``user_cache_reads``) with the user, the
+    revocation entry and the rate counts: a kept answer then costs one Redis command in all
+    and no SQL."""
+    from tests.events.appauth import minted_user_token
+
+    artist_day(artist, 3, profile_views=4, unique_viewers=2)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {minted_user_token(artist.user)}")
+    year = {"from": days_ago(364), "to": days_ago(0)}
+    first = client.get(f"{API}/daily/", year)
+    assert first.status_code == 200, first.content
+    round_trips.clear()
+    with django_assert_max_num_queries(0):
+        again = client.get(f"{API}/daily/", year)
+        month = client.get(f"{API}/daily/", {"from": days_ago(40), "to": days_ago(2)})
+    assert again.content == first.content
+    subject = selectors.subject_of(user=artist.user)
+    assert month.json() == _expected(subject, days_ago(40), days_ago(2))
+    assert commands(round_trips) == [b"EVALSHA", b"EVALSHA"]
+
+
+def test_the_kept_answer_read_by_authentication_follows_a_new_generation(
+    artist, on_redis, round_trips
+):
+    from tests.events.appauth import minted_user_token
+
+    artist_day(artist, 0, profile_views=1, unique_viewers=1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {minted_user_token(artist.user)}")
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 1
+    DailyMetric.objects.filter(artist_id=artist.pk).update(profile_views=5)
+    answers.figures_changed()
+    assert client.get(f"{API}/daily/").json()["days"][-1]["profile_views"] == 5

@@ -3,34 +3,13 @@ cache round trips and statements per list page, rate limits counted in the same 
 and GIN indexes that searches never find a pending list in."""
 
 import pytest
-from django.conf import settings
 from django.db import connection
-from redis.connection import AbstractConnection
 from rest_framework import throttling
 
 from tests.artists.factories import ArtistProfileFactory
+from tests.redis_trips import commands
 
 LIST = "/api/v1/artists/"
-
-
-@pytest.fixture
-def on_redis():
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis: set REDIS_URL")
-
-
-@pytest.fixture
-def round_trips(monkeypatch):
-    """Every packet redis-py sends: one per command, one per pipeline or script call."""
-    sent: list[bytes] = []
-    real = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command)
-        return real(self, command, check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
-    return sent
 
 
 @pytest.fixture
@@ -44,15 +23,6 @@ def _read_rate(monkeypatch, rate: str) -> int:
     return int(rate.split("/")[0])
 
 
-def _commands(sent: list) -> list[bytes]:
-    """The command names sent (``EVALSHA``, ``SET``, …)."""
-    names = []
-    for packet in sent:
-        first = packet[0] if isinstance(packet, list | tuple) else packet
-        names.append(bytes(first).split(b"\r\n")[2].upper())
-    return names
-
-
 @pytest.mark.django_db
 def test_a_list_page_is_one_cache_round_trip_when_cached_and_two_when_not(
     on_redis, cached, api_client, round_trips, django_assert_num_queries
@@ -64,14 +34,14 @@ def test_a_list_page_is_one_cache_round_trip_when_cached_and_two_when_not(
     with django_assert_num_queries(1):
         assert api_client.get(LIST, {"q": "velvet"}).status_code == 200
     # The rate window and the cached page in one script; the page written after the miss.
-    assert _commands(round_trips) == [b"EVALSHA", b"SET"]
+    assert commands(round_trips) == [b"EVALSHA", b"SET"]
 
     round_trips.clear()
     with django_assert_num_queries(0):
         assert api_client.get(LIST, {"q": "velvet"}).json()["results"][0]["stage_name"] == (
             "Velvet Harbor"
         )
-    assert _commands(round_trips) == [b"EVALSHA"]
+    assert commands(round_trips) == [b"EVALSHA"]
 
 
 @pytest.mark.django_db
@@ -84,7 +54,7 @@ def test_without_the_page_cache_a_list_page_is_one_round_trip_and_one_statement(
     round_trips.clear()
     with django_assert_num_queries(1):
         assert api_client.get(LIST, {"genre": "indie"}).status_code == 200
-    assert _commands(round_trips) == [b"EVALSHA"]
+    assert commands(round_trips) == [b"EVALSHA"]
 
 
 @pytest.mark.django_db
@@ -158,7 +128,7 @@ def test_a_profile_read_is_one_statement_and_one_cache_round_trip(
 
     assert response.status_code == 200
     # The anonymous read window and the view record (marker, budget, pending list): one script.
-    assert _commands(round_trips) == [b"EVALSHA"]
+    assert commands(round_trips) == [b"EVALSHA"]
     assert services.profile_views_pending() == 2
 
 
