@@ -32,7 +32,12 @@ from accounts.authentication import access_token_user
 from accounts.models import User
 from events.models import App
 from events.scopes import app_rule
-from events.services.tokens import AppTokenRefused, app_token_verify, is_app_token
+from events.services.tokens import (
+    AppTokenHolder,
+    AppTokenRefused,
+    app_token_verify,
+    is_app_token,
+)
 
 APP_TOKEN_HEADER = "X-App-Token"  # noqa: S105 (a header name)
 _APP_TOKEN_META = "HTTP_X_APP_TOKEN"  # noqa: S105 (a header name)
@@ -50,6 +55,18 @@ class AppPrincipal:
     credential_id: int
     expires_at: datetime
     acting_for: User | None = None
+
+    @classmethod
+    def of(cls, holder: AppTokenHolder, *, acting_for: User | None) -> "AppPrincipal":
+        """The principal of a verified app token (``app_token_verify``)."""
+        return cls(
+            app=holder.app,
+            app_id=holder.app.app_id,
+            scopes=holder.scopes,
+            credential_id=holder.credential_id,
+            expires_at=holder.expires_at,
+            acting_for=acting_for,
+        )
 
 
 class AppTokenAuthentication(authentication.BaseAuthentication):
@@ -79,14 +96,7 @@ class AppTokenAuthentication(authentication.BaseAuthentication):
                     code="invalid_token",
                 )
             user = acting_for = found[0]
-        principal = AppPrincipal(
-            app=holder.app,
-            app_id=holder.app.app_id,
-            scopes=holder.scopes,
-            credential_id=holder.credential_id,
-            expires_at=holder.expires_at,
-            acting_for=acting_for,
-        )
+        principal = AppPrincipal.of(holder, acting_for=acting_for)
         self._gate(request)
         return user, principal
 

@@ -60,14 +60,7 @@ def _principal(token: str, acting_for: Any) -> AppPrincipal:
         holder = app_token_verify(token=token)
     finally:
         close_old_connections()
-    return AppPrincipal(
-        app=holder.app,
-        app_id=holder.app.app_id,
-        scopes=holder.scopes,
-        credential_id=holder.credential_id,
-        expires_at=holder.expires_at,
-        acting_for=acting_for,
-    )
+    return AppPrincipal.of(holder, acting_for=acting_for)
 
 
 class AppSocketMiddleware:
