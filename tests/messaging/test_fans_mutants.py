@@ -1,0 +1,495 @@
+"""Fan lists: the edges the mutation run of messaging/fans/services.py, imports.py and
+addresses.py found untested (docs/mutation/messaging-fans.md). Each test fails with the mutants
+it is listed against there."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from messaging.fans import consent
+from messaging.fans import services as fans
+from messaging.models import (
+    ArtistOptOut,
+    ConsentEvent,
+    ConsentEventKind,
+    ContactList,
+    ContactMember,
+    MemberSource,
+    OptOutChannel,
+)
+from tests.artists.factories import ArtistProfileFactory
+from umbrella.errors import ApplicationError
+
+
+def refused(call: Any, **kwargs: Any) -> ApplicationError:
+    with pytest.raises(ApplicationError) as error:
+        call(**kwargs)
+    return error.value
+
+
+def shape(error: ApplicationError) -> tuple[Any, ...]:
+    """Everything a page or the API shows of a refusal."""
+    return (error.code, error.status_code, error.field, error.message, error.details)
+
+
+def invalid(field: str, message: str) -> tuple[Any, ...]:
+    return ("validation_error", 400, field, message, {field: [message]})
+
+
+def events() -> list[dict[str, Any]]:
+    return list(
+        ConsentEvent.objects.order_by("id").values(
+            "kind", "artist_id", "contact_list_id", "email", "phone", "detail"
+        )
+    )
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"name": " "}, invalid("name", "Give the list a name.")),
+        ({"name": "x" * 101}, invalid("name", "A list's name has at most 100 characters.")),
+        (
+            {"name": "Long", "description": "d" * 1001},
+            invalid("description", "A description has at most 1000 characters."),
+        ),
+    ],
+    ids=["blank-name", "long-name", "long-description"],
+)
+def test_list_refusals_name_their_field_in_their_own_words(profile, fields, expected):
+    assert shape(refused(fans.contact_list_create, user=profile.user, **fields)) == expected
+    assert not ContactList.objects.exists()
+
+
+def test_a_name_and_a_description_of_exactly_the_limit_are_kept(profile):
+    made = fans.contact_list_create(user=profile.user, name="n" * 100, description="d" * 1000)
+    assert (made.name, made.description) == ("n" * 100, "d" * 1000)
+    made = fans.contact_list_create(user=profile.user, name="Other", description=" Tour  news ")
+    assert made.description == "Tour  news"
+    # A description that is not text is no description (a form or API sent something odd).
+    odd = fans.contact_list_create(user=profile.user, name="Third", description=5)
+    assert odd.description == ""
+
+
+def test_the_cap_on_lists_counts_only_the_artists_own(profile, settings):
+    settings.FANS_MAX_LISTS = 1
+    other = ArtistProfileFactory()
+    fans.contact_list_create(user=other.user, name="Theirs")
+    fans.contact_list_create(user=profile.user, name="Mine")
+    error = refused(fans.contact_list_create, user=profile.user, name="Second")
+    assert shape(error) == (
+        "too_many_lists",
+        409,
+        None,
+        "An artist can have 1 lists. Delete one first.",
+        {},
+    )
+
+
+def test_a_lists_sign_up_token_is_16_random_bytes(profile):
+    made = [fans.contact_list_create(user=profile.user, name=f"L{n}") for n in (1, 2)]
+    tokens = {contact_list.signup_token for contact_list in made}
+    assert len(tokens) == 2 and {len(token) for token in tokens} == {22}  # the column holds 32
+
+
+def test_a_taken_name_is_named_on_create_and_on_rename(profile, fan_list):
+    expected = invalid("name", "You already have a list called “Austin Fans”.")
+    assert shape(refused(fans.contact_list_create, user=profile.user, name="Austin Fans")) == (
+        expected
+    )
+    second = fans.contact_list_create(user=profile.user, name="Second")
+    error = refused(
+        fans.contact_list_update, user=profile.user, list_id=second.pk, name=" Austin Fans "
+    )
+    assert shape(error) == expected
+    assert ContactList.objects.get(pk=second.pk).name == "Second"
+
+
+def test_an_update_changes_only_what_it_is_given(profile, fan_list):
+    fans.contact_list_update(user=profile.user, list_id=fan_list.pk, description=" New  text ")
+    fan_list.refresh_from_db()
+    assert (fan_list.name, fan_list.description, fan_list.signup_open) == (
+        "Austin fans",
+        "New  text",
+        True,
+    )
+    fans.contact_list_update(user=profile.user, list_id=fan_list.pk, name="Renamed")
+    fans.contact_list_update(user=profile.user, list_id=fan_list.pk, signup_open=False)
+    fan_list.refresh_from_db()
+    assert (fan_list.name, fan_list.description, fan_list.signup_open) == (
+        "Renamed",
+        "New  text",
+        False,
+    )
+    fans.contact_list_update(user=profile.user, list_id=fan_list.pk, signup_open=True)
+    fan_list.refresh_from_db()
+    assert fan_list.signup_open is True
+
+
+def test_someone_elses_list_is_no_such_list(fan_list):
+    other = ArtistProfileFactory()
+    error = refused(fans.contact_list_update, user=other.user, list_id=fan_list.pk, name="Mine")
+    assert shape(error) == ("not_found", 404, None, "No such list.", {})
+
+
+# --- opt-outs from the email provider ----------------------------------------------------------
+
+
+def test_a_hard_bounce_opts_the_address_out_of_the_artist_only(profile, fan_list):
+    other = ArtistProfileFactory()
+    their_list = fans.contact_list_create(user=other.user, name="Theirs")
+    second = fans.contact_list_create(user=profile.user, name="Second")
+    bounced = fans.member_add(user=profile.user, list_id=fan_list.pk, email="a@example.com")
+    ContactMember.objects.filter(pk=bounced.pk).update(confirm_token_hash="pending")
+    left_before = fans.member_add(user=profile.user, list_id=second.pk, email="a@example.com")
+    earlier = timezone.now() - timedelta(days=3)
+    ContactMember.objects.filter(pk=left_before.pk).update(opted_in=False, opted_out_at=earlier)
+    theirs = fans.member_add(user=other.user, list_id=their_list.pk, email="a@example.com")
+    neighbour = fans.member_add(user=profile.user, list_id=fan_list.pk, email="b@example.com")
+    ConsentEvent.objects.all().delete()
+
+    fans.email_undeliverable(artist_id=profile.pk, email="a@example.com", cause="bounce")
+
+    opt_out = ArtistOptOut.objects.get()
+    assert (opt_out.artist_id, opt_out.email, opt_out.phone, opt_out.channel, opt_out.reason) == (
+        profile.pk,
+        "a@example.com",
+        None,
+        OptOutChannel.EMAIL,
+        "hard bounce",
+    )
+    bounced.refresh_from_db()
+    assert (bounced.opted_in, bounced.opted_out_at, bounced.confirm_token_hash) == (
+        False,
+        opt_out.at,
+        "",
+    )
+    assert bounced.updated_at == opt_out.at
+    left_before.refresh_from_db()
+    assert left_before.opted_out_at == earlier  # its own time of leaving stays
+    for member in (theirs, neighbour):
+        member.refresh_from_db()
+        assert member.opted_in and member.opted_out_at is None
+    [recorded] = ConsentEvent.objects.all()
+    assert events() == [
+        {
+            "kind": ConsentEventKind.UNSUBSCRIBED,
+            "artist_id": profile.pk,
+            "contact_list_id": None,
+            "email": "a@example.com",
+            "phone": None,
+            "detail": {"cause": "bounce"},
+        }
+    ]
+    assert recorded.at == opt_out.at
+
+    # Again: nothing more is opted out, the first opt-out stays as it was.
+    fans.email_undeliverable(artist_id=profile.pk, email="a@example.com", cause="bounce")
+    assert list(ArtistOptOut.objects.values_list("pk", "at")) == [(opt_out.pk, opt_out.at)]
+
+
+def test_a_spam_complaint_says_so(profile, fan_list):
+    fans.member_add(user=profile.user, list_id=fan_list.pk, email="a@example.com")
+    fans.email_undeliverable(artist_id=profile.pk, email="a@example.com", cause="complaint")
+    assert ArtistOptOut.objects.get().reason == "spam complaint"
+    assert not consent.may_message(ContactMember.objects.get(), "email")
+    assert ConsentEvent.objects.last().detail == {"cause": "complaint"}
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+def test_adding_a_member_records_both_addresses_and_who_added(profile, fan_list):
+    member = fans.member_add(
+        user=profile.user, list_id=fan_list.pk, email="a@example.com", phone="+15125550101"
+    )
+    assert events() == [
+        {
+            "kind": ConsentEventKind.ADDED,
+            "artist_id": profile.pk,
+            "contact_list_id": fan_list.pk,
+            "email": "a@example.com",
+            "phone": "+15125550101",
+            "detail": {"by": profile.user.pk},
+        }
+    ]
+    assert ConsentEvent.objects.get().at == member.consent_at
+    assert member.source == MemberSource.MANUAL
+
+
+def test_a_members_name_city_and_region_are_kept_on_one_line_and_cut_to_their_columns(
+    profile, fan_list
+):
+    member = fans.member_add(
+        user=profile.user,
+        list_id=fan_list.pk,
+        email="a@example.com",
+        name=" Maya\n Ortiz ",
+        city="c" * 120,
+        region=" Texas ",
+    )
+    assert (member.name, member.city, member.region) == ("Maya Ortiz", "c" * 100, "Texas")
+    member = fans.member_add(
+        user=profile.user, list_id=fan_list.pk, email="b@example.com", name="n" * 120, city=7
+    )
+    assert (member.name, member.city, member.region) == ("n" * 100, "", "")
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"email": "not-an-email"}, invalid("email", "“not-an-email” is not an email address.")),
+        ({"phone": "12"}, invalid("phone", "“12” is not a valid phone number.")),
+        ({"phone": "call me"}, invalid("phone", "“call me” is not a phone number.")),
+        ({"email": " "}, invalid("email", "Give an email address or a phone number.")),
+    ],
+    ids=["email", "invalid-phone", "not-a-phone", "no-address"],
+)
+def test_a_refused_address_is_named_in_the_fans_own_words(profile, fan_list, fields, expected):
+    assert shape(refused(fans.member_add, user=profile.user, list_id=fan_list.pk, **fields)) == (
+        expected
+    )
+    assert not ContactMember.objects.exists()
+
+
+def test_an_address_the_artist_lost_is_refused_by_email_or_by_phone(profile, fan_list):
+    opted_out = (
+        "opted_out",
+        409,
+        None,
+        "This fan unsubscribed from your messages. Only they can sign up again, on your "
+        "sign-up page.",
+        {},
+    )
+    now = timezone.now()
+    ArtistOptOut.objects.create(artist=profile, email="gone@example.com", at=now, channel="email")
+    ArtistOptOut.objects.create(artist=profile, phone="+15125550199", at=now, channel="artist")
+    for fields in (
+        {"email": "gone@example.com"},
+        {"email": "new@example.com", "phone": "+15125550199"},
+    ):
+        error = refused(fans.member_add, user=profile.user, list_id=fan_list.pk, **fields)
+        assert shape(error) == opted_out
+    assert not ContactMember.objects.exists()
+
+
+def test_an_address_already_on_the_list_is_refused_by_email_or_by_phone(profile, fan_list):
+    fans.member_add(
+        user=profile.user, list_id=fan_list.pk, email="a@example.com", phone="+15125550101"
+    )
+    already = (
+        "already_member",
+        409,
+        None,
+        "This email address or phone number is already on the list.",
+        {},
+    )
+    for fields in ({"email": "A@example.com"}, {"email": "b@example.com", "phone": "5125550101"}):
+        error = refused(fans.member_add, user=profile.user, list_id=fan_list.pk, **fields)
+        assert shape(error) == already
+    assert ContactMember.objects.count() == 1
+
+
+def test_removing_takes_off_only_that_member_of_that_list_and_records_it(profile, fan_list):
+    second = fans.contact_list_create(user=profile.user, name="Second")
+    elsewhere = fans.member_add(user=profile.user, list_id=second.pk, email="b@example.com")
+    kept = fans.member_add(user=profile.user, list_id=fan_list.pk, email="k@example.com")
+    leaving = fans.member_add(
+        user=profile.user, list_id=fan_list.pk, email="a@example.com", phone="+15125550101"
+    )
+    error = refused(
+        fans.member_remove, user=profile.user, list_id=fan_list.pk, member_id=elsewhere.pk
+    )
+    assert shape(error) == ("not_found", 404, None, "No such member.", {})
+    ConsentEvent.objects.all().delete()
+
+    fans.member_remove(user=profile.user, list_id=fan_list.pk, member_id=leaving.pk)
+
+    assert set(ContactMember.objects.values_list("pk", flat=True)) == {elsewhere.pk, kept.pk}
+    assert events() == [
+        {
+            "kind": ConsentEventKind.REMOVED,
+            "artist_id": profile.pk,
+            "contact_list_id": fan_list.pk,
+            "email": "a@example.com",
+            "phone": "+15125550101",
+            "detail": {"by": profile.user.pk},
+        }
+    ]
+
+
+# --- the public sign-up --------------------------------------------------------------------------
+
+
+def test_a_closed_sign_up_page_says_so(profile, fan_list):
+    fans.contact_list_update(user=profile.user, list_id=fan_list.pk, signup_open=False)
+    error = refused(fans.signup_request, token=fan_list.signup_token, email="a@example.com")
+    assert shape(error) == (
+        "not_found",
+        404,
+        None,
+        "This sign-up page does not exist or is closed.",
+        {},
+    )
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("nope", invalid("email", "“nope” is not an email address.")),
+        ("  ", invalid("email", "Enter your email address.")),
+    ],
+    ids=["not-an-email", "blank"],
+)
+def test_a_sign_up_without_a_usable_email_says_why(fan_list, email, expected):
+    assert shape(refused(fans.signup_request, token=fan_list.signup_token, email=email)) == (
+        expected
+    )
+    assert not ContactMember.objects.exists()
+
+
+def test_a_sign_up_keeps_the_fans_phone_name_and_city_and_records_the_ip(fan_list):
+    outcome = fans.signup_request(
+        token=fan_list.signup_token,
+        email="a@example.com",
+        phone="512 555 0101",
+        name=" Maya ",
+        city="Austin",
+        ip="10.0.0.9",
+    )
+    assert outcome == fans.SIGNUP_SENT
+    member = ContactMember.objects.get()
+    assert (member.phone, member.name, member.city, member.region) == (
+        "+15125550101",
+        "Maya",
+        "Austin",
+        "",
+    )
+    assert [event["detail"] for event in events()] == [{"ip": "10.0.0.9"}]
+
+
+def test_a_fan_on_one_list_can_sign_up_to_another(profile, fan_list):
+    fans.member_add(user=profile.user, list_id=fan_list.pk, email="a@example.com")
+    second = fans.contact_list_create(user=profile.user, name="Second")
+    assert fans.signup_request(token=second.signup_token, email="a@example.com") == "sent"
+    assert ContactMember.objects.filter(contact_list=second, email="a@example.com").exists()
+
+
+def test_the_sign_up_is_throttled_per_ip_and_per_address_separately(fan_list, settings):
+    settings.FANS_SIGNUP_RATE = "2/hour"
+    throttled = (
+        "throttled",
+        429,
+        "email",
+        "Too many sign-ups from here. Try again later.",
+        {"retry_after_seconds": 3600},
+    )
+    token = fan_list.signup_token
+    for n in (1, 2):
+        fans.signup_request(token=token, email=f"f{n}@example.com", ip="10.0.0.1")
+    error = refused(fans.signup_request, token=token, email="f3@example.com", ip="10.0.0.1")
+    assert shape(error) == throttled
+    # Another IP, and sign-ups without one, are not the first IP's.
+    fans.signup_request(token=token, email="f4@example.com", ip="10.0.0.2")
+    fans.signup_request(token=token, email="f5@example.com")
+    # One address asked for three times, from three places.
+    for ip in ("10.0.1.1", "10.0.1.2"):
+        fans.signup_request(token=token, email="same@example.com", ip=ip)
+    error = refused(fans.signup_request, token=token, email="same@example.com", ip="10.0.1.3")
+    assert shape(error) == throttled
+
+
+def test_a_sign_up_is_recorded_with_its_list_and_addresses(fan_list, profile):
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com", phone="5125550101")
+    member = ContactMember.objects.get()
+    assert events() == [
+        {
+            "kind": ConsentEventKind.SIGNUP_REQUESTED,
+            "artist_id": profile.pk,
+            "contact_list_id": fan_list.pk,
+            "email": "a@example.com",
+            "phone": "+15125550101",
+            "detail": {},
+        }
+    ]
+    assert ConsentEvent.objects.get().at == member.confirm_sent_at
+
+
+def test_a_sign_up_with_a_number_already_on_the_list_joins_without_it(profile, fan_list):
+    fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550101")
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com", phone="5125550101")
+    fans.signup_request(token=fan_list.signup_token, email="b@example.com", phone="5125550102")
+    assert dict(
+        ContactMember.objects.filter(email__isnull=False).values_list("email", "phone")
+    ) == {"a@example.com": None, "b@example.com": "+15125550102"}
+
+
+def test_a_new_confirmation_goes_out_once_the_wait_is_over_and_updates_the_name(fan_list, settings):
+    import time_machine
+
+    settings.FANS_CONFIRM_RESEND_SECONDS = 300
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        fans.signup_request(
+            token=fan_list.signup_token, email="a@example.com", name="Sam", city="Austin"
+        )
+    with time_machine.travel(start + timedelta(seconds=299), tick=False):
+        assert fans.signup_request(token=fan_list.signup_token, email="a@example.com") == "recent"
+    with time_machine.travel(start + timedelta(seconds=300), tick=False):
+        outcome = fans.signup_request(
+            token=fan_list.signup_token, email="a@example.com", name="Sam Fan", city=""
+        )
+    assert outcome == "sent"
+    member = ContactMember.objects.get()
+    assert (member.name, member.city, member.confirm_sent_at) == (
+        "Sam Fan",
+        "Austin",
+        start + timedelta(seconds=300),
+    )
+
+
+def test_a_confirmation_link_that_is_not_ours_or_of_a_removed_fan_is_not_valid(profile, fan_list):
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com")
+    member = ContactMember.objects.get()
+    token = consent.confirm_token(member)
+    not_valid = ("not_found", 404, None, "This confirmation link is not valid.", {})
+    assert shape(refused(fans.signup_confirm, token="not-a-token")) == not_valid
+    member.delete()
+    assert shape(refused(fans.signup_confirm, token=token)) == not_valid
+
+
+def test_a_confirmation_link_clicked_after_leaving_does_not_bring_the_fan_back(fan_list):
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com")
+    member = ContactMember.objects.get()
+    token = consent.confirm_token(member)
+    fans.signup_confirm(token=token)
+    fans.unsubscribe(token=consent.unsubscribe_token(member))
+    error = refused(fans.signup_confirm, token=token)
+    assert shape(error) == (
+        "not_found",
+        404,
+        None,
+        "This confirmation link is not valid any more.",
+        {},
+    )
+    member.refresh_from_db()
+    assert not member.opted_in and member.opted_out_at is not None
+
+
+def test_confirming_lifts_only_this_artists_opt_out_of_this_address(profile, fan_list):
+    other = ArtistProfileFactory()
+    now = timezone.now()
+    ArtistOptOut.objects.create(artist=profile, email="a@example.com", at=now, channel="email")
+    ArtistOptOut.objects.create(artist=profile, email="b@example.com", at=now, channel="email")
+    ArtistOptOut.objects.create(artist=other, email="a@example.com", at=now, channel="email")
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com")
+    fans.signup_confirm(token=consent.confirm_token(ContactMember.objects.get()))
+    assert set(ArtistOptOut.objects.values_list("artist_id", "email")) == {
+        (profile.pk, "b@example.com"),
+        (other.pk, "a@example.com"),
+    }
