@@ -493,3 +493,256 @@ def test_confirming_lifts_only_this_artists_opt_out_of_this_address(profile, fan
         (profile.pk, "b@example.com"),
         (other.pk, "a@example.com"),
     }
+
+
+def test_confirming_is_recorded_with_both_addresses_the_time_and_the_ip(profile, fan_list):
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com", phone="5125550101")
+    member = fans.signup_confirm(
+        token=consent.confirm_token(ContactMember.objects.get()), ip="10.0.0.7"
+    )
+    confirmed = ConsentEvent.objects.get(kind=ConsentEventKind.SIGNUP_CONFIRMED)
+    assert (
+        confirmed.artist_id,
+        confirmed.contact_list_id,
+        confirmed.email,
+        confirmed.phone,
+        confirmed.detail,
+        confirmed.at,
+    ) == (
+        profile.pk,
+        fan_list.pk,
+        "a@example.com",
+        "+15125550101",
+        {"ip": "10.0.0.7"},
+        (member.consent_at),
+    )
+
+
+def test_the_confirmation_email_says_how_many_days_the_link_lasts(fan_list, settings):
+    settings.FANS_CONFIRM_MAX_AGE_SECONDS = 3 * 86400 - 1
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com")
+    message = fans.confirmation_email(ContactMember.objects.get())
+    assert "(valid 2 days)" in message.body
+    settings.FANS_CONFIRM_MAX_AGE_SECONDS = 3 * 86400
+    assert "(valid 3 days)" in fans.confirmation_email(ContactMember.objects.get()).body
+
+
+def test_the_confirmation_task_sends_to_the_member_named_while_still_pending(fan_list):
+    from django.core import mail
+
+    for email in ("a@example.com", "b@example.com"):
+        fans.signup_request(token=fan_list.signup_token, email=email)
+    first, second = ContactMember.objects.order_by("id")
+    mail.outbox.clear()
+    assert fans.send_confirmation(member_id=second.pk) is True
+    assert [message.to for message in mail.outbox] == [["b@example.com"]]
+    fans.signup_confirm(token=consent.confirm_token(first))
+    mail.outbox.clear()
+    assert fans.send_confirmation(member_id=first.pk) is False
+    assert fans.send_confirmation(member_id=0) is False
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("no_artist", "This room is not an artist's: there is no fan list to join."),
+        ("no_open_list", "This artist has no fan list open for sign-ups."),
+    ],
+)
+def test_no_fan_list_says_why_on_the_opt_in_field(reason, message):
+    assert shape(fans.no_fan_list(7, reason)) == (
+        "no_fan_list",
+        409,
+        "fan_list_opt_in",
+        message,
+        {"reason": reason, "artist_id": 7},
+    )
+
+
+# --- from a live room ----------------------------------------------------------------------------
+
+
+def test_a_room_opt_in_goes_to_the_artists_own_oldest_open_list(profile, fan_list):
+    from tests.accounts.factories import UserFactory
+
+    other = ArtistProfileFactory()
+    theirs = fans.contact_list_create(user=other.user, name="Theirs")
+    newer = fans.contact_list_create(user=profile.user, name="Newer")
+    # The oldest by creation time, whatever the ids say.
+    ContactList.objects.filter(pk=newer.pk).update(
+        created_at=fan_list.created_at - timedelta(days=1)
+    )
+    ContactList.objects.filter(pk=theirs.pk).update(
+        created_at=fan_list.created_at - timedelta(days=2)
+    )
+    fan = UserFactory(email="fan@example.com")
+    # Already subscribed to another artist: that is not this artist's list.
+    fans.member_add(user=other.user, list_id=theirs.pk, email="fan@example.com")
+
+    member = fans.room_opt_in(artist_id=profile.pk, user=fan, room_id=3)
+
+    assert (member.contact_list_id, member.email, member.opted_in) == (
+        newer.pk,
+        "fan@example.com",
+        True,
+    )
+    assert ContactMember.objects.filter(contact_list=newer).count() == 1
+
+
+def test_a_room_opt_in_without_an_open_list_or_a_usable_address_is_refused(profile, fan_list):
+    from tests.accounts.factories import UserFactory
+
+    fans.contact_list_update(user=profile.user, list_id=fan_list.pk, signup_open=False)
+    error = refused(fans.room_opt_in, artist_id=profile.pk, user=UserFactory(), room_id=3)
+    assert shape(error) == shape(fans.no_fan_list(profile.pk, "no_open_list"))
+    fans.contact_list_update(user=profile.user, list_id=fan_list.pk, signup_open=True)
+    broken = UserFactory(email="not-an-address", verified_email=False)
+    error = refused(fans.room_opt_in, artist_id=profile.pk, user=broken, room_id=3)
+    assert shape(error) == invalid("fan_list_opt_in", "Your account has no usable email address.")
+    assert not ContactMember.objects.exists()
+
+
+def test_only_the_accounts_own_verified_address_skips_the_confirmation(profile, fan_list):
+    from allauth.account.models import EmailAddress
+
+    from tests.accounts.factories import UserFactory
+
+    fan = UserFactory(email="fan@example.com", verified_email=False)
+    EmailAddress.objects.create(user=fan, email="fan@example.com", verified=False, primary=True)
+    EmailAddress.objects.create(user=fan, email="old@example.com", verified=True)
+
+    member = fans.room_opt_in(artist_id=profile.pk, user=fan, room_id=3)
+
+    assert (member.email, member.opted_in, member.consent_at) == ("fan@example.com", False, None)
+    assert member.confirm_sent_at is not None
+
+
+def test_an_unverified_fan_asking_again_stays_one_pending_member(profile, fan_list, settings):
+    from tests.accounts.factories import UserFactory
+
+    settings.FANS_CONFIRM_RESEND_SECONDS = 0
+    other = ArtistProfileFactory()
+    theirs = fans.contact_list_create(user=other.user, name="Theirs")
+    fan = UserFactory(email="fan@example.com", verified_email=False)
+    fans.member_add(user=other.user, list_id=theirs.pk, email="fan@example.com")
+    first = fans.room_opt_in(artist_id=profile.pk, user=fan, room_id=3)
+    again = fans.room_opt_in(artist_id=profile.pk, user=fan, room_id=3)
+    assert again.pk == first.pk and again.contact_list_id == fan_list.pk
+    assert not again.opted_in
+    assert ContactMember.objects.filter(contact_list=fan_list).count() == 1
+
+
+def test_a_verified_fan_back_through_a_room_is_opted_in_again_and_recorded(profile, fan_list):
+    from tests.accounts.factories import UserFactory
+
+    other = ArtistProfileFactory()
+    fan = UserFactory(email="fan@example.com")
+    member = fans.member_add(
+        user=profile.user, list_id=fan_list.pk, email="fan@example.com", phone="+15125550101"
+    )
+    fans.unsubscribe(token=consent.unsubscribe_token(member))
+    now = timezone.now()
+    ArtistOptOut.objects.create(artist=other, email="fan@example.com", at=now, channel="email")
+    ConsentEvent.objects.all().delete()
+
+    again = fans.room_opt_in(artist_id=profile.pk, user=fan, room_id=3)
+
+    assert (again.pk, again.opted_in, again.opted_out_at) == (member.pk, True, None)
+    assert list(ArtistOptOut.objects.values_list("artist_id", flat=True)) == [other.pk]
+    assert events() == [
+        {
+            "kind": ConsentEventKind.ROOM_OPT_IN,
+            "artist_id": profile.pk,
+            "contact_list_id": fan_list.pk,
+            "email": "fan@example.com",
+            "phone": "+15125550101",
+            "detail": {"user": fan.pk, "room": 3},
+        }
+    ]
+
+
+def test_a_new_verified_fan_from_a_room_lifts_only_this_artists_opt_out_of_them(profile, fan_list):
+    from tests.accounts.factories import UserFactory
+
+    other = ArtistProfileFactory()
+    now = timezone.now()
+    for artist, email in ((profile, "fan@example.com"), (profile, "b@example.com")):
+        ArtistOptOut.objects.create(artist=artist, email=email, at=now, channel="email")
+    ArtistOptOut.objects.create(artist=other, email="fan@example.com", at=now, channel="email")
+    fans.room_opt_in(artist_id=profile.pk, user=UserFactory(email="fan@example.com"), room_id=3)
+    assert set(ArtistOptOut.objects.values_list("artist_id", "email")) == {
+        (profile.pk, "b@example.com"),
+        (other.pk, "fan@example.com"),
+    }
+
+
+# --- leaving ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("one_click", "reason"), [(False, "unsubscribe link"), (True, "one-click unsubscribe")]
+)
+def test_an_unsubscribe_records_the_artists_opt_out_however_many_others_exist(
+    profile, fan_list, one_click, reason
+):
+    other = ArtistProfileFactory()
+    now = timezone.now()
+    # Opt-outs of the address elsewhere, and of other addresses here, are not this one.
+    ArtistOptOut.objects.create(artist=other, email="a@example.com", at=now, channel="email")
+    ArtistOptOut.objects.create(artist=None, email="a@example.com", at=now, channel="staff")
+    ArtistOptOut.objects.create(artist=profile, email="b@example.com", at=now, channel="email")
+    member = fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550101")
+    # Written directly: member_add refuses an address the platform opted out.
+    ContactMember.objects.filter(pk=member.pk).update(email="a@example.com")
+    member.refresh_from_db()
+
+    if one_click:
+        fans.unsubscribe(token=consent.unsubscribe_token(member), one_click=True)
+    else:
+        fans.unsubscribe(token=consent.unsubscribe_token(member))
+
+    made = ArtistOptOut.objects.get(artist=profile, email="a@example.com")
+    assert (made.channel, made.reason) == (OptOutChannel.EMAIL, reason)
+    assert ArtistOptOut.objects.count() == 4
+
+
+def test_the_unsubscribe_link_of_a_number_without_email_takes_off_that_member_only(
+    profile, fan_list
+):
+    leaving = fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550101")
+    staying = fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550102")
+    fans.unsubscribe(token=consent.unsubscribe_token(leaving))
+    leaving.refresh_from_db()
+    staying.refresh_from_db()
+    assert (leaving.opted_in, staying.opted_in) == (False, True)
+    assert leaving.opted_out_at is not None and staying.opted_out_at is None
+    assert not ArtistOptOut.objects.exists()
+
+
+def test_an_unsubscribe_link_that_is_not_ours_or_of_a_deleted_artist_says_so(profile, fan_list):
+    member = fans.member_add(user=profile.user, list_id=fan_list.pk, email="a@example.com")
+    token = consent.unsubscribe_token(member)
+    error = refused(fans.unsubscribe, token="not-a-token")
+    assert shape(error) == ("not_found", 404, None, "This unsubscribe link is not valid.", {})
+    profile.delete()
+    error = refused(fans.unsubscribe, token=token)
+    assert shape(error) == (
+        "not_found",
+        404,
+        None,
+        "This unsubscribe link is not valid any more.",
+        {},
+    )
+
+
+# --- SMS STOP ----------------------------------------------------------------------------------
+
+
+def test_stop_records_the_platforms_opt_out_beside_other_opt_outs_of_numbers(profile):
+    now = timezone.now()
+    ArtistOptOut.objects.create(artist=profile, phone="+15125550101", at=now, channel="artist")
+    ArtistOptOut.objects.create(artist=None, phone="+15125550102", at=now, channel="sms")
+    assert fans.sms_inbound(from_number="+15125550101", body="STOP") == "stop"
+    made = ArtistOptOut.objects.get(artist=None, phone="+15125550101")
+    assert (made.channel, made.reason) == (OptOutChannel.SMS, "SMS STOP")
