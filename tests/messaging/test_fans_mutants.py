@@ -746,3 +746,203 @@ def test_stop_records_the_platforms_opt_out_beside_other_opt_outs_of_numbers(pro
     assert fans.sms_inbound(from_number="+15125550101", body="STOP") == "stop"
     made = ArtistOptOut.objects.get(artist=None, phone="+15125550101")
     assert (made.channel, made.reason) == (OptOutChannel.SMS, "SMS STOP")
+
+
+def test_stop_and_start_touch_only_that_number_and_respect_every_other_opt_out(profile, fan_list):
+    """STOP opts the number out everywhere (once per member); START brings back the members who
+    consented and left only by STOP — not one whose email left this artist or the platform, nor
+    one whose number this artist opted out, nor one who never confirmed."""
+    other = ArtistProfileFactory()
+    third = ArtistProfileFactory()
+    theirs = fans.contact_list_create(user=other.user, name="Theirs")
+    thirds = fans.contact_list_create(user=third.user, name="Third's")
+    second = fans.contact_list_create(user=profile.user, name="Second")
+    mine3 = fans.contact_list_create(user=profile.user, name="Third")
+    theirs2 = fans.contact_list_create(user=other.user, name="Theirs 2")
+    thirds2 = fans.contact_list_create(user=third.user, name="Third's 2")
+
+    def add(contact_list, email=None, phone="+15125550101", **values):
+        member = ContactMember.objects.create(
+            contact_list=contact_list,
+            email=email,
+            phone=phone,
+            source="manual",
+            opted_in=True,
+            consent_at=timezone.now(),
+        )
+        if values:
+            ContactMember.objects.filter(pk=member.pk).update(**values)
+        return member
+
+    earlier = timezone.now() - timedelta(days=3)
+    back = add(fan_list)
+    theirs_back = add(theirs, email="t@example.com")
+    other_number = add(fan_list, phone="+15125550102")
+    left_before = add(second, email="gone@example.com")
+    ContactMember.objects.filter(pk=left_before.pk).update(opted_in=False, opted_out_at=earlier)
+    pending = add(thirds, email="p@example.com", opted_in=False, consent_at=None)
+    email_left_artist = add(mine3, email="e@example.com")
+    email_left_platform = add(theirs2, email="f@example.com")
+    number_left_artist = add(thirds2, email="h@example.com")
+    left_by_link = add(theirs, phone="+15125550102", opted_in=False, opted_out_at=earlier)
+    now = timezone.now()
+    ArtistOptOut.objects.create(artist=profile, email="e@example.com", at=now, channel="email")
+    ArtistOptOut.objects.create(artist=profile, email="gone@example.com", at=now, channel="email")
+    ArtistOptOut.objects.create(artist=None, email="f@example.com", at=now, channel="staff")
+    ArtistOptOut.objects.create(artist=third, phone="+15125550101", at=now, channel="artist")
+    ArtistOptOut.objects.create(artist=None, phone="+15125550102", at=now, channel="sms")
+
+    assert fans.sms_inbound(from_number="(512) 555-0101", body=" stop! thanks") == "stop"
+
+    stop = ConsentEvent.objects.get(kind=ConsentEventKind.SMS_STOP)
+    assert (stop.artist_id, stop.phone, stop.detail) == (None, "+15125550101", {"word": "STOP"})
+    for member in (back, theirs_back, email_left_artist, pending):
+        member.refresh_from_db()
+        assert (member.opted_in, member.opted_out_at, member.updated_at) == (
+            False,
+            stop.at,
+            stop.at,
+        )
+    other_number.refresh_from_db()
+    left_before.refresh_from_db()
+    assert (other_number.opted_in, other_number.opted_out_at) == (True, None)
+    assert (left_before.opted_in, left_before.opted_out_at) == (False, earlier)
+
+    assert fans.sms_inbound(from_number="+15125550101", body="Start") == "start"
+
+    start = ConsentEvent.objects.get(kind=ConsentEventKind.SMS_START)
+    assert (start.artist_id, start.phone, start.detail) == (None, "+15125550101", {"word": "START"})
+    assert set(ArtistOptOut.objects.values_list("artist_id", "email", "phone")) == {
+        (profile.pk, "e@example.com", None),
+        (profile.pk, "gone@example.com", None),
+        (None, "f@example.com", None),
+        (third.pk, None, "+15125550101"),
+        (None, None, "+15125550102"),
+    }
+    for member in (back, theirs_back):
+        member.refresh_from_db()
+        assert (member.opted_in, member.opted_out_at, member.updated_at) == (True, None, start.at)
+    for member in (email_left_artist, email_left_platform, number_left_artist, pending):
+        member.refresh_from_db()
+        assert not member.opted_in and member.opted_out_at is not None
+    left_by_link.refresh_from_db()
+    assert (left_by_link.opted_in, left_by_link.opted_out_at) == (False, earlier)
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(db):
+    from tests.accounts.factories import UserFactory
+
+    return UserFactory(is_staff=True)
+
+
+def test_only_staff_record_opt_outs(profile):
+    error = refused(
+        fans.opt_out_by_staff, by=profile.user, artist_id=None, email="a@example.com", reason="x"
+    )
+    assert shape(error) == ("permission_denied", 403, None, "Only staff can do this.", {})
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"artist_id": 0, "email": "a@example.com"}, None),
+        ({"artist_id": -1, "email": "a@example.com"}, invalid("artist", "No such artist.")),
+        ({"email": "nope"}, invalid("email", "“nope” is not an email address.")),
+        ({"phone": "call me"}, invalid("phone", "“call me” is not a phone number.")),
+        ({}, invalid("email", "Give either an email address or a phone number.")),
+        (
+            {"email": "a@example.com", "phone": "+15125550101"},
+            invalid("email", "Give either an email address or a phone number."),
+        ),
+        (
+            {"email": "a@example.com", "reason": 5},
+            invalid("reason", "Say why (kept with the opt-out)."),
+        ),
+    ],
+    ids=["no-artist", "unknown-artist", "email", "phone", "neither", "both", "reason-not-text"],
+)
+def test_staff_opt_out_refusals_say_why_on_their_field(staff, fields, expected):
+    values = {"artist_id": None, "reason": "asked by phone", **fields}
+    if expected is None:  # 0 is "every artist", like an empty field
+        assert fans.opt_out_check(**values)["email"] == "a@example.com"
+        return
+    assert shape(refused(fans.opt_out_by_staff, by=staff, **values)) == expected
+    assert not ArtistOptOut.objects.exists()
+
+
+def test_a_staff_opt_out_of_an_email_for_one_artist(profile, fan_list, staff):
+    other = ArtistProfileFactory()
+    their_list = fans.contact_list_create(user=other.user, name="Theirs")
+    leaving = fans.member_add(user=profile.user, list_id=fan_list.pk, email="a@example.com")
+    ContactMember.objects.filter(pk=leaving.pk).update(confirm_token_hash="pending")
+    staying = fans.member_add(user=other.user, list_id=their_list.pk, email="a@example.com")
+    earlier = timezone.now() - timedelta(days=1)
+    ArtistOptOut.objects.create(artist=other, email="b@example.com", at=earlier, channel="email")
+    ArtistOptOut.objects.create(artist=None, email="a@example.com", at=earlier, channel="staff")
+    ConsentEvent.objects.all().delete()
+
+    made = fans.opt_out_by_staff(
+        by=staff, artist_id=profile.pk, email=" A@example.com ", reason="r" * 250
+    )
+
+    assert (made.artist_id, made.email, made.phone, made.channel, made.reason) == (
+        profile.pk,
+        "a@example.com",
+        None,
+        OptOutChannel.STAFF,
+        "r" * 200,
+    )
+    leaving.refresh_from_db()
+    staying.refresh_from_db()
+    assert (leaving.opted_in, leaving.opted_out_at, leaving.confirm_token_hash) == (
+        False,
+        made.at,
+        "",
+    )
+    assert leaving.updated_at == made.at
+    assert (staying.opted_in, staying.opted_out_at) == (True, None)
+    assert events() == [
+        {
+            "kind": ConsentEventKind.UNSUBSCRIBED,
+            "artist_id": profile.pk,
+            "contact_list_id": None,
+            "email": "a@example.com",
+            "phone": None,
+            "detail": {"by": staff.pk, "reason": "r" * 200},
+        }
+    ]
+    assert ConsentEvent.objects.get().at == made.at
+
+
+def test_a_staff_opt_out_of_a_number_for_every_artist_read_in_the_artists_country(
+    fan_list, profile, staff
+):
+    london = ArtistProfileFactory(location_country="GB")
+    london_list = fans.contact_list_create(user=london.user, name="London")
+    leaving = fans.member_add(user=london.user, list_id=london_list.pk, phone="020 7946 0958")
+    also = fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+442079460958")
+    staying = fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550101")
+    ArtistOptOut.objects.create(
+        artist=profile, phone="+442079460958", at=timezone.now(), channel="staff"
+    )
+
+    # Read in the London artist's country, recorded for every artist.
+    check = fans.opt_out_check(artist_id=london.pk, phone="020 7946 0958", reason="asked")
+    assert check == {"email": None, "phone": "+442079460958", "reason": "asked"}
+    made = fans.opt_out_by_staff(by=staff, artist_id=None, phone="+44 20 7946 0958", reason="x")
+
+    assert (made.artist_id, made.email, made.phone) == (None, None, "+442079460958")
+    for member in (leaving, also):
+        member.refresh_from_db()
+        assert not member.opted_in and member.opted_out_at == made.at
+    staying.refresh_from_db()
+    assert staying.opted_in and staying.opted_out_at is None
+    assert ConsentEvent.objects.last().phone == "+442079460958"
+    for_london = fans.opt_out_by_staff(
+        by=staff, artist_id=london.pk, phone="020 7946 0958", reason="x"
+    )
+    assert (for_london.artist_id, for_london.phone) == (london.pk, "+442079460958")
