@@ -946,3 +946,227 @@ def test_a_staff_opt_out_of_a_number_for_every_artist_read_in_the_artists_countr
         by=staff, artist_id=london.pk, phone="020 7946 0958", reason="x"
     )
     assert (for_london.artist_id, for_london.phone) == (london.pk, "+442079460958")
+
+
+# --- CSV imports (messaging/fans/imports.py) -----------------------------------------------------
+
+
+def preview(profile, fan_list, data: str | bytes):
+    from messaging.fans import imports
+
+    raw = data.encode() if isinstance(data, str) else data
+    return imports.import_preview(user=profile.user, list_id=fan_list.pk, data=raw)
+
+
+def about_file(code: str, message: str, status: int = 400) -> tuple[Any, ...]:
+    return (code, status, "file", message, {"file": [message]})
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            b"email\n" + b"x" * 995,
+            about_file("file_too_large", "The file is too large: at most 1,000 bytes.", 413),
+        ),
+        (
+            "email\nñ@example.com\n".encode("latin-1"),
+            about_file(
+                "csv_not_utf8", "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."
+            ),
+        ),
+        (
+            b"email\n\x00a@example.com\n",
+            about_file("csv_malformed", "The file is not a CSV file (it holds binary data)."),
+        ),
+        (b" \n", about_file("csv_empty", "The file is empty.")),
+        (b",,\n ,\n", about_file("csv_empty", "The file is empty.")),
+        (
+            b'email\n"unterminated@example.com\n',
+            about_file("csv_malformed", "The file is not valid CSV (unexpected end of data)."),
+        ),
+        (
+            b"maya@example.com,Maya\nLeo,Austin\n",
+            about_file(
+                "csv_no_header",
+                "The first row must be a header naming the columns (email, phone, name, city, "
+                "region); this file starts with data.",
+            ),
+        ),
+        (
+            b"name,city\nMaya,Austin\n",
+            about_file(
+                "csv_no_address_column",
+                "No email or phone column: the header row needs a column called “email” or "
+                "“phone”.",
+            ),
+        ),
+        (
+            b"email\n" + b"".join(b"f%d@example.com\n" % n for n in range(4)),
+            about_file("csv_too_many_rows", "The file has 4 rows; at most 3 at a time."),
+        ),
+        (b"email\n", about_file("csv_empty", "The file has a header but no rows.")),
+    ],
+    ids=[
+        "too-large",
+        "not-utf8",
+        "binary",
+        "blank",
+        "only-empty-cells",
+        "bad-csv",
+        "no-header",
+        "no-address-column",
+        "too-many-rows",
+        "header-only",
+    ],
+)
+def test_a_refused_file_says_why_on_the_file_field(profile, fan_list, settings, data, expected):
+    from messaging.models import ImportJob
+
+    settings.FANS_IMPORT_MAX_BYTES = 1000
+    settings.FANS_IMPORT_MAX_ROWS = 3
+    assert shape(refused(preview, profile=profile, fan_list=fan_list, data=data)) == expected
+    assert not ImportJob.objects.exists()
+
+
+def test_a_file_of_exactly_the_limits_is_taken(profile, fan_list, settings):
+    rows = "".join(f"f{n}@example.com\n" for n in range(3))
+    data = ("email\n" + rows).encode()
+    settings.FANS_IMPORT_MAX_BYTES = len(data)
+    settings.FANS_IMPORT_MAX_ROWS = 3
+    assert preview(profile, fan_list, data).total_rows == 3
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
+def test_each_separator_is_read_with_short_rows_and_every_column(profile, fan_list, separator):
+    from messaging.fans import imports
+
+    lines = [
+        ["Email", "Phone", "City", "Region", "Name"],
+        ["a@example.com", "512-555-0101", "Austin", "TX", "Maya Ortiz"],
+        ["b@example.com"],  # a short row: the missing cells are empty
+    ]
+    job = preview(profile, fan_list, "\n".join(separator.join(cells) for cells in lines) + "\n")
+    job = imports.import_confirm(user=profile.user, job_id=job.pk, consent_confirmed=True)
+    assert (job.imported_count, job.rejected_count) == (2, 0)
+    imported = ContactMember.objects.order_by("id")
+    assert [(m.email, m.phone, m.city, m.region, m.name) for m in imported] == [
+        ("a@example.com", "+15125550101", "Austin", "TX", "Maya Ortiz"),
+        ("b@example.com", None, "", "", ""),
+    ]
+
+
+def test_a_rejected_row_reports_its_line_and_its_addresses_as_stored_or_as_written_cut(
+    profile, fan_list
+):
+    long_email = "x" * 300 + "@example.com"
+    long_phone = "1" * 45
+    text = (
+        "email,phone\n"
+        "leo@example.com,512-555-0102\n"
+        "LEO@Example.com,512-555-0102\n"
+        f"{long_email},\n"
+        f"c@example.com,{long_phone}\n"
+    )
+    job = preview(profile, fan_list, text)
+    assert [(r["row"], r["verdict"], r["email"], r["phone"]) for r in job.rejected] == [
+        (3, "duplicate_in_file", "leo@example.com", "+15125550102"),
+        (4, "bad_email", long_email[:254], ""),
+        (5, "bad_phone", "c@example.com", long_phone[:40]),
+    ]
+    assert job.rejected[0]["message"] == "Same email or phone as an earlier row of the file"
+
+
+def test_rows_are_judged_by_phone_as_well_as_by_email_against_this_list_only(profile, fan_list):
+    other = ArtistProfileFactory()
+    their_list = fans.contact_list_create(user=other.user, name="Theirs")
+    fans.member_add(user=other.user, list_id=their_list.pk, email="theirs@example.com")
+    fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550101")
+    ArtistOptOut.objects.create(
+        artist=profile, phone="+15125550102", at=timezone.now(), channel="artist"
+    )
+    text = (
+        "email,phone\na@example.com,512-555-0101\nb@example.com,512-555-0102\ntheirs@example.com,\n"
+    )
+    job = preview(profile, fan_list, text)
+    assert [(r["row"], r["verdict"]) for r in job.rejected] == [
+        (2, "already_on_list"),
+        (3, "opted_out"),
+    ]
+    assert (job.total_rows, job.rejected_count) == (3, 2)
+
+
+def test_a_preview_keeps_who_made_it_and_the_files_name_cut_to_its_column(profile, fan_list):
+    from messaging.fans import imports
+
+    london = ArtistProfileFactory(location_country="GB")
+    london_list = fans.contact_list_create(user=london.user, name="London")
+    job = imports.import_preview(
+        user=london.user, list_id=london_list.pk, data=b"phone\n020 7946 0958\n", filename="f" * 300
+    )
+    assert (job.created_by, job.filename, job.total_rows, job.rejected) == (
+        london.user,
+        "f" * 255,
+        1,
+        [],
+    )
+    imports.import_confirm(user=london.user, job_id=job.pk, consent_confirmed=True)
+    assert ContactMember.objects.get().phone == "+442079460958"
+
+
+def test_confirming_one_import_leaves_the_others_and_its_refusals_say_why(profile, fan_list):
+    from messaging.fans import imports
+    from messaging.models import ImportStatus
+
+    first = preview(profile, fan_list, "email\na@example.com\n")
+    second = preview(profile, fan_list, "email\nb@example.com\n")
+    error = refused(
+        imports.import_confirm, user=profile.user, job_id=second.pk, consent_confirmed="yes"
+    )
+    message = "Confirm that everyone in the file agreed to get your messages."
+    assert shape(error) == invalid("consent", message)
+
+    done = imports.import_confirm(user=profile.user, job_id=second.pk, consent_confirmed=True)
+
+    first.refresh_from_db()
+    assert (done.pk, done.status, first.status) == (second.pk, ImportStatus.DONE, "preview")
+    assert done.confirmed_at is not None and done.confirmed_at <= done.finished_at
+    assert list(ContactMember.objects.values_list("email", flat=True)) == ["b@example.com"]
+    error = refused(
+        imports.import_confirm, user=profile.user, job_id=second.pk, consent_confirmed=True
+    )
+    assert shape(error) == ("import_confirmed", 409, None, "This import was confirmed already.", {})
+    other = ArtistProfileFactory()
+    error = refused(
+        imports.import_confirm, user=other.user, job_id=first.pk, consent_confirmed=True
+    )
+    assert shape(error) == ("not_found", 404, None, "No such import.", {})
+
+
+def test_a_file_of_exactly_the_async_size_is_imported_at_once(profile, fan_list, settings):
+    from messaging.fans import imports
+    from messaging.models import ImportStatus
+
+    settings.FANS_IMPORT_ASYNC_ROWS = 2
+    job = preview(profile, fan_list, "email\na@example.com\nb@example.com\n")
+    done = imports.import_confirm(user=profile.user, job_id=job.pk, consent_confirmed=True)
+    assert (done.status, done.imported_count) == (ImportStatus.DONE, 2)
+
+
+def test_running_one_import_claims_only_that_one(profile, fan_list, settings):
+    from messaging.fans import imports
+    from messaging.models import ImportJob, ImportStatus
+
+    settings.FANS_IMPORT_ASYNC_ROWS = 0
+    queued = [
+        imports.import_confirm(
+            user=profile.user,
+            job_id=preview(profile, fan_list, f"email\n{name}@example.com\n").pk,
+            consent_confirmed=True,
+        )
+        for name in ("a", "b")
+    ]
+    assert [job.status for job in queued] == [ImportStatus.QUEUED, ImportStatus.QUEUED]
+    imports.import_run(job_id=queued[1].pk)
+    statuses = dict(ImportJob.objects.values_list("pk", "status"))
+    assert statuses == {queued[0].pk: ImportStatus.QUEUED, queued[1].pk: ImportStatus.DONE}
