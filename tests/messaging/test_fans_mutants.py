@@ -235,9 +235,14 @@ def test_a_members_name_city_and_region_are_kept_on_one_line_and_cut_to_their_co
     )
     assert (member.name, member.city, member.region) == ("Maya Ortiz", "c" * 100, "Texas")
     member = fans.member_add(
-        user=profile.user, list_id=fan_list.pk, email="b@example.com", name="n" * 120, city=7
+        user=profile.user,
+        list_id=fan_list.pk,
+        email="b@example.com",
+        name="n" * 120,
+        city=7,
+        region="r" * 120,
     )
-    assert (member.name, member.city, member.region) == ("n" * 100, "", "")
+    assert (member.name, member.city, member.region) == ("n" * 100, "", "r" * 100)
 
 
 @pytest.mark.parametrize(
@@ -289,7 +294,11 @@ def test_an_address_already_on_the_list_is_refused_by_email_or_by_phone(profile,
         "This email address or phone number is already on the list.",
         {},
     )
-    for fields in ({"email": "A@example.com"}, {"email": "b@example.com", "phone": "5125550101"}):
+    for fields in (
+        {"email": "A@example.com"},
+        {"email": "a@example.com", "phone": "+15125550199"},
+        {"email": "b@example.com", "phone": "5125550101"},
+    ):
         error = refused(fans.member_add, user=profile.user, list_id=fan_list.pk, **fields)
         assert shape(error) == already
     assert ContactMember.objects.count() == 1
