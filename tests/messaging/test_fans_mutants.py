@@ -1179,3 +1179,57 @@ def test_running_one_import_claims_only_that_one(profile, fan_list, settings):
     imports.import_run(job_id=queued[1].pk)
     statuses = dict(ImportJob.objects.values_list("pk", "status"))
     assert statuses == {queued[0].pk: ImportStatus.QUEUED, queued[1].pk: ImportStatus.DONE}
+
+
+def test_a_confirmation_link_works_to_its_last_second_then_says_it_expired(fan_list, settings):
+    import time_machine
+
+    settings.FANS_CONFIRM_MAX_AGE_SECONDS = 3600
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        fans.signup_request(token=fan_list.signup_token, email="a@example.com")
+        fans.signup_request(token=fan_list.signup_token, email="b@example.com")
+    first, second = ContactMember.objects.order_by("id")
+    with time_machine.travel(start + timedelta(seconds=3601), tick=False):
+        error = refused(fans.signup_confirm, token=consent.confirm_token(second))
+    assert shape(error) == (
+        "link_expired",
+        410,
+        None,
+        "This link has expired. Sign up again for a new one.",
+        {},
+    )
+    with time_machine.travel(start + timedelta(seconds=3600), tick=False):
+        assert fans.signup_confirm(token=consent.confirm_token(first)).opted_in
+
+
+def test_an_unsubscribe_clears_a_pending_link_and_is_recorded_with_how_it_came(profile, fan_list):
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com")
+    pending = ContactMember.objects.get()
+    other = fans.member_add(user=profile.user, list_id=fan_list.pk, email="b@example.com")
+    ConsentEvent.objects.all().delete()
+
+    fans.unsubscribe(token=consent.unsubscribe_token(pending), one_click=True, ip="10.0.0.3")
+    fans.unsubscribe(token=consent.unsubscribe_token(other))
+
+    pending.refresh_from_db()
+    first = ConsentEvent.objects.order_by("id").first()
+    assert (pending.confirm_token_hash, pending.opted_out_at, pending.updated_at) == (
+        "",
+        first.at,
+        first.at,
+    )
+    assert events() == [
+        {
+            "kind": ConsentEventKind.UNSUBSCRIBED,
+            "artist_id": profile.pk,
+            "contact_list_id": None,
+            "email": email,
+            "phone": None,
+            "detail": detail,
+        }
+        for email, detail in (
+            ("a@example.com", {"ip": "10.0.0.3", "one_click": True}),
+            ("b@example.com", {}),
+        )
+    ]
