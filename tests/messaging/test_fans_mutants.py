@@ -760,15 +760,17 @@ def test_stop_records_the_platforms_opt_out_beside_other_opt_outs_of_numbers(pro
 def test_stop_and_start_touch_only_that_number_and_respect_every_other_opt_out(profile, fan_list):
     """STOP opts the number out everywhere (once per member); START brings back the members who
     consented and left only by STOP — not one whose email left this artist or the platform, nor
-    one whose number this artist opted out, nor one who never confirmed."""
+    one whose number this artist opted out, nor one who never confirmed (another artist's opt-out
+    of the email is that artist's business)."""
     other = ArtistProfileFactory()
     third = ArtistProfileFactory()
     theirs = fans.contact_list_create(user=other.user, name="Theirs")
-    thirds = fans.contact_list_create(user=third.user, name="Third's")
     second = fans.contact_list_create(user=profile.user, name="Second")
     mine3 = fans.contact_list_create(user=profile.user, name="Third")
     theirs2 = fans.contact_list_create(user=other.user, name="Theirs 2")
-    thirds2 = fans.contact_list_create(user=third.user, name="Third's 2")
+    thirds = fans.contact_list_create(user=third.user, name="Third's")
+    mine4 = fans.contact_list_create(user=profile.user, name="Fourth")
+    mine5 = fans.contact_list_create(user=profile.user, name="Fifth")
 
     def add(contact_list, email=None, phone="+15125550101", **values):
         member = ContactMember.objects.create(
@@ -789,16 +791,18 @@ def test_stop_and_start_touch_only_that_number_and_respect_every_other_opt_out(p
     other_number = add(fan_list, phone="+15125550102")
     left_before = add(second, email="gone@example.com")
     ContactMember.objects.filter(pk=left_before.pk).update(opted_in=False, opted_out_at=earlier)
-    pending = add(thirds, email="p@example.com", opted_in=False, consent_at=None)
+    pending = add(mine4, email="p@example.com", opted_in=False, consent_at=None)
+    email_left_elsewhere = add(mine5, email="g@example.com")
     email_left_artist = add(mine3, email="e@example.com")
     email_left_platform = add(theirs2, email="f@example.com")
-    number_left_artist = add(thirds2, email="h@example.com")
+    number_left_artist = add(thirds, email="h@example.com")
     left_by_link = add(theirs, phone="+15125550102", opted_in=False, opted_out_at=earlier)
     now = timezone.now()
     ArtistOptOut.objects.create(artist=profile, email="e@example.com", at=now, channel="email")
     ArtistOptOut.objects.create(artist=profile, email="gone@example.com", at=now, channel="email")
     ArtistOptOut.objects.create(artist=None, email="f@example.com", at=now, channel="staff")
     ArtistOptOut.objects.create(artist=third, phone="+15125550101", at=now, channel="artist")
+    ArtistOptOut.objects.create(artist=other, email="g@example.com", at=now, channel="email")
     ArtistOptOut.objects.create(artist=None, phone="+15125550102", at=now, channel="sms")
 
     assert fans.sms_inbound(from_number="(512) 555-0101", body=" stop! thanks") == "stop"
@@ -827,8 +831,9 @@ def test_stop_and_start_touch_only_that_number_and_respect_every_other_opt_out(p
         (None, "f@example.com", None),
         (third.pk, None, "+15125550101"),
         (None, None, "+15125550102"),
+        (other.pk, "g@example.com", None),
     }
-    for member in (back, theirs_back):
+    for member in (back, theirs_back, email_left_elsewhere):
         member.refresh_from_db()
         assert (member.opted_in, member.opted_out_at, member.updated_at) == (True, None, start.at)
     for member in (email_left_artist, email_left_platform, number_left_artist, pending):
