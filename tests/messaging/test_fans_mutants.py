@@ -1238,3 +1238,102 @@ def test_an_unsubscribe_clears_a_pending_link_and_is_recorded_with_how_it_came(p
             ("b@example.com", {}),
         )
     ]
+
+
+def test_rejections_add_up_over_batches_and_each_batch_is_recorded(profile, fan_list, monkeypatch):
+    from messaging.fans import imports
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    text = "email\na@example.com\nnope\nalso-nope\nb@example.com\n"
+    job = preview(profile, fan_list, text)
+    ConsentEvent.objects.all().delete()
+    done = imports.import_confirm(user=profile.user, job_id=job.pk, consent_confirmed=True)
+    assert (done.imported_count, done.rejected_count, done.processed_rows) == (2, 2, 4)
+    assert [r["row"] for r in done.rejected] == [3, 4]
+    assert events() == [
+        {
+            "kind": ConsentEventKind.IMPORTED,
+            "artist_id": profile.pk,
+            "contact_list_id": fan_list.pk,
+            "email": None,
+            "phone": None,
+            "detail": {"job": job.pk, "rows": rows, "by": profile.user.pk},
+        }
+        for rows in ([2], [5])
+    ]
+    members = ContactMember.objects.order_by("id")
+    assert [event.at for event in ConsentEvent.objects.order_by("id")] == [
+        member.consent_at for member in members
+    ]
+
+
+def test_a_task_giving_up_fails_only_its_own_unfinished_job_with_a_sized_error(profile, fan_list):
+    from messaging.fans import imports
+    from messaging.models import ImportJob, ImportStatus
+
+    jobs = [preview(profile, fan_list, f"email\n{n}@example.com\n") for n in "abc"]
+    ImportJob.objects.filter(pk__in=[jobs[0].pk, jobs[1].pk]).update(status=ImportStatus.RUNNING)
+    done = imports.import_confirm(user=profile.user, job_id=jobs[2].pk, consent_confirmed=True)
+    imports.import_fail(job_id=jobs[0].pk, error="x" * 600)
+    imports.import_fail(job_id=done.pk, error="late")
+    failed = ImportJob.objects.get(pk=jobs[0].pk)
+    assert (failed.status, failed.error) == (ImportStatus.FAILED, "x" * 500)
+    assert failed.finished_at is not None
+    statuses = dict(ImportJob.objects.values_list("pk", "status"))
+    assert (statuses[jobs[1].pk], statuses[done.pk]) == (ImportStatus.RUNNING, ImportStatus.DONE)
+
+
+# --- addresses (messaging/fans/addresses.py) ----------------------------------------------------
+
+
+def test_an_email_of_exactly_254_characters_is_kept_and_longer_ones_say_so(profile, fan_list):
+    longest = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 61
+    member = fans.member_add(user=profile.user, list_id=fan_list.pk, email=longest.upper())
+    assert member.email == longest
+    error = refused(fans.member_add, user=profile.user, list_id=fan_list.pk, email=longest + "d")
+    assert shape(error) == invalid("email", "An email address has at most 254 characters.")
+    error = refused(fans.member_add, user=profile.user, list_id=fan_list.pk, email="x" * 100)
+    assert shape(error) == invalid("email", f"“{'x' * 80}” is not an email address.")
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"email": 5}, invalid("email", "Enter an email address.")),
+        ({"phone": 5}, invalid("phone", "Enter a phone number.")),
+        (
+            {"phone": "+1" + " " * 27 + "512 555 0101"},
+            invalid("phone", "That is too long for a phone number."),
+        ),
+    ],
+    ids=["email-not-text", "phone-not-text", "phone-of-41"],
+)
+def test_an_address_that_is_not_text_or_too_long_says_so(profile, fan_list, fields, expected):
+    assert shape(refused(fans.member_add, user=profile.user, list_id=fan_list.pk, **fields)) == (
+        expected
+    )
+
+
+def test_a_number_of_40_characters_is_read(profile, fan_list):
+    member = fans.member_add(
+        user=profile.user, list_id=fan_list.pk, phone="+1" + " " * 26 + "512 555 0101"
+    )
+    assert member.phone == "+15125550101"
+
+
+@pytest.mark.parametrize(
+    ("country", "local", "stored"),
+    [
+        ("gb", "020 7946 0958", "+442079460958"),
+        ("", "(512) 555-0101", "+15125550101"),
+        ("ZZ", "(512) 555-0101", "+15125550101"),
+    ],
+    ids=["lower-case-country", "no-country", "unknown-country"],
+)
+def test_a_local_number_is_read_in_the_artists_country_else_the_default_region(
+    db, settings, country, local, stored
+):
+    settings.FANS_DEFAULT_PHONE_REGION = "US"
+    artist = ArtistProfileFactory(location_country=country)
+    made = fans.contact_list_create(user=artist.user, name="Mine")
+    assert fans.member_add(user=artist.user, list_id=made.pk, phone=local).phone == stored
