@@ -1337,3 +1337,49 @@ def test_a_local_number_is_read_in_the_artists_country_else_the_default_region(
     artist = ArtistProfileFactory(location_country=country)
     made = fans.contact_list_create(user=artist.user, name="Mine")
     assert fans.member_add(user=artist.user, list_id=made.pk, phone=local).phone == stored
+
+
+# --- defaults, the confirmation email, odd texts --------------------------------------------------
+
+
+def test_what_is_not_given_is_empty(profile, fan_list, staff):
+    from tests.accounts.factories import UserFactory
+
+    assert fans.contact_list_create(user=profile.user, name="Bare").description == ""
+    member = fans.member_add(user=profile.user, list_id=fan_list.pk, email="a@example.com")
+    assert (member.name, member.city, member.region) == ("", "", "")
+    fans.signup_request(token=fan_list.signup_token, email="b@example.com")
+    signed = ContactMember.objects.get(email="b@example.com")
+    assert (signed.name, signed.city, signed.region) == ("", "", "")
+    fan = UserFactory(email="c@example.com", display_name="Cy", verified_email=False)
+    pending = fans.room_opt_in(artist_id=profile.pk, user=fan, room_id=3)
+    assert (pending.name, pending.city, pending.region) == ("Cy", "", "")
+    error = refused(fans.opt_out_by_staff, by=staff, artist_id=None, email="d@example.com")
+    assert shape(error) == invalid("reason", "Say why (kept with the opt-out).")
+
+
+def test_the_confirmation_email_greets_the_fan_and_names_the_list_and_the_site(fan_list, settings):
+    settings.SITE_NAME = "Umbrella Test"
+    fans.signup_request(token=fan_list.signup_token, email="a@example.com", name="Sam")
+    member = ContactMember.objects.get()
+    message = fans.confirmation_email(member)
+    assert message.to == ["a@example.com"]
+    assert message.subject == "Confirm that you want news from Nova Reyes"
+    assert message.body.startswith("Hi Sam,\n")
+    assert "to join “Austin fans”, Nova Reyes's fan list on Umbrella Test." in message.body
+    assert consent.confirm_url(member) in message.body
+
+
+def test_the_unsubscribe_link_still_takes_off_a_member_whose_email_changed(profile, fan_list):
+    member = fans.member_add(user=profile.user, list_id=fan_list.pk, email="old@example.com")
+    token = consent.unsubscribe_token(member)
+    ContactMember.objects.filter(pk=member.pk).update(email="new@example.com")
+    fans.unsubscribe(token=token)
+    member.refresh_from_db()
+    assert not member.opted_in and member.opted_out_at is not None
+
+
+def test_a_word_that_only_contains_stop_is_not_stop(profile, fan_list):
+    fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550101")
+    assert fans.sms_inbound(from_number="+15125550101", body="XSTOPX") is None
+    assert ContactMember.objects.get().opted_in
