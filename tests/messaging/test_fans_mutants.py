@@ -894,8 +894,13 @@ def test_a_staff_opt_out_of_an_email_for_one_artist(profile, fan_list, staff):
     leaving = fans.member_add(user=profile.user, list_id=fan_list.pk, email="a@example.com")
     ContactMember.objects.filter(pk=leaving.pk).update(confirm_token_hash="pending")
     staying = fans.member_add(user=other.user, list_id=their_list.pk, email="a@example.com")
+    neighbour = fans.member_add(user=profile.user, list_id=fan_list.pk, email="b@example.com")
+    second = fans.contact_list_create(user=profile.user, name="Second")
+    left_before = fans.member_add(user=profile.user, list_id=second.pk, email="a@example.com")
     earlier = timezone.now() - timedelta(days=1)
+    ContactMember.objects.filter(pk=left_before.pk).update(opted_in=False, opted_out_at=earlier)
     ArtistOptOut.objects.create(artist=other, email="b@example.com", at=earlier, channel="email")
+    ArtistOptOut.objects.create(artist=profile, email="c@example.com", at=earlier, channel="email")
     ArtistOptOut.objects.create(artist=None, email="a@example.com", at=earlier, channel="staff")
     ConsentEvent.objects.all().delete()
 
@@ -919,6 +924,10 @@ def test_a_staff_opt_out_of_an_email_for_one_artist(profile, fan_list, staff):
     )
     assert leaving.updated_at == made.at
     assert (staying.opted_in, staying.opted_out_at) == (True, None)
+    neighbour.refresh_from_db()
+    left_before.refresh_from_db()
+    assert (neighbour.opted_in, neighbour.opted_out_at) == (True, None)
+    assert left_before.opted_out_at == earlier
     assert events() == [
         {
             "kind": ConsentEventKind.UNSUBSCRIBED,
