@@ -952,6 +952,7 @@ def test_a_staff_opt_out_of_a_number_for_every_artist_read_in_the_artists_countr
     ArtistOptOut.objects.create(
         artist=profile, phone="+442079460958", at=timezone.now(), channel="staff"
     )
+    ArtistOptOut.objects.create(artist=None, phone="+15125550199", at=timezone.now(), channel="sms")
 
     # Read in the London artist's country, recorded for every artist.
     check = fans.opt_out_check(artist_id=london.pk, phone="020 7946 0958", reason="asked")
@@ -1392,3 +1393,12 @@ def test_a_word_that_only_contains_stop_is_not_stop(profile, fan_list):
     fans.member_add(user=profile.user, list_id=fan_list.pk, phone="+15125550101")
     assert fans.sms_inbound(from_number="+15125550101", body="XSTOPX") is None
     assert ContactMember.objects.get().opted_in
+
+
+def test_staff_delete_a_list_and_only_staff(profile, fan_list, staff):
+    error = refused(fans.contact_list_delete_by_staff, by=profile.user, list_id=fan_list.pk)
+    assert shape(error) == ("permission_denied", 403, None, "Only staff can do this.", {})
+    fans.contact_list_delete_by_staff(by=staff, list_id=fan_list.pk)
+    assert not ContactList.objects.exists()
+    error = refused(fans.contact_list_delete_by_staff, by=staff, list_id=fan_list.pk)
+    assert shape(error) == ("not_found", 404, None, "No such list.", {})
