@@ -1402,3 +1402,20 @@ def test_staff_delete_a_list_and_only_staff(profile, fan_list, staff):
     assert not ContactList.objects.exists()
     error = refused(fans.contact_list_delete_by_staff, by=staff, list_id=fan_list.pk)
     assert shape(error) == ("not_found", 404, None, "No such list.", {})
+
+
+def test_headers_of_several_words_underscores_and_a_stray_semicolon_are_read(profile, fan_list):
+    from messaging.fans import imports
+
+    text = (
+        "E-mail  Address,Phone_Number, First   Name ,last_name,Nick;name\n"
+        "a@example.com,512-555-0101,Maya,Ortiz,M\n"
+    )
+    job = preview(profile, fan_list, text)
+    imports.import_confirm(user=profile.user, job_id=job.pk, consent_confirmed=True)
+    member = ContactMember.objects.get()
+    assert (member.email, member.phone, member.name) == (
+        "a@example.com",
+        "+15125550101",
+        "Maya Ortiz",
+    )
