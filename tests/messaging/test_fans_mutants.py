@@ -1091,14 +1091,27 @@ def test_a_rejected_row_reports_its_line_and_its_addresses_as_stored_or_as_writt
         "LEO@Example.com,512-555-0102\n"
         f"{long_email},\n"
         f"c@example.com,{long_phone}\n"
+        "nope,\n"
+        "d@example.com,call me\n"
+        "e@example.com,(512) 555-0102\n"
     )
     job = preview(profile, fan_list, text)
     assert [(r["row"], r["verdict"], r["email"], r["phone"]) for r in job.rejected] == [
         (3, "duplicate_in_file", "leo@example.com", "+15125550102"),
         (4, "bad_email", long_email[:254], ""),
         (5, "bad_phone", "c@example.com", long_phone[:40]),
+        (6, "bad_email", "nope", ""),
+        (7, "bad_phone", "d@example.com", "call me"),
+        (8, "duplicate_in_file", "e@example.com", "+15125550102"),
     ]
-    assert job.rejected[0]["message"] == "Same email or phone as an earlier row of the file"
+    assert [r["message"] for r in job.rejected] == [
+        "Same email or phone as an earlier row of the file",
+        "An email address has at most 254 characters.",
+        "That is too long for a phone number.",
+        "“nope” is not an email address.",
+        "“call me” is not a phone number.",
+        "Same email or phone as an earlier row of the file",
+    ]
 
 
 def test_rows_are_judged_by_phone_as_well_as_by_email_against_this_list_only(profile, fan_list):
@@ -1161,6 +1174,8 @@ def test_confirming_one_import_leaves_the_others_and_its_refusals_say_why(profil
     )
     assert shape(error) == ("import_confirmed", 409, None, "This import was confirmed already.", {})
     other = ArtistProfileFactory()
+    their_list = fans.contact_list_create(user=other.user, name="Theirs")
+    preview(other, their_list, "email\nz@example.com\n")  # they have an import of their own
     error = refused(
         imports.import_confirm, user=other.user, job_id=first.pk, consent_confirmed=True
     )
@@ -1419,3 +1434,15 @@ def test_headers_of_several_words_underscores_and_a_stray_semicolon_are_read(pro
         "+15125550101",
         "Maya Ortiz",
     )
+
+
+def test_imported_names_cities_and_regions_are_cut_to_their_columns(profile, fan_list):
+    from messaging.fans import imports
+
+    long = "x" * 120
+    job = preview(
+        profile, fan_list, f"email,name,city,region\na@example.com,{long},{long},{long}\n"
+    )
+    imports.import_confirm(user=profile.user, job_id=job.pk, consent_confirmed=True)
+    member = ContactMember.objects.get()
+    assert (member.name, member.city, member.region) == ("x" * 100, "x" * 100, "x" * 100)
