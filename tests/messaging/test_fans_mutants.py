@@ -1131,6 +1131,7 @@ def test_rows_are_judged_by_phone_as_well_as_by_email_against_this_list_only(pro
         (3, "opted_out"),
     ]
     assert (job.total_rows, job.rejected_count) == (3, 2)
+    assert job.filename == ""  # none given
 
 
 def test_a_preview_keeps_who_made_it_and_the_files_name_cut_to_its_column(profile, fan_list):
