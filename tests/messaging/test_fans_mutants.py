@@ -1382,6 +1382,8 @@ def test_what_is_not_given_is_empty(profile, fan_list, staff):
     assert (pending.name, pending.city, pending.region) == ("Cy", "", "")
     error = refused(fans.opt_out_by_staff, by=staff, artist_id=None, email="d@example.com")
     assert shape(error) == invalid("reason", "Say why (kept with the opt-out).")
+    error = refused(fans.opt_out_check, artist_id=None, email="d@example.com")
+    assert shape(error) == invalid("reason", "Say why (kept with the opt-out).")
 
 
 def test_the_confirmation_email_greets_the_fan_and_names_the_list_and_the_site(fan_list, settings):
