@@ -1,6 +1,7 @@
 """Fan lists: the edges the mutation run of messaging/fans/services.py, imports.py and
-addresses.py found untested (docs/mutation/messaging-fans.md). Each test fails with the mutants
-it is listed against there."""
+addresses.py found untested (docs/mutation/messaging-fans.md). Each test fails with at least one
+mutant that the earlier fan-list tests let through; refusals are compared whole (code, status,
+field, message, details)."""
 
 from datetime import timedelta
 from typing import Any
