@@ -2,7 +2,7 @@
 modules) found untested (docs/mutation/messaging-campaigns.md). Each test names the mutants it
 fails with there."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -393,3 +393,145 @@ def test_finishing_a_campaign_looks_only_at_that_campaign(profile, fan_list):
     changes = CampaignStatusChange.objects.count()
     assert campaigns.campaign_finish(campaign_id=done.pk) is False  # finished already
     assert CampaignStatusChange.objects.count() == changes
+
+
+def _finished(profile, fan_list, name, statuses):
+    """A sent campaign whose deliveries ended with these statuses (in id order)."""
+    campaign = _sending(profile, fan_list, name)
+    for delivery, status in zip(
+        Delivery.objects.filter(campaign=campaign).order_by("id"), statuses, strict=True
+    ):
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=status, attempts=3, error="Twilio 503" if status == "failed" else ""
+        )
+    Campaign.objects.filter(pk=campaign.pk).update(status="sent")
+    return campaign
+
+
+def test_resending_queues_again_only_this_campaigns_failed_deliveries_as_new(profile, fan_list):
+    """campaign_resend_failed 34 (other campaigns' failed deliveries), 35 (its sent ones too),
+    52 (attempts start at 1), 56 (the old error kept as "XXXX")."""
+    add_fans(profile, fan_list)
+    mine = _finished(profile, fan_list, "Mine", ["sent", "failed", "failed"])
+    other = _finished(profile, fan_list, "Other", ["failed", "sent", "sent"])
+    staff = UserFactory(is_staff=True)
+    with mock.patch.object(campaigns, "_enqueue_send"):
+        assert campaigns.campaign_resend_failed(by=staff, campaign_id=mine.pk) == 2
+    assert list(
+        Delivery.objects.filter(campaign=mine)
+        .order_by("id")
+        .values_list("status", "attempts", "error", "claimed_at")
+    ) == [("sent", 3, "", None), ("queued", 0, "", None), ("queued", 0, "", None)]
+    assert list(
+        Delivery.objects.filter(campaign=other).order_by("id").values_list("status", flat=True)
+    ) == ["failed", "sent", "sent"]
+
+
+def test_resending_refuses_naming_why(profile, fan_list):
+    """campaign_resend_failed 5-13 (no such campaign), 15-29 (not finished), 37-48 (nothing
+    failed): code, message and status of each refusal."""
+    add_fans(profile, fan_list)
+    staff = UserFactory(is_staff=True)
+    draft = make_campaign(profile, fan_list, name="Draft")
+    all_sent = _finished(profile, fan_list, "All sent", ["sent", "sent", "sent"])
+    refusals = []
+    for campaign_id in (draft.pk + all_sent.pk + 1000, draft.pk, all_sent.pk):
+        with pytest.raises(ApplicationError) as error:
+            campaigns.campaign_resend_failed(by=staff, campaign_id=campaign_id)
+        refusals.append((error.value.code, error.value.message, error.value.status_code))
+    assert refusals == [
+        ("not_found", "No such campaign.", 404),
+        ("campaign_not_sent", "The campaign is draft: it can't be sent again now.", 409),
+        ("nothing_failed", "No delivery of this campaign failed.", 409),
+    ]
+
+
+def test_a_campaign_is_scheduled_once_and_the_second_time_says_why(profile, fan_list):
+    """campaign_schedule 10-24: code, message and status of "not a draft"."""
+    add_fans(profile, fan_list)
+    campaign = make_campaign(profile, fan_list)
+    with mock.patch.object(campaign_start_task, "apply_async"):
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+        with pytest.raises(ApplicationError) as error:
+            campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    assert (error.value.code, error.value.message, error.value.status_code) == (
+        "campaign_not_draft",
+        "The campaign is scheduled: it can't be scheduled now.",
+        409,
+    )
+
+
+def test_a_schedule_time_is_refused_naming_the_field_in_its_own_words(profile, fan_list):
+    """campaign_schedule 29-36 and the other time refusals: field, message, details."""
+    add_fans(profile, fan_list)
+    refusals = []
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        campaign = make_campaign(profile, fan_list)
+        for when in (
+            datetime(2026, 12, 4, 12, 0),  # no time zone
+            NOON_IN_AUSTIN - timedelta(minutes=1, seconds=1),
+            NOON_IN_AUSTIN + timedelta(days=365, seconds=1),
+        ):
+            with pytest.raises(ApplicationError) as error:
+                campaigns.campaign_schedule(
+                    user=profile.user, campaign_id=campaign.pk, scheduled_at=when
+                )
+            refusals.append((error.value.code, error.value.field, error.value.details))
+    assert refusals == [
+        (
+            "validation_error",
+            "scheduled_at",
+            {"scheduled_at": ["Give the time with its time zone."]},
+        ),
+        (
+            "validation_error",
+            "scheduled_at",
+            {"scheduled_at": ["That time has passed. Choose a later one."]},
+        ),
+        ("validation_error", "scheduled_at", {"scheduled_at": ["Schedule at most a year ahead."]}),
+    ]
+
+
+def test_a_schedule_on_the_limits_is_taken_and_the_start_waits_for_it(profile, fan_list):
+    """campaign_schedule: a minute late is now, a year ahead is taken, the start task counts
+    down to the time."""
+    add_fans(profile, fan_list)
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        late = make_campaign(profile, fan_list, name="Late")
+        ahead = make_campaign(profile, fan_list, name="Ahead")
+        with (
+            mock.patch.object(campaign_start_task, "apply_async") as start,
+            TestCase.captureOnCommitCallbacks(execute=True),
+        ):
+            campaigns.campaign_schedule(
+                user=profile.user,
+                campaign_id=late.pk,
+                scheduled_at=NOON_IN_AUSTIN - timedelta(minutes=1),
+            )
+            campaigns.campaign_schedule(
+                user=profile.user,
+                campaign_id=ahead.pk,
+                scheduled_at=NOON_IN_AUSTIN + timedelta(days=365),
+            )
+    late.refresh_from_db()
+    ahead.refresh_from_db()
+    assert (late.status, late.scheduled_at) == ("scheduled", NOON_IN_AUSTIN)
+    assert (ahead.status, ahead.scheduled_at) == (
+        "scheduled",
+        NOON_IN_AUSTIN + timedelta(days=365),
+    )
+    assert start.call_args_list == [
+        mock.call(kwargs={"campaign_id": late.pk}, countdown=0.0),
+        mock.call(kwargs={"campaign_id": ahead.pk}, countdown=365 * 86400.0),
+    ]
+
+
+def test_a_campaign_nobody_can_get_is_not_scheduled_and_says_why(profile, fan_list):
+    campaign = make_campaign(profile, fan_list)
+    with pytest.raises(ApplicationError) as error:
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    assert (error.value.code, error.value.message, error.value.status_code) == (
+        "no_recipients",
+        "Nobody on the list can get this campaign yet.",
+        409,
+    )
