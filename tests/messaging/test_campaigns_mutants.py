@@ -367,7 +367,10 @@ def test_a_campaign_that_is_not_a_draft_is_not_deleted_and_says_why(profile, fan
 
 
 def _sending(profile, fan_list, name):
-    campaign = make_campaign(profile, fan_list, name=name)
+    return _sending_started(profile, make_campaign(profile, fan_list, name=name))
+
+
+def _sending_started(profile, campaign):
     with (
         mock.patch.object(campaigns, "_enqueue_send"),
         TestCase.captureOnCommitCallbacks(execute=True),
@@ -520,6 +523,7 @@ def test_a_schedule_on_the_limits_is_taken_and_the_start_waits_for_it(profile, f
         "scheduled",
         NOON_IN_AUSTIN + timedelta(days=365),
     )
+    assert CampaignStatusChange.objects.get(campaign=late, to_status="scheduled").by == profile.user
     assert start.call_args_list == [
         mock.call(kwargs={"campaign_id": late.pk}, countdown=0.0),
         mock.call(kwargs={"campaign_id": ahead.pk}, countdown=365 * 86400.0),
@@ -534,4 +538,152 @@ def test_a_campaign_nobody_can_get_is_not_scheduled_and_says_why(profile, fan_li
         "no_recipients",
         "Nobody on the list can get this campaign yet.",
         409,
+    )
+
+
+def test_every_merge_field_is_filled_for_a_fan_a_nameless_fan_and_the_preview(
+    profile, fan_list, settings
+):
+    """merge_values and render_for: each field's value, "there" without a name, the preview's
+    placeholders, the footer only when the body has no unsubscribe link."""
+    from messaging.fans import consent
+
+    maya, nameless = add_fans(
+        profile,
+        fan_list,
+        [
+            ("maya@fans.example", None, "Maya  Ortiz", "Austin", "TX"),
+            ("x@fans.example", None, "", "", ""),
+        ],
+    )
+    fields = "{first_name}|{name}|{city}|{region}|{artist}|{list}"
+    campaign = make_campaign(
+        profile, fan_list, subject=fields, body="Hi {first_name}: {unsubscribe_url}"
+    )
+    maya_link = consent.unsubscribe_url(maya, artist_id=profile.pk)
+    assert campaigns.render_for(campaign, maya) == (
+        "Maya|Maya Ortiz|Austin|TX|Nova Reyes|Austin fans",
+        f"Hi Maya: {maya_link}",
+    )
+    assert campaigns.render_for(campaign, nameless) == (
+        "there|there|||Nova Reyes|Austin fans",
+        f"Hi there: {consent.unsubscribe_url(nameless, artist_id=profile.pk)}",
+    )
+    assert campaigns.render_for(campaign, None) == (
+        "Maya|Maya Ortiz|Austin|TX|Nova Reyes|Austin fans",
+        f"Hi Maya: {settings.SITE_URL}/fans/unsubscribe/…/",
+    )
+    footer = campaigns.render_for(
+        make_campaign(profile, None, body="Hi", audience_city="Round Rock", audience_region="CA"),
+        None,
+    )
+    assert footer == (
+        "News from Nova Reyes",
+        "Hi\n\n--\nYou get this because you joined your list. Unsubscribe: "
+        f"{settings.SITE_URL}/fans/unsubscribe/…/",
+    )
+    assert campaigns.render_for(campaign, maya, list_name="Everyone")[0].endswith("|Everyone")
+
+
+def test_an_sms_gets_the_stop_line_unless_it_says_stop_itself(profile, fan_list):
+    """sms_text: the footer added once; "stop" in any case is enough."""
+    [maya] = add_fans(profile, fan_list, [(None, "+15125550101", "Maya", "", "")])
+    texts = [
+        campaigns.render_for(make_campaign(profile, fan_list, channel="sms", body=body), maya)
+        for body in ("Hi {first_name}", "Hi, text stop to end", "Hi {name} {city}")
+    ]
+    assert texts == [
+        ("", "Hi Maya\nReply STOP to opt out."),
+        ("", "Hi, text stop to end"),
+        ("", "Hi Maya \nReply STOP to opt out."),
+    ]
+
+
+def test_a_start_starts_only_that_campaign_only_when_it_is_due_and_only_once(profile, fan_list):
+    """campaign_start 6 (the first due campaign started whatever the id), 7 (a sending one
+    fanned out again), 8 (started before its time), 10 (nothing started answered True)."""
+    add_fans(profile, fan_list)
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        first, second, later = (
+            make_campaign(profile, fan_list, name=name) for name in ("First", "Second", "Later")
+        )
+        with mock.patch.object(campaign_start_task, "apply_async"):
+            for campaign in (first, second):
+                campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+            campaigns.campaign_schedule(
+                user=profile.user,
+                campaign_id=later.pk,
+                scheduled_at=NOON_IN_AUSTIN + timedelta(hours=1),
+            )
+        with mock.patch.object(campaigns, "_enqueue_send"):
+            assert campaigns.campaign_start(campaign_id=second.pk) is True
+            assert campaigns.campaign_start(campaign_id=second.pk) is False
+            assert campaigns.campaign_start(campaign_id=later.pk) is False
+    statuses = dict(Campaign.objects.values_list("name", "status"))
+    assert statuses == {"First": "scheduled", "Second": "sending", "Later": "scheduled"}
+    assert Delivery.objects.filter(campaign=second).count() == 3
+    assert not Delivery.objects.exclude(campaign=second).exists()
+    second.refresh_from_db()
+    assert (second.started_at, second.recipient_count) == (NOON_IN_AUSTIN, 3)
+
+
+def test_the_fan_out_writes_one_delivery_per_address_across_chunks(profile, fan_list):
+    """campaign_start 24 (a repeated address ends the fan-out), 38, 40, 43 (a full chunk
+    written as nothing, or the next chunk lost)."""
+    from messaging.fans import services as fans
+
+    other = fans.contact_list_create(user=profile.user, name="Everyone else")
+    add_fans(profile, fan_list, [(f"a{n}@fans.example", None, "", "", "") for n in range(3)])
+    add_fans(
+        profile,
+        other,
+        [("a1@fans.example", None, "", "", "")]
+        + [(f"b{n}@fans.example", None, "", "", "") for n in range(3)],
+    )
+    campaign = make_campaign(profile, None)  # all lists
+    with mock.patch.object(campaigns, "FANOUT_CHUNK", 2):
+        _sending_started(profile, campaign)
+    campaign.refresh_from_db()
+    assert sorted(Delivery.objects.filter(campaign=campaign).values_list("address", flat=True)) == [
+        "a0@fans.example",
+        "a1@fans.example",
+        "a2@fans.example",
+        "b0@fans.example",
+        "b1@fans.example",
+        "b2@fans.example",
+    ]
+    assert campaign.recipient_count == 6
+
+
+def test_unscheduling_and_editing_refuse_naming_the_state(profile, fan_list):
+    """campaign_unschedule 10-24 and campaign_update 10-23: code, message and status; the
+    unscheduling is recorded as the artist's (unschedule 28)."""
+    from messaging.fans import services as fans
+
+    add_fans(profile, fan_list)
+    campaign = make_campaign(profile, fan_list)
+    refusals = []
+    with pytest.raises(ApplicationError) as error:
+        campaigns.campaign_unschedule(user=profile.user, campaign_id=campaign.pk)
+    refusals.append((error.value.code, error.value.message, error.value.status_code))
+    with mock.patch.object(campaign_start_task, "apply_async"):
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    with pytest.raises(ApplicationError) as error:
+        campaigns.campaign_update(user=profile.user, campaign_id=campaign.pk, body="x")
+    refusals.append((error.value.code, error.value.message, error.value.status_code))
+    assert refusals == [
+        ("campaign_not_scheduled", "The campaign is draft: it can't be unscheduled now.", 409),
+        ("campaign_not_draft", "The campaign is scheduled: it can't be edited now.", 409),
+    ]
+    campaigns.campaign_unschedule(user=profile.user, campaign_id=campaign.pk)
+    change = CampaignStatusChange.objects.filter(campaign=campaign).latest("id")
+    assert (change.by, change.from_status, change.to_status) == (profile.user, "scheduled", "draft")
+    # A scheduled campaign whose list is deleted before it starts ends saying why.
+    with mock.patch.object(campaign_start_task, "apply_async"):
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    fans.contact_list_delete(user=profile.user, list_id=fan_list.pk)
+    assert campaigns.campaign_start(campaign_id=campaign.pk) is True
+    assert _notes(campaign)[-1] == (
+        "failed",
+        "nobody to send to (the list was deleted, or everyone left)",
     )
