@@ -687,3 +687,29 @@ def test_unscheduling_and_editing_refuse_naming_the_state(profile, fan_list):
         "failed",
         "nobody to send to (the list was deleted, or everyone left)",
     )
+
+
+def test_an_email_event_finds_its_delivery_by_id_first_then_by_key(profile, fan_list):
+    """email_event: without a provider id the key finds the delivery ("" taken for found); with
+    an id the key of another delivery is not looked at (``or``)."""
+    add_fans(profile, fan_list)
+    send_now(profile, make_campaign(profile, fan_list))
+    first, second, _third = Delivery.objects.order_by("id")
+    Delivery.objects.filter(pk=first.pk).update(provider_message_id="re_1")
+    moment = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
+    found = campaigns.email_event(
+        event_type="delivered", message_id=None, delivery_key=second.idempotency_key, at=moment
+    )
+    assert found.pk == second.pk
+    found = campaigns.email_event(
+        event_type="delivered",
+        message_id="re_1",
+        delivery_key=_third.idempotency_key,
+        at=moment,
+    )
+    assert found.pk == first.pk
+    assert list(Delivery.objects.order_by("id").values_list("delivered_at", flat=True)) == [
+        moment,
+        moment,
+        None,
+    ]
