@@ -166,6 +166,10 @@ def test_an_unknown_merge_field_lists_the_fields_of_its_channel(profile, fan_lis
             make_campaign(profile, fan_list, channel=channel, body="Hi {frist}")
         message = f"Unknown merge field {{frist}}. The fields are {allowed}."
         assert (error.value.message, error.value.details) == (message, {"body": [message]})
+    with pytest.raises(ApplicationError) as error:  # the subject's check knows its channel
+        make_campaign(profile, fan_list, subject="For {fan}")
+    message = f"Unknown merge field {{fan}}. The fields are {fields}, {{unsubscribe_url}}."
+    assert error.value.details == {"subject": [message]}
 
 
 def test_a_change_goes_to_the_campaign_it_names(profile, fan_list):
