@@ -717,3 +717,22 @@ def test_an_email_event_finds_its_delivery_by_id_first_then_by_key(profile, fan_
         moment,
         None,
     ]
+
+
+def test_a_hard_bounce_and_a_complaint_opt_out_each_with_its_reason(profile, fan_list):
+    """email_event 52-62: the opt-out's cause ("bounce" / "complaint") passed on."""
+    from messaging.models import ArtistOptOut
+
+    add_fans(profile, fan_list)
+    send_now(profile, make_campaign(profile, fan_list))
+    bounced, complained, _third = Delivery.objects.order_by("id")
+    campaigns.email_event(
+        event_type="bounced", message_id=None, delivery_key=bounced.idempotency_key
+    )
+    campaigns.email_event(
+        event_type="complained", message_id=None, delivery_key=complained.idempotency_key
+    )
+    assert dict(ArtistOptOut.objects.values_list("email", "reason")) == {
+        bounced.address: "hard bounce",
+        complained.address: "spam complaint",
+    }
