@@ -313,7 +313,27 @@ def test_staff_link_any_gig_and_a_system_update_links_the_creators_gig():
     }
 
 
+def test_staff_link_a_gig_that_is_not_the_creators_by_update():
+    gig = GigFactory()
+    room = RoomFactory(app=app_with())
+    services.room_update(room=room, by=UserFactory(is_staff=True), gig_id=gig.pk)
+    room.refresh_from_db()
+    assert room.gig_id == gig.pk
+
+
 # --- update -----------------------------------------------------------------------------------
+
+
+def test_an_update_checks_the_name_and_the_description():
+    room = RoomFactory(app=app_with(), description="kept")
+    by = room.created_by
+    error = refused(services.room_update, room=room, by=by, name=" ")
+    assert error.details == {"name": ["Between 1 and 255 characters."]}
+    too_long = "d" * (ROOM_DESCRIPTION_MAX + 1)
+    error = refused(services.room_update, room=room, by=by, description=too_long)
+    assert error.details == {"description": ["At most 2000 characters."]}
+    room.refresh_from_db()
+    assert room.description == "kept" and room.name.startswith("Room ")
 
 
 def test_an_update_saves_each_field_audits_the_app_and_tells_the_room_what_changed():
