@@ -279,7 +279,11 @@ def test_a_name_and_description_at_their_limits_are_taken():
     )
     room.refresh_from_db()
     assert len(room.name) == ROOM_NAME_MAX and len(room.description) == ROOM_DESCRIPTION_MAX
-    assert services.room_create(by=UserFactory(), app=app_with(), name="x").name == "x"
+    plain = services.room_create(by=UserFactory(), app=app_with(), name="x")
+    plain.refresh_from_db()
+    # A name alone: no description, public, no gig, the schema's defaults.
+    assert (plain.name, plain.description, plain.is_public, plain.gig_id) == ("x", "", True, None)
+    assert plain.app_settings == {"ticket_count": 100, "theme": "winter", "box": {"label": "Box"}}
 
 
 # --- gigs -------------------------------------------------------------------------------------
