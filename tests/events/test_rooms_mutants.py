@@ -212,6 +212,15 @@ def test_a_system_call_creates_the_room_for_the_apps_owner_and_audits_the_app():
     )
 
 
+def test_a_room_is_locked_to_the_apps_current_version_of_several():
+    app = app_with()
+    publish_version(app, "1.1.0", {"type": "object", "properties": {"n": {"default": 1}}})
+    app.manifest_version = "1.1.0"
+    app.save(update_fields=["manifest_version"])
+    room = services.room_create(by=UserFactory(), app=app, name="R")
+    assert (room.app_manifest_version.version, room.app_settings) == ("1.1.0", {"n": 1})
+
+
 def test_the_creator_is_known_to_the_policy_as_organizer_without_a_query(
     django_assert_num_queries,
 ):
