@@ -114,6 +114,19 @@ def test_unknown_settings_are_named_unless_patterns_allow_some():
     assert "'b' does not match any of the regexes: '^x_'" in message
 
 
+def test_formats_are_checked_and_other_object_errors_keep_their_message():
+    email = {"type": "object", "properties": {"to": {"type": "string", "format": "email"}}}
+    assert services.settings_errors(email, {"to": "nobody"}) == {
+        "settings.to": ["'nobody' is not a 'email'"]
+    }
+    small = {"type": "object", "maxProperties": 1}
+    assert services.settings_errors(small, {"a": 1, "b": 2}) == {
+        "settings": ["{'a': 1, 'b': 2} has too many properties"]
+    }
+    closed = {"type": "object", "additionalProperties": False}  # no properties at all
+    assert services.settings_errors(closed, {"a": 1}) == {"settings.a": ["Unknown setting."]}
+
+
 def test_a_required_error_names_only_the_missing_fields_and_other_errors_their_own_path():
     schema = {"type": "object", "required": ["a", "b"], "properties": {"n": {"type": "integer"}}}
     assert services.settings_errors(schema, {"a": 1, "n": "x"}) == {
