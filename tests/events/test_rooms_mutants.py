@@ -375,7 +375,7 @@ def test_an_update_saves_each_field_audits_the_app_and_tells_the_room_what_chang
         app_settings={"ticket_count": 6},
         via_app=app,
     )
-    assert updated is caller
+    assert updated is caller and caller.app == app
     assert (caller.name, caller.description, caller.is_public) == ("New", "new", False)
     assert caller.app_settings == {"ticket_count": 6}
     assert caller.app_manifest_version.version == "1.0.0"
