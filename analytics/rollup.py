@@ -158,7 +158,13 @@ def clear_emptied(
         return 0
     # One statement whatever the number (the ORM's delete would read the rows first and send
     # a signal per row: analytics.apps connects one); rollup_day renews the API's kept answers.
-    sql = f"DELETE FROM {table.model._meta.db_table} WHERE day = %s AND {table.id_column} = ANY(%s)"  # noqa: S608 (names from the model)
+    # PostgreSQL takes the ids as one array parameter; SQLite has no ANY(): one parameter each.
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        among, params = "= ANY(%s)", [day, emptied]
+    else:
+        among, params = f"IN ({', '.join(['%s'] * len(emptied))})", [day, *emptied]
+    sql = f"DELETE FROM {table.model._meta.db_table} WHERE day = %s AND {table.id_column} {among}"  # noqa: S608 (names from the model)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day, emptied])
+        cursor.execute(sql, params)
         return int(cursor.rowcount)
