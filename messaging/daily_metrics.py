@@ -43,7 +43,9 @@ def _received(profile_table: str, day: Day) -> dict[int, dict[str, Any]]:
         GROUP BY p.id
     """  # noqa: S608 (table names from the models, values as parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day.start, day.end])
+        # As the ORM would pass them: SQLite compares the stored text, which has no "+00:00".
+        bounds = [connection.ops.adapt_datetimefield_value(t) for t in (day.start, day.end)]
+        cursor.execute(sql, bounds)
         return {pk: {"messages_received": n} for pk, n in cursor.fetchall()}
 
 
