@@ -239,7 +239,7 @@ def test_choosing_public_figures_records_who_chose_and_a_new_choice_replaces_it(
     assert list(PublicStats.objects.values_list("artist_id", "metrics")) == [(artist.pk, [])]
 
 
-# --- the rows of a day (analytics.rollup) ---------------------------------------------------------
+# --- the rows of a day (analytics.rollup) ---------------------------------------------------
 
 
 def test_collect_gives_every_subject_and_the_figures_of_the_active_ones_with_defaults():
@@ -275,7 +275,10 @@ def test_write_stores_the_rows_with_their_names_and_clear_emptied_only_existing_
     assert rollup.clear_emptied(VENUE, day, {3: "Three"}, {}) == 0
 
 
-# --- the kept answers (analytics.cache) ------------------------------------------------------------
+# --- the kept answers (analytics.cache) -----------------------------------------------------
+
+
+_DEFAULT = object()  # a timeout not given
 
 
 class _Recording:
@@ -288,12 +291,16 @@ class _Recording:
     def __getattr__(self, name):
         return getattr(self.real, name)
 
-    def set(self, key, value, timeout=object()):
+    def set(self, key, value, timeout=_DEFAULT):
         self.timeouts[key] = timeout
+        if timeout is _DEFAULT:
+            return self.real.set(key, value)
         return self.real.set(key, value, timeout=timeout)
 
-    def add(self, key, value, timeout=object()):
+    def add(self, key, value, timeout=_DEFAULT):
         self.timeouts[key] = timeout
+        if timeout is _DEFAULT:
+            return self.real.add(key, value)
         return self.real.add(key, value, timeout=timeout)
 
 
