@@ -18,7 +18,8 @@ from tests.analytics import activity as act
 from tests.analytics.activity import D1, D2, D3, at
 from tests.artists.factories import ArtistProfileFactory
 from tests.marketplace.factories import VenueProfileFactory
-from umbrella.daily_metrics import ARTIST, VENUE, Day
+from umbrella import daily_metrics
+from umbrella.daily_metrics import ARTIST, VENUE, Day, Figures, Subjects
 from umbrella.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -344,3 +345,76 @@ def test_a_missing_generation_is_made_once_and_a_racing_one_wins():
     assert cache.get(answers.GENERATION_KEY) == made
     assert answers._generation(made) == made
     assert answers._generation(None) == made  # someone made it first: theirs is used
+
+
+def test_a_generation_lost_again_between_two_reads_is_replaced_by_a_new_token(monkeypatch):
+    class Evicting:
+        """Someone else made the generation, and it was evicted before it could be read."""
+
+        def add(self, key, value, timeout=None):
+            return False
+
+        def get(self, key):
+            return None
+
+    monkeypatch.setattr(answers, "cache", Evicting())
+    token = answers._generation(None)
+    assert isinstance(token, str) and len(token) == 16
+
+
+def test_a_kept_series_answers_its_user_and_role_under_the_generation_it_was_kept_under():
+    first, last = D1, D1 + dt.timedelta(days=4)
+    kept = answers.daily_get(user_id=9, role="artist", first=first, last=last)
+    assert (kept.key, kept.answer) == (answers.series_key(9, "artist"), None)
+    assert kept.generation == cache.get(answers.GENERATION_KEY)
+    answers.daily_put(kept, _series(5))
+    again = answers.daily_get(user_id=9, role="artist", first=first, last=last)
+    assert again.answer == _series(5).answer(first, last) is not None
+    assert answers.daily_get(user_id=9, role="venue", first=first, last=last).answer is None
+    assert answers.daily_get(user_id=8, role="artist", first=first, last=last).answer is None
+    answers.figures_changed()
+    assert answers.daily_get(user_id=9, role="artist", first=first, last=last).answer is None
+
+
+def test_a_kept_value_that_is_not_a_series_is_no_answer():
+    kept = answers.daily_get(user_id=9, role="artist", first=D1, last=D1)
+    cache.set(kept.key, (kept.generation, "not a series"))
+    assert answers.daily_get(user_id=9, role="artist", first=D1, last=D1).answer is None
+    cache.set(kept.key, (kept.generation,))
+    assert answers.daily_get(user_id=9, role="artist", first=D1, last=D1).answer is None
+
+
+def test_reading_a_kept_answer_is_one_cache_round_trip(recording, monkeypatch):
+    kept = answers.daily_get(user_id=9, role="artist", first=D1, last=D1)
+    answers.daily_put(kept, _series(1))
+    calls = []
+    for name in ("get", "add", "get_many"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(
+            recording, name, lambda *a, _n=name, _r=real, **k: calls.append(_n) or _r(*a, **k)
+        )
+    assert answers.daily_get(user_id=9, role="artist", first=D1, last=D1).answer is not None
+    assert calls == ["get_many"]
+
+
+def test_collect_asks_for_the_day_skips_subjects_gone_meanwhile_and_takes_only_its_names(
+    monkeypatch,
+):
+    def subjects_of_day(day):
+        return {1: "One", 2: "Two"} if day == Day(D1) else {}
+
+    views = Figures(
+        ARTIST,
+        ("profile_views",),
+        # 99 is gone since (first, so the others are still read); "earnings" is not its figure
+        lambda day: {99: {"profile_views": 5}, 1: {"profile_views": 3, "earnings": 7}},
+    )
+    fans = Figures(ARTIST, ("fan_growth",), lambda day: {2: {"fan_growth": -1}, 99: {}})
+    monkeypatch.setattr(daily_metrics, "subjects_of", lambda kind: Subjects(kind, subjects_of_day))
+    monkeypatch.setattr(daily_metrics, "figures_of", lambda kind: [views, fans])
+    subjects, rows = rollup.collect(ARTIST, Day(D1))
+    zeros = rollup._defaults(ARTIST)
+    assert subjects == {1: "One", 2: "Two"}
+    assert rows == {1: {**zeros, "profile_views": 3}, 2: {**zeros, "fan_growth": -1}}
+    monkeypatch.setattr(daily_metrics, "subjects_of", lambda kind: None)
+    assert rollup.collect(ARTIST, Day(D1)) == ({}, {})
