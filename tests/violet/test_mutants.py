@@ -580,3 +580,54 @@ def test_saving_refusals_say_why():
         {},
         404,
     )
+
+
+def test_a_reply_is_grounded_in_who_said_what_oldest_first():
+    from messaging import services as messaging_services
+    from tests.marketplace.factories import VenueProfileFactory
+
+    artist = full_artist()
+    venue = VenueProfileFactory()
+    venue.user.display_name = "Sam at The Blue Door"
+    venue.user.save()
+    conversation, _ = messaging_services.conversation_open(user=venue.user, other_id=artist.user.pk)
+    tool = TOOLS["message_reply"]
+    error = refusal(
+        grounding.ground, user=artist.user, tool=tool, inputs={"conversation": conversation.pk}
+    )
+    assert error_shape(error) == (
+        "validation_error",
+        "That conversation has no messages to reply to yet.",
+        {"inputs": {"conversation": ["That conversation has no messages yet."]}},
+        400,
+    )
+    assert error.field == "conversation"
+    ids = [
+        messaging_services.message_send(
+            user=sender, conversation_id=conversation.pk, content=text
+        ).pk
+        for sender, text in [
+            (venue.user, "Free on Friday?"),
+            (artist.user, "Maybe!"),
+            (venue.user, "Great"),
+        ]
+    ]
+    found = grounding.ground(
+        user=artist.user, tool=tool, inputs={"conversation": conversation.pk, "intent": "yes"}
+    )
+    assert found.conversation_id == conversation.pk
+    assert found.other_name == "Sam at The Blue Door"
+    assert found.messages == [
+        ("Sam at The Blue Door", "Free on Friday?"),
+        ("You", "Maybe!"),
+        ("Sam at The Blue Door", "Great"),
+    ]
+    assert facts_of(found, "conversation") == {
+        "other": ("Talking with", "Sam at The Blue Door"),
+        f"message:{ids[0]}": ("Message from Sam at The Blue Door", "Free on Friday?"),
+        f"message:{ids[1]}": ("Message from You", "Maybe!"),
+        f"message:{ids[2]}": ("Message from Sam at The Blue Door", "Great"),
+    }
+    assert facts_of(found, "you") == {"intent": ("What you want to say", "yes")}
+    error = refusal(grounding.ground, user=artist.user, tool=tool, inputs={"conversation": 999_999})
+    assert (error.code, error.field) == ("not_found", "conversation")
