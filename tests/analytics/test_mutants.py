@@ -418,3 +418,14 @@ def test_collect_asks_for_the_day_skips_subjects_gone_meanwhile_and_takes_only_i
     assert rows == {1: {**zeros, "profile_views": 3}, 2: {**zeros, "fan_growth": -1}}
     monkeypatch.setattr(daily_metrics, "subjects_of", lambda kind: None)
     assert rollup.collect(ARTIST, Day(D1)) == ({}, {})
+
+
+def test_clear_emptied_deletes_every_emptied_row_of_the_day_in_one_go():
+    zeros = rollup._defaults(ARTIST)
+    rows = {pk: {**zeros, "profile_views": 1} for pk in (1, 2, 3)}
+    subjects = {1: "One", 2: "Two", 3: "Three"}
+    rollup.write(ARTIST, D1, subjects, rows)
+    rollup.write(ARTIST, D2, subjects, rows)
+    assert rollup.clear_emptied(ARTIST, D1, subjects, {2: rows[2]}) == 2
+    assert list(DailyMetric.objects.filter(day=D1).values_list("artist_id", flat=True)) == [2]
+    assert DailyMetric.objects.filter(day=D2).count() == 3  # another day's rows stay
