@@ -429,3 +429,15 @@ def test_clear_emptied_deletes_every_emptied_row_of_the_day_in_one_go():
     assert rollup.clear_emptied(ARTIST, D1, subjects, {2: rows[2]}) == 2
     assert list(DailyMetric.objects.filter(day=D1).values_list("artist_id", flat=True)) == [2]
     assert DailyMetric.objects.filter(day=D2).count() == 3  # another day's rows stay
+
+
+def test_a_range_outside_the_kept_days_keeps_the_new_series_under_the_same_key():
+    kept = answers.daily_get(user_id=9, role="artist", first=D1, last=D1)
+    answers.daily_put(kept, _series(5))
+    later = D1 + dt.timedelta(days=10)
+    outside = answers.daily_get(user_id=9, role="artist", first=later, last=later)
+    assert (outside.key, outside.generation, outside.answer) == (kept.key, kept.generation, None)
+    answers.daily_put(
+        outside, answers.Series(ARTIST, 9, later, answers.day_texts(ARTIST, later, 1, {}))
+    )
+    assert answers.daily_get(user_id=9, role="artist", first=later, last=later).answer is not None
