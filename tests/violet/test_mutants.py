@@ -631,3 +631,17 @@ def test_a_reply_is_grounded_in_who_said_what_oldest_first():
     assert facts_of(found, "you") == {"intent": ("What you want to say", "yes")}
     error = refusal(grounding.ground, user=artist.user, tool=tool, inputs={"conversation": 999_999})
     assert (error.code, error.field) == ("not_found", "conversation")
+
+
+def test_a_message_is_given_whole_up_to_the_longest_message():
+    from messaging import services as messaging_services
+    from tests.marketplace.factories import VenueProfileFactory
+
+    artist, venue = full_artist(), VenueProfileFactory()
+    conversation, _ = messaging_services.conversation_open(user=venue.user, other_id=artist.user.pk)
+    long = "word " * 399 + "end"  # 1,998 characters: longer than a bio is given (1,500)
+    messaging_services.message_send(user=venue.user, conversation_id=conversation.pk, content=long)
+    found = grounding.ground(
+        user=artist.user, tool=TOOLS["message_reply"], inputs={"conversation": conversation.pk}
+    )
+    assert found.messages[0][1] == long
