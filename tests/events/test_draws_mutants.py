@@ -18,6 +18,7 @@ from events.models import (
     Prize,
     Role,
     RoomStatus,
+    WebhookDelivery,
     Winner,
     WinnerMethod,
 )
@@ -584,6 +585,23 @@ def test_each_prize_is_asked_with_its_own_draw_number_and_its_default_count(serv
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("multiple", [True, False])
+def test_the_app_is_offered_only_the_entrants_who_may_win_this_prize(server, multiple):
+    room, prize, people = _app_room(server, n_entrants=3, quantity=2)
+    room.app_settings = {"allow_multiple_wins": multiple}
+    room.save()
+    other = PrizeFactory(room=room)
+    won_other, won_this, plain = people
+    Winner.objects.create(room=room, prize=other, participant=won_other, method="manual")
+    Winner.objects.create(room=room, prize=prize, participant=won_this, method="manual")
+    server.route(HOOK, answer(500, {}))
+    room_draw(room=room, by=room.created_by, prize_ids=[prize.pk], count=1)
+    [request] = server.hits(HOOK)
+    offered = [p["id"] for p in json.loads(request.body)["participants"]]
+    assert offered == ([won_other.pk, plain.pk] if multiple else [plain.pk])
+
+
+@pytest.mark.django_db
 def test_a_missing_prize_is_refused_before_the_app_is_asked(server):
     room, prize, _people = _app_room(server)
     server.route(HOOK, answer(500, {}))
@@ -618,6 +636,47 @@ def test_the_fallbacks_reason_names_the_outcome_and_the_error(server):
     assert made.draws[0].app_answer is None
     told = Notification.objects.get(verb="room.draw_fallback")
     assert told.text == fallback_text(room, "the app's answer: http_error (HTTP 500)")
+
+
+@pytest.mark.django_db
+def test_an_answer_that_breaks_the_contract_is_recorded_as_invalid_and_named(server):
+    room, prize, _people = _app_room(server)
+    server.route(HOOK, answer(200, {"winners": [{"participant_id": 10**9, "prize_id": prize.pk}]}))
+    made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
+    assert made.fallback_used and made.draws[0].app_answer is None
+    delivery = WebhookDelivery.objects.get(app=room.app)
+    why = "invalid answer: winners[0].participant_id is not an eligible participant"
+    assert (delivery.outcome, delivery.error) == ("invalid_answer", why)
+    assert Notification.objects.get(verb="room.draw_fallback").text == fallback_text(
+        room, f"the app's answer: invalid_answer ({why})"
+    )
+
+
+@pytest.mark.django_db
+def test_entrants_who_joined_after_an_app_had_nothing_to_draw_are_drawn_by_the_platform(server):
+    """Nobody to offer when the app would be asked (so it is not), somebody by the time the
+    draw locks the room: the platform draws, and says why the app did not."""
+    room, prize, _people = _app_room(server, n_entrants=0)
+    server.route(HOOK, answer(500, {}))
+    real = service._ask_app
+    joined = []
+
+    def ask_then_join(*args, **kwargs):
+        asked = real(*args, **kwargs)
+        joined.append(ParticipantFactory(room=room))
+        return asked
+
+    service._ask_app = ask_then_join
+    try:
+        made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
+    finally:
+        service._ask_app = real
+    assert server.hits(HOOK) == []
+    [draw] = made.draws
+    assert draw.result == [joined[0].pk] and draw.fallback_used
+    assert Notification.objects.get(verb="room.draw_fallback").text == fallback_text(
+        room, "the app's answer: skipped (nothing to draw)"
+    )
 
 
 @pytest.mark.django_db
@@ -676,6 +735,8 @@ def test_only_active_organizers_and_admins_hear_of_a_fallback_of_the_draws_that_
     type(gone.user).objects.filter(pk=gone.user_id).update(is_active=False)
     ParticipantFactory(room=room, role=Role.ADMIN, deleted_at="2026-01-01T00:00:00Z")
     UserFactory()
+    elsewhere = RoomFactory(status=RoomStatus.ACTIVE)  # another room's organizer
+    ParticipantFactory(room=elsewhere, role=Role.ADMIN)
 
     def first_only(handler, received):
         body = json.loads(received.body)

@@ -252,6 +252,7 @@ def test_only_the_person_joining_opts_in_to_a_fan_list_and_it_is_said_by_name():
             {"fan_list_opt_in": [message]},
             400,
         )
+        assert error.field == "fan_list_opt_in"  # a page shows it next to the checkbox
 
 
 # --- the registration webhook ----------------------------------------------------------------
@@ -337,6 +338,26 @@ def test_leaving_soft_deletes_the_row_and_says_who_left():
     assert events_data(cast.room, "participant:left") == [shown(stored)]
 
 
+def test_leaving_one_room_leaves_the_persons_other_rooms_alone():
+    first = ParticipantFactory(room=RoomFactory(status=RoomStatus.ACTIVE))
+    second = ParticipantFactory(room=RoomFactory(status=RoomStatus.ACTIVE), user=first.user)
+    participants.participant_leave(room=second.room, by=first.user)
+    assert Participant.objects.get(pk=first.pk).deleted_at is None
+    assert Participant.objects.get(pk=second.pk).deleted_at is not None
+    assert not events_data(first.room, "participant:left")
+
+
+def test_a_withdrawn_request_cannot_be_withdrawn_again():
+    cast = cast_room()
+    pending = cast.rows["pending"]
+    participants.participant_leave(room=cast.room, by=pending.user)
+    withdrawn_at = Participant.objects.get(pk=pending.pk).deleted_at
+    error = refused(participants.participant_leave, room=cast.room, by=pending.user)
+    assert (error.code, error.status_code) == ("forbidden", 403)
+    assert Participant.objects.get(pk=pending.pk).deleted_at == withdrawn_at
+    assert len(events_data(cast.room, "participant:left")) == 1
+
+
 # --- remove and update: the rows touched, the refusals whole -------------------------------------
 
 
@@ -393,6 +414,15 @@ def test_a_system_call_may_remove_an_admin_but_not_the_last_organizer():
         {"participant_id": organizer.pk},
         409,
     )
+
+
+def test_one_of_two_organizers_may_be_removed():
+    cast = cast_room()
+    second = ParticipantFactory(room=cast.room, role=Role.ORGANIZER)
+    participants.participant_remove(
+        room=cast.room, by=cast.user("organizer"), participant_id=second.pk
+    )
+    assert Participant.objects.get(pk=second.pk).deleted_at is not None
 
 
 def test_a_non_manager_cannot_remove_anyone():
@@ -528,6 +558,16 @@ def test_approval_admits_only_a_pending_person_and_says_so():
     assert events_data(cast.room, "participant:updated") == [
         {**shown(stored), "changed": ["status"]}
     ]
+    other = ParticipantFactory(room=cast.room, status=ParticipantStatus.PENDING_APPROVAL)
+    for person in ("participant", "viewer"):
+        error = refused(
+            participants.participant_approve,
+            room=cast.room,
+            by=cast.user(person),
+            participant_id=other.pk,
+        )
+        assert (error.code, error.status_code) == ("forbidden", 403)
+    assert Participant.objects.get(pk=other.pk).status == ParticipantStatus.PENDING_APPROVAL
     active = cast.rows["participant"]
     assert error_shape(
         refused(participants.participant_approve, room=cast.room, by=None, participant_id=active.pk)
