@@ -493,6 +493,18 @@ def test_without_multiple_wins_one_request_never_draws_a_person_twice():
 
 
 @pytest.mark.django_db
+def test_without_multiple_wins_each_prize_of_a_request_excludes_every_earlier_winner():
+    room, first, people = _room(4, quantity=1)
+    room.app_settings = {"allow_multiple_wins": False}
+    room.save()
+    second, third = PrizeFactory(room=room), PrizeFactory(room=room)
+    one, two, three = room_draw(room=room, by=None, prize_ids=[first.pk, second.pk, third.pk]).draws
+    everyone = {p.pk for p in people}
+    assert set(three.entrants) == everyone - set(one.result) - set(two.result)
+    assert len(set(one.result + two.result + three.result)) == 3
+
+
+@pytest.mark.django_db
 def test_with_multiple_wins_a_winner_of_one_prize_may_win_the_next():
     room, first, people = _room(2, quantity=2)
     second = PrizeFactory(room=room, quantity=2)
@@ -501,6 +513,19 @@ def test_with_multiple_wins_a_winner_of_one_prize_may_win_the_next():
     everyone = sorted(p.pk for p in people)
     assert one.entrants == two.entrants == everyone
     assert sorted(one.result) == sorted(two.result) == everyone
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("multiple", [True, False])
+def test_a_past_winner_of_another_prize_enters_only_when_multiple_wins_are_allowed(multiple):
+    room, prize, people = _room(3, quantity=1)
+    room.app_settings = {"allow_multiple_wins": multiple}
+    room.save()
+    other = PrizeFactory(room=room)
+    Winner.objects.create(room=room, prize=other, participant=people[0], method="manual")
+    [draw] = room_draw(room=room, by=None, prize_ids=[prize.pk]).draws
+    everyone = sorted(p.pk for p in people)
+    assert draw.entrants == (everyone if multiple else everyone[1:])
 
 
 # --- the app asked first -------------------------------------------------------------------------

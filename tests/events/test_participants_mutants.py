@@ -107,7 +107,7 @@ def test_a_revived_row_is_a_participant_again_with_the_new_metadata_and_join_tim
         room=cast.room, by=row.user, metadata={"new": 2}
     )
     stored = Participant.objects.get(pk=row.pk)
-    assert not created and revived.pk == row.pk
+    assert created is False and revived.pk == row.pk
     assert (stored.role, stored.status, stored.metadata, stored.deleted_at) == (
         Role.PARTICIPANT,
         ParticipantStatus.ACTIVE,
