@@ -106,3 +106,23 @@ def fresh_redis() -> Iterator[redis.Redis]:
         client.close()
         server.terminate()
         server.wait(10)
+
+
+@pytest.fixture
+def server():
+    """A local app server (``tests/events/appserver.AppServer``) for webhook calls; a module
+    that needs another kind of server defines its own ``server``."""
+    from tests.events.appserver import AppServer
+
+    with AppServer() as app:
+        yield app
+
+
+@pytest.fixture
+def clock():
+    """Time frozen at now (``time_machine``), moved by the test: ``clock.shift(...)``."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller

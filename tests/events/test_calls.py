@@ -41,12 +41,6 @@ WINNERS = "winner_selection"
 HOOK = "/hooks/winners"
 
 
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
-
-
 def _app(server: AppServer, **webhooks: object) -> App:
     hooks = {WINNERS: HOOK, "notifications": {"path": "/hooks/notify", "async": True}}
     app = AppFactory(manifest=manifest(base_url=server.base_url, webhooks={**hooks, **webhooks}))

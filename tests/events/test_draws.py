@@ -207,12 +207,6 @@ def test_refusals_write_nothing():
 # --- the app first, then the fallback --------------------------------------------------------
 
 
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
-
-
 def _app_room(server: AppServer, n_entrants: int = 4, quantity: int = 1):
     hooks = {
         "winner_selection": {"path": HOOK, "timeout_ms": 1000},

@@ -28,7 +28,7 @@ from events.services.draws import InvalidAnswer, parse_answer, room_draw
 from events.webhooks import breaker
 from tests.accounts.factories import UserFactory
 from tests.events import draws_reference as ref
-from tests.events.appserver import AppServer, answer
+from tests.events.appserver import answer
 from tests.events.factories import (
     AppFactory,
     ParticipantFactory,
@@ -529,12 +529,6 @@ def test_a_past_winner_of_another_prize_enters_only_when_multiple_wins_are_allow
 
 
 # --- the app asked first -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
 
 
 def _app_room(server, n_entrants=3, quantity=1, **room):

@@ -7,32 +7,18 @@ import json
 from datetime import timedelta
 
 import pytest
-import time_machine
-from django.utils import timezone
 
 from builtin_apps import picks
 from events.models import QuizRun, WinnerMethod
 from events.services import quiz
 from events.services.draws import room_draw
-from tests.events.appserver import AppServer, Handler, Received, answer
+from tests.events.appserver import Handler, Received, answer
 from tests.events.factories import ParticipantFactory, PrizeFactory
 from tests.events.quizkit import quiz_room
 
 pytestmark = pytest.mark.django_db
 SECOND = timedelta(seconds=1)
 WINNERS_HOOK = "/hooks/winners"  # tests/events/quizkit.py's manifest
-
-
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def the_quiz_app(handler: Handler, received: Received) -> None:

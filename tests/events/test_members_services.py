@@ -20,7 +20,7 @@ from events.models import (
 from events.services import participants, prizes, winners
 from events.webhooks import breaker
 from tests.accounts.factories import UserFactory
-from tests.events.appserver import AppServer, answer
+from tests.events.appserver import answer
 from tests.events.factories import ParticipantFactory, PrizeFactory, RoomFactory
 from tests.events.members_helpers import cast_room, refused, registering_app
 
@@ -99,12 +99,6 @@ def test_an_organizer_cannot_leave_and_a_pending_person_can_withdraw():
 
 
 # --- the registration webhook ----------------------------------------------------------------
-
-
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
 
 
 def registering_room(server):

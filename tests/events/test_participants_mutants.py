@@ -19,7 +19,7 @@ from events.models import (
 )
 from events.services import participants
 from tests.accounts.factories import UserFactory
-from tests.events.appserver import AppServer, answer
+from tests.events.appserver import answer
 from tests.events.factories import ParticipantFactory, RoomFactory
 from tests.events.members_helpers import (
     cast_room,
@@ -256,12 +256,6 @@ def test_only_the_person_joining_opts_in_to_a_fan_list_and_it_is_said_by_name():
 
 
 # --- the registration webhook ----------------------------------------------------------------
-
-
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
 
 
 def registering_room(server):

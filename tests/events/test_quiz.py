@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -33,25 +32,13 @@ from events.selectors_quiz import quiz_leaderboard, quiz_state
 from events.services import quiz
 from events.tasks_quiz import quiz_close_question_task
 from tests.accounts.factories import UserFactory
-from tests.events.appserver import AppServer, answer
+from tests.events.appserver import answer
 from tests.events.factories import ParticipantFactory, PrizeFactory, RoomFactory
 from tests.events.quizkit import CORRECT, QUESTIONS, QUIZ_HOOK, quiz_manifest, quiz_room
 from umbrella.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def players(room, n=3):

@@ -6,14 +6,12 @@ time closes it (and the close is published); the room's read rule; a fixed numbe
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from events.models import RoomEvent, RoomStatus
 from events.services import quiz
 from tests.accounts.factories import UserFactory
-from tests.events.appserver import AppServer
 from tests.events.factories import AppFactory, ParticipantFactory, RoomFactory
 from tests.events.quizkit import QUESTIONS, quiz_room
 
@@ -27,18 +25,6 @@ def keys_in(value):
     if isinstance(value, list):
         return {k for v in value for k in keys_in(v)}
     return set()
-
-
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def read(room, user=None):

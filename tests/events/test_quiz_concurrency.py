@@ -13,19 +13,12 @@ from django.utils import timezone
 from events.models import QuizAnswer, QuizRound, Room, RoomEvent
 from events.services import quiz
 from tests.concurrency import run_together
-from tests.events.appserver import AppServer
 from tests.events.factories import ParticipantFactory
 from tests.events.quizkit import quiz_room
 from umbrella.errors import ApplicationError
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 N = 20
-
-
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
 
 
 def fresh(room: Room) -> Room:

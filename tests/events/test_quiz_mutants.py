@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ from events.models import (
     Winner,
 )
 from events.services import quiz
-from tests.events.appserver import AppServer, answer
+from tests.events.appserver import answer
 from tests.events.factories import ParticipantFactory, PrizeFactory
 from tests.events.members_helpers import error_shape, refused
 from tests.events.quizkit import QUESTIONS, QUIZ_HOOK, quiz_room
@@ -32,18 +31,6 @@ from tests.events.quizkit import QUESTIONS, QUIZ_HOOK, quiz_room
 pytestmark = pytest.mark.django_db
 SECOND = timedelta(seconds=1)
 Q = {"id": "q", "text": "Which?", "options": ["a", "b"], "correct_index": 0, "time_limit_s": 5}
-
-
-@pytest.fixture
-def server():
-    with AppServer() as app:
-        yield app
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def data_of(room, type):
