@@ -8,6 +8,8 @@ Reading the table: ✔ allowed, ✖ refused. A refusal is ``404`` when the perso
 room (a private room's existence is not revealed), else ``401`` for anonymous, else ``403``.
 """
 
+from dataclasses import dataclass
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
@@ -15,7 +17,7 @@ from django.test import Client
 from events import policy
 from events.models import Participant, Prize, Role, RoomEvent, Winner
 from tests.events.factories import ParticipantFactory, PrizeFactory
-from tests.events.members_helpers import PEOPLE, cast_room
+from tests.events.members_helpers import PEOPLE, Cast, cast_room
 from umbrella.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,39 @@ def expected(action: str, person: str, public: bool) -> str:
     return "401" if person == "anonymous" else "403"
 
 
+@dataclass
+class World:
+    """A room with one person in each role, and a prize (3, 2 left) won once by another member."""
+
+    cast: Cast
+    prize: Prize
+    winner: Winner
+
+
+@pytest.fixture(scope="module")
+def _worlds(module_rows) -> dict[bool, World]:
+    """One public and one private room, made once: ~900 tests read them; what a test writes
+    through the API is rolled back after it (``module_rows``)."""
+    worlds = {}
+    for public in (True, False):
+        cast = cast_room(is_public=public)
+        prize = PrizeFactory(room=cast.room, quantity=3)
+        other = ParticipantFactory(room=cast.room)
+        winner = Winner.objects.create(
+            room=cast.room, prize=prize, participant=other, method="manual"
+        )
+        Prize.objects.filter(pk=prize.pk).update(quantity_remaining=2)
+        worlds[public] = World(cast=cast, prize=prize, winner=winner)
+    return worlds
+
+
+@pytest.fixture
+def world(_worlds, public) -> World:
+    found = _worlds[public]
+    policy.forget_roles(found.cast.room)  # roles are read afresh in each test
+    return found
+
+
 def outcome(user, action, room) -> str:
     try:
         policy.require(user, action, room)
@@ -80,8 +115,8 @@ def test_the_table_covers_every_action_and_person():
 @pytest.mark.parametrize("public", [True, False], ids=["public", "private"])
 @pytest.mark.parametrize("person", PEOPLE)
 @pytest.mark.parametrize("action", policy.ACTIONS)
-def test_the_policy_matches_the_spec(action, person, public):
-    cast = cast_room(is_public=public)
+def test_the_policy_matches_the_spec(action, person, public, world):
+    cast = world.cast
     user = cast.user(person) or AnonymousUser()
     room = None if action == policy.ROOM_CREATE else cast.room
 
@@ -166,13 +201,10 @@ def fill(value, ids):
     ENDPOINTS,
     ids=[e[0] for e in ENDPOINTS],
 )
-def test_the_api_answers_the_table(name, method, path, body, action, success, person, public):
-    cast = cast_room(is_public=public)
-    room = cast.room
-    prize = PrizeFactory(room=room, quantity=3)
-    other = ParticipantFactory(room=room)
-    winner = Winner.objects.create(room=room, prize=prize, participant=other, method="manual")
-    Prize.objects.filter(pk=prize.pk).update(quantity_remaining=2)
+def test_the_api_answers_the_table(
+    name, method, path, body, action, success, person, public, world
+):
+    cast, room, prize, winner = world.cast, world.cast.room, world.prize, world.winner
     ids = {
         "viewer": cast.rows["viewer"].pk,
         "prize": prize.pk,
