@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from umbrella import views
 from umbrella.health import HealthApi, LivenessApi
+from umbrella.resolvers import indexed
 
 api_v1: list[URLPattern | URLResolver] = [
     path("health", HealthApi.as_view(), name="api-health"),
@@ -32,9 +33,11 @@ api_v1: list[URLPattern | URLResolver] = [
     ),
 ]
 
-urlpatterns = [
+# Resolved through umbrella.resolvers.IndexedResolver: a path's first segment picks the routes
+# tried (the same routes in the same order as a plain list, without walking every app's).
+site: list[URLPattern | URLResolver] = [
     path("", views.landing, name="landing"),
-    path("api/v1/", include(api_v1)),
+    indexed("api/v1/", api_v1),
     # Last under /api/: the other slash form of every route, and JSON 404s (DEBUG or not).
     re_path(r"^api(?:/.*)?$", views.api_fallback, name="api-fallback"),
     path("_allauth/", include("accounts.headless")),
@@ -53,7 +56,9 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    site += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns = [indexed("", site)]
 
 handler400 = "umbrella.views.handler400"
 handler403 = "umbrella.views.handler403"
