@@ -45,6 +45,8 @@ class KeysetRows:
         when_empty: Callable[[], object] | None = None,
         outer: str = "",
         join: str = "",
+        join_params: Sequence[Any] = (),
+        alias: str = "g",
         position: "models.Field[Any, Any] | None" = None,
         prepared: bool = False,
     ) -> None:
@@ -53,8 +55,9 @@ class KeysetRows:
         # Called when a slice finds no row (e.g. to raise 404 when the statement's own check
         # of who may read failed, rather than show an empty page).
         self.when_empty = when_empty
-        # ``SELECT {outer} (<the page>) g {join}``: joins made for the page's rows only.
-        self.outer, self.join = outer, join
+        # ``SELECT {outer} (<the page>) {alias} {join}``: joins made for the page's rows only
+        # (``join_params`` fill the join's placeholders; the page's columns keep their names).
+        self.outer, self.join, self.join_params, self.alias = outer, join, list(join_params), alias
         # Parses a cursor's position as the ORM's filter on the first key would (a timestamp
         # unless said otherwise); a bad one raises the same ValidationError.
         self.position = position if position is not None else _TIMESTAMP
@@ -74,6 +77,8 @@ class KeysetRows:
             "when_empty": self.when_empty,
             "outer": self.outer,
             "join": self.join,
+            "join_params": self.join_params,
+            "alias": self.alias,
             "position": self.position,
             "prepared": self.prepared,
         }
@@ -109,7 +114,8 @@ class KeysetRows:
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
         if self.outer:  # join what only the page's rows need after the page is cut
-            sql = f"SELECT {self.outer} ({sql}) g {self.join}"
+            sql = f"SELECT {self.outer} ({sql}) {self.alias} {self.join}"
+            params += self.join_params
             if order:
                 sql += f" ORDER BY {order}"
         return sql, params
