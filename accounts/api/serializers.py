@@ -12,7 +12,7 @@ from accounts.models import (
     Role,
     User,
 )
-from umbrella.api import InputSerializer, iso_timestamp
+from umbrella.api import InputSerializer, QuerySerializer, iso_timestamp
 
 
 class MeOutputSerializer(serializers.ModelSerializer):
@@ -126,7 +126,7 @@ def notification_data(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class NotificationListQuerySerializer(serializers.Serializer):
+class NotificationListQuerySerializer(QuerySerializer):
     """The list's query (also read by the notifications page)."""
 
     unread = serializers.BooleanField(required=False, default=False)

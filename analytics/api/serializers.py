@@ -11,11 +11,11 @@ from rest_framework import serializers
 
 from analytics import metrics as catalog
 from analytics.metrics import Metric, Unit
-from umbrella.api import InputSerializer
+from umbrella.api import InputSerializer, QuerySerializer
 from umbrella.daily_metrics import ARTIST, VENUE
 
 
-class DailyQuerySerializer(serializers.Serializer):
+class DailyQuerySerializer(QuerySerializer):
     """``from`` and ``to`` (a Python keyword, hence ``get_fields``)."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -32,7 +32,7 @@ class DailyQuerySerializer(serializers.Serializer):
         }
 
 
-class SummaryQuerySerializer(serializers.Serializer):
+class SummaryQuerySerializer(QuerySerializer):
     days = serializers.ChoiceField(
         choices=list(catalog.PERIODS),
         default=catalog.DEFAULT_PERIOD,

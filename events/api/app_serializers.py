@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from events.models import APP_ID_PATTERN, App, AppManifestVersion
 from events.services.apps import GRACE_HOURS_DEFAULT, GRACE_HOURS_MAX, REASON_MAX_LENGTH
-from umbrella.api import InputSerializer
+from umbrella.api import InputSerializer, QuerySerializer
 
 SECRET_KINDS = ["webhook", "client"]
 
@@ -20,7 +20,7 @@ class ManifestField(serializers.JSONField):
     """A manifest (SPEC-events §3; its JSON Schema: ``GET /api/v1/apps/manifest-schema``)."""
 
 
-class AppListQuerySerializer(serializers.Serializer):
+class AppListQuerySerializer(QuerySerializer):
     """The list's own filters (the paginator reads ``page`` and ``page_size``)."""
 
     is_active = serializers.BooleanField(

@@ -18,7 +18,7 @@ from events import selectors_deliveries as selectors
 from events.models import Outcome
 from events.selectors_apps import app_managed
 from events.services import deliveries as services
-from umbrella.api import InputSerializer
+from umbrella.api import InputSerializer, QuerySerializer
 from umbrella.pagination import CursorPagination, PageNumberPagination
 from umbrella.schema import raises
 
@@ -57,7 +57,7 @@ class DeliveryDetailSerializer(DeliverySerializer):
     response_body = serializers.CharField(allow_blank=True, help_text="Cut to the size cap.")
 
 
-class DeliveryQuerySerializer(serializers.Serializer):
+class DeliveryQuerySerializer(QuerySerializer):
     """The list's filters (the paginator reads ``cursor`` and ``page_size``)."""
 
     outcome = serializers.CharField(

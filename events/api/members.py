@@ -29,7 +29,7 @@ from events.selectors_rooms import fan_list_status, room_get
 from events.services import participants as participant_services
 from events.services import prizes as prize_services
 from events.services import winners as winner_services
-from umbrella.api import InputSerializer
+from umbrella.api import InputSerializer, QuerySerializer
 from umbrella.errors import NotFoundError
 from umbrella.pagination import PageNumberPagination
 from umbrella.schema import raises
@@ -108,7 +108,7 @@ class ParticipantSerializer(serializers.Serializer):
         return row.metadata if self.context.get("everything") else None
 
 
-class ParticipantQuerySerializer(serializers.Serializer):
+class ParticipantQuerySerializer(QuerySerializer):
     role = serializers.ChoiceField(
         choices=Role.choices, required=False, help_text="Only this role (any case)."
     )
@@ -222,7 +222,7 @@ class WinnerSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
-class WinnerQuerySerializer(serializers.Serializer):
+class WinnerQuerySerializer(QuerySerializer):
     prize_id = serializers.IntegerField(
         required=False, min_value=1, help_text="Only the winners of this prize."
     )

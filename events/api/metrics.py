@@ -13,6 +13,7 @@ from accounts.selectors import request_user
 from events import metrics
 from events.models import IncidentKind, Severity
 from events.selectors_apps import app_managed
+from umbrella.api import QuerySerializer
 
 APP_ID = OpenApiParameter("app_id", str, OpenApiParameter.PATH, description="The app's `app_id`.")
 
@@ -30,7 +31,7 @@ class WindowField(serializers.ChoiceField):
     """A metrics window; named for client generators (the values start with a digit)."""
 
 
-class MetricsQuerySerializer(serializers.Serializer):
+class MetricsQuerySerializer(QuerySerializer):
     window = WindowField(
         choices=list(metrics.WINDOWS),
         default=metrics.DEFAULT_WINDOW,

@@ -38,7 +38,7 @@ from events.models import (
 )
 from events.scopes import AppScopes, UserOrApp, app_principal
 from events.services import rooms as services
-from umbrella.api import InputSerializer
+from umbrella.api import InputSerializer, QuerySerializer
 from umbrella.pagination import CursorPagination
 from umbrella.schema import raises
 
@@ -91,7 +91,7 @@ class _StatusListSchema(StatusListField):
     pass
 
 
-class RoomListQuerySerializer(serializers.Serializer):
+class RoomListQuerySerializer(QuerySerializer):
     """The list's filters (the paginator reads ``cursor`` and ``page_size``)."""
 
     status = _StatusListSchema(

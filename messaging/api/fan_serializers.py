@@ -14,7 +14,7 @@ from messaging.models import (
     ImportStatus,
     MemberSource,
 )
-from umbrella.api import InputSerializer
+from umbrella.api import InputSerializer, QuerySerializer
 
 
 class ContactListSerializer(serializers.Serializer):
@@ -88,7 +88,7 @@ class ContactMemberInputSerializer(InputSerializer):
         return value
 
 
-class MemberListQuerySerializer(serializers.Serializer):
+class MemberListQuerySerializer(QuerySerializer):
     """The list's own filter (the paginator reads ``cursor`` and ``page_size``)."""
 
     status = serializers.ChoiceField(

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import Role
 from messaging.models import MESSAGE_MAX_LENGTH, REPORT_REASON_MAX_LENGTH
-from umbrella.api import InputSerializer
+from umbrella.api import InputSerializer, QuerySerializer
 
 
 class OtherUserSerializer(serializers.Serializer):
@@ -60,7 +60,7 @@ class MessageInputSerializer(InputSerializer):
     )
 
 
-class MessageListQuerySerializer(serializers.Serializer):
+class MessageListQuerySerializer(QuerySerializer):
     """The list's own filter (the paginator reads ``cursor`` and ``page_size``)."""
 
     after = serializers.IntegerField(

@@ -3,7 +3,7 @@ these serializers describe the same shapes for the schema (a test checks they ag
 
 from rest_framework import serializers
 
-from umbrella.api import InputSerializer
+from umbrella.api import InputSerializer, QuerySerializer
 from violet.models import GenerationStatus, ProviderName, Tool
 
 
@@ -120,7 +120,7 @@ class GenerateOutputSerializer(serializers.Serializer):
     usage = AllowanceSerializer(help_text="The allowance after this prompt.")
 
 
-class HistoryQuerySerializer(serializers.Serializer):
+class HistoryQuerySerializer(QuerySerializer):
     tool = serializers.ChoiceField(choices=Tool.choices, required=False)
 
 
