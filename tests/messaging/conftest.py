@@ -26,6 +26,15 @@ def _lift_the_send_rate(settings):
     settings.MESSAGING_SEND_RATE = "100000/min"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_time_zones_of_numbers():
+    """SMS quiet hours cache each number's time zones; the answer for a number without one
+    depends on a setting, and a cached answer would hide a mutant of the lookup."""
+    from messaging.campaigns import quiet
+
+    quiet.zones_of.cache_clear()
+
+
 @pytest.fixture
 def artist(db):
     return UserFactory(role=Role.ARTIST, display_name="Nova Reyes")
