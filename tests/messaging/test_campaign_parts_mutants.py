@@ -15,11 +15,12 @@ import time_machine
 from django.core.mail import EmailMessage, get_connection
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from werkzeug import Response
 
 from messaging.campaigns import merge, providers, quiet, segments
 from messaging.campaigns import services as campaigns
-from messaging.models import ArtistOptOut, ConsentEvent, ContactMember, Delivery
+from messaging.models import ArtistOptOut, Campaign, ConsentEvent, ContactMember, Delivery
 from tests.messaging.campaign_helpers import (  # noqa: F401 (fixture)
     _locmem_sms,
     add_fans,
@@ -483,3 +484,103 @@ def test_an_email_sent_without_a_provider_id_records_none():
     plain = EmailMessage("Hi", "Hello", "a@umbrella.test", ["maya@fans.example"])
     locmem = get_connection("django.core.mail.backends.locmem.EmailBackend")
     assert providers.send_email(plain, connection=locmem) == ""
+
+
+# --- services: the beat's view of sending campaigns -----------------------------------------------
+
+
+def test_a_sending_campaign_with_nothing_left_is_due_whatever_other_campaigns_wait_for(
+    profile, fan_list
+):
+    """services.sending_with_due_work 21 (pending deliveries of any campaign counted), 22 (sent
+    deliveries counted as pending): a campaign whose finish was lost is picked up by the beat
+    to be finished, even while another campaign waits for quiet hours to end."""
+    add_fans(profile, fan_list)
+    done, waiting = (
+        send_now(profile, make_campaign(profile, fan_list, name=name)) for name in ("A", "B")
+    )
+    Campaign.objects.filter(pk__in=[done.pk, waiting.pk]).update(status="sending")
+    Delivery.objects.filter(campaign=waiting).update(
+        status="queued", next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    assert campaigns.sending_with_due_work() == [done.pk]
+
+
+# --- services: recording a batch's sends ---------------------------------------------------------
+
+
+class _WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after it runs (not an Exception: no handler catches it)."""
+
+
+def _fanned_out_email(profile, fan_list):
+    """An email campaign to the three email fans, fanned out, its send task not run."""
+    add_fans(profile, fan_list)
+    campaign = make_campaign(profile, fan_list)
+    with (
+        mock.patch.object(campaigns, "_enqueue_send"),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    return campaign
+
+
+@pytest.mark.parametrize(
+    ("killed_at", "statuses"), [(2, ["sending", "sending", "sent"]), (None, ["sent"] * 3)]
+)
+def test_with_record_every_one_each_send_is_written_before_the_next(
+    profile, fan_list, settings, killed_at, statuses
+):
+    """_Recorder.__init__ 7 (at least two sends a write), add 8 (a write after n + 1 sends):
+    a worker killed at its second send loses nothing already sent; flush 7 (the rows not
+    emptied after a write: the next send's result crashes the batch)."""
+    settings.CAMPAIGNS_RECORD_EVERY = 1
+    campaign = _fanned_out_email(profile, fan_list)
+    real_send = campaigns.send_email
+    calls = []
+
+    def send(message, *, connection):
+        calls.append(message.to)
+        if len(calls) == killed_at:
+            raise _WorkerKilled
+        return real_send(message, connection=connection)
+
+    with mock.patch.object(campaigns, "send_email", send):
+        if killed_at:
+            with pytest.raises(_WorkerKilled):
+                campaigns.send_batch(campaign_id=campaign.pk)
+        else:
+            campaigns.send_batch(campaign_id=campaign.pk)
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == statuses
+
+
+_busy_once: set[str] = set()
+
+
+class _BusyOnceSms(providers.LocmemSmsBackend):
+    """Busy the first time a delivery is tried; then accepted, with a 150-character id."""
+
+    def send(self, *, to, body, key):
+        if key not in _busy_once:
+            _busy_once.add(key)
+            raise providers.ProviderError("busy", permanent=False)
+        super().send(to=to, body=body, key=key)
+        return "SM" + "9" * 148
+
+
+def test_a_retried_send_is_recorded_sent_then_with_no_error_and_a_cut_id(
+    profile, fan_list, settings
+):
+    """send_batch 173, 179 (no sent_at), 175, 181 (the first attempt's error kept), 182 (the
+    provider's id cut at 101, past the column)."""
+    settings.SMS_BACKEND = f"{__name__}._BusyOnceSms"
+    with time_machine.travel(NOON_IN_AUSTIN, tick=False):
+        campaign = send_now(profile, _sms_campaign(profile, fan_list))
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.error, delivery.sent_at) == ("queued", "busy", None)
+    later = NOON_IN_AUSTIN + timedelta(minutes=2)
+    with time_machine.travel(later, tick=False):
+        campaigns.send_batch(campaign_id=campaign.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error, delivery.sent_at) == ("sent", "", later)
+    assert delivery.provider_message_id == "SM" + "9" * 98
