@@ -571,16 +571,46 @@ class _BusyOnceSms(providers.LocmemSmsBackend):
 def test_a_retried_send_is_recorded_sent_then_with_no_error_and_a_cut_id(
     profile, fan_list, settings
 ):
-    """send_batch 173, 179 (no sent_at), 175, 181 (the first attempt's error kept), 182 (the
-    provider's id cut at 101, past the column)."""
+    """send_batch 173, 179 (no sent_at), 175, 181, 183 (the first attempt's error kept, or
+    another written), 182 (the provider's id cut at 101, past the column), 201 (the batch's
+    answer without the time the waiting delivery is due)."""
     settings.SMS_BACKEND = f"{__name__}._BusyOnceSms"
+    with (
+        time_machine.travel(NOON_IN_AUSTIN, tick=False),
+        mock.patch.object(campaigns, "_enqueue_send"),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        campaign = _sms_campaign(profile, fan_list)
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
     with time_machine.travel(NOON_IN_AUSTIN, tick=False):
-        campaign = send_now(profile, _sms_campaign(profile, fan_list))
+        first = campaigns.send_batch(campaign_id=campaign.pk)
+    retry_at = NOON_IN_AUSTIN + timedelta(seconds=settings.CAMPAIGNS_RETRY_BASE_SECONDS)
+    assert (first.retrying, first.more_due, first.next_at) == (1, False, retry_at)
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.error, delivery.sent_at) == ("queued", "busy", None)
     later = NOON_IN_AUSTIN + timedelta(minutes=2)
     with time_machine.travel(later, tick=False):
-        campaigns.send_batch(campaign_id=campaign.pk)
+        assert campaigns.send_batch(campaign_id=campaign.pk).finished is True
     delivery.refresh_from_db()
     assert (delivery.status, delivery.error, delivery.sent_at) == ("sent", "", later)
     assert delivery.provider_message_id == "SM" + "9" * 98
+
+
+def test_a_batch_that_sends_a_campaigns_last_finishes_it_whatever_others_wait_for(
+    profile, fan_list
+):
+    """send_batch 190 (pending deliveries of every campaign counted): another campaign's
+    queued deliveries do not keep this one sending."""
+    waiting = _fanned_out_email(profile, fan_list)
+    Delivery.objects.update(next_attempt_at=timezone.now() + timedelta(hours=1))
+    campaign = make_campaign(profile, fan_list, name="Last")
+    with (
+        mock.patch.object(campaigns, "_enqueue_send"),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    assert campaigns.send_batch(campaign_id=campaign.pk).finished is True
+    assert dict(Campaign.objects.values_list("pk", "status")) == {
+        waiting.pk: "sending",
+        campaign.pk: "sent",
+    }
