@@ -1,9 +1,12 @@
 """Shared set-up of the campaign tests: an artist's list with fans, a campaign, sending."""
 
+import json
+import threading
 from typing import Any
 
 import pytest
 from django.test import TestCase
+from werkzeug import Request, Response
 
 from messaging.campaigns import providers
 from messaging.campaigns import services as campaigns
@@ -60,3 +63,42 @@ def send_now(profile: Any, campaign: Campaign) -> Campaign:
         campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
     campaign.refresh_from_db()
     return campaign
+
+
+def resend_event(kind: str, email_id: str, **data: Any) -> dict[str, Any]:
+    """The JSON of one of Resend's webhook events (``email.bounced``, ``email.complained``...)."""
+    return {
+        "type": kind,
+        "created_at": "2026-12-03T10:00:00.000Z",
+        "data": {"email_id": email_id, "to": ["maya@fans.example"], **data},
+    }
+
+
+class FakeResend:
+    """Resend's POST /emails, with its idempotency: a key seen before sends nothing again; with
+    the same body it gets the first answer, with another body ``409 invalid_idempotent_request``
+    (a repeat's text is the same as long as the campaign and the fan are: the unsubscribe link
+    carries no time)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.sent: dict[str, str] = {}  # key -> email id
+        self.bodies: dict[str, bytes] = {}
+        self.mismatches = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, request: Request) -> Response:
+        raw = request.get_data()
+        body = json.loads(raw)
+        key = request.headers.get("Idempotency-Key", "")
+        with self.lock:
+            self.requests.append({"headers": dict(request.headers), "json": body})
+            if key in self.bodies and self.bodies[key] != raw:
+                self.mismatches += 1
+                error = {"statusCode": 409, "name": "invalid_idempotent_request", "message": "x"}
+                return Response(json.dumps(error), status=409, content_type="application/json")
+            if key not in self.sent:
+                self.sent[key] = f"re_{len(self.sent) + 1}"
+                self.bodies[key] = raw
+            email_id = self.sent[key]
+        return Response(json.dumps({"id": email_id}), status=200, content_type="application/json")

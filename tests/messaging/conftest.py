@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from messaging import services
 from tests.accounts.factories import UserFactory
+from tests.messaging.campaign_helpers import FakeResend
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +24,15 @@ def _in_memory_channel_layer(settings):
 def _lift_the_send_rate(settings):
     """Tests send many messages; the rate's own tests set it low again."""
     settings.MESSAGING_SEND_RATE = "100000/min"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_time_zones_of_numbers():
+    """SMS quiet hours cache each number's time zones; the answer for a number without one
+    depends on a setting, and a cached answer would hide a mutant of the lookup."""
+    from messaging.campaigns import quiet
+
+    quiet.zones_of.cache_clear()
 
 
 @pytest.fixture
@@ -83,3 +93,26 @@ def fan_list(profile):
     from messaging.fans import services as fans
 
     return fans.contact_list_create(user=profile.user, name="Austin fans", description="News")
+
+
+# --- the campaign providers' HTTP APIs, served by pytest-httpserver ----------------------------
+
+
+@pytest.fixture
+def resend(httpserver, settings):
+    settings.CAMPAIGNS_EMAIL_BACKEND = "messaging.campaigns.providers.ResendEmailBackend"
+    settings.ANYMAIL = {"RESEND_API_KEY": "re_test_key", "RESEND_API_URL": httpserver.url_for("/")}
+    fake = FakeResend()
+    httpserver.expect_request("/emails", method="POST").respond_with_handler(fake)
+    return fake
+
+
+@pytest.fixture
+def twilio(httpserver, settings):
+    settings.SMS_BACKEND = "messaging.campaigns.providers.TwilioSmsBackend"
+    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
+    settings.TWILIO_AUTH_TOKEN = "twilio-token"
+    settings.TWILIO_FROM_NUMBER = "+15125550000"
+    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    settings.TWILIO_API_BASE_URL = httpserver.url_for("").rstrip("/")
+    return httpserver

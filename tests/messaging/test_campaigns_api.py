@@ -16,6 +16,7 @@ from tests.messaging.campaign_helpers import (  # noqa: F401 (fixture)
     _locmem_sms,
     add_fans,
     make_campaign,
+    resend_event,
     send_now,
 )
 from tests.messaging.conftest import client_for
@@ -215,14 +216,6 @@ def test_other_artists_get_404_on_the_pages(client, profile, fan_list):
 # --- the tracking webhook ------------------------------------------------------------------------
 
 
-def _resend_event(kind, email_id, **data):
-    return {
-        "type": kind,
-        "created_at": "2026-12-03T10:00:00.000Z",
-        "data": {"email_id": email_id, "to": ["maya@fans.example"], **data},
-    }
-
-
 def test_resend_bounces_come_back_through_anymails_webhook(client, profile, fan_list, settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "hook:s3cret"}
     add_fans(profile, fan_list)
@@ -230,7 +223,7 @@ def test_resend_bounces_come_back_through_anymails_webhook(client, profile, fan_
     delivery = Delivery.objects.get(address="maya@fans.example")
     Delivery.objects.filter(pk=delivery.pk).update(provider_message_id="re_abc")
     url = "/anymail/resend/tracking/"
-    event = _resend_event(
+    event = resend_event(
         "email.bounced", "re_abc", bounce={"message": "hard bounce message", "type": "Permanent"}
     )
     refused = client.post(url, json.dumps(event), content_type="application/json")

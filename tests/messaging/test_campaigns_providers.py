@@ -4,7 +4,6 @@ a worker that dies mid-batch."""
 
 import base64
 import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -29,45 +28,6 @@ from tests.messaging.campaign_helpers import (  # noqa: F401 (fixture)
 )
 
 NOON_IN_AUSTIN = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
-
-
-class FakeResend:
-    """Resend's POST /emails, with its idempotency: a key seen before sends nothing again; with
-    the same body it gets the first answer, with another body ``409 invalid_idempotent_request``
-    (a repeat's text is the same as long as the campaign and the fan are: the unsubscribe link
-    carries no time)."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.sent: dict[str, str] = {}  # key -> email id
-        self.bodies: dict[str, bytes] = {}
-        self.mismatches = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, request: Request) -> Response:
-        raw = request.get_data()
-        body = json.loads(raw)
-        key = request.headers.get("Idempotency-Key", "")
-        with self.lock:
-            self.requests.append({"headers": dict(request.headers), "json": body})
-            if key in self.bodies and self.bodies[key] != raw:
-                self.mismatches += 1
-                error = {"statusCode": 409, "name": "invalid_idempotent_request", "message": "x"}
-                return Response(json.dumps(error), status=409, content_type="application/json")
-            if key not in self.sent:
-                self.sent[key] = f"re_{len(self.sent) + 1}"
-                self.bodies[key] = raw
-            email_id = self.sent[key]
-        return Response(json.dumps({"id": email_id}), status=200, content_type="application/json")
-
-
-@pytest.fixture
-def resend(httpserver, settings):
-    settings.CAMPAIGNS_EMAIL_BACKEND = "messaging.campaigns.providers.ResendEmailBackend"
-    settings.ANYMAIL = {"RESEND_API_KEY": "re_test_key", "RESEND_API_URL": httpserver.url_for("/")}
-    fake = FakeResend()
-    httpserver.expect_request("/emails", method="POST").respond_with_handler(fake)
-    return fake
 
 
 def test_the_exact_request_resend_gets(profile, fan_list, resend, settings):
@@ -123,17 +83,6 @@ def test_a_resend_error_is_retried_then_a_refusal_fails(profile, fan_list, https
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("failed", 2)
     assert "Invalid `to` field" in delivery.error
-
-
-@pytest.fixture
-def twilio(httpserver, settings):
-    settings.SMS_BACKEND = "messaging.campaigns.providers.TwilioSmsBackend"
-    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
-    settings.TWILIO_AUTH_TOKEN = "twilio-token"
-    settings.TWILIO_FROM_NUMBER = "+15125550000"
-    settings.TWILIO_MESSAGING_SERVICE_SID = ""
-    settings.TWILIO_API_BASE_URL = httpserver.url_for("").rstrip("/")
-    return httpserver
 
 
 def _twilio_form(request: Request) -> dict[str, list[str]]:

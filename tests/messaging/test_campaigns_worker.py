@@ -15,8 +15,7 @@ from messaging.campaigns import services as campaigns
 from messaging.models import Campaign, Delivery
 from messaging.tasks import campaign_dispatch_task
 from tests import celery_worker
-from tests.messaging.campaign_helpers import add_fans, make_campaign
-from tests.messaging.test_campaigns_providers import FakeResend
+from tests.messaging.campaign_helpers import FakeResend, add_fans, make_campaign
 
 ROOT = Path(__file__).resolve().parents[2]
 FANS = [(f"fan{i}@fans.example", None, f"Fan {i}", "Austin", "TX") for i in range(30)]
