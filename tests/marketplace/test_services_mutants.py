@@ -2,6 +2,7 @@
 edges that mutation testing found untested (docs/mutation/marketplace-rest.md)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -14,6 +15,7 @@ from marketplace.services.availability import MAX_RANGE_DAYS
 from tests.accounts.factories import NewUserFactory
 from tests.artists.factories import ArtistProfileFactory
 from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
+from tests.marketplace.test_services import gig_data
 from umbrella.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +80,7 @@ def test_a_step_requires_its_fields_by_name():
         )
     )
     assert error.details == {"city": ["This field is required."]}
+    assert error.message == "This field is required."  # the first problem, named
     assert not VenueProfile.objects.filter(user=user).exists()
 
 
@@ -135,7 +138,9 @@ def test_removing_a_date_that_is_not_ones_own_is_not_found_by_name(artist):
 
 
 def test_revoking_says_whether_there_was_a_feed(artist):
-    services.calendar_feed_rotate(user=artist.user)
+    _, path = services.calendar_feed_rotate(user=artist.user)
+    # 32 random bytes, URL-safe: 43 characters
+    assert re.fullmatch(r"/calendar/[A-Za-z0-9_-]{43}\.ics", path)
     assert services.calendar_feed_revoke(user=artist.user) is True
     assert services.calendar_feed_revoke(user=artist.user) is False
 
@@ -164,6 +169,11 @@ def test_a_long_description_is_cut_to_the_longest_name_with_an_ellipsis(artist):
     # a cut that falls after a word leaves no space before the ellipsis
     spaced = save(artist, {"q": "e" * (SAVED_SEARCH_NAME_MAX_LENGTH - 3) + " tail"}).name
     assert spaced == "“" + "e" * (SAVED_SEARCH_NAME_MAX_LENGTH - 3) + "…"
+
+
+def test_a_search_saved_without_a_name_is_named_after_its_filters(artist):
+    search = services.saved_search_create(user=artist.user, filters={"genre": "jazz"})
+    assert search.name == "Jazz"
 
 
 def test_deleting_a_search_that_is_not_there_is_not_found_by_name(artist, boss):
@@ -241,3 +251,25 @@ def test_a_search_of_every_open_gig_links_to_the_plain_board(artist, venue):
     services.saved_search_digests_send()
     (note,) = digests()
     assert note.target_url == "/gigs/"
+
+
+# --- the shared helpers -----------------------------------------------------------------------
+
+
+def test_a_reason_may_be_1000_characters_and_no_more(gig):
+    error = refused(
+        lambda: services.gig_cancel(user=gig.venue.user, gig_id=gig.pk, reason="r" * 1001)
+    )
+    assert (error.code, error.details) == (
+        "validation_error",
+        {"reason": ["At most 1000 characters."]},
+    )
+    assert error.message == "At most 1000 characters."
+    services.gig_cancel(user=gig.venue.user, gig_id=gig.pk, reason="r" * 1000)
+    gig.refresh_from_db()
+    assert gig.status == "cancelled"
+
+
+def test_a_gigs_genre_is_taken_in_any_case_and_spacing(venue):
+    gig = services.gig_create(user=venue.user, data=gig_data(genre="  Hip   HOP "))
+    assert gig.genre == "hip hop"
