@@ -273,3 +273,22 @@ def test_a_reason_may_be_1000_characters_and_no_more(gig):
 def test_a_gigs_genre_is_taken_in_any_case_and_spacing(venue):
     gig = services.gig_create(user=venue.user, data=gig_data(genre="  Hip   HOP "))
     assert gig.genre == "hip hop"
+
+
+def test_free_text_keeps_its_lines_and_names_lose_hidden_characters(venue):
+    services.venue_update(
+        user=venue.user,
+        data={"about": " First line\r\nSecond\x07 line ", "name": "Blue\u200b  Door"},
+    )
+    venue.refresh_from_db()
+    assert (venue.about, venue.name) == ("First line\nSecond line", "Blue Door")
+
+
+def test_a_value_the_cleaning_refuses_is_named_with_its_reason(venue):
+    error = refused(
+        lambda: services.venue_update(
+            user=venue.user, data={"website": "https://exa\u200bmple.com"}
+        )
+    )
+    assert error.details == {"website": ["Links cannot contain control or invisible characters."]}
+    assert error.message == "Links cannot contain control or invisible characters."
