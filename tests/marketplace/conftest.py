@@ -1,6 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from tests.artists.factories import ArtistProfileFactory
 from tests.marketplace.factories import GigFactory, VenueProfileFactory
 
@@ -23,6 +24,12 @@ def artist(db):
 @pytest.fixture
 def gig(venue):
     return GigFactory(venue=venue)
+
+
+@pytest.fixture
+def boss(db):
+    """A superuser (staff doors: admin, verification, staff cancels)."""
+    return User.objects.create_superuser(email="boss@example.com", password="x" * 12)
 
 
 def client_for(user) -> APIClient:

@@ -2,7 +2,6 @@
 
 import pytest
 
-from accounts.models import User
 from marketplace import services
 from marketplace.models import Booking, Gig, StatusChange, VenueProfile, VenueVerificationNote
 from tests.artists.factories import ArtistProfileFactory
@@ -11,11 +10,6 @@ from tests.marketplace.factories import GigFactory
 pytestmark = pytest.mark.django_db
 
 ADMIN = "/admin/marketplace"
-
-
-@pytest.fixture
-def boss():
-    return User.objects.create_superuser(email="boss@example.com", password="x" * 12)
 
 
 @pytest.fixture

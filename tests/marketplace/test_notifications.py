@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
-from accounts.models import Notification, User
+from accounts.models import Notification
 from accounts.notifications import kind_of
 from marketplace import notifications as kinds
 from marketplace import services
@@ -29,11 +29,6 @@ def clear() -> None:
 
 def apply_(artist, gig):
     return services.application_create(user=artist.user, gig_id=gig.pk, data={})
-
-
-@pytest.fixture
-def boss():
-    return User.objects.create_superuser(email="boss@example.com", password="x" * 12)
 
 
 def test_every_kind_is_registered_with_a_label():
