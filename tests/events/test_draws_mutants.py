@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from accounts.models import Notification
 from events import draws
 from events.models import (
+    Draw,
     DrawCommitment,
     Participant,
     ParticipantStatus,
@@ -523,6 +524,27 @@ def fallback_text(room, why: str, drawn: str = "#1") -> str:
         f"{room.name}: {room.app.name} did not pick the winners of draw {drawn} "
         f"({why}), so the platform's verifiable draw did."
     )
+
+
+@pytest.mark.django_db
+def test_an_apps_pick_is_stored_with_the_apps_answer(server, app_draw_room):
+    """What the verification page and the API read back is the draw returned: the app's method,
+    no fallback, and the app's answer kept whole (on PostgreSQL the one write statement takes
+    each column from a JSON record)."""
+    room, prize, people = app_draw_room(3)
+    said = {"winners": [{"participant_id": people[1].pk, "prize_id": prize.pk}]}
+    server.route(WINNERS_HOOK, answer(200, said))
+    [draw] = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk]).draws
+    stored = Draw.objects.get(pk=draw.pk)
+    assert (stored.method, stored.fallback_used, stored.result) == (
+        WinnerMethod.APP,
+        False,
+        [people[1].pk],
+    )
+    assert stored.app_answer == draw.app_answer
+    assert stored.app_answer["winners"] == said["winners"]
+    [winner] = Winner.objects.filter(draw=stored)
+    assert (winner.participant_id, winner.method) == (people[1].pk, WinnerMethod.APP)
 
 
 @pytest.mark.django_db
