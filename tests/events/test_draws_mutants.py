@@ -125,6 +125,7 @@ def schema_default(default):
         ({"allow_multiple_wins": None}, schema_default(False), False),
         ({}, schema_default(None), True),
         ({}, {"settings": {"properties": {"allow_multiple_wins": False}}}, True),
+        ({}, {"settings": {"properties": {"allow_multiple_wins": True}}}, True),  # a schema `true`
         ({}, {"settings": {"properties": None}}, True),
         ({}, {"settings": None}, True),
         ({}, None, True),
