@@ -126,3 +126,48 @@ def clock():
 
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def draw_room():
+    """``make(n_entrants=3, quantity=1, app_manifest=None, **room)`` -> ``(room, prize,
+    people)``: an active room of an app (by default ``NO_DRAW_APP``: the platform draws), one
+    prize of ``quantity`` units and ``n_entrants`` participants (the draws' tests)."""
+    from events.models import RoomStatus
+    from tests.events.factories import (
+        NO_DRAW_APP,
+        AppFactory,
+        ParticipantFactory,
+        PrizeFactory,
+        RoomFactory,
+    )
+
+    def make(n_entrants: int = 3, quantity: int = 1, app_manifest: dict | None = None, **room):
+        app = AppFactory(manifest=app_manifest or NO_DRAW_APP)
+        made = RoomFactory(app=app, status=RoomStatus.ACTIVE, **room)
+        prize = PrizeFactory(room=made, quantity=quantity)
+        people = [ParticipantFactory(room=made) for _ in range(n_entrants)]
+        return made, prize, people
+
+    return make
+
+
+@pytest.fixture
+def app_draw_room(server, draw_room):
+    """``draw_room`` whose app picks the winners at ``server`` (``WINNERS_HOOK``, 1 s), with
+    a signing secret."""
+    from events.services.credentials import webhook_secret_issue
+    from tests.events.factories import WINNERS_HOOK, manifest
+
+    hooks = {
+        "winner_selection": {"path": WINNERS_HOOK, "timeout_ms": 1000},
+        "notifications": {"path": "/hooks/notify", "async": True},
+    }
+
+    def make(n_entrants: int = 3, quantity: int = 1, **room):
+        app_manifest = manifest(base_url=server.base_url, webhooks=hooks)
+        made, prize, people = draw_room(n_entrants, quantity, app_manifest, **room)
+        webhook_secret_issue(app=made.app)
+        return made, prize, people
+
+    return make

@@ -30,6 +30,15 @@ def manifest(**overrides: object) -> dict:
     return data
 
 
+WINNERS_HOOK = "/hooks/winners"  # manifest()'s winner_selection path
+# An app that leaves the draw to the platform: no winner_selection webhook, no fallback.
+NO_DRAW_APP = manifest(
+    capabilities=["notifications"],
+    webhooks={"notifications": {"path": "/hooks/notify", "async": True}},
+    fallbacks={},
+)
+
+
 class AppFactory(factory.django.DjangoModelFactory):
     """An app with its first manifest version (no credentials: see events.services.credentials)."""
 

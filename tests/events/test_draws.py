@@ -14,30 +14,22 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Notification
 from events import draws
 from events.models import Draw, DrawCommitment, Prize, Role, RoomStatus, Winner, WinnerMethod
-from events.services.credentials import webhook_secret_issue
 from events.services.draws import room_draw
 from events.webhooks import breaker
 from tests.accounts.conftest import bearer
 from tests.concurrency import run_together
 from tests.events import draws_reference as ref
 from tests.events.appauth import app_with_secret, system, token_for, user_token
-from tests.events.appserver import AppServer, answer
+from tests.events.appserver import answer
 from tests.events.factories import (
-    AppFactory,
+    NO_DRAW_APP,
+    WINNERS_HOOK,
     ParticipantFactory,
     PrizeFactory,
     RoomFactory,
     manifest,
 )
 from umbrella.errors import ApplicationError
-
-HOOK = "/hooks/winners"
-NO_APP = manifest(
-    capabilities=["notifications"],
-    webhooks={"notifications": {"path": "/hooks/notify", "async": True}},
-    fallbacks={},
-)
-
 
 # --- the algorithm, against the independent reimplementation ----------------------------------
 
@@ -123,14 +115,6 @@ def test_a_tampered_entrant_list_or_seed_is_detected():
 # --- the service -----------------------------------------------------------------------------
 
 
-def _room(n_entrants: int = 5, quantity: int = 2, app_manifest: dict | None = None):
-    app = AppFactory(manifest=app_manifest or NO_APP)
-    room = RoomFactory(app=app, status=RoomStatus.ACTIVE)
-    prize = PrizeFactory(room=room, quantity=quantity)
-    people = [ParticipantFactory(room=room) for _ in range(n_entrants)]
-    return room, prize, people
-
-
 def _verify_with_reference(draw: Draw) -> None:
     c = DrawCommitment.objects.get(room=draw.room)
     assert ref.chain_ok(draw.revealed, draw.number, c.commitment)
@@ -141,8 +125,8 @@ def _verify_with_reference(draw: Draw) -> None:
 
 
 @pytest.mark.django_db
-def test_a_draw_without_an_app_is_the_verifiable_draw_and_reveals_its_element():
-    room, prize, people = _room(6, quantity=2)
+def test_a_draw_without_an_app_is_the_verifiable_draw_and_reveals_its_element(draw_room):
+    room, prize, people = draw_room(6, quantity=2)
     ParticipantFactory(room=room, role=Role.VIEWER)  # not an entrant
     made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
     [draw] = made.draws
@@ -176,8 +160,8 @@ def test_a_draw_without_an_app_is_the_verifiable_draw_and_reveals_its_element():
 
 
 @pytest.mark.django_db
-def test_refusals_write_nothing():
-    room, prize, _people = _room(2, quantity=1)
+def test_refusals_write_nothing(draw_room):
+    room, prize, _people = draw_room(2, quantity=1)
     stranger_room = RoomFactory(status=RoomStatus.ACTIVE)
     participant = ParticipantFactory(room=room)
 
@@ -198,7 +182,7 @@ def test_refusals_write_nothing():
     room.save()
     assert refused().code == "room_not_active"
     assert not Draw.objects.exists() and not Winner.objects.exists()
-    empty_room, empty_prize, _ = _room(0)
+    empty_room, empty_prize, _ = draw_room(0, quantity=2)
     with pytest.raises(ApplicationError) as nobody:
         room_draw(room=empty_room, by=empty_room.created_by, prize_ids=[empty_prize.pk])
     assert nobody.value.code == "not_enough_entrants"
@@ -207,24 +191,12 @@ def test_refusals_write_nothing():
 # --- the app first, then the fallback --------------------------------------------------------
 
 
-def _app_room(server: AppServer, n_entrants: int = 4, quantity: int = 1):
-    hooks = {
-        "winner_selection": {"path": HOOK, "timeout_ms": 1000},
-        "notifications": {"path": "/hooks/notify", "async": True},
-    }
-    room, prize, people = _room(
-        n_entrants, quantity, manifest(base_url=server.base_url, webhooks=hooks)
-    )
-    webhook_secret_issue(app=room.app)
-    return room, prize, people
-
-
 @pytest.mark.django_db
-def test_a_valid_app_answer_is_used(server):
-    room, prize, people = _app_room(server)
+def test_a_valid_app_answer_is_used(server, app_draw_room):
+    room, prize, people = app_draw_room(4)
     chosen = people[2].pk
     server.route(
-        HOOK,
+        WINNERS_HOOK,
         answer(
             200,
             {
@@ -241,7 +213,7 @@ def test_a_valid_app_answer_is_used(server):
     [winner] = made.winners
     assert (winner.participant_id, winner.method) == (chosen, WinnerMethod.APP)
     assert winner.metadata["why"] == "first" and winner.metadata["draw_number"] == 1
-    [request] = server.hits(HOOK)
+    [request] = server.hits(WINNERS_HOOK)
 
     body = json.loads(request.body)
     assert body["room_id"] == room.pk and body["draw_id"] == 1 and body["count"] == 1
@@ -257,17 +229,17 @@ def _invalid(prize_id: int, people) -> dict:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("mode", ["timeout", "500", "invalid", "too_many", "breaker_open"])
-def test_every_app_failure_falls_back_and_says_so(server, mode):
-    room, prize, people = _app_room(server, quantity=1)
+def test_every_app_failure_falls_back_and_says_so(server, mode, app_draw_room):
+    room, prize, people = app_draw_room(4, quantity=1)
     if mode == "timeout":
-        server.route(HOOK, answer(200, {"winners": []}, delay=1.5))
+        server.route(WINNERS_HOOK, answer(200, {"winners": []}, delay=1.5))
     elif mode == "500":
-        server.route(HOOK, answer(500, {"error": "boom"}))
+        server.route(WINNERS_HOOK, answer(500, {"error": "boom"}))
     elif mode == "invalid":
-        server.route(HOOK, answer(200, _invalid(prize.pk, people)))
+        server.route(WINNERS_HOOK, answer(200, _invalid(prize.pk, people)))
     elif mode == "too_many":
         two = [{"participant_id": p.pk, "prize_id": prize.pk} for p in people[:2]]
-        server.route(HOOK, answer(200, {"winners": two}))
+        server.route(WINNERS_HOOK, answer(200, {"winners": two}))
     else:
         for _ in range(5):
             breaker.record_failure(room.app.app_id, "winner_selection")
@@ -280,16 +252,17 @@ def test_every_app_failure_falls_back_and_says_so(server, mode):
     told = Notification.objects.get(verb="room.draw_fallback")
     assert told.user_id == room.created_by_id
     assert told.target_url == f"/rooms/{room.pk}/draws/1/"
-    assert len(server.hits(HOOK)) == (0 if mode == "breaker_open" else 1)
+    assert len(server.hits(WINNERS_HOOK)) == (0 if mode == "breaker_open" else 1)
 
 
 @pytest.mark.django_db
-def test_an_app_answer_that_went_stale_falls_back(server):
+def test_an_app_answer_that_went_stale_falls_back(server, app_draw_room):
     """Valid when asked, but the chosen entrant left before the transaction."""
-    room, prize, people = _app_room(server)
+    room, prize, people = app_draw_room(4)
     leaver = people[0]
     server.route(
-        HOOK, answer(200, {"winners": [{"participant_id": leaver.pk, "prize_id": prize.pk}]})
+        WINNERS_HOOK,
+        answer(200, {"winners": [{"participant_id": leaver.pk, "prize_id": prize.pk}]}),
     )
     from django.utils import timezone
 
@@ -317,8 +290,8 @@ def test_an_app_answer_that_went_stale_falls_back(server):
 
 
 @pytest.mark.django_db
-def test_the_api_draws_and_anyone_reads_and_verifies_a_public_rooms_draws(api_client):
-    room, prize, _people = _room(5, quantity=2)
+def test_the_api_draws_and_anyone_reads_and_verifies_a_public_rooms_draws(api_client, draw_room):
+    room, prize, _people = draw_room(5, quantity=2)
     second = PrizeFactory(room=room, quantity=1)
     response = api_client.post(
         f"/api/v1/rooms/{room.pk}/draw",
@@ -350,8 +323,8 @@ def test_the_api_draws_and_anyone_reads_and_verifies_a_public_rooms_draws(api_cl
 
 
 @pytest.mark.django_db
-def test_the_api_refuses_in_the_one_error_shape(api_client):
-    room, prize, people = _room(1, quantity=1)
+def test_the_api_refuses_in_the_one_error_shape(api_client, draw_room):
+    room, prize, people = draw_room(1, quantity=1)
     headers = bearer(user_token(room.created_by))
     bad = api_client.post(
         f"/api/v1/rooms/{room.pk}/draw", {"prize_ids": []}, format="json", **headers
@@ -382,7 +355,7 @@ def test_the_api_refuses_in_the_one_error_shape(api_client):
 @pytest.mark.django_db
 def test_an_app_system_call_draws_only_in_its_own_rooms(api_client):
     app, secret = app_with_secret(
-        permissions=["winners:write"], manifest=NO_APP | {"permissions": ["winners:write"]}
+        permissions=["winners:write"], manifest=NO_DRAW_APP | {"permissions": ["winners:write"]}
     )
     room = RoomFactory(app=app, status=RoomStatus.ACTIVE)
     prize = PrizeFactory(room=room)
@@ -406,8 +379,8 @@ def test_an_app_system_call_draws_only_in_its_own_rooms(api_client):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_hundred_simultaneous_draws_of_a_prize_of_ten_make_exactly_ten_winners():
-    room, prize, _people = _room(120, quantity=10)
+def test_a_hundred_simultaneous_draws_of_a_prize_of_ten_make_exactly_ten_winners(draw_room):
+    room, prize, _people = draw_room(120, quantity=10)
 
     def draw_one():
         return room_draw(room=room, by=room.created_by, prize_ids=[prize.pk], count=1)
@@ -454,13 +427,13 @@ DRAW_STATEMENTS = 3 if connection.vendor == "postgresql" else 10
 
 
 @pytest.mark.django_db
-def test_a_fallback_draw_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
+def test_a_fallback_draw_costs_a_fixed_number_of_queries(django_assert_max_num_queries, draw_room):
     """Three statements whether 5 or 5 000 entrants, 1 or 10 winners (plus the savepoint the
     test's own transaction puts around the draw's)."""
-    few, few_prize, _people = _room(5, quantity=1)
+    few, few_prize, _people = draw_room(5, quantity=1)
     with CaptureQueriesContext(connection) as small:
         room_draw(room=few, by=None, prize_ids=[few_prize.pk])
-    crowd, prize, _people = _room(0, quantity=10)
+    crowd, prize, _people = draw_room(0, quantity=10)
     entrants = _crowd(crowd, 5000)
     with (
         django_assert_max_num_queries(DRAW_STATEMENTS + 2),
@@ -483,12 +456,12 @@ def test_a_fallback_draw_costs_a_fixed_number_of_queries(django_assert_max_num_q
 
 @pytest.mark.django_db
 def test_a_fallback_after_an_open_breaker_costs_a_fixed_number_of_queries(
-    django_assert_max_num_queries,
+    django_assert_max_num_queries, draw_room
 ):
     """The fallback proper (``fallback_used: true``): the draw's statements (on PostgreSQL the
     locks read the organizers too, the app having failed already) and the notification's two
     per organizer (the row, the e-mail preference)."""
-    room, prize, _people = _room(
+    room, prize, _people = draw_room(
         300, quantity=5, app_manifest=manifest(base_url="http://127.0.0.1:9")
     )
     room.app_manifest_version  # noqa: B018 (loaded, as the API's room read does)
@@ -506,11 +479,11 @@ def test_a_fallback_after_an_open_breaker_costs_a_fixed_number_of_queries(
 
 @pytest.mark.django_db
 def test_a_draw_writes_what_it_returns_and_logs_its_events_in_order(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, draw_room
 ):
     """The one write of the PostgreSQL path: the rows, the winners' audit, the stock, the
     commitment, and the room events numbered after the room's last one."""
-    room, prize, people = _room(8, quantity=3)
+    room, prize, people = draw_room(8, quantity=3)
     room.app_settings = {"allow_multiple_wins": False}
     room.save()
     before = room.live_events.count()
@@ -562,8 +535,8 @@ def test_a_draw_writes_what_it_returns_and_logs_its_events_in_order(
 
 
 @pytest.mark.django_db
-def test_the_verification_page_embeds_the_draw_and_follows_the_room_read_rule(client):
-    room, prize, _people = _room(4, quantity=1)
+def test_the_verification_page_embeds_the_draw_and_follows_the_room_read_rule(client, draw_room):
+    room, prize, _people = draw_room(4, quantity=1)
     [draw] = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk]).draws
     page = client.get(f"/rooms/{room.pk}/draws/1/")
     assert page.status_code == 200

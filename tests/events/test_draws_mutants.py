@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 from accounts.models import Notification
 from events import draws
 from events.models import (
+    Draw,
     DrawCommitment,
     Participant,
     ParticipantStatus,
@@ -23,13 +24,13 @@ from events.models import (
     WinnerMethod,
 )
 from events.services import draws as service
-from events.services.credentials import webhook_secret_issue
 from events.services.draws import InvalidAnswer, parse_answer, room_draw
 from events.webhooks import breaker
 from tests.accounts.factories import UserFactory
 from tests.events import draws_reference as ref
 from tests.events.appserver import answer
 from tests.events.factories import (
+    WINNERS_HOOK,
     AppFactory,
     ParticipantFactory,
     PrizeFactory,
@@ -37,14 +38,6 @@ from tests.events.factories import (
     manifest,
 )
 from tests.events.members_helpers import error_shape, events_data, refused
-
-HOOK = "/hooks/winners"
-NO_APP = manifest(
-    capabilities=["notifications"],
-    webhooks={"notifications": {"path": "/hooks/notify", "async": True}},
-    fallbacks={},
-)
-
 
 # --- parse_answer: the app's answer, item by item ----------------------------------------------
 
@@ -132,6 +125,7 @@ def schema_default(default):
         ({"allow_multiple_wins": None}, schema_default(False), False),
         ({}, schema_default(None), True),
         ({}, {"settings": {"properties": {"allow_multiple_wins": False}}}, True),
+        ({}, {"settings": {"properties": {"allow_multiple_wins": True}}}, True),  # a schema `true`
         ({}, {"settings": {"properties": None}}, True),
         ({}, {"settings": None}, True),
         ({}, None, True),
@@ -241,13 +235,6 @@ def test_a_commitment_is_made_once_and_published_with_its_chain_length():
 # --- refusals, whole -----------------------------------------------------------------------------
 
 
-def _room(n_entrants: int = 3, quantity: int = 1, app_manifest: dict | None = None):
-    room = RoomFactory(app=AppFactory(manifest=app_manifest or NO_APP), status=RoomStatus.ACTIVE)
-    prize = PrizeFactory(room=room, quantity=quantity)
-    people = [ParticipantFactory(room=room) for _ in range(n_entrants)]
-    return room, prize, people
-
-
 def draw_refused(room, **kwargs):
     kwargs.setdefault("by", room.created_by)
     return error_shape(refused(room_draw, room=room, **kwargs))
@@ -257,8 +244,8 @@ NOT_FOUND = "No such prize in this room."
 
 
 @pytest.mark.django_db
-def test_prize_ids_that_are_no_numbers_or_no_rows_are_not_found_by_value():
-    room, prize, _people = _room()
+def test_prize_ids_that_are_no_numbers_or_no_rows_are_not_found_by_value(draw_room):
+    room, prize, _people = draw_room()
     assert draw_refused(room, prize_ids=[prize.pk, "abc"]) == (
         "not_found",
         NOT_FOUND,
@@ -291,8 +278,8 @@ def test_prize_ids_that_are_no_numbers_or_no_rows_are_not_found_by_value():
 
 
 @pytest.mark.django_db
-def test_between_one_and_twenty_prizes_per_draw_each_drawn_once():
-    room, prize, _people = _room(25)
+def test_between_one_and_twenty_prizes_per_draw_each_drawn_once(draw_room):
+    room, prize, _people = draw_room(25)
     assert draw_refused(room, prize_ids=[]) == (
         "validation_error",
         "Name at least one prize.",
@@ -315,8 +302,8 @@ def test_between_one_and_twenty_prizes_per_draw_each_drawn_once():
 
 
 @pytest.mark.django_db
-def test_a_count_below_one_is_refused_by_name():
-    room, prize, _people = _room()
+def test_a_count_below_one_is_refused_by_name(draw_room):
+    room, prize, _people = draw_room()
     for count in (0, -1):
         assert draw_refused(room, prize_ids=[prize.pk], count=count) == (
             "validation_error",
@@ -328,8 +315,8 @@ def test_a_count_below_one_is_refused_by_name():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", [RoomStatus.DRAFT, RoomStatus.COMPLETED])
-def test_a_room_that_is_not_active_says_its_status(status):
-    room, prize, _people = _room()
+def test_a_room_that_is_not_active_says_its_status(status, draw_room):
+    room, prize, _people = draw_room()
     room.status = status
     room.save()
     assert draw_refused(room, prize_ids=[prize.pk]) == (
@@ -341,9 +328,9 @@ def test_a_room_that_is_not_active_says_its_status(status):
 
 
 @pytest.mark.django_db
-def test_the_status_under_the_lock_is_the_one_that_counts():
+def test_the_status_under_the_lock_is_the_one_that_counts(draw_room):
     """The room object says active; the row says completed (closed meanwhile)."""
-    room, prize, _people = _room()
+    room, prize, _people = draw_room()
     type(room).objects.filter(pk=room.pk).update(status=RoomStatus.COMPLETED)
     assert draw_refused(room, prize_ids=[prize.pk]) == (
         "room_not_active",
@@ -355,8 +342,8 @@ def test_the_status_under_the_lock_is_the_one_that_counts():
 
 
 @pytest.mark.django_db
-def test_an_active_room_without_a_commitment_is_told_to_activate_first():
-    room, prize, _people = _room()
+def test_an_active_room_without_a_commitment_is_told_to_activate_first(draw_room):
+    room, prize, _people = draw_room()
     DrawCommitment.objects.filter(room=room).delete()
     assert draw_refused(room, prize_ids=[prize.pk]) == (
         "room_not_active",
@@ -367,8 +354,8 @@ def test_an_active_room_without_a_commitment_is_told_to_activate_first():
 
 
 @pytest.mark.django_db
-def test_the_chain_allows_exactly_its_length_in_draws():
-    room, prize, _people = _room(4, quantity=4)
+def test_the_chain_allows_exactly_its_length_in_draws(draw_room):
+    room, prize, _people = draw_room(4, quantity=4)
     second = PrizeFactory(room=room, quantity=4)
     DrawCommitment.objects.filter(room=room).update(draws_made=8, chain_length=10)
     assert draw_refused(room, prize_ids=[prize.pk, second.pk, PrizeFactory(room=room).pk]) == (
@@ -389,8 +376,8 @@ def test_the_chain_allows_exactly_its_length_in_draws():
 
 
 @pytest.mark.django_db
-def test_a_prize_without_the_units_asked_says_how_many_are_left():
-    room, prize, _people = _room(5, quantity=3)
+def test_a_prize_without_the_units_asked_says_how_many_are_left(draw_room):
+    room, prize, _people = draw_room(5, quantity=3)
     Prize.objects.filter(pk=prize.pk).update(quantity_remaining=2)
     assert draw_refused(room, prize_ids=[prize.pk], count=3) == (
         "prize_exhausted",
@@ -408,15 +395,15 @@ def test_a_prize_without_the_units_asked_says_how_many_are_left():
 
 
 @pytest.mark.django_db
-def test_too_few_entrants_are_counted_in_the_refusal():
-    room, prize, _people = _room(2, quantity=5)
+def test_too_few_entrants_are_counted_in_the_refusal(draw_room):
+    room, prize, _people = draw_room(2, quantity=5)
     assert draw_refused(room, prize_ids=[prize.pk], count=3) == (
         "not_enough_entrants",
         "2 eligible entrants for 3 winners.",
         {"prize_id": prize.pk, "eligible": 2, "requested": 3},
         409,
     )
-    empty, empty_prize, _ = _room(0, quantity=5)
+    empty, empty_prize, _ = draw_room(0, quantity=5)
     assert draw_refused(empty, prize_ids=[empty_prize.pk]) == (
         "not_enough_entrants",
         "0 eligible entrants for 1 winners.",
@@ -429,11 +416,11 @@ def test_too_few_entrants_are_counted_in_the_refusal():
 
 
 @pytest.mark.django_db
-def test_by_default_every_unit_left_at_most_one_per_entrant():
-    room, prize, people = _room(3, quantity=5)
+def test_by_default_every_unit_left_at_most_one_per_entrant(draw_room):
+    room, prize, people = draw_room(3, quantity=5)
     [draw] = room_draw(room=room, by=None, prize_ids=[prize.pk]).draws
     assert draw.count == 3 and sorted(draw.result) == sorted(p.pk for p in people)
-    room, prize, _people = _room(6, quantity=4)
+    room, prize, _people = draw_room(6, quantity=4)
     Prize.objects.filter(pk=prize.pk).update(quantity_remaining=2)
     [draw] = room_draw(room=room, by=None, prize_ids=[prize.pk]).draws
     assert draw.count == 2 == len(draw.result)
@@ -443,8 +430,8 @@ def test_by_default_every_unit_left_at_most_one_per_entrant():
 
 
 @pytest.mark.django_db
-def test_a_draw_publishes_its_winners_and_what_it_revealed():
-    room, prize, people = _room(4, quantity=2)
+def test_a_draw_publishes_its_winners_and_what_it_revealed(draw_room):
+    room, prize, people = draw_room(4, quantity=2)
     made = room_draw(room=room, by=None, prize_ids=[prize.pk])
     [draw] = made.draws
     commitment = DrawCommitment.objects.get(room=room)
@@ -481,8 +468,8 @@ def test_a_draw_publishes_its_winners_and_what_it_revealed():
 
 
 @pytest.mark.django_db
-def test_without_multiple_wins_one_request_never_draws_a_person_twice():
-    room, first, people = _room(4, quantity=2)
+def test_without_multiple_wins_one_request_never_draws_a_person_twice(draw_room):
+    room, first, people = draw_room(4, quantity=2)
     room.app_settings = {"allow_multiple_wins": False}
     room.save()
     second = PrizeFactory(room=room, quantity=2)
@@ -493,8 +480,8 @@ def test_without_multiple_wins_one_request_never_draws_a_person_twice():
 
 
 @pytest.mark.django_db
-def test_without_multiple_wins_each_prize_of_a_request_excludes_every_earlier_winner():
-    room, first, people = _room(4, quantity=1)
+def test_without_multiple_wins_each_prize_of_a_request_excludes_every_earlier_winner(draw_room):
+    room, first, people = draw_room(4, quantity=1)
     room.app_settings = {"allow_multiple_wins": False}
     room.save()
     second, third = PrizeFactory(room=room), PrizeFactory(room=room)
@@ -505,8 +492,8 @@ def test_without_multiple_wins_each_prize_of_a_request_excludes_every_earlier_wi
 
 
 @pytest.mark.django_db
-def test_with_multiple_wins_a_winner_of_one_prize_may_win_the_next():
-    room, first, people = _room(2, quantity=2)
+def test_with_multiple_wins_a_winner_of_one_prize_may_win_the_next(draw_room):
+    room, first, people = draw_room(2, quantity=2)
     second = PrizeFactory(room=room, quantity=2)
     made = room_draw(room=room, by=None, prize_ids=[first.pk, second.pk])
     one, two = made.draws
@@ -517,8 +504,10 @@ def test_with_multiple_wins_a_winner_of_one_prize_may_win_the_next():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("multiple", [True, False])
-def test_a_past_winner_of_another_prize_enters_only_when_multiple_wins_are_allowed(multiple):
-    room, prize, people = _room(3, quantity=1)
+def test_a_past_winner_of_another_prize_enters_only_when_multiple_wins_are_allowed(
+    multiple, draw_room
+):
+    room, prize, people = draw_room(3, quantity=1)
     room.app_settings = {"allow_multiple_wins": multiple}
     room.save()
     other = PrizeFactory(room=room)
@@ -531,19 +520,6 @@ def test_a_past_winner_of_another_prize_enters_only_when_multiple_wins_are_allow
 # --- the app asked first -------------------------------------------------------------------------
 
 
-def _app_room(server, n_entrants=3, quantity=1, **room):
-    hooks = {
-        "winner_selection": {"path": HOOK, "timeout_ms": 1000},
-        "notifications": {"path": "/hooks/notify", "async": True},
-    }
-    app = AppFactory(manifest=manifest(base_url=server.base_url, webhooks=hooks))
-    webhook_secret_issue(app=app)
-    made = RoomFactory(app=app, status=RoomStatus.ACTIVE, **room)
-    prize = PrizeFactory(room=made, quantity=quantity)
-    people = [ParticipantFactory(room=made) for _ in range(n_entrants)]
-    return made, prize, people
-
-
 def fallback_text(room, why: str, drawn: str = "#1") -> str:
     return (
         f"{room.name}: {room.app.name} did not pick the winners of draw {drawn} "
@@ -552,8 +528,31 @@ def fallback_text(room, why: str, drawn: str = "#1") -> str:
 
 
 @pytest.mark.django_db
-def test_the_app_is_asked_with_the_rooms_entrants_settings_and_the_next_draw_number(server):
-    room, prize, people = _app_room(server, quantity=3, app_settings={"theme": "gold"})
+def test_an_apps_pick_is_stored_with_the_apps_answer(server, app_draw_room):
+    """What the verification page and the API read back is the draw returned: the app's method,
+    no fallback, and the app's answer kept whole (on PostgreSQL the one write statement takes
+    each column from a JSON record)."""
+    room, prize, people = app_draw_room(3)
+    said = {"winners": [{"participant_id": people[1].pk, "prize_id": prize.pk}]}
+    server.route(WINNERS_HOOK, answer(200, said))
+    [draw] = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk]).draws
+    stored = Draw.objects.get(pk=draw.pk)
+    assert (stored.method, stored.fallback_used, stored.result) == (
+        WinnerMethod.APP,
+        False,
+        [people[1].pk],
+    )
+    assert stored.app_answer == draw.app_answer
+    assert stored.app_answer["winners"] == said["winners"]
+    [winner] = Winner.objects.filter(draw=stored)
+    assert (winner.participant_id, winner.method) == (people[1].pk, WinnerMethod.APP)
+
+
+@pytest.mark.django_db
+def test_the_app_is_asked_with_the_rooms_entrants_settings_and_the_next_draw_number(
+    server, app_draw_room
+):
+    room, prize, people = app_draw_room(quantity=3, app_settings={"theme": "gold"})
     Participant.objects.filter(pk=people[0].pk).update(metadata={"seat": "A1"})
     DrawCommitment.objects.filter(room=room).update(draws_made=4)
     chosen = [people[2].pk, people[0].pk]
@@ -563,9 +562,9 @@ def test_the_app_is_asked_with_the_rooms_entrants_settings_and_the_next_draw_num
             {"participant_id": chosen[1], "prize_id": prize.pk, "metadata": {"n": 2}},
         ]
     }
-    server.route(HOOK, answer(200, said))
+    server.route(WINNERS_HOOK, answer(200, said))
     made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk], count=2)
-    [request] = server.hits(HOOK)
+    [request] = server.hits(WINNERS_HOOK)
     body = json.loads(request.body)
     assert body == {
         "room_id": room.pk,
@@ -590,12 +589,12 @@ def test_the_app_is_asked_with_the_rooms_entrants_settings_and_the_next_draw_num
 
 
 @pytest.mark.django_db
-def test_each_prize_is_asked_with_its_own_draw_number_and_its_default_count(server):
-    room, first, _people = _app_room(server, n_entrants=3, quantity=5)
+def test_each_prize_is_asked_with_its_own_draw_number_and_its_default_count(server, app_draw_room):
+    room, first, _people = app_draw_room(n_entrants=3, quantity=5)
     second = PrizeFactory(room=room, quantity=2)
-    server.route(HOOK, answer(500, {"error": "boom"}))
+    server.route(WINNERS_HOOK, answer(500, {"error": "boom"}))
     room_draw(room=room, by=room.created_by, prize_ids=[second.pk, first.pk])
-    bodies = [json.loads(hit.body) for hit in server.hits(HOOK)]
+    bodies = [json.loads(hit.body) for hit in server.hits(WINNERS_HOOK)]
     assert [(b["draw_id"], b["count"], b["prizes"][0]["id"]) for b in bodies] == [
         (1, 3, first.pk),
         (2, 2, second.pk),
@@ -605,25 +604,27 @@ def test_each_prize_is_asked_with_its_own_draw_number_and_its_default_count(serv
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("multiple", [True, False])
-def test_the_app_is_offered_only_the_entrants_who_may_win_this_prize(server, multiple):
-    room, prize, people = _app_room(server, n_entrants=3, quantity=2)
+def test_the_app_is_offered_only_the_entrants_who_may_win_this_prize(
+    server, multiple, app_draw_room
+):
+    room, prize, people = app_draw_room(n_entrants=3, quantity=2)
     room.app_settings = {"allow_multiple_wins": multiple}
     room.save()
     other = PrizeFactory(room=room)
     won_other, won_this, plain = people
     Winner.objects.create(room=room, prize=other, participant=won_other, method="manual")
     Winner.objects.create(room=room, prize=prize, participant=won_this, method="manual")
-    server.route(HOOK, answer(500, {}))
+    server.route(WINNERS_HOOK, answer(500, {}))
     room_draw(room=room, by=room.created_by, prize_ids=[prize.pk], count=1)
-    [request] = server.hits(HOOK)
+    [request] = server.hits(WINNERS_HOOK)
     offered = [p["id"] for p in json.loads(request.body)["participants"]]
     assert offered == ([won_other.pk, plain.pk] if multiple else [plain.pk])
 
 
 @pytest.mark.django_db
-def test_a_missing_prize_is_refused_before_the_app_is_asked(server):
-    room, prize, _people = _app_room(server)
-    server.route(HOOK, answer(500, {}))
+def test_a_missing_prize_is_refused_before_the_app_is_asked(server, app_draw_room):
+    room, prize, _people = app_draw_room()
+    server.route(WINNERS_HOOK, answer(500, {}))
     elsewhere = PrizeFactory()  # another room's
     assert draw_refused(room, prize_ids=[10**12, prize.pk, elsewhere.pk]) == (
         "not_found",
@@ -631,25 +632,25 @@ def test_a_missing_prize_is_refused_before_the_app_is_asked(server):
         {"prize_id": sorted([elsewhere.pk, 10**12])},
         404,
     )
-    assert server.hits(HOOK) == []
+    assert server.hits(WINNERS_HOOK) == []
 
 
 @pytest.mark.django_db
-def test_nobody_to_draw_means_no_call(server):
-    room, prize, _people = _app_room(server, n_entrants=0)
-    server.route(HOOK, answer(500, {}))
+def test_nobody_to_draw_means_no_call(server, app_draw_room):
+    room, prize, _people = app_draw_room(n_entrants=0)
+    server.route(WINNERS_HOOK, answer(500, {}))
     assert draw_refused(room, prize_ids=[prize.pk])[0] == "not_enough_entrants"
-    assert server.hits(HOOK) == []
+    assert server.hits(WINNERS_HOOK) == []
     Prize.objects.filter(pk=prize.pk).update(quantity_remaining=0)
     ParticipantFactory(room=room)
     assert draw_refused(room, prize_ids=[prize.pk])[0] == "prize_exhausted"
-    assert server.hits(HOOK) == []
+    assert server.hits(WINNERS_HOOK) == []
 
 
 @pytest.mark.django_db
-def test_the_fallbacks_reason_names_the_outcome_and_the_error(server):
-    room, prize, _people = _app_room(server)
-    server.route(HOOK, answer(500, {"error": "boom"}))
+def test_the_fallbacks_reason_names_the_outcome_and_the_error(server, app_draw_room):
+    room, prize, _people = app_draw_room()
+    server.route(WINNERS_HOOK, answer(500, {"error": "boom"}))
     made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
     assert made.fallback_used and made.draws[0].fallback_used
     assert made.draws[0].app_answer is None
@@ -658,9 +659,11 @@ def test_the_fallbacks_reason_names_the_outcome_and_the_error(server):
 
 
 @pytest.mark.django_db
-def test_an_answer_that_breaks_the_contract_is_recorded_as_invalid_and_named(server):
-    room, prize, _people = _app_room(server)
-    server.route(HOOK, answer(200, {"winners": [{"participant_id": 10**9, "prize_id": prize.pk}]}))
+def test_an_answer_that_breaks_the_contract_is_recorded_as_invalid_and_named(server, app_draw_room):
+    room, prize, _people = app_draw_room()
+    server.route(
+        WINNERS_HOOK, answer(200, {"winners": [{"participant_id": 10**9, "prize_id": prize.pk}]})
+    )
     made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
     assert made.fallback_used and made.draws[0].app_answer is None
     delivery = WebhookDelivery.objects.get(app=room.app)
@@ -672,11 +675,13 @@ def test_an_answer_that_breaks_the_contract_is_recorded_as_invalid_and_named(ser
 
 
 @pytest.mark.django_db
-def test_entrants_who_joined_after_an_app_had_nothing_to_draw_are_drawn_by_the_platform(server):
+def test_entrants_who_joined_after_an_app_had_nothing_to_draw_are_drawn_by_the_platform(
+    server, app_draw_room
+):
     """Nobody to offer when the app would be asked (so it is not), somebody by the time the
     draw locks the room: the platform draws, and says why the app did not."""
-    room, prize, _people = _app_room(server, n_entrants=0)
-    server.route(HOOK, answer(500, {}))
+    room, prize, _people = app_draw_room(n_entrants=0)
+    server.route(WINNERS_HOOK, answer(500, {}))
     real = service._ask_app
     joined = []
 
@@ -690,7 +695,7 @@ def test_entrants_who_joined_after_an_app_had_nothing_to_draw_are_drawn_by_the_p
         made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
     finally:
         service._ask_app = real
-    assert server.hits(HOOK) == []
+    assert server.hits(WINNERS_HOOK) == []
     [draw] = made.draws
     assert draw.result == [joined[0].pk] and draw.fallback_used
     assert Notification.objects.get(verb="room.draw_fallback").text == fallback_text(
@@ -699,23 +704,24 @@ def test_entrants_who_joined_after_an_app_had_nothing_to_draw_are_drawn_by_the_p
 
 
 @pytest.mark.django_db
-def test_an_app_that_cannot_be_asked_is_not_read_for_and_named_as_such(server):
-    room, prize, _people = _app_room(server)
+def test_an_app_that_cannot_be_asked_is_not_read_for_and_named_as_such(server, app_draw_room):
+    room, prize, _people = app_draw_room()
     room.app.is_active = False
     room.app.save()
     made = room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
-    assert made.fallback_used and server.hits(HOOK) == []
+    assert made.fallback_used and server.hits(WINNERS_HOOK) == []
     assert Notification.objects.get(verb="room.draw_fallback").text == fallback_text(
         room, "the app's answer: app_inactive"
     )
 
 
 @pytest.mark.django_db
-def test_a_stale_answer_is_kept_and_its_reason_told(server):
-    room, prize, people = _app_room(server)
+def test_a_stale_answer_is_kept_and_its_reason_told(server, app_draw_room):
+    room, prize, people = app_draw_room()
     leaver = people[0]
     server.route(
-        HOOK, answer(200, {"winners": [{"participant_id": leaver.pk, "prize_id": prize.pk}]})
+        WINNERS_HOOK,
+        answer(200, {"winners": [{"participant_id": leaver.pk, "prize_id": prize.pk}]}),
     )
     real = service._ask_app
 
@@ -744,9 +750,9 @@ def test_a_stale_answer_is_kept_and_its_reason_told(server):
 
 @pytest.mark.django_db
 def test_only_active_organizers_and_admins_hear_of_a_fallback_of_the_draws_that_fell_back(
-    server,
+    server, app_draw_room
 ):
-    room, first, _people = _app_room(server, n_entrants=2)
+    room, first, _people = app_draw_room(n_entrants=2)
     second = PrizeFactory(room=room)
     admin = ParticipantFactory(room=room, role=Role.ADMIN)
     ParticipantFactory(room=room, role=Role.MODERATOR)
@@ -769,7 +775,7 @@ def test_only_active_organizers_and_admins_hear_of_a_fallback_of_the_draws_that_
         else:
             handler.send(500, b"{}", {"Content-Type": "application/json"})
 
-    server.route(HOOK, first_only)
+    server.route(WINNERS_HOOK, first_only)
     made = room_draw(room=room, by=room.created_by, prize_ids=[first.pk, second.pk])
     assert [(d.number, d.fallback_used) for d in made.draws] == [(1, False), (2, True)]
     told = Notification.objects.filter(verb="room.draw_fallback")

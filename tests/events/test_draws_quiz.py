@@ -82,10 +82,8 @@ def test_a_quiz_room_whose_quiz_has_not_run_sends_an_empty_leaderboard(server):
     assert made.winners[0].metadata["method"] == "uniform"
 
 
-def test_other_apps_get_no_metadata(server):
-    from tests.events.test_draws import _app_room
-
-    room, prize, people = _app_room(server)
+def test_other_apps_get_no_metadata(server, app_draw_room):
+    room, prize, people = app_draw_room(4)
     server.route(
         "/hooks/winners",
         answer(200, {"winners": [{"participant_id": people[0].pk, "prize_id": prize.pk}]}),

@@ -320,6 +320,25 @@ def test_a_room_whose_app_does_not_register_asks_nobody(server):
     assert row.status == ParticipantStatus.ACTIVE and server.hits("/hooks/register") == []
 
 
+def test_the_app_is_not_asked_about_someone_already_in_the_room(server):
+    """A member added again (by the app's system call or by an organizer) is refused before the
+    registration webhook: the app is not asked to admit a member (the row's re-check under the
+    lock would refuse too, but only after the app's answer, up to 3 s later)."""
+    server.route("/hooks/register", answer(200, {"accept": True}))
+    room = registering_room(server)
+    row = ParticipantFactory(room=room)
+    for by in (None, room.created_by):
+        error = refused(participants.participant_join, room=room, by=by, user=row.user)
+        assert error_shape(error) == (
+            "already_active",
+            "Already a participant of this room.",
+            {"participant_id": row.pk},
+            409,
+        )
+    assert server.hits("/hooks/register") == []
+    assert not WebhookDelivery.objects.filter(app=room.app).exists()
+
+
 # --- leave ------------------------------------------------------------------------------------
 
 
