@@ -18,6 +18,8 @@ from events.models import (
     ParticipantStatus,
     Prize,
     Role,
+    Room,
+    RoomEvent,
     RoomStatus,
     WebhookDelivery,
     Winner,
@@ -786,3 +788,30 @@ def test_only_active_organizers_and_admins_hear_of_a_fallback_of_the_draws_that_
     assert {n.text for n in told} == {
         fallback_text(room, "the app's answer: http_error (HTTP 500)", "#2")
     }
+
+
+def test_a_draw_sends_the_room_exactly_the_events_it_logged(
+    db, on_postgres, draw_room, monkeypatch, django_capture_on_commit_callbacks
+):
+    """On PostgreSQL the draw logs its events in its own statement and sends them after commit
+    itself (``realtime.send_on_commit``): what the sockets get is what the log holds, in order,
+    and the caller's room knows the last sequence number (_write 191-206)."""
+    from events import realtime
+
+    sent: list = []
+    monkeypatch.setattr(realtime, "group_send_all", lambda sends: sent.extend(sends))
+    room, prize, _people = draw_room(n_entrants=5, quantity=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        room_draw(room=room, by=room.created_by, prize_ids=[prize.pk])
+
+    logged = list(
+        RoomEvent.objects.filter(room=room, type__in=["winner:selected", "draw:revealed"]).order_by(
+            "seq"
+        )
+    )
+    assert [e.type for e in logged] == ["winner:selected", "winner:selected", "draw:revealed"]
+    assert sent == [
+        (realtime.room_group(room.pk), {"type": realtime.HANDLER, "event": realtime.message(e)})
+        for e in logged
+    ]
+    assert room.event_seq == logged[-1].seq == Room.objects.get(pk=room.pk).event_seq
