@@ -11,7 +11,8 @@ from django.test import TestCase
 
 from accounts.models import Notification
 from messaging.campaigns import services as campaigns
-from messaging.models import Campaign, CampaignStatusChange, Delivery
+from messaging.fans import services as fans
+from messaging.models import Campaign, CampaignStatusChange, ContactList, Delivery
 from messaging.tasks import campaign_send_task, campaign_start_task
 from tests.accounts.factories import UserFactory
 from tests.messaging.campaign_helpers import (  # noqa: F401 (fixture)
@@ -736,3 +737,21 @@ def test_a_hard_bounce_and_a_complaint_opt_out_each_with_its_reason(profile, fan
         bounced.address: "hard bounce",
         complained.address: "spam complaint",
     }
+
+
+def test_an_edit_never_moves_a_campaign_whose_list_was_deleted_to_another_list(profile):
+    """_current 12: a deleted list read as list id 1 instead of "no such list", so that an
+    edit quietly sent the campaign to list 1 whenever that list is the artist's. The lists'
+    ids are set so that the artist's other list is list 1."""
+    ContactList.objects.create(pk=1, artist=profile, name="Everyone", signup_token="k" * 32)
+    gone = ContactList.objects.create(
+        pk=2, artist=profile, name="Austin fans", signup_token="g" * 32
+    )
+    campaign = make_campaign(profile, gone)
+    fans.contact_list_delete(user=profile.user, list_id=gone.pk)
+    with pytest.raises(ApplicationError) as error:
+        campaigns.campaign_update(user=profile.user, campaign_id=campaign.pk, body="Hi again")
+    assert (error.value.code, error.value.field) == ("validation_error", "contact_list_id")
+    campaign.refresh_from_db()
+    assert (campaign.contact_list_id, campaign.all_lists) == (None, False)
+    assert campaign.body == "Hi {first_name}, new single out Friday!"
