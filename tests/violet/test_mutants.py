@@ -645,3 +645,15 @@ def test_a_message_is_given_whole_up_to_the_longest_message():
         user=artist.user, tool=TOOLS["message_reply"], inputs={"conversation": conversation.pk}
     )
     assert found.messages[0][1] == long
+
+
+# --- the second mutation run (docs/mutation/analytics-violet.md, 4 December, afternoon) --------
+
+
+def test_a_booking_is_played_only_once_its_end_has_passed():
+    artist = full_artist()
+    booking = book(GigFactory(), artist)
+    tool = TOOLS["press_release"]
+    with time_machine.travel(booking.ends_at, tick=False):
+        found = grounding.ground(user=artist.user, tool=tool, inputs={"booking": booking.pk})
+    assert facts_of(found, "booking")["status"] == ("Booking", "Confirmed")
