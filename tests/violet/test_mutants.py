@@ -657,3 +657,18 @@ def test_a_booking_is_played_only_once_its_end_has_passed():
     with time_machine.travel(booking.ends_at, tick=False):
         found = grounding.ground(user=artist.user, tool=tool, inputs={"booking": booking.pk})
     assert facts_of(found, "booking")["status"] == ("Booking", "Confirmed")
+
+
+def test_a_tiktok_handle_is_given_with_an_at_and_an_unlisted_performance_type_as_stored():
+    artist = full_artist(
+        instagram_handle="", tiktok_handle="nova.reyes", performance_types=["band", "choir"]
+    )
+    found = grounding.ground(
+        user=artist.user, tool=TOOLS["social_captions"], inputs={"topic": "New single"}
+    )
+    profile = facts_of(found, "profile")
+    assert profile["tiktok_handle"] == ("TikTok handle", "@nova.reyes")
+    assert profile["stage_name"] == ("Stage name", "Nova Reyes")
+    assert "instagram_handle" not in profile
+    # a type no longer in the list (an older profile) reads as stored, not as "None"
+    assert profile["performance_types"] == ("Performs as", "Band, choir")
