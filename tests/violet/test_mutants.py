@@ -672,3 +672,23 @@ def test_a_tiktok_handle_is_given_with_an_at_and_an_unlisted_performance_type_as
     assert "instagram_handle" not in profile
     # a type no longer in the list (an older profile) reads as stored, not as "None"
     assert profile["performance_types"] == ("Performs as", "Band, choir")
+
+
+def test_the_limit_refusal_counts_the_artists_own_prompts_of_today_only(settings):
+    settings.VIOLET_DAILY_LIMIT = 3
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    today = services.utc_today()
+    DailyUsage.objects.create(artist=other, day=today, prompts=1)
+    DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1), prompts=2)
+    DailyUsage.objects.create(artist=artist, day=today, prompts=3)
+    error = refusal(services.generate, user=artist.user, tool="tagline", inputs={})
+    assert (error.details["used"], error.details["remaining"]) == (3, 0)
+
+
+def test_with_no_allowance_at_all_the_refusal_says_none_was_used(settings):
+    settings.VIOLET_DAILY_LIMIT = 0  # Violet switched off
+    artist = full_artist()
+    error = refusal(services.generate, user=artist.user, tool="tagline", inputs={})
+    assert error.code == "violet_limit_reached"
+    assert (error.details["limit"], error.details["used"], error.details["remaining"]) == (0, 0, 0)
+    assert not Generation.objects.filter(artist=artist).exists()
