@@ -692,3 +692,13 @@ def test_with_no_allowance_at_all_the_refusal_says_none_was_used(settings):
     assert error.code == "violet_limit_reached"
     assert (error.details["limit"], error.details["used"], error.details["remaining"]) == (0, 0, 0)
     assert not Generation.objects.filter(artist=artist).exists()
+
+
+def test_half_a_second_before_midnight_the_refusal_says_retry_after_one_second(settings):
+    settings.VIOLET_DAILY_LIMIT = 0
+    artist = full_artist()
+    with time_machine.travel(
+        dt.datetime(2030, 3, 1, 23, 59, 59, 500_000, tzinfo=dt.UTC), tick=False
+    ):
+        error = refusal(services.generate, user=artist.user, tool="tagline", inputs={})
+    assert error.retry_after == 1 and error.details["resets_at"] == "2030-03-02T00:00:00Z"
