@@ -16,6 +16,7 @@ from umbrella.errors import ApplicationError
 from violet import grounding, services
 from violet.models import DailyUsage, Generation, GenerationStatus
 from violet.providers import Completion, ProviderFailure
+from violet.providers.offline import OfflineProvider
 from violet.tools import MAX_ID, TOOLS, Input, tool_named
 
 pytestmark = pytest.mark.django_db
@@ -702,3 +703,46 @@ def test_half_a_second_before_midnight_the_refusal_says_retry_after_one_second(s
     ):
         error = refusal(services.generate, user=artist.user, tool="tagline", inputs={})
     assert error.retry_after == 1 and error.details["resets_at"] == "2030-03-02T00:00:00Z"
+
+
+def test_a_failure_gives_back_the_unit_of_its_own_artist_and_day_only():
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    today = services.utc_today()
+    DailyUsage.objects.create(artist=other, day=today, prompts=4)
+    DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1), prompts=2)
+    generation = started(artist.user)
+    row = DailyUsage.objects.get(artist=artist, day=today)
+    DailyUsage.objects.filter(pk=row.pk).update(updated_at=row.updated_at - dt.timedelta(hours=1))
+    services.generation_fail(generation_id=generation.pk, error=ProviderFailure("x", "y"))
+    mine = DailyUsage.objects.get(pk=row.pk)
+    assert (mine.prompts, mine.failures) == (0, 1) and mine.updated_at > row.updated_at
+    assert DailyUsage.objects.get(artist=other).prompts == 4
+    assert DailyUsage.objects.get(artist=artist, day=today - dt.timedelta(days=1)).prompts == 2
+
+
+def test_a_failure_never_takes_the_days_count_below_zero():
+    artist = full_artist()
+    generation = started(artist.user)
+    DailyUsage.objects.filter(artist=artist).update(prompts=0)  # staff reset the day meanwhile
+    services.generation_fail(generation_id=generation.pk, error=ProviderFailure("x", "y"))
+    assert DailyUsage.objects.get(artist=artist).prompts == 0
+
+
+class CrashingProvider(OfflineProvider):
+    name = "crashing"
+
+    def complete(self, job):
+        raise RuntimeError("boom")
+
+
+def test_a_provider_that_crashes_is_logged_by_name_and_its_unit_given_back(caplog):
+    artist = full_artist()
+    with pytest.raises(RuntimeError):
+        services.generate(user=artist.user, tool="tagline", inputs={}, provider=CrashingProvider())
+    assert "Violet provider crashing crashed" in caplog.messages
+    generation = Generation.objects.get(artist=artist)
+    assert (generation.status, generation.error_code) == (
+        GenerationStatus.FAILED,
+        "violet_provider_error",
+    )
+    assert DailyUsage.objects.get(artist=artist).prompts == 0
