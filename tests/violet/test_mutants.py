@@ -741,8 +741,54 @@ def test_a_provider_that_crashes_is_logged_by_name_and_its_unit_given_back(caplo
         services.generate(user=artist.user, tool="tagline", inputs={}, provider=CrashingProvider())
     assert "Violet provider crashing crashed" in caplog.messages
     generation = Generation.objects.get(artist=artist)
-    assert (generation.status, generation.error_code) == (
+    assert (generation.status, generation.error_code, generation.error_message) == (
         GenerationStatus.FAILED,
         "violet_provider_error",
+        "The AI provider failed.",
     )
     assert DailyUsage.objects.get(artist=artist).prompts == 0
+
+
+def test_completing_after_an_expiry_takes_a_unit_when_one_is_left(settings):
+    settings.VIOLET_DAILY_LIMIT = 2
+    artist = full_artist()
+    late = started(artist.user)
+    services.generation_fail(
+        generation_id=late.pk, error=ProviderFailure("violet_provider_timeout", "x", status=504)
+    )
+    assert DailyUsage.objects.get(artist=artist).prompts == 0
+    done = services.generation_complete(generation_id=late.pk, completion=Completion("Late", "m"))
+    assert Generation.objects.get(pk=done.pk).status == GenerationStatus.COMPLETED
+    assert DailyUsage.objects.get(artist=artist).prompts == 1
+
+
+def test_a_completions_tokens_go_to_its_own_artists_day_only():
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    today = services.utc_today()
+    DailyUsage.objects.create(artist=other, day=today)
+    DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1))
+    generation = started(artist.user)
+    row = DailyUsage.objects.get(artist=artist, day=today)
+    DailyUsage.objects.filter(pk=row.pk).update(updated_at=row.updated_at - dt.timedelta(hours=1))
+    services.generation_complete(
+        generation_id=generation.pk, completion=Completion("Draft", "m", input_tokens=7)
+    )
+    mine = DailyUsage.objects.get(pk=row.pk)
+    assert mine.input_tokens == 7 and mine.updated_at > row.updated_at
+    assert DailyUsage.objects.get(artist=other).input_tokens == 0
+    assert DailyUsage.objects.get(artist=artist, day=today - dt.timedelta(days=1)).input_tokens == 0
+
+
+def test_a_draft_of_a_tool_since_removed_is_shown_and_not_savable():
+    from violet import selectors
+
+    artist = full_artist()
+    generation = services.generate(user=artist.user, tool="bio", inputs={})
+    Generation.objects.filter(pk=generation.pk).update(tool="old_tool")
+    generation.refresh_from_db()
+    assert services.save_field_of(generation) == ""
+    assert selectors.generation_card(generation)["save_field"] is None
+    error = refusal(
+        services.generation_save_to_profile, user=artist.user, generation_id=generation.pk
+    )
+    assert error.code == "violet_not_savable"
