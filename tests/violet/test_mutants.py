@@ -792,3 +792,17 @@ def test_a_draft_of_a_tool_since_removed_is_shown_and_not_savable():
         services.generation_save_to_profile, user=artist.user, generation_id=generation.pk
     )
     assert error.code == "violet_not_savable"
+
+
+def test_a_prompt_takes_a_unit_of_its_own_artists_day_only_and_stamps_it():
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    today = services.utc_today()
+    DailyUsage.objects.create(artist=other, day=today, prompts=1)
+    DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1), prompts=1)
+    row = DailyUsage.objects.create(artist=artist, day=today, prompts=1)
+    DailyUsage.objects.filter(pk=row.pk).update(updated_at=row.updated_at - dt.timedelta(hours=1))
+    started(artist.user)
+    mine = DailyUsage.objects.get(pk=row.pk)
+    assert mine.prompts == 2 and mine.updated_at > row.updated_at
+    assert DailyUsage.objects.get(artist=other).prompts == 1
+    assert DailyUsage.objects.get(artist=artist, day=today - dt.timedelta(days=1)).prompts == 1
