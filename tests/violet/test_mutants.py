@@ -806,3 +806,11 @@ def test_a_prompt_takes_a_unit_of_its_own_artists_day_only_and_stamps_it():
     assert mine.prompts == 2 and mine.updated_at > row.updated_at
     assert DailyUsage.objects.get(artist=other).prompts == 1
     assert DailyUsage.objects.get(artist=artist, day=today - dt.timedelta(days=1)).prompts == 1
+
+
+def test_a_pending_generation_younger_than_the_stale_age_is_left_alone():
+    artist = full_artist()
+    first = started(artist.user)
+    started(artist.user)  # the second request expires only what is stale
+    assert Generation.objects.get(pk=first.pk).status == GenerationStatus.PENDING
+    assert DailyUsage.objects.get(artist=artist).prompts == 2
