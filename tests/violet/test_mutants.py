@@ -814,3 +814,24 @@ def test_a_pending_generation_younger_than_the_stale_age_is_left_alone():
     started(artist.user)  # the second request expires only what is stale
     assert Generation.objects.get(pk=first.pk).status == GenerationStatus.PENDING
     assert DailyUsage.objects.get(artist=artist).prompts == 2
+
+
+def test_a_generation_records_its_booking_prompt_and_model():
+    from violet.providers.offline import MODEL
+
+    artist = full_artist()
+    booking = book(GigFactory(), artist)
+    generation = started(artist.user, "press_release", {"booking": booking.pk})
+    stored = Generation.objects.get(pk=generation.pk)
+    assert (stored.booking_id, stored.gig_id, stored.model) == (booking.pk, booking.gig_id, MODEL)
+    assert stored.prompt.startswith("Write a press release announcing Nova Reyes's show")
+
+
+def test_a_start_expires_only_its_own_artists_stale_generations():
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    theirs = started(other.user)
+    Generation.objects.filter(pk=theirs.pk).update(
+        created_at=dt.datetime.now(dt.UTC) - services.stale_after() - dt.timedelta(seconds=1)
+    )
+    started(artist.user)
+    assert Generation.objects.get(pk=theirs.pk).status == GenerationStatus.PENDING
