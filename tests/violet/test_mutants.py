@@ -835,3 +835,16 @@ def test_a_start_expires_only_its_own_artists_stale_generations():
     )
     started(artist.user)
     assert Generation.objects.get(pk=theirs.pk).status == GenerationStatus.PENDING
+
+
+def test_an_artist_still_onboarding_is_told_to_finish_first():
+    from tests.artists.factories import ArtistProfileFactory
+
+    newcomer = ArtistProfileFactory(onboarding_step=2, user__onboarding_complete=False)
+    error = refusal(services.generate, user=newcomer.user, tool="bio", inputs={})
+    assert error_shape(error) == (
+        "onboarding_required",
+        "Finish onboarding before doing this.",
+        {},
+        403,
+    )
