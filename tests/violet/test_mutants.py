@@ -9,14 +9,15 @@ import pytest
 import time_machine
 
 from artists.models import Track
+from tests.artists.factories import ArtistProfileFactory
 from tests.marketplace.bookings import book
 from tests.marketplace.factories import GigFactory
 from tests.violet.factories import full_artist, started
 from umbrella.errors import ApplicationError
-from violet import grounding, services
+from violet import grounding, selectors, services
 from violet.models import DailyUsage, Generation, GenerationStatus
 from violet.providers import Completion, ProviderFailure
-from violet.providers.offline import OfflineProvider
+from violet.providers.offline import MODEL, OfflineProvider
 from violet.tools import MAX_ID, TOOLS, Input, tool_named
 
 pytestmark = pytest.mark.django_db
@@ -780,8 +781,6 @@ def test_a_completions_tokens_go_to_its_own_artists_day_only():
 
 
 def test_a_draft_of_a_tool_since_removed_is_shown_and_not_savable():
-    from violet import selectors
-
     artist = full_artist()
     generation = services.generate(user=artist.user, tool="bio", inputs={})
     Generation.objects.filter(pk=generation.pk).update(tool="old_tool")
@@ -817,8 +816,6 @@ def test_a_pending_generation_younger_than_the_stale_age_is_left_alone():
 
 
 def test_a_generation_records_its_booking_prompt_and_model():
-    from violet.providers.offline import MODEL
-
     artist = full_artist()
     booking = book(GigFactory(), artist)
     generation = started(artist.user, "press_release", {"booking": booking.pk})
@@ -838,8 +835,6 @@ def test_a_start_expires_only_its_own_artists_stale_generations():
 
 
 def test_an_artist_still_onboarding_is_told_to_finish_first():
-    from tests.artists.factories import ArtistProfileFactory
-
     newcomer = ArtistProfileFactory(onboarding_step=2, user__onboarding_complete=False)
     error = refusal(services.generate, user=newcomer.user, tool="bio", inputs={})
     assert error_shape(error) == (
