@@ -501,3 +501,40 @@ def test_a_write_takes_a_new_generation_now_and_another_once_it_commits(
     after = cache.get(answers.GENERATION_KEY)
     assert len(callbacks) == 1 and isinstance(after, str) and after not in (before, during)
     assert len(after) == 16 and int(after, 16) >= 0  # a random 8-byte token, in hex
+
+
+def test_token_authentication_reads_the_generation_and_both_roles_kept_days():
+    assert answers.reads_for(9) == (
+        "analytics:generation",
+        "analytics:daily:9:artist",
+        "analytics:daily:9:venue",
+    )
+
+
+def _counting(monkeypatch, recording) -> list[str]:
+    calls: list[str] = []
+    for name in ("get", "add", "get_many"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(
+            recording, name, lambda *a, _n=name, _r=real, **k: calls.append(_n) or _r(*a, **k)
+        )
+    return calls
+
+
+def test_what_authentication_read_is_used_as_found_without_reading_again(recording, monkeypatch):
+    kept = answers.daily_get(user_id=9, role="artist", first=D1, last=D1)
+    series = _series(1)
+    keys = answers.reads_for(9)
+    cache.clear()  # what was read is all there is
+    calls = _counting(monkeypatch, recording)
+    found = {answers.GENERATION_KEY: kept.generation, kept.key: (kept.generation, series)}
+    again = answers.daily_get(user_id=9, role="artist", first=D1, last=D1, read=(keys, found))
+    assert again.answer == series.answer(D1, D1) and calls == []
+    nothing = {answers.GENERATION_KEY: kept.generation}  # no kept days were found
+    again = answers.daily_get(user_id=9, role="artist", first=D1, last=D1, read=(keys, nothing))
+    assert (again.generation, again.answer, calls) == (kept.generation, None, [])
+    answers.daily_get(user_id=9, role="artist", first=D1, last=D1, read=(keys, {}))
+    assert calls == ["add"]  # no generation found: made once, nothing read again
+    other = answers.reads_for(8)  # read for someone else: read again
+    answers.daily_get(user_id=9, role="artist", first=D1, last=D1, read=(other, found))
+    assert calls == ["add", "get_many"]
