@@ -680,9 +680,9 @@ def test_the_limit_refusal_counts_the_artists_own_prompts_of_today_only(settings
     settings.VIOLET_DAILY_LIMIT = 3
     artist, other = full_artist(), full_artist(stage_name="Other")
     today = services.utc_today()
-    DailyUsage.objects.create(artist=other, day=today, prompts=1)
     DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1), prompts=2)
     DailyUsage.objects.create(artist=artist, day=today, prompts=3)
+    DailyUsage.objects.create(artist=other, day=today, prompts=1)  # newer: listed first
     error = refusal(services.generate, user=artist.user, tool="tagline", inputs={})
     assert (error.details["used"], error.details["remaining"]) == (3, 0)
 
