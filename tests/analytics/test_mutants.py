@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
 
 from analytics import cache as answers
 from analytics import metrics, rollup, services
@@ -442,3 +443,98 @@ def test_a_range_outside_the_kept_days_keeps_the_new_series_under_the_same_key()
         outside, answers.Series(ARTIST, 9, later, answers.day_texts(ARTIST, later, 1, {}))
     )
     assert answers.daily_get(user_id=9, role="artist", first=later, last=later).answer is not None
+
+
+# --- the days' JSON text, and a new generation (the second mutation run) ----------------------
+# ``FORMATTERS`` and ``ZEROS`` are built when analytics.cache is imported, before mutmut forks
+# the process that runs a mutant's tests: only a call made by a test reaches a mutant of
+# ``_formatter``, ``_int_text``, ``_rating_text`` or ``_zeros``, so these tests build them again.
+
+
+def rendered(figures: dict) -> str:
+    """The JSON text DRF's renderer writes for a day's figures, after ``{"day":"…",``."""
+    return JSONRenderer().render(figures).decode()[1:]
+
+
+def test_a_days_figures_are_written_as_drf_writes_them_in_the_catalogs_order():
+    values = {
+        "profile_views": 1204,
+        "unique_viewers": 7.0,  # a count read as a float is still written as a whole number
+        "gigs_completed": 0,
+        "earnings": 125_050,
+        "reviews": 3,
+        "avg_rating": Decimal("4.50"),
+        "applications_sent": 2,
+        "applications_accepted": 1,
+        "messages_received": 9,
+        "fan_growth": -4,
+        "campaign_sends": 11,
+    }
+    assert [m.name for m in metrics.METRICS[ARTIST]] == list(values)
+    text = answers._formatter(ARTIST)(list(values.values()))
+    expected = {**values, "unique_viewers": 7, "avg_rating": 4.5}
+    assert text == rendered(expected)
+    assert answers.FORMATTERS[ARTIST](list(values.values())) == text
+    venue = [m.name for m in metrics.METRICS[VENUE]]
+    none = dict.fromkeys(venue, 5) | {"median_answer_seconds": None, "avg_rating": None}
+    assert answers._formatter(VENUE)(list(none.values())) == rendered(none)
+    with pytest.raises(ValueError):  # a row that does not match the catalog is not shifted
+        answers._formatter(VENUE)(list(none.values())[:-1])
+
+
+def test_a_quiet_days_figures_are_zeros_and_its_ratings_and_medians_none():
+    for kind in (ARTIST, VENUE):
+        quiet = {m.name: (None if m.nullable else 0) for m in metrics.METRICS[kind]}
+        assert answers._zeros(kind) == answers.ZEROS[kind] == rendered(quiet)
+    assert '"avg_rating":null' in answers._zeros(ARTIST)
+    assert '"median_answer_seconds":null' in answers._zeros(VENUE)
+
+
+def test_a_write_takes_a_new_generation_now_and_another_once_it_commits(
+    django_capture_on_commit_callbacks,
+):
+    before = answers._generation(None)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        answers.figures_changed_on_commit()
+        during = cache.get(answers.GENERATION_KEY)
+        assert isinstance(during, str) and during != before
+    after = cache.get(answers.GENERATION_KEY)
+    assert len(callbacks) == 1 and isinstance(after, str) and after not in (before, during)
+    assert len(after) == 16 and int(after, 16) >= 0  # a random 8-byte token, in hex
+
+
+def test_token_authentication_reads_the_generation_and_both_roles_kept_days():
+    assert answers.reads_for(9) == (
+        "analytics:generation",
+        "analytics:daily:9:artist",
+        "analytics:daily:9:venue",
+    )
+
+
+def _counting(monkeypatch, recording) -> list[str]:
+    calls: list[str] = []
+    for name in ("get", "add", "get_many"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(
+            recording, name, lambda *a, _n=name, _r=real, **k: calls.append(_n) or _r(*a, **k)
+        )
+    return calls
+
+
+def test_what_authentication_read_is_used_as_found_without_reading_again(recording, monkeypatch):
+    kept = answers.daily_get(user_id=9, role="artist", first=D1, last=D1)
+    series = _series(1)
+    keys = answers.reads_for(9)
+    cache.clear()  # what was read is all there is
+    calls = _counting(monkeypatch, recording)
+    found = {answers.GENERATION_KEY: kept.generation, kept.key: (kept.generation, series)}
+    again = answers.daily_get(user_id=9, role="artist", first=D1, last=D1, read=(keys, found))
+    assert again.answer == series.answer(D1, D1) and calls == []
+    nothing = {answers.GENERATION_KEY: kept.generation}  # no kept days were found
+    again = answers.daily_get(user_id=9, role="artist", first=D1, last=D1, read=(keys, nothing))
+    assert (again.generation, again.answer, calls) == (kept.generation, None, [])
+    answers.daily_get(user_id=9, role="artist", first=D1, last=D1, read=(keys, {}))
+    assert calls == ["add"]  # no generation found: made once, nothing read again
+    other = answers.reads_for(8)  # read for someone else: read again
+    answers.daily_get(user_id=9, role="artist", first=D1, last=D1, read=(other, found))
+    assert calls == ["add", "get_many"]

@@ -9,13 +9,15 @@ import pytest
 import time_machine
 
 from artists.models import Track
+from tests.artists.factories import ArtistProfileFactory
 from tests.marketplace.bookings import book
 from tests.marketplace.factories import GigFactory
 from tests.violet.factories import full_artist, started
 from umbrella.errors import ApplicationError
-from violet import grounding, services
+from violet import grounding, selectors, services
 from violet.models import DailyUsage, Generation, GenerationStatus
 from violet.providers import Completion, ProviderFailure
+from violet.providers.offline import MODEL, OfflineProvider
 from violet.tools import MAX_ID, TOOLS, Input, tool_named
 
 pytestmark = pytest.mark.django_db
@@ -645,3 +647,199 @@ def test_a_message_is_given_whole_up_to_the_longest_message():
         user=artist.user, tool=TOOLS["message_reply"], inputs={"conversation": conversation.pk}
     )
     assert found.messages[0][1] == long
+
+
+# --- the second mutation run (docs/mutation/analytics-violet.md, 4 December, afternoon) --------
+
+
+def test_a_booking_is_played_only_once_its_end_has_passed():
+    artist = full_artist()
+    booking = book(GigFactory(), artist)
+    tool = TOOLS["press_release"]
+    with time_machine.travel(booking.ends_at, tick=False):
+        found = grounding.ground(user=artist.user, tool=tool, inputs={"booking": booking.pk})
+    assert facts_of(found, "booking")["status"] == ("Booking", "Confirmed")
+
+
+def test_a_tiktok_handle_is_given_with_an_at_and_an_unlisted_performance_type_as_stored():
+    artist = full_artist(
+        instagram_handle="", tiktok_handle="nova.reyes", performance_types=["band", "choir"]
+    )
+    found = grounding.ground(
+        user=artist.user, tool=TOOLS["social_captions"], inputs={"topic": "New single"}
+    )
+    profile = facts_of(found, "profile")
+    assert profile["tiktok_handle"] == ("TikTok handle", "@nova.reyes")
+    assert profile["stage_name"] == ("Stage name", "Nova Reyes")
+    assert "instagram_handle" not in profile
+    # a type no longer in the list (an older profile) reads as stored, not as "None"
+    assert profile["performance_types"] == ("Performs as", "Band, choir")
+
+
+def test_the_limit_refusal_counts_the_artists_own_prompts_of_today_only(settings):
+    settings.VIOLET_DAILY_LIMIT = 3
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    today = services.utc_today()
+    DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1), prompts=2)
+    DailyUsage.objects.create(artist=artist, day=today, prompts=3)
+    DailyUsage.objects.create(artist=other, day=today, prompts=1)  # newer: listed first
+    error = refusal(services.generate, user=artist.user, tool="tagline", inputs={})
+    assert (error.details["used"], error.details["remaining"]) == (3, 0)
+
+
+def test_with_no_allowance_at_all_the_refusal_says_none_was_used(settings):
+    settings.VIOLET_DAILY_LIMIT = 0  # Violet switched off
+    artist = full_artist()
+    error = refusal(services.generate, user=artist.user, tool="tagline", inputs={})
+    assert error.code == "violet_limit_reached"
+    assert (error.details["limit"], error.details["used"], error.details["remaining"]) == (0, 0, 0)
+    assert not Generation.objects.filter(artist=artist).exists()
+
+
+def test_half_a_second_before_midnight_the_refusal_says_retry_after_one_second(settings):
+    settings.VIOLET_DAILY_LIMIT = 0
+    artist = full_artist()
+    with time_machine.travel(
+        dt.datetime(2030, 3, 1, 23, 59, 59, 500_000, tzinfo=dt.UTC), tick=False
+    ):
+        error = refusal(services.generate, user=artist.user, tool="tagline", inputs={})
+    assert error.retry_after == 1 and error.details["resets_at"] == "2030-03-02T00:00:00Z"
+
+
+def test_a_failure_gives_back_the_unit_of_its_own_artist_and_day_only():
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    today = services.utc_today()
+    DailyUsage.objects.create(artist=other, day=today, prompts=4)
+    DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1), prompts=2)
+    generation = started(artist.user)
+    row = DailyUsage.objects.get(artist=artist, day=today)
+    DailyUsage.objects.filter(pk=row.pk).update(updated_at=row.updated_at - dt.timedelta(hours=1))
+    services.generation_fail(generation_id=generation.pk, error=ProviderFailure("x", "y"))
+    mine = DailyUsage.objects.get(pk=row.pk)
+    assert (mine.prompts, mine.failures) == (0, 1) and mine.updated_at > row.updated_at
+    assert DailyUsage.objects.get(artist=other).prompts == 4
+    assert DailyUsage.objects.get(artist=artist, day=today - dt.timedelta(days=1)).prompts == 2
+
+
+def test_a_failure_never_takes_the_days_count_below_zero():
+    artist = full_artist()
+    generation = started(artist.user)
+    DailyUsage.objects.filter(artist=artist).update(prompts=0)  # staff reset the day meanwhile
+    services.generation_fail(generation_id=generation.pk, error=ProviderFailure("x", "y"))
+    assert DailyUsage.objects.get(artist=artist).prompts == 0
+
+
+class CrashingProvider(OfflineProvider):
+    name = "crashing"
+
+    def complete(self, job):
+        raise RuntimeError("boom")
+
+
+def test_a_provider_that_crashes_is_logged_by_name_and_its_unit_given_back(caplog):
+    artist = full_artist()
+    with pytest.raises(RuntimeError):
+        services.generate(user=artist.user, tool="tagline", inputs={}, provider=CrashingProvider())
+    assert "Violet provider crashing crashed" in caplog.messages
+    generation = Generation.objects.get(artist=artist)
+    assert (generation.status, generation.error_code, generation.error_message) == (
+        GenerationStatus.FAILED,
+        "violet_provider_error",
+        "The AI provider failed.",
+    )
+    assert DailyUsage.objects.get(artist=artist).prompts == 0
+
+
+def test_completing_after_an_expiry_takes_a_unit_when_one_is_left(settings):
+    settings.VIOLET_DAILY_LIMIT = 2
+    artist = full_artist()
+    late = started(artist.user)
+    services.generation_fail(
+        generation_id=late.pk, error=ProviderFailure("violet_provider_timeout", "x", status=504)
+    )
+    assert DailyUsage.objects.get(artist=artist).prompts == 0
+    done = services.generation_complete(generation_id=late.pk, completion=Completion("Late", "m"))
+    assert Generation.objects.get(pk=done.pk).status == GenerationStatus.COMPLETED
+    assert DailyUsage.objects.get(artist=artist).prompts == 1
+
+
+def test_a_completions_tokens_go_to_its_own_artists_day_only():
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    today = services.utc_today()
+    DailyUsage.objects.create(artist=other, day=today)
+    DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1))
+    generation = started(artist.user)
+    row = DailyUsage.objects.get(artist=artist, day=today)
+    DailyUsage.objects.filter(pk=row.pk).update(updated_at=row.updated_at - dt.timedelta(hours=1))
+    services.generation_complete(
+        generation_id=generation.pk, completion=Completion("Draft", "m", input_tokens=7)
+    )
+    mine = DailyUsage.objects.get(pk=row.pk)
+    assert mine.input_tokens == 7 and mine.updated_at > row.updated_at
+    assert DailyUsage.objects.get(artist=other).input_tokens == 0
+    assert DailyUsage.objects.get(artist=artist, day=today - dt.timedelta(days=1)).input_tokens == 0
+
+
+def test_a_draft_of_a_tool_since_removed_is_shown_and_not_savable():
+    artist = full_artist()
+    generation = services.generate(user=artist.user, tool="bio", inputs={})
+    Generation.objects.filter(pk=generation.pk).update(tool="old_tool")
+    generation.refresh_from_db()
+    assert services.save_field_of(generation) == ""
+    assert selectors.generation_card(generation)["save_field"] is None
+    error = refusal(
+        services.generation_save_to_profile, user=artist.user, generation_id=generation.pk
+    )
+    assert error.code == "violet_not_savable"
+
+
+def test_a_prompt_takes_a_unit_of_its_own_artists_day_only_and_stamps_it():
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    today = services.utc_today()
+    DailyUsage.objects.create(artist=other, day=today, prompts=1)
+    DailyUsage.objects.create(artist=artist, day=today - dt.timedelta(days=1), prompts=1)
+    row = DailyUsage.objects.create(artist=artist, day=today, prompts=1)
+    DailyUsage.objects.filter(pk=row.pk).update(updated_at=row.updated_at - dt.timedelta(hours=1))
+    started(artist.user)
+    mine = DailyUsage.objects.get(pk=row.pk)
+    assert mine.prompts == 2 and mine.updated_at > row.updated_at
+    assert DailyUsage.objects.get(artist=other).prompts == 1
+    assert DailyUsage.objects.get(artist=artist, day=today - dt.timedelta(days=1)).prompts == 1
+
+
+def test_a_pending_generation_younger_than_the_stale_age_is_left_alone():
+    artist = full_artist()
+    first = started(artist.user)
+    started(artist.user)  # the second request expires only what is stale
+    assert Generation.objects.get(pk=first.pk).status == GenerationStatus.PENDING
+    assert DailyUsage.objects.get(artist=artist).prompts == 2
+
+
+def test_a_generation_records_its_booking_prompt_and_model():
+    artist = full_artist()
+    booking = book(GigFactory(), artist)
+    generation = started(artist.user, "press_release", {"booking": booking.pk})
+    stored = Generation.objects.get(pk=generation.pk)
+    assert (stored.booking_id, stored.gig_id, stored.model) == (booking.pk, booking.gig_id, MODEL)
+    assert stored.prompt.startswith("Write a press release announcing Nova Reyes's show")
+
+
+def test_a_start_expires_only_its_own_artists_stale_generations():
+    artist, other = full_artist(), full_artist(stage_name="Other")
+    theirs = started(other.user)
+    Generation.objects.filter(pk=theirs.pk).update(
+        created_at=dt.datetime.now(dt.UTC) - services.stale_after() - dt.timedelta(seconds=1)
+    )
+    started(artist.user)
+    assert Generation.objects.get(pk=theirs.pk).status == GenerationStatus.PENDING
+
+
+def test_an_artist_still_onboarding_is_told_to_finish_first():
+    newcomer = ArtistProfileFactory(onboarding_step=2, user__onboarding_complete=False)
+    error = refusal(services.generate, user=newcomer.user, tool="bio", inputs={})
+    assert error_shape(error) == (
+        "onboarding_required",
+        "Finish onboarding before doing this.",
+        {},
+        403,
+    )

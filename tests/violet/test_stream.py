@@ -208,8 +208,11 @@ def test_a_claude_stream_cut_halfway_ends_with_an_error_and_the_allowance_unchan
     events = parse(body)
     assert [n for n, _ in events] == ["start", "delta", "delta", "error"]
     error = events[-1][1]
-    assert error["error"]["code"] == "violet_stream_interrupted"
-    assert "not counted" in error["error"]["message"]
+    assert error["error"] == {  # the API's error shape
+        "code": "violet_stream_interrupted",
+        "message": "The AI's answer was cut off. Your prompt was not counted; try again.",
+        "details": {},
+    }
     assert (error["usage"]["used"], error["usage"]["remaining"]) == (0, 50)
     generation = Generation.objects.get(artist=artist)
     assert generation.status == GenerationStatus.FAILED
