@@ -649,6 +649,18 @@ def test_the_count_is_told_only_for_the_open_question(server):
     assert data_of(room, "quiz:answer_submitted") == [{"question_id": "q1", "answers": 0}]
 
 
+def test_the_count_is_of_this_rooms_answers_only(server):
+    room, (a,) = open_quiz(server)
+    answer_it(room, a, 1)
+    # another room with the same questions, its "q1" open too (its app judges from now on)
+    other, (b, c) = open_quiz(server, n=2)
+    answer_it(other, b, 1)
+    answer_it(other, c, 0)
+    assert quiz.quiz_answers_announce(room_id=room.pk, question_id="q1") == 1
+    assert quiz.quiz_answers_announce(room_id=other.pk, question_id="q1") == 2
+    assert data_of(room, "quiz:answer_submitted") == [{"question_id": "q1", "answers": 1}]
+
+
 def test_the_acknowledgement_is_the_answerers_own(server, clock):
     room, (a,) = open_quiz(server)
     clock.shift(SECOND)
