@@ -146,8 +146,9 @@ def test_with_no_stage_name_the_model_writes_of_the_artist():
 
 def test_a_tool_with_no_instructions_is_refused_by_name():
     karaoke = dataclasses.replace(TOOLS["bio"], name="karaoke")
-    with pytest.raises(ValueError, match="^no instructions for karaoke$"):
+    with pytest.raises(ValueError) as caught:
         prompts.instructions(karaoke, {}, grounding(NOVA))
+    assert str(caught.value) == "no instructions for karaoke"
 
 
 def test_the_facts_block_lists_each_fact_with_its_label_and_where_it_comes_from():
