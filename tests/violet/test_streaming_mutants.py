@@ -1,6 +1,7 @@
-"""The stream's wire format and its two ways of ending without an answer, pinned where the
-third mutation run of violet.streaming found them loose (docs/mutation/analytics-violet.md):
-a provider that stops without its completion, and one that takes longer than the stream may."""
+"""The stream's wire format and its ways of ending without an answer, pinned where the third
+mutation run of violet.streaming found them loose (docs/mutation/analytics-violet.md): a
+provider that stops without its completion, one that takes longer than the stream may, one
+that crashes. The artist has used two prompts earlier today: the error's usage is theirs."""
 
 import asyncio
 import json
@@ -10,7 +11,7 @@ import pytest
 from tests.messaging.conftest import run_async
 from tests.violet.factories import full_artist
 from violet import selectors, services, streaming
-from violet.models import GenerationStatus
+from violet.models import DailyUsage, GenerationStatus
 from violet.providers import Delta
 from violet.providers.offline import OfflineProvider
 
@@ -27,6 +28,14 @@ class Stopping:
         yield Delta("Nova Reyes is ")
 
 
+class Crashing:
+    """A provider with a bug."""
+
+    async def stream(self, job):
+        raise RuntimeError("a bug in the provider")
+        yield Delta("never")
+
+
 class Hanging:
     """A provider that says nothing for a second."""
 
@@ -37,6 +46,7 @@ class Hanging:
 
 def streamed(provider) -> tuple[list[tuple[str, dict]], object, int]:
     artist = full_artist()
+    DailyUsage.objects.create(artist=artist, day=services.utc_today(), prompts=2)
     prepared = services.generation_prepare(user=artist.user, tool="bio", inputs={})
     generation = services.generation_start(prepared=prepared, provider=OfflineProvider())
 
@@ -68,7 +78,8 @@ def test_a_stream_that_stops_without_its_answer_ends_with_an_error_and_is_not_co
     }
     assert generation.status == GenerationStatus.FAILED
     assert generation.error_code == "violet_stream_interrupted"
-    assert selectors.usage_of(artist_id=artist_id)["used"] == 0
+    assert events[-1][1]["usage"] == selectors.usage_of(artist_id=artist_id)
+    assert events[-1][1]["usage"]["used"] == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,4 +94,25 @@ def test_a_provider_slower_than_the_streams_limit_is_timed_out(settings):
     }
     assert generation.status == GenerationStatus.FAILED
     assert generation.error_code == "violet_provider_timeout"
-    assert selectors.usage_of(artist_id=artist_id)["used"] == 0
+    assert events[-1][1]["usage"] == selectors.usage_of(artist_id=artist_id)
+    assert events[-1][1]["usage"]["used"] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_provider_that_crashes_is_logged_and_the_stream_ends_with_an_error(caplog):
+    events, generation, artist_id = streamed(Crashing())
+    assert [name for name, _ in events] == ["start", "error"]
+    assert events[-1][1]["error"] == {
+        "code": "violet_provider_error",
+        "message": "The AI provider failed.",
+        "details": {},
+    }
+    assert events[-1][1]["usage"] == selectors.usage_of(artist_id=artist_id)
+    assert events[-1][1]["usage"]["used"] == 2
+    assert generation.status == GenerationStatus.FAILED
+    assert generation.error_code == "violet_provider_error"
+    crashed = [r for r in caplog.records if r.name == "violet.streaming"]
+    assert [r.getMessage() for r in crashed] == [
+        f"Violet stream of generation {generation.pk} crashed"
+    ]
+    assert crashed[0].exc_info[1].args == ("a bug in the provider",)
