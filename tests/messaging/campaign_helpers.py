@@ -3,6 +3,7 @@
 import json
 import threading
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.test import TestCase
@@ -62,6 +63,16 @@ def send_now(profile: Any, campaign: Campaign) -> Campaign:
     with TestCase.captureOnCommitCallbacks(execute=True):
         campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
     campaign.refresh_from_db()
+    return campaign
+
+
+def fanned_out(profile: Any, campaign: Campaign) -> Campaign:
+    """Schedule for now and fan out (one delivery per recipient), the send task not run."""
+    with (
+        mock.patch.object(campaigns, "_enqueue_send"),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
     return campaign
 
 

@@ -24,6 +24,7 @@ from messaging.models import ArtistOptOut, Campaign, ConsentEvent, ContactMember
 from tests.messaging.campaign_helpers import (  # noqa: F401 (fixture)
     _locmem_sms,
     add_fans,
+    fanned_out,
     make_campaign,
     resend_event,
     send_now,
@@ -516,13 +517,7 @@ class _WorkerKilled(BaseException):
 def _fanned_out_email(profile, fan_list):
     """An email campaign to the three email fans, fanned out, its send task not run."""
     add_fans(profile, fan_list)
-    campaign = make_campaign(profile, fan_list)
-    with (
-        mock.patch.object(campaigns, "_enqueue_send"),
-        TestCase.captureOnCommitCallbacks(execute=True),
-    ):
-        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
-    return campaign
+    return fanned_out(profile, make_campaign(profile, fan_list))
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from tests.accounts.factories import UserFactory
 from tests.messaging.campaign_helpers import (  # noqa: F401 (fixture)
     _locmem_sms,
     add_fans,
+    fanned_out,
     make_campaign,
     send_now,
 )
@@ -243,12 +244,7 @@ def test_a_dead_workers_claim_is_taken_over_with_the_same_key(profile, fan_list,
     """A worker claimed a delivery and died: after the lease, the delivery is sent again with
     the same idempotency key (the provider drops the repeat if the first one got through)."""
     add_fans(profile, fan_list)
-    campaign = make_campaign(profile, fan_list)
-    with (
-        mock.patch.object(campaigns, "_enqueue_send"),
-        TestCase.captureOnCommitCallbacks(execute=True),
-    ):
-        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    campaign = fanned_out(profile, make_campaign(profile, fan_list))
     campaign.refresh_from_db()
     assert campaign.status == "sending" and not mail.outbox
     claimed = Delivery.objects.order_by("id").first()
@@ -270,13 +266,7 @@ def test_a_dead_workers_claim_is_taken_over_with_the_same_key(profile, fan_list,
 
 def test_an_address_that_opts_out_after_the_fan_out_gets_nothing(profile, fan_list):
     members = add_fans(profile, fan_list)
-    campaign = make_campaign(profile, fan_list)
-
-    with (
-        mock.patch.object(campaigns, "_enqueue_send"),
-        TestCase.captureOnCommitCallbacks(execute=True),
-    ):
-        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    campaign = fanned_out(profile, make_campaign(profile, fan_list))
     assert Delivery.objects.filter(campaign=campaign).count() == 3
     fans.unsubscribe(token=consent.unsubscribe_token(members[0]))
     campaigns.send_batch(campaign_id=campaign.pk)
