@@ -16,12 +16,13 @@ through both and requires the same rows in the same order.
 """
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 from marketplace.models import URGENT_DAYS, GigStatus
 from umbrella.db.prepared import fetchone_prepared
-from umbrella.keyset import KeysetRows
+from umbrella.keyset import KeysetRows, Walk
 from umbrella.keyset import iso_sql as _iso
 
 # The columns of selectors.GIG_FIELDS, in that order, for a gig ``g`` joined to its venue ``v``;
@@ -52,12 +53,6 @@ GIG_COLUMNS = (
     ("updated_at", _iso("g.updated_at")),
 )
 GIG_SELECT = ", ".join(sql for _, sql in GIG_COLUMNS)
-GIG_INNER = (  # the page's own columns, before the venue is joined
-    "g.id, g.title, g.description, g.venue_id, g.venue_name, g.location_address,"
-    " g.location_city, g.location_state, g.location_country, g.date, g.start_time, g.end_time,"
-    " g.timezone, g.starts_at, g.ends_at, g.genre, g.payment_amount, g.payment_type, g.status,"
-    " g.created_at, g.updated_at"
-)
 
 # --- the gig board ----------------------------------------------------------------------------
 
@@ -66,8 +61,9 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
     """``selectors.gig_search``'s statement: the same conditions as its queryset, plus bounds on
     ``starts_at`` implied by a date range (a local date starts at most 14 hours before and ends
     at most 12 hours after its UTC day), so a range months ahead reads its rows from an index
-    instead of walking every open gig before it. The venue (for its slug) is joined to the
-    page's rows only, after the page is cut."""
+    instead of walking every open gig before it. The page is cut as ids (for open gigs an
+    index-only walk, soonest first, that stops at the page's last match); the gigs and their
+    venues (for the slug) are read for the page's rows only."""
     status = filters.get("status") or GigStatus.OPEN
     where = ["g.status = %s"]
     params: list[Any] = [status]
@@ -104,18 +100,39 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
             where.append("NOT (g.starts_at < %s)")
             params.append(soon)
     q = " ".join((filters.get("q") or "").split())[:200]
+    walk = None
     if q:
-        where.append("g.search_vector @@ websearch_to_tsquery('english'::regconfig, %s)")
-        params.append(q)
+        match = "g.search_vector @@ websearch_to_tsquery('english'::regconfig, %s)"
+        # Several words are estimated as if unrelated (far too few matches): walk the open
+        # gigs in order first, when nothing but dates narrows them (gig_open_board covers it).
+        narrowed = any(filters.get(name) not in (None, "") for name in _NARROWING)
+        if len(_WORD.findall(q)) > 1 and status == GigStatus.OPEN and not narrowed:
+            walk = Walk(select=BOARD_WALK, condition=match, params=[q], horizon=BOARD_WALK_ROWS)
+        else:
+            where.append(match)
+            params.append(q)
     return KeysetRows(
-        select=f"{GIG_INNER} FROM marketplace_gig g",
+        # The page's ids first (open gigs: an index-only walk of gig_open_board, migration
+        # 0009, which holds every filter's column), then the page's gigs and venues.
+        select="g.id FROM marketplace_gig g",
         outer=f"{GIG_SELECT} FROM",
-        join="JOIN marketplace_venueprofile v ON v.id = g.venue_id",
+        alias="page",
+        join="JOIN marketplace_gig g ON g.id = page.id"
+        " JOIN marketplace_venueprofile v ON v.id = g.venue_id",
         where=" AND ".join(where),
         params=params,
         names=[name for name, _ in GIG_COLUMNS],
         keys={"starts_at": "g.starts_at", "id": "g.id"},
+        walk=walk,
     )
+
+
+# Words of a search (several make PostgreSQL underestimate the matches; see umbrella.keyset.Walk)
+# and the columns a walk of open gigs reads from gig_open_board (an index-only scan).
+_WORD = re.compile(r"\w+")
+_NARROWING = ("city", "state", "genre", "min_pay", "payment_type", "urgent")
+BOARD_WALK = "g.id, g.starts_at, g.search_vector FROM marketplace_gig g"
+BOARD_WALK_ROWS = 1000  # ~50 index pages; finds a page of words that ~2 % of open gigs match
 
 
 def _utc_midnight(day: dt.date, *, hours: int) -> dt.datetime:

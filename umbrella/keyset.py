@@ -8,6 +8,7 @@ Used by the gig board and applicants (``marketplace.filters``) and a conversatio
 """
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models
@@ -23,6 +24,27 @@ def iso_sql(column: str) -> str:
 
 
 _TIMESTAMP = models.DateTimeField()
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A condition looked for first in a bounded walk of the rows the other conditions give,
+    in the page's order (``KeysetRows(walk=...)``).
+
+    For a condition PostgreSQL cannot estimate well, when matches are common: words that come
+    together (``hip hop`` matches ~20 times as many gigs as the planner expects from each word
+    alone), so it reads every match and sorts them instead of walking an index in order and
+    stopping at the page's end. The walk reads at most ``horizon`` rows (``select`` names
+    them: the keys and what ``condition`` reads, from an index-only scan where one covers
+    them); when it finds fewer matches than the page needs, the statement runs with the
+    condition as a plain ``WHERE`` (PostgreSQL's choice), in the same round trip. The same
+    rows either way: the walk is a prefix of the ordered rows, so the matches it finds are the
+    first ones. ``condition`` reads the walk's columns under the statement's alias."""
+
+    select: str  # "<alias>.<key>, …, <columns condition reads> FROM <table> <alias>"
+    condition: str
+    params: Sequence[Any] = ()
+    horizon: int = 1000
 
 
 class KeysetRows:
@@ -49,6 +71,7 @@ class KeysetRows:
         alias: str = "g",
         position: "models.Field[Any, Any] | None" = None,
         prepared: bool = False,
+        walk: Walk | None = None,
     ) -> None:
         self.select, self.where, self.params, self.names = select, where, list(params), names
         self.keys, self.order, self.bound = keys, tuple(order or keys), bound
@@ -64,6 +87,11 @@ class KeysetRows:
         # Run as a prepared statement (umbrella.db.prepared): for statements of a few fixed
         # shapes whose generic plan is as good as a custom one.
         self.prepared = prepared
+        # A condition to look for in a bounded, ordered walk first (see Walk); not in ``where``.
+        # Its page comes from one of two branches, so ``outer`` must sort it again.
+        if walk is not None and not outer:
+            raise ValueError("a walk needs an outer statement (it orders the page)")
+        self.walk = walk
 
     def _copy(self, **changes: Any) -> "KeysetRows":
         fields = {
@@ -81,6 +109,7 @@ class KeysetRows:
             "alias": self.alias,
             "position": self.position,
             "prepared": self.prepared,
+            "walk": self.walk,
         }
         return KeysetRows(**{**fields, **changes})
 
@@ -108,17 +137,52 @@ class KeysetRows:
         order = ", ".join(
             f"{self.keys[f.lstrip('-')]}{' DESC' if f.startswith('-') else ''}" for f in self.order
         )
-        sql = f"SELECT {self.select} WHERE {where}"
-        if order:
-            sql += f" ORDER BY {order}"
-        if limit is not None:
-            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+        if self.walk is not None and limit is not None and order:
+            sql, params = self._walked(self.walk, where, params, order, offset, limit)
+        else:
+            if self.walk is not None:
+                where = f"({where}) AND {self.walk.condition}"
+                params += self.walk.params
+            sql = f"SELECT {self.select} WHERE {where}"
+            if order:
+                sql += f" ORDER BY {order}"
+            if limit is not None:
+                sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
         if self.outer:  # join what only the page's rows need after the page is cut
             sql = f"SELECT {self.outer} ({sql}) {self.alias} {self.join}"
             params += self.join_params
             if order:
                 sql += f" ORDER BY {order}"
         return sql, params
+
+    def _walked(
+        self, walk: Walk, where: str, params: list[Any], order: str, offset: int, limit: int
+    ) -> tuple[str, list[Any]]:
+        """The page through :class:`Walk`: the first ``offset + limit`` matches of the bounded
+        walk (``hit``) when it found that many, else those of the plain statement, which
+        PostgreSQL runs only then (a one-time filter). One branch gives rows; ``outer`` sorts
+        the page again."""
+        columns, _, table = self.select.rpartition(" FROM ")
+        alias, need = table.split()[-1], offset + limit
+        # Fixed text, every value a parameter (S608).
+        hit = (
+            f"SELECT * FROM (SELECT {walk.select} WHERE {where}"  # noqa: S608
+            f" ORDER BY {order} LIMIT %s) {alias} WHERE {walk.condition} ORDER BY {order} LIMIT %s"
+        )
+        found = (
+            f"SELECT {columns} FROM hit {alias}"  # noqa: S608
+            f" WHERE (SELECT count(*) FROM hit) >= %s ORDER BY {order} LIMIT %s OFFSET %s"
+        )
+        plain = (
+            f"SELECT {self.select} WHERE ({where}) AND {walk.condition}"  # noqa: S608
+            f" AND (SELECT count(*) FROM hit) < %s ORDER BY {order} LIMIT %s OFFSET %s"
+        )
+        sql = f"WITH hit AS MATERIALIZED ({hit}) ({found}) UNION ALL ({plain})"
+        return sql, [
+            *[*params, walk.horizon, *walk.params, need],  # hit
+            *[need, limit, offset],  # found
+            *[*params, *walk.params, need, limit, offset],  # plain
+        ]
 
     def _run(self, offset: int, limit: int | None) -> list[dict[str, Any]]:
         sql, params = self.statement(offset, limit)

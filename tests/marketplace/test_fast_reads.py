@@ -55,7 +55,7 @@ def _gigs(rng: random.Random, count: int) -> list[Gig]:
 def _board_filters(rng: random.Random) -> dict:
     found: dict = {}
     for name, values in [
-        ("q", [*WORDS, "velvet night", "nothing-matches", "  jazz  "]),
+        ("q", [*WORDS, "velvet night", "night brunch", "nothing-matches", "  jazz  "]),
         ("city", [p[0] for p in PLACES] + ["AUSTIN"]),
         ("state", ["TX", "tx"]),
         ("genre", GENRES),
@@ -92,6 +92,39 @@ def test_the_board_statement_and_the_queryset_agree():
             assert _cards(before[0:3]) == _cards(
                 reference.order_by("-starts_at", "-id").filter(starts_at__lt=position)[0:3]
             )
+
+
+@pytest.mark.parametrize("horizon", [1, 4, 30, 1000])
+def test_a_search_of_several_words_walks_first_and_agrees_whether_the_walk_finds_the_page(
+    monkeypatch, horizon
+):
+    """Several words are looked for in a bounded walk of the open gigs first (umbrella.keyset
+    .Walk); when the walk finds fewer than the page needs, the plain statement answers. Short
+    walks make both happen here: the pages must be the queryset's either way."""
+    monkeypatch.setattr(filters, "BOARD_WALK_ROWS", horizon)
+    rng = random.Random(horizon)
+    _gigs(rng, 80)
+    now = timezone.now()
+    for q in ["velvet night", "night brunch", "jazz wedding rooftop", "velvet-night", "a b"]:
+        for extra in [{}, {"date_from": in_days(5)}, {"date_to": in_days(20)}]:
+            wanted = {"q": q, **extra}
+            rows = filters.board_rows(wanted, now=now)
+            assert rows.walk is not None
+            reference = selectors.gig_search_queryset(filters=wanted)
+            for start, stop in [(0, 1), (0, 3), (2, 8), (5, 6), (0, 500)]:
+                assert _cards(rows[start:stop]) == _cards(reference[start:stop]), (wanted, start)
+            full = list(reference)
+            for position in [str(g["starts_at"]) for g in full[1:4]]:
+                after = rows.order_by("starts_at", "id").filter(starts_at__gt=position)
+                ordered = reference.order_by("starts_at", "id")
+                assert _cards(after[0:4]) == _cards(ordered.filter(starts_at__gt=position)[0:4])
+                before = rows.order_by("-starts_at", "-id").filter(starts_at__lt=position)
+                ordered = reference.order_by("-starts_at", "-id")
+                assert _cards(before[0:2]) == _cards(ordered.filter(starts_at__lt=position)[0:2])
+    # One word, another status, or a narrowing filter: no walk (PostgreSQL estimates those).
+    assert filters.board_rows({"q": "velvet"}, now=now).walk is None
+    assert filters.board_rows({"q": "velvet night", "status": "filled"}, now=now).walk is None
+    assert filters.board_rows({"q": "velvet night", "city": "Paris"}, now=now).walk is None
 
 
 def test_the_board_pages_through_every_gig_once(client, django_assert_max_num_queries):
