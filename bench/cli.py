@@ -210,15 +210,22 @@ def measure(
 
     # Fills caches, connection pools and lazy imports in both workers.
     run_load(spec(args.warmup, args.requests))
-    before = cpu.cpu_by_pid(cpu.server_pids(server.pid, database_url))
+    database = cpu.backends(database_url)
+    before = cpu.cpu_by_pid(cpu.children(server.pid) + database)
     result = run_load(spec(args.requests, 0))
-    after = cpu.cpu_by_pid(cpu.server_pids(server.pid, database_url))
+    after = cpu.cpu_by_pid(cpu.children(server.pid) + database)
     result.server_cpu = cpu.used_between(before, after)
+    result.database_cpu = cpu.used_between(
+        {pid: before[pid] for pid in database if pid in before},
+        {pid: after[pid] for pid in database if pid in after},
+    )
     return result
 
 
 def describe_round(result: LoadResult, baseline: LoadResult | None) -> str:
     text = f"{result.throughput:.0f} req/s, server CPU {result.cpu_per_request * 1000:.2f} ms/req"
+    if result.server_cpu:
+        text += f" ({result.database_cpu / result.server_cpu:.0%} PostgreSQL)"
     if baseline is not None and baseline.throughput:
         text += f", {result.throughput / baseline.throughput:.0%} of bare"
     if baseline is not None and result.cpu_per_request:

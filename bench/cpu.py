@@ -73,7 +73,3 @@ def backends(database_url: str) -> list[int]:
     except psycopg.Error:
         return []
     return [row[0] for row in rows]
-
-
-def server_pids(master: int, database_url: str) -> list[int]:
-    return children(master) + backends(database_url)

@@ -45,6 +45,7 @@ class LoadResult:
     elapsed: float = 0.0
     timed_out: bool = False
     server_cpu: float = 0.0  # seconds of CPU the server's processes used (bench.cpu)
+    database_cpu: float = 0.0  # of which PostgreSQL's backends
 
     @property
     def completed(self) -> int:

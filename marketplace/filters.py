@@ -65,8 +65,11 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
     index-only walk, soonest first, that stops at the page's last match); the gigs and their
     venues (for the slug) are read for the page's rows only."""
     status = filters.get("status") or GigStatus.OPEN
-    where = ["g.status = %s"]
-    params: list[Any] = [status]
+    # Open gigs (the board's default) as fixed text: a prepared statement's generic plan can
+    # use the partial indexes of open gigs only when the statement itself says 'open'.
+    open_only = status == GigStatus.OPEN
+    where = ["g.status = 'open'"] if open_only else ["g.status = %s"]
+    params: list[Any] = [] if open_only else [status]
     if filters.get("date_from"):
         where += ["g.date >= %s", "g.starts_at >= %s"]
         params += [filters["date_from"], _utc_midnight(filters["date_from"], hours=-14)]
@@ -94,8 +97,8 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
     if filters.get("urgent") is not None:
         soon = now + dt.timedelta(days=URGENT_DAYS)
         if filters["urgent"]:
-            where += ["g.starts_at < %s", "g.status = %s"]
-            params += [soon, GigStatus.OPEN]
+            where += ["g.starts_at < %s", "g.status = 'open'"]
+            params.append(soon)
         else:
             where.append("NOT (g.starts_at < %s)")
             params.append(soon)
@@ -106,7 +109,7 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
         # Several words are estimated as if unrelated (far too few matches): walk the open
         # gigs in order first, when nothing but dates narrows them (gig_open_board covers it).
         narrowed = any(filters.get(name) not in (None, "") for name in _NARROWING)
-        if len(_WORD.findall(q)) > 1 and status == GigStatus.OPEN and not narrowed:
+        if len(_WORD.findall(q)) > 1 and open_only and not narrowed:
             walk = Walk(select=BOARD_WALK, condition=match, params=[q], horizon=BOARD_WALK_ROWS)
         else:
             where.append(match)
@@ -124,6 +127,9 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
         names=[name for name, _ in GIG_COLUMNS],
         keys={"starts_at": "g.starts_at", "id": "g.id"},
         walk=walk,
+        # Planned once per shape and connection (a few dozen shapes), except searches: the
+        # plan for words depends on how common they are, which a generic plan cannot know.
+        prepared=not q,
     )
 
 

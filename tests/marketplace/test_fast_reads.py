@@ -127,6 +127,29 @@ def test_a_search_of_several_words_walks_first_and_agrees_whether_the_walk_finds
     assert filters.board_rows({"q": "velvet night", "city": "Paris"}, now=now).walk is None
 
 
+def test_the_board_is_planned_once_per_shape_but_a_search_every_time():
+    """Board pages without words are prepared statements that PostgreSQL plans once (a generic
+    plan: the page's LIMIT is text, not a parameter it would guess at); searches are planned
+    for their words each time (never prepared)."""
+    _gigs(random.Random(4), 30)
+    for n in range(8):
+        rows = filters.board_rows({"city": ["Austin", "Paris"][n % 2]}, now=timezone.now())
+        assert len(rows[0:21]) > 0
+        filters.board_rows({"q": "velvet"}, now=timezone.now())[0:21]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans, statement FROM pg_prepared_statements"
+            " WHERE NOT from_sql AND statement LIKE %s",
+            ["%FROM marketplace_gig g%"],
+        )
+        found = cursor.fetchall()
+    assert [statement for *_, statement in found if "search_vector" in statement] == []
+    ((generic, custom, statement),) = [row for row in found if "UPPER(g.location_city)" in row[2]]
+    assert (generic, custom) == (3, 5)  # 5 custom plans, then the generic one, kept
+    # (On a big table a LIMIT parameter made the generic plan look dearer: planned every time.)
+    assert "LIMIT 21 OFFSET 0" in statement
+
+
 def test_the_board_pages_through_every_gig_once(client, django_assert_max_num_queries):
     made = _gigs(random.Random(3), 45)
     expected = sorted((g for g in made if g.status == "open"), key=lambda g: (g.starts_at, g.pk))
