@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from umbrella.db import prepared
 from umbrella.db.prepared import fetchone_prepared, prepared_statements_enabled
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -58,3 +59,21 @@ def test_not_prepared_without_persistent_connections_or_when_off(
     sql = f"SELECT %(a)s::int + %(b)s::int, '{marker}'"
     assert fetchone_prepared(sql, {"a": 1, "b": 1}) == (2, marker)
     assert _prepared(marker) == []
+
+
+def test_placeholders_become_postgresqls_own_once_per_text(marker):
+    """Statements are sent with $1, $2 … (converted once per text): a name used twice is one
+    parameter, ``%%`` is a percent sign, and both placeholder styles give the same answers."""
+    named = f"SELECT %(a)s::int * 10 + %(b)s::int, %(a)s::int, 7 %% 4, '{marker}'"
+    assert fetchone_prepared(named, {"b": 2, "a": 5}) == (52, 5, 3, marker)
+    assert prepared._native(named) == (
+        f"SELECT $1::int * 10 + $2::int, $1::int, 7 % 4, '{marker}'",
+        ["a", "b"],
+    )
+    positional = f"SELECT %s::int - %s::int, '{marker}'"
+    assert fetchone_prepared(positional, [9, 4]) == (5, marker)
+    assert prepared._native(positional) == (f"SELECT $1::int - $2::int, '{marker}'", None)
+    with pytest.raises(ValueError, match="not both"):
+        prepared._native("SELECT %s, %(a)s")
+    with pytest.raises(TypeError, match="mapping"):
+        fetchone_prepared(named, [1, 2])
