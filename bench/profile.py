@@ -42,6 +42,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    # The bench server's cache: without it, a local-memory cache of 300 entries forgets the
+    # users minted for the signed-in endpoints, and every request loads its user (a query).
+    from bench.environment import DEFAULT_REDIS_URL
+
+    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     django.setup()
 
     from django.db import connection
