@@ -3,6 +3,8 @@ stage name for typo tolerance. Other databases skip this migration's SQL (see ar
 
 from django.db import migrations
 
+from umbrella.db.migrations import postgresql_only
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     """
@@ -30,17 +32,8 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("artists", "0001_initial")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

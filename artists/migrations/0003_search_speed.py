@@ -17,6 +17,8 @@ Other databases skip this migration's SQL (see artists.filters).
 
 from django.db import migrations
 
+from umbrella.db.migrations import postgresql_only
+
 FORWARD = [
     """
     CREATE FUNCTION artist_typo_ids(query text) RETURNS bigint[]
@@ -45,17 +47,8 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)  # no placeholders: "<%" is literal
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("artists", "0002_search_indexes")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

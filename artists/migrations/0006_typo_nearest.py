@@ -14,6 +14,8 @@ import importlib
 
 from django.db import migrations
 
+from umbrella.db.migrations import postgresql_only
+
 SEARCH_SPEED_FORWARD = importlib.import_module("artists.migrations.0003_search_speed").FORWARD
 
 TYPO_MATCHES = 50
@@ -51,17 +53,8 @@ BACKWARD = [
     "DROP INDEX IF EXISTS artist_stage_name_trgm_gist",
 ]
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)  # no placeholders: "<%" is literal
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("artists", "0005_stage_name_search")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

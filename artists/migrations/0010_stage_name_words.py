@@ -35,6 +35,8 @@ import importlib
 
 from django.db import migrations, models
 
+from umbrella.db.migrations import postgresql_only
+
 TYPO_NEAREST_0006 = importlib.import_module("artists.migrations.0006_typo_nearest")
 
 TYPO_MATCHES = 50
@@ -165,15 +167,6 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)  # no placeholders: "<<->" is literal
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("artists", "0009_discovery_read_speed")]
@@ -201,5 +194,5 @@ class Migration(migrations.Migration):
                 ("name", models.TextField()),
             ],
         ),
-        migrations.RunPython(_run(FORWARD), _run(BACKWARD)),
+        postgresql_only(FORWARD, BACKWARD),
     ]

@@ -8,6 +8,8 @@ skip this migration's SQL.
 
 from django.db import migrations
 
+from umbrella.db.migrations import postgresql_only
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
     """
@@ -21,17 +23,8 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("marketplace", "0001_initial")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

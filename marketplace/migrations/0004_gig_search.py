@@ -4,6 +4,8 @@ name and city B; description C) with a GIN index. Other databases skip this migr
 
 from django.db import migrations
 
+from umbrella.db.migrations import postgresql_only
+
 FORWARD = [
     """
     ALTER TABLE marketplace_gig ADD COLUMN search_vector tsvector
@@ -23,17 +25,8 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("marketplace", "0003_venue_verification_notes")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

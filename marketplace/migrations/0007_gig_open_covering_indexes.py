@@ -8,6 +8,8 @@ read from the table. The gig board's genre and city filters use them too.
 
 from django.db import migrations
 
+from umbrella.db.migrations import postgresql_only
+
 COVER = "INCLUDE (date, ends_at, payment_type, payment_amount, location_city, location_state)"
 OPEN = "WHERE status = 'open'"
 FORWARD = [
@@ -25,17 +27,8 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("marketplace", "0006_calendar_feed")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

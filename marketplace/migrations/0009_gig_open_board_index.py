@@ -15,6 +15,8 @@ covering index").
 
 from django.db import migrations
 
+from umbrella.db.migrations import postgresql_only
+
 FORWARD = [
     "CREATE INDEX gig_open_board ON marketplace_gig (starts_at, id) INCLUDE (date, genre,"
     " payment_type, payment_amount, location_city, location_state, search_vector)"
@@ -23,17 +25,8 @@ FORWARD = [
 BACKWARD = ["DROP INDEX IF EXISTS gig_open_board"]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("marketplace", "0008_saved_searches")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]
