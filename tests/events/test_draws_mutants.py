@@ -344,6 +344,23 @@ def test_the_status_under_the_lock_is_the_one_that_counts(draw_room):
 
 
 @pytest.mark.django_db
+def test_the_locks_read_the_commitment_the_status_and_only_the_live_prizes_asked(draw_room):
+    """What ``_lock`` hands the draw, the same on both paths (one statement on PostgreSQL, the
+    ORM elsewhere): the prizes not asked, deleted or of another room are not in the stock."""
+    room, prize, _people = draw_room(quantity=3)
+    PrizeFactory(room=room, quantity=2)  # not asked
+    deleted = PrizeFactory(room=room)
+    Prize.objects.filter(pk=deleted.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    elsewhere = PrizeFactory()
+    commitment, status, stock, organizers = service._lock(
+        room, sorted([prize.pk, deleted.pk, elsewhere.pk]), organizers=False
+    )
+    stored = DrawCommitment.objects.get(room=room)
+    assert (commitment.pk, commitment.seed, commitment.draws_made) == (room.pk, stored.seed, 0)
+    assert (status, stock, organizers) == (RoomStatus.ACTIVE, {prize.pk: 3}, None)
+
+
+@pytest.mark.django_db
 def test_an_active_room_without_a_commitment_is_told_to_activate_first(draw_room):
     room, prize, _people = draw_room()
     DrawCommitment.objects.filter(room=room).delete()
