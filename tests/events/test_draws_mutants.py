@@ -7,6 +7,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from django.db.models import F
 from redis.exceptions import RedisError
 
 from accounts.models import Notification
@@ -277,6 +278,23 @@ def test_prize_ids_that_are_no_numbers_or_no_rows_are_not_found_by_value(draw_ro
     Prize.objects.filter(pk=deleted.pk).update(deleted_at="2026-01-01T00:00:00Z")
     assert draw_refused(room, prize_ids=[deleted.pk])[2] == {"prize_id": [deleted.pk]}
     assert not Winner.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ids_no_row_can_have_are_refused_before_the_chain_is_looked_at(draw_room):
+    """Below 1 or beyond a bigint: refused by value at once (2**63 never reaches the database,
+    which cannot take it). 1 and 2**63 - 1 are ids a row may have: they go on to the locks,
+    where this used-up chain refuses first."""
+    room, _prize, _people = draw_room()
+    DrawCommitment.objects.filter(room=room).update(draws_made=F("chain_length"))
+    for asked, named in (([0], [0]), ([2**63], [2**63]), ([1, 0, 2**63 - 1], [0])):
+        assert draw_refused(room, prize_ids=asked) == (
+            "not_found",
+            NOT_FOUND,
+            {"prize_id": named},
+            404,
+        ), asked
+    assert draw_refused(room, prize_ids=[1, 2**63 - 1])[0] == "draws_exhausted"
 
 
 @pytest.mark.django_db
