@@ -7,6 +7,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from django.db.models import F
 from redis.exceptions import RedisError
 
 from accounts.models import Notification
@@ -280,6 +281,23 @@ def test_prize_ids_that_are_no_numbers_or_no_rows_are_not_found_by_value(draw_ro
 
 
 @pytest.mark.django_db
+def test_ids_no_row_can_have_are_refused_before_the_chain_is_looked_at(draw_room):
+    """Below 1 or beyond a bigint: refused by value at once (2**63 never reaches the database,
+    which cannot take it). 1 and 2**63 - 1 are ids a row may have: they go on to the locks,
+    where this used-up chain refuses first."""
+    room, _prize, _people = draw_room()
+    DrawCommitment.objects.filter(room=room).update(draws_made=F("chain_length"))
+    for asked, named in (([0], [0]), ([2**63], [2**63]), ([1, 0, 2**63 - 1], [0])):
+        assert draw_refused(room, prize_ids=asked) == (
+            "not_found",
+            NOT_FOUND,
+            {"prize_id": named},
+            404,
+        ), asked
+    assert draw_refused(room, prize_ids=[1, 2**63 - 1])[0] == "draws_exhausted"
+
+
+@pytest.mark.django_db
 def test_between_one_and_twenty_prizes_per_draw_each_drawn_once(draw_room):
     room, prize, _people = draw_room(25)
     assert draw_refused(room, prize_ids=[]) == (
@@ -341,6 +359,23 @@ def test_the_status_under_the_lock_is_the_one_that_counts(draw_room):
         409,
     )
     assert room.status == RoomStatus.COMPLETED
+
+
+@pytest.mark.django_db
+def test_the_locks_read_the_commitment_the_status_and_only_the_live_prizes_asked(draw_room):
+    """What ``_lock`` hands the draw, the same on both paths (one statement on PostgreSQL, the
+    ORM elsewhere): the prizes not asked, deleted or of another room are not in the stock."""
+    room, prize, _people = draw_room(quantity=3)
+    PrizeFactory(room=room, quantity=2)  # not asked
+    deleted = PrizeFactory(room=room)
+    Prize.objects.filter(pk=deleted.pk).update(deleted_at="2026-01-01T00:00:00Z")
+    elsewhere = PrizeFactory()
+    commitment, status, stock, organizers = service._lock(
+        room, sorted([prize.pk, deleted.pk, elsewhere.pk]), organizers=False
+    )
+    stored = DrawCommitment.objects.get(room=room)
+    assert (commitment.pk, commitment.seed, commitment.draws_made) == (room.pk, stored.seed, 0)
+    assert (status, stock, organizers) == (RoomStatus.ACTIVE, {prize.pk: 3}, None)
 
 
 @pytest.mark.django_db
