@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -636,6 +637,15 @@ def test_a_pending_member_cannot_answer(server):
     pending = ParticipantFactory(room=room, status=ParticipantStatus.PENDING_APPROVAL)
     error = refused(answer_it, room=room, participant=pending, index=1)
     assert (error.code, error.status_code) == ("forbidden", 403)
+
+
+def test_nobody_signed_in_is_told_a_private_rooms_quiz_is_not_found(server):
+    # The room is checked before the sign-in: a private room's existence is not revealed.
+    room, _ = open_quiz(server, is_public=False)
+    for nobody in (AnonymousUser(), None):
+        error = refused(quiz.quiz_answer, room=room, by=nobody, question_id="q1", answer_index=1)
+        assert error_shape(error) == ("not_found", "No such room.", {}, 404)
+    assert not QuizAnswer.objects.exists()
 
 
 def test_the_count_is_told_only_for_the_open_question(server):
