@@ -648,6 +648,15 @@ def test_nobody_signed_in_is_told_a_private_rooms_quiz_is_not_found(server):
     assert not QuizAnswer.objects.exists()
 
 
+def test_a_member_of_another_room_answers_only_as_this_rooms_participant(server):
+    elsewhere = ParticipantFactory(room=quiz_room(server))
+    room, _ = open_quiz(server)
+    error = refused(answer_it, room=room, participant=elsewhere, index=1)
+    assert (error.code, error.status_code) == ("forbidden", 403)
+    here = ParticipantFactory(room=room, user=elsewhere.user)
+    assert answer_it(room, here, 1).participant_id == here.pk
+
+
 def test_the_count_is_told_only_for_the_open_question(server):
     room = quiz_room(server)
     assert quiz.quiz_answers_announce(room_id=room.pk, question_id="q1") is None
