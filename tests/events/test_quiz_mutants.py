@@ -5,6 +5,7 @@ response), the app's verdicts and what is cached of them, and the prizes' places
 
 import hashlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
 
@@ -156,6 +157,18 @@ def test_moments_are_utc_with_milliseconds():
     assert quiz.moment(None) is None
     at = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=dt_timezone(timedelta(hours=2)))
     assert quiz.moment(at) == "2026-12-04T07:30:15.123Z"
+
+
+def test_moments_are_utc_whatever_the_processs_own_zone(monkeypatch):
+    # astimezone() without UTC would give the process's zone (settings.TIME_ZONE, here UTC).
+    at = datetime(2026, 12, 4, 7, 30, tzinfo=UTC)
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert quiz.moment(at) == "2026-12-04T07:30:00.000Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_the_public_question_is_everything_but_the_answer():
