@@ -5,10 +5,12 @@ response), the app's verdicts and what is cached of them, and the prizes' places
 
 import hashlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -155,6 +157,18 @@ def test_moments_are_utc_with_milliseconds():
     assert quiz.moment(None) is None
     at = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=dt_timezone(timedelta(hours=2)))
     assert quiz.moment(at) == "2026-12-04T07:30:15.123Z"
+
+
+def test_moments_are_utc_whatever_the_processs_own_zone(monkeypatch):
+    # astimezone() without UTC would give the process's zone (settings.TIME_ZONE, here UTC).
+    at = datetime(2026, 12, 4, 7, 30, tzinfo=UTC)
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert quiz.moment(at) == "2026-12-04T07:30:00.000Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_the_public_question_is_everything_but_the_answer():
@@ -636,6 +650,24 @@ def test_a_pending_member_cannot_answer(server):
     pending = ParticipantFactory(room=room, status=ParticipantStatus.PENDING_APPROVAL)
     error = refused(answer_it, room=room, participant=pending, index=1)
     assert (error.code, error.status_code) == ("forbidden", 403)
+
+
+def test_nobody_signed_in_is_told_a_private_rooms_quiz_is_not_found(server):
+    # The room is checked before the sign-in: a private room's existence is not revealed.
+    room, _ = open_quiz(server, is_public=False)
+    for nobody in (AnonymousUser(), None):
+        error = refused(quiz.quiz_answer, room=room, by=nobody, question_id="q1", answer_index=1)
+        assert error_shape(error) == ("not_found", "No such room.", {}, 404)
+    assert not QuizAnswer.objects.exists()
+
+
+def test_a_member_of_another_room_answers_only_as_this_rooms_participant(server):
+    elsewhere = ParticipantFactory(room=quiz_room(server))
+    room, _ = open_quiz(server)
+    error = refused(answer_it, room=room, participant=elsewhere, index=1)
+    assert (error.code, error.status_code) == ("forbidden", 403)
+    here = ParticipantFactory(room=room, user=elsewhere.user)
+    assert answer_it(room, here, 1).participant_id == here.pk
 
 
 def test_the_count_is_told_only_for_the_open_question(server):
