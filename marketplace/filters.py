@@ -246,14 +246,14 @@ def _match_statement() -> str:
         )
 
     in_city = walk("s.points", "2", "g.genre = s.genre AND UPPER(g.location_city) = a.city")
-    in_state = (  # (in a walk of gigs outside the city, but the city may be blank)
-        "CASE WHEN a.state <> '' AND UPPER(g.location_state) = a.state"
-        " AND UPPER(g.location_city) <> a.city THEN 1 ELSE 0 END"
+    # (in a walk of gigs outside the city, but the city may be blank). city_key and state_key
+    # are the gig's city and state upper-cased when written (migration 0011), in the index.
+    in_state = (
+        "CASE WHEN a.state <> '' AND g.state_key = a.state AND g.city_key <> a.city"
+        " THEN 1 ELSE 0 END"
     )
     elsewhere = walk(
-        "s.points",
-        in_state,
-        "g.genre = s.genre AND (a.city = '' OR UPPER(g.location_city) <> a.city)",
+        "s.points", in_state, "g.genre = s.genre AND (a.city = '' OR g.city_key <> a.city)"
     )
     city_other = walk("0", "2", "UPPER(g.location_city) = a.city AND g.genre <> ALL(a.genres)")
     walks = (
