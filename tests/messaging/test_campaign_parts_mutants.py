@@ -223,9 +223,8 @@ def test_twilio_out_of_reach_is_tried_again_later(profile, fan_list, twilio, set
     )
 
 
-def _a_dead_workers_claim(profile, fan_list, settings):
-    """An SMS campaign whose one delivery a dead worker claimed (lease over) at noon in Austin;
-    returns (campaign, the time of the claim)."""
+def _scheduled_sms_campaign(profile, fan_list):
+    """An SMS campaign scheduled at noon in Austin, its send task not run."""
     with (
         time_machine.travel(NOON_IN_AUSTIN, tick=False),
         mock.patch.object(campaigns, "_enqueue_send"),
@@ -233,6 +232,13 @@ def _a_dead_workers_claim(profile, fan_list, settings):
     ):
         campaign = _sms_campaign(profile, fan_list)
         campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    return campaign
+
+
+def _a_dead_workers_claim(profile, fan_list, settings):
+    """An SMS campaign whose one delivery a dead worker claimed (lease over) at noon in Austin;
+    returns (campaign, the time of the claim)."""
+    campaign = _scheduled_sms_campaign(profile, fan_list)
     stale = NOON_IN_AUSTIN - timedelta(seconds=settings.CAMPAIGNS_CLAIM_LEASE_SECONDS + 60)
     Delivery.objects.update(status="sending", claimed_at=stale, attempts=1)
     return campaign, stale
@@ -570,13 +576,7 @@ def test_a_retried_send_is_recorded_sent_then_with_no_error_and_a_cut_id(
     another written), 182 (the provider's id cut at 101, past the column), 201 (the batch's
     answer without the time the waiting delivery is due)."""
     settings.SMS_BACKEND = f"{__name__}._BusyOnceSms"
-    with (
-        time_machine.travel(NOON_IN_AUSTIN, tick=False),
-        mock.patch.object(campaigns, "_enqueue_send"),
-        TestCase.captureOnCommitCallbacks(execute=True),
-    ):
-        campaign = _sms_campaign(profile, fan_list)
-        campaigns.campaign_schedule(user=profile.user, campaign_id=campaign.pk)
+    campaign = _scheduled_sms_campaign(profile, fan_list)
     with time_machine.travel(NOON_IN_AUSTIN, tick=False):
         first = campaigns.send_batch(campaign_id=campaign.pk)
     retry_at = NOON_IN_AUSTIN + timedelta(seconds=settings.CAMPAIGNS_RETRY_BASE_SECONDS)

@@ -67,19 +67,27 @@ def streamed(provider) -> tuple[list[tuple[str, dict]], object, int]:
     return events, generation, artist.pk
 
 
+def _ended_uncounted(events, generation, artist_id, code, message):
+    """The stream's last event is the error (code, message), the generation failed with it,
+    and the usage sent is the artist's, the prompt not counted (2 used before it)."""
+    assert events[-1][1]["error"] == {"code": code, "message": message, "details": {}}
+    assert generation.status == GenerationStatus.FAILED
+    assert generation.error_code == code
+    assert events[-1][1]["usage"] == selectors.usage_of(artist_id=artist_id)
+    assert events[-1][1]["usage"]["used"] == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_stream_that_stops_without_its_answer_ends_with_an_error_and_is_not_counted():
     events, generation, artist_id = streamed(Stopping())
     assert [name for name, _ in events] == ["start", "delta", "error"]
-    assert events[-1][1]["error"] == {
-        "code": "violet_stream_interrupted",
-        "message": "The AI's answer was cut off. Your prompt was not counted; try again.",
-        "details": {},
-    }
-    assert generation.status == GenerationStatus.FAILED
-    assert generation.error_code == "violet_stream_interrupted"
-    assert events[-1][1]["usage"] == selectors.usage_of(artist_id=artist_id)
-    assert events[-1][1]["usage"]["used"] == 2
+    _ended_uncounted(
+        events,
+        generation,
+        artist_id,
+        "violet_stream_interrupted",
+        "The AI's answer was cut off. Your prompt was not counted; try again.",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -87,30 +95,22 @@ def test_a_provider_slower_than_the_streams_limit_is_timed_out(settings):
     settings.VIOLET_STREAM_MAX_SECONDS = 0.05
     events, generation, artist_id = streamed(Hanging())
     assert [name for name, _ in events] == ["start", "error"]
-    assert events[-1][1]["error"] == {
-        "code": "violet_provider_timeout",
-        "message": "The AI took too long to answer. Your prompt was not counted; try again.",
-        "details": {},
-    }
-    assert generation.status == GenerationStatus.FAILED
-    assert generation.error_code == "violet_provider_timeout"
-    assert events[-1][1]["usage"] == selectors.usage_of(artist_id=artist_id)
-    assert events[-1][1]["usage"]["used"] == 2
+    _ended_uncounted(
+        events,
+        generation,
+        artist_id,
+        "violet_provider_timeout",
+        "The AI took too long to answer. Your prompt was not counted; try again.",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_provider_that_crashes_is_logged_and_the_stream_ends_with_an_error(caplog):
     events, generation, artist_id = streamed(Crashing())
     assert [name for name, _ in events] == ["start", "error"]
-    assert events[-1][1]["error"] == {
-        "code": "violet_provider_error",
-        "message": "The AI provider failed.",
-        "details": {},
-    }
-    assert events[-1][1]["usage"] == selectors.usage_of(artist_id=artist_id)
-    assert events[-1][1]["usage"]["used"] == 2
-    assert generation.status == GenerationStatus.FAILED
-    assert generation.error_code == "violet_provider_error"
+    _ended_uncounted(
+        events, generation, artist_id, "violet_provider_error", "The AI provider failed."
+    )
     crashed = [r for r in caplog.records if r.name == "violet.streaming"]
     assert [r.getMessage() for r in crashed] == [
         f"Violet stream of generation {generation.pk} crashed"
