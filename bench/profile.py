@@ -169,6 +169,7 @@ def explain(calls: list[Any], send: Callable[[Any], None], *, top: int) -> str:
     BUFFERS)``: buffers (shared hits and reads of the plan and its planning) per request."""
     import statistics
 
+    import psycopg
     from django.db import connection
 
     captured: list[tuple[str, Any]] = []
@@ -186,7 +187,14 @@ def explain(calls: list[Any], send: Callable[[Any], None], *, top: int) -> str:
         for sql_text, params in list(captured):
             if not sql_text.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
-            with connection.cursor() as cursor:
+            # A prepared statement (umbrella.db.prepared) is logged with PostgreSQL's own
+            # placeholders ($1, …): explained through a cursor that sends them as they are.
+            native = "$1" in sql_text
+            with (
+                psycopg.RawCursor(connection.connection)
+                if native
+                else connection.cursor() as cursor
+            ):
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql_text}", params)
                 plan = cursor.fetchone()[0][0]
             for part in (plan["Plan"], plan.get("Planning", {})):
