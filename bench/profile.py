@@ -190,11 +190,8 @@ def explain(calls: list[Any], send: Callable[[Any], None], *, top: int) -> str:
             # A prepared statement (umbrella.db.prepared) is logged with PostgreSQL's own
             # placeholders ($1, …): explained through a cursor that sends them as they are.
             native = "$1" in sql_text
-            with (
-                psycopg.RawCursor(connection.connection)
-                if native
-                else connection.cursor() as cursor
-            ):
+            opened = psycopg.RawCursor(connection.connection) if native else connection.cursor()
+            with opened as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql_text}", params)
                 plan = cursor.fetchone()[0][0]
             for part in (plan["Plan"], plan.get("Planning", {})):
