@@ -16,12 +16,13 @@ through both and requires the same rows in the same order.
 """
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from marketplace.models import URGENT_DAYS, GigStatus
-from umbrella.db.prepared import fetchone_prepared
+from umbrella.db.prepared import fetchall_prepared, fetchone_prepared
 from umbrella.keyset import KeysetRows, Walk
 from umbrella.keyset import iso_sql as _iso
 
@@ -218,6 +219,10 @@ MATCH_CARD = (
 )
 
 
+# A gig's version for the cards kept by match_json: its updated_at in microseconds.
+_VERSION = "(extract(epoch FROM g.updated_at) * 1000000)::bigint"
+
+
 def _match_statement() -> str:
     """The text of :func:`match_json_sql`'s statement (fixed: made once, at import)."""
     excluded = (
@@ -261,26 +266,6 @@ def _match_statement() -> str:
         f" UNION ALL SELECT c.* FROM a CROSS JOIN s CROSS JOIN LATERAL ({elsewhere}) c"
         f" UNION ALL SELECT c.* FROM a CROSS JOIN LATERAL ({city_other}) c WHERE a.city <> ''"
     )
-    card = ", ".join(
-        [
-            *(
-                f"{_iso(sql) if name == 'starts_at' else sql} AS {name}"
-                for name, sql in GIG_COLUMNS
-                if name != "venue__slug"
-            ),
-            "top.score",
-            "v.slug AS venue_slug",
-            "g.status = 'open' AND g.starts_at >= %(now)s AND g.starts_at < %(soon)s AS urgent",
-            "array_remove(ARRAY[CASE WHEN top.m_genre > 0"
-            " THEN upper(left(g.genre, 1)) || lower(substr(g.genre, 2)) END,"
-            " CASE top.m_place WHEN 2 THEN %(r_city)s WHEN 1 THEN %(r_state)s END,"
-            " %(r_free)s,"
-            " CASE WHEN top.m_day > 0 THEN %(r_day)s END,"
-            " CASE WHEN top.m_pay > 0 THEN %(r_pay)s END,"
-            " CASE WHEN top.m_negotiable > 0 THEN %(r_negotiable)s END]::text[], NULL)"
-            " AS reasons",
-        ]
-    )
     return (
         # a: the artist's ranking fields, their genres (primary, secondary; each once) as an
         # array; s: one row per genre with its points; mine: what rules gigs out.
@@ -309,16 +294,44 @@ def _match_statement() -> str:
         f" FROM ({walks}) c ORDER BY score DESC, starts_at, id LIMIT %(limit)s + 1"
         " OFFSET %(offset)s),"
         " top AS (SELECT * FROM peek ORDER BY score DESC, starts_at, id LIMIT %(limit)s)"
+        # the page, best first: "id:version:score:genre:place:day:pay:negotiable:urgent" each
         " SELECT EXISTS (SELECT FROM a), (SELECT count(*) FROM peek) > %(limit)s,"
-        " COALESCE('[' || string_agg(row_to_json(card)::text, ','"
-        " ORDER BY top.score DESC, top.starts_at, top.id) || ']', '[]')"
+        f" string_agg(concat_ws(':', top.id, {_VERSION}, top.score, top.m_genre, top.m_place,"
+        " top.m_day, top.m_pay, top.m_negotiable, CASE WHEN top.starts_at < %(soon)s"
+        " THEN 1 ELSE 0 END), ',' ORDER BY top.score DESC, top.starts_at, top.id)"
         " FROM top JOIN marketplace_gig g ON g.id = top.id"
-        " JOIN marketplace_venueprofile v ON v.id = g.venue_id"
-        f" CROSS JOIN LATERAL (SELECT {card}) card"
+    )
+
+
+def _match_cards_statement() -> str:
+    """The text of the statement that writes the cards of gigs for you that the process has not
+    kept (:func:`match_json`): per gig, its version, the card's fixed part as JSON (every key up
+    to the match's own), the venue's slug and the genre as a reason, both as JSON strings."""
+    fixed = ", ".join(
+        f"{_iso(sql) if name == 'starts_at' else sql} AS {name}"
+        for name, sql in GIG_COLUMNS
+        if name != "venue__slug"
+    )
+    return (
+        f"SELECT g.id, {_VERSION}, row_to_json(card)::text, to_json(v.slug)::text,"  # noqa: S608 (fixed text)
+        " to_json(upper(left(g.genre, 1)) || lower(substr(g.genre, 2)))::text"
+        " FROM marketplace_gig g JOIN marketplace_venueprofile v ON v.id = g.venue_id"
+        f" CROSS JOIN LATERAL (SELECT {fixed}) card WHERE g.id = ANY(%(ids)s::bigint[])"
     )
 
 
 MATCH_STATEMENT = _match_statement()
+MATCH_CARDS_STATEMENT = _match_cards_statement()
+
+# Cards of gigs for you kept by this process, by gig: (version, the card's fixed part without
+# its closing brace, the venue's slug and the genre as a reason, as JSON). A gig's version is
+# its updated_at, which every change of a gig moves (its services save it with every field
+# they change): a card is reused only for the version it was written from. The cards shown are
+# few compared to the board (the soonest gigs of each genre and city come back for artist after
+# artist), and writing them was ~40 % of the statement's time. Bounded; cleared whole when full.
+_MATCH_CARDS: dict[int, tuple[int, str, str, str]] = {}
+MATCH_CARDS_MAX = 20_000
+_REASONS_JSON = {name: json.dumps(text) for name, text in MATCH_REASONS.items()}
 
 
 def match_json_sql(
@@ -331,21 +344,22 @@ def match_json_sql(
 ) -> tuple[str, dict[str, Any]]:
     """One statement, fixed text, every value a parameter: the artist of user ``user_id``,
     their gigs ranked as ``selectors.gigs_for_you_queryset`` ranks them (score, then soonest)
-    over a bounded candidate set, and the cards as the API writes them. One row: whether the
-    user has an artist profile, whether more matches follow, and the JSON array of the
-    matches ``offset`` to ``offset + limit`` (text; ``offset`` counts from the best, 0).
+    over a bounded candidate set. One row: whether the user has an artist profile, whether
+    more matches follow, and the matches ``offset`` to ``offset + limit`` (``offset`` counts
+    from the best, 0) as text, best first, each ``id:version:score:genre:place:day:pay:
+    negotiable:urgent`` (the parts of the score and whether the gig is urgent: what the card
+    adds to the gig's own fields, which :func:`match_json` writes), separated by commas.
 
     Candidates are read in walks of partial, covering indexes of open gigs (migration 0007),
     soonest first, each stopping after ``candidates`` gigs the artist could apply to (not
     applied, not on an unavailable date, not overlapping an active booking): per genre of the
     artist, its gigs in the artist's city and its gigs elsewhere; and the city's gigs of other
     genres. Only those are scored (inside the walks: the genre's points and the place are known
-    per walk), and only the best ``limit`` are read from the table and written as JSON by
-    PostgreSQL (``row_to_json``: no Python per row). The ranking is the queryset's whenever no
-    walk is cut short (every genre and the city holding at most ``candidates`` open gigs the
-    artist could apply to); otherwise gigs beyond a walk's horizon are left out, so a perfect
-    match months away can lose its place to good matches sooner. ~3 x ``candidates`` index
-    entries per genre, whatever the table's size."""
+    per walk), and only the best ``limit`` are read from the table (their versions). The
+    ranking is the queryset's whenever no walk is cut short (every genre and the city holding
+    at most ``candidates`` open gigs the artist could apply to); otherwise gigs beyond a
+    walk's horizon are left out, so a perfect match months away can lose its place to good
+    matches sooner. ~3 x ``candidates`` index entries per genre, whatever the table's size."""
     params: dict[str, Any] = {
         "user": user_id,
         "now": now,
@@ -353,7 +367,6 @@ def match_json_sql(
         "limit": limit,
         "offset": offset,
         "candidates": candidates,
-        **{f"r_{name}": text for name, text in MATCH_REASONS.items()},
     }
     return MATCH_STATEMENT, params
 
@@ -367,9 +380,51 @@ def match_json(
     candidates: int = MATCH_CANDIDATES,
 ) -> tuple[bool, bool, str]:
     """Runs :func:`match_json_sql`: (whether the user has an artist profile, whether more
-    matches follow, the cards as a JSON array)."""
+    matches follow, the cards as a JSON array). The cards' fixed parts come from this
+    process's cards of the same gig versions, the others from one more statement."""
     sql, params = match_json_sql(
         user_id=user_id, now=now, limit=limit, offset=offset, candidates=candidates
     )
-    found, more, cards = fetchone_prepared(sql, params)  # planned once per connection
-    return found, more, cards
+    found, more, page = fetchone_prepared(sql, params)  # planned once per connection
+    if not page:
+        return found, more, "[]"
+    rows = [row.split(":") for row in page.split(",")]
+    cards: dict[int, tuple[int, str, str, str]] = {}
+    missing = []
+    for row in rows:
+        gig_id, version = int(row[0]), int(row[1])
+        kept = _MATCH_CARDS.get(gig_id)
+        if kept is not None and kept[0] == version:
+            cards[gig_id] = kept
+        else:
+            missing.append(gig_id)
+    if missing:
+        if len(_MATCH_CARDS) + len(missing) > MATCH_CARDS_MAX:
+            _MATCH_CARDS.clear()
+        for gig_id, version, card, slug, genre in fetchall_prepared(
+            MATCH_CARDS_STATEMENT, {"ids": missing}
+        ):
+            # (a gig changed since the page was ranked: its newer card, as a later read would)
+            cards[gig_id] = _MATCH_CARDS[gig_id] = (version, card[:-1], slug, genre)
+    reason = _REASONS_JSON
+    written = []
+    for gig_id, _version, score, genre, place, day, pay, negotiable, urgent in rows:
+        kept = cards.get(int(gig_id))
+        if kept is None:
+            continue  # deleted since the page was ranked
+        _, fixed, slug, genre_reason = kept
+        why = [genre_reason] if genre != "0" else []
+        if place != "0":
+            why.append(reason["city"] if place == "2" else reason["state"])
+        why.append(reason["free"])
+        if day != "0":
+            why.append(reason["day"])
+        if pay != "0":
+            why.append(reason["pay"])
+        if negotiable != "0":
+            why.append(reason["negotiable"])
+        written.append(
+            f'{fixed},"score":{score},"venue_slug":{slug},'
+            f'"urgent":{"true" if urgent == "1" else "false"},"reasons":[{",".join(why)}]}}'
+        )
+    return found, more, f"[{','.join(written)}]"

@@ -124,6 +124,9 @@ class PaymentType(models.TextChoices):
 
 
 class Gig(TimeStampedModel):
+    # updated_at is the gig's version: the cards of gigs for you are kept per version
+    # (marketplace.filters.match_json). Every change moves it: services save it with the
+    # fields they change; a bulk update() must set it too.
     venue = models.ForeignKey(VenueProfile, on_delete=models.CASCADE, related_name="gigs")
     title = models.CharField(max_length=200, validators=NAME)
     description = models.TextField(max_length=5000, blank=True, validators=FREE_TEXT)

@@ -288,6 +288,49 @@ def test_match_candidates_are_bounded_per_walk():
     assert [c["id"] for c in json.loads(text)] == [g.pk for g in soon]
 
 
+def test_match_cards_are_kept_per_gig_version(monkeypatch):
+    """The cards' fixed parts are kept by the process per gig version (its updated_at): a page
+    of kept cards is one statement; a gig changed through its service is written again, and
+    the card shows the change; a full store starts again. Same cards, kept or not."""
+    from django.test.utils import CaptureQueriesContext
+
+    from marketplace.services.gigs import gig_update
+
+    monkeypatch.setattr(filters, "_MATCH_CARDS", {})
+    artist = ArtistProfileFactory(primary_genre="jazz", secondary_genres=[], location_city="")
+    venue = VenueProfileFactory(city="Leeds", state="")
+    gigs = [GigFactory(venue=venue, genre="jazz", date=in_days(2 + d)) for d in range(3)]
+    now = timezone.now()
+
+    def page() -> tuple[list[dict], int]:
+        with CaptureQueriesContext(connection) as statements:
+            found, more, text = filters.match_json(user_id=artist.user_id, now=now, limit=50)
+        assert (found, more) == (True, False)
+        return json.loads(text), len(statements)
+
+    first, statements = page()
+    assert [c["id"] for c in first] == [g.pk for g in gigs]
+    assert statements == 2  # the ranking, then the three cards
+    assert page() == (first, 1)  # every card kept
+
+    kept = dict(filters._MATCH_CARDS)
+    gig_update(user=venue.user, gig_id=gigs[1].pk, data={"title": "Late jazz, new title"})
+    again, statements = page()
+    assert statements == 2  # that gig's card written again, and only that one
+    assert again[1]["title"] == "Late jazz, new title"
+    assert filters._MATCH_CARDS[gigs[1].pk][0] > kept[gigs[1].pk][0]  # a newer version
+    assert all(filters._MATCH_CARDS[g.pk] is kept[g.pk] for g in (gigs[0], gigs[2]))
+    assert [c for i, c in enumerate(again) if i != 1] == [first[0], first[2]]
+    reference = selectors.gigs_for_you_queryset(artist=artist, now=now, limit=50)
+    assert [selectors.match_card(dict(row), now=now) for row in reference] == again
+
+    monkeypatch.setattr(filters, "MATCH_CARDS_MAX", 4)
+    filters._MATCH_CARDS.clear()
+    filters._MATCH_CARDS.update({-1: (0, "{", '""', '""'), -2: (0, "{", '""', '""')})
+    assert page() == (again, 2)  # 2 kept + 3 new > 4: the store starts again with the new
+    assert sorted(filters._MATCH_CARDS) == sorted(g.pk for g in gigs)
+
+
 def _brief(card: dict) -> tuple:
     return (card["id"], card["score"], card["urgent"], *card["reasons"])
 
