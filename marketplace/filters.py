@@ -219,8 +219,9 @@ MATCH_CARD = (
 )
 
 
-# A gig's version for the cards kept by match_json: its updated_at in microseconds.
-_VERSION = "(extract(epoch FROM g.updated_at) * 1000000)::bigint"
+def _version(updated_at: str) -> str:
+    """A gig's version for the cards kept by :func:`match_json`: its updated_at (microseconds)."""
+    return f"(extract(epoch FROM {updated_at}) * 1000000)::bigint"
 
 
 def _match_statement() -> str:
@@ -245,7 +246,8 @@ def _match_statement() -> str:
 
     def walk(points: str, place: str, where: str) -> str:
         return (
-            f"SELECT g.id, g.starts_at, {points} AS m_genre, {place} AS m_place, {per_row}"  # noqa: S608 (fixed text)
+            f"SELECT g.id, g.starts_at, g.updated_at, {points} AS m_genre, {place} AS m_place,"  # noqa: S608 (fixed text)
+            f" {per_row}"
             f" FROM marketplace_gig g WHERE g.status = 'open' AND g.starts_at >= %(now)s"
             f" AND {excluded} AND {where} ORDER BY g.starts_at, g.id LIMIT %(candidates)s"
         )
@@ -295,11 +297,11 @@ def _match_statement() -> str:
         " OFFSET %(offset)s),"
         " top AS (SELECT * FROM peek ORDER BY score DESC, starts_at, id LIMIT %(limit)s)"
         # the page, best first: "id:version:score:genre:place:day:pay:negotiable:urgent" each
+        # (the versions from the walked indexes, which carry updated_at: migration 0012)
         " SELECT EXISTS (SELECT FROM a), (SELECT count(*) FROM peek) > %(limit)s,"
-        f" string_agg(concat_ws(':', top.id, {_VERSION}, top.score, top.m_genre, top.m_place,"
-        " top.m_day, top.m_pay, top.m_negotiable, CASE WHEN top.starts_at < %(soon)s"
-        " THEN 1 ELSE 0 END), ',' ORDER BY top.score DESC, top.starts_at, top.id)"
-        " FROM top JOIN marketplace_gig g ON g.id = top.id"
+        f" string_agg(concat_ws(':', id, {_version('updated_at')}, score, m_genre, m_place,"
+        " m_day, m_pay, m_negotiable, CASE WHEN starts_at < %(soon)s THEN 1 ELSE 0 END), ','"
+        " ORDER BY score DESC, starts_at, id) FROM top"
     )
 
 
@@ -313,7 +315,7 @@ def _match_cards_statement() -> str:
         if name != "venue__slug"
     )
     return (
-        f"SELECT g.id, {_VERSION}, row_to_json(card)::text, to_json(v.slug)::text,"  # noqa: S608 (fixed text)
+        f"SELECT g.id, {_version('g.updated_at')}, row_to_json(card)::text, to_json(v.slug)::text,"  # noqa: S608 (fixed text)
         " to_json(upper(left(g.genre, 1)) || lower(substr(g.genre, 2)))::text"
         " FROM marketplace_gig g JOIN marketplace_venueprofile v ON v.id = g.venue_id"
         f" CROSS JOIN LATERAL (SELECT {fixed}) card WHERE g.id = ANY(%(ids)s::bigint[])"
@@ -355,7 +357,7 @@ def match_json_sql(
     applied, not on an unavailable date, not overlapping an active booking): per genre of the
     artist, its gigs in the artist's city and its gigs elsewhere; and the city's gigs of other
     genres. Only those are scored (inside the walks: the genre's points and the place are known
-    per walk), and only the best ``limit`` are read from the table (their versions). The
+    per walk), and no gig is read from the table (the walked indexes carry the versions). The
     ranking is the queryset's whenever no walk is cut short (every genre and the city holding
     at most ``candidates`` open gigs the artist could apply to); otherwise gigs beyond a
     walk's horizon are left out, so a perfect match months away can lose its place to good

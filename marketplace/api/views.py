@@ -455,7 +455,7 @@ class GigsForYouApi(APIView):
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
         start, _ = paginator.window(request)
-        # PostgreSQL writes the page's JSON (one statement): sent as it is.
+        # The page's JSON, written as text (marketplace.filters.match_json): sent as it is.
         cards, more = selectors.gigs_for_you_json(
             user=request_user(request), offset=start, limit=paginator.size
         )
