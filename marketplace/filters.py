@@ -410,7 +410,7 @@ def match_json(
             cards[gig_id] = _MATCH_CARDS[gig_id] = (version, card[:-1], slug, genre)
     reason = _REASONS_JSON
     written = []
-    for gig_id, _version, score, genre, place, day, pay, negotiable, urgent in rows:
+    for gig_id, _, score, genre, place, day, pay, negotiable, urgent in rows:
         kept = cards.get(int(gig_id))
         if kept is None:
             continue  # deleted since the page was ranked
