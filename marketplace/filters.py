@@ -58,13 +58,18 @@ GIG_SELECT = ", ".join(sql for _, sql in GIG_COLUMNS)
 # --- the gig board ----------------------------------------------------------------------------
 
 
-def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
+def board_rows(filters: dict[str, Any], *, now: dt.datetime, cards: bool = False) -> KeysetRows:
     """``selectors.gig_search``'s statement: the same conditions as its queryset, plus bounds on
     ``starts_at`` implied by a date range (a local date starts at most 14 hours before and ends
     at most 12 hours after its UTC day), so a range months ahead reads its rows from an index
     instead of walking every open gig before it. The page is cut as ids (for open gigs an
     index-only walk, soonest first, that stops at the page's last match); the gigs and their
-    venues (for the slug) are read for the page's rows only."""
+    venues (for the slug) are read for the page's rows only.
+
+    With ``cards``, the rows only name the page's gigs for :func:`board_json` (which writes
+    their cards, kept per gig version): ``id``, ``starts_at`` (the cursor's position, as the
+    text ``str()`` gives a row's datetime, so cursors are the same either way), ``version``
+    and ``starts_us`` (microseconds since the epoch, for ``urgent``); no venue is read."""
     status = filters.get("status") or GigStatus.OPEN
     # Open gigs (the board's default) as fixed text: a prepared statement's generic plan can
     # use the partial indexes of open gigs only when the statement itself says 'open'.
@@ -119,19 +124,70 @@ def board_rows(filters: dict[str, Any], *, now: dt.datetime) -> KeysetRows:
         # The page's ids first (open gigs: an index-only walk of gig_open_board, migration
         # 0009, which holds every filter's column), then the page's gigs and venues.
         select="g.id FROM marketplace_gig g",
-        outer=f"{GIG_SELECT} FROM",
+        outer=f"{BOARD_CARD_SELECT if cards else GIG_SELECT} FROM",
         alias="page",
         join="JOIN marketplace_gig g ON g.id = page.id"
-        " JOIN marketplace_venueprofile v ON v.id = g.venue_id",
+        + ("" if cards else " JOIN marketplace_venueprofile v ON v.id = g.venue_id"),
         where=" AND ".join(where),
         params=params,
-        names=[name for name, _ in GIG_COLUMNS],
+        names=BOARD_CARD_NAMES if cards else [name for name, _ in GIG_COLUMNS],
         keys={"starts_at": "g.starts_at", "id": "g.id"},
         walk=walk,
         # Planned once per shape and connection (a few dozen shapes), except searches: the
         # plan for words depends on how common they are, which a generic plan cannot know.
         prepared=not q,
     )
+
+
+def _position(column: str) -> str:
+    """A timestamp as ``str()`` writes the datetime the database driver gives for it (UTC):
+    ``YYYY-MM-DD HH:MM:SS[.ffffff]+00:00``, a cursor position as DRF's pagination writes it."""
+    utc = f"{column} AT TIME ZONE 'UTC'"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD HH24:MI:SS') || CASE WHEN"
+        f" extract(microseconds FROM {column})::bigint %% 1000000 = 0 THEN ''"
+        f" ELSE to_char({utc}, '.US') END || '+00:00'"
+    )
+
+
+def _microseconds(column: str) -> str:
+    """A timestamp as microseconds since the epoch (a bigint)."""
+    return f"(extract(epoch FROM {column}) * 1000000)::bigint"
+
+
+# The rows of board_rows(cards=True): what board_json needs of each gig on the page.
+BOARD_CARD_NAMES = ["id", "starts_at", "version", "starts_us"]
+BOARD_CARD_SELECT = (
+    f"g.id, {_position('g.starts_at')}, {_microseconds('g.updated_at')},"
+    f" {_microseconds('g.starts_at')}"
+)
+
+
+def board_json(rows: list[dict[str, Any]], *, now: dt.datetime, status: str) -> str:
+    """The cards of a page of :func:`board_rows` ``(cards=True)`` rows, as the JSON array the
+    API sends (``selectors.gig_card``'s keys and values): the gigs' fixed parts kept per gig
+    version (:func:`gig_cards`), and ``urgent`` as of ``now`` (every row has ``status``)."""
+    kept = gig_cards([(row["id"], row["version"]) for row in rows])
+    start = _epoch_microseconds(now)
+    end = _epoch_microseconds(now + dt.timedelta(days=URGENT_DAYS))
+    may_be_urgent = status == GigStatus.OPEN
+    written = []
+    for row in rows:
+        card = kept.get(row["id"])
+        if card is None:
+            continue  # deleted since the page was read
+        urgent = may_be_urgent and start <= row["starts_us"] < end
+        written.append(
+            f'{card[1]},"venue_slug":{card[2]},"urgent":{"true" if urgent else "false"}}}'
+        )
+    return f"[{','.join(written)}]"
+
+
+def _epoch_microseconds(moment: dt.datetime) -> int:
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 # Words of a search (several make PostgreSQL underestimate the matches; see umbrella.keyset.Walk)
@@ -220,8 +276,8 @@ MATCH_CARD = (
 
 
 def _version(updated_at: str) -> str:
-    """A gig's version for the cards kept by :func:`match_json`: its updated_at (microseconds)."""
-    return f"(extract(epoch FROM {updated_at}) * 1000000)::bigint"
+    """A gig's version for the cards kept by :func:`gig_cards`: its updated_at (microseconds)."""
+    return _microseconds(updated_at)
 
 
 def _match_statement() -> str:
@@ -305,10 +361,11 @@ def _match_statement() -> str:
     )
 
 
-def _match_cards_statement() -> str:
-    """The text of the statement that writes the cards of gigs for you that the process has not
-    kept (:func:`match_json`): per gig, its version, the card's fixed part as JSON (every key up
-    to the match's own), the venue's slug and the genre as a reason, both as JSON strings."""
+def _cards_statement() -> str:
+    """The text of the statement that writes the cards the process has not kept
+    (:func:`gig_cards`): per gig, its version, the card's fixed part as JSON (every key of
+    ``selectors.gig_card`` but the venue's slug and ``urgent``, as ``row_to_json`` writes them),
+    the venue's slug and the genre as a reason of gigs for you, both as JSON strings."""
     fixed = ", ".join(
         f"{_iso(sql) if name == 'starts_at' else sql} AS {name}"
         for name, sql in GIG_COLUMNS
@@ -323,17 +380,40 @@ def _match_cards_statement() -> str:
 
 
 MATCH_STATEMENT = _match_statement()
-MATCH_CARDS_STATEMENT = _match_cards_statement()
+CARDS_STATEMENT = _cards_statement()
 
-# Cards of gigs for you kept by this process, by gig: (version, the card's fixed part without
-# its closing brace, the venue's slug and the genre as a reason, as JSON). A gig's version is
-# its updated_at, which every change of a gig moves (its services save it with every field
-# they change): a card is reused only for the version it was written from. The cards shown are
-# few compared to the board (the soonest gigs of each genre and city come back for artist after
-# artist), and writing them was ~40 % of the statement's time. Bounded; cleared whole when full.
-_MATCH_CARDS: dict[int, tuple[int, str, str, str]] = {}
-MATCH_CARDS_MAX = 20_000
+# Gig cards kept by this process, by gig: (version, the card's fixed part without its closing
+# brace, the venue's slug and the genre as a reason, as JSON), for the gig board and gigs for
+# you alike. A gig's version is its updated_at, which every change of a gig moves (its
+# services save it with every field they change): a card is reused only for the version it was
+# written from. Pages keep showing the same gigs (the soonest of each genre and city come back
+# request after request), and writing the cards was ~40 % of gigs for you's statement and half
+# the board's Python. Bounded; cleared whole when full.
+_CARDS: dict[int, tuple[int, str, str, str]] = {}
+CARDS_MAX = 20_000
 _REASONS_JSON = {name: json.dumps(text) for name, text in MATCH_REASONS.items()}
+
+
+def gig_cards(pairs: list[tuple[int, int]]) -> dict[int, tuple[int, str, str, str]]:
+    """The kept cards (see ``_CARDS``) of the gigs ``(id, version)``: those kept for that
+    version, the others written by one more statement (and kept). A gig changed since its
+    version was read comes back as its newer card; a deleted one is left out."""
+    cards: dict[int, tuple[int, str, str, str]] = {}
+    missing = []
+    for gig_id, version in pairs:
+        kept = _CARDS.get(gig_id)
+        if kept is not None and kept[0] == version:
+            cards[gig_id] = kept
+        else:
+            missing.append(gig_id)
+    if missing:
+        if len(_CARDS) + len(missing) > CARDS_MAX:
+            _CARDS.clear()
+        for gig_id, version, card, slug, genre in fetchall_prepared(
+            CARDS_STATEMENT, {"ids": missing}
+        ):
+            cards[gig_id] = _CARDS[gig_id] = (version, card[:-1], slug, genre)
+    return cards
 
 
 def match_json_sql(
@@ -383,7 +463,8 @@ def match_json(
 ) -> tuple[bool, bool, str]:
     """Runs :func:`match_json_sql`: (whether the user has an artist profile, whether more
     matches follow, the cards as a JSON array). The cards' fixed parts come from this
-    process's cards of the same gig versions, the others from one more statement."""
+    process's cards of the same gig versions, the others from one more statement
+    (:func:`gig_cards`)."""
     sql, params = match_json_sql(
         user_id=user_id, now=now, limit=limit, offset=offset, candidates=candidates
     )
@@ -391,23 +472,7 @@ def match_json(
     if not page:
         return found, more, "[]"
     rows = [row.split(":") for row in page.split(",")]
-    cards: dict[int, tuple[int, str, str, str]] = {}
-    missing = []
-    for row in rows:
-        gig_id, version = int(row[0]), int(row[1])
-        kept = _MATCH_CARDS.get(gig_id)
-        if kept is not None and kept[0] == version:
-            cards[gig_id] = kept
-        else:
-            missing.append(gig_id)
-    if missing:
-        if len(_MATCH_CARDS) + len(missing) > MATCH_CARDS_MAX:
-            _MATCH_CARDS.clear()
-        for gig_id, version, card, slug, genre in fetchall_prepared(
-            MATCH_CARDS_STATEMENT, {"ids": missing}
-        ):
-            # (a gig changed since the page was ranked: its newer card, as a later read would)
-            cards[gig_id] = _MATCH_CARDS[gig_id] = (version, card[:-1], slug, genre)
+    cards = gig_cards([(int(row[0]), int(row[1])) for row in rows])
     reason = _REASONS_JSON
     written = []
     for gig_id, _, score, genre, place, day, pay, negotiable, urgent in rows:

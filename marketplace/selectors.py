@@ -1,6 +1,7 @@
 """Reads of the marketplace: venues, the gig board, applicants, applications, bookings."""
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -151,6 +152,25 @@ def gig_search(*, filters: dict[str, Any]) -> "QuerySet | KeysetRows":
     if connection.vendor == "postgresql":
         return marketplace_filters.board_rows(filters, now=timezone.now())
     return gig_search_queryset(filters=filters)
+
+
+def gig_board(
+    *, filters: dict[str, Any]
+) -> "tuple[QuerySet | KeysetRows, Callable[[list[dict[str, Any]]], str]]":
+    """:func:`gig_search` for the API: the rows to page, and what writes a page of them as the
+    JSON array of their cards (:func:`gig_card`'s). On PostgreSQL the rows only name the page's
+    gigs and the cards are text kept per gig version (``marketplace.filters.board_json``): no
+    gig becomes a Python object. Elsewhere :func:`gig_card` of each row, encoded."""
+    if connection.vendor != "postgresql":
+        return gig_search_queryset(filters=filters), _cards_json
+    now = timezone.now()
+    status = filters.get("status") or GigStatus.OPEN
+    rows = marketplace_filters.board_rows(filters, now=now, cards=True)
+    return rows, lambda page: marketplace_filters.board_json(page, now=now, status=status)
+
+
+def _cards_json(page: list[dict[str, Any]]) -> str:
+    return json.dumps([gig_card(row) for row in page], separators=(",", ":"))
 
 
 def gig_search_queryset(*, filters: dict[str, Any]) -> QuerySet:

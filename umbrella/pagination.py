@@ -37,6 +37,17 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 100
     ordering = "-created_at"
 
+    def get_paginated_response(self, data: Any) -> Response:
+        """DRF's envelope; for a page whose rows are JSON text already
+        (``umbrella.renderers.PreRendered``, an array) the same envelope as text around it, with
+        nothing parsed or encoded again (the view renders with ``renderers_with_pre_rendered``)."""
+        if not isinstance(data, PreRendered):
+            return super().get_paginated_response(data)
+        links = json.dumps(self.get_next_link()), json.dumps(self.get_previous_link())
+        return Response(
+            PreRendered(f'{{"next":{links[0]},"previous":{links[1]},"results":{data.text}}}')
+        )
+
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         envelope = super().get_paginated_response_schema(schema)
         envelope["required"] = ["next", "previous", "results"]  # always all three

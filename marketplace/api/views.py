@@ -38,7 +38,7 @@ from marketplace.api.serializers import (
 from marketplace.models import CalendarFeed
 from umbrella.errors import NotFoundError
 from umbrella.pagination import CursorPagination, OffsetNoCountPagination
-from umbrella.renderers import renderers_with_pre_rendered
+from umbrella.renderers import PreRendered, renderers_with_pre_rendered
 from umbrella.schema import raises
 
 
@@ -58,9 +58,13 @@ class ByOldest(CursorPagination):
     ordering = ("created_at", "id")  # type: ignore[assignment]  # DRF takes a tuple too
 
 
-def _paginate(view: APIView, paginator: CursorPagination, rows: Any, card: Any) -> Response:
+def _paginate(
+    view: APIView, paginator: CursorPagination, rows: Any, card: Any = None, cards: Any = None
+) -> Response:
+    """A page of ``rows``: ``card`` of each row, or ``cards`` of the whole page (which may write
+    them as JSON text, ``umbrella.renderers.PreRendered``)."""
     page: list[Any] = paginator.paginate_queryset(rows, view.request, view=view) or []
-    return paginator.get_paginated_response([card(row) for row in page])
+    return paginator.get_paginated_response(cards(page) if cards else [card(row) for row in page])
 
 
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The venue's slug.")
@@ -200,6 +204,7 @@ class VenueDetailApi(APIView):
 
 class GigListApi(APIView):
     pagination_class = BySoonest
+    renderer_classes = renderers_with_pre_rendered()  # the board's cards are JSON text
 
     def get_permissions(self) -> list[Any]:
         if getattr(self, "request", None) is not None and self.request.method == "GET":
@@ -260,8 +265,10 @@ class GigListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = gig_filters(request.query_params.dict())  # = GigFilterSerializer's
-        rows = selectors.gig_search(filters=filters)
-        return _paginate(self, self.pagination_class(), rows, selectors.gig_card)
+        rows, write = selectors.gig_board(filters=filters)
+        return _paginate(
+            self, self.pagination_class(), rows, cards=lambda page: PreRendered(write(page))
+        )
 
     @extend_schema(
         operation_id="gigs_create",

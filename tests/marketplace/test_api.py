@@ -230,8 +230,12 @@ def test_gig_board_and_venue_gigs_take_a_fixed_number_of_queries(
     from rest_framework.test import APIClient
 
     client = APIClient()
-    with django_assert_max_num_queries(1):
-        assert client.get(f"{API}/gigs/", {"page_size": 100}).status_code == 200
+    with django_assert_max_num_queries(2):  # the page; on PostgreSQL the cards not kept yet
+        first = client.get(f"{API}/gigs/", {"page_size": 100})
+    with django_assert_max_num_queries(1):  # the page: every card kept (marketplace.filters)
+        again = client.get(f"{API}/gigs/", {"page_size": 100})
+    assert first.status_code == again.status_code == 200
+    assert len(first.json()["results"]) == rows and again.json() == first.json()
     owner = client_for(venue.user)
     with django_assert_max_num_queries(2):  # the venue, then its gigs with their counts
         body = owner.get(f"{API}/venues/me/gigs", {"page_size": 100}).json()

@@ -80,6 +80,15 @@ def test_the_board_statement_and_the_queryset_agree():
         reference = selectors.gig_search_queryset(filters=wanted)
         rows = filters.board_rows(wanted, now=now)
         assert _cards(rows[0:500]) == _cards(reference[:500]), wanted
+        # The API's rows (cards=True) and their cards, kept or written, keys in order; the
+        # cursor's position as str() writes the row's datetime.
+        named = filters.board_rows(wanted, now=now, cards=True)[0:500]
+        assert [r["starts_at"] for r in named] == [str(r["starts_at"]) for r in reference[:500]]
+        status = wanted.get("status") or "open"
+        text = filters.board_json(named, now=now, status=status)
+        assert [list(c.items()) for c in json.loads(text)] == [
+            list(selectors.gig_card(row, now=now).items()) for row in reference[:500]
+        ], wanted
         # Pages as the cursor pagination asks for them: by position, both ways, with offsets.
         full = list(reference)
         if len(full) > 4:
@@ -150,12 +159,40 @@ def test_the_board_is_planned_once_per_shape_but_a_search_every_time():
     assert "LIMIT 21 OFFSET 0" in statement
 
 
+def test_board_cards_are_kept_per_gig_version_and_shared_with_gigs_for_you(
+    monkeypatch, client, django_assert_max_num_queries
+):
+    """The board's cards come from the same store as gigs for you's (one card per gig
+    version): a page of kept cards is one statement, an edited gig is written again, and a
+    position with microseconds is written as str() writes it."""
+    from marketplace.services.gigs import gig_update
+
+    monkeypatch.setattr(filters, "_CARDS", {})
+    artist = ArtistProfileFactory(primary_genre="jazz", secondary_genres=[], location_city="")
+    venue = VenueProfileFactory(city="Leeds", state="")
+    gigs = [GigFactory(venue=venue, genre="jazz", date=in_days(2 + d)) for d in range(3)]
+    filters.match_json(user_id=artist.user_id, now=timezone.now(), limit=50)
+    assert sorted(filters._CARDS) == sorted(g.pk for g in gigs)
+    with django_assert_max_num_queries(1):  # kept by gigs for you
+        first = client.get(f"{API}/gigs/").json()["results"]
+    assert [c["id"] for c in first] == [g.pk for g in gigs]
+    assert [c["urgent"] for c in first] == [True, True, True]
+    gig_update(user=venue.user, gig_id=gigs[2].pk, data={"title": "Jazz, a new title"})
+    with django_assert_max_num_queries(2):  # that card written again
+        again = client.get(f"{API}/gigs/").json()["results"]
+    assert again[2]["title"] == "Jazz, a new title" and again[:2] == first[:2]
+    odd = gigs[0].starts_at + dt.timedelta(microseconds=1234)
+    Gig.objects.filter(pk=gigs[0].pk).update(starts_at=odd)
+    [row] = filters.board_rows({}, now=timezone.now(), cards=True)[0:1]
+    assert row["starts_at"] == str(odd.astimezone(dt.UTC)) and row["starts_at"].endswith("+00:00")
+
+
 def test_the_board_pages_through_every_gig_once(client, django_assert_max_num_queries):
     made = _gigs(random.Random(3), 45)
     expected = sorted((g for g in made if g.status == "open"), key=lambda g: (g.starts_at, g.pk))
     seen, url = [], f"{API}/gigs/?page_size=7"
     while url:
-        with django_assert_max_num_queries(1):  # the page; no count, no per-row query
+        with django_assert_max_num_queries(2):  # the page, the cards not kept; no count
             body = client.get(url).json()
         seen += [g["id"] for g in body["results"]]
         url = body["next"]
@@ -296,7 +333,7 @@ def test_match_cards_are_kept_per_gig_version(monkeypatch):
 
     from marketplace.services.gigs import gig_update
 
-    monkeypatch.setattr(filters, "_MATCH_CARDS", {})
+    monkeypatch.setattr(filters, "_CARDS", {})
     artist = ArtistProfileFactory(primary_genre="jazz", secondary_genres=[], location_city="")
     venue = VenueProfileFactory(city="Leeds", state="")
     gigs = [GigFactory(venue=venue, genre="jazz", date=in_days(2 + d)) for d in range(3)]
@@ -313,22 +350,22 @@ def test_match_cards_are_kept_per_gig_version(monkeypatch):
     assert statements == 2  # the ranking, then the three cards
     assert page() == (first, 1)  # every card kept
 
-    kept = dict(filters._MATCH_CARDS)
+    kept = dict(filters._CARDS)
     gig_update(user=venue.user, gig_id=gigs[1].pk, data={"title": "Late jazz, new title"})
     again, statements = page()
     assert statements == 2  # that gig's card written again, and only that one
     assert again[1]["title"] == "Late jazz, new title"
-    assert filters._MATCH_CARDS[gigs[1].pk][0] > kept[gigs[1].pk][0]  # a newer version
-    assert all(filters._MATCH_CARDS[g.pk] is kept[g.pk] for g in (gigs[0], gigs[2]))
+    assert filters._CARDS[gigs[1].pk][0] > kept[gigs[1].pk][0]  # a newer version
+    assert all(filters._CARDS[g.pk] is kept[g.pk] for g in (gigs[0], gigs[2]))
     assert [c for i, c in enumerate(again) if i != 1] == [first[0], first[2]]
     reference = selectors.gigs_for_you_queryset(artist=artist, now=now, limit=50)
     assert [selectors.match_card(dict(row), now=now) for row in reference] == again
 
-    monkeypatch.setattr(filters, "MATCH_CARDS_MAX", 4)
-    filters._MATCH_CARDS.clear()
-    filters._MATCH_CARDS.update({-1: (0, "{", '""', '""'), -2: (0, "{", '""', '""')})
+    monkeypatch.setattr(filters, "CARDS_MAX", 4)
+    filters._CARDS.clear()
+    filters._CARDS.update({-1: (0, "{", '""', '""'), -2: (0, "{", '""', '""')})
     assert page() == (again, 2)  # 2 kept + 3 new > 4: the store starts again with the new
-    assert sorted(filters._MATCH_CARDS) == sorted(g.pk for g in gigs)
+    assert sorted(filters._CARDS) == sorted(g.pk for g in gigs)
 
 
 def _brief(card: dict) -> tuple:
