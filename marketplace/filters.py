@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 from marketplace.models import URGENT_DAYS, GigStatus
@@ -388,7 +389,9 @@ CARDS_STATEMENT = _cards_statement()
 # services save it with every field they change): a card is reused only for the version it was
 # written from. Pages keep showing the same gigs (the soonest of each genre and city come back
 # request after request), and writing the cards was ~40 % of gigs for you's statement and half
-# the board's Python. Bounded; cleared whole when full.
+# the board's Python. Bounded: when full, the oldest half is dropped (the board's pages reach
+# far more gigs than gigs for you's, and clearing the whole store would cost every worker a
+# burst of statements at once).
 _CARDS: dict[int, tuple[int, str, str, str]] = {}
 CARDS_MAX = 20_000
 _REASONS_JSON = {name: json.dumps(text) for name, text in MATCH_REASONS.items()}
@@ -407,8 +410,10 @@ def gig_cards(pairs: list[tuple[int, int]]) -> dict[int, tuple[int, str, str, st
         else:
             missing.append(gig_id)
     if missing:
-        if len(_CARDS) + len(missing) > CARDS_MAX:
-            _CARDS.clear()
+        excess = len(_CARDS) + len(missing) - CARDS_MAX
+        if excess > 0:  # the oldest go (a dict keeps its order), half the store at least
+            for old in list(islice(_CARDS, max(excess, CARDS_MAX // 2))):
+                del _CARDS[old]
         for gig_id, version, card, slug, genre in fetchall_prepared(
             CARDS_STATEMENT, {"ids": missing}
         ):

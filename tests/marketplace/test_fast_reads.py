@@ -364,8 +364,14 @@ def test_match_cards_are_kept_per_gig_version(monkeypatch):
     monkeypatch.setattr(filters, "CARDS_MAX", 4)
     filters._CARDS.clear()
     filters._CARDS.update({-1: (0, "{", '""', '""'), -2: (0, "{", '""', '""')})
-    assert page() == (again, 2)  # 2 kept + 3 new > 4: the store starts again with the new
+    assert page() == (again, 2)  # 2 kept + 3 new > 4: the oldest (half at least) dropped
     assert sorted(filters._CARDS) == sorted(g.pk for g in gigs)
+    monkeypatch.setattr(filters, "CARDS_MAX", 8)
+    filters._CARDS.clear()
+    filters._CARDS.update({-n: (0, "{", '""', '""') for n in range(1, 7)})
+    assert page() == (again, 2)  # 6 kept + 3 new > 8: the 4 oldest go, the newest 2 stay
+    assert list(filters._CARDS)[:2] == [-5, -6]
+    assert sorted(filters._CARDS)[2:] == sorted(g.pk for g in gigs)
 
 
 def _brief(card: dict) -> tuple:
