@@ -126,7 +126,7 @@ def _into_the_past(gig: Gig, days_ago: int) -> None:
     starts_at, ends_at = gig_times(
         date=date, start=gig.start_time, end=gig.end_time, tz=gig.timezone
     )
-    # (updated_at: the version the cards of gigs for you are kept by, marketplace.filters)
+    # (updated_at: the version gig cards are kept by, marketplace.filters.gig_cards)
     Gig.objects.filter(pk=gig.pk).update(
         date=date, starts_at=starts_at, ends_at=ends_at, updated_at=timezone.now()
     )

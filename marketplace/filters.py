@@ -152,7 +152,8 @@ def _position(column: str) -> str:
 
 
 def _microseconds(column: str) -> str:
-    """A timestamp as microseconds since the epoch (a bigint)."""
+    """A timestamp as microseconds since the epoch (a bigint); of ``updated_at``, a gig's
+    version for the cards kept by :func:`gig_cards`."""
     return f"(extract(epoch FROM {column}) * 1000000)::bigint"
 
 
@@ -167,7 +168,8 @@ BOARD_CARD_SELECT = (
 def board_json(rows: list[dict[str, Any]], *, now: dt.datetime, status: str) -> str:
     """The cards of a page of :func:`board_rows` ``(cards=True)`` rows, as the JSON array the
     API sends (``selectors.gig_card``'s keys and values): the gigs' fixed parts kept per gig
-    version (:func:`gig_cards`), and ``urgent`` as of ``now`` (every row has ``status``)."""
+    version (:func:`gig_cards`), and ``urgent`` as of ``now``. ``status`` is the one status
+    the board was filtered by: only open gigs can be urgent."""
     kept = gig_cards([(row["id"], row["version"]) for row in rows])
     start = _epoch_microseconds(now)
     end = _epoch_microseconds(now + dt.timedelta(days=URGENT_DAYS))
@@ -276,11 +278,6 @@ MATCH_CARD = (
 )
 
 
-def _version(updated_at: str) -> str:
-    """A gig's version for the cards kept by :func:`gig_cards`: its updated_at (microseconds)."""
-    return _microseconds(updated_at)
-
-
 def _match_statement() -> str:
     """The text of :func:`match_json_sql`'s statement (fixed: made once, at import)."""
     excluded = (
@@ -356,7 +353,7 @@ def _match_statement() -> str:
         # the page, best first: "id:version:score:genre:place:day:pay:negotiable:urgent" each
         # (the versions from the walked indexes, which carry updated_at: migration 0012)
         " SELECT EXISTS (SELECT FROM a), (SELECT count(*) FROM peek) > %(limit)s,"
-        f" string_agg(concat_ws(':', id, {_version('updated_at')}, score, m_genre, m_place,"
+        f" string_agg(concat_ws(':', id, {_microseconds('updated_at')}, score, m_genre, m_place,"
         " m_day, m_pay, m_negotiable, CASE WHEN starts_at < %(soon)s THEN 1 ELSE 0 END), ','"
         " ORDER BY score DESC, starts_at, id) FROM top"
     )
@@ -373,7 +370,8 @@ def _cards_statement() -> str:
         if name != "venue__slug"
     )
     return (
-        f"SELECT g.id, {_version('g.updated_at')}, row_to_json(card)::text, to_json(v.slug)::text,"  # noqa: S608 (fixed text)
+        f"SELECT g.id, {_microseconds('g.updated_at')}, row_to_json(card)::text,"  # noqa: S608 (fixed text)
+        " to_json(v.slug)::text,"
         " to_json(upper(left(g.genre, 1)) || lower(substr(g.genre, 2)))::text"
         " FROM marketplace_gig g JOIN marketplace_venueprofile v ON v.id = g.venue_id"
         f" CROSS JOIN LATERAL (SELECT {fixed}) card WHERE g.id = ANY(%(ids)s::bigint[])"

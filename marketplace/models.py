@@ -124,8 +124,8 @@ class PaymentType(models.TextChoices):
 
 
 class Gig(TimeStampedModel):
-    # updated_at is the gig's version: the cards of gigs for you are kept per version
-    # (marketplace.filters.match_json). Every change moves it: services save it with the
+    # updated_at is the gig's version: the gig board's and gigs for you's cards are kept per
+    # version (marketplace.filters.gig_cards). Every change moves it: services save it with the
     # fields they change; a bulk update() must set it too.
     venue = models.ForeignKey(VenueProfile, on_delete=models.CASCADE, related_name="gigs")
     title = models.CharField(max_length=200, validators=NAME)
