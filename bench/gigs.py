@@ -356,7 +356,7 @@ def _insert_gigs(venue_ids: dict[int, int], *, venues: int, gigs: int, artists: 
         booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
         with raw.copy(
             "COPY marketplace_application (gig_id, artist_id, pitch, proposed_rate, status, "
-            "created_at, updated_at) FROM STDIN"
+            "created_at, updated_at, gig_starts_at) FROM STDIN"
         ) as copy:
             for n, story in enumerate(stories):
                 rng = random.Random(story["pitch_seed"])
@@ -381,6 +381,7 @@ def _insert_gigs(venue_ids: dict[int, int], *, venues: int, gigs: int, artists: 
                             state,
                             at,
                             at,
+                            story["starts_at"],
                         )
                     )
         cursor.execute(
@@ -457,7 +458,8 @@ def _reanchor(venue_ids: dict[int, int]) -> int:
         )
         cursor.execute(
             f"UPDATE marketplace_application a SET created_at = a.created_at + {shift}, "  # noqa: S608
-            f"updated_at = a.updated_at + {shift} FROM marketplace_gig g "
+            f"updated_at = a.updated_at + {shift}, gig_starts_at = a.gig_starts_at + {shift} "
+            "FROM marketplace_gig g "
             "WHERE g.id = a.gig_id AND g.venue_id = ANY(%s)",
             venues,
         )

@@ -131,6 +131,7 @@ def _into_the_past(gig: Gig, days_ago: int) -> None:
         date=date, starts_at=starts_at, ends_at=ends_at, updated_at=timezone.now()
     )
     Booking.objects.filter(gig=gig).update(starts_at=starts_at, ends_at=ends_at)
+    Application.objects.filter(gig=gig).update(gig_starts_at=starts_at)
 
 
 def _upcoming(v: int, user: User, venue: VenueProfile, artists: list[ArtistProfile]) -> int:

@@ -337,8 +337,9 @@ def _match_statement() -> str:
         " s AS MATERIALIZED (SELECT x AS genre,"
         " CASE WHEN x = a.primary_genre THEN 4 ELSE 3 END AS points FROM a, unnest(a.genres) x),"
         " mine AS MATERIALIZED (SELECT"
+        # (only applications to gigs from now on: the walks read no other gig)
         " COALESCE((SELECT array_agg(gig_id) FROM marketplace_application"
-        " WHERE artist_id = (SELECT id FROM a)), '{}') AS applied,"
+        " WHERE artist_id = (SELECT id FROM a) AND gig_starts_at >= %(now)s), '{}') AS applied,"
         " COALESCE((SELECT range_agg(daterange(start_date, end_date, '[]'))"
         " FROM marketplace_unavailability WHERE artist_id = (SELECT id FROM a)),"
         " '{}'::datemultirange) AS away,"

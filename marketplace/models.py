@@ -208,17 +208,23 @@ class Application(TimeStampedModel):
     status = models.CharField(
         max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING
     )
+    # The gig's start, copied when applying and moved with the gig (services.gig_update, under
+    # the gig's lock): gigs for you rules out the gigs an artist applied to, and reads only
+    # the applications to gigs still to come, however long the artist's history.
+    gig_starts_at = models.DateTimeField(editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["gig", "created_at", "id"], name="application_gig_created"),
-            # An artist's applications, newest first; with the gig, so gigs for you reads the
-            # artist's applied gigs from the index alone (marketplace.filters, "mine").
+            # An artist's applications, newest first.
+            models.Index(fields=["artist", "-created_at"], name="application_artist_created"),
+            # An artist's applications to gigs from a moment on, with the gig: gigs for you's
+            # applied gigs from the index alone (marketplace.filters, "mine"; migration 0013).
             models.Index(
-                fields=["artist", "-created_at"],
+                fields=["artist", "gig_starts_at"],
                 include=["gig"],
-                name="application_artist_gig",
+                name="application_artist_upcoming",
             ),
         ]
         constraints = [

@@ -85,7 +85,7 @@ def application_create(*, user: User, gig_id: int, data: dict[str, Any]) -> Appl
             gig = lock_gig(gig_id)
             _require_open_future(gig)
             _require_free(artist.pk, gig, you=True)
-            application = Application(gig=gig, artist=artist)
+            application = Application(gig=gig, artist=artist, gig_starts_at=gig.starts_at)
             apply(application, data, fields=("pitch", "proposed_rate"))
             application.save(force_insert=True)
             audit(

@@ -123,8 +123,11 @@ def gig_update(*, user: User, gig_id: int, data: dict[str, Any]) -> Gig:
         raise ApplicationError(
             "gig_not_open", f"The gig is {gig.status}: it can't change now.", status=409
         )
+    starts_at = gig.starts_at
     apply(gig, data, fields=EDITABLE_FIELDS, required=REQUIRED, check=lambda: _times_check(gig))
     gig.save()
+    if gig.starts_at != starts_at:  # its applications carry its start (Application.gig_starts_at)
+        Application.objects.filter(gig=gig).update(gig_starts_at=gig.starts_at)
     return gig
 
 

@@ -67,7 +67,9 @@ def gig(venue: VenueProfile, when: dt.datetime | None = None) -> Gig:
 def application(
     artist: ArtistProfile, the_gig: Gig, when: dt.datetime, status: str = "pending"
 ) -> Application:
-    made = Application.objects.create(gig=the_gig, artist=artist, status=status)
+    made = Application.objects.create(
+        gig=the_gig, gig_starts_at=the_gig.starts_at, artist=artist, status=status
+    )
     Application.objects.filter(pk=made.pk).update(created_at=when)
     made.refresh_from_db()
     return made

@@ -261,7 +261,11 @@ def test_venue_pages_are_accessible(open_page, artist):
     venue = VenueProfileFactory()
     gig = GigFactory(venue=venue)
     Application.objects.create(
-        gig=gig, artist=artist, pitch="We play all night.", proposed_rate=9000
+        gig=gig,
+        gig_starts_at=gig.starts_at,
+        artist=artist,
+        pitch="We play all night.",
+        proposed_rate=9000,
     )
     venue_pages = [
         "/venue/",

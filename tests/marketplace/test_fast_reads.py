@@ -210,6 +210,7 @@ def test_applicant_statement_agrees_and_checks_the_venue(
     for _ in range(9):
         Application.objects.create(
             gig=gig,
+            gig_starts_at=gig.starts_at,
             artist=ArtistProfileFactory(avatar=rng.choice(["", "artists/avatars/a.jpg"])),
             pitch="Hello",
             proposed_rate=rng.choice([None, 40_000]),
@@ -257,7 +258,7 @@ def test_the_match_statement_and_the_queryset_agree():
     for _ in range(40):
         artist = _artist(rng)
         for gig in rng.sample(gigs, 4):
-            Application.objects.create(gig=gig, artist=artist)
+            Application.objects.create(gig=gig, gig_starts_at=gig.starts_at, artist=artist)
         if rng.random() < 0.5:
             start = in_days(rng.randint(1, 30))
             Unavailability.objects.create(
@@ -265,7 +266,12 @@ def test_the_match_statement_and_the_queryset_agree():
             )
         if rng.random() < 0.5:
             gig = rng.choice(gigs)
-            other = Application.objects.create(gig=GigFactory(), artist=artist)
+            other_gig = GigFactory()
+            other = Application.objects.create(
+                gig=other_gig,
+                gig_starts_at=other_gig.starts_at,
+                artist=artist,
+            )
             Booking.objects.create(
                 gig=other.gig,
                 artist=artist,

@@ -3,9 +3,11 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 
-from marketplace import services
+from marketplace import selectors, services
 from tests.artists.factories import ArtistProfileFactory
 from tests.marketplace.conftest import client_for
 from tests.marketplace.factories import GigFactory, VenueProfileFactory, in_days
@@ -69,6 +71,26 @@ def test_gigs_for_you_rank_and_explain(jazz_artist):
     assert body[0]["score"] == 4 + 2 + 1 + 2
     assert body[2]["reasons"] == ["Soul", "free that night", "pays at or above your minimum"]
     assert body[3]["reasons"] == ["your city", "free that night", "pays at or above your minimum"]
+
+
+def test_gigs_for_you_leaves_out_a_gig_applied_to_after_its_venue_moved_it(jazz_artist):
+    """The statement reads only the applications to gigs still to come (each carries its gig's
+    start): a gig the venue moved later stays ruled out once its first date has passed, and
+    applications to gigs now past are not read at all."""
+    austin = VenueProfileFactory(city="Austin", state="TX")
+    moved = GigFactory(venue=austin, genre="jazz", date=in_days(3))
+    services.application_create(user=jazz_artist.user, gig_id=moved.pk, data={})
+    services.gig_update(user=austin.user, gig_id=moved.pk, data={"date": in_days(60)})
+    gone = GigFactory(venue=austin, genre="jazz", date=in_days(4))
+    services.application_create(user=jazz_artist.user, gig_id=gone.pk, data={})
+    later = GigFactory(venue=austin, genre="jazz", date=in_days(30))
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=10)):
+        response = client_for(jazz_artist.user).get(f"{API}/me/gigs-for-you")
+        reference = selectors.gigs_for_you_queryset(artist=jazz_artist, now=timezone.now())
+
+    assert [g["id"] for g in response.json()["results"]] == [later.pk]
+    assert [row["id"] for row in reference] == [later.pk]
 
 
 def test_gigs_for_you_is_for_artists_and_takes_fixed_queries(

@@ -173,7 +173,9 @@ def test_a_venue_cannot_apply_and_a_missing_gig_is_404(client, venue, gig):
 def test_someone_else_cannot_withdraw_an_application(client, artist, gig):
     from tests.artists.factories import ArtistProfileFactory
 
-    application = Application.objects.create(gig=gig, artist=artist, pitch="x")
+    application = Application.objects.create(
+        gig=gig, gig_starts_at=gig.starts_at, artist=artist, pitch="x"
+    )
     _signed_in(client, ArtistProfileFactory().user)
     response = client.post(reverse("application-withdraw", args=[application.pk]))
     assert response.status_code == 404
@@ -205,7 +207,7 @@ def test_a_venue_posts_a_gig_and_sees_it_with_its_applicant_count(client, venue,
     assert response["Location"] == reverse("venue-dashboard")
     gig = Gig.objects.get(title="Saturday soul")
     assert (gig.payment_amount, gig.location_city, gig.venue_id) == (30000, venue.city, venue.pk)
-    Application.objects.create(gig=gig, artist=artist, pitch="hi")
+    Application.objects.create(gig=gig, gig_starts_at=gig.starts_at, artist=artist, pitch="hi")
     GigFactory()  # another venue's gig is not listed
     page = client.get(reverse("venue-dashboard"))
     assert [(g["title"], g["pending_applications"]) for g in page.context["gigs"]] == [
@@ -257,9 +259,13 @@ def test_applicant_review_accepts_and_rejects(client, venue, gig):
     from tests.artists.factories import ArtistProfileFactory
 
     first, second, third = (ArtistProfileFactory() for _ in range(3))
-    a1 = Application.objects.create(gig=gig, artist=first, pitch="One")
-    a2 = Application.objects.create(gig=gig, artist=second, pitch="Two")
-    a3 = Application.objects.create(gig=gig, artist=third, pitch="Three")
+    a1 = Application.objects.create(gig=gig, gig_starts_at=gig.starts_at, artist=first, pitch="One")
+    a2 = Application.objects.create(
+        gig=gig, gig_starts_at=gig.starts_at, artist=second, pitch="Two"
+    )
+    a3 = Application.objects.create(
+        gig=gig, gig_starts_at=gig.starts_at, artist=third, pitch="Three"
+    )
     _signed_in(client, venue.user)
     url = reverse("venue-applicants", args=[gig.pk])
     page = client.get(url)
@@ -279,7 +285,9 @@ def test_applicant_review_accepts_and_rejects(client, venue, gig):
 
 
 def test_a_venue_cannot_see_or_decide_another_venues_applicants(client, other_venue, gig, artist):
-    application = Application.objects.create(gig=gig, artist=artist, pitch="x")
+    application = Application.objects.create(
+        gig=gig, gig_starts_at=gig.starts_at, artist=artist, pitch="x"
+    )
     _signed_in(client, other_venue.user)
     assert client.get(reverse("venue-applicants", args=[gig.pk])).status_code == 404
     response = client.post(reverse("venue-application-decide", args=[application.pk, "accept"]))
@@ -302,8 +310,16 @@ def test_my_applications_lists_own_applications_and_withdraws(client, artist, gi
     _signed_in(client, artist.user)
     page = client.get(reverse("my-applications"))
     assert b'data-testid="empty-state"' in page.content
-    mine = Application.objects.create(gig=gig, artist=artist, pitch="mine")
-    Application.objects.create(gig=GigFactory(), artist=ArtistProfileFactory(), pitch="theirs")
+    mine = Application.objects.create(
+        gig=gig, gig_starts_at=gig.starts_at, artist=artist, pitch="mine"
+    )
+    theirs = GigFactory()
+    Application.objects.create(
+        gig=theirs,
+        gig_starts_at=theirs.starts_at,
+        artist=ArtistProfileFactory(),
+        pitch="theirs",
+    )
     page = client.get(reverse("my-applications"))
     assert list(page.context["page"].object_list) == [mine]
     assert f'href="{reverse("gig-detail", args=[gig.pk])}"'.encode() in page.content

@@ -212,6 +212,20 @@ def test_gig_update_recomputes_the_times(gig):
     assert gig.ends_at - gig.starts_at == dt.timedelta(hours=5)
 
 
+def test_applications_carry_their_gigs_start_and_move_with_it(gig):
+    artist = ArtistProfileFactory()
+    application = services.application_create(user=artist.user, gig_id=gig.pk, data={})
+    assert application.gig_starts_at == gig.starts_at
+    services.gig_update(user=gig.venue.user, gig_id=gig.pk, data={"title": "Same night"})
+    services.gig_update(
+        user=gig.venue.user, gig_id=gig.pk, data={"date": gig.date + dt.timedelta(days=9)}
+    )
+    gig.refresh_from_db()
+    application.refresh_from_db()
+    assert application.gig_starts_at == gig.starts_at
+    assert gig.starts_at.date() > timezone.now().date() + dt.timedelta(days=8)
+
+
 def test_cancelling_a_filled_gig_rejects_applicants_and_cancels_the_booking(gig):
     first, second, third = (ArtistProfileFactory() for _ in range(3))
     a1 = services.application_create(user=first.user, gig_id=gig.pk, data={"pitch": "Hi"})

@@ -35,7 +35,9 @@ def test_the_gig_page_and_the_applicant_list_have_message_buttons(client):
     venue = VenueProfileFactory()
     gig = GigFactory(venue=venue)
     artist = ArtistProfileFactory()
-    Application.objects.create(gig=gig, artist=artist, pitch="Hi", proposed_rate=100)
+    Application.objects.create(
+        gig=gig, gig_starts_at=gig.starts_at, artist=artist, pitch="Hi", proposed_rate=100
+    )
     client.force_login(artist.user)
     link = _button(client.get(f"/gigs/{gig.pk}/").content.decode())
     assert link == f"/messages/to/venue/{venue.pk}/"
