@@ -15,6 +15,7 @@ from tests.events.observe_data import attempts, dead_letters
 pytest.importorskip("playwright.sync_api", reason="e2e: the Python package 'playwright' is missing")
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.a11y import PHONE, horizontal_overflow
 from tests.e2e.conftest import TIMEOUT_MS, sign_in_by_cookie
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -56,6 +57,28 @@ def test_the_metrics_chart_draws_under_the_csp(browser, live_server, accessible,
     page.get_by_role("link", name="Last hour").click()
     expect(page.locator(".metrics-charts canvas")).to_have_count(3)
     accessible(page, "console-metrics")
+    assert not errors, errors
+    page.context.close()
+
+
+def test_the_charts_follow_the_window_without_a_horizontal_scroll(browser, live_server):
+    """Charts drawn at 1280 px never widen a phone's page, not even before they are drawn
+    again at the new width (the column clips them), and then they fit it."""
+    app = AppFactory()
+    attempts(app, [120, 250, 900], at=timezone.now() - timedelta(hours=1))
+    page, errors = open_as(browser, live_server, app.owner)
+    page.goto(f"/developers/apps/{app.app_id}/metrics/")
+    expect(page.locator(".metrics-charts canvas")).to_have_count(3)
+    wide = page.locator(".metrics-charts canvas").first.bounding_box()
+    assert wide is not None and wide["width"] > 1000
+
+    page.set_viewport_size(PHONE)
+    assert horizontal_overflow(page) == 0  # at once: no timer has run yet
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.metrics-charts canvas')]"
+        ".every(c => c.getBoundingClientRect().width <= document.documentElement.clientWidth)"
+    )
+    assert horizontal_overflow(page) == 0
     assert not errors, errors
     page.context.close()
 

@@ -65,11 +65,22 @@
     plots.push(new uPlot(opts, c.data, box));
   });
 
-  var resizing;
-  window.addEventListener("resize", function () {
-    clearTimeout(resizing);
-    resizing = setTimeout(function () {
-      plots.forEach(function (plot) { plot.setSize({ width: width(), height: 180 }); });
-    }, 150);
-  });
+  // Drawn again at the holder's new width: as soon as it changes where the browser reports
+  // it (ResizeObserver, before the next paint), else shortly after the window's last resize.
+  var drawn = width();
+  var redraw = function () {
+    var now = width();
+    if (now === drawn) return;
+    drawn = now;
+    plots.forEach(function (plot) { plot.setSize({ width: now, height: 180 }); });
+  };
+  if (typeof ResizeObserver !== "undefined") {
+    new ResizeObserver(redraw).observe(holder);
+  } else {
+    var resizing;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizing);
+      resizing = setTimeout(redraw, 150);
+    });
+  }
 })();
