@@ -463,10 +463,21 @@ def _reanchor(venue_ids: dict[int, int]) -> int:
             "WHERE g.id = a.gig_id AND g.venue_id = ANY(%s)",
             venues,
         )
+        # An artist's active bookings may not overlap, checked row by row (the exclusion
+        # constraint is not deferrable): moved a few days in one step, a booking can land on
+        # one of the same artist's not moved yet. So first far away (where nothing is), then
+        # back to the new dates.
+        far = "interval '1000 years'"
         cursor.execute(
-            f"UPDATE marketplace_booking b SET starts_at = b.starts_at + {shift}, "  # noqa: S608
-            f"ends_at = b.ends_at + {shift}, created_at = b.created_at + {shift}, "
+            f"UPDATE marketplace_booking b SET starts_at = b.starts_at + {shift} + {far}, "  # noqa: S608
+            f"ends_at = b.ends_at + {shift} + {far}, created_at = b.created_at + {shift}, "
             f"updated_at = b.updated_at + {shift}, completed_at = b.completed_at + {shift} "
+            "FROM marketplace_gig g WHERE g.id = b.gig_id AND g.venue_id = ANY(%s)",
+            venues,
+        )
+        cursor.execute(
+            f"UPDATE marketplace_booking b SET starts_at = b.starts_at - {far}, "  # noqa: S608
+            f"ends_at = b.ends_at - {far} "
             "FROM marketplace_gig g WHERE g.id = b.gig_id AND g.venue_id = ANY(%s)",
             venues,
         )
