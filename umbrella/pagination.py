@@ -11,6 +11,13 @@ from rest_framework.utils.urls import replace_query_param
 from umbrella.renderers import PreRendered
 
 
+def pre_rendered_page(next_link: str | None, previous_link: str | None, results: str) -> Response:
+    """The envelope of a page (``next``, ``previous``, ``results``) around rows that are JSON text
+    already (an array): nothing parsed or encoded again (``umbrella.renderers.PreRendered``)."""
+    links = json.dumps(next_link), json.dumps(previous_link)
+    return Response(PreRendered(f'{{"next":{links[0]},"previous":{links[1]},"results":{results}}}'))
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
@@ -43,10 +50,7 @@ class CursorPagination(pagination.CursorPagination):
         nothing parsed or encoded again (the view renders with ``renderers_with_pre_rendered``)."""
         if not isinstance(data, PreRendered):
             return super().get_paginated_response(data)
-        links = json.dumps(self.get_next_link()), json.dumps(self.get_previous_link())
-        return Response(
-            PreRendered(f'{{"next":{links[0]},"previous":{links[1]},"results":{data.text}}}')
-        )
+        return pre_rendered_page(self.get_next_link(), self.get_previous_link(), data.text)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         envelope = super().get_paginated_response_schema(schema)
@@ -98,12 +102,10 @@ class OffsetNoCountPagination(pagination.BasePagination):
         array, e.g. written by PostgreSQL), read after :meth:`window`: the envelope around
         it, with nothing parsed or encoded again (``umbrella.renderers.PreRendered``)."""
         self.request, self.has_next = request, has_next
-        links = (
-            json.dumps(self._link(self.page + 1) if has_next else None),
-            json.dumps(self._link(self.page - 1) if self.page > 1 else None),
-        )
-        return Response(
-            PreRendered(f'{{"next":{links[0]},"previous":{links[1]},"results":{results}}}')
+        return pre_rendered_page(
+            self._link(self.page + 1) if has_next else None,
+            self._link(self.page - 1) if self.page > 1 else None,
+            results,
         )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
