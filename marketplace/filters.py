@@ -300,7 +300,7 @@ def _match_statement() -> str:
 
     def walk(points: str, place: str, where: str) -> str:
         return (
-            f"SELECT g.id, g.starts_at, g.updated_at, {points} AS m_genre, {place} AS m_place,"  # noqa: S608 (fixed text)
+            f"SELECT g.id, g.starts_at, {points} AS m_genre, {place} AS m_place,"  # noqa: S608 (fixed text)
             f" {per_row}"
             f" FROM marketplace_gig g WHERE g.status = 'open' AND g.starts_at >= %(now)s"
             f" AND {excluded} AND {where} ORDER BY g.starts_at, g.id LIMIT %(candidates)s"
@@ -317,6 +317,18 @@ def _match_statement() -> str:
         "s.points", in_state, "g.genre = s.genre AND (a.city = '' OR g.city_key <> a.city)"
     )
     city_other = walk("0", "2", "UPPER(g.location_city) = a.city AND g.genre <> ALL(a.genres)")
+    # The reasons shown, in this order (selectors.match_card): the genre, the place, free that
+    # night (always: candidates exclude unavailable and booked nights), the day, the pay.
+    reason = {name: _sql_text(json.dumps(text)) for name, text in MATCH_REASONS.items()}
+    reasons = (
+        "CASE WHEN t.m_genre > 0"
+        " THEN to_json(upper(left(g.genre, 1)) || lower(substr(g.genre, 2)))::text END,"
+        f" CASE t.m_place WHEN 2 THEN {reason['city']} WHEN 1 THEN {reason['state']} END,"
+        f" {reason['free']},"
+        f" CASE WHEN t.m_day > 0 THEN {reason['day']} END,"
+        f" CASE WHEN t.m_pay > 0 THEN {reason['pay']} END,"
+        f" CASE WHEN t.m_negotiable > 0 THEN {reason['negotiable']} END"
+    )
     walks = (
         f"SELECT c.* FROM a CROSS JOIN s CROSS JOIN LATERAL ({in_city}) c WHERE a.city <> ''"  # noqa: S608 (fixed text)
         f" UNION ALL SELECT c.* FROM a CROSS JOIN s CROSS JOIN LATERAL ({elsewhere}) c"
@@ -351,56 +363,49 @@ def _match_statement() -> str:
         f" FROM ({walks}) c ORDER BY score DESC, starts_at, id LIMIT %(limit)s + 1"
         " OFFSET %(offset)s),"
         " top AS (SELECT * FROM peek ORDER BY score DESC, starts_at, id LIMIT %(limit)s)"
-        # the page, best first: "id:version:score:genre:place:day:pay:negotiable:urgent" each
-        # (the versions from the walked indexes, which carry updated_at: migration 0012)
+        # the page, best first, as the JSON array the API sends: each gig's card as the row
+        # carries it (``card``, migration 0014: its fixed part) and what the match adds
         " SELECT EXISTS (SELECT FROM a), (SELECT count(*) FROM peek) > %(limit)s,"
-        f" string_agg(concat_ws(':', id, {_microseconds('updated_at')}, score, m_genre, m_place,"
-        " m_day, m_pay, m_negotiable, CASE WHEN starts_at < %(soon)s THEN 1 ELSE 0 END), ','"
-        " ORDER BY score DESC, starts_at, id) FROM top"
+        " '[' || string_agg(g.card || ',\"score\":' || t.score"
+        " || ',\"venue_slug\":' || to_json(v.slug)::text"
+        " || ',\"urgent\":' || CASE WHEN t.starts_at < %(soon)s THEN 'true' ELSE 'false' END"
+        f" || ',\"reasons\":[' || concat_ws(',', {reasons}) || ']}}',"
+        " ',' ORDER BY t.score DESC, t.starts_at, t.id) || ']'"
+        " FROM top t JOIN marketplace_gig g ON g.id = t.id"
+        " JOIN marketplace_venueprofile v ON v.id = g.venue_id"
     )
 
 
-def _cards_statement() -> str:
-    """The text of the statement that writes the cards the process has not kept
-    (:func:`gig_cards`): per gig, its version, the card's fixed part as JSON (every key of
-    ``selectors.gig_card`` but the venue's slug and ``urgent``, as ``row_to_json`` writes them),
-    the venue's slug and the genre as a reason of gigs for you, both as JSON strings."""
-    fixed = ", ".join(
-        f"{_iso(sql) if name == 'starts_at' else sql} AS {name}"
-        for name, sql in GIG_COLUMNS
-        if name != "venue__slug"
-    )
-    return (
-        f"SELECT g.id, {_microseconds('g.updated_at')}, row_to_json(card)::text,"  # noqa: S608 (fixed text)
-        " to_json(v.slug)::text,"
-        " to_json(upper(left(g.genre, 1)) || lower(substr(g.genre, 2)))::text"
-        " FROM marketplace_gig g JOIN marketplace_venueprofile v ON v.id = g.venue_id"
-        f" CROSS JOIN LATERAL (SELECT {fixed}) card WHERE g.id = ANY(%(ids)s::bigint[])"
-    )
+def _sql_text(text: str) -> str:
+    """``text`` as an SQL string literal in a statement sent with ``%(name)s`` placeholders."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
 
 
+# The cards of the gigs ``ids``: per gig, its version, the card's fixed part (the row's ``card``,
+# migration 0014: every key of ``selectors.gig_card`` but the venue's slug and ``urgent``,
+# without its closing brace) and the venue's slug as a JSON string.
+CARDS_STATEMENT = (
+    f"SELECT g.id, {_microseconds('g.updated_at')}, g.card, to_json(v.slug)::text"  # noqa: S608 (fixed text)
+    " FROM marketplace_gig g JOIN marketplace_venueprofile v ON v.id = g.venue_id"
+    " WHERE g.id = ANY(%(ids)s::bigint[])"
+)
 MATCH_STATEMENT = _match_statement()
-CARDS_STATEMENT = _cards_statement()
 
-# Gig cards kept by this process, by gig: (version, the card's fixed part without its closing
-# brace, the venue's slug and the genre as a reason, as JSON), for the gig board and gigs for
-# you alike. A gig's version is its updated_at, which every change of a gig moves (its
-# services save it with every field they change): a card is reused only for the version it was
-# written from. Pages keep showing the same gigs (the soonest of each genre and city come back
-# request after request), and writing the cards was ~40 % of gigs for you's statement and half
-# the board's Python. Bounded: when full, the oldest half is dropped (the board's pages reach
-# far more gigs than gigs for you's, and clearing the whole store would cost every worker a
-# burst of statements at once).
-_CARDS: dict[int, tuple[int, str, str, str]] = {}
+# The board's cards kept by this process, by gig: (version, the card's fixed part without its
+# closing brace, the venue's slug as JSON). A gig's version is its updated_at, which every
+# change of a gig moves (its services save it with every field they change): a card is reused
+# only for the version it was read at. Pages keep showing the same gigs, and a page whose cards
+# are all kept is one statement. Bounded: when full, the oldest half is dropped (clearing the
+# whole store would cost every worker a burst of statements at once).
+_CARDS: dict[int, tuple[int, str, str]] = {}
 CARDS_MAX = 20_000
-_REASONS_JSON = {name: json.dumps(text) for name, text in MATCH_REASONS.items()}
 
 
-def gig_cards(pairs: list[tuple[int, int]]) -> dict[int, tuple[int, str, str, str]]:
+def gig_cards(pairs: list[tuple[int, int]]) -> dict[int, tuple[int, str, str]]:
     """The kept cards (see ``_CARDS``) of the gigs ``(id, version)``: those kept for that
-    version, the others written by one more statement (and kept). A gig changed since its
+    version, the others read by one more statement (and kept). A gig changed since its
     version was read comes back as its newer card; a deleted one is left out."""
-    cards: dict[int, tuple[int, str, str, str]] = {}
+    cards: dict[int, tuple[int, str, str]] = {}
     missing = []
     for gig_id, version in pairs:
         kept = _CARDS.get(gig_id)
@@ -413,10 +418,8 @@ def gig_cards(pairs: list[tuple[int, int]]) -> dict[int, tuple[int, str, str, st
         if excess > 0:  # the oldest go (a dict keeps its order), half the store at least
             for old in list(islice(_CARDS, max(excess, CARDS_MAX // 2))):
                 del _CARDS[old]
-        for gig_id, version, card, slug, genre in fetchall_prepared(
-            CARDS_STATEMENT, {"ids": missing}
-        ):
-            cards[gig_id] = _CARDS[gig_id] = (version, card[:-1], slug, genre)
+        for gig_id, version, card, slug in fetchall_prepared(CARDS_STATEMENT, {"ids": missing}):
+            cards[gig_id] = _CARDS[gig_id] = (version, card, slug)
     return cards
 
 
@@ -432,16 +435,16 @@ def match_json_sql(
     their gigs ranked as ``selectors.gigs_for_you_queryset`` ranks them (score, then soonest)
     over a bounded candidate set. One row: whether the user has an artist profile, whether
     more matches follow, and the matches ``offset`` to ``offset + limit`` (``offset`` counts
-    from the best, 0) as text, best first, each ``id:version:score:genre:place:day:pay:
-    negotiable:urgent`` (the parts of the score and whether the gig is urgent: what the card
-    adds to the gig's own fields, which :func:`match_json` writes), separated by commas.
+    from the best, 0), best first, as the JSON array the API sends (``NULL`` for none): each
+    gig's card as its row carries it (``card``, migration 0014), then the score, the venue's
+    slug, ``urgent`` and the reasons (``MATCH_REASONS``, in ``selectors.match_card``'s order).
 
     Candidates are read in walks of partial, covering indexes of open gigs (migration 0007),
     soonest first, each stopping after ``candidates`` gigs the artist could apply to (not
     applied, not on an unavailable date, not overlapping an active booking): per genre of the
     artist, its gigs in the artist's city and its gigs elsewhere; and the city's gigs of other
     genres. Only those are scored (inside the walks: the genre's points and the place are known
-    per walk), and no gig is read from the table (the walked indexes carry the versions). The
+    per walk), and only the page's gigs are read from the table, for their cards. The
     ranking is the queryset's whenever no walk is cut short (every genre and the city holding
     at most ``candidates`` open gigs the artist could apply to); otherwise gigs beyond a
     walk's horizon are left out, so a perfect match months away can lose its place to good
@@ -466,36 +469,9 @@ def match_json(
     candidates: int = MATCH_CANDIDATES,
 ) -> tuple[bool, bool, str]:
     """Runs :func:`match_json_sql`: (whether the user has an artist profile, whether more
-    matches follow, the cards as a JSON array). The cards' fixed parts come from this
-    process's cards of the same gig versions, the others from one more statement
-    (:func:`gig_cards`)."""
+    matches follow, the cards as a JSON array)."""
     sql, params = match_json_sql(
         user_id=user_id, now=now, limit=limit, offset=offset, candidates=candidates
     )
     found, more, page = fetchone_prepared(sql, params)  # planned once per connection
-    if not page:
-        return found, more, "[]"
-    rows = [row.split(":") for row in page.split(",")]
-    cards = gig_cards([(int(row[0]), int(row[1])) for row in rows])
-    reason = _REASONS_JSON
-    written = []
-    for gig_id, _, score, genre, place, day, pay, negotiable, urgent in rows:
-        kept = cards.get(int(gig_id))
-        if kept is None:
-            continue  # deleted since the page was ranked
-        _, fixed, slug, genre_reason = kept
-        why = [genre_reason] if genre != "0" else []
-        if place != "0":
-            why.append(reason["city"] if place == "2" else reason["state"])
-        why.append(reason["free"])
-        if day != "0":
-            why.append(reason["day"])
-        if pay != "0":
-            why.append(reason["pay"])
-        if negotiable != "0":
-            why.append(reason["negotiable"])
-        written.append(
-            f'{fixed},"score":{score},"venue_slug":{slug},'
-            f'"urgent":{"true" if urgent == "1" else "false"},"reasons":[{",".join(why)}]}}'
-        )
-    return found, more, f"[{','.join(written)}]"
+    return found, more, page or "[]"

@@ -4,7 +4,6 @@ client)."""
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,10 +77,7 @@ def test_gigs_for_you_takes_fixed_queries(signed_in, venue, django_assert_max_nu
         signed_in.get(reverse("gigs-for-you"))
     for n in range(15):
         GigFactory(venue=venue, genre="indie", date=in_days(3 + n))
-    # PostgreSQL: one more statement, the cards of the new gigs (however many) that this
-    # process has not kept (marketplace.filters.match_json)
-    new_cards = 1 if connection.vendor == "postgresql" else 0
-    with django_assert_max_num_queries(len(few.captured_queries) + new_cards):
+    with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(signed_in.get(reverse("gigs-for-you")).context["gigs"]) == 16
 
 
