@@ -124,9 +124,11 @@ class PaymentType(models.TextChoices):
 
 
 class Gig(TimeStampedModel):
-    # updated_at is the gig's version: the gig board's and gigs for you's cards are kept per
-    # version (marketplace.filters.gig_cards). Every change moves it: services save it with the
-    # fields they change; a bulk update() must set it too.
+    # updated_at is the gig's version: the gig board's cards are kept per version
+    # (marketplace.filters.gig_cards). Every change moves it: services save it with the fields
+    # they change; a bulk update() must set it too. On PostgreSQL the row also carries its card
+    # as JSON text (column ``card``, not a model field: migration 0014's trigger writes it on
+    # every insert and update), which gigs for you writes its page from.
     venue = models.ForeignKey(VenueProfile, on_delete=models.CASCADE, related_name="gigs")
     title = models.CharField(max_length=200, validators=NAME)
     description = models.TextField(max_length=5000, blank=True, validators=FREE_TEXT)

@@ -595,9 +595,8 @@ def gigs_for_you(
     overlapping one of their bookings. Score: primary genre 4, secondary genre 3 (the genre
     weighs most), same city 2 (else same state 1), a day of the week they play 1, pay at or
     above their minimum for that payment type 2 (negotiable when they negotiate 1); ties
-    soonest first. On PostgreSQL one query, and one more for cards this process has not kept
-    (:func:`gigs_for_you_json`); elsewhere the artist, then :func:`gigs_for_you_queryset` (the
-    reference)."""
+    soonest first. On PostgreSQL one query (:func:`gigs_for_you_json`); elsewhere the artist,
+    then :func:`gigs_for_you_queryset` (the reference)."""
     if connection.vendor == "postgresql":
         text, more = gigs_for_you_json(user=user, offset=offset, limit=limit)
         cards: list[dict[str, Any]] = json.loads(text)
@@ -613,9 +612,9 @@ def gigs_for_you_json(
     *, user: User, offset: int = 0, limit: int = MATCH_PAGE_SIZE
 ) -> tuple[str, bool]:
     """:func:`gigs_for_you`'s page as the JSON array the API sends, and whether more follow.
-    On PostgreSQL one statement ranks (``marketplace.filters.match_json_sql``: the artist, the
-    ranking in bounded work) and the cards are text, kept per gig version or written by one
-    more statement (``marketplace.filters.match_json``), so no row becomes a Python object."""
+    On PostgreSQL one statement (``marketplace.filters.match_json_sql``) reads the artist, ranks
+    in bounded work and writes the page from the cards the gigs' rows carry, so no row becomes
+    a Python object."""
     artist_selectors.artist_require(user=user)
     if connection.vendor != "postgresql":
         cards, more = gigs_for_you(user=user, offset=offset, limit=limit)
