@@ -366,11 +366,12 @@ def _match_statement() -> str:
         # the page, best first, as the JSON array the API sends: each gig's card as the row
         # carries it (``card``, migration 0014: its fixed part) and what the match adds
         " SELECT EXISTS (SELECT FROM a), (SELECT count(*) FROM peek) > %(limit)s,"
-        " '[' || string_agg(g.card || ',\"score\":' || t.score"
-        " || ',\"venue_slug\":' || to_json(v.slug)::text"
-        " || ',\"urgent\":' || CASE WHEN t.starts_at < %(soon)s THEN 'true' ELSE 'false' END"
-        f" || ',\"reasons\":[' || concat_ws(',', {reasons}) || ']}}',"
-        " ',' ORDER BY t.score DESC, t.starts_at, t.id) || ']'"
+        # (concat() writes each card once; a chain of || copies the ~1 kB card at every step)
+        " concat('[', string_agg(concat(g.card, ',\"score\":', t.score,"
+        " ',\"venue_slug\":', to_json(v.slug),"
+        " ',\"urgent\":', CASE WHEN t.starts_at < %(soon)s THEN 'true' ELSE 'false' END,"
+        f" ',\"reasons\":[', concat_ws(',', {reasons}), ']}}'),"
+        " ',' ORDER BY t.score DESC, t.starts_at, t.id), ']')"
         " FROM top t JOIN marketplace_gig g ON g.id = t.id"
         " JOIN marketplace_venueprofile v ON v.id = g.venue_id"
     )
@@ -435,7 +436,7 @@ def match_json_sql(
     their gigs ranked as ``selectors.gigs_for_you_queryset`` ranks them (score, then soonest)
     over a bounded candidate set. One row: whether the user has an artist profile, whether
     more matches follow, and the matches ``offset`` to ``offset + limit`` (``offset`` counts
-    from the best, 0), best first, as the JSON array the API sends (``NULL`` for none): each
+    from the best, 0), best first, as the JSON array the API sends (``[]`` for none): each
     gig's card as its row carries it (``card``, migration 0014), then the score, the venue's
     slug, ``urgent`` and the reasons (``MATCH_REASONS``, in ``selectors.match_card``'s order).
 
@@ -474,4 +475,4 @@ def match_json(
         user_id=user_id, now=now, limit=limit, offset=offset, candidates=candidates
     )
     found, more, page = fetchone_prepared(sql, params)  # planned once per connection
-    return found, more, page or "[]"
+    return found, more, page
