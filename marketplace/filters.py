@@ -285,38 +285,62 @@ def _match_statement() -> str:
         " AND NOT g.date <@ (SELECT away FROM mine)"
         " AND NOT tstzrange(g.starts_at, g.ends_at, '[)') && (SELECT busy FROM mine)"
     )
-    # The day of the week (0 Sunday … 6 Saturday) in integer arithmetic: 2000-01-02 was a
-    # Sunday (EXTRACT(dow …) is a numeric, several times slower per row).
-    weekend = "((g.date - DATE '2000-01-02') %% 7 + 7) %% 7 IN (0, 6)"
-    per_row = (
-        f"CASE WHEN CASE WHEN {weekend} THEN a.weekends ELSE a.weekdays END THEN 1 ELSE 0 END"
-        " AS m_day,"
-        " CASE WHEN (g.payment_type = 'flat' AND g.payment_amount >= a.flat)"
-        " OR (g.payment_type = 'hourly' AND g.payment_amount >= a.hourly) THEN 2 ELSE 0 END"
-        " AS m_pay,"  # a rate not set (NULL) matches nothing
-        " CASE WHEN a.negotiable AND g.payment_type = 'negotiable' THEN 1 ELSE 0 END"
-        " AS m_negotiable"
+    # A class's candidates: its gigs the artist could apply to, soonest first, at most
+    # %(candidates)s of them; then those of the class's pay (at or above the artist's rate, or
+    # not), the soonest as many as the page and its predecessors need. Each kind of class
+    # walks its own index (migration 0015), every key but the date an equality.
+    pay = (
+        "CASE WHEN c.pay THEN x.payment_amount >= c.rate"
+        " WHEN NOT c.pay THEN (x.payment_amount >= c.rate) IS NOT TRUE ELSE TRUE END"
     )
 
-    def walk(points: str, place: str, where: str) -> str:
+    def walk(kind: str, where: str) -> str:
         return (
-            f"SELECT g.id, g.starts_at, {points} AS m_genre, {place} AS m_place,"  # noqa: S608 (fixed text)
-            f" {per_row}"
-            f" FROM marketplace_gig g WHERE g.status = 'open' AND g.starts_at >= %(now)s"
-            f" AND {excluded} AND {where} ORDER BY g.starts_at, g.id LIMIT %(candidates)s"
+            "(SELECT x.id, x.starts_at FROM (SELECT g.id, g.starts_at, g.payment_amount"  # noqa: S608 (fixed text)
+            f" FROM marketplace_gig g WHERE c.kind = '{kind}' AND g.status = 'open' AND {where}"
+            " AND g.weekend = c.weekend AND g.payment_type = c.ptype AND g.starts_at >= %(now)s"
+            f" AND {excluded} ORDER BY g.starts_at, g.id LIMIT %(candidates)s) x"
+            f" WHERE {pay} ORDER BY x.starts_at, x.id LIMIT %(offset)s + %(limit)s + 1)"
         )
 
-    in_city = walk("s.points", "2", "g.genre = s.genre AND UPPER(g.location_city) = a.city")
-    # (in a walk of gigs outside the city, but the city may be blank). city_key and state_key
-    # are the gig's city and state upper-cased when written (migration 0011), in the index.
-    in_state = (
-        "CASE WHEN a.state <> '' AND g.state_key = a.state AND g.city_key <> a.city"
-        " THEN 1 ELSE 0 END"
+    city = "g.city_key = a.city"
+    in_state = "g.state_key = a.state AND g.city_key <> a.city"
+    walks = " UNION ALL ".join(
+        [
+            walk("city", f"g.genre = c.genre AND {city}"),
+            walk("state", f"g.genre = c.genre AND {in_state}"),
+            walk(
+                "far",
+                f"g.genre = c.genre AND NOT (a.city <> '' AND {city})"
+                f" AND NOT (a.state <> '' AND {in_state})",
+            ),
+            walk("other", f"{city} AND g.genre <> ALL(a.genres)"),
+        ]
     )
-    elsewhere = walk(
-        "s.points", in_state, "g.genre = s.genre AND (a.city = '' OR g.city_key <> a.city)"
+    # The classes: one per kind of place and genre (a genre of the artist's in their city, in
+    # their state, elsewhere; another genre in their city), weekend or weekday, and payment
+    # type and pay (at or above the artist's rate for it, or not: one class when no rate is
+    # set), each with its score, the same for every gig in it.
+    classes = (
+        "SELECT k.kind, k.genre, k.points AS m_genre, k.place AS m_place, w.weekend, p.ptype,"
+        " p.rate, p.pay,"
+        " CASE WHEN CASE WHEN w.weekend THEN a.weekends ELSE a.weekdays END THEN 1 ELSE 0 END"
+        " AS m_day, p.m_pay, p.m_negotiable"
+        " FROM a CROSS JOIN LATERAL ("
+        "SELECT 'city' AS kind, s.genre, s.points, 2 AS place FROM s WHERE a.city <> ''"
+        " UNION ALL SELECT 'state', s.genre, s.points, 1 FROM s WHERE a.state <> ''"
+        " UNION ALL SELECT 'far', s.genre, s.points, 0 FROM s"
+        " UNION ALL SELECT 'other', NULL, 0, 2 WHERE a.city <> '') k"
+        " CROSS JOIN (VALUES (true), (false)) w(weekend)"
+        " CROSS JOIN LATERAL ("
+        "SELECT 'flat' AS ptype, a.flat::numeric AS rate, true AS pay, 2 AS m_pay,"
+        " 0 AS m_negotiable WHERE a.flat IS NOT NULL"
+        " UNION ALL SELECT 'flat', a.flat::numeric, false, 0, 0"
+        " UNION ALL SELECT 'hourly', a.hourly::numeric, true, 2, 0 WHERE a.hourly IS NOT NULL"
+        " UNION ALL SELECT 'hourly', a.hourly::numeric, false, 0, 0"
+        " UNION ALL SELECT 'negotiable', NULL, NULL, 0,"
+        " CASE WHEN a.negotiable THEN 1 ELSE 0 END) p"
     )
-    city_other = walk("0", "2", "UPPER(g.location_city) = a.city AND g.genre <> ALL(a.genres)")
     # The reasons shown, in this order (selectors.match_card): the genre, the place, free that
     # night (always: candidates exclude unavailable and booked nights), the day, the pay.
     reason = {name: _sql_text(json.dumps(text)) for name, text in MATCH_REASONS.items()}
@@ -328,11 +352,6 @@ def _match_statement() -> str:
         f" CASE WHEN t.m_day > 0 THEN {reason['day']} END,"
         f" CASE WHEN t.m_pay > 0 THEN {reason['pay']} END,"
         f" CASE WHEN t.m_negotiable > 0 THEN {reason['negotiable']} END"
-    )
-    walks = (
-        f"SELECT c.* FROM a CROSS JOIN s CROSS JOIN LATERAL ({in_city}) c WHERE a.city <> ''"  # noqa: S608 (fixed text)
-        f" UNION ALL SELECT c.* FROM a CROSS JOIN s CROSS JOIN LATERAL ({elsewhere}) c"
-        f" UNION ALL SELECT c.* FROM a CROSS JOIN LATERAL ({city_other}) c WHERE a.city <> ''"
     )
     return (
         # a: the artist's ranking fields, their genres (primary, secondary; each once) as an
@@ -359,13 +378,22 @@ def _match_statement() -> str:
         " FROM marketplace_booking WHERE artist_id = (SELECT id FROM a) AND status = 'active'),"
         " '{}'::tstzmultirange) AS busy),"
         # the page and one more match (is there a next page?), then the page
-        " peek AS (SELECT *, m_genre + m_place + m_day + m_pay + m_negotiable AS score"
-        f" FROM ({walks}) c ORDER BY score DESC, starts_at, id LIMIT %(limit)s + 1"
-        " OFFSET %(offset)s),"
-        " top AS (SELECT * FROM peek ORDER BY score DESC, starts_at, id LIMIT %(limit)s)"
+        f" cls AS MATERIALIZED (SELECT *, m_genre + m_place + m_day + m_pay + m_negotiable"
+        f" AS score FROM ({classes}) c),"
+        # the matches best first, as many as the page and its predecessors need, and one more
+        # (is there a next page?): score by score, highest first, the soonest of that score's
+        # classes; the LIMIT stops the loop over the scores once it has them (a nested loop
+        # keeps the order of its outer rows, the scores)
+        " peek AS (SELECT m.* FROM (SELECT DISTINCT score FROM cls ORDER BY score DESC) l"
+        " CROSS JOIN LATERAL (SELECT w.id, w.starts_at, c.score, c.m_genre, c.m_place, c.m_day,"
+        f" c.m_pay, c.m_negotiable FROM cls c CROSS JOIN a CROSS JOIN LATERAL ({walks}) w"
+        " WHERE c.score = l.score ORDER BY w.starts_at, w.id"
+        " LIMIT %(offset)s + %(limit)s + 1) m LIMIT %(offset)s + %(limit)s + 1),"
+        " page AS (SELECT * FROM peek ORDER BY score DESC, starts_at, id OFFSET %(offset)s),"
+        " top AS (SELECT * FROM page ORDER BY score DESC, starts_at, id LIMIT %(limit)s)"
         # the page, best first, as the JSON array the API sends: each gig's card as the row
         # carries it (``card``, migration 0014: its fixed part) and what the match adds
-        " SELECT EXISTS (SELECT FROM a), (SELECT count(*) FROM peek) > %(limit)s,"
+        " SELECT EXISTS (SELECT FROM a), (SELECT count(*) FROM page) > %(limit)s,"
         # (concat() writes each card once; a chain of || copies the ~1 kB card at every step)
         " concat('[', string_agg(concat(g.card, ',\"score\":', t.score,"
         " ',\"venue_slug\":', to_json(v.slug),"

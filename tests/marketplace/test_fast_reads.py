@@ -4,6 +4,7 @@ their ORM references in ``marketplace.selectors``: same rows, same order, fixed 
 import datetime as dt
 import json
 import random
+from itertools import islice
 
 import pytest
 from django.db import connection
@@ -336,16 +337,67 @@ def test_the_match_statement_without_genres_city_or_profile():
     assert filters.match_json(user_id=user.pk, now=now, limit=50) == (False, False, "[]")
 
 
-def test_match_candidates_are_bounded_per_walk():
-    """With more candidates than a walk reads, the soonest ones are ranked (the trade-off)."""
-    artist = ArtistProfileFactory(primary_genre="jazz", secondary_genres=[], location_city="")
-    venue = VenueProfileFactory(city="Leeds", state="")
-    soon = [GigFactory(venue=venue, genre="jazz", date=in_days(2 + d)) for d in range(3)]
-    GigFactory(venue=venue, genre="jazz", date=in_days(30), payment_amount=10**7)
-    _, _, text = filters.match_json(
-        user_id=artist.user_id, now=timezone.now(), limit=50, candidates=3
+def _days_from(start: int, *, weekend: bool, count: int) -> list[dt.date]:
+    """The first ``count`` dates from ``start`` days on that fall on a weekend (or not)."""
+    days = (in_days(start + n) for n in range(400))
+    return list(islice((d for d in days if (d.weekday() >= 5) == weekend), count))
+
+
+def test_match_candidates_are_bounded_per_class():
+    """A class of gigs that score alike (genre, place, weekend or not, payment type) is read
+    soonest first up to ``candidates`` gigs: beyond that a gig of the class is not ranked,
+    but the next class's gigs are, however far they are."""
+    artist = ArtistProfileFactory(
+        primary_genre="jazz", secondary_genres=[], location_city="", base_rate_flat=40_000
     )
-    assert [c["id"] for c in json.loads(text)] == [g.pk for g in soon]
+    venue = VenueProfileFactory(city="Leeds", state="")
+    weekdays = [
+        GigFactory(venue=venue, genre="jazz", date=day, payment_amount=50_000)
+        for day in _days_from(2, weekend=False, count=4)
+    ]
+    [weekend] = [
+        GigFactory(venue=venue, genre="jazz", date=day, payment_amount=50_000)
+        for day in _days_from(60, weekend=True, count=1)
+    ]
+
+    def ranked(candidates: int) -> list[int]:
+        _, _, text = filters.match_json(
+            user_id=artist.user_id, now=timezone.now(), limit=50, candidates=candidates
+        )
+        return [c["id"] for c in json.loads(text)]
+
+    # the same score (jazz, pays the rate, a day they play): soonest first
+    assert ranked(100) == [g.pk for g in [*weekdays, weekend]]
+    assert ranked(3) == [g.pk for g in [*weekdays[:3], weekend]]  # the 4th weekday is past
+
+
+def test_a_better_match_far_away_comes_first():
+    """Classes are read best score first: a weekend gig two months away, for an artist who
+    plays weekends only, comes before thirty weekday gigs this month, with a horizon far
+    shorter than those thirty (the walks by genre it replaced missed it)."""
+    artist = ArtistProfileFactory(
+        primary_genre="jazz",
+        secondary_genres=[],
+        location_city="",
+        available_weekends=True,
+        available_weekdays=False,
+    )
+    venue = VenueProfileFactory(city="Leeds", state="")
+    soon = [
+        GigFactory(venue=venue, genre="jazz", date=day)
+        for day in _days_from(2, weekend=False, count=30)
+    ]
+    [far] = [
+        GigFactory(venue=venue, genre="jazz", date=day)
+        for day in _days_from(60, weekend=True, count=1)
+    ]
+    now = timezone.now()
+    _, more, text = filters.match_json(user_id=artist.user_id, now=now, limit=5, candidates=10)
+    cards = json.loads(text)
+    assert [c["id"] for c in cards] == [far.pk, *(g.pk for g in soon[:4])]
+    assert cards[0]["score"] == cards[1]["score"] + 1 and more
+    reference = selectors.gigs_for_you_queryset(artist=artist, now=now, limit=5)
+    assert [row["id"] for row in reference] == [c["id"] for c in cards]
 
 
 def test_a_gigs_card_follows_every_write(django_assert_max_num_queries):
