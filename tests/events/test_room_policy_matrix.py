@@ -8,6 +8,7 @@ Reading the table: ✔ allowed, ✖ refused. A refusal is ``404`` when the perso
 room (a private room's existence is not revealed), else ``401`` for anonymous, else ``403``.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import pytest
@@ -75,26 +76,32 @@ class World:
     winner: Winner
 
 
+def _made(public: bool) -> World:
+    cast = cast_room(is_public=public)
+    prize = PrizeFactory(room=cast.room, quantity=3)
+    other = ParticipantFactory(room=cast.room)
+    winner = Winner.objects.create(room=cast.room, prize=prize, participant=other, method="manual")
+    Prize.objects.filter(pk=prize.pk).update(quantity_remaining=2)
+    return World(cast=cast, prize=prize, winner=winner)
+
+
 @pytest.fixture(scope="module")
 def _worlds(module_rows) -> dict[bool, World]:
     """One public and one private room, made once: ~900 tests read them; what a test writes
     through the API is rolled back after it (``module_rows``)."""
-    worlds = {}
-    for public in (True, False):
-        cast = cast_room(is_public=public)
-        prize = PrizeFactory(room=cast.room, quantity=3)
-        other = ParticipantFactory(room=cast.room)
-        winner = Winner.objects.create(
-            room=cast.room, prize=prize, participant=other, method="manual"
-        )
-        Prize.objects.filter(pk=prize.pk).update(quantity_remaining=2)
-        worlds[public] = World(cast=cast, prize=prize, winner=winner)
-    return worlds
+    return {public: _made(public) for public in (True, False)}
 
 
 @pytest.fixture
 def world(_worlds, public) -> World:
     found = _worlds[public]
+    if not Participant.objects.filter(pk=found.cast.rows["admin"].pk).exists():
+        # The module's rows were gone once under CI (5 December 2026: on one xdist worker, 133
+        # cases from the 173rd on answered as for a non-member; cause not found, not seen in
+        # serial or in later parallel runs). Made again for this test (and rolled back with
+        # it), and said, so the table is still checked and the loss is visible.
+        warnings.warn(f"the module's rooms were gone: made again for {public=}", stacklevel=1)
+        found = _worlds[public] = _made(public)
     policy.forget_roles(found.cast.room)  # roles are read afresh in each test
     return found
 
