@@ -288,7 +288,7 @@ def _match_statement() -> str:
     # A class's candidates: its gigs the artist could apply to, soonest first, at most
     # %(candidates)s of them; then those of the class's pay (at or above the artist's rate, or
     # not), the soonest as many as the page and its predecessors need. Each kind of class
-    # walks its own index (migration 0015), every key but the date an equality.
+    # walks its own index (migration 0015), every key before the start an equality.
     pay = (
         "CASE WHEN c.pay THEN x.payment_amount >= c.rate"
         " WHEN NOT c.pay THEN (x.payment_amount >= c.rate) IS NOT TRUE ELSE TRUE END"
@@ -378,7 +378,7 @@ def _match_statement() -> str:
         " FROM marketplace_booking WHERE artist_id = (SELECT id FROM a) AND status = 'active'),"
         " '{}'::tstzmultirange) AS busy),"
         # the page and one more match (is there a next page?), then the page
-        f" cls AS MATERIALIZED (SELECT *, m_genre + m_place + m_day + m_pay + m_negotiable"
+        " cls AS MATERIALIZED (SELECT *, m_genre + m_place + m_day + m_pay + m_negotiable"
         f" AS score FROM ({classes}) c),"
         # the matches best first, as many as the page and its predecessors need, and one more
         # (is there a next page?): score by score, highest first, the soonest of that score's

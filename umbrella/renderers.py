@@ -1,7 +1,7 @@
 """A JSON renderer that also sends JSON written elsewhere (e.g. by PostgreSQL) as it is.
 
 A hot read whose body is written as text (``marketplace.filters.match_json`` and
-``board_json``: cards written by PostgreSQL, kept per gig version) hands the view a
+``board_json``: cards written by PostgreSQL, the board's kept per gig version) hands the view a
 :class:`PreRendered` text (``CursorPagination`` and ``OffsetNoCountPagination`` put their
 envelopes around it): no row becomes a Python object, and the renderer does not parse or
 re-encode it. Everything else (errors among

@@ -6,7 +6,8 @@ Gigs for you wrote its cards from a per-process store (``marketplace.filters._CA
 the gigs a worker had not kept, from one more statement (``row_to_json`` of the gig): at the
 bench's 20 000 artists most requests needed that second round trip. Its ranking statement now
 joins the page's gigs and writes the whole page, card and reasons, from this column: one
-statement, ~0.2 ms less CPU a request (bench/README.md, "Gigs for you: the card in the row").
+statement, ~0.05-0.1 ms less CPU a request in-process (bench/README.md, "Gigs for you: the card
+in the row, and walked by classes").
 The board's cards statement reads it too.
 
 The card is every key of ``selectors.gig_card`` but the venue's slug and ``urgent`` (which the

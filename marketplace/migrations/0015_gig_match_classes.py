@@ -9,7 +9,8 @@ but the start is an equality, so a class's soonest gigs are the first entries of
 ``weekend`` is the day of the week of ``date`` (Saturday or Sunday), written once, when the
 row is. Before, gigs for you walked each genre's gigs soonest first and scored the first 100:
 its first page was the exact ranking's for 65 % of the bench's artists; now 98 %, for ~0.1 ms
-less PostgreSQL CPU a request (bench/README.md, "Gigs for you: walked by classes").
+less PostgreSQL CPU a request (bench/README.md, "Gigs for you: the card in the row, and walked
+by classes").
 
 The indexes of 0007/0012 stay: the gig board walks them.
 """
